@@ -1,0 +1,389 @@
+//! Runtime integration tests, on the real runtime built from its genesis presets.
+
+use clearinghouse_runtime::{
+	configs::governance::dynamic_params, genesis_config_presets, governance::GuardianCollective,
+	AccountId, Balances, ForeignAssets, GuardianCouncil, OriginCaller, Parameters, Preimage,
+	Referenda, Runtime, RuntimeCall, RuntimeEvent, RuntimeGenesisConfig, RuntimeOrigin, Scheduler,
+	Sudo, System, TxPause, UNIT,
+};
+use codec::Encode;
+use frame_support::{
+	assert_noop, assert_ok,
+	dispatch::GetDispatchInfo,
+	traits::{fungible::Inspect, fungibles::Inspect as _, Hooks, StorePreimage},
+	BoundedVec,
+};
+use pallet_clearinghouse_origins::Origin as TrackOrigin;
+use pallet_conviction_voting::{AccountVote, Conviction, Vote};
+use polkadot_sdk::{
+	frame_support, frame_system, pallet_balances, pallet_collective, pallet_conviction_voting,
+	pallet_referenda, pallet_tx_pause, pallet_xcm,
+	sp_keyring::Sr25519Keyring,
+	sp_runtime::{traits::Dispatchable, BuildStorage, DispatchError, Permill},
+	sp_io,
+	staging_xcm::latest::prelude::*,
+	staging_xcm_executor::traits::ConvertLocation,
+};
+use serde_json::Value;
+
+fn account(k: Sr25519Keyring) -> AccountId {
+	k.to_account_id()
+}
+
+/// Applies a JSON merge patch (what genesis presets are) onto `base`.
+fn merge(base: &mut Value, patch: Value) {
+	match (base, patch) {
+		(Value::Object(base), Value::Object(patch)) => {
+			for (k, v) in patch {
+				merge(base.entry(k).or_insert(Value::Null), v);
+			}
+		},
+		(base, patch) => *base = patch,
+	}
+}
+
+/// Externalities with the genesis state of preset `preset`, at block 1.
+fn ext_from_preset(preset: &str) -> sp_io::TestExternalities {
+	let patch = genesis_config_presets::get_preset(&preset.into()).expect("preset exists");
+	let mut config = serde_json::to_value(RuntimeGenesisConfig::default()).unwrap();
+	merge(&mut config, serde_json::from_slice(&patch).unwrap());
+	let config: RuntimeGenesisConfig = serde_json::from_value(config).unwrap();
+	let mut ext = sp_io::TestExternalities::new(config.build_storage().unwrap());
+	ext.execute_with(|| System::set_block_number(1));
+	ext
+}
+
+fn dev_ext() -> sp_io::TestExternalities {
+	ext_from_preset("development")
+}
+
+fn events() -> Vec<RuntimeEvent> {
+	System::events().into_iter().map(|r| r.event).collect()
+}
+
+/// Runs the scheduler (and so referenda alarms) through block `to`.
+fn run_to_block(to: u32) {
+	let mut n = System::block_number();
+	while n < to {
+		n += 1;
+		System::set_block_number(n);
+		Scheduler::on_initialize(n);
+	}
+}
+
+#[test]
+fn development_preset_funds_dev_accounts_and_sets_sudo() {
+	dev_ext().execute_with(|| {
+		assert_eq!(
+			Balances::balance(&account(Sr25519Keyring::Alice)),
+			genesis_config_presets::DEV_ENDOWMENT
+		);
+		assert_eq!(Sudo::key(), Some(account(Sr25519Keyring::Alice)));
+		assert_eq!(pallet_collective::Members::<Runtime, GuardianCollective>::get().len(), 3);
+	});
+}
+
+#[test]
+fn production_preset_has_no_sudo_key() {
+	ext_from_preset(genesis_config_presets::PRODUCTION_RUNTIME_PRESET).execute_with(|| {
+		assert_eq!(Sudo::key(), None);
+		// Nobody can act as sudo: the call fails for every signed origin.
+		let call = Box::new(RuntimeCall::System(frame_system::Call::remark { remark: vec![] }));
+		assert_noop!(
+			Sudo::sudo(RuntimeOrigin::signed(account(Sr25519Keyring::Alice)), call),
+			polkadot_sdk::pallet_sudo::Error::<Runtime>::RequireSudo
+		);
+	});
+}
+
+#[test]
+fn transfer_moves_balance_and_emits_event() {
+	dev_ext().execute_with(|| {
+		let (alice, bob) = (account(Sr25519Keyring::Alice), account(Sr25519Keyring::Bob));
+		let (alice_before, bob_before) = (Balances::balance(&alice), Balances::balance(&bob));
+		let amount = 12 * UNIT;
+
+		let call = RuntimeCall::Balances(pallet_balances::Call::transfer_keep_alive {
+			dest: bob.clone().into(),
+			value: amount,
+		});
+		assert_ok!(call.dispatch(RuntimeOrigin::signed(alice.clone())));
+
+		assert_eq!(Balances::balance(&alice), alice_before - amount);
+		assert_eq!(Balances::balance(&bob), bob_before + amount);
+		assert!(events().contains(&RuntimeEvent::Balances(pallet_balances::Event::Transfer {
+			from: alice,
+			to: bob,
+			amount,
+		})));
+	});
+}
+
+fn sibling(para: u32) -> Location {
+	Location::new(1, [Parachain(para)])
+}
+
+fn sibling_asset(para: u32, index: u128) -> Location {
+	Location::new(1, [Parachain(para), PalletInstance(50), GeneralIndex(index)])
+}
+
+#[test]
+fn sibling_parachain_creates_a_foreign_asset_under_its_own_location() {
+	dev_ext().execute_with(|| {
+		let sovereign =
+			clearinghouse_xcm_config::LocationToAccountId::convert_location(&sibling(1000))
+				.unwrap();
+		// The sibling's sovereign account pays the asset deposit.
+		assert_ok!(Balances::force_set_balance(RuntimeOrigin::root(), sovereign.clone().into(), 100 * UNIT));
+		let usdt = sibling_asset(1000, 1984);
+		let sibling_origin: RuntimeOrigin = pallet_xcm::Origin::Xcm(sibling(1000)).into();
+
+		assert_ok!(ForeignAssets::create(
+			sibling_origin.clone(),
+			usdt.clone(),
+			sovereign.clone().into(),
+			1_000
+		));
+		assert!(ForeignAssets::asset_exists(usdt.clone()));
+		assert!(events().iter().any(|e| matches!(
+			e,
+			RuntimeEvent::ForeignAssets(polkadot_sdk::pallet_assets::Event::Created { asset_id, creator, .. })
+				if *asset_id == usdt && *creator == sovereign
+		)));
+
+		// A sibling cannot create assets under another sibling's location, nor can a plain
+		// account create foreign assets at all.
+		let other = sibling_asset(2001, 1);
+		assert_noop!(
+			ForeignAssets::create(sibling_origin, other.clone(), sovereign.clone().into(), 1),
+			DispatchError::BadOrigin
+		);
+		assert_noop!(
+			ForeignAssets::create(
+				RuntimeOrigin::signed(account(Sr25519Keyring::Alice)),
+				other.clone(),
+				sovereign.into(),
+				1
+			),
+			DispatchError::BadOrigin
+		);
+		assert!(!ForeignAssets::asset_exists(other));
+	});
+}
+
+#[test]
+fn market_admin_track_force_creates_a_foreign_asset() {
+	dev_ext().execute_with(|| {
+		let dot = Location::parent();
+		let admin = account(Sr25519Keyring::Alice);
+		assert_ok!(ForeignAssets::force_create(
+			TrackOrigin::MarketAdmin.into(),
+			dot.clone(),
+			admin.clone().into(),
+			true,
+			1_000_000
+		));
+		assert!(ForeignAssets::asset_exists(dot.clone()));
+		assert_eq!(ForeignAssets::minimum_balance(dot.clone()), 1_000_000);
+
+		// The risk track may not list assets.
+		let other = sibling_asset(1000, 7);
+		assert_noop!(
+			ForeignAssets::force_create(TrackOrigin::RiskAdmin.into(), other, admin.into(), true, 1),
+			DispatchError::BadOrigin
+		);
+	});
+}
+
+fn set_insurance_share(p: u32) -> RuntimeCall {
+	RuntimeCall::Parameters(polkadot_sdk::pallet_parameters::Call::set_parameter {
+		key_value: clearinghouse_runtime::configs::governance::RuntimeParameters::Risk(
+			dynamic_params::risk::Parameters::InsuranceFeeShare(
+				dynamic_params::risk::InsuranceFeeShare,
+				Some(Permill::from_percent(p)),
+			),
+		),
+	})
+}
+
+#[test]
+fn risk_admin_referendum_passes_and_dispatches_the_parameter_change() {
+	dev_ext().execute_with(|| {
+		assert_eq!(dynamic_params::risk::InsuranceFeeShare::get(), Permill::from_percent(20));
+		let call = set_insurance_share(35);
+
+		// The same call from a plain account is refused.
+		assert_noop!(
+			call.clone().dispatch(RuntimeOrigin::signed(account(Sr25519Keyring::Alice))),
+			DispatchError::BadOrigin
+		);
+
+		let proposer = account(Sr25519Keyring::Alice);
+		let bounded = <Preimage as StorePreimage>::bound(call).unwrap();
+		assert_ok!(Referenda::submit(
+			RuntimeOrigin::signed(proposer.clone()),
+			Box::new(OriginCaller::Origins(TrackOrigin::RiskAdmin)),
+			bounded,
+			frame_support::traits::schedule::DispatchTime::After(0),
+		));
+		let index = pallet_referenda::ReferendumCount::<Runtime>::get() - 1;
+		let status = pallet_referenda::ReferendumInfoFor::<Runtime>::get(index).unwrap();
+		let pallet_referenda::ReferendumInfo::Ongoing(status) = status else {
+			panic!("referendum not ongoing")
+		};
+		assert_eq!(status.track, clearinghouse_runtime::governance::tracks::id::RISK_ADMIN);
+
+		assert_ok!(Referenda::place_decision_deposit(RuntimeOrigin::signed(proposer), index));
+		for voter in [
+			Sr25519Keyring::Alice,
+			Sr25519Keyring::Bob,
+			Sr25519Keyring::Charlie,
+			Sr25519Keyring::Dave,
+			Sr25519Keyring::Eve,
+		] {
+			assert_ok!(pallet_conviction_voting::Pallet::<Runtime>::vote(
+				RuntimeOrigin::signed(account(voter)),
+				index,
+				AccountVote::Standard {
+					vote: Vote { aye: true, conviction: Conviction::Locked1x },
+					balance: 500_000 * UNIT,
+				},
+			));
+		}
+
+		// Prepare (10 min) + confirm (1 h) + enactment (10 min) at 10 blocks a minute, and slack.
+		run_to_block(1_000);
+
+		assert!(events().iter().any(|e| matches!(
+			e,
+			RuntimeEvent::Referenda(pallet_referenda::Event::Confirmed { index: i, .. }) if *i == index
+		)));
+		assert_eq!(dynamic_params::risk::InsuranceFeeShare::get(), Permill::from_percent(35));
+		assert!(events().iter().any(|e| matches!(
+			e,
+			RuntimeEvent::Parameters(polkadot_sdk::pallet_parameters::Event::Updated { .. })
+		)));
+	});
+}
+
+fn pause_transfers_call() -> RuntimeCall {
+	RuntimeCall::TxPause(pallet_tx_pause::Call::pause {
+		full_name: (
+			BoundedVec::truncate_from(b"Balances".to_vec()),
+			BoundedVec::truncate_from(b"transfer_keep_alive".to_vec()),
+		),
+	})
+}
+
+fn guardian_majority() -> RuntimeOrigin {
+	pallet_collective::RawOrigin::<AccountId, GuardianCollective>::Members(2, 3).into()
+}
+
+#[test]
+fn guardians_can_halt_through_a_council_motion() {
+	dev_ext().execute_with(|| {
+		let (charlie, dave) = (account(Sr25519Keyring::Charlie), account(Sr25519Keyring::Dave));
+		let proposal = pause_transfers_call();
+		let len = proposal.encoded_size() as u32;
+		let weight = proposal.get_dispatch_info().call_weight;
+		let hash = polkadot_sdk::sp_runtime::traits::BlakeTwo256::hash_of(&proposal);
+
+		assert_ok!(GuardianCouncil::propose(
+			RuntimeOrigin::signed(charlie.clone()),
+			2,
+			Box::new(proposal),
+			len
+		));
+		assert_ok!(GuardianCouncil::vote(RuntimeOrigin::signed(dave), hash, 0, true));
+		assert_ok!(GuardianCouncil::close(RuntimeOrigin::signed(charlie), hash, 0, weight, len));
+		assert!(events().iter().any(|e| matches!(
+			e,
+			RuntimeEvent::GuardianCouncil(pallet_collective::Event::Executed { result: Ok(()), .. })
+		)));
+
+		// The halt is in force: transfers are filtered for everyone.
+		let transfer = RuntimeCall::Balances(pallet_balances::Call::transfer_keep_alive {
+			dest: account(Sr25519Keyring::Bob).into(),
+			value: UNIT,
+		});
+		let err = transfer
+			.dispatch(RuntimeOrigin::signed(account(Sr25519Keyring::Alice)))
+			.unwrap_err();
+		assert_eq!(err.error, frame_system::Error::<Runtime>::CallFiltered.into());
+	});
+}
+
+#[test]
+fn guardians_cannot_do_anything_but_halt() {
+	dev_ext().execute_with(|| {
+		assert_ok!(pause_transfers_call().dispatch(guardian_majority()));
+		assert!(events().iter().any(|e| matches!(
+			e,
+			RuntimeEvent::TxPause(pallet_tx_pause::Event::CallPaused { .. })
+		)));
+
+		// Resuming is root's (a root referendum), not the guardians'.
+		let unpause = RuntimeCall::TxPause(pallet_tx_pause::Call::unpause {
+			ident: (
+				BoundedVec::truncate_from(b"Balances".to_vec()),
+				BoundedVec::truncate_from(b"transfer_keep_alive".to_vec()),
+			),
+		});
+		let forbidden = [
+			unpause,
+			set_insurance_share(1),
+			RuntimeCall::Balances(pallet_balances::Call::force_set_balance {
+				who: account(Sr25519Keyring::Charlie).into(),
+				new_free: 1_000_000 * UNIT,
+			}),
+			RuntimeCall::System(frame_system::Call::remark_with_event { remark: vec![1] }),
+			RuntimeCall::ForeignAssets(polkadot_sdk::pallet_assets::Call::force_create {
+				id: Location::parent(),
+				owner: account(Sr25519Keyring::Charlie).into(),
+				is_sufficient: true,
+				min_balance: 1,
+			}),
+		];
+		for call in forbidden {
+			let err = call.dispatch(guardian_majority()).unwrap_err();
+			assert_eq!(err.error, DispatchError::BadOrigin);
+		}
+		// A minority of guardians cannot halt either.
+		let minority: RuntimeOrigin =
+			pallet_collective::RawOrigin::<AccountId, GuardianCollective>::Members(1, 3).into();
+		let other_pause = RuntimeCall::TxPause(pallet_tx_pause::Call::pause {
+			full_name: (
+				BoundedVec::truncate_from(b"Utility".to_vec()),
+				BoundedVec::truncate_from(b"batch".to_vec()),
+			),
+		});
+		assert_eq!(other_pause.dispatch(minority).unwrap_err().error, DispatchError::BadOrigin);
+	});
+}
+
+#[test]
+fn emergency_track_halts_but_cannot_resume_and_governance_is_never_paused() {
+	dev_ext().execute_with(|| {
+		assert_ok!(pause_transfers_call().dispatch(TrackOrigin::Emergency.into()));
+		let unpause = RuntimeCall::TxPause(pallet_tx_pause::Call::unpause {
+			ident: (
+				BoundedVec::truncate_from(b"Balances".to_vec()),
+				BoundedVec::truncate_from(b"transfer_keep_alive".to_vec()),
+			),
+		});
+		assert_eq!(
+			unpause.clone().dispatch(TrackOrigin::Emergency.into()).unwrap_err().error,
+			DispatchError::BadOrigin
+		);
+		assert_ok!(unpause.dispatch(RuntimeOrigin::root()));
+
+		// Referenda can never be paused, so governance can always undo a halt.
+		let pause_referenda = RuntimeCall::TxPause(pallet_tx_pause::Call::pause {
+			full_name: (
+				BoundedVec::truncate_from(b"Referenda".to_vec()),
+				BoundedVec::truncate_from(b"submit".to_vec()),
+			),
+		});
+		assert!(pause_referenda.dispatch(TrackOrigin::Emergency.into()).is_err());
+	});
+}
