@@ -13,7 +13,7 @@ use serde::{Deserialize, Serialize};
 pub type ChainSpec = sc_service::GenericChainSpec<Extensions>;
 
 /// The relay chain the local specs attach to (zombienet starts one under this name).
-pub const RELAY_CHAIN: &str = "rococo-local";
+pub const RELAY_CHAIN: &str = "westend-local";
 
 /// The chain spec extensions a cumulus node needs: which relay chain, which para id.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ChainSpecGroup, ChainSpecExtension)]

@@ -44,7 +44,7 @@ const AFTER_HELP_EXAMPLE: &str = color_print::cstr!(
            The same, sealing a block every 2 seconds instead of on each transaction.
    <bold>clearinghouse-node export-chain-spec --chain local > clearinghouse-local.json</>
            Export the local testnet chain spec (zombienet uses it).
-   <bold>clearinghouse-node --collator --chain local -- --chain rococo-local.json</>
+   <bold>clearinghouse-node --collator --chain local -- --chain westend-local.json</>
            Collate for the local testnet; arguments after -- go to the relay chain node.
  "#
 );

@@ -117,20 +117,21 @@ pub fn new_partial(config: &Configuration) -> Result<Service, sc_service::Error>
 
 	let block_import = ParachainBlockImport::new(client.clone(), backend.clone());
 
-	let import_queue = cumulus_client_consensus_aura::equivocation_import_queue::fully_verifying_import_queue::<
-		sp_consensus_aura::sr25519::AuthorityPair,
-		_,
-		_,
-		_,
-		_,
-	>(
-		client.clone(),
-		block_import.clone(),
-		move |_, _| async move { Ok(sp_timestamp::InherentDataProvider::from_system_time()) },
-		&task_manager.spawn_essential_handle(),
-		config.prometheus_registry(),
-		telemetry.as_ref().map(|telemetry| telemetry.handle()),
-	);
+	let import_queue =
+		cumulus_client_consensus_aura::equivocation_import_queue::fully_verifying_import_queue::<
+			sp_consensus_aura::sr25519::AuthorityPair,
+			_,
+			_,
+			_,
+			_,
+		>(
+			client.clone(),
+			block_import.clone(),
+			move |_, _| async move { Ok(sp_timestamp::InherentDataProvider::from_system_time()) },
+			&task_manager.spawn_essential_handle(),
+			config.prometheus_registry(),
+			telemetry.as_ref().map(|telemetry| telemetry.handle()),
+		);
 
 	Ok(PartialComponents {
 		backend,
@@ -147,8 +148,9 @@ pub fn new_partial(config: &Configuration) -> Result<Service, sc_service::Error>
 fn rpc_builder(
 	client: Arc<ParachainClient>,
 	pool: Arc<TransactionPool>,
-) -> Box<dyn Fn(sc_rpc::SubscriptionTaskExecutor) -> Result<crate::rpc::RpcExtension, sc_service::Error>>
-{
+) -> Box<
+	dyn Fn(sc_rpc::SubscriptionTaskExecutor) -> Result<crate::rpc::RpcExtension, sc_service::Error>,
+> {
 	Box::new(move |_| {
 		let deps = crate::rpc::FullDeps { client: client.clone(), pool: pool.clone() };
 		crate::rpc::create_full(deps).map_err(Into::into)
@@ -334,8 +336,8 @@ fn dev_inherent_data_providers(
 				UniqueSaturatedInto::<u32>::unique_saturated_into(*parent_header.number()) + 1;
 			let relay_blocks_per_para_block =
 				(slot_duration.as_millis() / relay_slot_millis).max(1) as u32;
-			let target_relay_slot = initial_relay_slot +
-				u64::from(block_number) * u64::from(relay_blocks_per_para_block);
+			let target_relay_slot = initial_relay_slot
+				+ u64::from(block_number) * u64::from(relay_blocks_per_para_block);
 			let relay_offset = (target_relay_slot as u32)
 				.saturating_sub(relay_blocks_per_para_block * block_number);
 
@@ -377,7 +379,8 @@ fn start_consensus(
 	overseer_handle: OverseerHandle,
 	announce_block: Arc<dyn Fn(Hash, Option<Vec<u8>>) + Send + Sync>,
 ) -> Result<(), sc_service::Error> {
-	let proposer = sc_basic_authorship::ProposerFactory::with_proof_recording(
+	// The collator records the storage proof itself (for the PoV); a plain factory suffices.
+	let proposer = sc_basic_authorship::ProposerFactory::new(
 		task_manager.spawn_handle(),
 		client.clone(),
 		transaction_pool,
@@ -398,7 +401,9 @@ fn start_consensus(
 		relay_client: relay_chain_interface,
 		code_hash_provider: {
 			let client = client.clone();
-			move |block_hash| client.code_at(block_hash).ok().map(|c| ValidationCode::from(c).hash())
+			move |block_hash| {
+				client.code_at(block_hash).ok().map(|c| ValidationCode::from(c).hash())
+			}
 		},
 		keystore,
 		collator_key,

@@ -19,7 +19,8 @@ use sp_runtime::{
 use sp_version::RuntimeVersion;
 use xcm::{
 	latest::prelude::{AssetId as XcmAssetId, Location},
-	Version as XcmVersion, VersionedAsset, VersionedAssetId, VersionedAssets, VersionedLocation, VersionedXcm,
+	Version as XcmVersion, VersionedAsset, VersionedAssetId, VersionedAssets, VersionedLocation,
+	VersionedXcm,
 };
 use xcm_runtime_apis::{
 	dry_run::{CallDryRunEffects, Error as XcmDryRunApiError, XcmDryRunEffects},
@@ -28,10 +29,9 @@ use xcm_runtime_apis::{
 
 use crate::{
 	configs::xcm::{XcmConfig, XcmRouter},
-	AccountId, AuraId, Balance, Block, ConsensusHook, Executive, InherentDataExt,
-	Nonce, OriginCaller, ParachainInfo, ParachainSystem, PolkadotXcm, Runtime, RuntimeCall,
-	RuntimeEvent, RuntimeGenesisConfig, SessionKeys, System, TransactionPayment, SLOT_DURATION,
-	VERSION,
+	AccountId, AuraId, Balance, Block, ConsensusHook, Executive, InherentDataExt, Nonce,
+	OriginCaller, ParachainInfo, ParachainSystem, PolkadotXcm, Runtime, RuntimeCall, RuntimeEvent,
+	RuntimeGenesisConfig, SessionKeys, System, TransactionPayment, SLOT_DURATION, VERSION,
 };
 
 impl_runtime_apis! {
@@ -348,4 +348,3 @@ impl_runtime_apis! {
 		}
 	}
 }
-

@@ -32,6 +32,7 @@ frame_benchmarking::define_benchmarks!(
 	[pallet_tx_pause, TxPause]
 	[pallet_parameters, Parameters]
 	[pallet_sudo, Sudo]
+	[pallet_clearinghouse_oracle, Oracle]
 );
 
 use cumulus_pallet_session_benchmarking::Pallet as SessionBench;

@@ -14,6 +14,7 @@
 //!   `ConvictionVoting`, `Origins` (the `risk_admin`, `market_admin` and `emergency` tracks),
 //!   `GuardianCouncil` (a collective that can only halt), `TxPause` (the halt switch),
 //!   `Parameters` (governance-set global parameters) and `Sudo` (dev and test presets only).
+//! * **Clearing**: `Oracle` (prices and implied vols from authorised feeders).
 //!
 //! The runtime only wires: each pallet's `Config` lives in `configs/`, grouped by concern.
 
@@ -309,6 +310,10 @@ mod runtime {
 	pub type Parameters = pallet_parameters;
 	#[runtime::pallet_index(59)]
 	pub type Sudo = pallet_sudo;
+
+	// Clearing.
+	#[runtime::pallet_index(70)]
+	pub type Oracle = pallet_clearinghouse_oracle;
 }
 
 cumulus_pallet_parachain_system::register_validate_block! {

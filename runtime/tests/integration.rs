@@ -17,10 +17,12 @@ use pallet_clearinghouse_origins::Origin as TrackOrigin;
 use pallet_conviction_voting::{AccountVote, Conviction, Vote};
 use polkadot_sdk::{
 	frame_support, frame_system, pallet_balances, pallet_collective, pallet_conviction_voting,
-	pallet_referenda, pallet_tx_pause, pallet_xcm,
+	pallet_referenda, pallet_tx_pause, pallet_xcm, sp_io,
 	sp_keyring::Sr25519Keyring,
-	sp_runtime::{traits::Dispatchable, BuildStorage, DispatchError, Permill},
-	sp_io,
+	sp_runtime::{
+		traits::{Dispatchable, Hash as _},
+		BuildStorage, DispatchError, Permill,
+	},
 	staging_xcm::latest::prelude::*,
 	staging_xcm_executor::traits::ConvertLocation,
 };
@@ -189,7 +191,13 @@ fn market_admin_track_force_creates_a_foreign_asset() {
 		// The risk track may not list assets.
 		let other = sibling_asset(1000, 7);
 		assert_noop!(
-			ForeignAssets::force_create(TrackOrigin::RiskAdmin.into(), other, admin.into(), true, 1),
+			ForeignAssets::force_create(
+				TrackOrigin::RiskAdmin.into(),
+				other,
+				admin.into(),
+				true,
+				1
+			),
 			DispatchError::BadOrigin
 		);
 	});
@@ -234,19 +242,15 @@ fn risk_admin_referendum_passes_and_dispatches_the_parameter_change() {
 		assert_eq!(status.track, clearinghouse_runtime::governance::tracks::id::RISK_ADMIN);
 
 		assert_ok!(Referenda::place_decision_deposit(RuntimeOrigin::signed(proposer), index));
-		for voter in [
-			Sr25519Keyring::Alice,
-			Sr25519Keyring::Bob,
-			Sr25519Keyring::Charlie,
-			Sr25519Keyring::Dave,
-			Sr25519Keyring::Eve,
-		] {
+		// Every endowed account votes aye with 90% of its balance: support ~90% of issuance,
+		// above the track's initial 25% support and 100% approval thresholds.
+		for voter in Sr25519Keyring::well_known() {
 			assert_ok!(pallet_conviction_voting::Pallet::<Runtime>::vote(
 				RuntimeOrigin::signed(account(voter)),
 				index,
 				AccountVote::Standard {
 					vote: Vote { aye: true, conviction: Conviction::Locked1x },
-					balance: 500_000 * UNIT,
+					balance: 900_000 * UNIT,
 				},
 			));
 		}
@@ -298,7 +302,10 @@ fn guardians_can_halt_through_a_council_motion() {
 		assert_ok!(GuardianCouncil::close(RuntimeOrigin::signed(charlie), hash, 0, weight, len));
 		assert!(events().iter().any(|e| matches!(
 			e,
-			RuntimeEvent::GuardianCouncil(pallet_collective::Event::Executed { result: Ok(()), .. })
+			RuntimeEvent::GuardianCouncil(pallet_collective::Event::Executed {
+				result: Ok(()),
+				..
+			})
 		)));
 
 		// The halt is in force: transfers are filtered for everyone.
@@ -306,9 +313,8 @@ fn guardians_can_halt_through_a_council_motion() {
 			dest: account(Sr25519Keyring::Bob).into(),
 			value: UNIT,
 		});
-		let err = transfer
-			.dispatch(RuntimeOrigin::signed(account(Sr25519Keyring::Alice)))
-			.unwrap_err();
+		let err =
+			transfer.dispatch(RuntimeOrigin::signed(account(Sr25519Keyring::Alice))).unwrap_err();
 		assert_eq!(err.error, frame_system::Error::<Runtime>::CallFiltered.into());
 	});
 }
@@ -385,5 +391,53 @@ fn emergency_track_halts_but_cannot_resume_and_governance_is_never_paused() {
 			),
 		});
 		assert!(pause_referenda.dispatch(TrackOrigin::Emergency.into()).is_err());
+	});
+}
+
+#[test]
+fn oracle_is_governed_by_the_risk_track_and_fed_for_free() {
+	use clearinghouse_primitives::{OracleKey, PriceProvider};
+	use clearinghouse_runtime::Oracle;
+	use pallet_clearinghouse_oracle::{FeedValue, KeyConfig};
+	use polkadot_sdk::{frame_support::dispatch::Pays, pallet_timestamp, sp_runtime::FixedU128};
+
+	dev_ext().execute_with(|| {
+		pallet_timestamp::Now::<Runtime>::put(1_700_000_000_000u64);
+		let dot = OracleKey::from_symbol("DOT").unwrap();
+		let config = KeyConfig {
+			min_quorum: 2,
+			max_age: 60_000,
+			max_deviation: Permill::from_percent(10),
+			breaker_window: 300_000,
+			ema_half_life: 60_000,
+			has_vol: false,
+		};
+		let feeders = [account(Sr25519Keyring::Ferdie), account(Sr25519Keyring::One)];
+		// A plain account may neither configure keys nor appoint feeders.
+		assert_noop!(
+			Oracle::set_key(RuntimeOrigin::signed(feeders[0].clone()), dot, config),
+			DispatchError::BadOrigin
+		);
+		assert_noop!(
+			Oracle::add_feeder(RuntimeOrigin::signed(feeders[0].clone()), feeders[0].clone()),
+			DispatchError::BadOrigin
+		);
+		// The risk_admin track may.
+		assert_ok!(Oracle::set_key(TrackOrigin::RiskAdmin.into(), dot, config));
+		for f in &feeders {
+			assert_ok!(Oracle::add_feeder(TrackOrigin::RiskAdmin.into(), f.clone()));
+		}
+		for (f, price) in feeders.iter().zip([6u32, 8]) {
+			let post = Oracle::feed(
+				RuntimeOrigin::signed(f.clone()),
+				vec![FeedValue { key: dot, price: FixedU128::from_u32(price), vol: None }],
+			)
+			.unwrap();
+			assert_eq!(post.pays_fee, Pays::No);
+		}
+		assert_eq!(
+			<Oracle as PriceProvider<OracleKey>>::price(&dot),
+			Some((FixedU128::from_u32(7), 1_700_000_000_000))
+		);
 	});
 }

@@ -28,9 +28,11 @@
 
 use core::marker::PhantomData;
 
+use polkadot_sdk::sp_runtime::traits::TryConvertInto;
 use polkadot_sdk::{
 	assets_common::{
-		local_and_foreign_assets::ForeignAssetReserveData, matching::NonTeleportableAssetFromTrustedReserve,
+		local_and_foreign_assets::ForeignAssetReserveData,
+		matching::NonTeleportableAssetFromTrustedReserve,
 	},
 	cumulus_pallet_parachain_system, cumulus_pallet_xcm, cumulus_pallet_xcmp_queue,
 	cumulus_primitives_utility::ParentAsUmp,
@@ -52,15 +54,14 @@ use polkadot_sdk::{
 		DenyRecursively, DenyReserveTransferToRelayChain, DenyThenTry, DescribeAllTerminal,
 		DescribeFamily, EnsureXcmOrigin, FixedWeightBounds, FrameTransactionalProcessor,
 		FungibleAdapter, FungiblesAdapter, HashedDescription, IsConcrete,
-		MatchedConvertedConcreteId, NoChecking, ParentIsPreset,
-		RelayChainAsNative, SiblingParachainAsNative, SiblingParachainConvertsVia,
-		SignedAccountId32AsNative, SignedToAccountId32, SovereignSignedViaLocation, StartsWith,
-		TakeWeightCredit, TrailingSetTopicAsId, UsingComponents, WithComputedOrigin,
-		WithLatestLocationConverter, WithUniqueTopic,
+		MatchedConvertedConcreteId, NoChecking, ParentIsPreset, RelayChainAsNative,
+		SiblingParachainAsNative, SiblingParachainConvertsVia, SignedAccountId32AsNative,
+		SignedToAccountId32, SovereignSignedViaLocation, StartsWith, TakeWeightCredit,
+		TrailingSetTopicAsId, UsingComponents, WithComputedOrigin, WithLatestLocationConverter,
+		WithUniqueTopic,
 	},
 	staging_xcm_executor,
 };
-use polkadot_sdk::sp_runtime::traits::TryConvertInto;
 
 /// The `pallet-assets` instance that holds foreign assets keyed by their XCM `Location`.
 pub type ForeignAssetsInstance = pallet_assets::Instance2;
@@ -264,13 +265,8 @@ pub type Weigher<R> = FixedWeightBounds<UnitWeightCost, RuntimeCallOf<R>, MaxIns
 
 /// Buys execution with the native token at the weight-to-fee rate `W` (the runtime passes the
 /// one transactions use); fees go to the block author.
-pub type Trader<R, W> = UsingComponents<
-	W,
-	NativeLocation,
-	AccountId32,
-	pallet_balances::Pallet<R>,
-	ToAuthor<R>,
->;
+pub type Trader<R, W> =
+	UsingComponents<W, NativeLocation, AccountId32, pallet_balances::Pallet<R>, ToAuthor<R>>;
 
 /// Where outgoing messages go: upward to the relay chain, or over XCMP to siblings.
 pub type XcmRouter<R> = WithUniqueTopic<(
@@ -279,7 +275,8 @@ pub type XcmRouter<R> = WithUniqueTopic<(
 )>;
 
 /// A local signed origin becomes an `AccountId32` location (for `send`/`execute`/transfers).
-pub type LocalOriginToLocation<R> = SignedToAccountId32<RuntimeOriginOf<R>, AccountId32, RelayNetwork>;
+pub type LocalOriginToLocation<R> =
+	SignedToAccountId32<RuntimeOriginOf<R>, AccountId32, RelayNetwork>;
 
 /// Origins that may send or execute XCM through pallet-xcm: local accounts.
 pub type LocalXcmOrigin<R> = EnsureXcmOrigin<RuntimeOriginOf<R>, LocalOriginToLocation<R>>;
@@ -336,8 +333,8 @@ mod tests {
 	#[test]
 	fn sibling_and_parent_map_to_distinct_sovereign_accounts() {
 		let parent = LocationToAccountId::convert_location(&Location::parent()).unwrap();
-		let sibling = LocationToAccountId::convert_location(&Location::new(1, [Parachain(1000)]))
-			.unwrap();
+		let sibling =
+			LocationToAccountId::convert_location(&Location::new(1, [Parachain(1000)])).unwrap();
 		let other_sibling =
 			LocationToAccountId::convert_location(&Location::new(1, [Parachain(1001)])).unwrap();
 		assert_ne!(parent, sibling);
@@ -354,7 +351,8 @@ mod tests {
 		let local = Location::new(0, [AccountId32 { network: None, id: [7; 32] }]);
 		assert_eq!(LocationToAccountId::convert_location(&local), Some(who.clone()));
 
-		let remote = Location::new(1, [Parachain(1000), AccountId32 { network: None, id: [7; 32] }]);
+		let remote =
+			Location::new(1, [Parachain(1000), AccountId32 { network: None, id: [7; 32] }]);
 		let mapped = LocationToAccountId::convert_location(&remote).unwrap();
 		assert_ne!(mapped, who, "a remote account must not alias the local one");
 	}
@@ -363,7 +361,10 @@ mod tests {
 	fn foreign_matcher_takes_remote_locations_only() {
 		use polkadot_sdk::staging_xcm_executor::traits::MatchesFungibles;
 		let dot: Asset = (Location::parent(), 10u128).into();
-		assert_eq!(ForeignAssetsMatcher::matches_fungibles(&dot).ok(), Some((Location::parent(), 10)));
+		assert_eq!(
+			ForeignAssetsMatcher::matches_fungibles(&dot).ok(),
+			Some((Location::parent(), 10))
+		);
 		let usdt_loc = Location::new(1, [Parachain(1000), PalletInstance(50), GeneralIndex(1984)]);
 		let usdt: Asset = (usdt_loc.clone(), 5u128).into();
 		assert_eq!(ForeignAssetsMatcher::matches_fungibles(&usdt).ok(), Some((usdt_loc, 5)));

@@ -78,8 +78,12 @@ impl pallet_assets::Config<ForeignAssetsInstance> for Runtime {
 	type ReserveData = ForeignAssetReserveData;
 	type Currency = Balances;
 	// A sibling parachain may create assets under its own location, through XCM.
-	type CreateOrigin =
-		ForeignCreators<FromSiblingParachain<ParachainInfo, Location>, LocationToAccountId, AccountId, Location>;
+	type CreateOrigin = ForeignCreators<
+		FromSiblingParachain<ParachainInfo, Location>,
+		LocationToAccountId,
+		AccountId,
+		Location,
+	>;
 	type ForceOrigin = AssetAdminOrigin;
 	type AssetDeposit = AssetDeposit;
 	type AssetAccountDeposit = AssetAccountDeposit;

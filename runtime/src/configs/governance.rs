@@ -143,16 +143,15 @@ impl frame_support::traits::Contains<pallet_tx_pause::RuntimeCallNameOf<Runtime>
 		let pallet: &[u8] = &full_name.0;
 		matches!(
 			pallet,
-			b"System" |
-				b"ParachainSystem" |
-				b"Timestamp" |
-				b"Scheduler" |
-				b"Preimage" |
-				b"Referenda" |
-				b"ConvictionVoting" |
-				b"GuardianCouncil" |
-				b"TxPause" |
-				b"Sudo"
+			b"System"
+				| b"ParachainSystem"
+				| b"Timestamp"
+				| b"Scheduler"
+				| b"Preimage"
+				| b"Referenda"
+				| b"ConvictionVoting"
+				| b"GuardianCouncil"
+				| b"TxPause" | b"Sudo"
 		)
 	}
 }

@@ -5,6 +5,7 @@
 
 mod assets;
 pub mod governance;
+mod oracle;
 pub mod xcm;
 
 use polkadot_sdk::{staging_parachain_info as parachain_info, *};
@@ -30,11 +31,11 @@ use sp_runtime::traits::BlakeTwo256;
 use sp_version::RuntimeVersion;
 
 use crate::{
-	deposit, AccountId, Aura, AuraId, Balance, Balances, Block, CollatorSelection,
-	ConsensusHook, Hash, MessageQueue, Nonce, PalletInfo, Runtime, RuntimeCall, RuntimeEvent,
-	RuntimeFreezeReason, RuntimeHoldReason, RuntimeOrigin, RuntimeTask, Session, SessionKeys,
-	System, WeightToFee, XcmpQueue, AVERAGE_ON_INITIALIZE_RATIO, EXISTENTIAL_DEPOSIT, HOURS,
-	MAXIMUM_BLOCK_WEIGHT, MICRO_UNIT, NORMAL_DISPATCH_RATIO, SLOT_DURATION, VERSION,
+	deposit, AccountId, Aura, AuraId, Balance, Balances, Block, CollatorSelection, ConsensusHook,
+	Hash, MessageQueue, Nonce, PalletInfo, Runtime, RuntimeCall, RuntimeEvent, RuntimeFreezeReason,
+	RuntimeHoldReason, RuntimeOrigin, RuntimeTask, Session, SessionKeys, System, WeightToFee,
+	XcmpQueue, AVERAGE_ON_INITIALIZE_RATIO, EXISTENTIAL_DEPOSIT, HOURS, MAXIMUM_BLOCK_WEIGHT,
+	MICRO_UNIT, NORMAL_DISPATCH_RATIO, SLOT_DURATION, VERSION,
 };
 
 parameter_types! {
@@ -273,22 +274,22 @@ impl InstanceFilter<RuntimeCall> for ProxyType {
 			ProxyType::Any => true,
 			ProxyType::NonTransfer => !matches!(
 				c,
-				RuntimeCall::Balances(..) |
-					RuntimeCall::Assets(..) |
-					RuntimeCall::ForeignAssets(..) |
-					RuntimeCall::PolkadotXcm(..)
+				RuntimeCall::Balances(..)
+					| RuntimeCall::Assets(..)
+					| RuntimeCall::ForeignAssets(..)
+					| RuntimeCall::PolkadotXcm(..)
 			),
 			ProxyType::Governance => matches!(
 				c,
-				RuntimeCall::Referenda(..) |
-					RuntimeCall::ConvictionVoting(..) |
-					RuntimeCall::Preimage(..) |
-					RuntimeCall::Utility(..)
+				RuntimeCall::Referenda(..)
+					| RuntimeCall::ConvictionVoting(..)
+					| RuntimeCall::Preimage(..)
+					| RuntimeCall::Utility(..)
 			),
 			ProxyType::CancelProxy => matches!(
 				c,
-				RuntimeCall::Proxy(pallet_proxy::Call::reject_announcement { .. }) |
-					RuntimeCall::Utility(..)
+				RuntimeCall::Proxy(pallet_proxy::Call::reject_announcement { .. })
+					| RuntimeCall::Utility(..)
 			),
 		}
 	}

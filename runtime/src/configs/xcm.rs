@@ -17,8 +17,8 @@ use sp_runtime::Perbill;
 
 use super::RuntimeBlockWeights;
 use crate::{
-	AccountId, AllPalletsWithSystem, Balances, MessageQueue, ParachainSystem, Runtime,
-	RuntimeCall, RuntimeEvent, RuntimeOrigin, WeightToFee, XcmpQueue,
+	AccountId, AllPalletsWithSystem, Balances, MessageQueue, ParachainSystem, Runtime, RuntimeCall,
+	RuntimeEvent, RuntimeOrigin, WeightToFee, XcmpQueue,
 };
 
 /// The executor configuration of this runtime.

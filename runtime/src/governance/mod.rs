@@ -36,8 +36,7 @@ pub type GuardianMajority =
 	pallet_collective::EnsureProportionAtLeast<AccountId, GuardianCollective, 1, 2>;
 
 /// May halt (pause calls, and later markets): root, the `emergency` track or the guardians.
-pub type HaltOrigin =
-	EitherOf<EnsureRoot<AccountId>, EitherOf<EnsureEmergency, GuardianMajority>>;
+pub type HaltOrigin = EitherOf<EnsureRoot<AccountId>, EitherOf<EnsureEmergency, GuardianMajority>>;
 
 /// May change risk parameters: root or the `risk_admin` track.
 pub type RiskAdminOrigin = EitherOf<EnsureRoot<AccountId>, EnsureRiskAdmin>;

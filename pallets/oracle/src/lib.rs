@@ -1,0 +1,471 @@
+//! # Oracle pallet
+//!
+//! Prices (and implied volatilities) for every valuation on the chain, from a governance-managed
+//! set of feeders, aggregated so that a missing or suspicious price cannot be used by accident.
+//!
+//! ## Overview
+//!
+//! * **Keys.** Each feed has an [`OracleKey`] (an underlying: `BTC`, `DOT`, `USDT` ...) and a
+//!   [`KeyConfig`] set by governance ([`Config::ConfigOrigin`], the `risk_admin` track in the
+//!   runtime): `min_quorum`, `max_age`, `max_deviation`, the breaker window, the EMA half-life
+//!   and whether the key also carries an implied-volatility feed.
+//! * **Feeders.** A bounded set ([`Config::MaxFeeders`]) managed by [`Config::FeederAdminOrigin`].
+//!   A feeder calls [`Pallet::feed`] at most once per block with a bounded batch of values; a
+//!   successful feed pays no fee, anything else is an error and pays.
+//! * **Aggregation at read time.** [`PriceProvider::price`] returns the median of the
+//!   submissions fresher than `max_age` *now*, from at least `min_quorum` distinct feeders.
+//!   Fewer fresh values → `None`. There is no fallback to an older value.
+//! * **Circuit breaker.** Each accepted median is compared with the window's reference median;
+//!   a move beyond `max_deviation` trips the key's breaker ([`Event::BreakerTripped`]). While
+//!   tripped, every read returns `None` and [`PriceProvider::is_halted`] is true. It resets
+//!   itself when a full window passes with medians back inside the bound of the post-move
+//!   reference, or when governance calls [`Pallet::reset_breaker`].
+//! * **EMA.** Every accepted median updates an exponential moving average with the key's
+//!   half-life (time-based, so irregular feeds weigh correctly), for mark prices and funding.
+//!
+//! ## Calls
+//!
+//! * [`Pallet::feed`]: a feeder submits prices (and vols).
+//! * [`Pallet::set_key`], [`Pallet::remove_key`], [`Pallet::reset_breaker`]: key governance.
+//! * [`Pallet::add_feeder`], [`Pallet::remove_feeder`]: feeder governance.
+//!
+//! ## Storage layout (why it is cheap)
+//!
+//! All of a key's submissions, its last accepted aggregate and its breaker live in one value
+//! ([`KeyStates`]), so a feed costs one read and one write per key plus the key's config, and a
+//! price read costs two reads whatever the number of feeders. Stale submissions are pruned on
+//! every write, so the value never holds more than one entry per feeder.
+
+#![cfg_attr(not(feature = "std"), no_std)]
+
+extern crate alloc;
+
+pub mod aggregation;
+#[cfg(feature = "runtime-benchmarks")]
+mod benchmarking;
+#[cfg(test)]
+mod mock;
+#[cfg(test)]
+mod tests;
+mod types;
+pub mod weights;
+
+pub use clearinghouse_primitives::oracle::{Moment, OracleKey, PriceProvider};
+pub use pallet::*;
+pub use types::*;
+pub use weights::WeightInfo;
+
+#[cfg(any(feature = "try-runtime", test))]
+use polkadot_sdk::sp_runtime;
+use polkadot_sdk::{frame_support, frame_system, sp_arithmetic};
+
+#[frame_support::pallet]
+pub mod pallet {
+	use super::*;
+	use alloc::vec::Vec;
+	use frame_support::{
+		dispatch::{DispatchClass, Pays},
+		pallet_prelude::*,
+		traits::Time,
+	};
+	use frame_system::pallet_prelude::*;
+	use sp_arithmetic::{traits::Zero, FixedU128};
+
+	/// The in-code storage version.
+	const STORAGE_VERSION: StorageVersion = StorageVersion::new(0);
+
+	#[pallet::pallet]
+	#[pallet::storage_version(STORAGE_VERSION)]
+	pub struct Pallet<T>(_);
+
+	#[pallet::config]
+	pub trait Config: polkadot_sdk::frame_system::Config {
+		/// The clock: milliseconds since the unix epoch (`pallet-timestamp`).
+		type Time: Time<Moment = Moment>;
+
+		/// May configure and remove keys and reset breakers (runtime: `risk_admin` track).
+		type ConfigOrigin: EnsureOrigin<Self::RuntimeOrigin>;
+
+		/// May add and remove feeders (runtime: `risk_admin` track).
+		type FeederAdminOrigin: EnsureOrigin<Self::RuntimeOrigin>;
+
+		/// The most feeders there can be. At most 255 (feeders are stored by a `u8` index).
+		#[pallet::constant]
+		type MaxFeeders: Get<u32>;
+
+		/// The most keys there can be.
+		#[pallet::constant]
+		type MaxKeys: Get<u32>;
+
+		/// The most values one `feed` may carry.
+		#[pallet::constant]
+		type MaxFeedBatch: Get<u32>;
+
+		/// The largest price (and vol) accepted: bounds every product taken with prices.
+		#[pallet::constant]
+		type MaxPrice: Get<FixedU128>;
+
+		/// Weights of this pallet's calls.
+		type WeightInfo: WeightInfo;
+	}
+
+	/// The authorised feeders: their slot index and the last block they fed in.
+	#[pallet::storage]
+	pub type Feeders<T: Config> =
+		CountedStorageMap<_, Blake2_128Concat, T::AccountId, FeederInfo<BlockNumberFor<T>>>;
+
+	/// The configuration of each key.
+	#[pallet::storage]
+	pub type KeyConfigs<T: Config> = CountedStorageMap<_, Blake2_128Concat, OracleKey, KeyConfig>;
+
+	/// Each key's submissions, last accepted aggregate and breaker, in one value.
+	#[pallet::storage]
+	pub type KeyStates<T: Config> =
+		StorageMap<_, Blake2_128Concat, OracleKey, KeyState<T::MaxFeeders>, ValueQuery>;
+
+	#[pallet::event]
+	#[pallet::generate_deposit(pub(super) fn deposit_event)]
+	pub enum Event<T: Config> {
+		/// A feeder submitted `count` values.
+		Fed { feeder: T::AccountId, count: u32 },
+		/// The median of `key` moved from `reference` to `median`, beyond the key's bound: reads
+		/// return nothing until the breaker resets.
+		BreakerTripped { key: OracleKey, reference: FixedU128, median: FixedU128 },
+		/// The breaker of `key` reset: by a quiet window (`by_governance = false`) or governance.
+		BreakerReset { key: OracleKey, by_governance: bool },
+		/// `key` was created or reconfigured.
+		KeyConfigured { key: OracleKey, config: KeyConfig },
+		/// `key` and all its submissions were removed.
+		KeyRemoved { key: OracleKey },
+		/// `feeder` may now feed, in slot `index`.
+		FeederAdded { feeder: T::AccountId, index: u8 },
+		/// `feeder` may no longer feed; its submissions were removed.
+		FeederRemoved { feeder: T::AccountId },
+	}
+
+	#[pallet::error]
+	pub enum Error<T> {
+		/// The signer is not an authorised feeder.
+		NotFeeder,
+		/// The feeder already fed in this block.
+		AlreadyFedThisBlock,
+		/// The batch is empty.
+		EmptyBatch,
+		/// The batch has more than `MaxFeedBatch` values.
+		BatchTooLarge,
+		/// The same key appears twice in one batch.
+		DuplicateKey,
+		/// The key is not configured.
+		UnknownKey,
+		/// A price of zero.
+		ZeroPrice,
+		/// A price (or vol) above `MaxPrice`.
+		PriceOverflow,
+		/// A volatility of zero.
+		ZeroVol,
+		/// A volatility for a key that carries no volatility feed.
+		VolNotEnabled,
+		/// `min_quorum` must be at least 1 and at most `MaxFeeders`.
+		InvalidQuorum,
+		/// `max_age`, the breaker window and the EMA half-life must be positive.
+		ZeroDuration,
+		/// `max_deviation` must be positive.
+		ZeroDeviation,
+		/// There are already `MaxKeys` keys.
+		TooManyKeys,
+		/// The account is already a feeder.
+		AlreadyFeeder,
+		/// There are already `MaxFeeders` feeders.
+		TooManyFeeders,
+		/// The key's breaker is not tripped.
+		BreakerNotTripped,
+	}
+
+	#[pallet::hooks]
+	impl<T: Config> Hooks<BlockNumberFor<T>> for Pallet<T> {
+		fn integrity_test() {
+			assert!(T::MaxFeeders::get() >= 1 && T::MaxFeeders::get() <= 255, "1..=255 feeders");
+			assert!(T::MaxFeedBatch::get() >= 1, "a feed must carry at least one value");
+			assert!(!T::MaxPrice::get().is_zero(), "MaxPrice must be positive");
+		}
+
+		#[cfg(feature = "try-runtime")]
+		fn try_state(_n: BlockNumberFor<T>) -> Result<(), sp_runtime::TryRuntimeError> {
+			Self::do_try_state()
+		}
+	}
+
+	#[pallet::call]
+	impl<T: Config> Pallet<T> {
+		/// Submit prices (and, for keys that carry one, implied vols).
+		///
+		/// * Who: an authorised feeder, at most once per block. A successful feed pays no fee.
+		/// * Changes: the feeder's submission for each key; each key's aggregate (median and
+		///   EMA) and breaker when the fresh submissions reach quorum.
+		/// * Events: [`Event::Fed`]; [`Event::BreakerTripped`] / [`Event::BreakerReset`].
+		/// * Errors: [`Error::NotFeeder`], [`Error::AlreadyFedThisBlock`],
+		///   [`Error::EmptyBatch`], [`Error::BatchTooLarge`], [`Error::DuplicateKey`],
+		///   [`Error::UnknownKey`], [`Error::ZeroPrice`], [`Error::PriceOverflow`],
+		///   [`Error::ZeroVol`], [`Error::VolNotEnabled`]. On any error nothing is stored.
+		#[pallet::call_index(0)]
+		#[pallet::weight((T::WeightInfo::feed(values.len() as u32), DispatchClass::Operational))]
+		pub fn feed(origin: OriginFor<T>, values: Vec<FeedValue>) -> DispatchResultWithPostInfo {
+			let feeder = ensure_signed(origin)?;
+			Self::do_feed(feeder, values)?;
+			Ok(Pays::No.into())
+		}
+
+		/// Create or reconfigure `key`.
+		///
+		/// * Who: [`Config::ConfigOrigin`].
+		/// * Changes: the key's configuration. Existing submissions are kept; they are judged
+		///   by the new configuration from the next read on.
+		/// * Events: [`Event::KeyConfigured`].
+		/// * Errors: [`Error::InvalidQuorum`], [`Error::ZeroDuration`], [`Error::ZeroDeviation`],
+		///   [`Error::TooManyKeys`].
+		#[pallet::call_index(1)]
+		#[pallet::weight(T::WeightInfo::set_key())]
+		pub fn set_key(origin: OriginFor<T>, key: OracleKey, config: KeyConfig) -> DispatchResult {
+			T::ConfigOrigin::ensure_origin(origin)?;
+			Self::do_set_key(key, config)
+		}
+
+		/// Remove `key`, its submissions and its aggregate. Consumers see no price for it.
+		///
+		/// * Who: [`Config::ConfigOrigin`].
+		/// * Events: [`Event::KeyRemoved`].
+		/// * Errors: [`Error::UnknownKey`].
+		#[pallet::call_index(2)]
+		#[pallet::weight(T::WeightInfo::remove_key())]
+		pub fn remove_key(origin: OriginFor<T>, key: OracleKey) -> DispatchResult {
+			T::ConfigOrigin::ensure_origin(origin)?;
+			ensure!(KeyConfigs::<T>::contains_key(key), Error::<T>::UnknownKey);
+			KeyConfigs::<T>::remove(key);
+			KeyStates::<T>::remove(key);
+			Self::deposit_event(Event::KeyRemoved { key });
+			Ok(())
+		}
+
+		/// Reset the tripped breaker of `key`; the current median becomes the new reference.
+		///
+		/// * Who: [`Config::ConfigOrigin`].
+		/// * Events: [`Event::BreakerReset`] with `by_governance = true`.
+		/// * Errors: [`Error::UnknownKey`], [`Error::BreakerNotTripped`].
+		#[pallet::call_index(3)]
+		#[pallet::weight(T::WeightInfo::reset_breaker())]
+		pub fn reset_breaker(origin: OriginFor<T>, key: OracleKey) -> DispatchResult {
+			T::ConfigOrigin::ensure_origin(origin)?;
+			ensure!(KeyConfigs::<T>::contains_key(key), Error::<T>::UnknownKey);
+			KeyStates::<T>::try_mutate(key, |state| -> DispatchResult {
+				ensure!(state.breaker.tripped, Error::<T>::BreakerNotTripped);
+				let now = T::Time::now();
+				state.breaker = Breaker {
+					tripped: false,
+					reference: state.aggregate.map(|a| a.median).unwrap_or_default(),
+					reference_at: now,
+				};
+				Ok(())
+			})?;
+			Self::deposit_event(Event::BreakerReset { key, by_governance: true });
+			Ok(())
+		}
+
+		/// Authorise `feeder`.
+		///
+		/// * Who: [`Config::FeederAdminOrigin`].
+		/// * Events: [`Event::FeederAdded`].
+		/// * Errors: [`Error::AlreadyFeeder`], [`Error::TooManyFeeders`].
+		#[pallet::call_index(4)]
+		#[pallet::weight(T::WeightInfo::add_feeder())]
+		pub fn add_feeder(origin: OriginFor<T>, feeder: T::AccountId) -> DispatchResult {
+			T::FeederAdminOrigin::ensure_origin(origin)?;
+			Self::do_add_feeder(feeder)
+		}
+
+		/// Withdraw `feeder`'s authorisation and remove its submissions from every key.
+		///
+		/// * Who: [`Config::FeederAdminOrigin`].
+		/// * Events: [`Event::FeederRemoved`].
+		/// * Errors: [`Error::NotFeeder`].
+		#[pallet::call_index(5)]
+		#[pallet::weight(T::WeightInfo::remove_feeder(T::MaxKeys::get()))]
+		pub fn remove_feeder(
+			origin: OriginFor<T>,
+			feeder: T::AccountId,
+		) -> DispatchResultWithPostInfo {
+			T::FeederAdminOrigin::ensure_origin(origin)?;
+			let keys = Self::do_remove_feeder(feeder)?;
+			Ok(Some(T::WeightInfo::remove_feeder(keys)).into())
+		}
+	}
+
+	impl<T: Config> Pallet<T> {
+		pub(crate) fn do_feed(feeder: T::AccountId, values: Vec<FeedValue>) -> DispatchResult {
+			let mut info = Feeders::<T>::get(&feeder).ok_or(Error::<T>::NotFeeder)?;
+			let block = frame_system::Pallet::<T>::block_number();
+			ensure!(info.last_fed != Some(block), Error::<T>::AlreadyFedThisBlock);
+			ensure!(!values.is_empty(), Error::<T>::EmptyBatch);
+			ensure!(values.len() <= T::MaxFeedBatch::get() as usize, Error::<T>::BatchTooLarge);
+			// Duplicates: the batch is bounded (MaxFeedBatch, e.g. 32), so a quadratic scan
+			// is cheaper than allocating a set.
+			for (i, v) in values.iter().enumerate() {
+				ensure!(
+					!values.iter().skip(i + 1).any(|w| w.key == v.key),
+					Error::<T>::DuplicateKey
+				);
+			}
+
+			let now = T::Time::now();
+			let max_price = T::MaxPrice::get();
+			// Validate everything before writing anything, so an error stores nothing even
+			// outside a storage transaction.
+			let mut updates = Vec::with_capacity(values.len());
+			for v in &values {
+				let config = KeyConfigs::<T>::get(v.key).ok_or(Error::<T>::UnknownKey)?;
+				ensure!(!v.price.is_zero(), Error::<T>::ZeroPrice);
+				ensure!(v.price <= max_price, Error::<T>::PriceOverflow);
+				if let Some(vol) = v.vol {
+					ensure!(config.has_vol, Error::<T>::VolNotEnabled);
+					ensure!(!vol.is_zero(), Error::<T>::ZeroVol);
+					ensure!(vol <= max_price, Error::<T>::PriceOverflow);
+				}
+				updates.push((v, config));
+			}
+
+			for (v, config) in updates {
+				let mut state = KeyStates::<T>::get(v.key);
+				state.record(info.index, v.price, v.vol, now, config.max_age);
+				match state.accept(&config, now) {
+					Acceptance::Tripped { reference, median } => {
+						Self::deposit_event(Event::BreakerTripped { key: v.key, reference, median })
+					},
+					Acceptance::Reset => Self::deposit_event(Event::BreakerReset {
+						key: v.key,
+						by_governance: false,
+					}),
+					Acceptance::Accepted | Acceptance::NoQuorum => {},
+				}
+				KeyStates::<T>::insert(v.key, state);
+			}
+
+			info.last_fed = Some(block);
+			Feeders::<T>::insert(&feeder, info);
+			Self::deposit_event(Event::Fed { feeder, count: values.len() as u32 });
+			Ok(())
+		}
+
+		pub(crate) fn do_set_key(key: OracleKey, config: KeyConfig) -> DispatchResult {
+			ensure!(
+				config.min_quorum >= 1 && u32::from(config.min_quorum) <= T::MaxFeeders::get(),
+				Error::<T>::InvalidQuorum
+			);
+			ensure!(
+				config.max_age > 0 && config.breaker_window > 0 && config.ema_half_life > 0,
+				Error::<T>::ZeroDuration
+			);
+			ensure!(!config.max_deviation.is_zero(), Error::<T>::ZeroDeviation);
+			if !KeyConfigs::<T>::contains_key(key) {
+				ensure!(KeyConfigs::<T>::count() < T::MaxKeys::get(), Error::<T>::TooManyKeys);
+			}
+			KeyConfigs::<T>::insert(key, config);
+			Self::deposit_event(Event::KeyConfigured { key, config });
+			Ok(())
+		}
+
+		pub(crate) fn do_add_feeder(feeder: T::AccountId) -> DispatchResult {
+			ensure!(!Feeders::<T>::contains_key(&feeder), Error::<T>::AlreadyFeeder);
+			ensure!(Feeders::<T>::count() < T::MaxFeeders::get(), Error::<T>::TooManyFeeders);
+			// The lowest free slot; at most MaxFeeders (<= 255) entries to look at.
+			let mut used = [false; 256];
+			for (_, info) in Feeders::<T>::iter() {
+				if let Some(slot) = used.get_mut(usize::from(info.index)) {
+					*slot = true;
+				}
+			}
+			let index = (0..=u8::MAX)
+				.find(|i| !used.get(usize::from(*i)).copied().unwrap_or(true))
+				.ok_or(Error::<T>::TooManyFeeders)?;
+			Feeders::<T>::insert(&feeder, FeederInfo { index, last_fed: None });
+			Self::deposit_event(Event::FeederAdded { feeder, index });
+			Ok(())
+		}
+
+		/// Removes the feeder and its submissions; returns how many keys were visited.
+		pub(crate) fn do_remove_feeder(feeder: T::AccountId) -> Result<u32, DispatchError> {
+			let info = Feeders::<T>::take(&feeder).ok_or(Error::<T>::NotFeeder)?;
+			let mut visited = 0u32;
+			// Bounded by MaxKeys: every key has a config.
+			for key in KeyConfigs::<T>::iter_keys() {
+				visited = visited.saturating_add(1);
+				KeyStates::<T>::mutate_exists(key, |state| {
+					if let Some(s) = state {
+						s.submissions.retain(|sub| sub.feeder != info.index);
+					}
+				});
+			}
+			Self::deposit_event(Event::FeederRemoved { feeder });
+			Ok(visited)
+		}
+
+		/// The fresh, quorate median of `key` (or its vol) and the newest submission time.
+		fn read(key: &OracleKey, vol: bool) -> Option<(FixedU128, Moment)> {
+			let config = KeyConfigs::<T>::get(key)?;
+			let state = KeyStates::<T>::get(key);
+			if state.breaker.tripped {
+				return None;
+			}
+			if vol && !config.has_vol {
+				return None;
+			}
+			state.fresh_median(&config, T::Time::now(), vol)
+		}
+
+		/// Checks the invariants of this pallet's storage.
+		#[cfg(any(feature = "try-runtime", test))]
+		pub fn do_try_state() -> Result<(), sp_runtime::TryRuntimeError> {
+			use alloc::collections::btree_set::BTreeSet;
+			let feeders = Feeders::<T>::iter().map(|(_, i)| i.index).collect::<BTreeSet<_>>();
+			ensure!(
+				Feeders::<T>::iter().count() as u32 == Feeders::<T>::count(),
+				"feeder counter out of sync"
+			);
+			ensure!(Feeders::<T>::count() <= T::MaxFeeders::get(), "too many feeders");
+			ensure!(feeders.len() as u32 == Feeders::<T>::count(), "two feeders share a slot");
+			ensure!(KeyConfigs::<T>::count() <= T::MaxKeys::get(), "too many keys");
+			let now = T::Time::now();
+			for (key, state) in KeyStates::<T>::iter() {
+				let config = KeyConfigs::<T>::get(key).ok_or("state for an unconfigured key")?;
+				let mut seen = BTreeSet::new();
+				for sub in state.submissions.iter() {
+					ensure!(feeders.contains(&sub.feeder), "submission of a removed feeder");
+					ensure!(seen.insert(sub.feeder), "two submissions of one feeder");
+					ensure!(!sub.price.is_zero(), "zero price stored");
+					ensure!(sub.price <= T::MaxPrice::get(), "price above MaxPrice stored");
+					ensure!(sub.at <= now, "submission from the future");
+					ensure!(sub.vol.is_none() || config.has_vol, "vol for a key without vols");
+				}
+			}
+			Ok(())
+		}
+	}
+
+	impl<T: Config> PriceProvider<OracleKey> for Pallet<T> {
+		fn price(key: &OracleKey) -> Option<(FixedU128, Moment)> {
+			Self::read(key, false)
+		}
+
+		fn vol(key: &OracleKey) -> Option<(FixedU128, Moment)> {
+			Self::read(key, true)
+		}
+
+		fn ema(key: &OracleKey) -> Option<FixedU128> {
+			// Same gating as the price: no quorum or halted means no EMA either.
+			Self::read(key, false)?;
+			KeyStates::<T>::get(key).aggregate.map(|a| a.ema)
+		}
+
+		fn is_halted(key: &OracleKey) -> bool {
+			KeyStates::<T>::get(key).breaker.tripped
+		}
+	}
+}

@@ -1,0 +1,91 @@
+//! A minimal runtime for the oracle pallet's tests: system, timestamp and the oracle.
+
+use crate as pallet_oracle;
+use polkadot_sdk::{
+	frame_support::{derive_impl, parameter_types, traits::ConstU32},
+	frame_system::{self, EnsureRoot},
+	pallet_timestamp,
+	sp_arithmetic::{FixedU128, Permill},
+	sp_io,
+	sp_runtime::BuildStorage,
+};
+
+type Block = frame_system::mocking::MockBlock<Test>;
+
+#[polkadot_sdk::frame_support::runtime]
+mod runtime {
+	#[runtime::runtime]
+	#[runtime::derive(
+		RuntimeCall,
+		RuntimeEvent,
+		RuntimeError,
+		RuntimeOrigin,
+		RuntimeFreezeReason,
+		RuntimeHoldReason,
+		RuntimeSlashReason,
+		RuntimeLockId,
+		RuntimeTask,
+		RuntimeViewFunction
+	)]
+	pub struct Test;
+
+	#[runtime::pallet_index(0)]
+	pub type System = frame_system;
+	#[runtime::pallet_index(1)]
+	pub type Timestamp = pallet_timestamp;
+	#[runtime::pallet_index(2)]
+	pub type Oracle = pallet_oracle;
+}
+
+#[derive_impl(frame_system::config_preludes::TestDefaultConfig)]
+impl frame_system::Config for Test {
+	type Block = Block;
+}
+
+impl pallet_timestamp::Config for Test {
+	type Moment = u64;
+	type OnTimestampSet = ();
+	type MinimumPeriod = ConstU64<0>;
+	type WeightInfo = ();
+}
+use polkadot_sdk::frame_support::traits::ConstU64;
+
+parameter_types! {
+	pub MaxPrice: FixedU128 = FixedU128::from_u32(1_000_000_000);
+}
+
+impl pallet_oracle::Config for Test {
+	type Time = Timestamp;
+	type ConfigOrigin = EnsureRoot<u64>;
+	type FeederAdminOrigin = EnsureRoot<u64>;
+	type MaxFeeders = ConstU32<32>;
+	type MaxKeys = ConstU32<8>;
+	type MaxFeedBatch = ConstU32<32>;
+	type MaxPrice = MaxPrice;
+	type WeightInfo = ();
+}
+
+/// The start time of every test (ms).
+pub const T0: u64 = 1_700_000_000_000;
+
+/// A typical key: 3-of-N quorum, 60 s max age, 10% bound over a 5 min window, 1 min EMA.
+pub fn config() -> pallet_oracle::KeyConfig {
+	pallet_oracle::KeyConfig {
+		min_quorum: 3,
+		max_age: 60_000,
+		max_deviation: Permill::from_percent(10),
+		breaker_window: 300_000,
+		ema_half_life: 60_000,
+		has_vol: false,
+	}
+}
+
+pub fn new_test_ext() -> sp_io::TestExternalities {
+	let storage = frame_system::GenesisConfig::<Test>::default().build_storage().unwrap();
+	let mut ext = sp_io::TestExternalities::new(storage);
+	ext.execute_with(|| {
+		System::set_block_number(1);
+		pallet_timestamp::Now::<Test>::put(T0);
+	});
+	ext
+}

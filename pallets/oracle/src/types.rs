@@ -1,0 +1,237 @@
+//! Plain types of the oracle pallet and the per-key state machine (submissions, aggregate,
+//! breaker), kept free of storage access so the pallet only loads and stores it.
+
+use codec::{Decode, DecodeWithMemTracking, Encode, MaxEncodedLen};
+use polkadot_sdk::{
+	frame_support::{
+		traits::Get, BoundedVec, CloneNoBound, DebugNoBound, DefaultNoBound, EqNoBound,
+		PartialEqNoBound,
+	},
+	sp_arithmetic::{FixedU128, Permill},
+};
+use scale_info::TypeInfo;
+
+use crate::{aggregation, Moment, OracleKey};
+
+/// An authorised feeder: its slot and the last block it fed in.
+#[derive(Clone, Copy, PartialEq, Eq, Debug, Encode, Decode, MaxEncodedLen, TypeInfo)]
+pub struct FeederInfo<BlockNumber> {
+	/// The feeder's slot; submissions are stored under it.
+	pub index: u8,
+	/// The block of the feeder's last feed, if any.
+	pub last_fed: Option<BlockNumber>,
+}
+
+/// Governance-set parameters of a key.
+#[derive(
+	Clone,
+	Copy,
+	PartialEq,
+	Eq,
+	Debug,
+	Encode,
+	Decode,
+	DecodeWithMemTracking,
+	MaxEncodedLen,
+	TypeInfo,
+)]
+pub struct KeyConfig {
+	/// Fresh submissions from at least this many distinct feeders are needed for a price.
+	pub min_quorum: u8,
+	/// A submission older than this (ms) is not used.
+	pub max_age: Moment,
+	/// A median further than this from the window's reference median trips the breaker.
+	pub max_deviation: Permill,
+	/// The breaker window (ms): the reference median rolls over after it, and a tripped
+	/// breaker resets after a full window of medians within bounds.
+	pub breaker_window: Moment,
+	/// Half-life (ms) of the median's exponential moving average.
+	pub ema_half_life: Moment,
+	/// Whether feeders also submit an implied volatility for this key.
+	pub has_vol: bool,
+}
+
+/// One value of a `feed` batch.
+#[derive(
+	Clone,
+	Copy,
+	PartialEq,
+	Eq,
+	Debug,
+	Encode,
+	Decode,
+	DecodeWithMemTracking,
+	MaxEncodedLen,
+	TypeInfo,
+)]
+pub struct FeedValue {
+	/// The key.
+	pub key: OracleKey,
+	/// The price, in settlement-asset units per unit of the underlying.
+	pub price: FixedU128,
+	/// The implied volatility (annualised; 1.0 = 100%), for keys that carry one.
+	pub vol: Option<FixedU128>,
+}
+
+/// A feeder's latest submission for a key.
+#[derive(Clone, Copy, PartialEq, Eq, Debug, Encode, Decode, MaxEncodedLen, TypeInfo)]
+pub struct Submission {
+	/// The feeder's slot.
+	pub feeder: u8,
+	/// The price.
+	pub price: FixedU128,
+	/// The implied volatility, if the key carries one and the feeder sent it.
+	pub vol: Option<FixedU128>,
+	/// When it was submitted (ms).
+	pub at: Moment,
+}
+
+/// The last accepted median and its moving average.
+#[derive(Clone, Copy, PartialEq, Eq, Debug, Encode, Decode, MaxEncodedLen, TypeInfo)]
+pub struct Aggregate {
+	/// The median accepted last.
+	pub median: FixedU128,
+	/// When (ms).
+	pub at: Moment,
+	/// The exponential moving average of accepted medians.
+	pub ema: FixedU128,
+}
+
+/// A key's circuit breaker.
+#[derive(Clone, Copy, PartialEq, Eq, Debug, Default, Encode, Decode, MaxEncodedLen, TypeInfo)]
+pub struct Breaker {
+	/// Whether reads are halted.
+	pub tripped: bool,
+	/// The median medians are compared with; zero before the first accepted median.
+	pub reference: FixedU128,
+	/// When the reference was set (ms).
+	pub reference_at: Moment,
+}
+
+/// Everything stored for a key besides its config: one storage value, one read.
+#[derive(
+	CloneNoBound,
+	PartialEqNoBound,
+	EqNoBound,
+	DebugNoBound,
+	DefaultNoBound,
+	Encode,
+	Decode,
+	MaxEncodedLen,
+	TypeInfo,
+)]
+#[scale_info(skip_type_params(MaxFeeders))]
+#[codec(mel_bound(MaxFeeders: Get<u32>))]
+pub struct KeyState<MaxFeeders: Get<u32>> {
+	/// At most one submission per feeder, none older than `max_age` at the last write.
+	pub submissions: BoundedVec<Submission, MaxFeeders>,
+	/// The last accepted median, if the key ever reached quorum.
+	pub aggregate: Option<Aggregate>,
+	/// The circuit breaker.
+	pub breaker: Breaker,
+}
+
+/// What accepting the current submissions did.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub enum Acceptance {
+	/// Fewer fresh submissions than the quorum: nothing changed.
+	NoQuorum,
+	/// The median was accepted; the breaker did not change state.
+	Accepted,
+	/// The median moved beyond the bound: the breaker tripped.
+	Tripped { reference: FixedU128, median: FixedU128 },
+	/// A full window passed within bounds: the breaker reset.
+	Reset,
+}
+
+impl<MaxFeeders: Get<u32>> KeyState<MaxFeeders> {
+	/// Stores `feeder`'s submission, replacing its previous one, and drops submissions that
+	/// are stale `now` so the vector only ever holds live values.
+	pub fn record(
+		&mut self,
+		feeder: u8,
+		price: FixedU128,
+		vol: Option<FixedU128>,
+		now: Moment,
+		max_age: Moment,
+	) {
+		self.submissions
+			.retain(|s| s.feeder != feeder && aggregation::is_fresh(s.at, now, max_age));
+		// One entry per feeder and at most MaxFeeders feeders, and this feeder's entry was
+		// just removed, so there is room; `force_push` keeps that a non-panicking truth.
+		let _ = self.submissions.force_push(Submission { feeder, price, vol, at: now });
+	}
+
+	/// The median of the fresh prices (or vols) with quorum, and the newest time among them.
+	pub fn fresh_median(
+		&self,
+		config: &KeyConfig,
+		now: Moment,
+		vol: bool,
+	) -> Option<(FixedU128, Moment)> {
+		let mut newest = 0;
+		// At most MaxFeeders values: a fixed array would need a const bound, a small Vec is fine.
+		let mut values = alloc::vec::Vec::with_capacity(self.submissions.len());
+		for s in
+			self.submissions.iter().filter(|s| aggregation::is_fresh(s.at, now, config.max_age))
+		{
+			let value = if vol { s.vol } else { Some(s.price) };
+			if let Some(v) = value {
+				values.push(v);
+				newest = newest.max(s.at);
+			}
+		}
+		aggregation::median(&mut values, usize::from(config.min_quorum)).map(|m| (m, newest))
+	}
+
+	/// Accepts the current median (if quorate): updates the EMA and runs the breaker.
+	pub fn accept(&mut self, config: &KeyConfig, now: Moment) -> Acceptance {
+		let Some((median, _)) = self.fresh_median(config, now, false) else {
+			return Acceptance::NoQuorum;
+		};
+		let ema = match self.aggregate {
+			Some(prev) => aggregation::next_ema(
+				prev.ema,
+				median,
+				now.saturating_sub(prev.at),
+				config.ema_half_life,
+			),
+			None => median,
+		};
+		self.aggregate = Some(Aggregate { median, at: now, ema });
+
+		let b = &mut self.breaker;
+		let beyond = aggregation::exceeds_deviation(b.reference, median, config.max_deviation);
+		let window_passed = now.saturating_sub(b.reference_at) >= config.breaker_window;
+		let first = b.reference == FixedU128::default();
+		if first {
+			*b = Breaker { tripped: false, reference: median, reference_at: now };
+			return Acceptance::Accepted;
+		}
+		match (b.tripped, beyond) {
+			// A move beyond the bound: trip (or stay tripped) and restart the window from the
+			// new level, which the market must now hold for a full window.
+			(_, true) => {
+				let reference = b.reference;
+				let was_tripped = b.tripped;
+				*b = Breaker { tripped: true, reference: median, reference_at: now };
+				if was_tripped {
+					Acceptance::Accepted
+				} else {
+					Acceptance::Tripped { reference, median }
+				}
+			},
+			(true, false) if window_passed => {
+				*b = Breaker { tripped: false, reference: median, reference_at: now };
+				Acceptance::Reset
+			},
+			(false, false) if window_passed => {
+				// Roll the reference over: drift is measured per window.
+				b.reference = median;
+				b.reference_at = now;
+				Acceptance::Accepted
+			},
+			_ => Acceptance::Accepted,
+		}
+	}
+}

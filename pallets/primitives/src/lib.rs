@@ -1,0 +1,12 @@
+//! # Clearinghouse primitives
+//!
+//! Plain types and the small traits through which the clearinghouse pallets talk to each other.
+//! A pallet that *needs* something declares it as an associated type bounded by one of these
+//! traits; the pallet that *provides* it implements the trait; the runtime wires the two. No
+//! pallet depends on another pallet's crate or reads its storage.
+
+#![cfg_attr(not(feature = "std"), no_std)]
+
+pub mod oracle;
+
+pub use oracle::{OracleKey, PriceProvider};

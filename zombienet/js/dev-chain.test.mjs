@@ -1,0 +1,87 @@
+// End-to-end client test against a running dev node (`clearinghouse-node --dev`).
+//
+//   cd zombienet/js && npm ci && npm run test:dev        # WS=ws://127.0.0.1:9944 by default
+//
+// It checks what a Polkadot.js user relies on: the metadata exposes the chain's pallets and the
+// token properties, and a signed transfer from //Alice to //Bob is included with the balances and
+// the event it should have.
+
+import { test, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { ApiPromise, WsProvider } from '@polkadot/api';
+import { Keyring } from '@polkadot/keyring';
+import { cryptoWaitReady } from '@polkadot/util-crypto';
+
+const WS = process.env.WS ?? 'ws://127.0.0.1:9944';
+const TIMEOUT_MS = 60_000;
+
+await cryptoWaitReady();
+const api = await ApiPromise.create({ provider: new WsProvider(WS), noInitWarn: true });
+after(() => api.disconnect());
+
+const keyring = new Keyring({ type: 'sr25519' });
+const alice = keyring.addFromUri('//Alice');
+const bob = keyring.addFromUri('//Bob');
+
+test('metadata exposes the chain pallets and the native token', async () => {
+  const pallets = api.runtimeMetadata.asLatest.pallets.map((p) => p.name.toString());
+  for (const name of [
+    'System', 'ParachainSystem', 'Balances', 'TransactionPayment', 'Assets', 'ForeignAssets',
+    'Aura', 'CollatorSelection', 'Session', 'XcmpQueue', 'PolkadotXcm', 'MessageQueue',
+    'Utility', 'Multisig', 'Proxy', 'Scheduler', 'Preimage', 'Referenda', 'ConvictionVoting',
+    'Origins', 'GuardianCouncil', 'TxPause', 'Parameters',
+  ]) {
+    assert.ok(pallets.includes(name), `pallet ${name} missing from metadata: ${pallets}`);
+  }
+  assert.ok(api.runtimeMetadata.version >= 14, `metadata v${api.runtimeMetadata.version}`);
+  const props = api.registry.getChainProperties();
+  assert.equal(props.tokenSymbol.unwrap()[0].toString(), 'CLR');
+  assert.equal(props.tokenDecimals.unwrap()[0].toNumber(), 12);
+  assert.equal(api.runtimeVersion.specName.toString(), 'clearinghouse');
+});
+
+/** Signs and sends `tx`, resolves with the events of its inclusion block. */
+function sendAndWaitInBlock(tx, signer) {
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error('not included in time')), TIMEOUT_MS);
+    tx.signAndSend(signer, ({ status, events, dispatchError }) => {
+      if (dispatchError) {
+        clearTimeout(timer);
+        reject(new Error(`dispatch failed: ${dispatchError.toString()}`));
+      } else if (status.isInBlock) {
+        clearTimeout(timer);
+        resolve({ blockHash: status.asInBlock, events });
+      }
+    }).catch((e) => { clearTimeout(timer); reject(e); });
+  });
+}
+
+test('a transfer from Alice to Bob is included with balances and event', async () => {
+  const amount = 1_234_000_000_000n; // 1.234 CLR
+  const before = await api.query.system.account.multi([alice.address, bob.address]);
+  const [aliceBefore, bobBefore] = before.map((a) => a.data.free.toBigInt());
+
+  const { blockHash, events } = await sendAndWaitInBlock(
+    api.tx.balances.transferKeepAlive(bob.address, amount), alice);
+
+  const transfer = events.find(({ event }) => api.events.balances.Transfer.is(event));
+  assert.ok(transfer, 'no Balances.Transfer event');
+  const [from, to, value] = transfer.event.data;
+  assert.equal(from.toString(), alice.address);
+  assert.equal(to.toString(), bob.address);
+  assert.equal(value.toBigInt(), amount);
+
+  const feeEvent = events.find(({ event }) => api.events.transactionPayment.TransactionFeePaid.is(event));
+  assert.ok(feeEvent, 'no TransactionFeePaid event');
+  const [payer, actualFee, tip] = feeEvent.event.data;
+  assert.equal(payer.toString(), alice.address);
+  assert.equal(tip.toBigInt(), 0n);
+  const fee = actualFee.toBigInt(); // includes the (zero) tip
+  assert.ok(fee > 0n, 'a signed transfer pays a fee');
+
+  const at = await api.at(blockHash);
+  const after = await at.query.system.account.multi([alice.address, bob.address]);
+  const [aliceAfter, bobAfter] = after.map((a) => a.data.free.toBigInt());
+  assert.equal(bobAfter - bobBefore, amount, 'Bob receives exactly the amount');
+  assert.equal(aliceBefore - aliceAfter, amount + fee, 'Alice pays the amount plus the fee');
+});
