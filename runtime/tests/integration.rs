@@ -2,15 +2,15 @@
 
 use clearinghouse_runtime::{
 	configs::governance::dynamic_params, genesis_config_presets, governance::GuardianCollective,
-	AccountId, Balances, ForeignAssets, GuardianCouncil, OriginCaller, Parameters, Preimage,
-	Referenda, Runtime, RuntimeCall, RuntimeEvent, RuntimeGenesisConfig, RuntimeOrigin, Scheduler,
-	Sudo, System, TxPause, UNIT,
+	AccountId, Balances, ForeignAssets, GuardianCouncil, OriginCaller, Preimage, Referenda,
+	Runtime, RuntimeCall, RuntimeEvent, RuntimeGenesisConfig, RuntimeOrigin, Scheduler, Sudo,
+	System, UNIT,
 };
 use codec::Encode;
 use frame_support::{
 	assert_noop, assert_ok,
 	dispatch::GetDispatchInfo,
-	traits::{fungible::Inspect, fungibles::Inspect as _, Hooks, StorePreimage},
+	traits::{fungible::Inspect, fungibles::Inspect as _, Get, Hooks, StorePreimage},
 	BoundedVec,
 };
 use pallet_clearinghouse_origins::Origin as TrackOrigin;
@@ -80,7 +80,10 @@ fn development_preset_funds_dev_accounts_and_sets_sudo() {
 			Balances::balance(&account(Sr25519Keyring::Alice)),
 			genesis_config_presets::DEV_ENDOWMENT
 		);
-		assert_eq!(Sudo::key(), Some(account(Sr25519Keyring::Alice)));
+		assert_eq!(
+			polkadot_sdk::pallet_sudo::Key::<Runtime>::get(),
+			Some(account(Sr25519Keyring::Alice))
+		);
 		assert_eq!(pallet_collective::Members::<Runtime, GuardianCollective>::get().len(), 3);
 	});
 }
@@ -88,7 +91,7 @@ fn development_preset_funds_dev_accounts_and_sets_sudo() {
 #[test]
 fn production_preset_has_no_sudo_key() {
 	ext_from_preset(genesis_config_presets::PRODUCTION_RUNTIME_PRESET).execute_with(|| {
-		assert_eq!(Sudo::key(), None);
+		assert_eq!(polkadot_sdk::pallet_sudo::Key::<Runtime>::get(), None);
 		// Nobody can act as sudo: the call fails for every signed origin.
 		let call = Box::new(RuntimeCall::System(frame_system::Call::remark { remark: vec![] }));
 		assert_noop!(
@@ -298,6 +301,8 @@ fn guardians_can_halt_through_a_council_motion() {
 			Box::new(proposal),
 			len
 		));
+		// Proposing is not voting: two of the three guardians vote aye.
+		assert_ok!(GuardianCouncil::vote(RuntimeOrigin::signed(charlie.clone()), hash, 0, true));
 		assert_ok!(GuardianCouncil::vote(RuntimeOrigin::signed(dave), hash, 0, true));
 		assert_ok!(GuardianCouncil::close(RuntimeOrigin::signed(charlie), hash, 0, weight, len));
 		assert!(events().iter().any(|e| matches!(

@@ -348,11 +348,13 @@ mod tests {
 	#[test]
 	fn local_account_maps_to_itself_and_remote_account_to_a_hash() {
 		let who = AccountId32::new([7; 32]);
-		let local = Location::new(0, [AccountId32 { network: None, id: [7; 32] }]);
+		let local = Location::new(0, [Junction::AccountId32 { network: None, id: [7; 32] }]);
 		assert_eq!(LocationToAccountId::convert_location(&local), Some(who.clone()));
 
-		let remote =
-			Location::new(1, [Parachain(1000), AccountId32 { network: None, id: [7; 32] }]);
+		let remote = Location::new(
+			1,
+			[Parachain(1000), Junction::AccountId32 { network: None, id: [7; 32] }],
+		);
 		let mapped = LocationToAccountId::convert_location(&remote).unwrap();
 		assert_ne!(mapped, who, "a remote account must not alias the local one");
 	}
@@ -383,7 +385,7 @@ mod tests {
 		assert!(ParentOrSiblings::contains(&Location::new(1, [Parachain(1000)])));
 		assert!(!ParentOrSiblings::contains(&Location::new(
 			1,
-			[Parachain(1000), AccountId32 { network: None, id: [0; 32] }]
+			[Parachain(1000), Junction::AccountId32 { network: None, id: [0; 32] }]
 		)));
 	}
 }

@@ -95,6 +95,10 @@ pub struct Aggregate {
 	pub at: Moment,
 	/// The exponential moving average of accepted medians.
 	pub ema: FixedU128,
+	/// The EMA as of the last earlier instant, and that instant. Every median accepted at the
+	/// same instant (several feeders in one block) recomputes the EMA from this base, so the
+	/// block's final median counts, not its first.
+	pub ema_base: Option<(FixedU128, Moment)>,
 }
 
 /// A key's circuit breaker.
@@ -189,16 +193,22 @@ impl<MaxFeeders: Get<u32>> KeyState<MaxFeeders> {
 		let Some((median, _)) = self.fresh_median(config, now, false) else {
 			return Acceptance::NoQuorum;
 		};
-		let ema = match self.aggregate {
-			Some(prev) => aggregation::next_ema(
-				prev.ema,
+		let ema_base = match self.aggregate {
+			Some(prev) if prev.at < now => Some((prev.ema, prev.at)),
+			Some(prev) => prev.ema_base,
+			None => None,
+		};
+		let ema = match ema_base {
+			Some((base, base_at)) => aggregation::next_ema(
+				base,
 				median,
-				now.saturating_sub(prev.at),
+				now.saturating_sub(base_at),
 				config.ema_half_life,
 			),
+			// The first instant with quorum: the EMA starts at the median.
 			None => median,
 		};
-		self.aggregate = Some(Aggregate { median, at: now, ema });
+		self.aggregate = Some(Aggregate { median, at: now, ema, ema_base });
 
 		let b = &mut self.breaker;
 		let beyond = aggregation::exceeds_deviation(b.reference, median, config.max_deviation);

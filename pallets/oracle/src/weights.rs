@@ -26,8 +26,8 @@ pub trait WeightInfo {
 	fn read_price() -> Weight;
 }
 
-/// Worst-case encoded size of one key's state with 32 feeders: 32 × (1 + 16 + 17 + 8) + 50.
-const KEY_STATE_PROOF: u64 = 1_400;
+/// Worst-case encoded size of one key's state with 32 feeders: 32 × (1 + 16 + 17 + 8) + 90.
+const KEY_STATE_PROOF: u64 = 1_450;
 /// Encoded size of a key config and a feeder entry, with their storage keys.
 const SMALL_ITEM_PROOF: u64 = 100;
 
