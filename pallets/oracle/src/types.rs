@@ -162,8 +162,9 @@ impl<MaxFeeders: Get<u32>> KeyState<MaxFeeders> {
 		self.submissions
 			.retain(|s| s.feeder != feeder && aggregation::is_fresh(s.at, now, max_age));
 		// One entry per feeder and at most MaxFeeders feeders, and this feeder's entry was
-		// just removed, so there is room; `force_push` keeps that a non-panicking truth.
-		let _ = self.submissions.force_push(Submission { feeder, price, vol, at: now });
+		// just removed, so there is room. `force_push` would drop the oldest entry rather than
+		// panic if that ever stopped being true.
+		self.submissions.force_push(Submission { feeder, price, vol, at: now });
 	}
 
 	/// The median of the fresh prices (or vols) with quorum, and the newest time among them.
