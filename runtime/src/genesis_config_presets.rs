@@ -2,7 +2,7 @@
 //! `production` (no sudo key; collators and endowments are patched in by the operator with
 //! `chain-spec-builder ... --patch`).
 
-use alloc::{vec, vec::Vec};
+use alloc::{string::String, vec, vec::Vec};
 
 use polkadot_sdk::{staging_xcm as xcm, *};
 
