@@ -205,7 +205,9 @@ pub fn run() -> Result<()> {
 			let collator_options = cli.run.collator_options();
 
 			runner.run_node_until_exit(|config| async move {
-				if config.chain_spec.is_dev() || cli.run.base.shared_params.dev {
+				if config.chain_spec.chain_type() == sc_service::ChainType::Development
+					|| cli.run.base.shared_params.dev
+				{
 					let mode = match cli.dev_block_time {
 						Some(ms) if ms > 0 => DevSealMode::Every(ms),
 						_ => DevSealMode::Instant,

@@ -38,7 +38,6 @@ use sc_service::{Configuration, PartialComponents, TFullBackend, TFullClient, Ta
 use sc_telemetry::{Telemetry, TelemetryHandle, TelemetryWorker, TelemetryWorkerHandle};
 use sc_transaction_pool_api::OffchainTransactionPoolFactory;
 use sp_api::ProvideRuntimeApi;
-use sp_blockchain::HeaderBackend;
 use sp_keystore::KeystorePtr;
 use sp_runtime::traits::{Header as HeaderT, UniqueSaturatedInto};
 use substrate_prometheus_endpoint::Registry;
