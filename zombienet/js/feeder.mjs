@@ -67,7 +67,7 @@ function perturb(value, bps, seed) {
   // Deterministic per (round, feeder, key): a spread in [-bps, +bps].
   const x = Math.sin(seed) * 10_000;
   const frac = x - Math.floor(x); // [0, 1)
-  const delta = BigInt(Math.round((frac * 2 - 1) * bps));
+  const delta = BigInt(Math.round((frac * 2 - 1) * Number(bps)));
   return value + (value * delta) / 10_000n;
 }
 
