@@ -49,15 +49,19 @@ fn add_keys<T: Config>(n: u32) -> Vec<OracleKey> {
 
 /// Every key gets a submission from every feeder but the last, in an earlier block, so the
 /// benchmarked feed rewrites full states.
-fn fill_states<T: Config>(feeders: &[T::AccountId], keys: &[OracleKey]) {
-	let values: Vec<FeedValue> = keys
-		.iter()
+/// A price (and a 50% vol) for each of `keys`.
+fn values_for(keys: &[OracleKey], price: u32) -> Vec<FeedValue> {
+	keys.iter()
 		.map(|k| FeedValue {
 			key: *k,
-			price: FixedU128::from_u32(100),
+			price: FixedU128::from_u32(price),
 			vol: Some(FixedU128::from_rational(1, 2)),
 		})
-		.collect();
+		.collect()
+}
+
+fn fill_states<T: Config>(feeders: &[T::AccountId], keys: &[OracleKey]) {
+	let values = values_for(keys, 100);
 	for f in feeders.iter().take(feeders.len().saturating_sub(1)) {
 		Oracle::<T>::do_feed(f.clone(), values.clone()).expect("valid feed");
 	}
@@ -77,14 +81,7 @@ mod benchmarks {
 		let feeders = add_feeders::<T>(T::MaxFeeders::get());
 		let keys = add_keys::<T>(n.min(T::MaxKeys::get()));
 		fill_states::<T>(&feeders, &keys);
-		let values: Vec<FeedValue> = keys
-			.iter()
-			.map(|k| FeedValue {
-				key: *k,
-				price: FixedU128::from_u32(101),
-				vol: Some(FixedU128::from_rational(1, 2)),
-			})
-			.collect();
+		let values = values_for(&keys, 101);
 		let feeder = feeders.last().cloned().expect("at least one feeder");
 
 		#[extrinsic_call]
