@@ -7,6 +7,11 @@
 
 #![cfg_attr(not(feature = "std"), no_std)]
 
+pub mod collateral;
 pub mod oracle;
 
+pub use collateral::{
+	CollateralId, CollateralLedger, CollateralValuation, MarginAccount, SettlementReason,
+	SubAccountIndex, WithdrawalGuard, CROSS_MARGIN,
+};
 pub use oracle::{OracleKey, PriceProvider};

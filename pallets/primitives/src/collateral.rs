@@ -1,0 +1,155 @@
+//! Collateral: what the vaults ledger provides to the margin engine, liquidation and the
+//! cross-chain deposit routes, and what it asks of the margin engine in return.
+
+use codec::{Decode, DecodeWithMemTracking, Encode, MaxEncodedLen};
+use polkadot_sdk::sp_runtime::{DispatchError, DispatchResult};
+use scale_info::TypeInfo;
+
+/// The index of a margin account under its owner: `0` is the cross-margin account, `1..` are
+/// isolated-margin accounts that only see their own collateral.
+pub type SubAccountIndex = u8;
+
+/// The cross-margin sub-account every owner has.
+pub const CROSS_MARGIN: SubAccountIndex = 0;
+
+/// The registry's identifier of a collateral asset (assigned in order of registration and
+/// never reused). Small and `Copy` so an account's whole ledger fits in one storage value.
+pub type CollateralId = u16;
+
+/// A margin account: an owner and one of its sub-accounts.
+#[derive(
+	Clone,
+	Copy,
+	PartialEq,
+	Eq,
+	PartialOrd,
+	Ord,
+	Debug,
+	Encode,
+	Decode,
+	DecodeWithMemTracking,
+	MaxEncodedLen,
+	TypeInfo,
+)]
+#[cfg_attr(feature = "std", derive(serde::Serialize, serde::Deserialize))]
+pub struct MarginAccount<AccountId> {
+	/// The account that signs for it.
+	pub owner: AccountId,
+	/// Which of the owner's sub-accounts.
+	pub sub: SubAccountIndex,
+}
+
+impl<AccountId> MarginAccount<AccountId> {
+	/// `owner`'s sub-account `sub`.
+	pub fn new(owner: AccountId, sub: SubAccountIndex) -> Self {
+		Self { owner, sub }
+	}
+
+	/// `owner`'s cross-margin account.
+	pub fn cross(owner: AccountId) -> Self {
+		Self { owner, sub: CROSS_MARGIN }
+	}
+}
+
+/// Why settlement-asset value moved between two margin accounts (carried in the event so a
+/// trader's statement can be rebuilt from events alone).
+#[derive(
+	Clone,
+	Copy,
+	PartialEq,
+	Eq,
+	Debug,
+	Encode,
+	Decode,
+	DecodeWithMemTracking,
+	MaxEncodedLen,
+	TypeInfo,
+)]
+pub enum SettlementReason {
+	/// Realised profit or loss of a position.
+	Pnl,
+	/// A trading fee.
+	Fee,
+	/// A perpetual funding payment.
+	Funding,
+	/// A liquidation penalty or takeover.
+	Liquidation,
+	/// Coverage of bad debt, or auto-deleveraging.
+	Insurance,
+}
+
+/// An account's collateral valued in the settlement asset.
+#[derive(Clone, Copy, PartialEq, Eq, Debug, Default, Encode, Decode, TypeInfo)]
+pub struct CollateralValuation {
+	/// Σ (1 − haircut) · balance · price, in the settlement asset's smallest unit, each term
+	/// rounded down; a negative settlement balance (debt) counts in full. May be negative.
+	pub value: i128,
+	/// How many held non-settlement assets had no usable price (none, stale or halted) and
+	/// were therefore counted as zero.
+	pub unpriced: u32,
+}
+
+/// The collateral ledger, as the margin engine, liquidation and deposit routes use it.
+///
+/// Every method moves value *between* ledger entries or between a wallet and the ledger; none
+/// creates or destroys value, so Σ ledger balances per asset always equals what the vault
+/// holds. Errors leave everything unchanged.
+pub trait CollateralLedger<AccountId> {
+	/// How an asset is named outside the ledger (native, local asset id, XCM location ...).
+	type AssetKind;
+
+	/// The settlement asset, once governance has chosen it.
+	fn settlement_collateral() -> Option<CollateralId>;
+
+	/// `account`'s balance of `collateral` (negative only for the settlement asset).
+	fn balance(account: &MarginAccount<AccountId>, collateral: CollateralId) -> i128;
+
+	/// `account`'s collateral valued in the settlement asset (see [`CollateralValuation`]).
+	fn collateral_value(
+		account: &MarginAccount<AccountId>,
+	) -> Result<CollateralValuation, DispatchError>;
+
+	/// Move `amount` of the settlement asset from `from` to `to` (PnL, fees, funding,
+	/// insurance). `from` may go negative: the caller decides, by its margin rules, whether
+	/// it may. Fails if there is no settlement asset, `amount` is zero or on overflow.
+	fn transfer_settlement(
+		from: &MarginAccount<AccountId>,
+		to: &MarginAccount<AccountId>,
+		amount: u128,
+		reason: SettlementReason,
+	) -> DispatchResult;
+
+	/// Move `amount` of `collateral` from `from` to `to` without any margin check
+	/// (liquidation seizing collateral). Never takes a non-settlement balance below zero.
+	fn seize(
+		from: &MarginAccount<AccountId>,
+		to: &MarginAccount<AccountId>,
+		collateral: CollateralId,
+		amount: u128,
+	) -> DispatchResult;
+
+	/// The one entry point of every deposit route (signed call, XCM, ISMP): take `amount` of
+	/// `asset` from `payer`'s wallet into the vault and credit `beneficiary`'s margin account.
+	/// Applies the registry's status and caps.
+	fn credit_deposit(
+		payer: &AccountId,
+		beneficiary: &MarginAccount<AccountId>,
+		asset: Self::AssetKind,
+		amount: u128,
+	) -> DispatchResult;
+}
+
+/// Consulted by the ledger after a withdrawal or transfer has been applied to `account` (and
+/// before it is committed): an error rolls the change back. The margin engine implements it
+/// (equity must stay above the initial requirement).
+pub trait WithdrawalGuard<AccountId> {
+	/// Whether `account`, in its new state, may keep the change.
+	fn ensure_can_withdraw(account: &MarginAccount<AccountId>) -> DispatchResult;
+}
+
+/// No positions anywhere: every withdrawal the ledger itself allows passes.
+impl<AccountId> WithdrawalGuard<AccountId> for () {
+	fn ensure_can_withdraw(_: &MarginAccount<AccountId>) -> DispatchResult {
+		Ok(())
+	}
+}

@@ -1,0 +1,67 @@
+//! [`CollateralLedger`]: the ledger as the margin engine, liquidation and the deposit routes
+//! see it.
+
+use crate::{pallet::*, *};
+use polkadot_sdk::sp_runtime::{DispatchError, DispatchResult};
+
+impl<T: Config> CollateralLedger<T::AccountId> for Pallet<T> {
+	type AssetKind = T::AssetKind;
+
+	fn settlement_collateral() -> Option<CollateralId> {
+		SettlementCollateral::<T>::get()
+	}
+
+	fn balance(account: &MarginAccount<T::AccountId>, collateral: CollateralId) -> i128 {
+		Self::balance_of(account, collateral)
+	}
+
+	fn collateral_value(
+		account: &MarginAccount<T::AccountId>,
+	) -> Result<CollateralValuation, DispatchError> {
+		Pallet::<T>::collateral_value(account)
+	}
+
+	fn transfer_settlement(
+		from: &MarginAccount<T::AccountId>,
+		to: &MarginAccount<T::AccountId>,
+		amount: u128,
+		reason: SettlementReason,
+	) -> DispatchResult {
+		let settlement =
+			SettlementCollateral::<T>::get().ok_or(Error::<T>::NoSettlementCollateral)?;
+		Self::move_between(from, to, settlement, amount, true)?;
+		Self::deposit_event(Event::SettlementTransferred {
+			from: from.clone(),
+			to: to.clone(),
+			amount,
+			reason,
+		});
+		Ok(())
+	}
+
+	fn seize(
+		from: &MarginAccount<T::AccountId>,
+		to: &MarginAccount<T::AccountId>,
+		collateral: CollateralId,
+		amount: u128,
+	) -> DispatchResult {
+		Self::move_between(from, to, collateral, amount, false)?;
+		Self::deposit_event(Event::Seized {
+			from: from.clone(),
+			to: to.clone(),
+			collateral,
+			amount,
+		});
+		Ok(())
+	}
+
+	fn credit_deposit(
+		payer: &T::AccountId,
+		beneficiary: &MarginAccount<T::AccountId>,
+		asset: T::AssetKind,
+		amount: u128,
+	) -> DispatchResult {
+		let collateral = CollateralIdOf::<T>::get(&asset).ok_or(Error::<T>::UnknownCollateral)?;
+		Self::do_deposit(payer, beneficiary, collateral, amount)
+	}
+}
