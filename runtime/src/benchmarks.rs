@@ -33,6 +33,7 @@ frame_benchmarking::define_benchmarks!(
 	[pallet_parameters, Parameters]
 	[pallet_sudo, Sudo]
 	[pallet_clearinghouse_oracle, Oracle]
+	[pallet_clearinghouse_vaults, Vaults]
 );
 
 use cumulus_pallet_session_benchmarking::Pallet as SessionBench;

@@ -13,10 +13,14 @@ use sp_genesis_builder::PresetId;
 use sp_keyring::Sr25519Keyring;
 
 use crate::{
-	AccountId, AuraId, BalancesConfig, CollatorSelectionConfig, GuardianCouncilConfig,
-	ParachainInfoConfig, PolkadotXcmConfig, RuntimeGenesisConfig, SessionConfig, SessionKeys,
-	SudoConfig, EXISTENTIAL_DEPOSIT, UNIT,
+	configs::vaults::CollateralAsset, AccountId, AssetsConfig, AuraId, BalancesConfig,
+	CollatorSelectionConfig, GuardianCouncilConfig, ParachainInfoConfig, PolkadotXcmConfig,
+	RuntimeGenesisConfig, SessionConfig, SessionKeys, SudoConfig, VaultsConfig,
+	EXISTENTIAL_DEPOSIT, TOKEN_DECIMALS, UNIT,
 };
+use clearinghouse_primitives::OracleKey;
+use pallet_clearinghouse_vaults::{CollateralConfig, CollateralStatus};
+use sp_runtime::Permill;
 
 /// The XCM version assumed for destinations that have not told us theirs.
 const SAFE_XCM_VERSION: u32 = xcm::prelude::XCM_VERSION;
@@ -30,6 +34,43 @@ pub const PRODUCTION_RUNTIME_PRESET: &str = "production";
 /// What every dev account holds at genesis: one million CLR.
 pub const DEV_ENDOWMENT: u128 = 1_000_000 * UNIT;
 
+/// The dev chain's settlement stablecoin: `Assets` id 1, 6 decimals.
+pub const DEV_USD_ASSET: u32 = 1;
+/// One whole unit of it.
+pub const DEV_USD_UNIT: u128 = 1_000_000;
+/// What every dev account holds of it at genesis.
+pub const DEV_USD_ENDOWMENT: u128 = 1_000_000 * DEV_USD_UNIT;
+
+/// The dev chain's collateral: USD (collateral 0, the settlement asset, at par) and CLR
+/// (collateral 1, 50% haircut), priced by the oracle keys `USD` and `CLR`.
+pub fn dev_collateral() -> Vec<(CollateralAsset, CollateralConfig)> {
+	let key = |s| OracleKey::from_symbol(s).expect("valid symbol");
+	vec![
+		(
+			CollateralAsset::Local(DEV_USD_ASSET),
+			CollateralConfig {
+				oracle_key: key("USD"),
+				decimals: 6,
+				haircut: Permill::zero(),
+				deposit_cap: 1_000_000_000 * DEV_USD_UNIT,
+				account_cap: 100_000_000 * DEV_USD_UNIT,
+				status: CollateralStatus::Active,
+			},
+		),
+		(
+			CollateralAsset::Native,
+			CollateralConfig {
+				oracle_key: key("CLR"),
+				decimals: TOKEN_DECIMALS,
+				haircut: Permill::from_percent(50),
+				deposit_cap: 100_000_000 * UNIT,
+				account_cap: 10_000_000 * UNIT,
+				status: CollateralStatus::Active,
+			},
+		),
+	]
+}
+
 fn session_keys(aura: AuraId) -> SessionKeys {
 	SessionKeys { aura }
 }
@@ -41,7 +82,26 @@ fn genesis(
 	sudo: Option<AccountId>,
 	id: ParaId,
 ) -> Value {
+	// The dev stablecoin and collateral exist where there are endowed dev accounts; a
+	// production chain registers its collateral by referendum.
+	let (assets, vaults) = match (endowed.first(), sudo.is_some()) {
+		(Some(owner), true) => (
+			AssetsConfig {
+				assets: vec![(DEV_USD_ASSET, owner.clone(), true, 10_000)],
+				metadata: vec![(DEV_USD_ASSET, b"Dev US Dollar".to_vec(), b"USD".to_vec(), 6)],
+				accounts: endowed
+					.iter()
+					.map(|a| (DEV_USD_ASSET, a.clone(), DEV_USD_ENDOWMENT))
+					.collect(),
+				..Default::default()
+			},
+			VaultsConfig { collaterals: dev_collateral(), settlement: Some(0) },
+		),
+		_ => (AssetsConfig::default(), VaultsConfig::default()),
+	};
 	build_struct_json_patch!(RuntimeGenesisConfig {
+		assets,
+		vaults,
 		balances: BalancesConfig {
 			balances: endowed.iter().cloned().map(|k| (k, DEV_ENDOWMENT)).collect::<Vec<_>>(),
 		},

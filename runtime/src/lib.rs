@@ -14,7 +14,8 @@
 //!   `ConvictionVoting`, `Origins` (the `risk_admin`, `market_admin` and `emergency` tracks),
 //!   `GuardianCouncil` (a collective that can only halt), `TxPause` (the halt switch),
 //!   `Parameters` (governance-set global parameters) and `Sudo` (dev and test presets only).
-//! * **Clearing**: `Oracle` (prices and implied vols from authorised feeders).
+//! * **Clearing**: `Oracle` (prices and implied vols from authorised feeders), `Vaults` (the
+//!   collateral ledger: deposits, withdrawals, sub-accounts, haircut valuation).
 //!
 //! The runtime only wires: each pallet's `Config` lives in `configs/`, grouped by concern.
 
@@ -314,6 +315,8 @@ mod runtime {
 	// Clearing.
 	#[runtime::pallet_index(70)]
 	pub type Oracle = pallet_clearinghouse_oracle;
+	#[runtime::pallet_index(71)]
+	pub type Vaults = pallet_clearinghouse_vaults;
 }
 
 cumulus_pallet_parachain_system::register_validate_block! {

@@ -446,3 +446,164 @@ fn oracle_is_governed_by_the_risk_track_and_fed_for_free() {
 		);
 	});
 }
+
+/// Calls dispatched as a signed extrinsic would be: through the call filter and a storage
+/// layer, so a failure leaves nothing behind.
+fn dispatch_signed(who: &AccountId, call: impl Into<RuntimeCall>) -> Result<(), DispatchError> {
+	call.into().dispatch(RuntimeOrigin::signed(who.clone())).map(|_| ()).map_err(|e| e.error)
+}
+
+#[test]
+fn dev_collateral_deposits_and_withdraws_through_the_vault() {
+	use clearinghouse_runtime::{configs::vaults::CollateralAsset, Assets, Vaults};
+	use genesis_config_presets::{DEV_USD_ASSET, DEV_USD_ENDOWMENT, DEV_USD_UNIT};
+	use pallet_clearinghouse_vaults::{Call as VaultsCall, Event as VaultsEvent, MarginAccount};
+
+	dev_ext().execute_with(|| {
+		let alice = account(Sr25519Keyring::Alice);
+		let vault = Vaults::vault_account();
+		// The dev preset registers USD (settlement) and CLR.
+		assert_eq!(pallet_clearinghouse_vaults::SettlementCollateral::<Runtime>::get(), Some(0));
+		assert_eq!(
+			pallet_clearinghouse_vaults::CollateralIdOf::<Runtime>::get(CollateralAsset::Native),
+			Some(1)
+		);
+		assert_eq!(Assets::balance(DEV_USD_ASSET, &alice), DEV_USD_ENDOWMENT);
+
+		assert_ok!(dispatch_signed(
+			&alice,
+			VaultsCall::<Runtime>::deposit { collateral: 0, amount: 2_500 * DEV_USD_UNIT, sub: 1 }
+		));
+		assert_eq!(
+			Assets::balance(DEV_USD_ASSET, &alice),
+			DEV_USD_ENDOWMENT - 2_500 * DEV_USD_UNIT
+		);
+		assert_eq!(Assets::balance(DEV_USD_ASSET, &vault), 2_500 * DEV_USD_UNIT);
+		assert_eq!(
+			Vaults::balance_of(&MarginAccount::new(alice.clone(), 1), 0),
+			(2_500 * DEV_USD_UNIT) as i128
+		);
+		assert!(events().contains(&RuntimeEvent::Vaults(VaultsEvent::Deposited {
+			owner: alice.clone(),
+			sub: 1,
+			collateral: 0,
+			amount: 2_500 * DEV_USD_UNIT,
+			payer: alice.clone(),
+		})));
+
+		// The native token: the vault pays out what it took in.
+		let before = Balances::balance(&alice);
+		assert_ok!(dispatch_signed(
+			&alice,
+			VaultsCall::<Runtime>::deposit { collateral: 1, amount: 100 * UNIT, sub: 0 }
+		));
+		assert_eq!(Balances::balance(&vault), 100 * UNIT);
+		assert_ok!(dispatch_signed(
+			&alice,
+			VaultsCall::<Runtime>::withdraw { collateral: 1, amount: 100 * UNIT, sub: 0 }
+		));
+		assert_eq!(Balances::balance(&alice), before);
+		assert!(System::account_exists(&vault));
+
+		// Sub-account 8 does not exist (eight per owner); nothing moves.
+		assert_eq!(
+			dispatch_signed(
+				&alice,
+				VaultsCall::<Runtime>::deposit { collateral: 0, amount: DEV_USD_UNIT, sub: 8 }
+			),
+			Err(pallet_clearinghouse_vaults::Error::<Runtime>::SubAccountOutOfRange.into())
+		);
+		pallet_clearinghouse_vaults::Pallet::<Runtime>::do_try_state().unwrap();
+	});
+}
+
+#[test]
+fn foreign_collateral_is_registered_by_the_risk_track_and_valued_by_the_oracle() {
+	use clearinghouse_primitives::OracleKey;
+	use clearinghouse_runtime::{configs::vaults::CollateralAsset, Oracle, Vaults};
+	use pallet_clearinghouse_oracle::{FeedValue, KeyConfig};
+	use pallet_clearinghouse_vaults::{
+		Call as VaultsCall, CollateralConfig, CollateralStatus, CollateralValuation, MarginAccount,
+	};
+	use polkadot_sdk::{pallet_timestamp, sp_runtime::FixedU128};
+
+	dev_ext().execute_with(|| {
+		pallet_timestamp::Now::<Runtime>::put(1_700_000_000_000u64);
+		let alice = account(Sr25519Keyring::Alice);
+		// DOT from the relay chain, 10 decimals, in ForeignAssets.
+		let dot_location = Location::parent();
+		assert_ok!(ForeignAssets::force_create(
+			RuntimeOrigin::root(),
+			dot_location.clone(),
+			alice.clone().into(),
+			true,
+			1,
+		));
+		assert_ok!(ForeignAssets::mint(
+			RuntimeOrigin::signed(alice.clone()),
+			dot_location.clone(),
+			alice.clone().into(),
+			1_000 * 10u128.pow(10),
+		));
+		let dot = OracleKey::from_symbol("DOT").unwrap();
+		let asset = CollateralAsset::Foreign(dot_location.clone());
+		let config = CollateralConfig {
+			oracle_key: dot,
+			decimals: 10,
+			haircut: Permill::from_percent(20),
+			deposit_cap: u128::MAX / 2,
+			account_cap: u128::MAX / 4,
+			status: CollateralStatus::Active,
+		};
+		// A plain account cannot list collateral; the risk_admin track can.
+		assert_noop!(
+			Vaults::register_collateral(
+				RuntimeOrigin::signed(alice.clone()),
+				asset.clone(),
+				config
+			),
+			DispatchError::BadOrigin
+		);
+		assert_ok!(Vaults::register_collateral(TrackOrigin::RiskAdmin.into(), asset, config));
+		assert_ok!(dispatch_signed(
+			&alice,
+			VaultsCall::<Runtime>::deposit { collateral: 2, amount: 10 * 10u128.pow(10), sub: 0 }
+		));
+
+		let margin = MarginAccount::new(alice.clone(), 0);
+		// No DOT price yet: counted as zero, and said so.
+		assert_eq!(
+			Vaults::collateral_value(&margin).unwrap(),
+			CollateralValuation { value: 0, unpriced: 1 }
+		);
+		let key_config = KeyConfig {
+			min_quorum: 1,
+			max_age: 60_000,
+			max_deviation: Permill::from_percent(10),
+			breaker_window: 300_000,
+			ema_half_life: 60_000,
+			has_vol: false,
+		};
+		let feeder = account(Sr25519Keyring::Ferdie);
+		assert_ok!(Oracle::set_key(TrackOrigin::RiskAdmin.into(), dot, key_config));
+		assert_ok!(Oracle::add_feeder(TrackOrigin::RiskAdmin.into(), feeder.clone()));
+		assert_ok!(Oracle::feed(
+			RuntimeOrigin::signed(feeder),
+			vec![FeedValue { key: dot, price: FixedU128::from_rational(75, 10), vol: None }],
+		));
+		// 10 DOT · 7.5 USD · (1 − 20%) = 60 USD, in the settlement asset's 6 decimals.
+		assert_eq!(
+			Vaults::collateral_value(&margin).unwrap(),
+			CollateralValuation { value: 60_000_000, unpriced: 0 }
+		);
+		pallet_clearinghouse_vaults::Pallet::<Runtime>::do_try_state().unwrap();
+	});
+}
+
+#[test]
+fn production_preset_lists_no_collateral() {
+	ext_from_preset("production").execute_with(|| {
+		assert_eq!(pallet_clearinghouse_vaults::Collaterals::<Runtime>::count(), 0);
+		assert_eq!(pallet_clearinghouse_vaults::SettlementCollateral::<Runtime>::get(), None);
+	});
+}

@@ -468,4 +468,38 @@ pub mod pallet {
 			KeyStates::<T>::get(key).breaker.tripped
 		}
 	}
+
+	#[cfg(feature = "runtime-benchmarks")]
+	impl<T: Config> Pallet<T> {
+		/// For other pallets' benchmarks: make `key` read `price` now, through a real feed
+		/// by a dedicated feeder. A key that does not exist is created with a quorum of one
+		/// and a breaker that a benchmark's prices cannot trip.
+		pub fn set_price_for_benchmarks(key: OracleKey, price: FixedU128) {
+			use sp_arithmetic::Permill;
+			let feeder: T::AccountId =
+				polkadot_sdk::frame_benchmarking::account("oracle-benchmark-feeder", 0, 0);
+			if !KeyConfigs::<T>::contains_key(key) {
+				let config = KeyConfig {
+					min_quorum: 1,
+					max_age: 3_600_000,
+					max_deviation: Permill::one(),
+					breaker_window: 60_000,
+					ema_half_life: 60_000,
+					has_vol: false,
+				};
+				Self::do_set_key(key, config).expect("room for a benchmark key");
+			}
+			if !Feeders::<T>::contains_key(&feeder) {
+				Self::do_add_feeder(feeder.clone()).expect("room for the benchmark feeder");
+			}
+			// One feed per block: forget the last one so several keys can be set in a block.
+			Feeders::<T>::mutate(&feeder, |info| {
+				if let Some(info) = info {
+					info.last_fed = None;
+				}
+			});
+			Self::do_feed(feeder, alloc::vec![FeedValue { key, price, vol: None }])
+				.expect("a valid benchmark price");
+		}
+	}
 }

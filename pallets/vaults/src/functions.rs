@@ -337,7 +337,7 @@ impl<T: Config> Pallet<T> {
 	}
 
 	/// The pallet's invariants (see the crate docs).
-	#[cfg(any(feature = "try-runtime", test))]
+	#[cfg(any(feature = "try-runtime", feature = "std"))]
 	pub fn do_try_state() -> Result<(), sp_runtime::TryRuntimeError> {
 		use alloc::collections::btree_map::BTreeMap;
 		let count = Collaterals::<T>::count();

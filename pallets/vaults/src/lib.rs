@@ -70,7 +70,7 @@ pub use pallet::*;
 pub use types::*;
 pub use weights::WeightInfo;
 
-#[cfg(any(feature = "try-runtime", test))]
+#[cfg(any(feature = "try-runtime", feature = "std"))]
 use polkadot_sdk::sp_runtime;
 use polkadot_sdk::{frame_support, frame_system};
 

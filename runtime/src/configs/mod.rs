@@ -6,6 +6,7 @@
 mod assets;
 pub mod governance;
 mod oracle;
+pub mod vaults;
 pub mod xcm;
 
 use polkadot_sdk::{staging_parachain_info as parachain_info, *};

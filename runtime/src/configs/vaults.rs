@@ -1,0 +1,137 @@
+//! The collateral vaults: which tokens can be collateral, and how the ledger reaches them.
+//!
+//! Collateral is named by [`CollateralAsset`]: the native token, a local `Assets` id or a
+//! `ForeignAssets` location. [`CollateralTokens`] joins `Balances`, `Assets` and
+//! `ForeignAssets` into one `fungibles` implementation over that name (the union types of
+//! `frame_support`), so the vaults pallet moves every kind of token through one interface.
+//! Registering collateral and its haircuts are risk decisions: the `risk_admin` track.
+
+use polkadot_sdk::*;
+
+use codec::{Decode, DecodeWithMemTracking, Encode, MaxEncodedLen};
+use frame_support::{
+	parameter_types,
+	traits::{fungible, fungibles, ConstU32, ConstU8},
+	PalletId,
+};
+use scale_info::TypeInfo;
+use sp_runtime::{traits::Convert, Either};
+use staging_xcm::latest::Location;
+
+use crate::{
+	governance::RiskAdminOrigin, AccountId, AssetId, Assets, Balances, ForeignAssets, Oracle,
+	Runtime,
+};
+
+/// A token that can be collateral.
+#[derive(
+	Clone,
+	PartialEq,
+	Eq,
+	Debug,
+	Encode,
+	Decode,
+	DecodeWithMemTracking,
+	MaxEncodedLen,
+	TypeInfo,
+	serde::Serialize,
+	serde::Deserialize,
+)]
+pub enum CollateralAsset {
+	/// The native token (CLR).
+	Native,
+	/// A local asset of `Assets`.
+	Local(AssetId),
+	/// An asset of another chain in `ForeignAssets`, by its XCM location.
+	Foreign(Location),
+}
+
+/// A token of `Assets` or `ForeignAssets`.
+#[derive(
+	Clone, PartialEq, Eq, Debug, Encode, Decode, DecodeWithMemTracking, MaxEncodedLen, TypeInfo,
+)]
+pub enum NonNativeAsset {
+	/// In `Assets`.
+	Local(AssetId),
+	/// In `ForeignAssets`.
+	Foreign(Location),
+}
+
+/// Native to `Balances`, everything else to the asset pallets.
+pub struct NativeOrAssets;
+impl Convert<CollateralAsset, Either<(), NonNativeAsset>> for NativeOrAssets {
+	fn convert(asset: CollateralAsset) -> Either<(), NonNativeAsset> {
+		match asset {
+			CollateralAsset::Native => Either::Left(()),
+			CollateralAsset::Local(id) => Either::Right(NonNativeAsset::Local(id)),
+			CollateralAsset::Foreign(location) => Either::Right(NonNativeAsset::Foreign(location)),
+		}
+	}
+}
+
+/// Local ids to `Assets`, locations to `ForeignAssets`.
+pub struct LocalOrForeign;
+impl Convert<NonNativeAsset, Either<AssetId, Location>> for LocalOrForeign {
+	fn convert(asset: NonNativeAsset) -> Either<AssetId, Location> {
+		match asset {
+			NonNativeAsset::Local(id) => Either::Left(id),
+			NonNativeAsset::Foreign(location) => Either::Right(location),
+		}
+	}
+}
+
+/// `Assets` and `ForeignAssets` as one `fungibles`.
+pub type LocalAndForeignAssets =
+	fungibles::UnionOf<Assets, ForeignAssets, LocalOrForeign, NonNativeAsset, AccountId>;
+
+/// Every collateral token as one `fungibles`, by [`CollateralAsset`].
+pub type CollateralTokens =
+	fungible::UnionOf<Balances, LocalAndForeignAssets, NativeOrAssets, CollateralAsset, AccountId>;
+
+parameter_types! {
+	/// The vault's account is derived from it.
+	pub const VaultsPalletId: PalletId = PalletId(*b"clr/vlts");
+}
+
+impl pallet_clearinghouse_vaults::Config for Runtime {
+	type AssetKind = CollateralAsset;
+	type Assets = CollateralTokens;
+	type Prices = Oracle;
+	// No positions exist until the margin engine is wired: every withdrawal the ledger itself
+	// allows (debt covered) passes.
+	type WithdrawalGuard = ();
+	type RegistryOrigin = RiskAdminOrigin;
+	type PalletId = VaultsPalletId;
+	type MaxCollaterals = ConstU32<32>;
+	type MaxSubAccounts = ConstU8<8>;
+	type WeightInfo = pallet_clearinghouse_vaults::weights::SubstrateWeight<Runtime>;
+	#[cfg(feature = "runtime-benchmarks")]
+	type BenchmarkHelper = VaultsBenchmarkHelper;
+}
+
+/// Benchmark collateral: fresh local assets, minted directly; prices through a real oracle feed.
+#[cfg(feature = "runtime-benchmarks")]
+pub struct VaultsBenchmarkHelper;
+#[cfg(feature = "runtime-benchmarks")]
+impl pallet_clearinghouse_vaults::BenchmarkHelper<CollateralAsset, AccountId>
+	for VaultsBenchmarkHelper
+{
+	fn asset(index: u32) -> CollateralAsset {
+		use fungibles::{Create, Inspect};
+		let id = 1_000_000 + index;
+		if !<Assets as Inspect<AccountId>>::asset_exists(id) {
+			let owner: AccountId = frame_benchmarking::account("asset-owner", 0, 0);
+			<Assets as Create<AccountId>>::create(id, owner, true, 1).expect("a fresh asset id");
+		}
+		CollateralAsset::Local(id)
+	}
+
+	fn fund(asset: &CollateralAsset, who: &AccountId, amount: u128) {
+		<CollateralTokens as fungibles::Mutate<AccountId>>::mint_into(asset.clone(), who, amount)
+			.expect("mintable");
+	}
+
+	fn set_price(key: clearinghouse_primitives::OracleKey, price: sp_runtime::FixedU128) {
+		Oracle::set_price_for_benchmarks(key, price);
+	}
+}
