@@ -223,7 +223,9 @@ pub trait BookStore<Owner> {
 	fn best(&mut self, side: Side) -> Option<Price>;
 	/// The next price on `side` after `price`, away from the touch.
 	fn next(&mut self, side: Side, price: Price) -> Option<Price>;
-	/// The level at `price` on `side` (created empty if absent).
+	/// The level at `price` on `side`, to read (`None` if absent).
+	fn level(&mut self, side: Side, price: Price) -> Option<&Level<Owner>>;
+	/// The level at `price` on `side`, to change (created empty if absent).
 	fn level_mut(&mut self, side: Side, price: Price) -> &mut Level<Owner>;
 	/// Remove the (empty) level at `price` on `side`.
 	fn remove_level(&mut self, side: Side, price: Price);
@@ -361,18 +363,14 @@ pub fn place<Owner: Clone + PartialEq, S: BookStore<Owner>>(
 		return Err(Reject::AlreadyExpired);
 	}
 	let opposite = order.side.opposite();
-	match order.time_in_force {
-		TimeInForce::PostOnly => {
-			if book.best(opposite).is_some_and(|best| order.side.crosses(order.price, best)) {
-				return Err(Reject::PostOnlyWouldCross);
-			}
-		},
-		TimeInForce::Fok => {
-			if fillable(book, &order, limits) < order.qty {
-				return Err(Reject::FokUnfillable);
-			}
-		},
-		_ => {},
+	let would_cross = |book: &mut S| {
+		book.best(opposite).is_some_and(|best| order.side.crosses(order.price, best))
+	};
+	if order.time_in_force == TimeInForce::PostOnly && would_cross(book) {
+		return Err(Reject::PostOnlyWouldCross);
+	}
+	if order.time_in_force == TimeInForce::Fok && fillable(book, &order, limits) < order.qty {
+		return Err(Reject::FokUnfillable);
 	}
 
 	let mut outcome = Outcome {
@@ -501,7 +499,7 @@ pub fn fillable<Owner: Clone + PartialEq, S: BookStore<Owner>>(
 		if !order.side.crosses(order.price, price) {
 			break;
 		}
-		let level = book.level_mut(opposite, price);
+		let Some(level) = book.level(opposite, price) else { break };
 		for maker in level.orders.iter() {
 			if filled >= order.qty {
 				return filled;

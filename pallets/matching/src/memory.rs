@@ -166,6 +166,10 @@ impl<Owner> BookStore<Owner> for MemoryBook<Owner> {
 		}
 	}
 
+	fn level(&mut self, side: Side, price: Price) -> Option<&Level<Owner>> {
+		self.side(side).get(&price)
+	}
+
 	fn level_mut(&mut self, side: Side, price: Price) -> &mut Level<Owner> {
 		self.side_mut(side).entry(price).or_default()
 	}

@@ -426,7 +426,7 @@ proptest! {
 				},
 			}
 			prop_assert_eq!(snapshot(&core), naive.snapshot());
-			core.check_invariants().map_err(|e| TestCaseError::fail(e))?;
+			core.check_invariants().map_err(TestCaseError::fail)?;
 		}
 	}
 

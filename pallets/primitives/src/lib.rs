@@ -9,9 +9,11 @@
 
 pub mod collateral;
 pub mod oracle;
+pub mod trading;
 
 pub use collateral::{
 	CollateralId, CollateralLedger, CollateralValuation, MarginAccount, SettlementReason,
 	SubAccountIndex, WithdrawalGuard, CROSS_MARGIN,
 };
 pub use oracle::{OracleKey, PriceProvider};
+pub use trading::{FillHandler, MarketId, OrderIntent, OrderMarginCheck, TradeFill, TradeSide};

@@ -1,0 +1,145 @@
+//! The matching core's [`BookStore`] over this pallet's storage: the market's level index is
+//! held in memory for the call, each price level is read at most once and written at most
+//! once, at [`StorageBook::flush`].
+
+use alloc::collections::{btree_map::Entry, BTreeMap};
+use clearinghouse_matching::{BookStore, Level, Price, Side};
+use polkadot_sdk::frame_support::{pallet_prelude::*, BoundedVec};
+
+use crate::{pallet::*, MarginAccount, MarketId};
+
+type Owner<T> = MarginAccount<<T as frame_system::Config>::AccountId>;
+/// A level loaded in this call, and whether the call changed it.
+type CachedLevel<T> = (Level<Owner<T>>, bool);
+use polkadot_sdk::frame_system;
+
+/// One market's book for the duration of a call.
+pub struct StorageBook<T: Config> {
+	market_id: MarketId,
+	/// The market (config, next id and level index), written back at flush.
+	pub market: MarketOf<T>,
+	/// Levels read or changed in this call, with whether they changed.
+	levels: BTreeMap<(Side, Price), CachedLevel<T>>,
+}
+
+impl<T: Config> StorageBook<T> {
+	/// The book of `market_id`, whose state is `market`.
+	pub fn new(market_id: MarketId, market: MarketOf<T>) -> Self {
+		Self { market_id, market, levels: BTreeMap::new() }
+	}
+
+	fn index(&self, side: Side) -> &BoundedVec<Price, T::MaxLevels> {
+		match side {
+			Side::Buy => &self.market.bids,
+			Side::Sell => &self.market.asks,
+		}
+	}
+
+	fn load(&mut self, side: Side, price: Price) -> &mut CachedLevel<T> {
+		match self.levels.entry((side, price)) {
+			Entry::Occupied(e) => e.into_mut(),
+			Entry::Vacant(e) => {
+				let stored = Levels::<T>::get((self.market_id, side, price));
+				let level = Level {
+					total: stored.iter().map(|o| o.qty).fold(0, |a: u64, q| a.saturating_add(q)),
+					orders: stored.into_inner().into(),
+				};
+				e.insert((level, false))
+			},
+		}
+	}
+
+	/// Write every changed level and the market. Fails (and the call with it) if a level or
+	/// the level index outgrew its bound.
+	pub fn flush(self) -> DispatchResult {
+		let Self { market_id, mut market, levels } = self;
+		for ((side, price), (level, changed)) in levels {
+			if !changed {
+				continue;
+			}
+			let index = match side {
+				Side::Buy => &mut market.bids,
+				Side::Sell => &mut market.asks,
+			};
+			let key = (market_id, side, price);
+			if level.is_empty() {
+				Levels::<T>::remove(key);
+				if let Some(i) = index.iter().position(|p| *p == price) {
+					index.remove(i);
+				}
+			} else {
+				let orders: alloc::vec::Vec<_> = level.orders.into();
+				let orders = BoundedVec::try_from(orders).map_err(|_| Error::<T>::LevelFull)?;
+				Levels::<T>::insert(key, orders);
+				if let Err(at) = search(index, side, price) {
+					index.try_insert(at, price).map_err(|_| Error::<T>::TooManyLevels)?;
+				}
+			}
+		}
+		Markets::<T>::insert(market_id, market);
+		Ok(())
+	}
+}
+
+/// Where `price` is (`Ok`) or would go (`Err`) in a side's index, best first.
+fn search(index: &[Price], side: Side, price: Price) -> Result<usize, usize> {
+	match side {
+		Side::Buy => index.binary_search_by(|p| price.cmp(p)),
+		Side::Sell => index.binary_search(&price),
+	}
+}
+
+impl<T: Config> BookStore<Owner<T>> for StorageBook<T> {
+	fn best(&mut self, side: Side) -> Option<Price> {
+		// The index holds levels as stored; a level emptied in this call is dropped from the
+		// in-memory view by `remove_level`, a level created in this call by `level_mut`.
+		self.next_live(side, None)
+	}
+
+	fn next(&mut self, side: Side, price: Price) -> Option<Price> {
+		self.next_live(side, Some(price))
+	}
+
+	fn level(&mut self, side: Side, price: Price) -> Option<&Level<Owner<T>>> {
+		let (level, _) = self.load(side, price);
+		(!level.is_empty()).then_some(&*level)
+	}
+
+	fn level_mut(&mut self, side: Side, price: Price) -> &mut Level<Owner<T>> {
+		let entry = self.load(side, price);
+		entry.1 = true;
+		&mut entry.0
+	}
+
+	fn remove_level(&mut self, side: Side, price: Price) {
+		let entry = self.load(side, price);
+		entry.0 = Level::default();
+		entry.1 = true;
+	}
+}
+
+impl<T: Config> StorageBook<T> {
+	/// The first price on `side` after `after` (or the best, for `None`) whose level is not
+	/// empty, merging the stored index with levels created or emptied in this call.
+	fn next_live(&mut self, side: Side, after: Option<Price>) -> Option<Price> {
+		let beyond = |p: Price| after.is_none_or(|a| side.better(a, p));
+		let stored = self
+			.index(side)
+			.iter()
+			.copied()
+			.filter(|p| beyond(*p))
+			.find(|p| self.levels.get(&(side, *p)).is_none_or(|(l, _)| !l.is_empty()));
+		// Levels created in this call are not in the stored index yet.
+		let created = self
+			.levels
+			.iter()
+			.filter(|((s, p), (l, _))| *s == side && !l.is_empty() && beyond(*p))
+			.map(|((_, p), _)| *p)
+			.filter(|p| search(self.index(side), side, *p).is_err())
+			.reduce(|a, b| if side.better(a, b) { a } else { b });
+		match (stored, created) {
+			(Some(a), Some(b)) => Some(if side.better(a, b) { a } else { b }),
+			(a, b) => a.or(b),
+		}
+	}
+}

@@ -1,0 +1,579 @@
+//! The pallet's logic: validation and unit conversion around the matching core, the account
+//! indexes, the expiry sweep and the runtime API's views.
+
+use alloc::{collections::BTreeMap, vec::Vec};
+use clearinghouse_matching::{
+	self as matching, MatchLimits, NewOrder, Reject, Remainder, RestingOrder,
+};
+use frame_support::{
+	ensure,
+	pallet_prelude::*,
+	traits::{Get, Time},
+};
+use polkadot_sdk::sp_arithmetic::{traits::Zero, FixedU128};
+
+use crate::{book::StorageBook, pallet::*, *};
+
+/// What a placement did, for the weight refund.
+pub struct Placed {
+	/// The order's id.
+	pub order_id: OrderId,
+	/// Resting orders touched while matching.
+	pub touched: u32,
+}
+
+impl<T: Config> Pallet<T> {
+	/// The weight of a placement that touched `touched` resting orders.
+	pub(crate) fn place_weight(touched: u32) -> Weight {
+		T::WeightInfo::place_order(touched)
+	}
+
+	fn ensure_sub(account: &AccountOf<T>) -> DispatchResult {
+		ensure!(account.sub < T::MaxSubAccounts::get(), Error::<T>::SubAccountOutOfRange);
+		Ok(())
+	}
+
+	pub(crate) fn ensure_valid_config(config: &MarketConfig) -> DispatchResult {
+		let p = &config.params;
+		ensure!(
+			!config.tick_size.is_zero()
+				&& config.lot_size > 0
+				&& p.min_size > 0
+				&& p.min_size.is_multiple_of(config.lot_size)
+				&& p.max_open_orders >= 1
+				&& p.max_open_orders <= T::MaxOpenOrders::get(),
+			Error::<T>::InvalidMarketConfig
+		);
+		Ok(())
+	}
+
+	pub(crate) fn do_create_market(config: MarketConfig) -> Result<MarketId, DispatchError> {
+		Self::ensure_valid_config(&config)?;
+		let count = Markets::<T>::count();
+		ensure!(count < T::MaxMarkets::get(), Error::<T>::TooManyMarkets);
+		let market = count;
+		Markets::<T>::insert(
+			market,
+			Market { config, next_order_id: 1, bids: Default::default(), asks: Default::default() },
+		);
+		Self::deposit_event(Event::MarketCreated { market, config });
+		Ok(market)
+	}
+
+	/// `price` in ticks: positive, on the tick, within `u64`.
+	fn to_ticks(config: &MarketConfig, price: FixedU128) -> Result<Price, DispatchError> {
+		ensure!(!price.is_zero(), Error::<T>::ZeroPrice);
+		let tick = config.tick_size.into_inner();
+		ensure!(price.into_inner().is_multiple_of(tick), Error::<T>::PriceOffTick);
+		Price::try_from(price.into_inner() / tick).map_err(|_| Error::<T>::PriceOverflow.into())
+	}
+
+	/// The price of `ticks` (cannot overflow: it came from a valid price).
+	fn from_ticks(config: &MarketConfig, ticks: Price) -> FixedU128 {
+		FixedU128::from_inner(config.tick_size.into_inner().saturating_mul(u128::from(ticks)))
+	}
+
+	/// `size` in lots: positive, on the lot, at least the minimum, within `u64`.
+	fn to_lots(config: &MarketConfig, size: u128) -> Result<Qty, DispatchError> {
+		ensure!(size > 0, Error::<T>::ZeroSize);
+		ensure!(size.is_multiple_of(config.lot_size), Error::<T>::SizeOffLot);
+		ensure!(size >= config.params.min_size, Error::<T>::BelowMinSize);
+		Qty::try_from(size / config.lot_size).map_err(|_| Error::<T>::SizeOverflow.into())
+	}
+
+	fn size_of(config: &MarketConfig, lots: Qty) -> u128 {
+		config.lot_size.saturating_mul(u128::from(lots))
+	}
+
+	fn trade_side(side: Side) -> TradeSide {
+		match side {
+			Side::Buy => TradeSide::Buy,
+			Side::Sell => TradeSide::Sell,
+		}
+	}
+
+	/// Validate, match and record one order of `account` in `market_id`. In its own storage
+	/// layer: an error after matching began (the margin engine refusing a fill, the open-order
+	/// cap) undoes everything, even when called from outside a dispatch.
+	pub fn do_place(
+		account: &AccountOf<T>,
+		market_id: MarketId,
+		request: OrderRequest,
+	) -> Result<Placed, DispatchError> {
+		frame_support::storage::with_storage_layer(|| {
+			Self::place_in_layer(account, market_id, request)
+		})
+	}
+
+	fn place_in_layer(
+		account: &AccountOf<T>,
+		market_id: MarketId,
+		request: OrderRequest,
+	) -> Result<Placed, DispatchError> {
+		Self::ensure_sub(account)?;
+		let mut market = Markets::<T>::get(market_id).ok_or(Error::<T>::UnknownMarket)?;
+		let config = market.config;
+		match config.status {
+			MarketStatus::Active => {},
+			MarketStatus::ReduceOnly => ensure!(request.reduce_only, Error::<T>::MarketReduceOnly),
+			MarketStatus::Halted | MarketStatus::Settled => {
+				return Err(Error::<T>::MarketNotTrading.into())
+			},
+		}
+		let (price, time_in_force) = match request.order_type {
+			OrderType::Limit { price } => (price, request.time_in_force),
+			OrderType::Market { protection_price } => {
+				ensure!(
+					matches!(request.time_in_force, TimeInForce::Ioc | TimeInForce::Fok),
+					Error::<T>::InvalidTimeInForce
+				);
+				(protection_price, request.time_in_force)
+			},
+		};
+		let ticks = Self::to_ticks(&config, price)?;
+		let lots = Self::to_lots(&config, request.size)?;
+
+		let mut orders = AccountOrders::<T>::get(market_id, account);
+		if let Some(client_id) = request.client_id {
+			ensure!(
+				!orders.recent_client_ids.contains(&client_id)
+					&& !orders.open.iter().any(|o| o.client_id == Some(client_id)),
+				Error::<T>::DuplicateClientId
+			);
+		}
+		if request.reduce_only {
+			let position = T::MarginCheck::position(account, market_id);
+			let reduces = match request.side {
+				Side::Buy => position < 0,
+				Side::Sell => position > 0,
+			};
+			ensure!(
+				reduces && request.size <= position.unsigned_abs(),
+				Error::<T>::ReduceOnlyViolated
+			);
+		}
+		T::MarginCheck::ensure_can_place(
+			account,
+			&OrderIntent {
+				market: market_id,
+				side: Self::trade_side(request.side),
+				size: request.size,
+				price,
+				reduce_only: request.reduce_only,
+			},
+		)?;
+
+		let order_id = market.next_order_id;
+		market.next_order_id = order_id.checked_add(1).ok_or(Error::<T>::Overflow)?;
+		Self::deposit_event(Event::OrderPlaced {
+			market: market_id,
+			order_id,
+			account: account.clone(),
+			side: request.side,
+			price,
+			size: request.size,
+			client_id: request.client_id,
+			time_in_force,
+		});
+
+		let mut book = StorageBook::<T>::new(market_id, market);
+		let limits = MatchLimits { now: T::Time::now(), max_makers: T::MaxMakersPerOrder::get() };
+		let outcome = matching::place(
+			&mut book,
+			NewOrder {
+				id: order_id,
+				owner: account.clone(),
+				side: request.side,
+				price: ticks,
+				qty: lots,
+				time_in_force,
+				self_trade: request.self_trade,
+			},
+			limits,
+		)
+		.map_err(|reject| match reject {
+			Reject::ZeroQty => Error::<T>::ZeroSize,
+			Reject::ZeroPrice => Error::<T>::ZeroPrice,
+			Reject::PostOnlyWouldCross => Error::<T>::PostOnlyWouldCross,
+			Reject::FokUnfillable => Error::<T>::FokUnfillable,
+			Reject::AlreadyExpired => Error::<T>::AlreadyExpired,
+		})?;
+
+		// Every account whose index changes in this call, read once and written once. The
+		// taker's own index is already loaded.
+		let mut indexes: BTreeMap<AccountOf<T>, AccountOrdersOf<T>> = BTreeMap::new();
+		if let Some(client_id) = request.client_id {
+			orders.remember(client_id);
+		}
+		indexes.insert(account.clone(), orders);
+
+		for fill in &outcome.fills {
+			let maker_orders = indexes
+				.entry(fill.maker.clone())
+				.or_insert_with(|| AccountOrders::<T>::get(market_id, &fill.maker));
+			Self::reduce_open(maker_orders, fill.maker_id, fill.maker_remaining);
+			if fill.maker_remaining == 0 {
+				OrderOwners::<T>::remove(market_id, fill.maker_id);
+			}
+			let trade_price = Self::from_ticks(&config, fill.price);
+			let size = Self::size_of(&config, fill.qty);
+			T::FillHandler::on_fill(&TradeFill {
+				market: market_id,
+				taker: account.clone(),
+				maker: fill.maker.clone(),
+				taker_side: Self::trade_side(request.side),
+				price: trade_price,
+				size,
+				taker_fee: config.params.taker_fee,
+				maker_fee: config.params.maker_fee,
+			})?;
+			Self::deposit_event(Event::Trade {
+				market: market_id,
+				taker_order: order_id,
+				maker_order: fill.maker_id,
+				taker: account.clone(),
+				maker: fill.maker.clone(),
+				taker_side: request.side,
+				price: trade_price,
+				size,
+			});
+		}
+		for removed in &outcome.removed {
+			let owner = &removed.order.owner;
+			let owner_orders = indexes
+				.entry(owner.clone())
+				.or_insert_with(|| AccountOrders::<T>::get(market_id, owner));
+			Self::reduce_open(owner_orders, removed.order.id, 0);
+			OrderOwners::<T>::remove(market_id, removed.order.id);
+			Self::deposit_event(Event::OrderCancelled {
+				market: market_id,
+				order_id: removed.order.id,
+				account: owner.clone(),
+				remaining: Self::size_of(&config, removed.order.qty),
+				reason: removed.reason.into(),
+			});
+		}
+
+		let cancelled = |remaining, reason| Event::OrderCancelled {
+			market: market_id,
+			order_id,
+			account: account.clone(),
+			remaining: Self::size_of(&config, remaining),
+			reason,
+		};
+		match outcome.remainder {
+			Remainder::Filled => {},
+			Remainder::Rested(remaining) => {
+				let taker_orders = indexes.entry(account.clone()).or_default();
+				ensure!(
+					(taker_orders.open.len() as u32) < config.params.max_open_orders,
+					Error::<T>::TooManyOpenOrders
+				);
+				taker_orders
+					.open
+					.try_push(OpenOrder {
+						id: order_id,
+						client_id: request.client_id,
+						side: request.side,
+						price: ticks,
+						remaining,
+						reduce_only: request.reduce_only,
+						expires_at: time_in_force.expiry(),
+					})
+					.map_err(|_| Error::<T>::TooManyOpenOrders)?;
+				OrderOwners::<T>::insert(market_id, order_id, account.clone());
+				Self::deposit_event(Event::OrderRested {
+					market: market_id,
+					order_id,
+					remaining: Self::size_of(&config, remaining),
+				});
+			},
+			Remainder::CancelledIoc(q) => {
+				Self::deposit_event(cancelled(q, CancelReason::ImmediateOrCancel))
+			},
+			Remainder::CancelledSelfTrade(q) => {
+				Self::deposit_event(cancelled(q, CancelReason::SelfTrade))
+			},
+			Remainder::CancelledMatchLimit(q) => {
+				Self::deposit_event(cancelled(q, CancelReason::MatchLimit))
+			},
+		}
+
+		book.flush()?;
+		for (owner, index) in indexes {
+			Self::store_orders(market_id, &owner, index);
+		}
+		Ok(Placed { order_id, touched: outcome.touched })
+	}
+
+	/// Set the remaining lots of open order `id` (removing it at zero).
+	fn reduce_open(orders: &mut AccountOrdersOf<T>, id: OrderId, remaining: Qty) {
+		if let Some(i) = orders.open.iter().position(|o| o.id == id) {
+			if remaining == 0 {
+				orders.open.remove(i);
+			} else if let Some(o) = orders.open.get_mut(i) {
+				o.remaining = remaining;
+			}
+		}
+	}
+
+	fn store_orders(market: MarketId, account: &AccountOf<T>, orders: AccountOrdersOf<T>) {
+		if orders.is_empty() {
+			AccountOrders::<T>::remove(market, account);
+		} else {
+			AccountOrders::<T>::insert(market, account, orders);
+		}
+	}
+
+	/// Cancel `account`'s order named by `order` in `market_id`.
+	pub fn do_cancel(
+		account: &AccountOf<T>,
+		market_id: MarketId,
+		order: OrderRef,
+	) -> DispatchResult {
+		Self::ensure_sub(account)?;
+		let market = Markets::<T>::get(market_id).ok_or(Error::<T>::UnknownMarket)?;
+		let mut orders = AccountOrders::<T>::get(market_id, account);
+		let position = match order {
+			OrderRef::Id(id) => orders.open.iter().position(|o| o.id == id).ok_or_else(|| {
+				match OrderOwners::<T>::get(market_id, id) {
+					Some(_) => Error::<T>::NotOrderOwner,
+					None => Error::<T>::OrderNotFound,
+				}
+			})?,
+			OrderRef::ClientId(client_id) => orders
+				.open
+				.iter()
+				.position(|o| o.client_id == Some(client_id))
+				.ok_or(Error::<T>::OrderNotFound)?,
+		};
+		let open = orders.open.remove(position);
+		let config = market.config;
+		let mut book = StorageBook::<T>::new(market_id, market);
+		matching::cancel(&mut book, open.side, open.price, open.id);
+		book.flush()?;
+		OrderOwners::<T>::remove(market_id, open.id);
+		Self::store_orders(market_id, account, orders);
+		Self::deposit_event(Event::OrderCancelled {
+			market: market_id,
+			order_id: open.id,
+			account: account.clone(),
+			remaining: Self::size_of(&config, open.remaining),
+			reason: CancelReason::User,
+		});
+		Ok(())
+	}
+
+	/// Cancel every resting order of `account` in `market_id`; returns how many.
+	pub fn do_cancel_all(
+		account: &AccountOf<T>,
+		market_id: MarketId,
+	) -> Result<u32, DispatchError> {
+		Self::ensure_sub(account)?;
+		let market = Markets::<T>::get(market_id).ok_or(Error::<T>::UnknownMarket)?;
+		let mut orders = AccountOrders::<T>::get(market_id, account);
+		let open = core::mem::take(&mut orders.open);
+		let config = market.config;
+		let mut book = StorageBook::<T>::new(market_id, market);
+		for o in &open {
+			matching::cancel(&mut book, o.side, o.price, o.id);
+			OrderOwners::<T>::remove(market_id, o.id);
+			Self::deposit_event(Event::OrderCancelled {
+				market: market_id,
+				order_id: o.id,
+				account: account.clone(),
+				remaining: Self::size_of(&config, o.remaining),
+				reason: CancelReason::User,
+			});
+		}
+		book.flush()?;
+		Self::store_orders(market_id, account, orders);
+		Ok(open.len() as u32)
+	}
+
+	/// Remove expired orders, level by level, while `limit` allows; resumes where it stopped
+	/// at the next call. Returns the weight used.
+	pub(crate) fn sweep_expired(limit: Weight) -> Weight {
+		let db = T::DbWeight::get();
+		let per_level = T::WeightInfo::sweep_level(T::MaxOrdersPerLevel::get());
+		// The cursor's read and write.
+		let mut used = db.reads_writes(1, 1);
+		if used.saturating_add(per_level).any_gt(limit) {
+			return Weight::zero();
+		}
+		let markets = Markets::<T>::count();
+		used = used.saturating_add(db.reads(1));
+		if markets == 0 {
+			return used;
+		}
+		let now = T::Time::now();
+		let (mut market_id, mut side, mut position) =
+			SweepCursor::<T>::get().unwrap_or((0, Side::Buy, 0));
+		// Visit at most every level once per call, even with weight to spare.
+		let mut budget = markets.saturating_mul(T::MaxLevels::get()).saturating_mul(2);
+		while budget > 0 && !used.saturating_add(per_level).any_gt(limit) {
+			budget -= 1;
+			used = used.saturating_add(per_level);
+			let Some(market) = Markets::<T>::get(market_id % markets) else { break };
+			market_id %= markets;
+			let index = match side {
+				Side::Buy => &market.bids,
+				Side::Sell => &market.asks,
+			};
+			let Some(price) = index.get(position as usize).copied() else {
+				// End of this side: the other side, or the next market.
+				(market_id, side) = match side {
+					Side::Buy => (market_id, Side::Sell),
+					Side::Sell => ((market_id + 1) % markets, Side::Buy),
+				};
+				position = 0;
+				continue;
+			};
+			let removed = Self::sweep_level(market_id, market, side, price, now);
+			// An emptied level drops out of the index: the next level takes its position.
+			if !removed.1 {
+				position = position.saturating_add(1);
+			}
+		}
+		SweepCursor::<T>::put((market_id, side, position));
+		used
+	}
+
+	/// Remove the expired orders of one level. Returns (how many, whether the level emptied).
+	fn sweep_level(
+		market_id: MarketId,
+		market: MarketOf<T>,
+		side: Side,
+		price: Price,
+		now: Moment,
+	) -> (u32, bool) {
+		let level = Levels::<T>::get((market_id, side, price));
+		if !level.iter().any(|o| o.expired(now)) {
+			return (0, false);
+		}
+		let config = market.config;
+		let mut book = StorageBook::<T>::new(market_id, market);
+		let expired: Vec<RestingOrder<AccountOf<T>>> =
+			level.into_iter().filter(|o| o.expired(now)).collect();
+		let mut emptied = false;
+		for order in &expired {
+			matching::cancel(&mut book, side, price, order.id);
+			let mut orders = AccountOrders::<T>::get(market_id, &order.owner);
+			Self::reduce_open(&mut orders, order.id, 0);
+			Self::store_orders(market_id, &order.owner, orders);
+			OrderOwners::<T>::remove(market_id, order.id);
+			Self::deposit_event(Event::OrderCancelled {
+				market: market_id,
+				order_id: order.id,
+				account: order.owner.clone(),
+				remaining: Self::size_of(&config, order.qty),
+				reason: CancelReason::Expired,
+			});
+		}
+		if book.level(side, price).is_none() {
+			emptied = true;
+		}
+		// Removing orders never grows a level or the index: flushing cannot fail.
+		let _ = book.flush();
+		(expired.len() as u32, emptied)
+	}
+
+	/// The best `levels` levels of each side of `market_id`, in market units.
+	pub fn depth(market_id: MarketId, levels: u32) -> Option<BookDepth> {
+		let market = Markets::<T>::get(market_id)?;
+		let config = market.config;
+		let side = |side: Side, index: &[Price]| -> Vec<(FixedU128, u128)> {
+			index
+				.iter()
+				.take(levels as usize)
+				.map(|p| {
+					let total = Levels::<T>::get((market_id, side, *p))
+						.iter()
+						.fold(0u64, |a, o| a.saturating_add(o.qty));
+					(Self::from_ticks(&config, *p), Self::size_of(&config, total))
+				})
+				.collect()
+		};
+		Some(BookDepth {
+			bids: side(Side::Buy, &market.bids),
+			asks: side(Side::Sell, &market.asks),
+		})
+	}
+
+	/// `account`'s resting orders in `market_id`, in market units.
+	pub fn open_orders(market_id: MarketId, account: &AccountOf<T>) -> Vec<OpenOrderView> {
+		let Some(market) = Markets::<T>::get(market_id) else { return Vec::new() };
+		AccountOrders::<T>::get(market_id, account)
+			.open
+			.iter()
+			.map(|o| OpenOrderView {
+				id: o.id,
+				client_id: o.client_id,
+				side: o.side,
+				price: Self::from_ticks(&market.config, o.price),
+				remaining: Self::size_of(&market.config, o.remaining),
+				reduce_only: o.reduce_only,
+				expires_at: o.expires_at,
+			})
+			.collect()
+	}
+
+	/// The pallet's invariants: every book uncrossed, levels non-empty and in FIFO order with
+	/// their index entries, each resting order recorded once in its owner's index and in
+	/// [`OrderOwners`] with the same price, side and size, and nothing else recorded.
+	#[cfg(any(feature = "try-runtime", feature = "std"))]
+	pub fn do_try_state() -> Result<(), sp_runtime::TryRuntimeError> {
+		let mut resting = 0usize;
+		for (market_id, market) in Markets::<T>::iter() {
+			if let (Some(bid), Some(ask)) = (market.bids.first(), market.asks.first()) {
+				ensure!(bid < ask, "book crossed at rest");
+			}
+			ensure!(market.bids.windows(2).all(|w| w[0] > w[1]), "bid index not sorted");
+			ensure!(market.asks.windows(2).all(|w| w[0] < w[1]), "ask index not sorted");
+			for (side, index) in [(Side::Buy, &market.bids), (Side::Sell, &market.asks)] {
+				for price in index.iter() {
+					let level = Levels::<T>::get((market_id, side, *price));
+					ensure!(!level.is_empty(), "indexed level is empty");
+					ensure!(level.windows(2).all(|w| w[0].id < w[1].id), "level not FIFO");
+					for order in level.iter() {
+						ensure!(order.qty > 0, "zero-size order rests");
+						ensure!(order.id < market.next_order_id, "order id from the future");
+						ensure!(
+							OrderOwners::<T>::get(market_id, order.id).as_ref()
+								== Some(&order.owner),
+							"resting order without its owner entry"
+						);
+						let open = AccountOrders::<T>::get(market_id, &order.owner)
+							.open
+							.iter()
+							.find(|o| o.id == order.id)
+							.copied()
+							.ok_or("resting order missing from its owner's index")?;
+						ensure!(
+							open.side == side
+								&& open.price == *price && open.remaining == order.qty,
+							"owner's index disagrees with the book"
+						);
+						resting += 1;
+					}
+				}
+			}
+		}
+		let owners = OrderOwners::<T>::iter().count();
+		ensure!(owners == resting, "owner entries for orders that do not rest");
+		let indexed: usize = AccountOrders::<T>::iter().map(|(_, _, o)| o.open.len()).sum();
+		ensure!(indexed == resting, "account indexes name orders that do not rest");
+		ensure!(
+			Levels::<T>::iter_keys().all(|(m, s, p)| Markets::<T>::get(m).is_some_and(|mk| {
+				match s {
+					Side::Buy => mk.bids.contains(&p),
+					Side::Sell => mk.asks.contains(&p),
+				}
+			})),
+			"stored level missing from its market's index"
+		);
+		Ok(())
+	}
+}
+
+use clearinghouse_matching::BookStore;

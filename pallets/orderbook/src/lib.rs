@@ -1,0 +1,471 @@
+//! # Order-book pallet
+//!
+//! A central limit order book per market, matched fully on-chain with price-time priority by
+//! the storage-free [`clearinghouse_matching`] core; this pallet validates orders, keeps the
+//! book in storage, and reports every trade to the margin engine in the same transaction.
+//!
+//! ## Overview
+//!
+//! * **Markets** are listed and changed only by [`Config::MarketAdminOrigin`] (the
+//!   `market_admin` track in the runtime): underlying oracle key, kind (perpetual, dated
+//!   future, European call/put), tick size, lot size, minimum size, maker/taker fees, status
+//!   (active / reduce-only / halted / settled) and a per-account open-order cap.
+//! * **Orders** ([`OrderRequest`]): limit or market (with a protection price); good-till-
+//!   cancelled, good-till-time (a timestamp), IOC, FOK, post-only; reduce-only; a client id
+//!   unique per account and market among its recent orders (a re-submission is refused, even
+//!   after the first one filled); self-trade prevention per order. Orders belong to a margin
+//!   account (owner + sub-account); self-trade prevention compares margin accounts.
+//! * **Margin and fills.** Before an order rests or trades it passes
+//!   [`Config::MarginCheck`]; every trade goes to [`Config::FillHandler`] (positions, fees) in
+//!   the same transaction — an error there fails the order.
+//! * **Bounded work.** A taker touches at most [`Config::MaxMakersPerOrder`] resting orders;
+//!   the rest is cancelled (IOC, or a GTC that still crosses: a resting order never crosses
+//!   the book) or rests (GTC/GTT/post-only), and unused weight is refunded.
+//! * **Expiry.** Good-till-time orders are removed when a taker touches them and by a bounded
+//!   sweep in `on_idle` that walks the levels with a cursor that resumes next block.
+//!
+//! ## Storage, and why it is cheap
+//!
+//! * [`Markets`]: one value per market with its config, next order id and the sorted prices of
+//!   its levels (the book's index). Every order reads it once and writes it once.
+//! * [`Levels`]: one value per (market, side, price): the FIFO queue of resting orders.
+//! * [`AccountOrders`]: one value per (market, margin account): its resting orders and recent
+//!   client ids — cancels, idempotency and the open-order cap read nothing else.
+//! * [`OrderOwners`]: order id → margin account, to tell "not found" from "not yours".
+//!
+//! Placing a resting order: reads `Markets`, `Levels` (its price), `AccountOrders`, the clock;
+//! writes `Markets`, `Levels`, `AccountOrders`, `OrderOwners`. Each fill adds the maker's
+//! `AccountOrders` (read, write) and, when the maker leaves the book, its `OrderOwners` entry;
+//! each price level crossed is read and written once, however many orders it holds.
+//!
+//! ## Calls
+//!
+//! [`Pallet::place_order`], [`Pallet::cancel_order`], [`Pallet::cancel_all`],
+//! [`Pallet::bulk`] (traders); [`Pallet::create_market`], [`Pallet::update_market`],
+//! [`Pallet::set_market_status`] (governance).
+
+#![cfg_attr(not(feature = "std"), no_std)]
+
+extern crate alloc;
+
+#[cfg(feature = "runtime-benchmarks")]
+mod benchmarking;
+mod book;
+mod functions;
+#[cfg(test)]
+mod mock;
+pub mod runtime_api;
+#[cfg(test)]
+mod tests;
+mod types;
+pub mod weights;
+
+pub use clearinghouse_primitives::{
+	collateral::{MarginAccount, SubAccountIndex},
+	oracle::{Moment, OracleKey},
+	trading::{FillHandler, MarketId, OrderIntent, OrderMarginCheck, TradeFill, TradeSide},
+};
+pub use pallet::*;
+pub use types::*;
+pub use weights::WeightInfo;
+
+#[cfg(any(feature = "try-runtime", feature = "std"))]
+use polkadot_sdk::sp_runtime;
+use polkadot_sdk::{frame_support, frame_system};
+
+#[frame_support::pallet]
+pub mod pallet {
+	use super::*;
+	use clearinghouse_matching::RestingOrder;
+	use frame_support::{pallet_prelude::*, traits::Time};
+	use frame_system::pallet_prelude::*;
+
+	/// The in-code storage version.
+	const STORAGE_VERSION: StorageVersion = StorageVersion::new(0);
+
+	#[pallet::pallet]
+	#[pallet::storage_version(STORAGE_VERSION)]
+	pub struct Pallet<T>(_);
+
+	/// A market's stored state.
+	pub type MarketOf<T> = Market<<T as Config>::MaxLevels>;
+	/// A margin account of this runtime.
+	pub type AccountOf<T> = MarginAccount<<T as frame_system::Config>::AccountId>;
+	/// One price level's queue.
+	pub type LevelOf<T> = BoundedVec<RestingOrder<AccountOf<T>>, <T as Config>::MaxOrdersPerLevel>;
+	/// One account's orders in one market.
+	pub type AccountOrdersOf<T> =
+		types::OrdersOfAccount<<T as Config>::MaxOpenOrders, <T as Config>::MaxRecentClientIds>;
+
+	#[pallet::config]
+	pub trait Config: polkadot_sdk::frame_system::Config {
+		/// The clock: milliseconds since the unix epoch (`pallet-timestamp`).
+		type Time: Time<Moment = Moment>;
+
+		/// May list markets and change them (runtime: `market_admin` track).
+		type MarketAdminOrigin: EnsureOrigin<Self::RuntimeOrigin>;
+
+		/// Consulted before an order rests or trades (runtime: the margin engine).
+		type MarginCheck: OrderMarginCheck<Self::AccountId>;
+
+		/// Told of every trade in the same transaction (runtime: the margin engine).
+		type FillHandler: FillHandler<Self::AccountId>;
+
+		/// Price levels per side of one market.
+		#[pallet::constant]
+		type MaxLevels: Get<u32>;
+
+		/// Orders resting at one price.
+		#[pallet::constant]
+		type MaxOrdersPerLevel: Get<u32>;
+
+		/// The hard bound of a market's per-account open-order cap.
+		#[pallet::constant]
+		type MaxOpenOrders: Get<u32>;
+
+		/// How many recent client ids are remembered per account and market.
+		#[pallet::constant]
+		type MaxRecentClientIds: Get<u32>;
+
+		/// Resting orders one taker may touch (fill, expire, self-trade cancel) per call.
+		#[pallet::constant]
+		type MaxMakersPerOrder: Get<u32>;
+
+		/// Cancels plus placements in one `bulk` call.
+		#[pallet::constant]
+		type MaxBulk: Get<u32>;
+
+		/// Sub-accounts per owner (as in the vaults).
+		#[pallet::constant]
+		type MaxSubAccounts: Get<SubAccountIndex>;
+
+		/// Markets there can be.
+		#[pallet::constant]
+		type MaxMarkets: Get<u32>;
+
+		/// Weights of this pallet's calls.
+		type WeightInfo: WeightInfo;
+	}
+
+	/// Every market: config, next order id and level index.
+	#[pallet::storage]
+	pub type Markets<T: Config> = CountedStorageMap<_, Twox64Concat, MarketId, MarketOf<T>>;
+
+	/// The resting orders at each (market, side, price), oldest first.
+	#[pallet::storage]
+	pub type Levels<T: Config> = StorageNMap<
+		_,
+		(
+			NMapKey<Twox64Concat, MarketId>,
+			NMapKey<Twox64Concat, Side>,
+			NMapKey<Twox64Concat, Price>,
+		),
+		LevelOf<T>,
+		ValueQuery,
+	>;
+
+	/// Each margin account's resting orders and recent client ids, per market.
+	#[pallet::storage]
+	pub type AccountOrders<T: Config> = StorageDoubleMap<
+		_,
+		Twox64Concat,
+		MarketId,
+		Blake2_128Concat,
+		AccountOf<T>,
+		AccountOrdersOf<T>,
+		ValueQuery,
+	>;
+
+	/// The owner of each resting order.
+	#[pallet::storage]
+	pub type OrderOwners<T: Config> =
+		StorageDoubleMap<_, Twox64Concat, MarketId, Twox64Concat, OrderId, AccountOf<T>>;
+
+	/// Where the expiry sweep resumes: market, side and position in that side's level index.
+	#[pallet::storage]
+	pub type SweepCursor<T: Config> = StorageValue<_, (MarketId, Side, u32)>;
+
+	#[pallet::event]
+	#[pallet::generate_deposit(pub(super) fn deposit_event)]
+	pub enum Event<T: Config> {
+		/// An order was accepted (it then trades, rests or is cancelled: see the next events).
+		OrderPlaced {
+			market: MarketId,
+			order_id: OrderId,
+			account: AccountOf<T>,
+			side: Side,
+			price: FixedU128,
+			size: u128,
+			client_id: Option<u64>,
+			time_in_force: TimeInForce,
+		},
+		/// A trade: `taker`'s arriving order met `maker`'s resting one at the maker's price.
+		Trade {
+			market: MarketId,
+			taker_order: OrderId,
+			maker_order: OrderId,
+			taker: AccountOf<T>,
+			maker: AccountOf<T>,
+			taker_side: Side,
+			price: FixedU128,
+			size: u128,
+		},
+		/// What is left of the order rests in the book.
+		OrderRested { market: MarketId, order_id: OrderId, remaining: u128 },
+		/// An order (or its unfilled rest) left the book or never rested.
+		OrderCancelled {
+			market: MarketId,
+			order_id: OrderId,
+			account: AccountOf<T>,
+			remaining: u128,
+			reason: CancelReason,
+		},
+		/// A market was listed.
+		MarketCreated { market: MarketId, config: MarketConfig },
+		/// A market's parameters changed.
+		MarketUpdated { market: MarketId, params: MarketParams },
+		/// A market's status changed.
+		MarketStatusChanged { market: MarketId, status: MarketStatus },
+	}
+
+	#[pallet::error]
+	pub enum Error<T> {
+		/// No market has this id.
+		UnknownMarket,
+		/// The market takes no orders (halted or settled).
+		MarketNotTrading,
+		/// The market takes only reduce-only orders.
+		MarketReduceOnly,
+		/// A price of zero.
+		ZeroPrice,
+		/// The price is not a multiple of the tick size.
+		PriceOffTick,
+		/// The price is too large for the book.
+		PriceOverflow,
+		/// A size of zero.
+		ZeroSize,
+		/// The size is not a multiple of the lot size.
+		SizeOffLot,
+		/// The size is below the market's minimum.
+		BelowMinSize,
+		/// The size is too large for the book.
+		SizeOverflow,
+		/// A market order must be IOC or FOK.
+		InvalidTimeInForce,
+		/// A good-till-time order whose time has passed.
+		AlreadyExpired,
+		/// A post-only order that would trade on arrival.
+		PostOnlyWouldCross,
+		/// A fill-or-kill order that cannot fill completely.
+		FokUnfillable,
+		/// A reduce-only order that would not only reduce the position.
+		ReduceOnlyViolated,
+		/// The account has the market's maximum of open orders.
+		TooManyOpenOrders,
+		/// The client id is already used by a recent order of this account in this market.
+		DuplicateClientId,
+		/// No resting order has this id (or client id).
+		OrderNotFound,
+		/// The order belongs to another account.
+		NotOrderOwner,
+		/// The price level holds `MaxOrdersPerLevel` orders.
+		LevelFull,
+		/// The side holds `MaxLevels` price levels.
+		TooManyLevels,
+		/// The sub-account index is not below `MaxSubAccounts`.
+		SubAccountOutOfRange,
+		/// There are `MaxMarkets` markets.
+		TooManyMarkets,
+		/// Tick size and lot size must be positive, the minimum size a positive multiple of
+		/// the lot size, the open-order cap between 1 and `MaxOpenOrders`.
+		InvalidMarketConfig,
+		/// The market already has this status.
+		StatusUnchanged,
+		/// `bulk` with more than `MaxBulk` operations.
+		TooManyOperations,
+		/// An order id overflowed.
+		Overflow,
+	}
+
+	#[pallet::hooks]
+	impl<T: Config> Hooks<BlockNumberFor<T>> for Pallet<T> {
+		fn on_idle(_n: BlockNumberFor<T>, remaining: Weight) -> Weight {
+			Self::sweep_expired(remaining)
+		}
+
+		fn integrity_test() {
+			assert!(T::MaxMakersPerOrder::get() >= 1, "a taker must be able to meet one maker");
+			assert!(T::MaxOpenOrders::get() >= 1, "an account must be able to rest one order");
+			assert!(T::MaxSubAccounts::get() >= 1, "sub-account 0 must exist");
+		}
+
+		#[cfg(feature = "try-runtime")]
+		fn try_state(_n: BlockNumberFor<T>) -> Result<(), sp_runtime::TryRuntimeError> {
+			Self::do_try_state()
+		}
+	}
+
+	#[pallet::call]
+	impl<T: Config> Pallet<T> {
+		/// Place an order for the signer's sub-account `sub` in `market`.
+		///
+		/// * Who: any signed account, for its own margin account.
+		/// * Changes: matches against the opposite side (each trade reported to the margin
+		///   engine); the rest rests or is cancelled as its time in force says.
+		/// * Events: [`Event::OrderPlaced`], then [`Event::Trade`] per fill,
+		///   [`Event::OrderCancelled`] for resting orders removed on the way (expired,
+		///   self-trade), and [`Event::OrderRested`] or [`Event::OrderCancelled`] for the rest.
+		/// * Errors: [`Error::UnknownMarket`], [`Error::MarketNotTrading`],
+		///   [`Error::MarketReduceOnly`], [`Error::ZeroPrice`], [`Error::PriceOffTick`],
+		///   [`Error::PriceOverflow`], [`Error::ZeroSize`], [`Error::SizeOffLot`],
+		///   [`Error::BelowMinSize`], [`Error::SizeOverflow`], [`Error::InvalidTimeInForce`],
+		///   [`Error::AlreadyExpired`], [`Error::PostOnlyWouldCross`], [`Error::FokUnfillable`],
+		///   [`Error::ReduceOnlyViolated`], [`Error::TooManyOpenOrders`],
+		///   [`Error::DuplicateClientId`], [`Error::LevelFull`], [`Error::TooManyLevels`],
+		///   [`Error::SubAccountOutOfRange`], the margin engine's errors. Nothing changes.
+		#[pallet::call_index(0)]
+		#[pallet::weight(T::WeightInfo::place_order(T::MaxMakersPerOrder::get()))]
+		pub fn place_order(
+			origin: OriginFor<T>,
+			market: MarketId,
+			sub: SubAccountIndex,
+			order: OrderRequest,
+		) -> DispatchResultWithPostInfo {
+			let who = ensure_signed(origin)?;
+			let placed = Self::do_place(&MarginAccount::new(who, sub), market, order)?;
+			Ok(Some(Self::place_weight(placed.touched)).into())
+		}
+
+		/// Cancel one of the signer's resting orders, by id or client id.
+		///
+		/// * Who: the order's owner. Allowed in every market status.
+		/// * Events: [`Event::OrderCancelled`] (reason `User`).
+		/// * Errors: [`Error::UnknownMarket`], [`Error::OrderNotFound`],
+		///   [`Error::NotOrderOwner`], [`Error::SubAccountOutOfRange`].
+		#[pallet::call_index(1)]
+		#[pallet::weight(T::WeightInfo::cancel_order())]
+		pub fn cancel_order(
+			origin: OriginFor<T>,
+			market: MarketId,
+			sub: SubAccountIndex,
+			order: OrderRef,
+		) -> DispatchResult {
+			let who = ensure_signed(origin)?;
+			Self::do_cancel(&MarginAccount::new(who, sub), market, order)
+		}
+
+		/// Cancel all of the signer's resting orders in `market`.
+		///
+		/// * Who: any signed account, for its own sub-account. Allowed in every market status.
+		/// * Events: [`Event::OrderCancelled`] per order.
+		/// * Errors: [`Error::UnknownMarket`], [`Error::SubAccountOutOfRange`].
+		#[pallet::call_index(2)]
+		#[pallet::weight(T::WeightInfo::cancel_all(T::MaxOpenOrders::get()))]
+		pub fn cancel_all(
+			origin: OriginFor<T>,
+			market: MarketId,
+			sub: SubAccountIndex,
+		) -> DispatchResultWithPostInfo {
+			let who = ensure_signed(origin)?;
+			let cancelled = Self::do_cancel_all(&MarginAccount::new(who, sub), market)?;
+			Ok(Some(T::WeightInfo::cancel_all(cancelled)).into())
+		}
+
+		/// Cancel, then place, up to `MaxBulk` orders in one market, all or nothing (a market
+		/// maker replacing quotes sees either the old quotes or all the new ones).
+		///
+		/// * Who: any signed account, for its own sub-account.
+		/// * Events: as for [`Pallet::cancel_order`] and [`Pallet::place_order`], in order.
+		/// * Errors: [`Error::TooManyOperations`], and any error of a cancel or placement.
+		#[pallet::call_index(3)]
+		#[pallet::weight(T::WeightInfo::cancel_order().saturating_mul(cancels.len() as u64)
+			.saturating_add(T::WeightInfo::place_order(T::MaxMakersPerOrder::get())
+				.saturating_mul(places.len() as u64)))]
+		pub fn bulk(
+			origin: OriginFor<T>,
+			market: MarketId,
+			sub: SubAccountIndex,
+			cancels: BoundedVec<OrderRef, T::MaxBulk>,
+			places: BoundedVec<OrderRequest, T::MaxBulk>,
+		) -> DispatchResultWithPostInfo {
+			let who = ensure_signed(origin)?;
+			ensure!(
+				cancels.len().saturating_add(places.len()) <= T::MaxBulk::get() as usize,
+				Error::<T>::TooManyOperations
+			);
+			let account = MarginAccount::new(who, sub);
+			let mut weight = T::WeightInfo::cancel_order().saturating_mul(cancels.len() as u64);
+			for order in cancels {
+				Self::do_cancel(&account, market, order)?;
+			}
+			for order in places {
+				let placed = Self::do_place(&account, market, order)?;
+				weight = weight.saturating_add(Self::place_weight(placed.touched));
+			}
+			Ok(Some(weight).into())
+		}
+
+		/// List a market under the next id.
+		///
+		/// * Who: [`Config::MarketAdminOrigin`].
+		/// * Events: [`Event::MarketCreated`].
+		/// * Errors: [`Error::InvalidMarketConfig`], [`Error::TooManyMarkets`].
+		#[pallet::call_index(4)]
+		#[pallet::weight(T::WeightInfo::create_market())]
+		pub fn create_market(origin: OriginFor<T>, config: MarketConfig) -> DispatchResult {
+			T::MarketAdminOrigin::ensure_origin(origin)?;
+			Self::do_create_market(config).map(|_| ())
+		}
+
+		/// Change a market's minimum size, fees and open-order cap (tick and lot sizes are
+		/// fixed: resting orders are stored in them). Applies to orders placed from now on.
+		///
+		/// * Who: [`Config::MarketAdminOrigin`].
+		/// * Events: [`Event::MarketUpdated`].
+		/// * Errors: [`Error::UnknownMarket`], [`Error::InvalidMarketConfig`].
+		#[pallet::call_index(5)]
+		#[pallet::weight(T::WeightInfo::update_market())]
+		pub fn update_market(
+			origin: OriginFor<T>,
+			market: MarketId,
+			params: MarketParams,
+		) -> DispatchResult {
+			T::MarketAdminOrigin::ensure_origin(origin)?;
+			Markets::<T>::try_mutate(market, |m| -> DispatchResult {
+				let m = m.as_mut().ok_or(Error::<T>::UnknownMarket)?;
+				let config = MarketConfig { params, ..m.config };
+				Self::ensure_valid_config(&config)?;
+				m.config = config;
+				Ok(())
+			})?;
+			Self::deposit_event(Event::MarketUpdated { market, params });
+			Ok(())
+		}
+
+		/// Set a market's status: active, reduce-only, halted or settled. Resting orders stay
+		/// (their owners may cancel them in any status).
+		///
+		/// * Who: [`Config::MarketAdminOrigin`].
+		/// * Events: [`Event::MarketStatusChanged`].
+		/// * Errors: [`Error::UnknownMarket`], [`Error::StatusUnchanged`].
+		#[pallet::call_index(6)]
+		#[pallet::weight(T::WeightInfo::update_market())]
+		pub fn set_market_status(
+			origin: OriginFor<T>,
+			market: MarketId,
+			status: MarketStatus,
+		) -> DispatchResult {
+			T::MarketAdminOrigin::ensure_origin(origin)?;
+			Markets::<T>::try_mutate(market, |m| -> DispatchResult {
+				let m = m.as_mut().ok_or(Error::<T>::UnknownMarket)?;
+				ensure!(m.config.status != status, Error::<T>::StatusUnchanged);
+				m.config.status = status;
+				Ok(())
+			})?;
+			Self::deposit_event(Event::MarketStatusChanged { market, status });
+			Ok(())
+		}
+	}
+}
+
+use polkadot_sdk::sp_arithmetic::FixedU128;

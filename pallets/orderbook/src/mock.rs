@@ -1,0 +1,168 @@
+//! A minimal runtime for the order-book tests: system, timestamp and the order book, with a
+//! margin engine stand-in whose positions, refusals and recorded fills the tests control.
+
+use crate as pallet_orderbook;
+use core::cell::RefCell;
+use polkadot_sdk::{
+	frame_support::{derive_impl, traits::ConstU32},
+	frame_system::{self, EnsureRoot},
+	pallet_timestamp,
+	sp_arithmetic::{FixedU128, Permill},
+	sp_io,
+	sp_runtime::{BuildStorage, DispatchError, DispatchResult},
+};
+use std::collections::BTreeMap;
+
+use pallet_orderbook::{
+	FillHandler, MarginAccount, MarketConfig, MarketKind, MarketParams, MarketStatus, OracleKey,
+	OrderIntent, OrderMarginCheck, TradeFill,
+};
+
+type Block = frame_system::mocking::MockBlock<Test>;
+pub type AccountId = u64;
+
+#[polkadot_sdk::frame_support::runtime]
+mod runtime {
+	#[runtime::runtime]
+	#[runtime::derive(
+		RuntimeCall,
+		RuntimeEvent,
+		RuntimeError,
+		RuntimeOrigin,
+		RuntimeFreezeReason,
+		RuntimeHoldReason,
+		RuntimeSlashReason,
+		RuntimeLockId,
+		RuntimeTask,
+		RuntimeViewFunction
+	)]
+	pub struct Test;
+
+	#[runtime::pallet_index(0)]
+	pub type System = frame_system;
+	#[runtime::pallet_index(1)]
+	pub type Timestamp = pallet_timestamp;
+	#[runtime::pallet_index(2)]
+	pub type Orderbook = pallet_orderbook;
+}
+
+#[derive_impl(frame_system::config_preludes::TestDefaultConfig)]
+impl frame_system::Config for Test {
+	type Block = Block;
+}
+
+impl pallet_timestamp::Config for Test {
+	type Moment = u64;
+	type OnTimestampSet = ();
+	type MinimumPeriod = polkadot_sdk::frame_support::traits::ConstU64<0>;
+	type WeightInfo = ();
+}
+
+thread_local! {
+	static POSITIONS: RefCell<BTreeMap<(AccountId, u8, u32), i128>> = const { RefCell::new(BTreeMap::new()) };
+	static REFUSE_ORDERS: RefCell<bool> = const { RefCell::new(false) };
+	static REFUSE_FILLS: RefCell<bool> = const { RefCell::new(false) };
+	static FILLS: RefCell<Vec<TradeFill<AccountId>>> = const { RefCell::new(Vec::new()) };
+}
+
+/// The margin engine stand-in.
+pub struct TestMargin;
+pub const MARGIN_REFUSAL: &str = "insufficient margin";
+pub const FILL_REFUSAL: &str = "fill refused";
+impl TestMargin {
+	pub fn set_position(who: AccountId, sub: u8, market: u32, size: i128) {
+		POSITIONS.with(|p| p.borrow_mut().insert((who, sub, market), size));
+	}
+	pub fn refuse_orders(refuse: bool) {
+		REFUSE_ORDERS.with(|r| *r.borrow_mut() = refuse);
+	}
+	pub fn refuse_fills(refuse: bool) {
+		REFUSE_FILLS.with(|r| *r.borrow_mut() = refuse);
+	}
+	pub fn fills() -> Vec<TradeFill<AccountId>> {
+		FILLS.with(|f| f.borrow().clone())
+	}
+	pub fn reset() {
+		POSITIONS.with(|p| p.borrow_mut().clear());
+		FILLS.with(|f| f.borrow_mut().clear());
+		Self::refuse_orders(false);
+		Self::refuse_fills(false);
+	}
+}
+impl OrderMarginCheck<AccountId> for TestMargin {
+	fn ensure_can_place(_: &MarginAccount<AccountId>, _: &OrderIntent) -> DispatchResult {
+		if REFUSE_ORDERS.with(|r| *r.borrow()) {
+			Err(DispatchError::Other(MARGIN_REFUSAL))
+		} else {
+			Ok(())
+		}
+	}
+	fn position(account: &MarginAccount<AccountId>, market: u32) -> i128 {
+		POSITIONS
+			.with(|p| p.borrow().get(&(account.owner, account.sub, market)).copied().unwrap_or(0))
+	}
+}
+impl FillHandler<AccountId> for TestMargin {
+	fn on_fill(fill: &TradeFill<AccountId>) -> Result<(), DispatchError> {
+		if REFUSE_FILLS.with(|r| *r.borrow()) {
+			return Err(DispatchError::Other(FILL_REFUSAL));
+		}
+		FILLS.with(|f| f.borrow_mut().push(fill.clone()));
+		Ok(())
+	}
+}
+
+impl pallet_orderbook::Config for Test {
+	type Time = Timestamp;
+	type MarketAdminOrigin = EnsureRoot<AccountId>;
+	type MarginCheck = TestMargin;
+	type FillHandler = TestMargin;
+	type MaxLevels = ConstU32<16>;
+	type MaxOrdersPerLevel = ConstU32<8>;
+	type MaxOpenOrders = ConstU32<16>;
+	type MaxRecentClientIds = ConstU32<4>;
+	type MaxMakersPerOrder = ConstU32<4>;
+	type MaxBulk = ConstU32<6>;
+	type MaxSubAccounts = polkadot_sdk::frame_support::traits::ConstU8<4>;
+	type MaxMarkets = ConstU32<4>;
+	type WeightInfo = ();
+}
+
+pub const ALICE: AccountId = 1;
+pub const BOB: AccountId = 2;
+pub const CHARLIE: AccountId = 3;
+
+/// The start time of every test (ms).
+pub const T0: u64 = 1_700_000_000_000;
+
+/// A BTC perpetual: tick 0.5, lot 10 units (0.0001 BTC with 5 decimals), minimum 20 units,
+/// 2 bp maker, 5 bp taker, at most 10 open orders per account.
+pub fn btc_perp() -> MarketConfig {
+	MarketConfig {
+		underlying: OracleKey::from_symbol("BTC").unwrap(),
+		kind: MarketKind::Perpetual,
+		tick_size: FixedU128::from_rational(1, 2),
+		lot_size: 10,
+		params: MarketParams {
+			min_size: 20,
+			maker_fee: Permill::from_parts(200),
+			taker_fee: Permill::from_parts(500),
+			max_open_orders: 10,
+		},
+		status: MarketStatus::Active,
+	}
+}
+
+/// Externalities with the BTC perpetual listed as market 0.
+pub fn new_test_ext() -> sp_io::TestExternalities {
+	let storage = frame_system::GenesisConfig::<Test>::default().build_storage().unwrap();
+	let mut ext = sp_io::TestExternalities::new(storage);
+	ext.execute_with(|| {
+		System::set_block_number(1);
+		pallet_timestamp::Now::<Test>::put(T0);
+		TestMargin::reset();
+		Orderbook::do_create_market(btc_perp()).unwrap();
+		System::reset_events();
+	});
+	ext
+}

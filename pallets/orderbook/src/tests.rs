@@ -1,0 +1,638 @@
+//! Tests of the order-book pallet: each order type, fees and fills reported to the margin
+//! engine, expiry, bulk operations, every error path (`assert_noop!`: the storage root must not
+//! change), and a differential test of the storage book against the in-memory core book.
+
+use crate::{mock::*, Error, Event, *};
+use clearinghouse_matching::{MatchLimits, MemoryBook, NewOrder};
+use polkadot_sdk::{
+	frame_support::{assert_noop, assert_ok, traits::Hooks, weights::Weight, BoundedVec},
+	pallet_timestamp,
+	sp_arithmetic::FixedU128,
+	sp_runtime::DispatchError,
+};
+
+const M: MarketId = 0;
+
+fn px(price: u64) -> FixedU128 {
+	FixedU128::from_u32(price as u32)
+}
+
+fn limit(side: Side, price: u64, size: u128) -> OrderRequest {
+	OrderRequest {
+		side,
+		order_type: OrderType::Limit { price: px(price) },
+		size,
+		time_in_force: TimeInForce::Gtc,
+		reduce_only: false,
+		client_id: None,
+		self_trade: SelfTradePrevention::CancelResting,
+	}
+}
+
+fn tif(mut o: OrderRequest, t: TimeInForce) -> OrderRequest {
+	o.time_in_force = t;
+	o
+}
+
+fn place(who: AccountId, order: OrderRequest) -> Result<OrderId, DispatchError> {
+	Orderbook::place_order(RuntimeOrigin::signed(who), M, 0, order).map_err(|e| e.error)?;
+	Ok(Markets::<Test>::get(M).unwrap().next_order_id - 1)
+}
+
+fn events() -> Vec<Event<Test>> {
+	System::events()
+		.into_iter()
+		.filter_map(|r| match r.event {
+			RuntimeEvent::Orderbook(e) => Some(e),
+			_ => None,
+		})
+		.collect()
+}
+
+fn acct(who: AccountId) -> MarginAccount<AccountId> {
+	MarginAccount::new(who, 0)
+}
+
+fn depth() -> BookDepth {
+	Orderbook::depth(M, 10).unwrap()
+}
+
+fn check() {
+	Orderbook::do_try_state().unwrap();
+}
+
+// ---------------------------------------------------------------------------------------------
+// Markets
+
+#[test]
+fn markets_are_listed_and_changed_by_governance_only() {
+	new_test_ext().execute_with(|| {
+		assert_noop!(
+			Orderbook::create_market(RuntimeOrigin::signed(ALICE), btc_perp()),
+			DispatchError::BadOrigin
+		);
+		let option = MarketConfig {
+			kind: MarketKind::Option {
+				right: OptionRight::Call,
+				strike: px(70_000),
+				expiry: T0 + 86_400_000,
+			},
+			..btc_perp()
+		};
+		assert_ok!(Orderbook::create_market(RuntimeOrigin::root(), option));
+		assert_eq!(events().last(), Some(&Event::MarketCreated { market: 1, config: option }));
+		let bad = MarketConfig { lot_size: 0, ..btc_perp() };
+		assert_noop!(
+			Orderbook::create_market(RuntimeOrigin::root(), bad),
+			Error::<Test>::InvalidMarketConfig
+		);
+		let bad = MarketConfig {
+			params: MarketParams { min_size: 25, ..btc_perp().params },
+			..btc_perp()
+		};
+		assert_noop!(
+			Orderbook::create_market(RuntimeOrigin::root(), bad),
+			Error::<Test>::InvalidMarketConfig
+		);
+		let params = MarketParams { max_open_orders: 2, ..btc_perp().params };
+		assert_noop!(
+			Orderbook::update_market(RuntimeOrigin::signed(ALICE), M, params),
+			DispatchError::BadOrigin
+		);
+		assert_noop!(
+			Orderbook::update_market(RuntimeOrigin::root(), 9, params),
+			Error::<Test>::UnknownMarket
+		);
+		assert_ok!(Orderbook::update_market(RuntimeOrigin::root(), M, params));
+		assert_eq!(Markets::<Test>::get(M).unwrap().config.params, params);
+		assert_noop!(
+			Orderbook::set_market_status(RuntimeOrigin::root(), M, MarketStatus::Active),
+			Error::<Test>::StatusUnchanged
+		);
+		assert_ok!(Orderbook::create_market(RuntimeOrigin::root(), btc_perp()));
+		assert_ok!(Orderbook::create_market(RuntimeOrigin::root(), btc_perp()));
+		assert_noop!(
+			Orderbook::create_market(RuntimeOrigin::root(), btc_perp()),
+			Error::<Test>::TooManyMarkets
+		);
+	});
+}
+
+// ---------------------------------------------------------------------------------------------
+// Placing and matching
+
+#[test]
+fn a_limit_order_rests_and_is_visible() {
+	new_test_ext().execute_with(|| {
+		let mut order = limit(Side::Buy, 100, 50);
+		order.client_id = Some(7);
+		let id = place(ALICE, order).unwrap();
+		assert_eq!(id, 1);
+		assert_eq!(
+			events(),
+			vec![
+				Event::OrderPlaced {
+					market: M,
+					order_id: 1,
+					account: acct(ALICE),
+					side: Side::Buy,
+					price: px(100),
+					size: 50,
+					client_id: Some(7),
+					time_in_force: TimeInForce::Gtc,
+				},
+				Event::OrderRested { market: M, order_id: 1, remaining: 50 },
+			]
+		);
+		assert_eq!(depth(), BookDepth { bids: vec![(px(100), 50)], asks: vec![] });
+		let open = Orderbook::open_orders(M, &acct(ALICE));
+		assert_eq!(open.len(), 1);
+		assert_eq!((open[0].id, open[0].client_id, open[0].remaining), (1, Some(7), 50));
+		assert_eq!(OrderOwners::<Test>::get(M, 1), Some(acct(ALICE)));
+		check();
+	});
+}
+
+#[test]
+fn a_crossing_order_trades_at_the_makers_price_and_reports_the_fill() {
+	new_test_ext().execute_with(|| {
+		place(ALICE, limit(Side::Sell, 101, 30)).unwrap();
+		place(BOB, limit(Side::Sell, 102, 40)).unwrap();
+		System::reset_events();
+		let taker = place(CHARLIE, limit(Side::Buy, 102, 50)).unwrap();
+		let trades: Vec<_> =
+			events().into_iter().filter(|e| matches!(e, Event::Trade { .. })).collect();
+		assert_eq!(
+			trades,
+			vec![
+				Event::Trade {
+					market: M,
+					taker_order: taker,
+					maker_order: 1,
+					taker: acct(CHARLIE),
+					maker: acct(ALICE),
+					taker_side: Side::Buy,
+					price: px(101),
+					size: 30,
+				},
+				Event::Trade {
+					market: M,
+					taker_order: taker,
+					maker_order: 2,
+					taker: acct(CHARLIE),
+					maker: acct(BOB),
+					taker_side: Side::Buy,
+					price: px(102),
+					size: 20,
+				},
+			]
+		);
+		// The margin engine saw both fills with the market's fee rates.
+		let fills = TestMargin::fills();
+		assert_eq!(fills.len(), 2);
+		assert_eq!(fills[0].taker_fee, btc_perp().params.taker_fee);
+		assert_eq!(fills[0].maker_fee, btc_perp().params.maker_fee);
+		assert_eq!((fills[1].maker.owner, fills[1].size, fills[1].price), (BOB, 20, px(102)));
+		// Alice's order left the book; Bob's has 20 left.
+		assert_eq!(OrderOwners::<Test>::get(M, 1), None);
+		assert!(Orderbook::open_orders(M, &acct(ALICE)).is_empty());
+		assert_eq!(Orderbook::open_orders(M, &acct(BOB))[0].remaining, 20);
+		assert_eq!(depth(), BookDepth { bids: vec![], asks: vec![(px(102), 20)] });
+		check();
+	});
+}
+
+#[test]
+fn ioc_and_market_orders_cancel_their_rest() {
+	new_test_ext().execute_with(|| {
+		place(ALICE, limit(Side::Sell, 101, 30)).unwrap();
+		let id = place(BOB, tif(limit(Side::Buy, 101, 50), TimeInForce::Ioc)).unwrap();
+		assert!(events().contains(&Event::OrderCancelled {
+			market: M,
+			order_id: id,
+			account: acct(BOB),
+			remaining: 20,
+			reason: CancelReason::ImmediateOrCancel,
+		}));
+		assert!(depth().bids.is_empty());
+		// A market order: IOC at its protection price.
+		place(ALICE, limit(Side::Sell, 105, 30)).unwrap();
+		let market_buy = OrderRequest {
+			order_type: OrderType::Market { protection_price: px(104) },
+			time_in_force: TimeInForce::Ioc,
+			..limit(Side::Buy, 0, 30)
+		};
+		place(BOB, market_buy).unwrap();
+		// Nothing at or below 104: nothing traded, the ask is untouched.
+		assert_eq!(depth().asks, vec![(px(105), 30)]);
+		// A market order cannot rest.
+		let resting_market = OrderRequest { time_in_force: TimeInForce::Gtc, ..market_buy };
+		assert_noop!(place(BOB, resting_market), Error::<Test>::InvalidTimeInForce);
+		check();
+	});
+}
+
+#[test]
+fn fok_and_post_only() {
+	new_test_ext().execute_with(|| {
+		place(ALICE, limit(Side::Sell, 101, 30)).unwrap();
+		assert_noop!(
+			place(BOB, tif(limit(Side::Buy, 101, 40), TimeInForce::Fok)),
+			Error::<Test>::FokUnfillable
+		);
+		place(BOB, tif(limit(Side::Buy, 101, 30), TimeInForce::Fok)).unwrap();
+		assert_eq!(TestMargin::fills().len(), 1);
+		place(ALICE, limit(Side::Sell, 103, 30)).unwrap();
+		assert_noop!(
+			place(BOB, tif(limit(Side::Buy, 103, 20), TimeInForce::PostOnly)),
+			Error::<Test>::PostOnlyWouldCross
+		);
+		place(BOB, tif(limit(Side::Buy, 102, 20), TimeInForce::PostOnly)).unwrap();
+		assert_eq!(depth().bids, vec![(px(102), 20)]);
+		check();
+	});
+}
+
+#[test]
+fn self_trade_prevention_cancels_the_resting_order() {
+	new_test_ext().execute_with(|| {
+		let own = place(ALICE, limit(Side::Sell, 101, 30)).unwrap();
+		place(BOB, limit(Side::Sell, 101, 30)).unwrap();
+		place(ALICE, limit(Side::Buy, 101, 20)).unwrap();
+		assert!(events().contains(&Event::OrderCancelled {
+			market: M,
+			order_id: own,
+			account: acct(ALICE),
+			remaining: 30,
+			reason: CancelReason::SelfTrade,
+		}));
+		assert_eq!(TestMargin::fills()[0].maker.owner, BOB);
+		assert!(Orderbook::open_orders(M, &acct(ALICE)).is_empty());
+		check();
+	});
+}
+
+#[test]
+fn good_till_time_orders_expire_when_touched_and_in_the_sweep() {
+	new_test_ext().execute_with(|| {
+		let gtt =
+			place(ALICE, tif(limit(Side::Sell, 101, 30), TimeInForce::Gtt(T0 + 1_000))).unwrap();
+		let gtt2 =
+			place(ALICE, tif(limit(Side::Buy, 90, 30), TimeInForce::Gtt(T0 + 1_000))).unwrap();
+		place(BOB, limit(Side::Sell, 102, 30)).unwrap();
+		pallet_timestamp::Now::<Test>::put(T0 + 1_000);
+		// Already expired on arrival.
+		assert_noop!(
+			place(BOB, tif(limit(Side::Sell, 110, 30), TimeInForce::Gtt(T0 + 1_000))),
+			Error::<Test>::AlreadyExpired
+		);
+		// Touched by a taker: removed, never filled.
+		place(CHARLIE, limit(Side::Buy, 102, 30)).unwrap();
+		assert!(events().contains(&Event::OrderCancelled {
+			market: M,
+			order_id: gtt,
+			account: acct(ALICE),
+			remaining: 30,
+			reason: CancelReason::Expired,
+		}));
+		assert_eq!(TestMargin::fills()[0].maker.owner, BOB);
+		// The other one is removed by the idle sweep.
+		assert_eq!(depth().bids, vec![(px(90), 30)]);
+		let used = Orderbook::on_idle(1, Weight::from_parts(u64::MAX, u64::MAX));
+		assert!(used.ref_time() > 0);
+		assert!(depth().bids.is_empty());
+		assert!(events().contains(&Event::OrderCancelled {
+			market: M,
+			order_id: gtt2,
+			account: acct(ALICE),
+			remaining: 30,
+			reason: CancelReason::Expired,
+		}));
+		// Without weight to spare the sweep does nothing.
+		assert_eq!(Orderbook::on_idle(1, Weight::zero()), Weight::zero());
+		check();
+	});
+}
+
+#[test]
+fn the_sweep_resumes_where_it_stopped() {
+	new_test_ext().execute_with(|| {
+		for price in 90..96 {
+			place(ALICE, tif(limit(Side::Buy, price, 20), TimeInForce::Gtt(T0 + 10))).unwrap();
+		}
+		pallet_timestamp::Now::<Test>::put(T0 + 10);
+		// Weight for the cursor, the count and two levels per call.
+		let per_level = <() as crate::WeightInfo>::sweep_level(8);
+		use polkadot_sdk::frame_support::traits::Get;
+		let db: polkadot_sdk::frame_support::weights::RuntimeDbWeight =
+			<Test as polkadot_sdk::frame_system::Config>::DbWeight::get();
+		let limit = db.reads_writes(2, 1).saturating_add(per_level.saturating_mul(2));
+		let mut rounds = 0;
+		while !depth().bids.is_empty() {
+			Orderbook::on_idle(1, limit);
+			rounds += 1;
+			assert!(rounds < 10, "the sweep must make progress");
+		}
+		assert!(rounds >= 3, "two levels per call: six levels take three calls");
+		check();
+	});
+}
+
+#[test]
+fn the_maker_bound_limits_work_and_refunds_the_rest() {
+	new_test_ext().execute_with(|| {
+		for _ in 0..6 {
+			place(ALICE, limit(Side::Sell, 101, 20)).unwrap();
+		}
+		let post = Orderbook::place_order(
+			RuntimeOrigin::signed(BOB),
+			M,
+			0,
+			tif(limit(Side::Buy, 101, 120), TimeInForce::Ioc),
+		)
+		.unwrap();
+		// Four makers (the bound), not six.
+		assert_eq!(TestMargin::fills().len(), 4);
+		assert_eq!(post.actual_weight, Some(<() as crate::WeightInfo>::place_order(4)));
+		// A resting order that met nothing is charged as such.
+		let post =
+			Orderbook::place_order(RuntimeOrigin::signed(BOB), M, 0, limit(Side::Buy, 90, 20))
+				.unwrap();
+		assert_eq!(post.actual_weight, Some(<() as crate::WeightInfo>::place_order(0)));
+		check();
+	});
+}
+
+// ---------------------------------------------------------------------------------------------
+// Reduce-only, statuses and the margin engine
+
+#[test]
+fn reduce_only_orders_need_an_opposite_position() {
+	new_test_ext().execute_with(|| {
+		let mut sell = limit(Side::Sell, 101, 40);
+		sell.reduce_only = true;
+		assert_noop!(place(ALICE, sell), Error::<Test>::ReduceOnlyViolated);
+		TestMargin::set_position(ALICE, 0, M, 30);
+		assert_noop!(place(ALICE, sell), Error::<Test>::ReduceOnlyViolated);
+		TestMargin::set_position(ALICE, 0, M, -50);
+		assert_noop!(place(ALICE, sell), Error::<Test>::ReduceOnlyViolated);
+		TestMargin::set_position(ALICE, 0, M, 50);
+		assert_ok!(place(ALICE, sell));
+		check();
+	});
+}
+
+#[test]
+fn market_status_gates_orders_but_never_cancels() {
+	new_test_ext().execute_with(|| {
+		let id = place(ALICE, limit(Side::Buy, 100, 20)).unwrap();
+		assert_ok!(Orderbook::set_market_status(
+			RuntimeOrigin::root(),
+			M,
+			MarketStatus::ReduceOnly
+		));
+		assert_noop!(place(BOB, limit(Side::Buy, 100, 20)), Error::<Test>::MarketReduceOnly);
+		assert_ok!(Orderbook::set_market_status(RuntimeOrigin::root(), M, MarketStatus::Halted));
+		assert_noop!(place(BOB, limit(Side::Buy, 100, 20)), Error::<Test>::MarketNotTrading);
+		assert_ok!(Orderbook::cancel_order(RuntimeOrigin::signed(ALICE), M, 0, OrderRef::Id(id)));
+		check();
+	});
+}
+
+#[test]
+fn the_margin_engine_can_refuse_an_order_or_a_fill() {
+	new_test_ext().execute_with(|| {
+		place(ALICE, limit(Side::Sell, 101, 20)).unwrap();
+		TestMargin::refuse_orders(true);
+		assert_noop!(place(BOB, limit(Side::Buy, 101, 20)), DispatchError::Other(MARGIN_REFUSAL));
+		TestMargin::refuse_orders(false);
+		TestMargin::refuse_fills(true);
+		// The refusal comes after matching began: the whole order is undone.
+		assert_noop!(place(BOB, limit(Side::Buy, 101, 20)), DispatchError::Other(FILL_REFUSAL));
+		check();
+	});
+}
+
+// ---------------------------------------------------------------------------------------------
+// Bad input
+
+#[test]
+fn bad_orders_are_refused_with_distinct_errors() {
+	new_test_ext().execute_with(|| {
+		let ok = limit(Side::Buy, 100, 20);
+		assert_noop!(
+			Orderbook::place_order(RuntimeOrigin::signed(ALICE), 9, 0, ok),
+			Error::<Test>::UnknownMarket
+		);
+		assert_noop!(
+			Orderbook::place_order(RuntimeOrigin::signed(ALICE), M, 4, ok),
+			Error::<Test>::SubAccountOutOfRange
+		);
+		let off_tick = OrderRequest {
+			order_type: OrderType::Limit { price: FixedU128::from_rational(1001, 10) },
+			..ok
+		};
+		assert_noop!(place(ALICE, off_tick), Error::<Test>::PriceOffTick);
+		let zero_price =
+			OrderRequest { order_type: OrderType::Limit { price: FixedU128::from_u32(0) }, ..ok };
+		assert_noop!(place(ALICE, zero_price), Error::<Test>::ZeroPrice);
+		assert_noop!(place(ALICE, OrderRequest { size: 25, ..ok }), Error::<Test>::SizeOffLot);
+		assert_noop!(place(ALICE, OrderRequest { size: 10, ..ok }), Error::<Test>::BelowMinSize);
+		assert_noop!(place(ALICE, OrderRequest { size: 0, ..ok }), Error::<Test>::ZeroSize);
+		let huge = OrderRequest { size: 10 * (u128::from(u64::MAX) + 1), ..ok };
+		assert_noop!(place(ALICE, huge), Error::<Test>::SizeOverflow);
+		let huge_price = OrderRequest {
+			order_type: OrderType::Limit {
+				price: FixedU128::from_inner(500_000_000_000_000_000 * (u128::from(u64::MAX) + 1)),
+			},
+			..ok
+		};
+		assert_noop!(place(ALICE, huge_price), Error::<Test>::PriceOverflow);
+	});
+}
+
+#[test]
+fn open_order_cap_level_and_index_bounds() {
+	new_test_ext().execute_with(|| {
+		for price in 80..90 {
+			place(ALICE, limit(Side::Buy, price, 20)).unwrap();
+		}
+		assert_noop!(place(ALICE, limit(Side::Buy, 70, 20)), Error::<Test>::TooManyOpenOrders);
+		// A level holds at most 8 orders.
+		for who in 10..17 {
+			place(who, limit(Side::Buy, 80, 20)).unwrap();
+		}
+		assert_noop!(place(BOB, limit(Side::Buy, 80, 20)), Error::<Test>::LevelFull);
+		// A side holds at most 16 levels (10 exist).
+		for price in 60..66 {
+			place(BOB, limit(Side::Buy, price, 20)).unwrap();
+		}
+		assert_noop!(place(CHARLIE, limit(Side::Buy, 50, 20)), Error::<Test>::TooManyLevels);
+		check();
+	});
+}
+
+#[test]
+fn client_ids_are_unique_and_cancel_works_by_either_id() {
+	new_test_ext().execute_with(|| {
+		let mut order = limit(Side::Buy, 100, 20);
+		order.client_id = Some(42);
+		place(ALICE, order).unwrap();
+		assert_noop!(place(ALICE, order), Error::<Test>::DuplicateClientId);
+		// Another account may use the same client id.
+		assert_ok!(place(BOB, OrderRequest { side: Side::Buy, ..order }));
+		assert_ok!(Orderbook::cancel_order(
+			RuntimeOrigin::signed(ALICE),
+			M,
+			0,
+			OrderRef::ClientId(42)
+		));
+		// Still refused after the order left the book: a re-submission is not a new order.
+		assert_noop!(place(ALICE, order), Error::<Test>::DuplicateClientId);
+		// Bob's order 2: not Alice's to cancel, and unknown ids are unknown.
+		assert_noop!(
+			Orderbook::cancel_order(RuntimeOrigin::signed(ALICE), M, 0, OrderRef::Id(2)),
+			Error::<Test>::NotOrderOwner
+		);
+		assert_noop!(
+			Orderbook::cancel_order(RuntimeOrigin::signed(ALICE), M, 0, OrderRef::Id(99)),
+			Error::<Test>::OrderNotFound
+		);
+		assert_noop!(
+			Orderbook::cancel_order(RuntimeOrigin::signed(ALICE), M, 0, OrderRef::ClientId(1)),
+			Error::<Test>::OrderNotFound
+		);
+		assert_noop!(
+			Orderbook::cancel_order(RuntimeOrigin::signed(ALICE), 7, 0, OrderRef::Id(2)),
+			Error::<Test>::UnknownMarket
+		);
+		assert_ok!(Orderbook::cancel_order(RuntimeOrigin::signed(BOB), M, 0, OrderRef::Id(2)));
+		assert!(events().contains(&Event::OrderCancelled {
+			market: M,
+			order_id: 2,
+			account: acct(BOB),
+			remaining: 20,
+			reason: CancelReason::User,
+		}));
+		check();
+	});
+}
+
+#[test]
+fn cancel_all_and_bulk() {
+	new_test_ext().execute_with(|| {
+		for price in 95..99 {
+			place(ALICE, limit(Side::Buy, price, 20)).unwrap();
+		}
+		place(BOB, limit(Side::Buy, 98, 20)).unwrap();
+		let post = Orderbook::cancel_all(RuntimeOrigin::signed(ALICE), M, 0).unwrap();
+		assert_eq!(post.actual_weight, Some(<() as crate::WeightInfo>::cancel_all(4)));
+		assert_eq!(depth().bids, vec![(px(98), 20)]);
+
+		// Bulk: replace quotes in one call.
+		let a = place(ALICE, limit(Side::Sell, 105, 20)).unwrap();
+		let b = place(ALICE, limit(Side::Sell, 106, 20)).unwrap();
+		let cancels = BoundedVec::truncate_from(vec![OrderRef::Id(a), OrderRef::Id(b)]);
+		let places = BoundedVec::truncate_from(vec![
+			limit(Side::Sell, 103, 20),
+			limit(Side::Sell, 104, 20),
+			limit(Side::Buy, 99, 20),
+		]);
+		assert_ok!(Orderbook::bulk(RuntimeOrigin::signed(ALICE), M, 0, cancels, places));
+		assert_eq!(depth().asks, vec![(px(103), 20), (px(104), 20)]);
+		assert_eq!(depth().bids, vec![(px(99), 20), (px(98), 20)]);
+		// All or nothing: one bad placement undoes the cancels too.
+		let cancels = BoundedVec::truncate_from(vec![OrderRef::ClientId(5)]);
+		assert_noop!(
+			Orderbook::bulk(RuntimeOrigin::signed(ALICE), M, 0, cancels, Default::default()),
+			Error::<Test>::OrderNotFound
+		);
+		let open = Orderbook::open_orders(M, &acct(ALICE));
+		let cancels = BoundedVec::truncate_from(vec![OrderRef::Id(open[0].id)]);
+		let places = BoundedVec::truncate_from(vec![limit(Side::Sell, 103, 25)]);
+		assert_noop!(
+			Orderbook::bulk(RuntimeOrigin::signed(ALICE), M, 0, cancels, places),
+			Error::<Test>::SizeOffLot
+		);
+		let cancels = BoundedVec::truncate_from(vec![OrderRef::Id(1); 4]);
+		let places = BoundedVec::truncate_from(vec![limit(Side::Sell, 110, 20); 3]);
+		assert_noop!(
+			Orderbook::bulk(RuntimeOrigin::signed(ALICE), M, 0, cancels, places),
+			Error::<Test>::TooManyOperations
+		);
+		check();
+	});
+}
+
+// ---------------------------------------------------------------------------------------------
+// The storage book against the in-memory core
+
+mod differential {
+	use super::*;
+	use proptest::prelude::*;
+
+	#[derive(Clone, Debug)]
+	enum Op {
+		Place { who: AccountId, buy: bool, price: u64, lots: u128, ioc: bool },
+		Cancel { pick: usize },
+	}
+
+	fn op() -> impl Strategy<Value = Op> {
+		prop_oneof![
+			4 => (1u64..6, any::<bool>(), 95u64..105, 2u128..8, any::<bool>())
+				.prop_map(|(who, buy, price, lots, ioc)| Op::Place { who, buy, price, lots, ioc }),
+			1 => any::<usize>().prop_map(|pick| Op::Cancel { pick }),
+		]
+	}
+
+	proptest! {
+		#![proptest_config(ProptestConfig::with_cases(48))]
+		/// Any stream of orders and cancels leaves the pallet's book equal to the core's
+		/// in-memory book fed the same stream, and the pallet's invariants hold throughout.
+		#[test]
+		fn pallet_book_equals_the_core_book(ops in proptest::collection::vec(op(), 1..60)) {
+			new_test_ext().execute_with(|| {
+				let mut memory = MemoryBook::<MarginAccount<AccountId>>::default();
+				let mut ids: Vec<(AccountId, OrderId)> = Vec::new();
+				for op in ops {
+					match op {
+						Op::Place { who, buy, price, lots, ioc } => {
+							let side = if buy { Side::Buy } else { Side::Sell };
+							let request = tif(
+								limit(side, price, lots * 10),
+								if ioc { TimeInForce::Ioc } else { TimeInForce::Gtc },
+							);
+							let Ok(id) = place(who, request) else { continue };
+							ids.push((who, id));
+							let _ = memory.place(
+								NewOrder {
+									id,
+									owner: acct(who),
+									side,
+									price: price * 2, // ticks of 0.5
+									qty: lots as u64,
+									time_in_force: request.time_in_force,
+									self_trade: SelfTradePrevention::CancelResting,
+								},
+								MatchLimits { now: T0, max_makers: 4 },
+							);
+						},
+						Op::Cancel { pick } => {
+							if ids.is_empty() { continue; }
+							let (who, id) = ids[pick % ids.len()];
+							let pallet = Orderbook::cancel_order(RuntimeOrigin::signed(who), M, 0, OrderRef::Id(id)).is_ok();
+							let core = memory.cancel(id).is_some();
+							assert_eq!(pallet, core);
+						},
+					}
+					let expected = BookDepth {
+						bids: memory.depth(Side::Buy, 16).into_iter().map(|(p, q)| (FixedU128::from_rational(p.into(), 2), u128::from(q) * 10)).collect(),
+						asks: memory.depth(Side::Sell, 16).into_iter().map(|(p, q)| (FixedU128::from_rational(p.into(), 2), u128::from(q) * 10)).collect(),
+					};
+					assert_eq!(Orderbook::depth(M, 16).unwrap(), expected);
+					Orderbook::do_try_state().unwrap();
+				}
+			});
+		}
+	}
+}

@@ -1,0 +1,330 @@
+//! Plain types of the order-book pallet.
+
+use codec::{Decode, DecodeWithMemTracking, Encode, MaxEncodedLen};
+use polkadot_sdk::{
+	frame_support::{
+		traits::Get, BoundedVec, CloneNoBound, DebugNoBound, DefaultNoBound, EqNoBound,
+		PartialEqNoBound,
+	},
+	sp_arithmetic::{FixedU128, Permill},
+};
+use scale_info::TypeInfo;
+
+pub use clearinghouse_matching::{
+	OrderId, Price, Qty, RemovalReason, SelfTradePrevention, Side, TimeInForce,
+};
+
+use crate::{Moment, OracleKey};
+
+/// Call or put.
+#[derive(
+	Clone,
+	Copy,
+	PartialEq,
+	Eq,
+	Debug,
+	Encode,
+	Decode,
+	DecodeWithMemTracking,
+	MaxEncodedLen,
+	TypeInfo,
+)]
+pub enum OptionRight {
+	/// The right to buy at the strike.
+	Call,
+	/// The right to sell at the strike.
+	Put,
+}
+
+/// What a market trades (the margin engine settles each kind).
+#[derive(
+	Clone,
+	Copy,
+	PartialEq,
+	Eq,
+	Debug,
+	Encode,
+	Decode,
+	DecodeWithMemTracking,
+	MaxEncodedLen,
+	TypeInfo,
+)]
+pub enum MarketKind {
+	/// A perpetual future with funding.
+	Perpetual,
+	/// A dated future, cash-settled at `expiry` (ms).
+	Future { expiry: Moment },
+	/// A European option, cash-settled at `expiry` (ms).
+	Option { right: OptionRight, strike: FixedU128, expiry: Moment },
+}
+
+/// Whether and how a market trades.
+#[derive(
+	Clone,
+	Copy,
+	PartialEq,
+	Eq,
+	Debug,
+	Encode,
+	Decode,
+	DecodeWithMemTracking,
+	MaxEncodedLen,
+	TypeInfo,
+)]
+pub enum MarketStatus {
+	/// Every order type.
+	Active,
+	/// Only reduce-only orders (and cancels).
+	ReduceOnly,
+	/// No orders; cancels only.
+	Halted,
+	/// Expired and settled; cancels only.
+	Settled,
+}
+
+/// The parameters governance may change on a listed market (tick and lot sizes are fixed at
+/// listing: resting orders are stored in ticks and lots).
+#[derive(
+	Clone,
+	Copy,
+	PartialEq,
+	Eq,
+	Debug,
+	Encode,
+	Decode,
+	DecodeWithMemTracking,
+	MaxEncodedLen,
+	TypeInfo,
+)]
+pub struct MarketParams {
+	/// The smallest order size, in size units (a multiple of the lot size).
+	pub min_size: u128,
+	/// Fee rate of the resting side of a trade, on the notional.
+	pub maker_fee: Permill,
+	/// Fee rate of the arriving side of a trade, on the notional.
+	pub taker_fee: Permill,
+	/// The most orders one margin account may have resting in the market.
+	pub max_open_orders: u32,
+}
+
+/// A market, as governance lists it.
+#[derive(
+	Clone,
+	Copy,
+	PartialEq,
+	Eq,
+	Debug,
+	Encode,
+	Decode,
+	DecodeWithMemTracking,
+	MaxEncodedLen,
+	TypeInfo,
+)]
+pub struct MarketConfig {
+	/// The oracle key of the underlying.
+	pub underlying: OracleKey,
+	/// What is traded.
+	pub kind: MarketKind,
+	/// Prices are multiples of this.
+	pub tick_size: FixedU128,
+	/// Sizes are multiples of this (size units).
+	pub lot_size: u128,
+	/// What governance may change later.
+	pub params: MarketParams,
+	/// Whether and how it trades.
+	pub status: MarketStatus,
+}
+
+/// A market's state: its configuration, the next order id, and the prices of its levels
+/// (best first). One storage value, so every order reads the market once.
+#[derive(
+	CloneNoBound, PartialEqNoBound, EqNoBound, DebugNoBound, Encode, Decode, MaxEncodedLen, TypeInfo,
+)]
+#[scale_info(skip_type_params(MaxLevels))]
+pub struct Market<MaxLevels: Get<u32>> {
+	/// The listing.
+	pub config: MarketConfig,
+	/// The id the next order gets.
+	pub next_order_id: OrderId,
+	/// Bid prices, highest first.
+	pub bids: BoundedVec<Price, MaxLevels>,
+	/// Ask prices, lowest first.
+	pub asks: BoundedVec<Price, MaxLevels>,
+}
+
+/// How an order is priced.
+#[derive(
+	Clone,
+	Copy,
+	PartialEq,
+	Eq,
+	Debug,
+	Encode,
+	Decode,
+	DecodeWithMemTracking,
+	MaxEncodedLen,
+	TypeInfo,
+)]
+pub enum OrderType {
+	/// A limit order at `price`.
+	Limit { price: FixedU128 },
+	/// A market order that trades no worse than `protection_price` (IOC or FOK only).
+	Market { protection_price: FixedU128 },
+}
+
+/// An order as a trader submits it.
+#[derive(
+	Clone,
+	Copy,
+	PartialEq,
+	Eq,
+	Debug,
+	Encode,
+	Decode,
+	DecodeWithMemTracking,
+	MaxEncodedLen,
+	TypeInfo,
+)]
+pub struct OrderRequest {
+	/// Buy or sell.
+	pub side: Side,
+	/// Limit or market.
+	pub order_type: OrderType,
+	/// Size in size units (a multiple of the lot size, at least the minimum size).
+	pub size: u128,
+	/// How long it may rest (market orders: IOC or FOK).
+	pub time_in_force: TimeInForce,
+	/// Only reduce the account's position.
+	pub reduce_only: bool,
+	/// The trader's own id for it, unique per account and market among recent orders.
+	pub client_id: Option<u64>,
+	/// What to do on meeting the account's own resting orders.
+	pub self_trade: SelfTradePrevention,
+}
+
+/// Which order a cancel names.
+#[derive(
+	Clone,
+	Copy,
+	PartialEq,
+	Eq,
+	Debug,
+	Encode,
+	Decode,
+	DecodeWithMemTracking,
+	MaxEncodedLen,
+	TypeInfo,
+)]
+pub enum OrderRef {
+	/// By the chain's order id.
+	Id(OrderId),
+	/// By the trader's client id.
+	ClientId(u64),
+}
+
+/// A resting order, as its owner's index records it.
+#[derive(Clone, Copy, PartialEq, Eq, Debug, Encode, Decode, MaxEncodedLen, TypeInfo)]
+pub struct OpenOrder {
+	/// The chain's id.
+	pub id: OrderId,
+	/// The trader's id.
+	pub client_id: Option<u64>,
+	/// Buy or sell.
+	pub side: Side,
+	/// Its price in ticks.
+	pub price: Price,
+	/// What is left, in lots.
+	pub remaining: Qty,
+	/// Only reduces the position.
+	pub reduce_only: bool,
+	/// When it expires.
+	pub expires_at: Option<Moment>,
+}
+
+/// One margin account's orders in one market: those resting, and the client ids of its most
+/// recent orders (so a re-submitted order is refused even after the first one filled).
+#[derive(
+	CloneNoBound,
+	PartialEqNoBound,
+	EqNoBound,
+	DebugNoBound,
+	DefaultNoBound,
+	Encode,
+	Decode,
+	MaxEncodedLen,
+	TypeInfo,
+)]
+#[scale_info(skip_type_params(MaxOpen, MaxRecent))]
+pub struct OrdersOfAccount<MaxOpen: Get<u32>, MaxRecent: Get<u32>> {
+	/// Resting orders, oldest first.
+	pub open: BoundedVec<OpenOrder, MaxOpen>,
+	/// Client ids of the latest orders, oldest first (a ring: the oldest drops out).
+	pub recent_client_ids: BoundedVec<u64, MaxRecent>,
+}
+
+impl<MaxOpen: Get<u32>, MaxRecent: Get<u32>> OrdersOfAccount<MaxOpen, MaxRecent> {
+	/// Whether nothing is recorded (the storage entry can go).
+	pub fn is_empty(&self) -> bool {
+		self.open.is_empty() && self.recent_client_ids.is_empty()
+	}
+
+	/// Remember `client_id`, forgetting the oldest if full.
+	pub fn remember(&mut self, client_id: u64) {
+		if self.recent_client_ids.is_full() && !self.recent_client_ids.is_empty() {
+			self.recent_client_ids.remove(0);
+		}
+		let _ = self.recent_client_ids.try_push(client_id);
+	}
+}
+
+/// Why an order left the book (or never rested).
+#[derive(Clone, Copy, PartialEq, Eq, Debug, Encode, Decode, DecodeWithMemTracking, TypeInfo)]
+pub enum CancelReason {
+	/// Its owner cancelled it.
+	User,
+	/// Its good-till-time passed.
+	Expired,
+	/// Self-trade prevention.
+	SelfTrade,
+	/// The unfilled rest of an IOC (or market) order.
+	ImmediateOrCancel,
+	/// The taker reached the per-call maker bound while the book still crossed it.
+	MatchLimit,
+}
+
+impl From<RemovalReason> for CancelReason {
+	fn from(r: RemovalReason) -> Self {
+		match r {
+			RemovalReason::Expired => CancelReason::Expired,
+			RemovalReason::SelfTrade => CancelReason::SelfTrade,
+		}
+	}
+}
+
+/// One side of the book as the runtime API reports it: (price, total size) per level.
+#[derive(Clone, PartialEq, Eq, Debug, Default, Encode, Decode, TypeInfo)]
+pub struct BookDepth {
+	/// Bids, best first.
+	pub bids: alloc::vec::Vec<(FixedU128, u128)>,
+	/// Asks, best first.
+	pub asks: alloc::vec::Vec<(FixedU128, u128)>,
+}
+
+/// An open order as the runtime API reports it, in market units.
+#[derive(Clone, PartialEq, Eq, Debug, Encode, Decode, TypeInfo)]
+pub struct OpenOrderView {
+	/// The chain's id.
+	pub id: OrderId,
+	/// The trader's id.
+	pub client_id: Option<u64>,
+	/// Buy or sell.
+	pub side: Side,
+	/// The price.
+	pub price: FixedU128,
+	/// What is left, in size units.
+	pub remaining: u128,
+	/// Only reduces the position.
+	pub reduce_only: bool,
+	/// When it expires.
+	pub expires_at: Option<Moment>,
+}

@@ -1,0 +1,111 @@
+//! Weights of the order-book pallet.
+//!
+//! HAND-DERIVED, NOT GENERATED. The storage terms follow the code (see the module docs of the
+//! pallet: "Storage, and why it is cheap"); the `ref_time` constants are conservative
+//! estimates, to be replaced by `clearinghouse-node benchmark pallet --pallet
+//! pallet_clearinghouse_orderbook` output (see the README, "Benchmarks").
+
+use core::marker::PhantomData;
+use polkadot_sdk::frame_support::{traits::Get, weights::Weight};
+
+/// Weight functions of the order-book pallet.
+pub trait WeightInfo {
+	/// `place_order` touching `m` resting orders (0: the order rests without trading).
+	fn place_order(m: u32) -> Weight;
+	/// `cancel_order`.
+	fn cancel_order() -> Weight;
+	/// `cancel_all` of `n` orders.
+	fn cancel_all(n: u32) -> Weight;
+	/// `create_market`.
+	fn create_market() -> Weight;
+	/// `update_market` / `set_market_status`.
+	fn update_market() -> Weight;
+	/// The expiry sweep of one level holding `n` orders, all expired.
+	fn sweep_level(n: u32) -> Weight;
+}
+
+/// Proof bytes: a market with its level index (2 × 128 prices), a full level (64 orders of
+/// ~60 bytes), an account's order index (64 orders of ~45 bytes), an owner entry.
+const MARKET_PROOF: u64 = 2_200;
+const LEVEL_PROOF: u64 = 3_900;
+const ACCOUNT_PROOF: u64 = 3_100;
+const OWNER_PROOF: u64 = 90;
+
+/// Weights for a runtime with `T::DbWeight`.
+pub struct SubstrateWeight<T>(PhantomData<T>);
+impl<T: polkadot_sdk::frame_system::Config> WeightInfo for SubstrateWeight<T> {
+	// Resting: reads Markets, Levels(price), AccountOrders, Timestamp; writes Markets,
+	// Levels(price), AccountOrders, OrderOwners. Per touched maker (worst case: each on its
+	// own level, each leaving the book): reads Levels + maker's AccountOrders, writes both
+	// and its OrderOwners entry.
+	fn place_order(m: u32) -> Weight {
+		let m = u64::from(m);
+		Weight::from_parts(45_000_000, MARKET_PROOF + LEVEL_PROOF + ACCOUNT_PROOF + 20)
+			.saturating_add(
+				Weight::from_parts(12_000_000, LEVEL_PROOF + ACCOUNT_PROOF + OWNER_PROOF)
+					.saturating_mul(m),
+			)
+			.saturating_add(T::DbWeight::get().reads(4 + 2 * m))
+			.saturating_add(T::DbWeight::get().writes(4 + 3 * m))
+	}
+	// Reads Markets, AccountOrders, Levels; writes Markets, Levels, AccountOrders, OrderOwners.
+	fn cancel_order() -> Weight {
+		Weight::from_parts(30_000_000, MARKET_PROOF + LEVEL_PROOF + ACCOUNT_PROOF + OWNER_PROOF)
+			.saturating_add(T::DbWeight::get().reads(4))
+			.saturating_add(T::DbWeight::get().writes(4))
+	}
+	// Per order (worst case, each on its own level): a level read and write, an owner entry.
+	fn cancel_all(n: u32) -> Weight {
+		let n = u64::from(n);
+		Weight::from_parts(30_000_000, MARKET_PROOF + ACCOUNT_PROOF)
+			.saturating_add(
+				Weight::from_parts(8_000_000, LEVEL_PROOF + OWNER_PROOF).saturating_mul(n),
+			)
+			.saturating_add(T::DbWeight::get().reads(2 + 2 * n))
+			.saturating_add(T::DbWeight::get().writes(2 + 2 * n))
+	}
+	// Reads and writes the market counter and the market.
+	fn create_market() -> Weight {
+		Weight::from_parts(15_000_000, MARKET_PROOF)
+			.saturating_add(T::DbWeight::get().reads(1))
+			.saturating_add(T::DbWeight::get().writes(2))
+	}
+	fn update_market() -> Weight {
+		Weight::from_parts(15_000_000, MARKET_PROOF)
+			.saturating_add(T::DbWeight::get().reads(1))
+			.saturating_add(T::DbWeight::get().writes(1))
+	}
+	// Reads the level, the market; per order its owner's index; writes the same and the
+	// owner entry.
+	fn sweep_level(n: u32) -> Weight {
+		let n = u64::from(n);
+		Weight::from_parts(15_000_000, MARKET_PROOF + LEVEL_PROOF)
+			.saturating_add(
+				Weight::from_parts(6_000_000, ACCOUNT_PROOF + OWNER_PROOF).saturating_mul(n),
+			)
+			.saturating_add(T::DbWeight::get().reads(2 + n))
+			.saturating_add(T::DbWeight::get().writes(2 + 2 * n))
+	}
+}
+
+/// For tests.
+impl WeightInfo for () {
+	fn place_order(m: u32) -> Weight {
+		Weight::from_parts(45_000_000 + 12_000_000 * u64::from(m), 0)
+	}
+	fn cancel_order() -> Weight {
+		Weight::from_parts(30_000_000, 0)
+	}
+	fn cancel_all(n: u32) -> Weight {
+		Weight::from_parts(30_000_000 + 8_000_000 * u64::from(n), 0)
+	}
+	fn create_market() -> Weight {
+		Weight::from_parts(15_000_000, 0)
+	}
+	fn update_market() -> Weight {
+		Weight::from_parts(15_000_000, 0)
+	}
+	fn sweep_level(n: u32) -> Weight {
+		Weight::from_parts(15_000_000 + 6_000_000 * u64::from(n), 0)
+	}
+}

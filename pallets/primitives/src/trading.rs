@@ -1,0 +1,103 @@
+//! Trading: what the order book asks of the margin engine before an order rests or trades, and
+//! what it tells it when one does.
+
+use codec::{Decode, DecodeWithMemTracking, Encode, MaxEncodedLen};
+use polkadot_sdk::{
+	sp_arithmetic::{FixedU128, Permill},
+	sp_runtime::{DispatchError, DispatchResult},
+};
+use scale_info::TypeInfo;
+
+use crate::collateral::MarginAccount;
+
+/// A market's identifier (assigned in order of listing, never reused).
+pub type MarketId = u32;
+
+/// Which way an order or trade goes, as the margin engine sees it.
+#[derive(
+	Clone,
+	Copy,
+	PartialEq,
+	Eq,
+	Debug,
+	Encode,
+	Decode,
+	DecodeWithMemTracking,
+	MaxEncodedLen,
+	TypeInfo,
+)]
+pub enum TradeSide {
+	/// Increases a long / reduces a short.
+	Buy,
+	/// Increases a short / reduces a long.
+	Sell,
+}
+
+/// An order about to rest or trade, for the margin check: its worst case.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub struct OrderIntent {
+	/// The market.
+	pub market: MarketId,
+	/// Buy or sell.
+	pub side: TradeSide,
+	/// The size, in the market's size units.
+	pub size: u128,
+	/// The worst price it can trade at (its limit or protection price).
+	pub price: FixedU128,
+	/// Whether it may only reduce the position.
+	pub reduce_only: bool,
+}
+
+/// One trade, as the order book reports it to the margin engine (in the same transaction).
+#[derive(Clone, PartialEq, Eq, Debug)]
+pub struct TradeFill<AccountId> {
+	/// The market.
+	pub market: MarketId,
+	/// The account whose order arrived and traded.
+	pub taker: MarginAccount<AccountId>,
+	/// The account whose resting order traded.
+	pub maker: MarginAccount<AccountId>,
+	/// The taker's side (the maker took the other).
+	pub taker_side: TradeSide,
+	/// The trade price (the resting order's).
+	pub price: FixedU128,
+	/// The traded size, in the market's size units.
+	pub size: u128,
+	/// The taker's fee rate on the notional.
+	pub taker_fee: Permill,
+	/// The maker's fee rate on the notional.
+	pub maker_fee: Permill,
+}
+
+/// The margin engine's view, consulted by the order book.
+pub trait OrderMarginCheck<AccountId> {
+	/// Whether `account` may place `order` (counting its open orders at their worst case).
+	fn ensure_can_place(account: &MarginAccount<AccountId>, order: &OrderIntent) -> DispatchResult;
+
+	/// `account`'s signed position in `market`, in size units (for reduce-only orders).
+	fn position(account: &MarginAccount<AccountId>, market: MarketId) -> i128;
+}
+
+/// No margin engine: every order passes and nobody holds a position (so reduce-only orders
+/// cannot be placed). For tests and for a chain without the margin pallet.
+impl<AccountId> OrderMarginCheck<AccountId> for () {
+	fn ensure_can_place(_: &MarginAccount<AccountId>, _: &OrderIntent) -> DispatchResult {
+		Ok(())
+	}
+	fn position(_: &MarginAccount<AccountId>, _: MarketId) -> i128 {
+		0
+	}
+}
+
+/// Turns fills into positions and charges fees (the margin engine).
+pub trait FillHandler<AccountId> {
+	/// Apply `fill`; an error fails the whole order.
+	fn on_fill(fill: &TradeFill<AccountId>) -> Result<(), DispatchError>;
+}
+
+/// No margin engine: fills change nothing outside the book.
+impl<AccountId> FillHandler<AccountId> for () {
+	fn on_fill(_: &TradeFill<AccountId>) -> Result<(), DispatchError> {
+		Ok(())
+	}
+}
