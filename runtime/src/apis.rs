@@ -29,7 +29,7 @@ use xcm_runtime_apis::{
 
 use crate::{
 	configs::xcm::{XcmConfig, XcmRouter},
-	AccountId, AuraId, Balance, Block, ConsensusHook, Executive, InherentDataExt, Nonce,
+	AccountId, AuraId, Balance, Block, ConsensusHook, Executive, InherentDataExt, Nonce, Orderbook,
 	OriginCaller, ParachainInfo, ParachainSystem, PolkadotXcm, Runtime, RuntimeCall, RuntimeEvent,
 	RuntimeGenesisConfig, SessionKeys, System, TransactionPayment, SLOT_DURATION, VERSION,
 };
@@ -67,6 +67,22 @@ impl_runtime_apis! {
 	impl cumulus_primitives_core::SchedulingV3EnabledApi<Block> for Runtime {
 		fn scheduling_v3_enabled() -> bool {
 			false
+		}
+	}
+
+	impl pallet_clearinghouse_orderbook::runtime_api::OrderbookApi<Block, AccountId> for Runtime {
+		fn depth(
+			market: pallet_clearinghouse_orderbook::MarketId,
+			levels: u32,
+		) -> Option<pallet_clearinghouse_orderbook::BookDepth> {
+			Orderbook::depth(market, levels)
+		}
+
+		fn open_orders(
+			market: pallet_clearinghouse_orderbook::MarketId,
+			account: pallet_clearinghouse_orderbook::MarginAccount<AccountId>,
+		) -> Vec<pallet_clearinghouse_orderbook::OpenOrderView> {
+			Orderbook::open_orders(market, &account)
 		}
 	}
 

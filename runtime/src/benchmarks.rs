@@ -34,6 +34,7 @@ frame_benchmarking::define_benchmarks!(
 	[pallet_sudo, Sudo]
 	[pallet_clearinghouse_oracle, Oracle]
 	[pallet_clearinghouse_vaults, Vaults]
+	[pallet_clearinghouse_orderbook, Orderbook]
 );
 
 use cumulus_pallet_session_benchmarking::Pallet as SessionBench;

@@ -15,7 +15,8 @@
 //!   `GuardianCouncil` (a collective that can only halt), `TxPause` (the halt switch),
 //!   `Parameters` (governance-set global parameters) and `Sudo` (dev and test presets only).
 //! * **Clearing**: `Oracle` (prices and implied vols from authorised feeders), `Vaults` (the
-//!   collateral ledger: deposits, withdrawals, sub-accounts, haircut valuation).
+//!   collateral ledger: deposits, withdrawals, sub-accounts, haircut valuation), `Orderbook`
+//!   (markets and on-chain price-time matching).
 //!
 //! The runtime only wires: each pallet's `Config` lives in `configs/`, grouped by concern.
 
@@ -317,6 +318,8 @@ mod runtime {
 	pub type Oracle = pallet_clearinghouse_oracle;
 	#[runtime::pallet_index(71)]
 	pub type Vaults = pallet_clearinghouse_vaults;
+	#[runtime::pallet_index(72)]
+	pub type Orderbook = pallet_clearinghouse_orderbook;
 }
 
 cumulus_pallet_parachain_system::register_validate_block! {

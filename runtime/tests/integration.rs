@@ -607,3 +607,80 @@ fn production_preset_lists_no_collateral() {
 		assert_eq!(pallet_clearinghouse_vaults::SettlementCollateral::<Runtime>::get(), None);
 	});
 }
+
+#[test]
+fn market_admin_lists_a_market_and_orders_match_on_chain() {
+	use clearinghouse_primitives::OracleKey;
+	use clearinghouse_runtime::Orderbook;
+	use pallet_clearinghouse_orderbook::{
+		BookDepth, Call as OrderbookCall, MarketConfig, MarketKind, MarketParams, MarketStatus,
+		OrderRequest, OrderType, SelfTradePrevention, Side, TimeInForce,
+	};
+	use polkadot_sdk::{pallet_timestamp, sp_runtime::FixedU128};
+
+	dev_ext().execute_with(|| {
+		pallet_timestamp::Now::<Runtime>::put(1_700_000_000_000u64);
+		let (alice, bob) = (account(Sr25519Keyring::Alice), account(Sr25519Keyring::Bob));
+		let config = MarketConfig {
+			underlying: OracleKey::from_symbol("DOT").unwrap(),
+			kind: MarketKind::Perpetual,
+			tick_size: FixedU128::from_rational(1, 1000),
+			lot_size: 1_000,
+			params: MarketParams {
+				min_size: 1_000,
+				maker_fee: Permill::from_parts(100),
+				taker_fee: Permill::from_parts(400),
+				max_open_orders: 20,
+			},
+			status: MarketStatus::Active,
+		};
+		// Only the market_admin track (or root) lists markets.
+		assert_noop!(
+			Orderbook::create_market(RuntimeOrigin::signed(alice.clone()), config),
+			DispatchError::BadOrigin
+		);
+		assert_noop!(
+			Orderbook::create_market(TrackOrigin::RiskAdmin.into(), config),
+			DispatchError::BadOrigin
+		);
+		assert_ok!(Orderbook::create_market(TrackOrigin::MarketAdmin.into(), config));
+		let order = |side, price: FixedU128, size| OrderRequest {
+			side,
+			order_type: OrderType::Limit { price },
+			size,
+			time_in_force: TimeInForce::Gtc,
+			reduce_only: false,
+			client_id: None,
+			self_trade: SelfTradePrevention::CancelResting,
+		};
+		let ask = FixedU128::from_rational(7_250, 1000);
+		assert_ok!(dispatch_signed(
+			&alice,
+			OrderbookCall::<Runtime>::place_order {
+				market: 0,
+				sub: 0,
+				order: order(Side::Sell, ask, 5_000)
+			}
+		));
+		assert_ok!(dispatch_signed(
+			&bob,
+			OrderbookCall::<Runtime>::place_order {
+				market: 0,
+				sub: 0,
+				order: order(Side::Buy, ask, 3_000)
+			}
+		));
+		assert!(events().iter().any(|e| matches!(
+			e,
+			RuntimeEvent::Orderbook(pallet_clearinghouse_orderbook::Event::Trade {
+				size: 3_000,
+				..
+			})
+		)));
+		assert_eq!(
+			Orderbook::depth(0, 5),
+			Some(BookDepth { bids: vec![], asks: vec![(ask, 2_000)] })
+		);
+		pallet_clearinghouse_orderbook::Pallet::<Runtime>::do_try_state().unwrap();
+	});
+}

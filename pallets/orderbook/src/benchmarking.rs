@@ -1,1 +1,166 @@
+//! Benchmarks of the order-book pallet (`frame_benchmarking::v2`). Worst cases: every maker on
+//! its own level and its own account (a level and an index read and written per maker), the
+//! taker's rest resting after the sweep.
 
+use crate::{pallet::*, *};
+use polkadot_sdk::{
+	frame_benchmarking::v2::*,
+	frame_support::traits::{EnsureOrigin, Get},
+	frame_system::RawOrigin,
+	sp_arithmetic::{FixedU128, Permill},
+};
+
+const LOT: u128 = 10;
+
+fn config<T: Config>() -> MarketConfig {
+	MarketConfig {
+		underlying: OracleKey::from_symbol("BENCH").expect("valid"),
+		kind: MarketKind::Perpetual,
+		tick_size: FixedU128::from_u32(1),
+		lot_size: LOT,
+		params: MarketParams {
+			min_size: LOT,
+			maker_fee: Permill::from_parts(200),
+			taker_fee: Permill::from_parts(500),
+			max_open_orders: T::MaxOpenOrders::get(),
+		},
+		status: MarketStatus::Active,
+	}
+}
+
+fn market<T: Config>() -> MarketId {
+	Pallet::<T>::do_create_market(config::<T>()).expect("room for a market")
+}
+
+fn order(side: Side, price: u32, lots: u128) -> OrderRequest {
+	OrderRequest {
+		side,
+		order_type: OrderType::Limit { price: FixedU128::from_u32(price) },
+		size: lots * LOT,
+		time_in_force: TimeInForce::Gtc,
+		reduce_only: false,
+		client_id: Some(u64::from(price)),
+		self_trade: SelfTradePrevention::CancelResting,
+	}
+}
+
+fn maker<T: Config>(i: u32) -> AccountOf<T> {
+	MarginAccount::new(account("maker", i, 0), 0)
+}
+
+/// `n` asks of one lot each, each on its own level and from its own account, from 1,000 up.
+fn asks<T: Config>(market: MarketId, n: u32) {
+	for i in 0..n {
+		Pallet::<T>::do_place(&maker::<T>(i), market, order(Side::Sell, 1_000 + i, 1))
+			.expect("resting ask");
+	}
+}
+
+#[benchmarks]
+mod benchmarks {
+	use super::*;
+
+	/// A buy that sweeps `m` asks (each its own level and account) and rests its last lot;
+	/// `m = 0` is a plain resting order.
+	#[benchmark]
+	fn place_order(m: Linear<0, { T::MaxMakersPerOrder::get() }>) {
+		let market = market::<T>();
+		asks::<T>(market, m);
+		// A bid below so the resting path also inserts into a non-empty index.
+		Pallet::<T>::do_place(&maker::<T>(u32::MAX), market, order(Side::Buy, 500, 1))
+			.expect("resting bid");
+		let who: T::AccountId = whitelisted_caller();
+		let price = 1_000 + m;
+		#[extrinsic_call]
+		_(RawOrigin::Signed(who.clone()), market, 0, order(Side::Buy, price, u128::from(m) + 1));
+		let open = Pallet::<T>::open_orders(market, &MarginAccount::new(who, 0));
+		assert_eq!(open.len(), 1);
+		assert_eq!(open[0].remaining, LOT);
+	}
+
+	#[benchmark]
+	fn cancel_order() {
+		let market = market::<T>();
+		asks::<T>(market, 8);
+		let who: T::AccountId = whitelisted_caller();
+		let account = MarginAccount::new(who.clone(), 0);
+		let placed =
+			Pallet::<T>::do_place(&account, market, order(Side::Sell, 1_003, 1)).expect("rests");
+		#[extrinsic_call]
+		_(RawOrigin::Signed(who), market, 0, OrderRef::Id(placed.order_id));
+		assert!(Pallet::<T>::open_orders(market, &account).is_empty());
+	}
+
+	#[benchmark]
+	fn cancel_all(n: Linear<1, { T::MaxOpenOrders::get() }>) {
+		let market = market::<T>();
+		let who: T::AccountId = whitelisted_caller();
+		let account = MarginAccount::new(who.clone(), 0);
+		for i in 0..n {
+			Pallet::<T>::do_place(&account, market, order(Side::Sell, 2_000 + i, 1))
+				.expect("rests");
+		}
+		#[extrinsic_call]
+		_(RawOrigin::Signed(who), market, 0);
+		assert!(Pallet::<T>::open_orders(market, &account).is_empty());
+	}
+
+	#[benchmark]
+	fn create_market() -> Result<(), BenchmarkError> {
+		let origin = T::MarketAdminOrigin::try_successful_origin()
+			.map_err(|_| BenchmarkError::Weightless)?;
+		let before = Markets::<T>::count();
+		#[extrinsic_call]
+		_(origin as T::RuntimeOrigin, config::<T>());
+		assert_eq!(Markets::<T>::count(), before + 1);
+		Ok(())
+	}
+
+	#[benchmark]
+	fn update_market() -> Result<(), BenchmarkError> {
+		let market = market::<T>();
+		let origin = T::MarketAdminOrigin::try_successful_origin()
+			.map_err(|_| BenchmarkError::Weightless)?;
+		let params = MarketParams { min_size: 2 * LOT, ..config::<T>().params };
+		#[extrinsic_call]
+		_(origin as T::RuntimeOrigin, market, params);
+		assert_eq!(Markets::<T>::get(market).map(|m| m.config.params), Some(params));
+		Ok(())
+	}
+
+	/// One level of `n` orders from `n` accounts, all expired, swept.
+	#[benchmark]
+	fn sweep_level(n: Linear<1, { T::MaxOrdersPerLevel::get() }>) {
+		let market = market::<T>();
+		for i in 0..n {
+			Pallet::<T>::do_place(&maker::<T>(i), market, order(Side::Sell, 1_000, 1))
+				.expect("rests");
+		}
+		// Expire them all: the clock cannot be moved generically, so the expiry is set at 0.
+		Levels::<T>::mutate((market, Side::Sell, 1_000), |level| {
+			for o in level.iter_mut() {
+				o.expires_at = Some(0);
+			}
+		});
+		for i in 0..n {
+			AccountOrders::<T>::mutate(market, maker::<T>(i), |orders| {
+				for o in orders.open.iter_mut() {
+					o.expires_at = Some(0);
+				}
+			});
+		}
+		SweepCursor::<T>::put((market, Side::Sell, 0));
+		let markets = Markets::<T>::count();
+		let per_level = T::WeightInfo::sweep_level(T::MaxOrdersPerLevel::get());
+		// Weight for exactly one level.
+		let limit = T::DbWeight::get().reads_writes(2, 1).saturating_add(per_level);
+		#[block]
+		{
+			Pallet::<T>::sweep_expired(limit);
+		}
+		assert!(Levels::<T>::get((market, Side::Sell, 1_000)).is_empty());
+		assert!(markets > 0);
+	}
+
+	impl_benchmark_test_suite!(Pallet, crate::mock::new_test_ext(), crate::mock::Test);
+}

@@ -6,6 +6,7 @@
 mod assets;
 pub mod governance;
 mod oracle;
+mod orderbook;
 pub mod vaults;
 pub mod xcm;
 
