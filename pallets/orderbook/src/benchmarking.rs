@@ -3,6 +3,7 @@
 //! taker's rest resting after the sweep.
 
 use crate::{pallet::*, *};
+use alloc::vec::Vec;
 use polkadot_sdk::{
 	frame_benchmarking::v2::*,
 	frame_support::traits::{EnsureOrigin, Get},
@@ -103,6 +104,41 @@ mod benchmarks {
 		#[extrinsic_call]
 		_(RawOrigin::Signed(who), market, 0);
 		assert!(Pallet::<T>::open_orders(market, &account).is_empty());
+	}
+
+	/// `c` cancels then `p` resting placements, each on its own level.
+	#[benchmark]
+	fn bulk(c: Linear<0, { T::MaxBulk::get() / 2 }>, p: Linear<0, { T::MaxBulk::get() / 2 }>) {
+		let market = market::<T>();
+		let who: T::AccountId = whitelisted_caller();
+		let account = MarginAccount::new(who.clone(), 0);
+		let mut cancels = Vec::new();
+		for i in 0..c {
+			let placed = Pallet::<T>::do_place(&account, market, order(Side::Sell, 3_000 + i, 1))
+				.expect("rests");
+			cancels.push(OrderRef::Id(placed.order_id));
+		}
+		let places: Vec<_> = (0..p).map(|i| order(Side::Buy, 100 + i, 1)).collect();
+		#[extrinsic_call]
+		_(
+			RawOrigin::Signed(who),
+			market,
+			0,
+			cancels.try_into().expect("within MaxBulk"),
+			places.try_into().expect("within MaxBulk"),
+		);
+		assert_eq!(Pallet::<T>::open_orders(market, &account).len(), p as usize);
+	}
+
+	#[benchmark]
+	fn set_market_status() -> Result<(), BenchmarkError> {
+		let market = market::<T>();
+		let origin = T::MarketAdminOrigin::try_successful_origin()
+			.map_err(|_| BenchmarkError::Weightless)?;
+		#[extrinsic_call]
+		_(origin as T::RuntimeOrigin, market, MarketStatus::Halted);
+		assert_eq!(Markets::<T>::get(market).map(|m| m.config.status), Some(MarketStatus::Halted));
+		Ok(())
 	}
 
 	#[benchmark]

@@ -18,8 +18,12 @@ pub trait WeightInfo {
 	fn cancel_all(n: u32) -> Weight;
 	/// `create_market`.
 	fn create_market() -> Weight;
-	/// `update_market` / `set_market_status`.
+	/// `update_market`.
 	fn update_market() -> Weight;
+	/// `set_market_status`.
+	fn set_market_status() -> Weight;
+	/// `bulk` with `c` cancels and `p` resting placements.
+	fn bulk(c: u32, p: u32) -> Weight;
 	/// The expiry sweep of one level holding `n` orders, all expired.
 	fn sweep_level(n: u32) -> Weight;
 }
@@ -75,6 +79,14 @@ impl<T: polkadot_sdk::frame_system::Config> WeightInfo for SubstrateWeight<T> {
 			.saturating_add(T::DbWeight::get().reads(1))
 			.saturating_add(T::DbWeight::get().writes(1))
 	}
+	fn set_market_status() -> Weight {
+		Self::update_market()
+	}
+	fn bulk(c: u32, p: u32) -> Weight {
+		Self::cancel_order()
+			.saturating_mul(u64::from(c))
+			.saturating_add(Self::place_order(0).saturating_mul(u64::from(p)))
+	}
 	// Reads the level, the market; per order its owner's index; writes the same and the
 	// owner entry.
 	fn sweep_level(n: u32) -> Weight {
@@ -104,6 +116,12 @@ impl WeightInfo for () {
 	}
 	fn update_market() -> Weight {
 		Weight::from_parts(15_000_000, 0)
+	}
+	fn set_market_status() -> Weight {
+		Weight::from_parts(15_000_000, 0)
+	}
+	fn bulk(c: u32, p: u32) -> Weight {
+		Weight::from_parts(30_000_000 * u64::from(c) + 45_000_000 * u64::from(p), 0)
 	}
 	fn sweep_level(n: u32) -> Weight {
 		Weight::from_parts(15_000_000 + 6_000_000 * u64::from(n), 0)
