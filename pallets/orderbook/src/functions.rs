@@ -301,7 +301,7 @@ impl<T: Config> Pallet<T> {
 
 		book.flush()?;
 		for (owner, index) in indexes {
-			Self::store_orders(market_id, &owner, index);
+			Self::store_orders(market_id, &config, &owner, index)?;
 		}
 		Ok(Placed { order_id, touched: outcome.touched })
 	}
@@ -317,12 +317,27 @@ impl<T: Config> Pallet<T> {
 		}
 	}
 
-	fn store_orders(market: MarketId, account: &AccountOf<T>, orders: AccountOrdersOf<T>) {
+	/// Store `account`'s index and tell the margin engine its resting totals.
+	fn store_orders(
+		market: MarketId,
+		config: &MarketConfig,
+		account: &AccountOf<T>,
+		orders: AccountOrdersOf<T>,
+	) -> DispatchResult {
+		let (mut buy, mut sell) = (0u128, 0u128);
+		for o in orders.open.iter() {
+			let size = Self::size_of(config, o.remaining);
+			match o.side {
+				Side::Buy => buy = buy.saturating_add(size),
+				Side::Sell => sell = sell.saturating_add(size),
+			}
+		}
 		if orders.is_empty() {
 			AccountOrders::<T>::remove(market, account);
 		} else {
 			AccountOrders::<T>::insert(market, account, orders);
 		}
+		T::MarginCheck::on_resting_changed(account, market, buy, sell)
 	}
 
 	/// Cancel `account`'s order named by `order` in `market_id`.
@@ -353,7 +368,7 @@ impl<T: Config> Pallet<T> {
 		matching::cancel(&mut book, open.side, open.price, open.id);
 		book.flush()?;
 		OrderOwners::<T>::remove(market_id, open.id);
-		Self::store_orders(market_id, account, orders);
+		Self::store_orders(market_id, &config, account, orders)?;
 		Self::deposit_event(Event::OrderCancelled {
 			market: market_id,
 			order_id: open.id,
@@ -387,7 +402,7 @@ impl<T: Config> Pallet<T> {
 			});
 		}
 		book.flush()?;
-		Self::store_orders(market_id, account, orders);
+		Self::store_orders(market_id, &config, account, orders)?;
 		Ok(open.len() as u32)
 	}
 
@@ -460,7 +475,9 @@ impl<T: Config> Pallet<T> {
 			matching::cancel(&mut book, side, price, order.id);
 			let mut orders = AccountOrders::<T>::get(market_id, &order.owner);
 			Self::reduce_open(&mut orders, order.id, 0);
-			Self::store_orders(market_id, &order.owner, orders);
+			// Removing resting orders only lowers what the margin engine counts: it cannot
+			// refuse, and the sweep has no caller to report to.
+			let _ = Self::store_orders(market_id, &config, &order.owner, orders);
 			OrderOwners::<T>::remove(market_id, order.id);
 			Self::deposit_event(Event::OrderCancelled {
 				market: market_id,
@@ -476,6 +493,17 @@ impl<T: Config> Pallet<T> {
 		// Removing orders never grows a level or the index: flushing cannot fail.
 		let _ = book.flush();
 		(expired.len() as u32, emptied)
+	}
+
+	/// The midpoint of the best bid and best ask of `market_id`, if both sides have orders.
+	pub fn mid_price(market_id: MarketId) -> Option<FixedU128> {
+		let market = Markets::<T>::get(market_id)?;
+		let (bid, ask) = (*market.bids.first()?, *market.asks.first()?);
+		let sum = Self::from_ticks(&market.config, bid)
+			.into_inner()
+			.checked_add(Self::from_ticks(&market.config, ask).into_inner())?;
+		// Rounded down; a half-tick is below any economic meaning of the mark.
+		Some(FixedU128::from_inner(sum / 2))
 	}
 
 	/// The best `levels` levels of each side of `market_id`, in market units.

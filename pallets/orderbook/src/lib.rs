@@ -63,7 +63,9 @@ pub mod weights;
 pub use clearinghouse_primitives::{
 	collateral::{MarginAccount, SubAccountIndex},
 	oracle::{Moment, OracleKey},
-	trading::{FillHandler, MarketId, OrderIntent, OrderMarginCheck, TradeFill, TradeSide},
+	trading::{
+		BookPrices, FillHandler, MarketId, OrderIntent, OrderMarginCheck, TradeFill, TradeSide,
+	},
 };
 pub use pallet::*;
 pub use types::*;
@@ -474,3 +476,9 @@ pub mod pallet {
 }
 
 use polkadot_sdk::sp_arithmetic::FixedU128;
+
+impl<T: Config> BookPrices for Pallet<T> {
+	fn mid(market: MarketId) -> Option<FixedU128> {
+		Self::mid_price(market)
+	}
+}

@@ -63,6 +63,7 @@ thread_local! {
 	static REFUSE_ORDERS: RefCell<bool> = const { RefCell::new(false) };
 	static REFUSE_FILLS: RefCell<bool> = const { RefCell::new(false) };
 	static FILLS: RefCell<Vec<TradeFill<AccountId>>> = const { RefCell::new(Vec::new()) };
+	static RESTING: RefCell<BTreeMap<(AccountId, u8, u32), (u128, u128)>> = const { RefCell::new(BTreeMap::new()) };
 }
 
 /// The margin engine stand-in.
@@ -79,12 +80,17 @@ impl TestMargin {
 	pub fn refuse_fills(refuse: bool) {
 		REFUSE_FILLS.with(|r| *r.borrow_mut() = refuse);
 	}
+	/// What the order book last reported as `who`'s resting (buy, sell) in `market`.
+	pub fn resting(who: AccountId, market: u32) -> (u128, u128) {
+		RESTING.with(|r| r.borrow().get(&(who, 0, market)).copied().unwrap_or_default())
+	}
 	pub fn fills() -> Vec<TradeFill<AccountId>> {
 		FILLS.with(|f| f.borrow().clone())
 	}
 	pub fn reset() {
 		POSITIONS.with(|p| p.borrow_mut().clear());
 		FILLS.with(|f| f.borrow_mut().clear());
+		RESTING.with(|r| r.borrow_mut().clear());
 		Self::refuse_orders(false);
 		Self::refuse_fills(false);
 	}
@@ -100,6 +106,15 @@ impl OrderMarginCheck<AccountId> for TestMargin {
 	fn position(account: &MarginAccount<AccountId>, market: u32) -> i128 {
 		POSITIONS
 			.with(|p| p.borrow().get(&(account.owner, account.sub, market)).copied().unwrap_or(0))
+	}
+	fn on_resting_changed(
+		account: &MarginAccount<AccountId>,
+		market: u32,
+		buy: u128,
+		sell: u128,
+	) -> DispatchResult {
+		RESTING.with(|r| r.borrow_mut().insert((account.owner, account.sub, market), (buy, sell)));
+		Ok(())
 	}
 }
 impl FillHandler<AccountId> for TestMargin {

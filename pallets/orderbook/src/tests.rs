@@ -193,11 +193,18 @@ fn a_crossing_order_trades_at_the_makers_price_and_reports_the_fill() {
 		assert_eq!(fills[0].taker_fee, btc_perp().params.taker_fee);
 		assert_eq!(fills[0].maker_fee, btc_perp().params.maker_fee);
 		assert_eq!((fills[1].maker.owner, fills[1].size, fills[1].price), (BOB, 20, px(102)));
-		// Alice's order left the book; Bob's has 20 left.
+		// Alice's order left the book; Bob's has 20 left; the margin engine was told both.
+		assert_eq!(TestMargin::resting(ALICE, M), (0, 0));
+		assert_eq!(TestMargin::resting(BOB, M), (0, 20));
+		assert_eq!(Orderbook::mid_price(M), None);
+		place(ALICE, limit(Side::Buy, 99, 20)).unwrap();
+		assert_eq!(TestMargin::resting(ALICE, M), (20, 0));
+		assert_eq!(Orderbook::mid_price(M), Some(FixedU128::from_rational(201, 2)));
 		assert_eq!(OrderOwners::<Test>::get(M, 1), None);
-		assert!(Orderbook::open_orders(M, &acct(ALICE)).is_empty());
+		// Alice's only open order is the new bid.
+		assert_eq!(Orderbook::open_orders(M, &acct(ALICE))[0].side, Side::Buy);
 		assert_eq!(Orderbook::open_orders(M, &acct(BOB))[0].remaining, 20);
-		assert_eq!(depth(), BookDepth { bids: vec![], asks: vec![(px(102), 20)] });
+		assert_eq!(depth(), BookDepth { bids: vec![(px(99), 20)], asks: vec![(px(102), 20)] });
 		check();
 	});
 }

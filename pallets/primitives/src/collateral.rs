@@ -101,6 +101,9 @@ pub trait CollateralLedger<AccountId> {
 	/// The settlement asset, once governance has chosen it.
 	fn settlement_collateral() -> Option<CollateralId>;
 
+	/// The settlement asset's decimals (every value is in its smallest unit).
+	fn settlement_decimals() -> Option<u8>;
+
 	/// `account`'s balance of `collateral` (negative only for the settlement asset).
 	fn balance(account: &MarginAccount<AccountId>, collateral: CollateralId) -> i128;
 

@@ -76,6 +76,16 @@ pub trait OrderMarginCheck<AccountId> {
 
 	/// `account`'s signed position in `market`, in size units (for reduce-only orders).
 	fn position(account: &MarginAccount<AccountId>, market: MarketId) -> i128;
+
+	/// `account`'s resting orders in `market` now total `buy` and `sell` (size units); the
+	/// margin engine counts them at their worst case from now on. Called whenever they change
+	/// (placed, filled, cancelled, expired). An error fails the change.
+	fn on_resting_changed(
+		account: &MarginAccount<AccountId>,
+		market: MarketId,
+		buy: u128,
+		sell: u128,
+	) -> DispatchResult;
 }
 
 /// No margin engine: every order passes and nobody holds a position (so reduce-only orders
@@ -86,6 +96,27 @@ impl<AccountId> OrderMarginCheck<AccountId> for () {
 	}
 	fn position(_: &MarginAccount<AccountId>, _: MarketId) -> i128 {
 		0
+	}
+	fn on_resting_changed(
+		_: &MarginAccount<AccountId>,
+		_: MarketId,
+		_: u128,
+		_: u128,
+	) -> DispatchResult {
+		Ok(())
+	}
+}
+
+/// The order book's prices, for the mark price.
+pub trait BookPrices {
+	/// The midpoint of the best bid and the best ask of `market`, if both exist.
+	fn mid(market: MarketId) -> Option<FixedU128>;
+}
+
+/// No book.
+impl BookPrices for () {
+	fn mid(_: MarketId) -> Option<FixedU128> {
+		None
 	}
 }
 

@@ -11,6 +11,11 @@ impl<T: Config> CollateralLedger<T::AccountId> for Pallet<T> {
 		SettlementCollateral::<T>::get()
 	}
 
+	fn settlement_decimals() -> Option<u8> {
+		let id = SettlementCollateral::<T>::get()?;
+		Collaterals::<T>::get(id).map(|info| info.config.decimals)
+	}
+
 	fn balance(account: &MarginAccount<T::AccountId>, collateral: CollateralId) -> i128 {
 		Self::balance_of(account, collateral)
 	}
