@@ -58,12 +58,15 @@ impl pallet_timestamp::Config for Test {
 	type WeightInfo = ();
 }
 
+/// (owner, sub-account, market).
+type AccountInMarket = (AccountId, u8, u32);
+
 thread_local! {
 	static POSITIONS: RefCell<BTreeMap<(AccountId, u8, u32), i128>> = const { RefCell::new(BTreeMap::new()) };
 	static REFUSE_ORDERS: RefCell<bool> = const { RefCell::new(false) };
 	static REFUSE_FILLS: RefCell<bool> = const { RefCell::new(false) };
 	static FILLS: RefCell<Vec<TradeFill<AccountId>>> = const { RefCell::new(Vec::new()) };
-	static RESTING: RefCell<BTreeMap<(AccountId, u8, u32), (u128, u128)>> = const { RefCell::new(BTreeMap::new()) };
+	static RESTING: RefCell<BTreeMap<AccountInMarket, (u128, u128)>> = const { RefCell::new(BTreeMap::new()) };
 }
 
 /// The margin engine stand-in.
