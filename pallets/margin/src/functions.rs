@@ -1,0 +1,406 @@
+//! The margin engine's logic.
+
+use alloc::vec::Vec;
+use clearinghouse_risk::{
+	funding,
+	margin::Health,
+	mark,
+	position::{self, Position},
+	units,
+};
+use frame_support::{
+	ensure,
+	pallet_prelude::*,
+	traits::{Get, Time},
+};
+use polkadot_sdk::sp_arithmetic::{FixedU128, Permill, Rounding};
+
+use crate::{pallet::*, *};
+
+/// An order about to be placed, for the worst case.
+#[derive(Clone, Copy)]
+pub struct PendingOrder {
+	/// Its market.
+	pub market: MarketId,
+	/// Signed size: buy > 0.
+	pub size: i128,
+	/// Its worst price.
+	pub price: FixedU128,
+}
+
+impl<T: Config> Pallet<T> {
+	pub(crate) fn do_set_market_risk(market: MarketId, params: RiskParams) -> DispatchResult {
+		let valid = !params.maintenance.is_zero()
+			&& params.maintenance < params.initial
+			&& params.initial <= params.initial_at_full
+			&& params.size_decimals <= units::MAX_DECIMALS
+			&& params.funding.is_none_or(|f| f.period_ms > 0 && f.sample_interval_ms > 0);
+		ensure!(valid, Error::<T>::InvalidRiskParams);
+		if !MarketRisks::<T>::contains_key(market) {
+			ensure!(MarketRisks::<T>::count() < T::MaxMarkets::get(), Error::<T>::TooManyMarkets);
+			MarketStates::<T>::insert(
+				market,
+				MarketState { funding_at: T::Time::now(), ..Default::default() },
+			);
+		}
+		MarketRisks::<T>::insert(market, params);
+		Self::deposit_event(Event::MarketRiskSet { market, params });
+		Ok(())
+	}
+
+	/// The mark price of `market`: median of index, book mid and EMA; `None` without an index.
+	pub fn mark_price(market: MarketId, params: &RiskParams) -> Option<FixedU128> {
+		let (index, _) = T::Prices::price(&params.underlying)?;
+		Some(mark::mark_price(index, T::Book::mid(market), T::Prices::ema(&params.underlying)))
+	}
+
+	fn settlement_decimals() -> Result<u8, DispatchError> {
+		T::Ledger::settlement_decimals().ok_or_else(|| Error::<T>::NoSettlementAsset.into())
+	}
+
+	/// Move `amount` (signed: positive from `account` to `counterparty`) through the ledger.
+	fn book(
+		account: &AccountOf<T>,
+		counterparty: &AccountOf<T>,
+		amount: i128,
+		reason: SettlementReason,
+	) -> DispatchResult {
+		match amount {
+			0 => Ok(()),
+			a if a > 0 => {
+				T::Ledger::transfer_settlement(account, counterparty, a.unsigned_abs(), reason)
+			},
+			a => T::Ledger::transfer_settlement(counterparty, account, a.unsigned_abs(), reason),
+		}
+	}
+
+	/// Settle what `entry` owes in funding up to the market's index.
+	fn settle_funding(
+		account: &AccountOf<T>,
+		entry: &mut PositionEntry,
+		params: &RiskParams,
+		state: &MarketState,
+		settlement_decimals: u8,
+	) -> DispatchResult {
+		if entry.funding_index == state.funding_index {
+			return Ok(());
+		}
+		let owed = funding::payment(
+			entry.size,
+			entry.funding_index,
+			state.funding_index,
+			params.size_decimals,
+			settlement_decimals,
+		)
+		.ok_or(Error::<T>::Overflow)?;
+		entry.funding_index = state.funding_index;
+		if owed != 0 {
+			Self::book(account, &Self::clearing_account(), owed, SettlementReason::Funding)?;
+			Self::deposit_event(Event::FundingSettled {
+				account: account.clone(),
+				market: entry.market,
+				amount: owed,
+			});
+		}
+		Ok(())
+	}
+
+	/// The index of `market`'s entry in `entries`, inserting a fresh one if absent.
+	pub(crate) fn entry_index(
+		entries: &mut EntriesOf<T>,
+		market: MarketId,
+		funding_index: FixedI128,
+	) -> Result<usize, DispatchError> {
+		match entries.binary_search_by_key(&market, |e| e.market) {
+			Ok(i) => Ok(i),
+			Err(i) => {
+				entries
+					.try_insert(i, PositionEntry::new(market, funding_index))
+					.map_err(|_| Error::<T>::TooManyPositions)?;
+				Ok(i)
+			},
+		}
+	}
+
+	pub(crate) fn store_entries(account: &AccountOf<T>, mut entries: EntriesOf<T>) {
+		entries.retain(|e| !e.is_empty());
+		if entries.is_empty() {
+			Accounts::<T>::remove(account);
+		} else {
+			Accounts::<T>::insert(account, entries);
+		}
+	}
+
+	/// Apply one side of a fill to `account`: funding, position, realised PnL, fee. Returns
+	/// the change in the market's long open interest.
+	#[allow(clippy::too_many_arguments)]
+	pub(crate) fn apply_side(
+		account: &AccountOf<T>,
+		market: MarketId,
+		params: &RiskParams,
+		state: &MarketState,
+		qty: i128,
+		notional: u128,
+		fee_rate: Permill,
+		is_taker: bool,
+		settlement_decimals: u8,
+	) -> Result<i128, DispatchError> {
+		let mut entries = Accounts::<T>::get(account);
+		let i = Self::entry_index(&mut entries, market, state.funding_index)?;
+		let entry = entries.get_mut(i).ok_or(Error::<T>::Overflow)?;
+		Self::settle_funding(account, entry, params, state, settlement_decimals)?;
+		let before = entry.size;
+		let filled =
+			position::apply_fill(Position { size: entry.size, cost: entry.cost }, qty, notional)
+				.ok_or(Error::<T>::Overflow)?;
+		entry.size = filled.position.size;
+		entry.cost = filled.position.cost;
+		// Realised profit is paid by the clearing account; a loss paid to it.
+		Self::book(
+			account,
+			&Self::clearing_account(),
+			filled.realized.checked_neg().ok_or(Error::<T>::Overflow)?,
+			SettlementReason::Pnl,
+		)?;
+		let fee = fee_rate.mul_ceil(notional);
+		if fee > 0 {
+			let insurance = if is_taker { T::InsuranceFeeShare::get().mul_floor(fee) } else { 0 };
+			let to_fees = fee - insurance;
+			if to_fees > 0 {
+				T::Ledger::transfer_settlement(
+					account,
+					&Self::fee_account(),
+					to_fees,
+					SettlementReason::Fee,
+				)?;
+			}
+			if insurance > 0 {
+				T::Ledger::transfer_settlement(
+					account,
+					&Self::insurance_account(),
+					insurance,
+					SettlementReason::Fee,
+				)?;
+			}
+		}
+		let event = Event::PositionChanged {
+			account: account.clone(),
+			market,
+			size: entry.size,
+			cost: entry.cost,
+			realized_pnl: filled.realized,
+			fee,
+		};
+		let oi_delta = entry.size.max(0) - before.max(0);
+		Self::store_entries(account, entries);
+		Self::deposit_event(event);
+		Ok(oi_delta)
+	}
+
+	/// `account`'s health, with `pending` (if any) counted at its worst case. Errors if a
+	/// market it is exposed to has no mark price.
+	pub fn health(
+		account: &AccountOf<T>,
+		pending: Option<PendingOrder>,
+	) -> Result<Health, DispatchError> {
+		Ok(Self::health_and_positions(account, pending, false)?.0)
+	}
+
+	/// As [`Self::health`], with the per-position views if asked.
+	pub(crate) fn health_and_positions(
+		account: &AccountOf<T>,
+		pending: Option<PendingOrder>,
+		with_views: bool,
+	) -> Result<(Health, Vec<PositionView>), DispatchError> {
+		let mut entries: Vec<PositionEntry> = Accounts::<T>::get(account).into_inner();
+		if let Some(p) = pending {
+			if entries.iter().all(|e| e.market != p.market) {
+				let index = MarketStates::<T>::get(p.market).funding_index;
+				entries.push(PositionEntry::new(p.market, index));
+			}
+		}
+		let collateral = T::Ledger::collateral_value(account)?;
+		let mut health = Health { equity: collateral.value, ..Default::default() };
+		let mut views = Vec::new();
+		if entries.is_empty() {
+			return Ok((health, views));
+		}
+		let settlement_decimals = Self::settlement_decimals()?;
+		for entry in entries {
+			let params =
+				MarketRisks::<T>::get(entry.market).ok_or(Error::<T>::MarketNotConfigured)?;
+			let state = MarketStates::<T>::get(entry.market);
+			let mark =
+				Self::mark_price(entry.market, &params).ok_or(Error::<T>::PriceUnavailable)?;
+			let decimals = params.size_decimals;
+			let pos = Position { size: entry.size, cost: entry.cost };
+			let owed = funding::payment(
+				entry.size,
+				entry.funding_index,
+				state.funding_index,
+				decimals,
+				settlement_decimals,
+			)
+			.ok_or(Error::<T>::Overflow)?;
+			let pnl = position::unrealized(pos, mark, decimals, settlement_decimals)
+				.and_then(|u| u.checked_sub(owed))
+				.ok_or(Error::<T>::Overflow)?;
+			health.equity = health.equity.checked_add(pnl).ok_or(Error::<T>::Overflow)?;
+
+			// Worst case of the open orders (and the pending one): all buys or all sells fill.
+			let (mut buys, mut sells) = (entry.resting_buy, entry.resting_sell);
+			if let Some(p) = pending.filter(|p| p.market == entry.market) {
+				if p.size > 0 {
+					buys = buys.saturating_add(p.size.unsigned_abs());
+				} else {
+					sells = sells.saturating_add(p.size.unsigned_abs());
+				}
+				// Trading at a price worse than the mark is an immediate loss.
+				let adverse = if p.size > 0 {
+					p.price.saturating_sub(mark)
+				} else {
+					mark.saturating_sub(p.price)
+				};
+				let loss = units::value(
+					p.size.unsigned_abs(),
+					adverse,
+					decimals,
+					settlement_decimals,
+					Rounding::Up,
+				)
+				.and_then(|l| i128::try_from(l).ok())
+				.ok_or(Error::<T>::Overflow)?;
+				health.equity = health.equity.checked_sub(loss).ok_or(Error::<T>::Overflow)?;
+			}
+			let long = entry.size.saturating_add(i128::try_from(buys).unwrap_or(i128::MAX));
+			let short = entry.size.saturating_sub(i128::try_from(sells).unwrap_or(i128::MAX));
+			let worst = long.unsigned_abs().max(short.unsigned_abs());
+			let worst_notional =
+				units::value(worst, mark, decimals, settlement_decimals, Rounding::Up)
+					.ok_or(Error::<T>::Overflow)?;
+			let notional = position::notional(pos, mark, decimals, settlement_decimals)
+				.ok_or(Error::<T>::Overflow)?;
+			let (initial, maintenance) =
+				T::Model::requirements(&params, worst_notional, notional, state.open_interest);
+			health.initial = health.initial.saturating_add(initial);
+			health.maintenance = health.maintenance.saturating_add(maintenance);
+			if with_views && entry.size != 0 {
+				views.push(PositionView {
+					market: entry.market,
+					size: entry.size,
+					cost: entry.cost,
+					mark,
+					unrealized_pnl: pnl,
+				});
+			}
+		}
+		Ok((health, views))
+	}
+
+	/// Whether `account` may place `pending`: equity ≥ initial with it counted at its worst
+	/// case — or the order lowers the requirement and costs nothing against the mark
+	/// (risk-reducing orders stay possible for an account below its initial requirement).
+	pub(crate) fn check_order(account: &AccountOf<T>, pending: PendingOrder) -> DispatchResult {
+		let with = Self::health(account, Some(pending))?;
+		if with.meets_initial() {
+			return Ok(());
+		}
+		let without = Self::health(account, None)?;
+		if with.initial <= without.initial && with.equity >= without.equity {
+			return Ok(());
+		}
+		Err(Error::<T>::InsufficientMargin.into())
+	}
+
+	/// Withdrawals (and sub-account transfers out) must leave equity ≥ initial.
+	pub(crate) fn check_withdrawal(account: &AccountOf<T>) -> DispatchResult {
+		if Accounts::<T>::get(account).is_empty() {
+			return Ok(());
+		}
+		ensure!(Self::health(account, None)?.meets_initial(), Error::<T>::InsufficientMargin);
+		Ok(())
+	}
+
+	/// Advance the funding index of every perpetual whose sample is due. Bounded by
+	/// `MaxMarkets`; a market without a price (or mark) waits for the next block.
+	pub(crate) fn sample_funding() -> Weight {
+		let now = T::Time::now();
+		let mut sampled = 0u32;
+		let count = MarketRisks::<T>::count();
+		for (market, params) in MarketRisks::<T>::iter() {
+			let Some(funding_params) = params.funding else { continue };
+			let mut state = MarketStates::<T>::get(market);
+			if now < state.funding_at.saturating_add(funding_params.sample_interval_ms) {
+				continue;
+			}
+			let Some((index, _)) = T::Prices::price(&params.underlying) else { continue };
+			let Some(mark) = Self::mark_price(market, &params) else { continue };
+			let Some(premium) = funding::premium(mark, index, funding_params.premium_cap) else {
+				continue;
+			};
+			let elapsed = now.saturating_sub(state.funding_at);
+			let Some(next) = funding::accrue(
+				state.funding_index,
+				premium,
+				index,
+				elapsed,
+				funding_params.period_ms,
+			) else {
+				continue;
+			};
+			state.funding_index = next;
+			state.funding_at = now;
+			MarketStates::<T>::insert(market, state);
+			Self::deposit_event(Event::FundingUpdated { market, premium, index: next });
+			sampled += 1;
+		}
+		T::WeightInfo::sample_funding(count, sampled)
+	}
+
+	/// `account`'s health and positions for the runtime API.
+	pub fn account_health(account: &AccountOf<T>) -> Option<AccountHealth> {
+		let (health, positions) = Self::health_and_positions(account, None, true).ok()?;
+		Some(AccountHealth {
+			equity: health.equity,
+			initial: health.initial,
+			maintenance: health.maintenance,
+			free_collateral: health.free_collateral(),
+			liquidatable: health.is_liquidatable(),
+			positions,
+		})
+	}
+
+	/// The pallet's invariants: per market Σ long sizes == Σ short sizes == the recorded open
+	/// interest; entries sorted, unique, non-empty and only in configured markets.
+	#[cfg(any(feature = "try-runtime", feature = "std"))]
+	pub fn do_try_state() -> Result<(), sp_runtime::TryRuntimeError> {
+		use alloc::collections::btree_map::BTreeMap;
+		let mut sides: BTreeMap<MarketId, (u128, u128)> = BTreeMap::new();
+		for (_, entries) in Accounts::<T>::iter() {
+			ensure!(!entries.is_empty(), "empty account stored");
+			ensure!(entries.windows(2).all(|w| w[0].market < w[1].market), "entries not sorted");
+			for e in entries.iter() {
+				ensure!(!e.is_empty(), "empty entry stored");
+				ensure!(
+					MarketRisks::<T>::contains_key(e.market),
+					"entry in an unconfigured market"
+				);
+				let s = sides.entry(e.market).or_default();
+				if e.size > 0 {
+					s.0 = s.0.saturating_add(e.size.unsigned_abs());
+				} else {
+					s.1 = s.1.saturating_add(e.size.unsigned_abs());
+				}
+			}
+		}
+		for (market, _) in MarketRisks::<T>::iter() {
+			let (long, short) = sides.get(&market).copied().unwrap_or_default();
+			ensure!(long == short, "long and short open interest differ");
+			ensure!(MarketStates::<T>::get(market).open_interest == long, "open interest drifted");
+		}
+		Ok(())
+	}
+}
+
+use polkadot_sdk::sp_arithmetic::traits::Saturating;
+use polkadot_sdk::sp_arithmetic::FixedI128;

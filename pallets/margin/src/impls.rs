@@ -1,0 +1,123 @@
+//! What the margin engine provides to the order book and the vaults.
+
+use clearinghouse_primitives::{
+	collateral::WithdrawalGuard,
+	trading::{FillHandler, OrderIntent, OrderMarginCheck, TradeFill, TradeSide},
+};
+use clearinghouse_risk::units;
+use frame_support::{ensure, pallet_prelude::*};
+use polkadot_sdk::sp_arithmetic::Rounding;
+
+use crate::{functions::PendingOrder, pallet::*, *};
+
+impl<T: Config> FillHandler<T::AccountId> for Pallet<T> {
+	/// Both sides of the trade: funding settled, positions moved, PnL realised and fees paid,
+	/// the notional computed once for both; open interest follows.
+	fn on_fill(fill: &TradeFill<T::AccountId>) -> Result<(), DispatchError> {
+		let params = MarketRisks::<T>::get(fill.market).ok_or(Error::<T>::MarketNotConfigured)?;
+		let settlement_decimals =
+			T::Ledger::settlement_decimals().ok_or(Error::<T>::NoSettlementAsset)?;
+		let mut state = MarketStates::<T>::get(fill.market);
+		let notional = units::value(
+			fill.size,
+			fill.price,
+			params.size_decimals,
+			settlement_decimals,
+			Rounding::Down,
+		)
+		.ok_or(Error::<T>::Overflow)?;
+		let size = i128::try_from(fill.size).map_err(|_| Error::<T>::Overflow)?;
+		let taker_qty = match fill.taker_side {
+			TradeSide::Buy => size,
+			TradeSide::Sell => -size,
+		};
+		let taker_oi = Self::apply_side(
+			&fill.taker,
+			fill.market,
+			&params,
+			&state,
+			taker_qty,
+			notional,
+			fill.taker_fee,
+			true,
+			settlement_decimals,
+		)?;
+		let maker_oi = Self::apply_side(
+			&fill.maker,
+			fill.market,
+			&params,
+			&state,
+			-taker_qty,
+			notional,
+			fill.maker_fee,
+			false,
+			settlement_decimals,
+		)?;
+		let oi = i128::try_from(state.open_interest)
+			.ok()
+			.and_then(|oi| oi.checked_add(taker_oi)?.checked_add(maker_oi))
+			.and_then(|oi| u128::try_from(oi).ok())
+			.ok_or(Error::<T>::Overflow)?;
+		state.open_interest = oi;
+		MarketStates::<T>::insert(fill.market, state);
+		Ok(())
+	}
+}
+
+impl<T: Config> OrderMarginCheck<T::AccountId> for Pallet<T> {
+	fn ensure_can_place(account: &AccountOf<T>, order: &OrderIntent) -> DispatchResult {
+		ensure!(MarketRisks::<T>::contains_key(order.market), Error::<T>::MarketNotConfigured);
+		if order.reduce_only {
+			// The order book only accepts a reduce-only order that fits the position.
+			return Ok(());
+		}
+		let size = i128::try_from(order.size).map_err(|_| Error::<T>::Overflow)?;
+		let size = match order.side {
+			TradeSide::Buy => size,
+			TradeSide::Sell => -size,
+		};
+		Self::check_order(account, PendingOrder { market: order.market, size, price: order.price })
+	}
+
+	fn position(account: &AccountOf<T>, market: MarketId) -> i128 {
+		Accounts::<T>::get(account)
+			.iter()
+			.find(|e| e.market == market)
+			.map(|e| e.size)
+			.unwrap_or_default()
+	}
+
+	fn on_resting_changed(
+		account: &AccountOf<T>,
+		market: MarketId,
+		buy: u128,
+		sell: u128,
+	) -> DispatchResult {
+		let mut entries = Accounts::<T>::get(account);
+		match entries.binary_search_by_key(&market, |e| e.market) {
+			Ok(i) => {
+				if let Some(e) = entries.get_mut(i) {
+					e.resting_buy = buy;
+					e.resting_sell = sell;
+				}
+			},
+			Err(_) if buy == 0 && sell == 0 => return Ok(()),
+			Err(_) => {
+				let index = MarketStates::<T>::get(market).funding_index;
+				let i = Self::entry_index(&mut entries, market, index)?;
+				if let Some(e) = entries.get_mut(i) {
+					e.resting_buy = buy;
+					e.resting_sell = sell;
+				}
+			},
+		}
+		Self::store_entries(account, entries);
+		Ok(())
+	}
+}
+
+impl<T: Config> WithdrawalGuard<T::AccountId> for Pallet<T> {
+	fn ensure_can_withdraw(account: &AccountOf<T>) -> DispatchResult {
+		Self::check_withdrawal(account)
+	}
+}

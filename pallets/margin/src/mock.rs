@@ -1,0 +1,274 @@
+//! A runtime for the margin engine's tests with the real collateral vaults and order book:
+//! trades go through the book, money through the ledger. Only prices are set by hand.
+
+use crate as pallet_margin;
+use core::cell::RefCell;
+use polkadot_sdk::{
+	frame_support::{
+		derive_impl, parameter_types,
+		traits::{
+			fungible::{NativeFromLeft, NativeOrWithId, UnionOf},
+			AsEnsureOriginWithArg, ConstU128, ConstU32, ConstU8,
+		},
+		PalletId,
+	},
+	frame_system::{self, EnsureRoot, EnsureSigned},
+	pallet_assets, pallet_balances, pallet_timestamp,
+	sp_arithmetic::{FixedU128, Permill},
+	sp_io,
+	sp_runtime::BuildStorage,
+};
+use std::collections::BTreeMap;
+
+use pallet_clearinghouse_orderbook as orderbook;
+use pallet_clearinghouse_vaults as vaults;
+use pallet_margin::{FundingParams, Moment, OracleKey, PriceProvider, RiskParams};
+
+type Block = frame_system::mocking::MockBlock<Test>;
+pub type AccountId = u64;
+pub type Asset = NativeOrWithId<u32>;
+
+#[polkadot_sdk::frame_support::runtime]
+mod runtime {
+	#[runtime::runtime]
+	#[runtime::derive(
+		RuntimeCall,
+		RuntimeEvent,
+		RuntimeError,
+		RuntimeOrigin,
+		RuntimeFreezeReason,
+		RuntimeHoldReason,
+		RuntimeSlashReason,
+		RuntimeLockId,
+		RuntimeTask,
+		RuntimeViewFunction
+	)]
+	pub struct Test;
+
+	#[runtime::pallet_index(0)]
+	pub type System = frame_system;
+	#[runtime::pallet_index(1)]
+	pub type Timestamp = pallet_timestamp;
+	#[runtime::pallet_index(2)]
+	pub type Balances = pallet_balances;
+	#[runtime::pallet_index(3)]
+	pub type Assets = pallet_assets;
+	#[runtime::pallet_index(4)]
+	pub type Vaults = vaults;
+	#[runtime::pallet_index(5)]
+	pub type Orderbook = orderbook;
+	#[runtime::pallet_index(6)]
+	pub type Margin = pallet_margin;
+}
+
+#[derive_impl(frame_system::config_preludes::TestDefaultConfig)]
+impl frame_system::Config for Test {
+	type Block = Block;
+	type AccountData = pallet_balances::AccountData<u128>;
+}
+
+impl pallet_timestamp::Config for Test {
+	type Moment = u64;
+	type OnTimestampSet = ();
+	type MinimumPeriod = polkadot_sdk::frame_support::traits::ConstU64<0>;
+	type WeightInfo = ();
+}
+
+#[derive_impl(pallet_balances::config_preludes::TestDefaultConfig)]
+impl pallet_balances::Config for Test {
+	type Balance = u128;
+	type AccountStore = System;
+	type ExistentialDeposit = ConstU128<1>;
+}
+
+#[derive_impl(pallet_assets::config_preludes::TestDefaultConfig)]
+impl pallet_assets::Config for Test {
+	type Balance = u128;
+	type Currency = Balances;
+	type CreateOrigin = AsEnsureOriginWithArg<EnsureSigned<AccountId>>;
+	type ForceOrigin = EnsureRoot<AccountId>;
+	type AssetDeposit = ConstU128<0>;
+	type AssetAccountDeposit = ConstU128<0>;
+	type MetadataDepositBase = ConstU128<0>;
+	type MetadataDepositPerByte = ConstU128<0>;
+	type ApprovalDeposit = ConstU128<0>;
+	type Freezer = ();
+	type Holder = ();
+}
+
+thread_local! {
+	static PRICES: RefCell<BTreeMap<OracleKey, FixedU128>> = const { RefCell::new(BTreeMap::new()) };
+	static EMAS: RefCell<BTreeMap<OracleKey, FixedU128>> = const { RefCell::new(BTreeMap::new()) };
+}
+
+/// Index prices the tests set; the EMA is the index unless set apart.
+pub struct TestPrices;
+impl TestPrices {
+	pub fn set_ema(symbol: &str, ema: u32) {
+		let key = OracleKey::from_symbol(symbol).unwrap();
+		EMAS.with(|e| e.borrow_mut().insert(key, FixedU128::from_u32(ema)));
+	}
+	pub fn set(symbol: &str, price: Option<u32>) {
+		let key = OracleKey::from_symbol(symbol).unwrap();
+		PRICES.with(|p| match price {
+			Some(v) => p.borrow_mut().insert(key, FixedU128::from_u32(v)),
+			None => p.borrow_mut().remove(&key),
+		});
+	}
+}
+impl PriceProvider<OracleKey> for TestPrices {
+	fn price(key: &OracleKey) -> Option<(FixedU128, Moment)> {
+		PRICES.with(|p| p.borrow().get(key).map(|v| (*v, 0)))
+	}
+	fn vol(_: &OracleKey) -> Option<(FixedU128, Moment)> {
+		None
+	}
+	fn ema(key: &OracleKey) -> Option<FixedU128> {
+		let (price, _) = Self::price(key)?;
+		Some(EMAS.with(|e| e.borrow().get(key).copied()).unwrap_or(price))
+	}
+	fn is_halted(_: &OracleKey) -> bool {
+		false
+	}
+}
+
+parameter_types! {
+	pub const VaultsPalletId: PalletId = PalletId(*b"clr/vlts");
+	pub const MarginPalletId: PalletId = PalletId(*b"clr/mrgn");
+	pub const InsuranceShare: Permill = Permill::from_percent(20);
+}
+
+impl vaults::Config for Test {
+	type AssetKind = Asset;
+	type Assets = UnionOf<Balances, Assets, NativeFromLeft, Asset, AccountId>;
+	type Prices = TestPrices;
+	type WithdrawalGuard = Margin;
+	type RegistryOrigin = EnsureRoot<AccountId>;
+	type PalletId = VaultsPalletId;
+	type MaxCollaterals = ConstU32<8>;
+	type MaxSubAccounts = ConstU8<4>;
+	type WeightInfo = ();
+}
+
+impl orderbook::Config for Test {
+	type Time = Timestamp;
+	type MarketAdminOrigin = EnsureRoot<AccountId>;
+	type MarginCheck = Margin;
+	type FillHandler = Margin;
+	type MaxLevels = ConstU32<32>;
+	type MaxOrdersPerLevel = ConstU32<16>;
+	type MaxOpenOrders = ConstU32<16>;
+	type MaxRecentClientIds = ConstU32<8>;
+	type MaxMakersPerOrder = ConstU32<8>;
+	type MaxBulk = ConstU32<8>;
+	type MaxSubAccounts = ConstU8<4>;
+	type MaxMarkets = ConstU32<8>;
+	type WeightInfo = ();
+}
+
+impl pallet_margin::Config for Test {
+	type Time = Timestamp;
+	type Prices = TestPrices;
+	type Book = Orderbook;
+	type Ledger = Vaults;
+	type Model = pallet_margin::StandardModel;
+	type RiskAdminOrigin = EnsureRoot<AccountId>;
+	type PalletId = MarginPalletId;
+	type InsuranceFeeShare = InsuranceShare;
+	type MaxPositions = ConstU32<8>;
+	type MaxMarkets = ConstU32<8>;
+	type WeightInfo = ();
+}
+
+pub const ALICE: AccountId = 1;
+pub const BOB: AccountId = 2;
+pub const CHARLIE: AccountId = 3;
+
+/// The settlement stablecoin: `Assets` id 1, 6 decimals, collateral 0.
+pub const USD: u32 = 1;
+pub const USD_UNIT: u128 = 1_000_000;
+/// The BTC perpetual is market 0: prices in whole USD per BTC, sizes in thousandths of a BTC.
+pub const BTC_PERP: u32 = 0;
+pub const T0: u64 = 1_700_000_000_000;
+
+/// 10% initial, 5% maintenance, no open-interest scaling; hourly funding samples, 8 h period,
+/// premium capped at 1% per period.
+pub fn btc_risk() -> RiskParams {
+	RiskParams {
+		underlying: OracleKey::from_symbol("BTC").unwrap(),
+		size_decimals: 3,
+		initial: Permill::from_percent(10),
+		maintenance: Permill::from_percent(5),
+		initial_at_full: Permill::from_percent(10),
+		open_interest_full: 0,
+		funding: Some(FundingParams {
+			period_ms: 8 * 3_600_000,
+			premium_cap: Permill::from_percent(1),
+			sample_interval_ms: 3_600_000,
+		}),
+	}
+}
+
+fn btc_market() -> orderbook::MarketConfig {
+	orderbook::MarketConfig {
+		underlying: OracleKey::from_symbol("BTC").unwrap(),
+		kind: orderbook::MarketKind::Perpetual,
+		tick_size: FixedU128::from_u32(1),
+		lot_size: 1,
+		params: orderbook::MarketParams {
+			min_size: 1,
+			maker_fee: Permill::from_parts(200),
+			taker_fee: Permill::from_parts(500),
+			max_open_orders: 16,
+		},
+		status: orderbook::MarketStatus::Active,
+	}
+}
+
+/// Alice, Bob and Charlie each hold 1,000,000 USD in their wallets; BTC is at 50,000.
+pub fn new_test_ext() -> sp_io::TestExternalities {
+	let mut storage = frame_system::GenesisConfig::<Test>::default().build_storage().unwrap();
+	pallet_balances::GenesisConfig::<Test> {
+		balances: vec![(ALICE, 1_000), (BOB, 1_000), (CHARLIE, 1_000)],
+		..Default::default()
+	}
+	.assimilate_storage(&mut storage)
+	.unwrap();
+	pallet_assets::GenesisConfig::<Test> {
+		assets: vec![(USD, 99, true, 1)],
+		metadata: vec![],
+		accounts: [ALICE, BOB, CHARLIE].iter().map(|a| (USD, *a, 1_000_000 * USD_UNIT)).collect(),
+		next_asset_id: None,
+		reserves: vec![],
+	}
+	.assimilate_storage(&mut storage)
+	.unwrap();
+	vaults::GenesisConfig::<Test> {
+		collaterals: vec![(
+			NativeOrWithId::WithId(USD),
+			vaults::CollateralConfig {
+				oracle_key: OracleKey::from_symbol("USD").unwrap(),
+				decimals: 6,
+				haircut: Permill::zero(),
+				deposit_cap: u128::MAX / 4,
+				account_cap: u128::MAX / 8,
+				status: vaults::CollateralStatus::Active,
+			},
+		)],
+		settlement: Some(0),
+	}
+	.assimilate_storage(&mut storage)
+	.unwrap();
+	let mut ext = sp_io::TestExternalities::new(storage);
+	ext.execute_with(|| {
+		System::set_block_number(1);
+		pallet_timestamp::Now::<Test>::put(T0);
+		PRICES.with(|p| p.borrow_mut().clear());
+		EMAS.with(|e| e.borrow_mut().clear());
+		TestPrices::set("BTC", Some(50_000));
+		Orderbook::create_market(RuntimeOrigin::root(), btc_market()).unwrap();
+		Margin::do_set_market_risk(BTC_PERP, btc_risk()).unwrap();
+		System::reset_events();
+	});
+	ext
+}

@@ -1,0 +1,286 @@
+//! Margin engine tests, end to end through the real order book and vaults: positions, fees,
+//! realised PnL, worst-case open orders, withdrawals, missing prices, funding, isolation.
+
+use crate::{mock::*, Error, Event, *};
+use orderbook::{OrderRequest, OrderType, SelfTradePrevention, Side, TimeInForce};
+use pallet_clearinghouse_orderbook as orderbook;
+use polkadot_sdk::{
+	frame_support::{assert_noop, assert_ok, traits::Hooks},
+	pallet_timestamp,
+	sp_arithmetic::{FixedU128, Permill},
+	sp_runtime::DispatchError,
+};
+
+fn acct(who: AccountId, sub: u8) -> MarginAccount<AccountId> {
+	MarginAccount::new(who, sub)
+}
+
+fn deposit(who: AccountId, usd: u128, sub: u8) {
+	assert_ok!(Vaults::deposit(RuntimeOrigin::signed(who), 0, usd * USD_UNIT, sub));
+}
+
+fn settlement(who: AccountId, sub: u8) -> i128 {
+	Vaults::balance_of(&acct(who, sub), 0)
+}
+
+fn order(side: Side, price: u32, size: u128) -> OrderRequest {
+	OrderRequest {
+		side,
+		order_type: OrderType::Limit { price: FixedU128::from_u32(price) },
+		size,
+		time_in_force: TimeInForce::Gtc,
+		reduce_only: false,
+		client_id: None,
+		self_trade: SelfTradePrevention::CancelResting,
+	}
+}
+
+fn place(who: AccountId, sub: u8, o: OrderRequest) -> Result<(), DispatchError> {
+	Orderbook::place_order(RuntimeOrigin::signed(who), BTC_PERP, sub, o)
+		.map(|_| ())
+		.map_err(|e| e.error)
+}
+
+fn size(who: AccountId, sub: u8) -> i128 {
+	<Margin as clearinghouse_primitives::OrderMarginCheck<AccountId>>::position(
+		&acct(who, sub),
+		BTC_PERP,
+	)
+}
+
+fn check() {
+	Margin::do_try_state().unwrap();
+	Vaults::do_try_state().unwrap();
+	Orderbook::do_try_state().unwrap();
+}
+
+/// Alice sells and Bob buys 0.1 BTC at 50,000 (Alice rests, Bob takes).
+fn open_trade() {
+	deposit(ALICE, 10_000, 0);
+	deposit(BOB, 10_000, 0);
+	assert_ok!(place(ALICE, 0, order(Side::Sell, 50_000, 100)));
+	assert_ok!(place(BOB, 0, order(Side::Buy, 50_000, 100)));
+}
+
+#[test]
+fn a_trade_opens_positions_and_charges_fees() {
+	new_test_ext().execute_with(|| {
+		open_trade();
+		assert_eq!((size(ALICE, 0), size(BOB, 0)), (-100, 100));
+		// Notional 5,000 USD: Bob (taker) pays 5 bp = 2.5, Alice (maker) 2 bp = 1.
+		assert_eq!(settlement(BOB, 0), (9_997_500_000i128));
+		assert_eq!(settlement(ALICE, 0), (9_999_000_000i128));
+		// 20% of the taker fee to insurance, the rest and the maker fee to the fee account.
+		assert_eq!(Vaults::balance_of(&Margin::insurance_account(), 0), 500_000);
+		assert_eq!(Vaults::balance_of(&Margin::fee_account(), 0), 3_000_000);
+		assert_eq!(MarketStates::<Test>::get(BTC_PERP).open_interest, 100);
+		assert!(System::events().iter().any(|r| r.event
+			== RuntimeEvent::Margin(Event::PositionChanged {
+				account: acct(BOB, 0),
+				market: BTC_PERP,
+				size: 100,
+				cost: 5_000_000_000,
+				realized_pnl: 0,
+				fee: 2_500_000,
+			})));
+		check();
+	});
+}
+
+#[test]
+fn closing_realises_pnl_through_the_clearing_account() {
+	new_test_ext().execute_with(|| {
+		open_trade();
+		TestPrices::set("BTC", Some(55_000));
+		let health = Margin::account_health(&acct(BOB, 0)).unwrap();
+		assert_eq!(health.positions[0].unrealized_pnl, 500_000_000);
+		assert_eq!(health.equity, 9_997_500_000 + 500_000_000);
+		// Charlie bids 55,000; Bob sells into it and realises +500 (less a 2.75 taker fee).
+		deposit(CHARLIE, 10_000, 0);
+		assert_ok!(place(CHARLIE, 0, order(Side::Buy, 55_000, 100)));
+		assert_ok!(place(BOB, 0, order(Side::Sell, 55_000, 100)));
+		assert_eq!(size(BOB, 0), 0);
+		assert_eq!(settlement(BOB, 0), 9_997_500_000 + 500_000_000 - 2_750_000);
+		// The clearing account paid the profit; Alice's matching loss is still unrealised.
+		assert_eq!(Vaults::balance_of(&Margin::clearing_account(), 0), -500_000_000);
+		assert_eq!(
+			Margin::account_health(&acct(ALICE, 0)).unwrap().positions[0].unrealized_pnl,
+			-500_000_000
+		);
+		assert!(!Accounts::<Test>::contains_key(acct(BOB, 0)));
+		check();
+	});
+}
+
+#[test]
+fn open_orders_count_at_their_worst_case() {
+	new_test_ext().execute_with(|| {
+		deposit(CHARLIE, 100, 0);
+		// 0.1 BTC needs 500 of initial margin.
+		assert_noop!(
+			place(CHARLIE, 0, order(Side::Buy, 50_000, 100)),
+			Error::<Test>::InsufficientMargin
+		);
+		// Two resting buys of 0.01 BTC: 50 each, 100 together — exactly the equity.
+		assert_ok!(place(CHARLIE, 0, order(Side::Buy, 50_000, 10)));
+		assert_ok!(place(CHARLIE, 0, order(Side::Buy, 49_000, 10)));
+		assert_eq!(Accounts::<Test>::get(acct(CHARLIE, 0))[0].resting_buy, 20);
+		assert_noop!(
+			place(CHARLIE, 0, order(Side::Buy, 49_000, 1)),
+			Error::<Test>::InsufficientMargin
+		);
+		// A sell of the same size does not add to the worst case (buys dominate).
+		assert_ok!(place(CHARLIE, 0, order(Side::Sell, 51_000, 20)));
+		// Buying above the mark is an immediate loss and counts: 1 unit at 60,000 costs 10.
+		assert_ok!(orderbook::Pallet::<Test>::cancel_all(
+			RuntimeOrigin::signed(CHARLIE),
+			BTC_PERP,
+			0
+		));
+		assert_eq!(Accounts::<Test>::get(acct(CHARLIE, 0)).len(), 0);
+		assert_ok!(place(CHARLIE, 0, order(Side::Buy, 50_000, 18)));
+		assert_noop!(
+			place(CHARLIE, 0, order(Side::Buy, 60_000, 1)),
+			Error::<Test>::InsufficientMargin
+		);
+		check();
+	});
+}
+
+#[test]
+fn withdrawals_must_leave_the_initial_requirement() {
+	new_test_ext().execute_with(|| {
+		open_trade();
+		// Bob: 9,997.5 of collateral, 500 of initial requirement.
+		assert_ok!(Vaults::withdraw(RuntimeOrigin::signed(BOB), 0, 9_000 * USD_UNIT, 0));
+		assert_noop!(
+			Vaults::withdraw(RuntimeOrigin::signed(BOB), 0, 600 * USD_UNIT, 0),
+			Error::<Test>::InsufficientMargin
+		);
+		assert_noop!(
+			Vaults::transfer(RuntimeOrigin::signed(BOB), 0, 600 * USD_UNIT, 0, 1),
+			Error::<Test>::InsufficientMargin
+		);
+		// An account without positions withdraws freely.
+		deposit(CHARLIE, 100, 0);
+		assert_ok!(Vaults::withdraw(RuntimeOrigin::signed(CHARLIE), 0, 100 * USD_UNIT, 0));
+		check();
+	});
+}
+
+#[test]
+fn without_a_price_only_risk_reducing_orders_pass() {
+	new_test_ext().execute_with(|| {
+		open_trade();
+		deposit(CHARLIE, 10_000, 0);
+		TestPrices::set("BTC", None);
+		assert_noop!(
+			place(CHARLIE, 0, order(Side::Buy, 50_000, 10)),
+			Error::<Test>::PriceUnavailable
+		);
+		assert_noop!(
+			Vaults::withdraw(RuntimeOrigin::signed(BOB), 0, USD_UNIT, 0),
+			Error::<Test>::PriceUnavailable
+		);
+		let mut reduce = order(Side::Sell, 50_000, 50);
+		reduce.reduce_only = true;
+		assert_ok!(place(BOB, 0, reduce));
+		// Charlie, with no exposure at all, may still withdraw.
+		assert_ok!(Vaults::withdraw(RuntimeOrigin::signed(CHARLIE), 0, USD_UNIT, 0));
+		check();
+	});
+}
+
+#[test]
+fn funding_accrues_through_the_index_and_settles_on_touch() {
+	new_test_ext().execute_with(|| {
+		open_trade();
+		// The book bids 50,400 / asks 50,600 and the EMA is 50,500: the mark is 50,500, 1%
+		// over the index: the premium hits its 1% cap.
+		deposit(CHARLIE, 10_000, 0);
+		assert_ok!(place(CHARLIE, 0, order(Side::Buy, 50_400, 1)));
+		assert_ok!(place(CHARLIE, 0, order(Side::Sell, 50_600, 1)));
+		TestPrices::set_ema("BTC", 50_500);
+		let equity = |who| Margin::account_health(&acct(who, 0)).unwrap().equity;
+		let (bob_0, alice_0) = (equity(BOB), equity(ALICE));
+		// Not due before an hour has passed.
+		Margin::on_initialize(2);
+		assert_eq!(MarketStates::<Test>::get(BTC_PERP).funding_index, FixedI128::from_inner(0));
+		pallet_timestamp::Now::<Test>::put(T0 + 3_600_000);
+		Margin::on_initialize(3);
+		// One hour of an eight-hour period at 1% of 50,000: 62.5 per BTC.
+		let index = MarketStates::<Test>::get(BTC_PERP).funding_index;
+		assert_eq!(index, FixedI128::from_rational(125, 2));
+		// Unsettled funding counts in the health at once: 0.1 BTC owes (is owed) 6.25.
+		assert_eq!(equity(BOB), bob_0 - 6_250_000);
+		assert_eq!(equity(ALICE), alice_0 + 6_250_000);
+		// Touching the positions settles it through the clearing account, exactly.
+		assert_ok!(place(BOB, 0, order(Side::Sell, 50_400, 1)));
+		assert_ok!(place(ALICE, 0, order(Side::Buy, 50_600, 1)));
+		let settled: Vec<_> = System::events()
+			.into_iter()
+			.filter_map(|r| match r.event {
+				RuntimeEvent::Margin(Event::FundingSettled { account, amount, .. }) => {
+					Some((account.owner, amount))
+				},
+				_ => None,
+			})
+			.collect();
+		assert_eq!(settled, vec![(BOB, 6_250_000), (ALICE, -6_250_000)]);
+		// Settled once: the next touch settles nothing more.
+		assert_eq!(Accounts::<Test>::get(acct(BOB, 0))[0].funding_index, index);
+		check();
+	});
+}
+
+#[test]
+fn an_isolated_loss_stays_in_its_sub_account() {
+	new_test_ext().execute_with(|| {
+		deposit(ALICE, 10_000, 0);
+		deposit(BOB, 1_000, 1);
+		deposit(BOB, 5_000, 0);
+		assert_ok!(place(ALICE, 0, order(Side::Sell, 50_000, 100)));
+		// Bob's isolated sub-account 1 buys 0.1 BTC with 1,000 of margin.
+		assert_ok!(place(BOB, 1, order(Side::Buy, 50_000, 100)));
+		TestPrices::set("BTC", Some(47_000));
+		deposit(CHARLIE, 10_000, 0);
+		assert_ok!(place(CHARLIE, 0, order(Side::Buy, 47_000, 100)));
+		assert_ok!(place(BOB, 1, order(Side::Sell, 47_000, 100)));
+		// −300 of PnL and fees came out of sub-account 1 only.
+		assert_eq!(settlement(BOB, 0), 5_000_000_000);
+		assert_eq!(settlement(BOB, 1), 1_000_000_000 - 2_500_000 - 300_000_000 - 2_350_000);
+		check();
+	});
+}
+
+#[test]
+fn risk_parameters_are_governed() {
+	new_test_ext().execute_with(|| {
+		assert_noop!(
+			Margin::set_market_risk(RuntimeOrigin::signed(ALICE), 1, btc_risk()),
+			DispatchError::BadOrigin
+		);
+		let bad = RiskParams { maintenance: Permill::from_percent(10), ..btc_risk() };
+		assert_noop!(
+			Margin::set_market_risk(RuntimeOrigin::root(), 1, bad),
+			Error::<Test>::InvalidRiskParams
+		);
+		assert_ok!(Margin::set_market_risk(RuntimeOrigin::root(), 1, btc_risk()));
+		assert_eq!(MarketRisks::<Test>::get(1), Some(btc_risk()));
+		// A market of the book without risk parameters cannot trade.
+		assert_ok!(Orderbook::create_market(RuntimeOrigin::root(), {
+			let mut m = orderbook::Markets::<Test>::get(BTC_PERP).unwrap().config;
+			m.underlying = OracleKey::from_symbol("ETH").unwrap();
+			m
+		}));
+		assert_ok!(Orderbook::create_market(
+			RuntimeOrigin::root(),
+			orderbook::Markets::<Test>::get(BTC_PERP).unwrap().config
+		));
+		deposit(ALICE, 1_000, 0);
+		assert_noop!(
+			Orderbook::place_order(RuntimeOrigin::signed(ALICE), 2, 0, order(Side::Buy, 50_000, 1)),
+			Error::<Test>::MarketNotConfigured
+		);
+	});
+}

@@ -1,0 +1,131 @@
+//! Plain types of the margin engine.
+
+use codec::{Decode, DecodeWithMemTracking, Encode, MaxEncodedLen};
+use polkadot_sdk::sp_arithmetic::{FixedI128, FixedU128, Permill};
+use scale_info::TypeInfo;
+
+use crate::{MarketId, Moment, OracleKey};
+
+/// How a perpetual pays funding.
+#[derive(
+	Clone,
+	Copy,
+	PartialEq,
+	Eq,
+	Debug,
+	Encode,
+	Decode,
+	DecodeWithMemTracking,
+	MaxEncodedLen,
+	TypeInfo,
+)]
+pub struct FundingParams {
+	/// The premium is a rate per this period (ms), e.g. eight hours.
+	pub period_ms: Moment,
+	/// The premium `(mark − index) / index` is clamped to ±this per period.
+	pub premium_cap: Permill,
+	/// How often (ms) the premium is sampled and the index advanced.
+	pub sample_interval_ms: Moment,
+}
+
+/// A market's risk parameters, set by governance (`risk_admin`).
+#[derive(
+	Clone,
+	Copy,
+	PartialEq,
+	Eq,
+	Debug,
+	Encode,
+	Decode,
+	DecodeWithMemTracking,
+	MaxEncodedLen,
+	TypeInfo,
+)]
+pub struct RiskParams {
+	/// The oracle key of the underlying (index price and its EMA).
+	pub underlying: OracleKey,
+	/// Decimals of the market's size unit (a size of `10^size_decimals` is one whole unit).
+	pub size_decimals: u8,
+	/// Initial margin fraction at low open interest.
+	pub initial: Permill,
+	/// Maintenance margin fraction (below `initial`).
+	pub maintenance: Permill,
+	/// The initial fraction at `open_interest_full` (linear in between); `initial` for none.
+	pub initial_at_full: Permill,
+	/// Open interest (size units, one side) at which `initial_at_full` applies.
+	pub open_interest_full: u128,
+	/// Funding, for perpetuals.
+	pub funding: Option<FundingParams>,
+}
+
+/// A market's running state.
+#[derive(Clone, Copy, PartialEq, Eq, Debug, Default, Encode, Decode, MaxEncodedLen, TypeInfo)]
+pub struct MarketState {
+	/// Cumulative funding per whole size unit (whole settlement units; longs pay when it rises).
+	pub funding_index: FixedI128,
+	/// When the index last advanced (ms).
+	pub funding_at: Moment,
+	/// Σ long sizes (= Σ short sizes), in size units.
+	pub open_interest: u128,
+}
+
+/// One market's entry in an account: its position and its resting orders.
+#[derive(Clone, Copy, PartialEq, Eq, Debug, Encode, Decode, MaxEncodedLen, TypeInfo)]
+pub struct PositionEntry {
+	/// The market.
+	pub market: MarketId,
+	/// Signed size (long > 0).
+	pub size: i128,
+	/// Signed cost basis in settlement units (see `clearinghouse_risk::position`).
+	pub cost: i128,
+	/// The market's funding index when the position last settled funding.
+	pub funding_index: FixedI128,
+	/// Resting buy orders in the book (size units), as the order book last reported.
+	pub resting_buy: u128,
+	/// Resting sell orders in the book (size units).
+	pub resting_sell: u128,
+}
+
+impl PositionEntry {
+	/// A fresh entry for `market` at funding index `index`.
+	pub fn new(market: MarketId, index: FixedI128) -> Self {
+		Self { market, size: 0, cost: 0, funding_index: index, resting_buy: 0, resting_sell: 0 }
+	}
+
+	/// Whether the entry carries nothing (it can be dropped).
+	pub fn is_empty(&self) -> bool {
+		self.size == 0 && self.cost == 0 && self.resting_buy == 0 && self.resting_sell == 0
+	}
+}
+
+/// One position as the runtime API reports it.
+#[derive(Clone, PartialEq, Eq, Debug, Encode, Decode, TypeInfo)]
+pub struct PositionView {
+	/// The market.
+	pub market: MarketId,
+	/// Signed size.
+	pub size: i128,
+	/// Signed cost basis.
+	pub cost: i128,
+	/// The mark price it is valued at.
+	pub mark: FixedU128,
+	/// Unrealised PnL at the mark, unsettled funding deducted.
+	pub unrealized_pnl: i128,
+}
+
+/// An account's margin health as the runtime API reports it (settlement units).
+#[derive(Clone, PartialEq, Eq, Debug, Encode, Decode, TypeInfo)]
+pub struct AccountHealth {
+	/// Collateral value + unrealised PnL − unsettled funding.
+	pub equity: i128,
+	/// Initial requirement, open orders at their worst case.
+	pub initial: u128,
+	/// Maintenance requirement.
+	pub maintenance: u128,
+	/// Equity above the initial requirement.
+	pub free_collateral: i128,
+	/// Whether equity is below maintenance.
+	pub liquidatable: bool,
+	/// Each position.
+	pub positions: alloc::vec::Vec<PositionView>,
+}

@@ -1,0 +1,60 @@
+//! Weights of the margin pallet.
+//!
+//! HAND-DERIVED, NOT GENERATED: storage terms follow the code, `ref_time` constants are
+//! conservative estimates until `benchmark pallet --pallet pallet_clearinghouse_margin` output
+//! replaces them.
+
+use core::marker::PhantomData;
+use polkadot_sdk::frame_support::{traits::Get, weights::Weight};
+
+/// Weight functions of the margin pallet.
+pub trait WeightInfo {
+	/// `set_market_risk`.
+	fn set_market_risk() -> Weight;
+	/// The funding sampler visiting `m` markets and advancing `s` of them.
+	fn sample_funding(m: u32, s: u32) -> Weight;
+	/// One margin check of an account with `p` positions.
+	fn margin_check(p: u32) -> Weight;
+}
+
+/// Weights for a runtime with `T::DbWeight`.
+pub struct SubstrateWeight<T>(PhantomData<T>);
+impl<T: polkadot_sdk::frame_system::Config> WeightInfo for SubstrateWeight<T> {
+	// Reads and writes MarketRisks (and its counter), MarketStates.
+	fn set_market_risk() -> Weight {
+		Weight::from_parts(20_000_000, 300)
+			.saturating_add(T::DbWeight::get().reads(3))
+			.saturating_add(T::DbWeight::get().writes(3))
+	}
+	// Per market: its params and state; per advanced market: the oracle (config, state, EMA),
+	// the book's market and a write of the state.
+	fn sample_funding(m: u32, s: u32) -> Weight {
+		let (m, s) = (u64::from(m), u64::from(s));
+		Weight::from_parts(5_000_000, 0)
+			.saturating_add(Weight::from_parts(4_000_000, 200).saturating_mul(m))
+			.saturating_add(Weight::from_parts(20_000_000, 4_000).saturating_mul(s))
+			.saturating_add(T::DbWeight::get().reads(1 + 2 * m + 4 * s))
+			.saturating_add(T::DbWeight::get().writes(s))
+	}
+	// The account, its collateral (ledger, per asset registry and price), per position the
+	// market's params, state, oracle and book.
+	fn margin_check(p: u32) -> Weight {
+		let p = u64::from(p);
+		Weight::from_parts(30_000_000, 5_000)
+			.saturating_add(Weight::from_parts(15_000_000, 4_500).saturating_mul(p))
+			.saturating_add(T::DbWeight::get().reads(6 + 6 * p))
+	}
+}
+
+/// For tests.
+impl WeightInfo for () {
+	fn set_market_risk() -> Weight {
+		Weight::from_parts(20_000_000, 0)
+	}
+	fn sample_funding(m: u32, s: u32) -> Weight {
+		Weight::from_parts(5_000_000 + 4_000_000 * u64::from(m) + 20_000_000 * u64::from(s), 0)
+	}
+	fn margin_check(p: u32) -> Weight {
+		Weight::from_parts(30_000_000 + 15_000_000 * u64::from(p), 0)
+	}
+}
