@@ -62,6 +62,15 @@ pub use weights::WeightInfo;
 use polkadot_sdk::sp_runtime;
 use polkadot_sdk::{frame_support, frame_system};
 
+/// Sets prices for the benchmarks.
+#[cfg(feature = "runtime-benchmarks")]
+pub trait BenchmarkHelper {
+	/// Make `Config::Prices` return `price` for `key`.
+	fn set_price(key: OracleKey, price: polkadot_sdk::sp_arithmetic::FixedU128);
+	/// Make `Config::Time` return `now`.
+	fn set_time(now: Moment);
+}
+
 /// The margin requirement, behind a trait so a portfolio (scenario) model can replace the
 /// standard one without touching the code that uses it.
 pub trait MarginModel {
@@ -155,6 +164,10 @@ pub mod pallet {
 
 		/// Weights of this pallet.
 		type WeightInfo: WeightInfo;
+
+		/// Sets oracle prices for the benchmarks.
+		#[cfg(feature = "runtime-benchmarks")]
+		type BenchmarkHelper: BenchmarkHelper;
 	}
 
 	/// Each market's risk parameters.

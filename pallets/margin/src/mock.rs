@@ -178,6 +178,18 @@ impl pallet_margin::Config for Test {
 	type MaxPositions = ConstU32<8>;
 	type MaxMarkets = ConstU32<8>;
 	type WeightInfo = ();
+	#[cfg(feature = "runtime-benchmarks")]
+	type BenchmarkHelper = TestPrices;
+}
+
+#[cfg(feature = "runtime-benchmarks")]
+impl pallet_margin::BenchmarkHelper for TestPrices {
+	fn set_price(key: OracleKey, price: FixedU128) {
+		PRICES.with(|p| p.borrow_mut().insert(key, price));
+	}
+	fn set_time(now: Moment) {
+		pallet_timestamp::Now::<Test>::put(now);
+	}
 }
 
 pub const ALICE: AccountId = 1;
