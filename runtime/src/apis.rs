@@ -70,6 +70,14 @@ impl_runtime_apis! {
 		}
 	}
 
+	impl pallet_clearinghouse_margin::runtime_api::MarginApi<Block, AccountId> for Runtime {
+		fn account_health(
+			account: pallet_clearinghouse_margin::MarginAccount<AccountId>,
+		) -> Option<pallet_clearinghouse_margin::AccountHealth> {
+			crate::Margin::account_health(&account)
+		}
+	}
+
 	impl pallet_clearinghouse_orderbook::runtime_api::OrderbookApi<Block, AccountId> for Runtime {
 		fn depth(
 			market: pallet_clearinghouse_orderbook::MarketId,

@@ -35,6 +35,7 @@ frame_benchmarking::define_benchmarks!(
 	[pallet_clearinghouse_oracle, Oracle]
 	[pallet_clearinghouse_vaults, Vaults]
 	[pallet_clearinghouse_orderbook, Orderbook]
+	[pallet_clearinghouse_margin, Margin]
 );
 
 use cumulus_pallet_session_benchmarking::Pallet as SessionBench;
@@ -53,7 +54,14 @@ impl frame_system_benchmarking::Config for Runtime {
 	}
 }
 
-impl cumulus_pallet_session_benchmarking::Config for Runtime {}
+impl cumulus_pallet_session_benchmarking::Config for Runtime {
+	fn generate_session_keys_and_proof(owner: AccountId) -> (SessionKeys, Vec<u8>) {
+		use codec::Encode;
+		// Keys generated in the benchmark's keystore, with the proof that `owner` holds them.
+		let keys = SessionKeys::generate(&owner.encode(), None);
+		(keys.keys, keys.proof.encode())
+	}
+}
 
 pub fn benchmark_metadata(extra: bool) -> (Vec<BenchmarkList>, Vec<StorageInfo>) {
 	let mut list = Vec::<BenchmarkList>::new();

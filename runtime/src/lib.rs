@@ -16,7 +16,8 @@
 //!   `Parameters` (governance-set global parameters) and `Sudo` (dev and test presets only).
 //! * **Clearing**: `Oracle` (prices and implied vols from authorised feeders), `Vaults` (the
 //!   collateral ledger: deposits, withdrawals, sub-accounts, haircut valuation), `Orderbook`
-//!   (markets and on-chain price-time matching).
+//!   (markets and on-chain price-time matching), `Margin` (positions, fees, PnL, funding, margin
+//!   checks).
 //!
 //! The runtime only wires: each pallet's `Config` lives in `configs/`, grouped by concern.
 
@@ -320,6 +321,8 @@ mod runtime {
 	pub type Vaults = pallet_clearinghouse_vaults;
 	#[runtime::pallet_index(72)]
 	pub type Orderbook = pallet_clearinghouse_orderbook;
+	#[runtime::pallet_index(73)]
+	pub type Margin = pallet_clearinghouse_margin;
 }
 
 cumulus_pallet_parachain_system::register_validate_block! {

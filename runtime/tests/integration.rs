@@ -611,7 +611,7 @@ fn production_preset_lists_no_collateral() {
 #[test]
 fn market_admin_lists_a_market_and_orders_match_on_chain() {
 	use clearinghouse_primitives::OracleKey;
-	use clearinghouse_runtime::Orderbook;
+	use clearinghouse_runtime::{Margin, Oracle, Orderbook};
 	use pallet_clearinghouse_orderbook::{
 		BookDepth, Call as OrderbookCall, MarketConfig, MarketKind, MarketParams, MarketStatus,
 		OrderRequest, OrderType, SelfTradePrevention, Side, TimeInForce,
@@ -644,6 +644,54 @@ fn market_admin_lists_a_market_and_orders_match_on_chain() {
 			DispatchError::BadOrigin
 		);
 		assert_ok!(Orderbook::create_market(TrackOrigin::MarketAdmin.into(), config));
+		// Without risk parameters the market cannot trade; the risk_admin track sets them, and
+		// the oracle prices DOT.
+		let dot = OracleKey::from_symbol("DOT").unwrap();
+		assert_ok!(Margin::set_market_risk(
+			TrackOrigin::RiskAdmin.into(),
+			0,
+			pallet_clearinghouse_margin::RiskParams {
+				underlying: dot,
+				size_decimals: 3,
+				initial: Permill::from_percent(10),
+				maintenance: Permill::from_percent(5),
+				initial_at_full: Permill::from_percent(10),
+				open_interest_full: 0,
+				funding: None,
+			}
+		));
+		let feeder = account(Sr25519Keyring::Ferdie);
+		assert_ok!(Oracle::set_key(
+			TrackOrigin::RiskAdmin.into(),
+			dot,
+			pallet_clearinghouse_oracle::KeyConfig {
+				min_quorum: 1,
+				max_age: 60_000,
+				max_deviation: Permill::from_percent(10),
+				breaker_window: 300_000,
+				ema_half_life: 60_000,
+				has_vol: false,
+			}
+		));
+		assert_ok!(Oracle::add_feeder(TrackOrigin::RiskAdmin.into(), feeder.clone()));
+		assert_ok!(Oracle::feed(
+			RuntimeOrigin::signed(feeder),
+			vec![pallet_clearinghouse_oracle::FeedValue {
+				key: dot,
+				price: FixedU128::from_rational(7_250, 1000),
+				vol: None
+			}],
+		));
+		for who in [&alice, &bob] {
+			assert_ok!(dispatch_signed(
+				who,
+				pallet_clearinghouse_vaults::Call::<Runtime>::deposit {
+					collateral: 0,
+					amount: 1_000 * genesis_config_presets::DEV_USD_UNIT,
+					sub: 0
+				}
+			));
+		}
 		let order = |side, price: FixedU128, size| OrderRequest {
 			side,
 			order_type: OrderType::Limit { price },
@@ -681,6 +729,13 @@ fn market_admin_lists_a_market_and_orders_match_on_chain() {
 			Orderbook::depth(0, 5),
 			Some(BookDepth { bids: vec![], asks: vec![(ask, 2_000)] })
 		);
+		// The margin engine holds the positions: 3 DOT long for Bob, short for Alice.
+		let health =
+			Margin::account_health(&pallet_clearinghouse_margin::MarginAccount::new(bob, 0))
+				.unwrap();
+		assert_eq!(health.positions[0].size, 3_000);
 		pallet_clearinghouse_orderbook::Pallet::<Runtime>::do_try_state().unwrap();
+		pallet_clearinghouse_margin::Pallet::<Runtime>::do_try_state().unwrap();
+		pallet_clearinghouse_vaults::Pallet::<Runtime>::do_try_state().unwrap();
 	});
 }

@@ -29,7 +29,8 @@ pub struct PendingOrder {
 }
 
 impl<T: Config> Pallet<T> {
-	pub(crate) fn do_set_market_risk(market: MarketId, params: RiskParams) -> DispatchResult {
+	/// Set `market`'s risk parameters (see [`Pallet::set_market_risk`]).
+	pub fn do_set_market_risk(market: MarketId, params: RiskParams) -> DispatchResult {
 		let valid = !params.maintenance.is_zero()
 			&& params.maintenance < params.initial
 			&& params.initial <= params.initial_at_full

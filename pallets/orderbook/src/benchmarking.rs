@@ -30,7 +30,10 @@ fn config<T: Config>() -> MarketConfig {
 }
 
 fn market<T: Config>() -> MarketId {
-	Pallet::<T>::do_create_market(config::<T>()).expect("room for a market")
+	let config = config::<T>();
+	let market = Pallet::<T>::do_create_market(config).expect("room for a market");
+	T::BenchmarkHelper::prepare_market(market, config.underlying, FixedU128::from_u32(1_000));
+	market
 }
 
 fn order(side: Side, price: u32, lots: u128) -> OrderRequest {
@@ -46,7 +49,16 @@ fn order(side: Side, price: u32, lots: u128) -> OrderRequest {
 }
 
 fn maker<T: Config>(i: u32) -> AccountOf<T> {
-	MarginAccount::new(account("maker", i, 0), 0)
+	let maker = MarginAccount::new(account("maker", i, 0), 0);
+	T::BenchmarkHelper::fund(&maker);
+	maker
+}
+
+/// The benchmark's signer, funded.
+fn caller<T: Config>() -> T::AccountId {
+	let who: T::AccountId = whitelisted_caller();
+	T::BenchmarkHelper::fund(&MarginAccount::new(who.clone(), 0));
+	who
 }
 
 /// `n` asks of one lot each, each on its own level and from its own account, from 1,000 up.
@@ -70,7 +82,7 @@ mod benchmarks {
 		// A bid below so the resting path also inserts into a non-empty index.
 		Pallet::<T>::do_place(&maker::<T>(u32::MAX), market, order(Side::Buy, 500, 1))
 			.expect("resting bid");
-		let who: T::AccountId = whitelisted_caller();
+		let who: T::AccountId = caller::<T>();
 		let price = 1_000 + m;
 		#[extrinsic_call]
 		_(RawOrigin::Signed(who.clone()), market, 0, order(Side::Buy, price, u128::from(m) + 1));
@@ -83,7 +95,7 @@ mod benchmarks {
 	fn cancel_order() {
 		let market = market::<T>();
 		asks::<T>(market, 8);
-		let who: T::AccountId = whitelisted_caller();
+		let who: T::AccountId = caller::<T>();
 		let account = MarginAccount::new(who.clone(), 0);
 		let placed =
 			Pallet::<T>::do_place(&account, market, order(Side::Sell, 1_003, 1)).expect("rests");
@@ -95,7 +107,7 @@ mod benchmarks {
 	#[benchmark]
 	fn cancel_all(n: Linear<1, { T::MaxOpenOrders::get() }>) {
 		let market = market::<T>();
-		let who: T::AccountId = whitelisted_caller();
+		let who: T::AccountId = caller::<T>();
 		let account = MarginAccount::new(who.clone(), 0);
 		for i in 0..n {
 			Pallet::<T>::do_place(&account, market, order(Side::Sell, 2_000 + i, 1))
@@ -110,7 +122,7 @@ mod benchmarks {
 	#[benchmark]
 	fn bulk(c: Linear<0, { T::MaxBulk::get() / 2 }>, p: Linear<0, { T::MaxBulk::get() / 2 }>) {
 		let market = market::<T>();
-		let who: T::AccountId = whitelisted_caller();
+		let who: T::AccountId = caller::<T>();
 		let account = MarginAccount::new(who.clone(), 0);
 		let mut cancels = Vec::new();
 		for i in 0..c {

@@ -75,6 +75,23 @@ pub use weights::WeightInfo;
 use polkadot_sdk::sp_runtime;
 use polkadot_sdk::{frame_support, frame_system};
 
+/// Readies markets and accounts for the benchmarks.
+#[cfg(feature = "runtime-benchmarks")]
+pub trait BenchmarkHelper<AccountId> {
+	/// Make `market` (underlying `underlying`, priced near `price`, sizes in whole units)
+	/// tradable for the margin engine.
+	fn prepare_market(market: MarketId, underlying: OracleKey, price: FixedU128);
+	/// Give `account` ample collateral.
+	fn fund(account: &MarginAccount<AccountId>);
+}
+
+/// Nothing to ready (a permissive margin engine).
+#[cfg(feature = "runtime-benchmarks")]
+impl<AccountId> BenchmarkHelper<AccountId> for () {
+	fn prepare_market(_: MarketId, _: OracleKey, _: FixedU128) {}
+	fn fund(_: &MarginAccount<AccountId>) {}
+}
+
 #[frame_support::pallet]
 pub mod pallet {
 	use super::*;
@@ -147,6 +164,11 @@ pub mod pallet {
 
 		/// Weights of this pallet's calls.
 		type WeightInfo: WeightInfo;
+
+		/// Readies markets and accounts for the benchmarks (margin parameters, prices,
+		/// collateral), so they pass the runtime's real margin engine.
+		#[cfg(feature = "runtime-benchmarks")]
+		type BenchmarkHelper: BenchmarkHelper<Self::AccountId>;
 	}
 
 	/// Every market: config, next order id and level index.

@@ -144,6 +144,8 @@ impl pallet_orderbook::Config for Test {
 	type MaxSubAccounts = polkadot_sdk::frame_support::traits::ConstU8<4>;
 	type MaxMarkets = ConstU32<4>;
 	type WeightInfo = ();
+	#[cfg(feature = "runtime-benchmarks")]
+	type BenchmarkHelper = ();
 }
 
 pub const ALICE: AccountId = 1;

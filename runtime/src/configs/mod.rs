@@ -5,6 +5,7 @@
 
 mod assets;
 pub mod governance;
+mod margin;
 mod oracle;
 mod orderbook;
 pub mod vaults;

@@ -4,15 +4,14 @@ use polkadot_sdk::*;
 
 use frame_support::traits::{ConstU32, ConstU8};
 
-use crate::{governance::MarketAdminOrigin, Runtime, Timestamp};
+use crate::{governance::MarketAdminOrigin, Margin, Runtime, Timestamp};
 
 impl pallet_clearinghouse_orderbook::Config for Runtime {
 	type Time = Timestamp;
 	type MarketAdminOrigin = MarketAdminOrigin;
-	// Until the margin engine is wired: every order passes, no positions exist (so reduce-only
-	// orders are refused), fills change nothing outside the book.
-	type MarginCheck = ();
-	type FillHandler = ();
+	// The margin engine checks every order and books every fill.
+	type MarginCheck = Margin;
+	type FillHandler = Margin;
 	type MaxLevels = ConstU32<128>;
 	type MaxOrdersPerLevel = ConstU32<64>;
 	type MaxOpenOrders = ConstU32<64>;
@@ -22,4 +21,50 @@ impl pallet_clearinghouse_orderbook::Config for Runtime {
 	type MaxSubAccounts = ConstU8<8>;
 	type MaxMarkets = ConstU32<256>;
 	type WeightInfo = pallet_clearinghouse_orderbook::weights::SubstrateWeight<Runtime>;
+	#[cfg(feature = "runtime-benchmarks")]
+	type BenchmarkHelper = OrderbookBenchmarkHelper;
+}
+
+/// Benchmark markets get margin parameters and an oracle price; benchmark accounts get a
+/// million of the dev chain's settlement stablecoin in their margin account.
+#[cfg(feature = "runtime-benchmarks")]
+pub struct OrderbookBenchmarkHelper;
+#[cfg(feature = "runtime-benchmarks")]
+impl pallet_clearinghouse_orderbook::BenchmarkHelper<crate::AccountId>
+	for OrderbookBenchmarkHelper
+{
+	fn prepare_market(
+		market: pallet_clearinghouse_orderbook::MarketId,
+		underlying: clearinghouse_primitives::OracleKey,
+		price: sp_runtime::FixedU128,
+	) {
+		use sp_runtime::Permill;
+		crate::Oracle::set_price_for_benchmarks(underlying, price);
+		Margin::do_set_market_risk(
+			market,
+			pallet_clearinghouse_margin::RiskParams {
+				underlying,
+				size_decimals: 0,
+				initial: Permill::from_percent(10),
+				maintenance: Permill::from_percent(5),
+				initial_at_full: Permill::from_percent(10),
+				open_interest_full: 0,
+				funding: None,
+			},
+		)
+		.expect("valid benchmark risk parameters");
+	}
+
+	fn fund(account: &clearinghouse_primitives::MarginAccount<crate::AccountId>) {
+		use crate::{configs::vaults::CollateralAsset, genesis_config_presets::DEV_USD_ASSET};
+		use frame_support::traits::fungibles::Mutate;
+		let amount = 1_000_000 * 1_000_000;
+		<crate::configs::vaults::CollateralTokens as Mutate<crate::AccountId>>::mint_into(
+			CollateralAsset::Local(DEV_USD_ASSET),
+			&account.owner,
+			amount,
+		)
+		.expect("the dev stablecoin exists");
+		crate::Vaults::do_deposit(&account.owner, account, 0, amount).expect("within caps");
+	}
 }

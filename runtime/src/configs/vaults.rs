@@ -97,9 +97,8 @@ impl pallet_clearinghouse_vaults::Config for Runtime {
 	type AssetKind = CollateralAsset;
 	type Assets = CollateralTokens;
 	type Prices = Oracle;
-	// No positions exist until the margin engine is wired: every withdrawal the ledger itself
-	// allows (debt covered) passes.
-	type WithdrawalGuard = ();
+	// Withdrawals must leave the margin engine's initial requirement covered.
+	type WithdrawalGuard = crate::Margin;
 	type RegistryOrigin = RiskAdminOrigin;
 	type PalletId = VaultsPalletId;
 	type MaxCollaterals = ConstU32<32>;

@@ -1,7 +1,7 @@
 //! XCM pallets. The executor configuration itself is the `clearinghouse-xcm-config` crate; this
 //! file binds it to this runtime and configures the queues around it.
 
-use polkadot_sdk::{staging_xcm_builder as xcm_builder, staging_xcm_executor as xcm_executor, *};
+use polkadot_sdk::{staging_xcm_executor as xcm_executor, *};
 
 use clearinghouse_xcm_config as xcm_config;
 use cumulus_primitives_core::{AggregateMessageOrigin, ParaId};
@@ -78,7 +78,7 @@ impl pallet_message_queue::Config for Runtime {
 		pallet_message_queue::mock_helpers::NoopMessageProcessor<AggregateMessageOrigin>;
 	#[cfg(not(feature = "runtime-benchmarks"))]
 	type MessageProcessor =
-		xcm_builder::ProcessXcmMessage<AggregateMessageOrigin, XcmExecutor, RuntimeCall>;
+		staging_xcm_builder::ProcessXcmMessage<AggregateMessageOrigin, XcmExecutor, RuntimeCall>;
 	type Size = u32;
 	// The XCMP queue only handles the `Sibling(ParaId)` origin.
 	type QueueChangeHandler = NarrowOriginToSibling<XcmpQueue>;
