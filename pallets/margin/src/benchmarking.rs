@@ -2,6 +2,7 @@
 //! with many positions, the funding sampler, the governance call.
 
 use crate::{functions::PendingOrder, pallet::*, *};
+use polkadot_sdk::frame_system;
 use polkadot_sdk::{
 	frame_benchmarking::v2::*,
 	frame_support::traits::{EnsureOrigin, Get, Time},
@@ -90,6 +91,41 @@ mod benchmarks {
 		for market in markets {
 			assert_eq!(MarketStates::<T>::get(market).funding_at, later);
 		}
+	}
+
+	/// One liquidation step of an account with a full set of positions: cancels in every
+	/// market, the backstop taking the largest position, the penalty.
+	#[benchmark]
+	fn liquidate() -> Result<(), BenchmarkError> {
+		let p = T::MaxPositions::get();
+		let markets =
+			markets::<T>(p.min(T::MaxMarkets::get().saturating_sub(MarketRisks::<T>::count())));
+		let victim = MarginAccount::new(account::<T::AccountId>("victim", 0, 0), 0);
+		T::BenchmarkHelper::fund(&victim, 1_000_000);
+		// Long 1,000 units (3 decimals: one whole unit) at 100 + i, bought at 20% above: far
+		// below maintenance.
+		let entries: Vec<PositionEntry> = markets
+			.iter()
+			.enumerate()
+			.map(|(i, m)| PositionEntry {
+				market: *m,
+				size: 1_000,
+				cost: (120 + i as i128) * 1_000_000,
+				funding_index: FixedI128::from_inner(0),
+				resting_buy: 0,
+				resting_sell: 0,
+			})
+			.collect();
+		Accounts::<T>::insert(&victim, EntriesOf::<T>::truncate_from(entries));
+		for m in &markets {
+			MarketStates::<T>::mutate(m, |s| s.open_interest = 1_000);
+		}
+		let keeper: T::AccountId = whitelisted_caller();
+		#[extrinsic_call]
+		_(frame_system::RawOrigin::Signed(keeper), victim.clone());
+		// The largest position was closed (and its entry dropped).
+		assert!(Accounts::<T>::get(&victim).len() < markets.len());
+		Ok(())
 	}
 
 	#[benchmark]

@@ -41,6 +41,7 @@ extern crate alloc;
 mod benchmarking;
 mod functions;
 mod impls;
+mod liquidation;
 #[cfg(test)]
 mod mock;
 pub mod runtime_api;
@@ -64,11 +65,13 @@ use polkadot_sdk::{frame_support, frame_system};
 
 /// Sets prices for the benchmarks.
 #[cfg(feature = "runtime-benchmarks")]
-pub trait BenchmarkHelper {
+pub trait BenchmarkHelper<AccountId> {
 	/// Make `Config::Prices` return `price` for `key`.
 	fn set_price(key: OracleKey, price: polkadot_sdk::sp_arithmetic::FixedU128);
 	/// Make `Config::Time` return `now`.
 	fn set_time(now: Moment);
+	/// Credit `amount` of the settlement asset to `account` through the ledger's deposit.
+	fn fund(account: &MarginAccount<AccountId>, amount: u128);
 }
 
 /// The margin requirement, behind a trait so a portfolio (scenario) model can replace the
@@ -111,7 +114,7 @@ impl MarginModel for StandardModel {
 #[frame_support::pallet]
 pub mod pallet {
 	use super::*;
-	use frame_support::{pallet_prelude::*, traits::Time, PalletId};
+	use frame_support::{dispatch::Pays, pallet_prelude::*, traits::Time, PalletId};
 	use frame_system::pallet_prelude::*;
 	use polkadot_sdk::sp_arithmetic::Permill;
 
@@ -162,12 +165,22 @@ pub mod pallet {
 		#[pallet::constant]
 		type MaxMarkets: Get<u32>;
 
+		/// Where liquidations trade first (runtime: the order book).
+		type LiquidationBook: clearinghouse_primitives::trading::LiquidationBook<Self::AccountId>;
+
+		/// The keeper's share of a liquidation penalty (the rest goes to insurance).
+		type LiquidatorShare: Get<Permill>;
+
+		/// Liquidations the `on_idle` sweep performs per block at most.
+		#[pallet::constant]
+		type MaxLiquidationsPerBlock: Get<u32>;
+
 		/// Weights of this pallet.
 		type WeightInfo: WeightInfo;
 
 		/// Sets oracle prices for the benchmarks.
 		#[cfg(feature = "runtime-benchmarks")]
-		type BenchmarkHelper: BenchmarkHelper;
+		type BenchmarkHelper: BenchmarkHelper<Self::AccountId>;
 	}
 
 	/// Each market's risk parameters.
@@ -178,6 +191,14 @@ pub mod pallet {
 	#[pallet::storage]
 	pub type MarketStates<T: Config> =
 		StorageMap<_, Twox64Concat, MarketId, MarketState, ValueQuery>;
+
+	/// The liquidation penalty and target (governance).
+	#[pallet::storage]
+	pub type LiquidationConfig<T: Config> = StorageValue<_, LiquidationParams, ValueQuery>;
+
+	/// Where the liquidation sweep resumes (the last account's storage key).
+	#[pallet::storage]
+	pub type LiquidationCursor<T: Config> = StorageValue<_, BoundedVec<u8, ConstU32<256>>>;
 
 	/// Each margin account's positions and resting-order totals, sorted by market.
 	#[pallet::storage]
@@ -202,6 +223,21 @@ pub mod pallet {
 		FundingUpdated { market: MarketId, premium: FixedI128, index: FixedI128 },
 		/// Governance set `market`'s risk parameters.
 		MarketRiskSet { market: MarketId, params: RiskParams },
+		/// One position of `account` was liquidated: `by_book` closed in the book, the rest
+		/// (`by_backstop`) taken over by the insurance account at mark; `penalty` charged.
+		Liquidated {
+			account: AccountOf<T>,
+			market: MarketId,
+			by_book: u128,
+			by_backstop: u128,
+			penalty: u128,
+			keeper: Option<T::AccountId>,
+		},
+		/// `account`, with no position left, owed more than its collateral: the insurance
+		/// account covered `covered`; `uncovered` awaits auto-deleveraging.
+		BadDebt { account: AccountOf<T>, covered: u128, uncovered: u128 },
+		/// Governance set the liquidation parameters.
+		LiquidationParamsSet { params: LiquidationParams },
 	}
 
 	#[pallet::error]
@@ -223,12 +259,18 @@ pub mod pallet {
 		TooManyMarkets,
 		/// An amount overflowed.
 		Overflow,
+		/// The account's equity is not below its maintenance requirement.
+		NotLiquidatable,
 	}
 
 	#[pallet::hooks]
 	impl<T: Config> Hooks<BlockNumberFor<T>> for Pallet<T> {
 		fn on_initialize(_n: BlockNumberFor<T>) -> Weight {
 			Self::sample_funding()
+		}
+
+		fn on_idle(_n: BlockNumberFor<T>, remaining: Weight) -> Weight {
+			Self::sweep_liquidations(remaining)
 		}
 
 		fn integrity_test() {
@@ -260,6 +302,44 @@ pub mod pallet {
 		) -> DispatchResult {
 			T::RiskAdminOrigin::ensure_origin(origin)?;
 			Self::do_set_market_risk(market, params)
+		}
+
+		/// Liquidate one position of `account`, whose equity is below its maintenance
+		/// requirement (see the `liquidation` module). Call again while it still is.
+		///
+		/// * Who: anyone (a keeper); it receives its share of the penalty in its cross-margin
+		///   account. A successful liquidation pays no fee.
+		/// * Events: [`Event::Liquidated`], [`Event::BadDebt`], and the order book's and
+		///   vaults' events for the trades and transfers.
+		/// * Errors: [`Error::NotLiquidatable`], [`Error::PriceUnavailable`].
+		#[pallet::call_index(1)]
+		#[pallet::weight(T::WeightInfo::liquidate())]
+		pub fn liquidate(
+			origin: OriginFor<T>,
+			account: AccountOf<T>,
+		) -> DispatchResultWithPostInfo {
+			let keeper = ensure_signed(origin)?;
+			Self::do_liquidate(Some(&keeper), &account)?;
+			Ok(Pays::No.into())
+		}
+
+		/// Set the liquidation penalty (of the closed notional) and the target buffer above
+		/// maintenance that a partial liquidation restores.
+		///
+		/// * Who: [`Config::RiskAdminOrigin`].
+		/// * Events: [`Event::LiquidationParamsSet`].
+		/// * Errors: [`Error::InvalidRiskParams`] (a penalty above 50%).
+		#[pallet::call_index(2)]
+		#[pallet::weight(T::WeightInfo::set_market_risk())]
+		pub fn set_liquidation_params(
+			origin: OriginFor<T>,
+			params: LiquidationParams,
+		) -> DispatchResult {
+			T::RiskAdminOrigin::ensure_origin(origin)?;
+			ensure!(params.penalty <= Permill::from_percent(50), Error::<T>::InvalidRiskParams);
+			LiquidationConfig::<T>::put(params);
+			Self::deposit_event(Event::LiquidationParamsSet { params });
+			Ok(())
 		}
 	}
 

@@ -136,6 +136,7 @@ parameter_types! {
 	pub const VaultsPalletId: PalletId = PalletId(*b"clr/vlts");
 	pub const MarginPalletId: PalletId = PalletId(*b"clr/mrgn");
 	pub const InsuranceShare: Permill = Permill::from_percent(20);
+	pub const LiquidatorShare: Permill = Permill::from_percent(50);
 }
 
 impl vaults::Config for Test {
@@ -148,6 +149,32 @@ impl vaults::Config for Test {
 	type MaxCollaterals = ConstU32<8>;
 	type MaxSubAccounts = ConstU8<4>;
 	type WeightInfo = ();
+	#[cfg(feature = "runtime-benchmarks")]
+	type BenchmarkHelper = TestPrices;
+}
+
+#[cfg(feature = "runtime-benchmarks")]
+impl vaults::BenchmarkHelper<Asset, AccountId> for TestPrices {
+	fn asset(index: u32) -> Asset {
+		use polkadot_sdk::frame_support::traits::fungibles::{Create, Inspect};
+		let id = 1_000 + index;
+		if !<Assets as Inspect<AccountId>>::asset_exists(id) {
+			<Assets as Create<AccountId>>::create(id, 99, true, 1).unwrap();
+		}
+		NativeOrWithId::WithId(id)
+	}
+	fn fund(asset: &Asset, who: &AccountId, amount: u128) {
+		use polkadot_sdk::frame_support::traits::fungibles::Mutate;
+		<UnionOf<Balances, Assets, NativeFromLeft, Asset, AccountId> as Mutate<AccountId>>::mint_into(
+			asset.clone(),
+			who,
+			amount,
+		)
+		.unwrap();
+	}
+	fn set_price(key: OracleKey, price: FixedU128) {
+		PRICES.with(|p| p.borrow_mut().insert(key, price));
+	}
 }
 
 impl orderbook::Config for Test {
@@ -164,6 +191,8 @@ impl orderbook::Config for Test {
 	type MaxSubAccounts = ConstU8<4>;
 	type MaxMarkets = ConstU32<8>;
 	type WeightInfo = ();
+	#[cfg(feature = "runtime-benchmarks")]
+	type BenchmarkHelper = ();
 }
 
 impl pallet_margin::Config for Test {
@@ -177,18 +206,26 @@ impl pallet_margin::Config for Test {
 	type InsuranceFeeShare = InsuranceShare;
 	type MaxPositions = ConstU32<8>;
 	type MaxMarkets = ConstU32<8>;
+	type LiquidationBook = Orderbook;
+	type LiquidatorShare = LiquidatorShare;
+	type MaxLiquidationsPerBlock = ConstU32<4>;
 	type WeightInfo = ();
 	#[cfg(feature = "runtime-benchmarks")]
 	type BenchmarkHelper = TestPrices;
 }
 
 #[cfg(feature = "runtime-benchmarks")]
-impl pallet_margin::BenchmarkHelper for TestPrices {
+impl pallet_margin::BenchmarkHelper<AccountId> for TestPrices {
 	fn set_price(key: OracleKey, price: FixedU128) {
 		PRICES.with(|p| p.borrow_mut().insert(key, price));
 	}
 	fn set_time(now: Moment) {
 		pallet_timestamp::Now::<Test>::put(now);
+	}
+	fn fund(account: &pallet_margin::MarginAccount<AccountId>, amount: u128) {
+		use polkadot_sdk::frame_support::traits::fungibles::Mutate;
+		Assets::mint_into(USD, &account.owner, amount).unwrap();
+		Vaults::do_deposit(&account.owner, account, 0, amount).unwrap();
 	}
 }
 

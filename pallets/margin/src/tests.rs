@@ -284,3 +284,160 @@ fn risk_parameters_are_governed() {
 		);
 	});
 }
+
+// ---------------------------------------------------------------------------------------------
+// Liquidation
+
+const KEEPER: AccountId = 4;
+
+/// Bob, with 600 USD, buys 0.1 BTC at 50,000 from Alice: 500 initial, 250 maintenance.
+fn levered_long() {
+	deposit(ALICE, 10_000, 0);
+	deposit(BOB, 600, 0);
+	assert_ok!(place(ALICE, 0, order(Side::Sell, 50_000, 100)));
+	assert_ok!(place(BOB, 0, order(Side::Buy, 50_000, 100)));
+	assert_eq!(settlement(BOB, 0), 597_500_000);
+}
+
+fn liquidated_events() -> Vec<Event<Test>> {
+	System::events()
+		.into_iter()
+		.filter_map(|r| match r.event {
+			RuntimeEvent::Margin(e @ Event::Liquidated { .. }) => Some(e),
+			RuntimeEvent::Margin(e @ Event::BadDebt { .. }) => Some(e),
+			_ => None,
+		})
+		.collect()
+}
+
+#[test]
+fn a_healthy_account_cannot_be_liquidated() {
+	new_test_ext().execute_with(|| {
+		levered_long();
+		TestPrices::set("BTC", Some(47_000));
+		// Equity 297.5 against 235 of maintenance.
+		assert_noop!(
+			Margin::liquidate(RuntimeOrigin::signed(KEEPER), acct(BOB, 0)),
+			Error::<Test>::NotLiquidatable
+		);
+	});
+}
+
+#[test]
+fn a_price_move_is_met_by_a_partial_liquidation_into_the_book() {
+	new_test_ext().execute_with(|| {
+		levered_long();
+		deposit(CHARLIE, 10_000, 0);
+		assert_ok!(place(CHARLIE, 0, order(Side::Buy, 46_000, 100)));
+		TestPrices::set("BTC", Some(46_000));
+		// Equity 197.5 < maintenance 230.
+		assert!(Margin::account_health(&acct(BOB, 0)).unwrap().liquidatable);
+		let post = Margin::liquidate(RuntimeOrigin::signed(KEEPER), acct(BOB, 0)).unwrap();
+		assert_eq!(post.pays_fee, polkadot_sdk::frame_support::dispatch::Pays::No);
+		// Enough to reach 1.5 × maintenance: half the position, sold to Charlie's bid.
+		assert_eq!(
+			liquidated_events(),
+			vec![Event::Liquidated {
+				account: acct(BOB, 0),
+				market: BTC_PERP,
+				by_book: 50,
+				by_backstop: 0,
+				penalty: 23_000_000,
+				keeper: Some(KEEPER),
+			}]
+		);
+		assert_eq!(size(BOB, 0), 50);
+		assert_eq!(size(CHARLIE, 0), 50);
+		// Half the 1% penalty to the keeper, half to insurance (plus fee shares it had).
+		assert_eq!(settlement(KEEPER, 0), 11_500_000);
+		let health = Margin::account_health(&acct(BOB, 0)).unwrap();
+		assert!(!health.liquidatable);
+		assert!(health.equity >= (health.maintenance + health.maintenance / 2) as i128);
+		check();
+	});
+}
+
+#[test]
+fn what_the_book_cannot_absorb_goes_to_the_backstop_at_mark() {
+	new_test_ext().execute_with(|| {
+		levered_long();
+		TestPrices::set("BTC", Some(46_000));
+		assert_ok!(Margin::liquidate(RuntimeOrigin::signed(KEEPER), acct(BOB, 0)));
+		assert_eq!(
+			liquidated_events(),
+			vec![Event::Liquidated {
+				account: acct(BOB, 0),
+				market: BTC_PERP,
+				by_book: 0,
+				by_backstop: 50,
+				penalty: 23_000_000,
+				keeper: Some(KEEPER),
+			}]
+		);
+		assert_eq!(size(BOB, 0), 50);
+		assert_eq!(
+			Accounts::<Test>::get(Margin::insurance_account())[0].size,
+			50,
+			"the insurance account holds what it took over"
+		);
+		check();
+	});
+}
+
+#[test]
+fn a_gap_through_the_bankruptcy_price_is_covered_by_the_fund() {
+	new_test_ext().execute_with(|| {
+		levered_long();
+		// A 1,000 USD donation to the insurance account, through the vault.
+		assert_ok!(Vaults::do_deposit(&CHARLIE, &Margin::insurance_account(), 0, 1_000 * USD_UNIT));
+		let fund = Vaults::balance_of(&Margin::insurance_account(), 0);
+		TestPrices::set("BTC", Some(40_000));
+		// Equity 597.5 − 1,000 < 0: everything goes, the debt is covered.
+		assert_ok!(Margin::liquidate(RuntimeOrigin::signed(KEEPER), acct(BOB, 0)));
+		assert_eq!(size(BOB, 0), 0);
+		assert_eq!(
+			liquidated_events().last(),
+			Some(&Event::BadDebt { account: acct(BOB, 0), covered: 402_500_000, uncovered: 0 })
+		);
+		assert_eq!(settlement(BOB, 0), 0);
+		assert_eq!(Vaults::balance_of(&Margin::insurance_account(), 0), fund - 402_500_000);
+		// No penalty from an account with nothing left.
+		assert_eq!(settlement(KEEPER, 0), 0);
+		check();
+	});
+}
+
+#[test]
+fn an_empty_fund_leaves_the_debt_recorded() {
+	new_test_ext().execute_with(|| {
+		levered_long();
+		TestPrices::set("BTC", Some(40_000));
+		assert_ok!(Margin::liquidate(RuntimeOrigin::signed(KEEPER), acct(BOB, 0)));
+		// The fund held only 20% of Bob's 2.5 taker fee.
+		assert_eq!(
+			liquidated_events().last(),
+			Some(&Event::BadDebt {
+				account: acct(BOB, 0),
+				covered: 500_000,
+				uncovered: 402_000_000
+			})
+		);
+		check();
+	});
+}
+
+#[test]
+fn the_idle_sweep_liquidates_without_a_keeper() {
+	new_test_ext().execute_with(|| {
+		levered_long();
+		TestPrices::set("BTC", Some(46_000));
+		Margin::on_idle(1, polkadot_sdk::frame_support::weights::Weight::MAX);
+		assert!(matches!(
+			liquidated_events().first(),
+			Some(Event::Liquidated { keeper: None, penalty: 23_000_000, .. })
+		));
+		assert!(!Margin::account_health(&acct(BOB, 0)).unwrap().liquidatable);
+		assert_eq!(LiquidationCursor::<Test>::get(), None);
+		check();
+	});
+}

@@ -129,3 +129,29 @@ pub struct AccountHealth {
 	/// Each position.
 	pub positions: alloc::vec::Vec<PositionView>,
 }
+
+/// Liquidation parameters, set by governance.
+#[derive(
+	Clone,
+	Copy,
+	PartialEq,
+	Eq,
+	Debug,
+	Encode,
+	Decode,
+	DecodeWithMemTracking,
+	MaxEncodedLen,
+	TypeInfo,
+)]
+pub struct LiquidationParams {
+	/// Penalty on the closed notional, split between the keeper and insurance.
+	pub penalty: Permill,
+	/// A partial liquidation closes enough for equity to reach maintenance × (1 + this).
+	pub target_buffer: Permill,
+}
+
+impl Default for LiquidationParams {
+	fn default() -> Self {
+		Self { penalty: Permill::from_percent(1), target_buffer: Permill::from_percent(50) }
+	}
+}

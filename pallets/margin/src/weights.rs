@@ -15,6 +15,8 @@ pub trait WeightInfo {
 	fn sample_funding(m: u32, s: u32) -> Weight;
 	/// One margin check of an account with `p` positions.
 	fn margin_check(p: u32) -> Weight;
+	/// One liquidation step (worst case: the book trades, the backstop takes the rest).
+	fn liquidate() -> Weight;
 }
 
 /// Weights for a runtime with `T::DbWeight`.
@@ -44,6 +46,14 @@ impl<T: polkadot_sdk::frame_system::Config> WeightInfo for SubstrateWeight<T> {
 			.saturating_add(Weight::from_parts(15_000_000, 4_500).saturating_mul(p))
 			.saturating_add(T::DbWeight::get().reads(6 + 6 * p))
 	}
+	// Two margin checks of a full account, a cancel in each market, an IOC sweeping the
+	// order book's maker bound, the backstop's two position updates and the ledger transfers.
+	fn liquidate() -> Weight {
+		Self::margin_check(64)
+			.saturating_mul(2)
+			.saturating_add(Weight::from_parts(400_000_000, 60_000))
+			.saturating_add(T::DbWeight::get().reads_writes(120, 100))
+	}
 }
 
 /// For tests.
@@ -56,5 +66,8 @@ impl WeightInfo for () {
 	}
 	fn margin_check(p: u32) -> Weight {
 		Weight::from_parts(30_000_000 + 15_000_000 * u64::from(p), 0)
+	}
+	fn liquidate() -> Weight {
+		Weight::from_parts(500_000_000, 0)
 	}
 }

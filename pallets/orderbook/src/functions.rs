@@ -495,6 +495,46 @@ impl<T: Config> Pallet<T> {
 		(expired.len() as u32, emptied)
 	}
 
+	/// A liquidation's IOC, reduce-only order (see `LiquidationBook::close_ioc`).
+	pub(crate) fn do_close_ioc(
+		account: &AccountOf<T>,
+		market_id: MarketId,
+		side: TradeSide,
+		size: u128,
+		limit: FixedU128,
+	) -> DispatchResult {
+		let Some(market) = Markets::<T>::get(market_id) else { return Ok(()) };
+		let config = market.config;
+		let tick = config.tick_size.into_inner();
+		// Never worse than the limit: a sell's price rounds up to the tick, a buy's down.
+		let ticks = match side {
+			TradeSide::Sell => limit.into_inner().div_ceil(tick),
+			TradeSide::Buy => limit.into_inner() / tick,
+		};
+		let lots = size / config.lot_size;
+		let size = lots.saturating_mul(config.lot_size);
+		if ticks == 0 || size < config.params.min_size {
+			return Ok(());
+		}
+		let request = OrderRequest {
+			side: match side {
+				TradeSide::Buy => Side::Buy,
+				TradeSide::Sell => Side::Sell,
+			},
+			order_type: OrderType::Market {
+				protection_price: FixedU128::from_inner(ticks.saturating_mul(tick)),
+			},
+			size,
+			time_in_force: TimeInForce::Ioc,
+			reduce_only: true,
+			client_id: None,
+			self_trade: SelfTradePrevention::CancelResting,
+		};
+		// A book that cannot take it (halted, settled) leaves everything to the backstop.
+		let _ = Self::do_place(account, market_id, request);
+		Ok(())
+	}
+
 	/// The midpoint of the best bid and best ask of `market_id`, if both sides have orders.
 	pub fn mid_price(market_id: MarketId) -> Option<FixedU128> {
 		let market = Markets::<T>::get(market_id)?;

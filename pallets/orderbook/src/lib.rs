@@ -504,3 +504,25 @@ impl<T: Config> BookPrices for Pallet<T> {
 		Self::mid_price(market)
 	}
 }
+
+impl<T: Config> clearinghouse_primitives::trading::LiquidationBook<T::AccountId> for Pallet<T> {
+	fn cancel_all(
+		account: &MarginAccount<T::AccountId>,
+		market: MarketId,
+	) -> polkadot_sdk::sp_runtime::DispatchResult {
+		if Markets::<T>::contains_key(market) {
+			Self::do_cancel_all(account, market)?;
+		}
+		Ok(())
+	}
+
+	fn close_ioc(
+		account: &MarginAccount<T::AccountId>,
+		market: MarketId,
+		side: TradeSide,
+		size: u128,
+		limit: FixedU128,
+	) -> polkadot_sdk::sp_runtime::DispatchResult {
+		Self::do_close_ioc(account, market, side, size, limit)
+	}
+}

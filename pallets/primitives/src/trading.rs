@@ -132,3 +132,38 @@ impl<AccountId> FillHandler<AccountId> for () {
 		Ok(())
 	}
 }
+
+/// What liquidation asks of the order book.
+pub trait LiquidationBook<AccountId> {
+	/// Cancel every resting order of `account` in `market`.
+	fn cancel_all(account: &MarginAccount<AccountId>, market: MarketId) -> DispatchResult;
+
+	/// Offer up to `size` of `account`'s position in `market` to the book as an immediate-or-
+	/// cancel, reduce-only order on `side`, trading no worse than `limit` (rounded to the tick
+	/// away from the account's favour, the size down to the lot). Fills reach the margin engine
+	/// as any fill does; what does not fill is cancelled. A book that cannot take the order
+	/// (halted, below the minimum size) is not an error: nothing trades.
+	fn close_ioc(
+		account: &MarginAccount<AccountId>,
+		market: MarketId,
+		side: TradeSide,
+		size: u128,
+		limit: FixedU128,
+	) -> DispatchResult;
+}
+
+/// No book: nothing to cancel, nothing trades (the backstop takes everything).
+impl<AccountId> LiquidationBook<AccountId> for () {
+	fn cancel_all(_: &MarginAccount<AccountId>, _: MarketId) -> DispatchResult {
+		Ok(())
+	}
+	fn close_ioc(
+		_: &MarginAccount<AccountId>,
+		_: MarketId,
+		_: TradeSide,
+		_: u128,
+		_: FixedU128,
+	) -> DispatchResult {
+		Ok(())
+	}
+}

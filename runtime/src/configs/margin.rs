@@ -28,6 +28,11 @@ impl pallet_clearinghouse_margin::Config for Runtime {
 	// Fifty positions and a margin of room: the benchmark goes to fifty.
 	type MaxPositions = ConstU32<64>;
 	type MaxMarkets = ConstU32<256>;
+	// Liquidations trade in the order book first; the keeper's share of the penalty is a
+	// `pallet-parameters` value of the risk track.
+	type LiquidationBook = Orderbook;
+	type LiquidatorShare = dynamic_params::risk::LiquidatorPenaltyShare;
+	type MaxLiquidationsPerBlock = ConstU32<16>;
 	type WeightInfo = pallet_clearinghouse_margin::weights::SubstrateWeight<Runtime>;
 	#[cfg(feature = "runtime-benchmarks")]
 	type BenchmarkHelper = MarginBenchmarkHelper;
@@ -37,11 +42,22 @@ impl pallet_clearinghouse_margin::Config for Runtime {
 #[cfg(feature = "runtime-benchmarks")]
 pub struct MarginBenchmarkHelper;
 #[cfg(feature = "runtime-benchmarks")]
-impl pallet_clearinghouse_margin::BenchmarkHelper for MarginBenchmarkHelper {
+impl pallet_clearinghouse_margin::BenchmarkHelper<crate::AccountId> for MarginBenchmarkHelper {
 	fn set_price(key: clearinghouse_primitives::OracleKey, price: sp_runtime::FixedU128) {
 		Oracle::set_price_for_benchmarks(key, price);
 	}
 	fn set_time(now: u64) {
 		pallet_timestamp::Now::<Runtime>::put(now);
+	}
+	fn fund(account: &clearinghouse_primitives::MarginAccount<crate::AccountId>, amount: u128) {
+		use crate::{configs::vaults::CollateralAsset, genesis_config_presets::DEV_USD_ASSET};
+		use frame_support::traits::fungibles::Mutate;
+		<crate::configs::vaults::CollateralTokens as Mutate<crate::AccountId>>::mint_into(
+			CollateralAsset::Local(DEV_USD_ASSET),
+			&account.owner,
+			amount,
+		)
+		.expect("the dev stablecoin exists");
+		Vaults::do_deposit(&account.owner, account, 0, amount).expect("within caps");
 	}
 }

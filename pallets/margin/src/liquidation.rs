@@ -1,0 +1,327 @@
+//! Liquidation: partial first, into the book within the bankruptcy price, the rest to the
+//! backstop at mark; a penalty split between the keeper and the insurance account; bad debt
+//! covered by the insurance account.
+//!
+//! One step liquidates one position of one account: the one with the largest maintenance
+//! requirement (it cuts the requirement most), by just enough to bring equity back to the
+//! governance target above maintenance (`target_buffer`), or all of it. A keeper calls
+//! [`Pallet::liquidate`] again (or the `on_idle` sweep comes back) while the account is still
+//! below maintenance: a cascade is processed over blocks, never dropped.
+
+use clearinghouse_primitives::trading::{LiquidationBook, TradeSide};
+use clearinghouse_risk::{position, units};
+use frame_support::{ensure, pallet_prelude::*, traits::Get};
+use polkadot_sdk::sp_arithmetic::{
+	helpers_128bit::multiply_by_rational_with_rounding,
+	traits::{CheckedAdd, CheckedSub, Zero},
+	FixedPointNumber, FixedU128, Permill, Rounding,
+};
+
+use crate::{pallet::*, *};
+
+/// What one liquidation step did.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub struct Step {
+	/// The market of the position reduced.
+	pub market: MarketId,
+	/// Size closed in the book.
+	pub by_book: u128,
+	/// Size taken over by the backstop at mark.
+	pub by_backstop: u128,
+	/// The penalty charged (settlement units).
+	pub penalty: u128,
+}
+
+impl<T: Config> Pallet<T> {
+	/// Liquidate one position of `account` (see the module docs). `keeper` gets its share of
+	/// the penalty; without one (the sweep) the whole penalty goes to insurance.
+	pub fn do_liquidate(
+		keeper: Option<&T::AccountId>,
+		account: &AccountOf<T>,
+	) -> Result<Step, DispatchError> {
+		ensure!(
+			*account != Self::insurance_account() && *account != Self::clearing_account(),
+			Error::<T>::NotLiquidatable
+		);
+		let health = Self::health(account, None)?;
+		ensure!(health.is_liquidatable(), Error::<T>::NotLiquidatable);
+		let settlement_decimals =
+			T::Ledger::settlement_decimals().ok_or(Error::<T>::NoSettlementAsset)?;
+		let params_now = LiquidationConfig::<T>::get();
+
+		// Resting orders go first: they only add risk.
+		for entry in Accounts::<T>::get(account).iter() {
+			if entry.resting_buy > 0 || entry.resting_sell > 0 {
+				T::LiquidationBook::cancel_all(account, entry.market)?;
+			}
+		}
+
+		// The position with the largest maintenance requirement.
+		let mut chosen: Option<(PositionEntry, RiskParams, FixedU128, u128)> = None;
+		for entry in Accounts::<T>::get(account).iter().filter(|e| e.size != 0) {
+			let params =
+				MarketRisks::<T>::get(entry.market).ok_or(Error::<T>::MarketNotConfigured)?;
+			let mark =
+				Self::mark_price(entry.market, &params).ok_or(Error::<T>::PriceUnavailable)?;
+			let notional = position::notional(
+				position::Position { size: entry.size, cost: entry.cost },
+				mark,
+				params.size_decimals,
+				settlement_decimals,
+			)
+			.ok_or(Error::<T>::Overflow)?;
+			let requirement = params.maintenance.mul_ceil(notional);
+			if chosen.as_ref().is_none_or(|c| requirement > c.1.maintenance.mul_ceil(c.3)) {
+				chosen = Some((*entry, params, mark, notional));
+			}
+		}
+		let (entry, params, mark, notional) = chosen.ok_or(Error::<T>::NotLiquidatable)?;
+		let held = entry.size.unsigned_abs();
+		let market = entry.market;
+
+		// How much to close: closing a share f of the position lowers the target by
+		// f·(1 + buffer)·mm and costs f·penalty·notional; enough for equity to reach the
+		// target, or everything.
+		let buffer_factor = |x: u128| x.saturating_add(params_now.target_buffer.mul_ceil(x));
+		let target = buffer_factor(health.maintenance);
+		let deficit = i128::try_from(target)
+			.unwrap_or(i128::MAX)
+			.saturating_sub(health.equity)
+			.max(0)
+			.unsigned_abs();
+		let frees = buffer_factor(params.maintenance.mul_floor(notional))
+			.saturating_sub(params_now.penalty.mul_ceil(notional));
+		let close = if frees == 0 || health.equity <= 0 {
+			held
+		} else {
+			multiply_by_rational_with_rounding(held, deficit, frees, Rounding::Up)
+				.unwrap_or(held)
+				.clamp(1, held)
+		};
+		let side = if entry.size > 0 { TradeSide::Sell } else { TradeSide::Buy };
+
+		// 1. Into the book, no worse than the bankruptcy price.
+		if let Some(limit) =
+			Self::bankruptcy_price(&entry, &params, mark, health.equity, settlement_decimals)
+		{
+			T::LiquidationBook::close_ioc(account, market, side, close, limit)?;
+		}
+		let after_book = Self::size_in(account, market).unsigned_abs();
+		let by_book = held.saturating_sub(after_book).min(close);
+
+		// 2. The rest to the backstop (the insurance account) at mark.
+		let by_backstop = close.saturating_sub(by_book).min(after_book);
+		if by_backstop > 0 {
+			Self::backstop(account, market, &params, side, by_backstop, mark, settlement_decimals)?;
+		}
+
+		// 3. The penalty on what was closed, at most what equity is left.
+		let closed = by_book.saturating_add(by_backstop);
+		let closed_notional =
+			units::value(closed, mark, params.size_decimals, settlement_decimals, Rounding::Up)
+				.ok_or(Error::<T>::Overflow)?;
+		let left = Self::health(account, None)?.equity.max(0).unsigned_abs();
+		let penalty = params_now.penalty.mul_ceil(closed_notional).min(left);
+		if penalty > 0 {
+			let to_keeper = match keeper {
+				Some(_) => T::LiquidatorShare::get().mul_floor(penalty),
+				None => 0,
+			};
+			if let (Some(keeper), true) = (keeper, to_keeper > 0) {
+				T::Ledger::transfer_settlement(
+					account,
+					&MarginAccount::new(keeper.clone(), 0),
+					to_keeper,
+					SettlementReason::Liquidation,
+				)?;
+			}
+			let to_insurance = penalty - to_keeper;
+			if to_insurance > 0 {
+				T::Ledger::transfer_settlement(
+					account,
+					&Self::insurance_account(),
+					to_insurance,
+					SettlementReason::Liquidation,
+				)?;
+			}
+		}
+
+		Self::deposit_event(Event::Liquidated {
+			account: account.clone(),
+			market,
+			by_book,
+			by_backstop,
+			penalty,
+			keeper: keeper.cloned(),
+		});
+		Self::cover_bad_debt(account)?;
+		Ok(Step { market, by_book, by_backstop, penalty })
+	}
+
+	fn size_in(account: &AccountOf<T>, market: MarketId) -> i128 {
+		Accounts::<T>::get(account)
+			.iter()
+			.find(|e| e.market == market)
+			.map(|e| e.size)
+			.unwrap_or_default()
+	}
+
+	/// The price at which closing the whole position leaves equity at zero: a long's mark less
+	/// its equity per unit, a short's mark plus it. `None` if it is not a positive price.
+	fn bankruptcy_price(
+		entry: &PositionEntry,
+		params: &RiskParams,
+		mark: FixedU128,
+		equity: i128,
+		settlement_decimals: u8,
+	) -> Option<FixedU128> {
+		// Equity per whole size unit, in whole settlement units, as a price.
+		let per_unit = units::value(
+			equity.unsigned_abs(),
+			FixedU128::from_inner(FixedU128::DIV),
+			settlement_decimals,
+			params.size_decimals,
+			Rounding::Down,
+		)?;
+		let per_unit = FixedU128::from_inner(multiply_by_rational_with_rounding(
+			per_unit,
+			FixedU128::DIV,
+			entry.size.unsigned_abs(),
+			Rounding::Down,
+		)?);
+		let long = entry.size > 0;
+		let price = match (long, equity >= 0) {
+			(true, true) => mark.checked_sub(&per_unit)?,
+			(true, false) => mark.checked_add(&per_unit)?,
+			(false, true) => mark.checked_add(&per_unit)?,
+			(false, false) => mark.checked_sub(&per_unit)?,
+		};
+		(!price.is_zero()).then_some(price)
+	}
+
+	/// The insurance account takes `size` of `account`'s position at `mark`, without fees.
+	fn backstop(
+		account: &AccountOf<T>,
+		market: MarketId,
+		params: &RiskParams,
+		side: TradeSide,
+		size: u128,
+		mark: FixedU128,
+		settlement_decimals: u8,
+	) -> DispatchResult {
+		let mut state = MarketStates::<T>::get(market);
+		let notional =
+			units::value(size, mark, params.size_decimals, settlement_decimals, Rounding::Down)
+				.ok_or(Error::<T>::Overflow)?;
+		let qty = i128::try_from(size).map_err(|_| Error::<T>::Overflow)?;
+		let qty = if side == TradeSide::Sell { -qty } else { qty };
+		let a = Self::apply_side(
+			account,
+			market,
+			params,
+			&state,
+			qty,
+			notional,
+			Permill::zero(),
+			false,
+			settlement_decimals,
+		)?;
+		let b = Self::apply_side(
+			&Self::insurance_account(),
+			market,
+			params,
+			&state,
+			-qty,
+			notional,
+			Permill::zero(),
+			false,
+			settlement_decimals,
+		)?;
+		state.open_interest = i128::try_from(state.open_interest)
+			.ok()
+			.and_then(|oi| oi.checked_add(a)?.checked_add(b))
+			.and_then(|oi| u128::try_from(oi).ok())
+			.ok_or(Error::<T>::Overflow)?;
+		MarketStates::<T>::insert(market, state);
+		Ok(())
+	}
+
+	/// An account with no position left and collateral worth less than zero has bad debt: the
+	/// insurance account covers what it can. What it cannot stays recorded in the event
+	/// (auto-deleveraging is the next step of the waterfall).
+	fn cover_bad_debt(account: &AccountOf<T>) -> DispatchResult {
+		if Accounts::<T>::get(account).iter().any(|e| e.size != 0) {
+			return Ok(());
+		}
+		let value = T::Ledger::collateral_value(account)?.value;
+		if value >= 0 {
+			return Ok(());
+		}
+		let debt = value.unsigned_abs();
+		let settlement = T::Ledger::settlement_collateral().ok_or(Error::<T>::NoSettlementAsset)?;
+		let fund = T::Ledger::balance(&Self::insurance_account(), settlement).max(0).unsigned_abs();
+		let covered = debt.min(fund);
+		if covered > 0 {
+			T::Ledger::transfer_settlement(
+				&Self::insurance_account(),
+				account,
+				covered,
+				SettlementReason::Insurance,
+			)?;
+		}
+		Self::deposit_event(Event::BadDebt {
+			account: account.clone(),
+			covered,
+			uncovered: debt - covered,
+		});
+		Ok(())
+	}
+
+	/// Liquidate liquidatable accounts while `limit` allows, from where the last sweep
+	/// stopped. Returns the weight used.
+	pub(crate) fn sweep_liquidations(limit: Weight) -> Weight {
+		let check = T::WeightInfo::margin_check(T::MaxPositions::get());
+		let step = T::WeightInfo::liquidate();
+		let db = T::DbWeight::get();
+		let mut used = db.reads_writes(1, 1);
+		if used.saturating_add(check).saturating_add(step).any_gt(limit) {
+			return Weight::zero();
+		}
+		let cursor = LiquidationCursor::<T>::get();
+		let mut iter = match cursor {
+			Some(ref raw) => Accounts::<T>::iter_keys_from(raw.to_vec()),
+			None => Accounts::<T>::iter_keys(),
+		};
+		let mut liquidated = 0u32;
+		let mut last: Option<alloc::vec::Vec<u8>> = None;
+		// Whether the walk reached the end of the accounts (the next sweep starts over).
+		let mut finished = false;
+		while !used.saturating_add(check).saturating_add(step).any_gt(limit)
+			&& liquidated < T::MaxLiquidationsPerBlock::get()
+		{
+			let Some(account) = iter.next() else {
+				finished = true;
+				break;
+			};
+			last = Some(Accounts::<T>::hashed_key_for(&account));
+			used = used.saturating_add(check);
+			let liquidatable =
+				Self::health(&account, None).map(|h| h.is_liquidatable()).unwrap_or(false);
+			if liquidatable {
+				used = used.saturating_add(step);
+				// A failure (say a missing price mid-way) leaves the account for a keeper.
+				let _ = frame_support::storage::with_storage_layer(|| {
+					Self::do_liquidate(None, &account)
+				});
+				liquidated += 1;
+			}
+		}
+		match (finished, last) {
+			(false, Some(raw)) => {
+				LiquidationCursor::<T>::put(BoundedVec::<u8, ConstU32<256>>::truncate_from(raw))
+			},
+			_ => LiquidationCursor::<T>::kill(),
+		}
+		used
+	}
+}
