@@ -70,6 +70,12 @@ impl_runtime_apis! {
 		}
 	}
 
+	impl pallet_clearinghouse_insurance::runtime_api::InsuranceApi<Block> for Runtime {
+		fn balance() -> i128 {
+			crate::Insurance::balance()
+		}
+	}
+
 	impl pallet_clearinghouse_margin::runtime_api::MarginApi<Block, AccountId> for Runtime {
 		fn account_health(
 			account: pallet_clearinghouse_margin::MarginAccount<AccountId>,

@@ -36,6 +36,7 @@ frame_benchmarking::define_benchmarks!(
 	[pallet_clearinghouse_vaults, Vaults]
 	[pallet_clearinghouse_orderbook, Orderbook]
 	[pallet_clearinghouse_margin, Margin]
+	[pallet_clearinghouse_insurance, Insurance]
 );
 
 use cumulus_pallet_session_benchmarking::Pallet as SessionBench;

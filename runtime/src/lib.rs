@@ -17,7 +17,7 @@
 //! * **Clearing**: `Oracle` (prices and implied vols from authorised feeders), `Vaults` (the
 //!   collateral ledger: deposits, withdrawals, sub-accounts, haircut valuation), `Orderbook`
 //!   (markets and on-chain price-time matching), `Margin` (positions, fees, PnL, funding, margin
-//!   checks).
+//!   checks, liquidation), `Insurance` (the fund: donations, withdrawals by referendum).
 //!
 //! The runtime only wires: each pallet's `Config` lives in `configs/`, grouped by concern.
 
@@ -323,6 +323,8 @@ mod runtime {
 	pub type Orderbook = pallet_clearinghouse_orderbook;
 	#[runtime::pallet_index(73)]
 	pub type Margin = pallet_clearinghouse_margin;
+	#[runtime::pallet_index(74)]
+	pub type Insurance = pallet_clearinghouse_insurance;
 }
 
 cumulus_pallet_parachain_system::register_validate_block! {

@@ -739,3 +739,27 @@ fn market_admin_lists_a_market_and_orders_match_on_chain() {
 		pallet_clearinghouse_vaults::Pallet::<Runtime>::do_try_state().unwrap();
 	});
 }
+
+#[test]
+fn the_insurance_fund_takes_donations_and_pays_only_by_referendum() {
+	use clearinghouse_runtime::Insurance;
+	use genesis_config_presets::DEV_USD_UNIT;
+
+	dev_ext().execute_with(|| {
+		let alice = account(Sr25519Keyring::Alice);
+		assert_ok!(Insurance::donate(RuntimeOrigin::signed(alice.clone()), 1_000 * DEV_USD_UNIT));
+		assert_eq!(Insurance::balance(), (1_000 * DEV_USD_UNIT) as i128);
+		// Neither a signed account nor the risk track may spend it; root (a referendum) may.
+		assert_noop!(
+			Insurance::withdraw(RuntimeOrigin::signed(alice.clone()), alice.clone(), 1),
+			DispatchError::BadOrigin
+		);
+		assert_noop!(
+			Insurance::withdraw(TrackOrigin::RiskAdmin.into(), alice.clone(), 1),
+			DispatchError::BadOrigin
+		);
+		assert_ok!(Insurance::withdraw(RuntimeOrigin::root(), alice, 400 * DEV_USD_UNIT));
+		assert_eq!(Insurance::balance(), (600 * DEV_USD_UNIT) as i128);
+		pallet_clearinghouse_vaults::Pallet::<Runtime>::do_try_state().unwrap();
+	});
+}

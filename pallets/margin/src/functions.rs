@@ -394,6 +394,8 @@ impl<T: Config> Pallet<T> {
 				}
 			}
 		}
+		let recorded: u128 = BadDebts::<T>::iter_values().fold(0, |a, d| a.saturating_add(d));
+		ensure!(recorded == TotalBadDebt::<T>::get(), "bad-debt total drifted");
 		for (market, _) in MarketRisks::<T>::iter() {
 			let (long, short) = sides.get(&market).copied().unwrap_or_default();
 			ensure!(long == short, "long and short open interest differ");

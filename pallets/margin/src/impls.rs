@@ -117,7 +117,14 @@ impl<T: Config> OrderMarginCheck<T::AccountId> for Pallet<T> {
 }
 
 impl<T: Config> WithdrawalGuard<T::AccountId> for Pallet<T> {
-	fn ensure_can_withdraw(account: &AccountOf<T>) -> DispatchResult {
+	fn ensure_can_withdraw(
+		account: &AccountOf<T>,
+		collateral: clearinghouse_primitives::CollateralId,
+	) -> DispatchResult {
+		// While bad debt is unresolved, the settlement asset it is owed in stays in the vault.
+		if T::Ledger::settlement_collateral() == Some(collateral) {
+			ensure!(TotalBadDebt::<T>::get() == 0, Error::<T>::BadDebtOutstanding);
+		}
 		Self::check_withdrawal(account)
 	}
 }

@@ -200,6 +200,14 @@ pub mod pallet {
 	#[pallet::storage]
 	pub type LiquidationCursor<T: Config> = StorageValue<_, BoundedVec<u8, ConstU32<256>>>;
 
+	/// Bad debt the insurance account could not cover, per account (settlement units).
+	#[pallet::storage]
+	pub type BadDebts<T: Config> = StorageMap<_, Blake2_128Concat, AccountOf<T>, u128>;
+
+	/// Σ [`BadDebts`]: while positive, the settlement asset cannot be withdrawn.
+	#[pallet::storage]
+	pub type TotalBadDebt<T: Config> = StorageValue<_, u128, ValueQuery>;
+
 	/// Each margin account's positions and resting-order totals, sorted by market.
 	#[pallet::storage]
 	pub type Accounts<T: Config> =
@@ -261,6 +269,11 @@ pub mod pallet {
 		Overflow,
 		/// The account's equity is not below its maintenance requirement.
 		NotLiquidatable,
+		/// Bad debt is outstanding: the settlement asset cannot be withdrawn until it is
+		/// covered.
+		BadDebtOutstanding,
+		/// The account has no recorded bad debt, or the insurance account holds nothing.
+		NothingToCover,
 	}
 
 	#[pallet::hooks]
@@ -320,6 +333,22 @@ pub mod pallet {
 		) -> DispatchResultWithPostInfo {
 			let keeper = ensure_signed(origin)?;
 			Self::do_liquidate(Some(&keeper), &account)?;
+			Ok(Pays::No.into())
+		}
+
+		/// Cover `account`'s recorded bad debt from the insurance account, as far as it holds
+		/// (after donations or fee income). Anyone may call it; a covering call pays no fee.
+		///
+		/// * Events: [`Event::BadDebt`] with what is still uncovered.
+		/// * Errors: [`Error::NothingToCover`].
+		#[pallet::call_index(3)]
+		#[pallet::weight(T::WeightInfo::set_market_risk())]
+		pub fn cover_bad_debt(
+			origin: OriginFor<T>,
+			account: AccountOf<T>,
+		) -> DispatchResultWithPostInfo {
+			ensure_signed(origin)?;
+			Self::do_cover_recorded_debt(&account)?;
 			Ok(Pays::No.into())
 		}
 

@@ -154,7 +154,7 @@ impl<T: Config> Pallet<T> {
 			penalty,
 			keeper: keeper.cloned(),
 		});
-		Self::cover_bad_debt(account)?;
+		Self::cover_new_bad_debt(account)?;
 		Ok(Step { market, by_book, by_backstop, penalty })
 	}
 
@@ -249,7 +249,7 @@ impl<T: Config> Pallet<T> {
 	/// An account with no position left and collateral worth less than zero has bad debt: the
 	/// insurance account covers what it can. What it cannot stays recorded in the event
 	/// (auto-deleveraging is the next step of the waterfall).
-	fn cover_bad_debt(account: &AccountOf<T>) -> DispatchResult {
+	fn cover_new_bad_debt(account: &AccountOf<T>) -> DispatchResult {
 		if Accounts::<T>::get(account).iter().any(|e| e.size != 0) {
 			return Ok(());
 		}
@@ -269,11 +269,38 @@ impl<T: Config> Pallet<T> {
 				SettlementReason::Insurance,
 			)?;
 		}
-		Self::deposit_event(Event::BadDebt {
-			account: account.clone(),
+		let uncovered = debt - covered;
+		if uncovered > 0 {
+			BadDebts::<T>::mutate(account, |d| {
+				*d = Some(d.unwrap_or_default().saturating_add(uncovered))
+			});
+			TotalBadDebt::<T>::mutate(|t| *t = t.saturating_add(uncovered));
+		}
+		Self::deposit_event(Event::BadDebt { account: account.clone(), covered, uncovered });
+		Ok(())
+	}
+
+	/// Pay `account`'s recorded bad debt from the insurance account as far as it holds.
+	pub(crate) fn do_cover_recorded_debt(account: &AccountOf<T>) -> DispatchResult {
+		let debt = BadDebts::<T>::get(account).ok_or(Error::<T>::NothingToCover)?;
+		let settlement = T::Ledger::settlement_collateral().ok_or(Error::<T>::NoSettlementAsset)?;
+		let fund = T::Ledger::balance(&Self::insurance_account(), settlement).max(0).unsigned_abs();
+		let covered = debt.min(fund);
+		ensure!(covered > 0, Error::<T>::NothingToCover);
+		T::Ledger::transfer_settlement(
+			&Self::insurance_account(),
+			account,
 			covered,
-			uncovered: debt - covered,
-		});
+			SettlementReason::Insurance,
+		)?;
+		let uncovered = debt - covered;
+		if uncovered == 0 {
+			BadDebts::<T>::remove(account);
+		} else {
+			BadDebts::<T>::insert(account, uncovered);
+		}
+		TotalBadDebt::<T>::mutate(|t| *t = t.saturating_sub(covered));
+		Self::deposit_event(Event::BadDebt { account: account.clone(), covered, uncovered });
 		Ok(())
 	}
 

@@ -131,6 +131,15 @@ pub trait CollateralLedger<AccountId> {
 		amount: u128,
 	) -> DispatchResult;
 
+	/// Take `amount` of `collateral` from `payer`'s wallet into the vault and credit
+	/// `beneficiary` (the same path as [`Self::credit_deposit`], by collateral id).
+	fn deposit(
+		payer: &AccountId,
+		beneficiary: &MarginAccount<AccountId>,
+		collateral: CollateralId,
+		amount: u128,
+	) -> DispatchResult;
+
 	/// The one entry point of every deposit route (signed call, XCM, ISMP): take `amount` of
 	/// `asset` from `payer`'s wallet into the vault and credit `beneficiary`'s margin account.
 	/// Applies the registry's status and caps.
@@ -146,13 +155,16 @@ pub trait CollateralLedger<AccountId> {
 /// before it is committed): an error rolls the change back. The margin engine implements it
 /// (equity must stay above the initial requirement).
 pub trait WithdrawalGuard<AccountId> {
-	/// Whether `account`, in its new state, may keep the change.
-	fn ensure_can_withdraw(account: &MarginAccount<AccountId>) -> DispatchResult;
+	/// Whether `account`, in its new state after `collateral` left it, may keep the change.
+	fn ensure_can_withdraw(
+		account: &MarginAccount<AccountId>,
+		collateral: CollateralId,
+	) -> DispatchResult;
 }
 
 /// No positions anywhere: every withdrawal the ledger itself allows passes.
 impl<AccountId> WithdrawalGuard<AccountId> for () {
-	fn ensure_can_withdraw(_: &MarginAccount<AccountId>) -> DispatchResult {
+	fn ensure_can_withdraw(_: &MarginAccount<AccountId>, _: CollateralId) -> DispatchResult {
 		Ok(())
 	}
 }

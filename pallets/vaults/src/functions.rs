@@ -187,7 +187,7 @@ impl<T: Config> Pallet<T> {
 		Self::store_ledger(account, ledger);
 		// Guarded after the ledger is stored: the margin engine reads the new state; an error
 		// rolls everything back (the call is transactional).
-		T::WithdrawalGuard::ensure_can_withdraw(account)?;
+		T::WithdrawalGuard::ensure_can_withdraw(account, collateral)?;
 		let asset = CollateralAssets::<T>::get(collateral).ok_or(Error::<T>::UnknownCollateral)?;
 		<T::Assets as fungibles::Mutate<_>>::transfer(
 			asset,
@@ -247,7 +247,7 @@ impl<T: Config> Pallet<T> {
 
 		Self::store_ledger(&from, from_ledger);
 		Self::store_ledger(&to, to_ledger);
-		T::WithdrawalGuard::ensure_can_withdraw(&from)?;
+		T::WithdrawalGuard::ensure_can_withdraw(&from, collateral)?;
 		Self::deposit_event(Event::Transferred {
 			owner: owner.clone(),
 			from_sub,

@@ -60,6 +60,15 @@ impl<T: Config> CollateralLedger<T::AccountId> for Pallet<T> {
 		Ok(())
 	}
 
+	fn deposit(
+		payer: &T::AccountId,
+		beneficiary: &MarginAccount<T::AccountId>,
+		collateral: CollateralId,
+		amount: u128,
+	) -> DispatchResult {
+		Self::do_deposit(payer, beneficiary, collateral, amount)
+	}
+
 	fn credit_deposit(
 		payer: &T::AccountId,
 		beneficiary: &MarginAccount<T::AccountId>,

@@ -124,7 +124,7 @@ impl TestGuard {
 	}
 }
 impl WithdrawalGuard<AccountId> for TestGuard {
-	fn ensure_can_withdraw(_: &MarginAccount<AccountId>) -> DispatchResult {
+	fn ensure_can_withdraw(_: &MarginAccount<AccountId>, _: u16) -> DispatchResult {
 		if GUARD_CLOSED.with(|g| *g.borrow()) {
 			Err(DispatchError::Other(GUARD_ERROR))
 		} else {

@@ -61,3 +61,33 @@ impl pallet_clearinghouse_margin::BenchmarkHelper<crate::AccountId> for MarginBe
 		Vaults::do_deposit(&account.owner, account, 0, amount).expect("within caps");
 	}
 }
+
+parameter_types! {
+	/// The insurance fund is the margin engine's insurance account.
+	pub InsuranceFund: clearinghouse_primitives::MarginAccount<crate::AccountId> =
+		crate::Margin::insurance_account();
+}
+
+impl pallet_clearinghouse_insurance::Config for Runtime {
+	type Ledger = Vaults;
+	type Fund = InsuranceFund;
+	// Only a `root`-track referendum spends the fund.
+	type WithdrawOrigin = frame_system::EnsureRoot<crate::AccountId>;
+	type WeightInfo = pallet_clearinghouse_insurance::weights::SubstrateWeight<Runtime>;
+	#[cfg(feature = "runtime-benchmarks")]
+	type BenchmarkHelper = MarginBenchmarkHelper;
+}
+
+#[cfg(feature = "runtime-benchmarks")]
+impl pallet_clearinghouse_insurance::BenchmarkHelper<crate::AccountId> for MarginBenchmarkHelper {
+	fn fund_wallet(who: &crate::AccountId, amount: u128) {
+		use crate::{configs::vaults::CollateralAsset, genesis_config_presets::DEV_USD_ASSET};
+		use frame_support::traits::fungibles::Mutate;
+		<crate::configs::vaults::CollateralTokens as Mutate<crate::AccountId>>::mint_into(
+			CollateralAsset::Local(DEV_USD_ASSET),
+			who,
+			amount,
+		)
+		.expect("the dev stablecoin exists");
+	}
+}

@@ -1,0 +1,172 @@
+//! A runtime for the insurance pallet's tests: balances, assets, the real vaults and the fund.
+
+use crate as pallet_insurance;
+use polkadot_sdk::{
+	frame_support::{
+		derive_impl, parameter_types,
+		traits::{
+			fungible::{NativeFromLeft, NativeOrWithId, UnionOf},
+			AsEnsureOriginWithArg, ConstU128, ConstU32, ConstU8,
+		},
+		PalletId,
+	},
+	frame_system::{self, EnsureRoot, EnsureSigned},
+	pallet_assets, pallet_balances,
+	sp_arithmetic::Permill,
+	sp_io,
+	sp_runtime::BuildStorage,
+};
+
+use pallet_clearinghouse_vaults as vaults;
+use pallet_insurance::MarginAccount;
+
+type Block = frame_system::mocking::MockBlock<Test>;
+pub type AccountId = u64;
+pub type Asset = NativeOrWithId<u32>;
+
+#[polkadot_sdk::frame_support::runtime]
+mod runtime {
+	#[runtime::runtime]
+	#[runtime::derive(
+		RuntimeCall,
+		RuntimeEvent,
+		RuntimeError,
+		RuntimeOrigin,
+		RuntimeFreezeReason,
+		RuntimeHoldReason,
+		RuntimeSlashReason,
+		RuntimeLockId,
+		RuntimeTask,
+		RuntimeViewFunction
+	)]
+	pub struct Test;
+
+	#[runtime::pallet_index(0)]
+	pub type System = frame_system;
+	#[runtime::pallet_index(1)]
+	pub type Balances = pallet_balances;
+	#[runtime::pallet_index(2)]
+	pub type Assets = pallet_assets;
+	#[runtime::pallet_index(3)]
+	pub type Vaults = vaults;
+	#[runtime::pallet_index(4)]
+	pub type Insurance = pallet_insurance;
+}
+
+#[derive_impl(frame_system::config_preludes::TestDefaultConfig)]
+impl frame_system::Config for Test {
+	type Block = Block;
+	type AccountData = pallet_balances::AccountData<u128>;
+}
+
+#[derive_impl(pallet_balances::config_preludes::TestDefaultConfig)]
+impl pallet_balances::Config for Test {
+	type Balance = u128;
+	type AccountStore = System;
+	type ExistentialDeposit = ConstU128<1>;
+}
+
+#[derive_impl(pallet_assets::config_preludes::TestDefaultConfig)]
+impl pallet_assets::Config for Test {
+	type Balance = u128;
+	type Currency = Balances;
+	type CreateOrigin = AsEnsureOriginWithArg<EnsureSigned<AccountId>>;
+	type ForceOrigin = EnsureRoot<AccountId>;
+	type AssetDeposit = ConstU128<0>;
+	type AssetAccountDeposit = ConstU128<0>;
+	type MetadataDepositBase = ConstU128<0>;
+	type MetadataDepositPerByte = ConstU128<0>;
+	type ApprovalDeposit = ConstU128<0>;
+	type Freezer = ();
+	type Holder = ();
+}
+
+parameter_types! {
+	pub const VaultsPalletId: PalletId = PalletId(*b"clr/vlts");
+	pub Fund: MarginAccount<AccountId> = MarginAccount::new(FUND_OWNER, 2);
+}
+
+impl vaults::Config for Test {
+	type AssetKind = Asset;
+	type Assets = UnionOf<Balances, Assets, NativeFromLeft, Asset, AccountId>;
+	type Prices = ();
+	type WithdrawalGuard = ();
+	type RegistryOrigin = EnsureRoot<AccountId>;
+	type PalletId = VaultsPalletId;
+	type MaxCollaterals = ConstU32<4>;
+	type MaxSubAccounts = ConstU8<4>;
+	type WeightInfo = ();
+	#[cfg(feature = "runtime-benchmarks")]
+	type BenchmarkHelper = Helper;
+}
+
+impl pallet_insurance::Config for Test {
+	type Ledger = Vaults;
+	type Fund = Fund;
+	type WithdrawOrigin = EnsureRoot<AccountId>;
+	type WeightInfo = ();
+	#[cfg(feature = "runtime-benchmarks")]
+	type BenchmarkHelper = Helper;
+}
+
+/// Mints the settlement asset for the benchmarks.
+#[cfg(feature = "runtime-benchmarks")]
+pub struct Helper;
+#[cfg(feature = "runtime-benchmarks")]
+impl pallet_insurance::BenchmarkHelper<AccountId> for Helper {
+	fn fund_wallet(who: &AccountId, amount: u128) {
+		use polkadot_sdk::frame_support::traits::fungibles::Mutate;
+		Assets::mint_into(USD, who, amount).unwrap();
+	}
+}
+#[cfg(feature = "runtime-benchmarks")]
+impl vaults::BenchmarkHelper<Asset, AccountId> for Helper {
+	fn asset(_: u32) -> Asset {
+		NativeOrWithId::WithId(USD)
+	}
+	fn fund(_: &Asset, who: &AccountId, amount: u128) {
+		use polkadot_sdk::frame_support::traits::fungibles::Mutate;
+		Assets::mint_into(USD, who, amount).unwrap();
+	}
+	fn set_price(
+		_: clearinghouse_primitives::OracleKey,
+		_: polkadot_sdk::sp_arithmetic::FixedU128,
+	) {
+	}
+}
+
+pub const ALICE: AccountId = 1;
+pub const FUND_OWNER: AccountId = 99;
+pub const USD: u32 = 1;
+
+pub fn new_test_ext() -> sp_io::TestExternalities {
+	let mut storage = frame_system::GenesisConfig::<Test>::default().build_storage().unwrap();
+	pallet_assets::GenesisConfig::<Test> {
+		assets: vec![(USD, 99, true, 1)],
+		metadata: vec![],
+		accounts: vec![(USD, ALICE, 1_000_000)],
+		next_asset_id: None,
+		reserves: vec![],
+	}
+	.assimilate_storage(&mut storage)
+	.unwrap();
+	vaults::GenesisConfig::<Test> {
+		collaterals: vec![(
+			NativeOrWithId::WithId(USD),
+			vaults::CollateralConfig {
+				oracle_key: clearinghouse_primitives::OracleKey::from_symbol("USD").unwrap(),
+				decimals: 6,
+				haircut: Permill::zero(),
+				deposit_cap: u128::MAX / 4,
+				account_cap: u128::MAX / 8,
+				status: vaults::CollateralStatus::Active,
+			},
+		)],
+		settlement: Some(0),
+	}
+	.assimilate_storage(&mut storage)
+	.unwrap();
+	let mut ext = sp_io::TestExternalities::new(storage);
+	ext.execute_with(|| System::set_block_number(1));
+	ext
+}
