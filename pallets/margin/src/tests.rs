@@ -441,3 +441,125 @@ fn the_idle_sweep_liquidates_without_a_keeper() {
 		check();
 	});
 }
+
+// ---------------------------------------------------------------------------------------------
+// Property: value is conserved through trades, price moves, funding and liquidations
+
+mod conservation {
+	use super::*;
+	use polkadot_sdk::frame_support::traits::fungibles::Mutate;
+	use proptest::prelude::*;
+
+	#[derive(Clone, Debug)]
+	enum Op {
+		/// `maker` rests a sell (or buy) of `size` at `price`, `taker` takes it.
+		Trade { maker: AccountId, taker: AccountId, buy: bool, size: u128, offset: i32 },
+		/// The index moves to `price`.
+		Price { price: u32 },
+		/// An hour passes and funding is sampled (with the EMA `skew` away from the index).
+		Funding { skew: i32 },
+		/// A keeper liquidates everyone it can.
+		Liquidate,
+	}
+
+	fn op() -> impl Strategy<Value = Op> {
+		prop_oneof![
+			5 => (1u64..4, 1u64..4, any::<bool>(), 1u128..500, -500i32..500)
+				.prop_map(|(maker, taker, buy, size, offset)| Op::Trade { maker, taker, buy, size, offset }),
+			2 => (40_000u32..60_000).prop_map(|price| Op::Price { price }),
+			1 => (-400i32..400).prop_map(|skew| Op::Funding { skew }),
+			1 => Just(Op::Liquidate),
+		]
+	}
+
+	const MAKER: AccountId = 5;
+
+	/// What the clearing account is owed by the open positions: their cost basis and their
+	/// unsettled funding. It paid every realised profit and received every realised loss, so
+	/// its cash plus this claim is the rounding residue of all PnL and funding.
+	fn clearing_claim(accounts: &[MarginAccount<AccountId>]) -> i128 {
+		accounts
+			.iter()
+			.flat_map(|a| Margin::account_health(a).map(|h| h.positions).unwrap_or_default())
+			.map(|p| {
+				let pos = clearinghouse_risk::position::Position { size: p.size, cost: p.cost };
+				let mv = clearinghouse_risk::position::market_value(pos, p.mark, 3, 6).unwrap();
+				// unrealised = market value − cost − owed funding
+				let owed = mv - p.cost - p.unrealized_pnl;
+				p.cost + owed
+			})
+			.sum()
+	}
+
+	proptest! {
+		#![proptest_config(ProptestConfig::with_cases(32))]
+		#[test]
+		fn value_is_conserved(ops in proptest::collection::vec(op(), 1..40)) {
+			new_test_ext().execute_with(|| {
+				for who in [ALICE, BOB, CHARLIE] {
+					deposit(who, 3_000, 0);
+				}
+				assert_ok!(Assets::mint_into(USD, &MAKER, 100_000 * USD_UNIT));
+				deposit(MAKER, 100_000, 0);
+				let deposits = 109_000 * USD_UNIT as i128;
+				let accounts = [
+					acct(ALICE, 0), acct(BOB, 0), acct(CHARLIE, 0), acct(KEEPER, 0), acct(MAKER, 0),
+					Margin::clearing_account(), Margin::fee_account(), Margin::insurance_account(),
+				];
+				let mut price = 50_000u32;
+				let mut now = T0;
+				let mut steps = 0i128;
+				for op in ops {
+					match op {
+						Op::Trade { maker, taker, buy, size, offset } => {
+							if maker == taker { continue; }
+							let p = (price as i32 + offset) as u32;
+							let (maker_side, taker_side) =
+								if buy { (Side::Buy, Side::Sell) } else { (Side::Sell, Side::Buy) };
+							if place(maker, 0, order(maker_side, p, size)).is_ok() {
+								let mut ioc = order(taker_side, p, size);
+								ioc.time_in_force = TimeInForce::Ioc;
+								let _ = place(taker, 0, ioc);
+								let _ = Orderbook::cancel_all(RuntimeOrigin::signed(maker), BTC_PERP, 0);
+							}
+						},
+						Op::Price { price: p } => {
+							price = p;
+							TestPrices::set("BTC", Some(p));
+							TestPrices::set_ema("BTC", p);
+						},
+						Op::Funding { skew } => {
+							// A market maker quotes around index + skew for the sample, so the
+							// book mid (and the EMA) put the mark there.
+							let centre = (price as i32 + skew) as u32;
+							TestPrices::set_ema("BTC", centre);
+							let _ = place(MAKER, 0, order(Side::Buy, centre - 10, 1));
+							let _ = place(MAKER, 0, order(Side::Sell, centre + 10, 1));
+							now += 3_600_000;
+							pallet_timestamp::Now::<Test>::put(now);
+							Margin::on_initialize(1);
+							let _ = Orderbook::cancel_all(RuntimeOrigin::signed(MAKER), BTC_PERP, 0);
+						},
+						Op::Liquidate => {
+							for who in [ALICE, BOB, CHARLIE] {
+								let _ = Margin::liquidate(RuntimeOrigin::signed(KEEPER), acct(who, 0));
+							}
+						},
+					}
+					steps += 1;
+					check();
+					// Every amount moves once through the ledger: cash is conserved exactly.
+					let cash: i128 = accounts.iter().map(|a| Vaults::balance_of(a, 0)).sum();
+					prop_assert_eq!(cash, deposits);
+					// The clearing account's cash plus its claim on open positions never falls
+					// below zero (PnL and funding round against the accounts, so it keeps the
+					// residue), and the residue stays a few units per step.
+					let residue = Vaults::balance_of(&Margin::clearing_account(), 0) + clearing_claim(&accounts);
+					prop_assert!(residue >= 0, "the clearing account is short: {}", residue);
+					prop_assert!(residue <= 8 * steps, "residue grows too fast: {}", residue);
+				}
+				Ok(())
+			})?;
+		}
+	}
+}
