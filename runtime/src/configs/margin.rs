@@ -50,15 +50,7 @@ impl pallet_clearinghouse_margin::BenchmarkHelper<crate::AccountId> for MarginBe
 		pallet_timestamp::Now::<Runtime>::put(now);
 	}
 	fn fund(account: &clearinghouse_primitives::MarginAccount<crate::AccountId>, amount: u128) {
-		use crate::{configs::vaults::CollateralAsset, genesis_config_presets::DEV_USD_ASSET};
-		use frame_support::traits::fungibles::Mutate;
-		<crate::configs::vaults::CollateralTokens as Mutate<crate::AccountId>>::mint_into(
-			CollateralAsset::Local(DEV_USD_ASSET),
-			&account.owner,
-			amount,
-		)
-		.expect("the dev stablecoin exists");
-		Vaults::do_deposit(&account.owner, account, 0, amount).expect("within caps");
+		crate::configs::vaults::benchmark_fund_margin(account, amount);
 	}
 }
 
@@ -81,13 +73,6 @@ impl pallet_clearinghouse_insurance::Config for Runtime {
 #[cfg(feature = "runtime-benchmarks")]
 impl pallet_clearinghouse_insurance::BenchmarkHelper<crate::AccountId> for MarginBenchmarkHelper {
 	fn fund_wallet(who: &crate::AccountId, amount: u128) {
-		use crate::{configs::vaults::CollateralAsset, genesis_config_presets::DEV_USD_ASSET};
-		use frame_support::traits::fungibles::Mutate;
-		<crate::configs::vaults::CollateralTokens as Mutate<crate::AccountId>>::mint_into(
-			CollateralAsset::Local(DEV_USD_ASSET),
-			who,
-			amount,
-		)
-		.expect("the dev stablecoin exists");
+		crate::configs::vaults::benchmark_mint_usd(who, amount);
 	}
 }

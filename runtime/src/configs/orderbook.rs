@@ -56,15 +56,6 @@ impl pallet_clearinghouse_orderbook::BenchmarkHelper<crate::AccountId>
 	}
 
 	fn fund(account: &clearinghouse_primitives::MarginAccount<crate::AccountId>) {
-		use crate::{configs::vaults::CollateralAsset, genesis_config_presets::DEV_USD_ASSET};
-		use frame_support::traits::fungibles::Mutate;
-		let amount = 1_000_000 * 1_000_000;
-		<crate::configs::vaults::CollateralTokens as Mutate<crate::AccountId>>::mint_into(
-			CollateralAsset::Local(DEV_USD_ASSET),
-			&account.owner,
-			amount,
-		)
-		.expect("the dev stablecoin exists");
-		crate::Vaults::do_deposit(&account.owner, account, 0, amount).expect("within caps");
+		crate::configs::vaults::benchmark_fund_margin(account, 1_000_000 * 1_000_000);
 	}
 }

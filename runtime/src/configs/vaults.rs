@@ -134,3 +134,26 @@ impl pallet_clearinghouse_vaults::BenchmarkHelper<CollateralAsset, AccountId>
 		Oracle::set_price_for_benchmarks(key, price);
 	}
 }
+
+/// Benchmarks of the trading pallets: `amount` of the dev chain's settlement stablecoin in
+/// `who`'s wallet.
+#[cfg(feature = "runtime-benchmarks")]
+pub fn benchmark_mint_usd(who: &AccountId, amount: u128) {
+	use crate::genesis_config_presets::DEV_USD_ASSET;
+	<CollateralTokens as fungibles::Mutate<AccountId>>::mint_into(
+		CollateralAsset::Local(DEV_USD_ASSET),
+		who,
+		amount,
+	)
+	.expect("the dev stablecoin exists");
+}
+
+/// Benchmarks of the trading pallets: `amount` of it in `account`'s margin account.
+#[cfg(feature = "runtime-benchmarks")]
+pub fn benchmark_fund_margin(
+	account: &clearinghouse_primitives::MarginAccount<AccountId>,
+	amount: u128,
+) {
+	benchmark_mint_usd(&account.owner, amount);
+	crate::Vaults::do_deposit(&account.owner, account, 0, amount).expect("within caps");
+}
