@@ -82,6 +82,14 @@ impl_runtime_apis! {
 		) -> Option<pallet_clearinghouse_margin::AccountHealth> {
 			crate::Margin::account_health(&account)
 		}
+
+		fn adl_queue(
+			market: pallet_clearinghouse_margin::MarketId,
+			long: bool,
+			limit: u32,
+		) -> Vec<(pallet_clearinghouse_margin::MarginAccount<AccountId>, sp_runtime::FixedU128)> {
+			crate::Margin::adl_queue(market, long, limit)
+		}
 	}
 
 	impl pallet_clearinghouse_orderbook::runtime_api::OrderbookApi<Block, AccountId> for Runtime {

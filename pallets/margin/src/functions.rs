@@ -13,7 +13,7 @@ use frame_support::{
 	pallet_prelude::*,
 	traits::{Get, Time},
 };
-use polkadot_sdk::sp_arithmetic::{FixedU128, Permill, Rounding};
+use polkadot_sdk::sp_arithmetic::{FixedPointNumber, FixedU128, Permill, Rounding};
 
 use crate::{pallet::*, *};
 
@@ -356,6 +356,43 @@ impl<T: Config> Pallet<T> {
 			sampled += 1;
 		}
 		T::WeightInfo::sample_funding(count, sampled)
+	}
+
+	/// The auto-deleveraging queue of `market`: accounts holding profitable positions on
+	/// `side` (long for `true`), highest score first, score = profit share × leverage
+	/// (`uPnL / |cost| × notional / equity`, 18 decimals). Read-only, for the runtime API: it
+	/// walks every account, which only an off-chain call may do.
+	pub fn adl_queue(market: MarketId, long: bool, limit: u32) -> Vec<(AccountOf<T>, FixedU128)> {
+		let mut queue: Vec<(AccountOf<T>, FixedU128)> = Accounts::<T>::iter()
+			.filter_map(|(account, entries)| {
+				let entry = entries.iter().find(|e| e.market == market)?;
+				if entry.size == 0 || (entry.size > 0) != long || entry.cost == 0 {
+					return None;
+				}
+				let (health, views) = Self::health_and_positions(&account, None, true).ok()?;
+				let view = views.iter().find(|v| v.market == market)?;
+				if view.unrealized_pnl <= 0 || health.equity <= 0 {
+					return None;
+				}
+				let params = MarketRisks::<T>::get(market)?;
+				let notional = position::notional(
+					Position { size: entry.size, cost: entry.cost },
+					view.mark,
+					params.size_decimals,
+					T::Ledger::settlement_decimals()?,
+				)?;
+				let profit = FixedU128::checked_from_rational(
+					view.unrealized_pnl.unsigned_abs(),
+					entry.cost.unsigned_abs(),
+				)?;
+				let leverage =
+					FixedU128::checked_from_rational(notional, health.equity.unsigned_abs())?;
+				Some((account, profit.saturating_mul(leverage)))
+			})
+			.collect();
+		queue.sort_by(|a, b| b.1.cmp(&a.1));
+		queue.truncate(limit as usize);
+		queue
 	}
 
 	/// `account`'s health and positions for the runtime API.

@@ -2,7 +2,10 @@
 
 use codec::Codec;
 
-use crate::{AccountHealth, MarginAccount};
+use alloc::vec::Vec;
+use polkadot_sdk::sp_arithmetic::FixedU128;
+
+use crate::{AccountHealth, MarginAccount, MarketId};
 
 polkadot_sdk::sp_api::decl_runtime_apis! {
 	/// Read-only views of margin accounts.
@@ -10,5 +13,8 @@ polkadot_sdk::sp_api::decl_runtime_apis! {
 		/// Equity, requirements, free collateral and positions of `account`; `None` if a
 		/// market it is exposed to has no price.
 		fn account_health(account: MarginAccount<AccountId>) -> Option<AccountHealth>;
+		/// The auto-deleveraging queue of `market` for longs (`long`) or shorts: profitable
+		/// positions ranked by profit share × leverage, highest first, at most `limit`.
+		fn adl_queue(market: MarketId, long: bool, limit: u32) -> Vec<(MarginAccount<AccountId>, FixedU128)>;
 	}
 }

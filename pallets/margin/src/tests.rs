@@ -563,3 +563,23 @@ mod conservation {
 		}
 	}
 }
+
+#[test]
+fn the_adl_queue_ranks_profit_times_leverage() {
+	new_test_ext().execute_with(|| {
+		// Bob is long 0.1 BTC on 10,000; Charlie long 0.1 BTC on 1,000 (ten times the leverage).
+		deposit(ALICE, 50_000, 0);
+		deposit(BOB, 10_000, 0);
+		deposit(CHARLIE, 1_000, 0);
+		assert_ok!(place(ALICE, 0, order(Side::Sell, 50_000, 200)));
+		assert_ok!(place(BOB, 0, order(Side::Buy, 50_000, 100)));
+		assert_ok!(place(CHARLIE, 0, order(Side::Buy, 50_000, 100)));
+		// Both longs win when the price rises; the short does not qualify.
+		TestPrices::set("BTC", Some(52_000));
+		let queue = Margin::adl_queue(BTC_PERP, true, 10);
+		assert_eq!(queue.iter().map(|(a, _)| a.owner).collect::<Vec<_>>(), vec![CHARLIE, BOB]);
+		assert!(queue[0].1 > queue[1].1);
+		assert!(Margin::adl_queue(BTC_PERP, false, 10).is_empty());
+		assert_eq!(Margin::adl_queue(BTC_PERP, true, 1).len(), 1);
+	});
+}
