@@ -390,7 +390,7 @@ impl<T: Config> Pallet<T> {
 				Some((account, profit.saturating_mul(leverage)))
 			})
 			.collect();
-		queue.sort_by(|a, b| b.1.cmp(&a.1));
+		queue.sort_by_key(|(_, score)| core::cmp::Reverse(*score));
 		queue.truncate(limit as usize);
 		queue
 	}
