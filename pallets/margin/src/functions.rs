@@ -323,10 +323,10 @@ impl<T: Config> Pallet<T> {
 	}
 
 	/// Advance the funding index of every perpetual whose sample is due. Bounded by
-	/// `MaxMarkets`; a market without a price (or mark) waits for the next block.
+	/// `MaxMarkets`; a market without a price (or mark) waits for the next block. Charged as
+	/// if every market were due (the worst case), since `on_initialize` cannot refund.
 	pub(crate) fn sample_funding() -> Weight {
 		let now = T::Time::now();
-		let mut sampled = 0u32;
 		let count = MarketRisks::<T>::count();
 		for (market, params) in MarketRisks::<T>::iter() {
 			let Some(funding_params) = params.funding else { continue };
@@ -353,9 +353,8 @@ impl<T: Config> Pallet<T> {
 			state.funding_at = now;
 			MarketStates::<T>::insert(market, state);
 			Self::deposit_event(Event::FundingUpdated { market, premium, index: next });
-			sampled += 1;
 		}
-		T::WeightInfo::sample_funding(count, sampled)
+		T::WeightInfo::sample_funding(count)
 	}
 
 	/// The auto-deleveraging queue of `market`: accounts holding profitable positions on

@@ -11,8 +11,8 @@ use polkadot_sdk::frame_support::{traits::Get, weights::Weight};
 pub trait WeightInfo {
 	/// `set_market_risk`.
 	fn set_market_risk() -> Weight;
-	/// The funding sampler visiting `m` markets and advancing `s` of them.
-	fn sample_funding(m: u32, s: u32) -> Weight;
+	/// The funding sampler with `m` markets, every one due (its worst case).
+	fn sample_funding(m: u32) -> Weight;
 	/// One margin check of an account with `p` positions.
 	fn margin_check(p: u32) -> Weight;
 	/// One liquidation step (worst case: the book trades, the backstop takes the rest).
@@ -28,15 +28,14 @@ impl<T: polkadot_sdk::frame_system::Config> WeightInfo for SubstrateWeight<T> {
 			.saturating_add(T::DbWeight::get().reads(3))
 			.saturating_add(T::DbWeight::get().writes(3))
 	}
-	// Per market: its params and state; per advanced market: the oracle (config, state, EMA),
-	// the book's market and a write of the state.
-	fn sample_funding(m: u32, s: u32) -> Weight {
-		let (m, s) = (u64::from(m), u64::from(s));
+	// Per market: its params and state, the oracle (config, state, EMA), the book's market,
+	// and a write of the state.
+	fn sample_funding(m: u32) -> Weight {
+		let m = u64::from(m);
 		Weight::from_parts(5_000_000, 0)
-			.saturating_add(Weight::from_parts(4_000_000, 200).saturating_mul(m))
-			.saturating_add(Weight::from_parts(20_000_000, 4_000).saturating_mul(s))
-			.saturating_add(T::DbWeight::get().reads(1 + 2 * m + 4 * s))
-			.saturating_add(T::DbWeight::get().writes(s))
+			.saturating_add(Weight::from_parts(24_000_000, 4_200).saturating_mul(m))
+			.saturating_add(T::DbWeight::get().reads(1 + 6 * m))
+			.saturating_add(T::DbWeight::get().writes(m))
 	}
 	// The account, its collateral (ledger, per asset registry and price), per position the
 	// market's params, state, oracle and book.
@@ -61,8 +60,8 @@ impl WeightInfo for () {
 	fn set_market_risk() -> Weight {
 		Weight::from_parts(20_000_000, 0)
 	}
-	fn sample_funding(m: u32, s: u32) -> Weight {
-		Weight::from_parts(5_000_000 + 4_000_000 * u64::from(m) + 20_000_000 * u64::from(s), 0)
+	fn sample_funding(m: u32) -> Weight {
+		Weight::from_parts(5_000_000 + 24_000_000 * u64::from(m), 0)
 	}
 	fn margin_check(p: u32) -> Weight {
 		Weight::from_parts(30_000_000 + 15_000_000 * u64::from(p), 0)
