@@ -39,10 +39,8 @@ impl<T: Config> Pallet<T> {
 		keeper: Option<&T::AccountId>,
 		account: &AccountOf<T>,
 	) -> Result<Step, DispatchError> {
-		ensure!(
-			*account != Self::insurance_account() && *account != Self::clearing_account(),
-			Error::<T>::NotLiquidatable
-		);
+		// The pallet's own accounts (clearing, fees, insurance) are the backstop.
+		ensure!(account.owner != Self::account_id(), Error::<T>::NotLiquidatable);
 		let health = Self::health(account, None)?;
 		ensure!(health.is_liquidatable(), Error::<T>::NotLiquidatable);
 		let settlement_decimals =
@@ -331,6 +329,10 @@ impl<T: Config> Pallet<T> {
 				break;
 			};
 			last = Some(Accounts::<T>::hashed_key_for(&account));
+			// The pallet's own accounts are the backstop, not subjects of liquidation.
+			if account.owner == Self::account_id() {
+				continue;
+			}
 			used = used.saturating_add(check);
 			let liquidatable =
 				Self::health(&account, None).map(|h| h.is_liquidatable()).unwrap_or(false);

@@ -565,6 +565,38 @@ mod conservation {
 }
 
 #[test]
+fn a_cascade_is_processed_over_blocks_never_dropped() {
+	use polkadot_sdk::frame_support::traits::fungibles::Mutate;
+	new_test_ext().execute_with(|| {
+		deposit(ALICE, 100_000, 0);
+		assert_ok!(place(ALICE, 0, order(Side::Sell, 50_000, 600)));
+		let traders: Vec<AccountId> = (10..16).collect();
+		for who in &traders {
+			assert_ok!(Assets::mint_into(USD, who, 600 * USD_UNIT));
+			deposit(*who, 600, 0);
+			assert_ok!(place(*who, 0, order(Side::Buy, 50_000, 100)));
+		}
+		TestPrices::set("BTC", Some(46_000));
+		let liquidated = || {
+			System::events()
+				.iter()
+				.filter(|r| matches!(r.event, RuntimeEvent::Margin(Event::Liquidated { .. })))
+				.count()
+		};
+		// Four per block (the mock's cap): the sweep stops and remembers where.
+		Margin::on_idle(1, polkadot_sdk::frame_support::weights::Weight::MAX);
+		assert_eq!(liquidated(), 4);
+		assert!(LiquidationCursor::<Test>::get().is_some());
+		Margin::on_idle(2, polkadot_sdk::frame_support::weights::Weight::MAX);
+		assert_eq!(liquidated(), 6);
+		for who in traders {
+			assert!(!Margin::account_health(&acct(who, 0)).unwrap().liquidatable);
+		}
+		check();
+	});
+}
+
+#[test]
 fn the_adl_queue_ranks_profit_times_leverage() {
 	new_test_ext().execute_with(|| {
 		// Bob is long 0.1 BTC on 10,000; Charlie long 0.1 BTC on 1,000 (ten times the leverage).
