@@ -31,7 +31,8 @@ pub type CollateralId = u16;
 	MaxEncodedLen,
 	TypeInfo,
 )]
-#[cfg_attr(feature = "std", derive(serde::Serialize, serde::Deserialize))]
+// Serde without std too: genesis presets are built inside the wasm runtime.
+#[derive(serde::Serialize, serde::Deserialize)]
 pub struct MarginAccount<AccountId> {
 	/// The account that signs for it.
 	pub owner: AccountId,
