@@ -38,6 +38,7 @@ pub mod configs;
 pub mod genesis_config_presets;
 pub use genesis_config_presets::PARACHAIN_ID;
 pub mod governance;
+pub mod weights;
 
 use alloc::vec::Vec;
 use smallvec::smallvec;

@@ -47,8 +47,6 @@ fn add_keys<T: Config>(n: u32) -> Vec<OracleKey> {
 		.collect()
 }
 
-/// Every key gets a submission from every feeder but the last, in an earlier block, so the
-/// benchmarked feed rewrites full states.
 /// A price (and a 50% vol) for each of `keys`.
 fn values_for(keys: &[OracleKey], price: u32) -> Vec<FeedValue> {
 	keys.iter()
@@ -60,10 +58,17 @@ fn values_for(keys: &[OracleKey], price: u32) -> Vec<FeedValue> {
 		.collect()
 }
 
+/// Every key gets a submission from every feeder but the last, in an earlier block, so the
+/// benchmarked feed rewrites full states. Batches of `MaxFeedBatch`, one block each.
 fn fill_states<T: Config>(feeders: &[T::AccountId], keys: &[OracleKey]) {
-	let values = values_for(keys, 100);
-	for f in feeders.iter().take(feeders.len().saturating_sub(1)) {
-		Oracle::<T>::do_feed(f.clone(), values.clone()).expect("valid feed");
+	for chunk in keys.chunks(T::MaxFeedBatch::get() as usize) {
+		let values = values_for(chunk, 100);
+		for f in feeders.iter().take(feeders.len().saturating_sub(1)) {
+			Oracle::<T>::do_feed(f.clone(), values.clone()).expect("valid feed");
+		}
+		frame_system::Pallet::<T>::set_block_number(
+			frame_system::Pallet::<T>::block_number() + 1u32.into(),
+		);
 	}
 	frame_system::Pallet::<T>::set_block_number(
 		frame_system::Pallet::<T>::block_number() + 1u32.into(),

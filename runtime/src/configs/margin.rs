@@ -65,7 +65,7 @@ impl pallet_clearinghouse_insurance::Config for Runtime {
 	type Fund = InsuranceFund;
 	// Only a `root`-track referendum spends the fund.
 	type WithdrawOrigin = frame_system::EnsureRoot<crate::AccountId>;
-	type WeightInfo = pallet_clearinghouse_insurance::weights::SubstrateWeight<Runtime>;
+	type WeightInfo = crate::weights::pallet_clearinghouse_insurance::WeightInfo<Runtime>;
 	#[cfg(feature = "runtime-benchmarks")]
 	type BenchmarkHelper = MarginBenchmarkHelper;
 }

@@ -20,7 +20,7 @@ impl pallet_clearinghouse_orderbook::Config for Runtime {
 	type MaxBulk = ConstU32<32>;
 	type MaxSubAccounts = ConstU8<8>;
 	type MaxMarkets = ConstU32<256>;
-	type WeightInfo = pallet_clearinghouse_orderbook::weights::SubstrateWeight<Runtime>;
+	type WeightInfo = crate::weights::pallet_clearinghouse_orderbook::WeightInfo<Runtime>;
 	#[cfg(feature = "runtime-benchmarks")]
 	type BenchmarkHelper = OrderbookBenchmarkHelper;
 }

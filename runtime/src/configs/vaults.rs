@@ -103,7 +103,7 @@ impl pallet_clearinghouse_vaults::Config for Runtime {
 	type PalletId = VaultsPalletId;
 	type MaxCollaterals = ConstU32<32>;
 	type MaxSubAccounts = ConstU8<8>;
-	type WeightInfo = pallet_clearinghouse_vaults::weights::SubstrateWeight<Runtime>;
+	type WeightInfo = crate::weights::pallet_clearinghouse_vaults::WeightInfo<Runtime>;
 	#[cfg(feature = "runtime-benchmarks")]
 	type BenchmarkHelper = VaultsBenchmarkHelper;
 }
