@@ -21,5 +21,5 @@ impl pallet_clearinghouse_oracle::Config for Runtime {
 	type MaxKeys = ConstU32<128>;
 	type MaxFeedBatch = ConstU32<32>;
 	type MaxPrice = OracleMaxPrice;
-	type WeightInfo = pallet_clearinghouse_oracle::weights::SubstrateWeight<Runtime>;
+	type WeightInfo = crate::weights::pallet_clearinghouse_oracle::WeightInfo<Runtime>;
 }
