@@ -33,7 +33,7 @@ impl pallet_clearinghouse_margin::Config for Runtime {
 	type LiquidationBook = Orderbook;
 	type LiquidatorShare = dynamic_params::risk::LiquidatorPenaltyShare;
 	type MaxLiquidationsPerBlock = ConstU32<16>;
-	type WeightInfo = pallet_clearinghouse_margin::weights::SubstrateWeight<Runtime>;
+	type WeightInfo = crate::weights::pallet_clearinghouse_margin::WeightInfo<Runtime>;
 	#[cfg(feature = "runtime-benchmarks")]
 	type BenchmarkHelper = MarginBenchmarkHelper;
 }
