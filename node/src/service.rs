@@ -42,7 +42,16 @@ use sp_keystore::KeystorePtr;
 use sp_runtime::traits::{Header as HeaderT, UniqueSaturatedInto};
 use substrate_prometheus_endpoint::Registry;
 
-type ParachainExecutor = WasmExecutor<ParachainHostFunctions>;
+/// The host functions the runtime may call. A node built with `runtime-benchmarks` runs a
+/// runtime built with it too, which imports the benchmarking host functions even outside a
+/// benchmark.
+#[cfg(not(feature = "runtime-benchmarks"))]
+type HostFunctions = ParachainHostFunctions;
+#[cfg(feature = "runtime-benchmarks")]
+type HostFunctions =
+	(ParachainHostFunctions, polkadot_sdk::frame_benchmarking::benchmarking::HostFunctions);
+
+type ParachainExecutor = WasmExecutor<HostFunctions>;
 type ParachainClient = TFullClient<Block, RuntimeApi, ParachainExecutor>;
 type ParachainBackend = TFullBackend<Block>;
 type ParachainBlockImport = TParachainBlockImport<Block, Arc<ParachainClient>, ParachainBackend>;
