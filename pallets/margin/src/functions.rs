@@ -13,7 +13,7 @@ use frame_support::{
 	pallet_prelude::*,
 	traits::{Get, Time},
 };
-use polkadot_sdk::sp_arithmetic::{FixedPointNumber, FixedU128, Permill, Rounding};
+use polkadot_sdk::sp_arithmetic::{FixedU128, Permill, Rounding};
 
 use crate::{pallet::*, *};
 
@@ -292,7 +292,25 @@ impl<T: Config> Pallet<T> {
 					cost: entry.cost,
 					mark,
 					unrealized_pnl: pnl,
+					liquidation_price: None,
 				});
+			}
+		}
+		// Each position's liquidation price, against the account's whole cushion.
+		if with_views {
+			let cushion = health
+				.equity
+				.saturating_sub(i128::try_from(health.maintenance).unwrap_or(i128::MAX));
+			for view in views.iter_mut() {
+				let Some(params) = MarketRisks::<T>::get(view.market) else { continue };
+				view.liquidation_price = clearinghouse_risk::margin::exhaustion_price(
+					view.size,
+					view.mark,
+					cushion,
+					params.maintenance,
+					params.size_decimals,
+					settlement_decimals,
+				);
 			}
 		}
 		Ok((health, views))
@@ -358,37 +376,19 @@ impl<T: Config> Pallet<T> {
 	}
 
 	/// The auto-deleveraging queue of `market`: accounts holding profitable positions on
-	/// `side` (long for `true`), highest score first, score = profit share × leverage
-	/// (`uPnL / |cost| × notional / equity`, 18 decimals). Read-only, for the runtime API: it
-	/// walks every account, which only an off-chain call may do.
+	/// `side` (long for `true`), highest score first ([`Pallet::adl_score`]). Read-only, for the
+	/// runtime API: it walks every account, which only an off-chain call may do (on chain the
+	/// `adl` module ranks across blocks).
 	pub fn adl_queue(market: MarketId, long: bool, limit: u32) -> Vec<(AccountOf<T>, FixedU128)> {
-		let mut queue: Vec<(AccountOf<T>, FixedU128)> = Accounts::<T>::iter()
-			.filter_map(|(account, entries)| {
-				let entry = entries.iter().find(|e| e.market == market)?;
-				if entry.size == 0 || (entry.size > 0) != long || entry.cost == 0 {
-					return None;
-				}
-				let (health, views) = Self::health_and_positions(&account, None, true).ok()?;
-				let view = views.iter().find(|v| v.market == market)?;
-				if view.unrealized_pnl <= 0 || health.equity <= 0 {
-					return None;
-				}
-				let params = MarketRisks::<T>::get(market)?;
-				let notional = position::notional(
-					Position { size: entry.size, cost: entry.cost },
-					view.mark,
-					params.size_decimals,
-					T::Ledger::settlement_decimals()?,
-				)?;
-				let profit = FixedU128::checked_from_rational(
-					view.unrealized_pnl.unsigned_abs(),
-					entry.cost.unsigned_abs(),
-				)?;
-				let leverage =
-					FixedU128::checked_from_rational(notional, health.equity.unsigned_abs())?;
-				Some((account, profit.saturating_mul(leverage)))
+		let own = Self::account_id();
+		let mut queue: Vec<(AccountOf<T>, FixedU128)> = Accounts::<T>::iter_keys()
+			.filter(|account| account.owner != own)
+			.filter_map(|account| {
+				let score = Self::adl_score(&account, market, long)?;
+				Some((account, score))
 			})
 			.collect();
+		// Stable: ties keep storage order, as the on-chain scan does.
 		queue.sort_by_key(|(_, score)| core::cmp::Reverse(*score));
 		queue.truncate(limit as usize);
 		queue
@@ -432,6 +432,18 @@ impl<T: Config> Pallet<T> {
 		}
 		let recorded: u128 = BadDebts::<T>::iter_values().fold(0, |a, d| a.saturating_add(d));
 		ensure!(recorded == TotalBadDebt::<T>::get(), "bad-debt total drifted");
+		for (market, adl) in Deleveraging::<T>::iter() {
+			ensure!(MarketRisks::<T>::contains_key(market), "deleveraging in an unknown market");
+			ensure!(adl.size != 0, "empty deleveraging stored");
+			ensure!(
+				adl.candidates.windows(2).all(|w| w[0].1 >= w[1].1),
+				"deleveraging candidates out of order"
+			);
+			ensure!(
+				adl.candidates.iter().all(|(a, _)| a.owner != Self::account_id()),
+				"the insurance account ranked against itself"
+			);
+		}
 		for (market, _) in MarketRisks::<T>::iter() {
 			let (long, short) = sides.get(&market).copied().unwrap_or_default();
 			ensure!(long == short, "long and short open interest differ");

@@ -121,9 +121,13 @@ impl<T: Config> WithdrawalGuard<T::AccountId> for Pallet<T> {
 		account: &AccountOf<T>,
 		collateral: clearinghouse_primitives::CollateralId,
 	) -> DispatchResult {
-		// While bad debt is unresolved, the settlement asset it is owed in stays in the vault.
+		// While bad debt is unresolved, or deleveraging is about to take profits back, the
+		// settlement asset stays in the vault.
 		if T::Ledger::settlement_collateral() == Some(collateral) {
-			ensure!(TotalBadDebt::<T>::get() == 0, Error::<T>::BadDebtOutstanding);
+			ensure!(
+				TotalBadDebt::<T>::get() == 0 && Deleveraging::<T>::count() == 0,
+				Error::<T>::BadDebtOutstanding
+			);
 		}
 		Self::check_withdrawal(account)
 	}

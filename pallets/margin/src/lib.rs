@@ -1,9 +1,10 @@
 //! # Margin pallet
 //!
 //! The clearinghouse: turns the order book's fills into positions, books realised PnL, fees
-//! and perpetual funding through the collateral ledger, and decides whether an order or a
-//! withdrawal may go ahead. Liquidation, the insurance fund and auto-deleveraging build on the
-//! health computed here (see the README's roadmap: they are the next part of this pallet).
+//! and perpetual funding through the collateral ledger, decides whether an order or a
+//! withdrawal may go ahead, and runs the waterfall when an account cannot pay: liquidation
+//! (the `liquidation` module), the insurance account, then auto-deleveraging (the `adl`
+//! module).
 //!
 //! ## Overview
 //!
@@ -29,14 +30,24 @@
 //!   equity ≥ initial. Cross margin in sub-account 0; isolated sub-accounts only see their own
 //!   collateral (the vaults value each sub-account alone).
 //!
+//! * **Waterfall**: an account below maintenance is liquidated a position at a time (partial
+//!   first, into the book within the bankruptcy price, the rest taken over by the insurance
+//!   account at mark); its collateral pays first, the insurance account's settlement balance
+//!   covers what is left; when that is too small, the insurance account takes the position at
+//!   the bankruptcy price and hands it on, at that price, to the opposite side's positions
+//!   ranked by profit × leverage. An account with no position never pays.
+//!
 //! ## Calls
 //!
-//! [`Pallet::set_market_risk`] (governance). Traders act through the order book and vaults.
+//! [`Pallet::set_market_risk`], [`Pallet::set_liquidation_params`] (governance);
+//! [`Pallet::liquidate`], [`Pallet::cover_bad_debt`] (anyone). Traders act through the order
+//! book and vaults. `on_idle` sweeps liquidations and advances deleveraging.
 
 #![cfg_attr(not(feature = "std"), no_std)]
 
 extern crate alloc;
 
+mod adl;
 #[cfg(feature = "runtime-benchmarks")]
 mod benchmarking;
 mod functions;
@@ -129,6 +140,8 @@ pub mod pallet {
 	pub type AccountOf<T> = MarginAccount<<T as frame_system::Config>::AccountId>;
 	/// One account's entries.
 	pub type EntriesOf<T> = BoundedVec<PositionEntry, <T as Config>::MaxPositions>;
+	/// A deleveraging of this runtime.
+	pub type AdlStateOf<T> = AdlState<AccountOf<T>, <T as Config>::MaxAdlCandidates>;
 
 	#[pallet::config]
 	pub trait Config: polkadot_sdk::frame_system::Config {
@@ -175,6 +188,14 @@ pub mod pallet {
 		#[pallet::constant]
 		type MaxLiquidationsPerBlock: Get<u32>;
 
+		/// Counterparties one deleveraging round ranks and trades with at most.
+		#[pallet::constant]
+		type MaxAdlCandidates: Get<u32>;
+
+		/// Accounts the deleveraging scan visits per block at most.
+		#[pallet::constant]
+		type AdlAccountsPerBlock: Get<u32>;
+
 		/// Weights of this pallet.
 		type WeightInfo: WeightInfo;
 
@@ -208,6 +229,10 @@ pub mod pallet {
 	#[pallet::storage]
 	pub type TotalBadDebt<T: Config> = StorageValue<_, u128, ValueQuery>;
 
+	/// Auto-deleveraging in progress, per market (see the `adl` module).
+	#[pallet::storage]
+	pub type Deleveraging<T: Config> = CountedStorageMap<_, Twox64Concat, MarketId, AdlStateOf<T>>;
+
 	/// Each margin account's positions and resting-order totals, sorted by market.
 	#[pallet::storage]
 	pub type Accounts<T: Config> =
@@ -232,18 +257,29 @@ pub mod pallet {
 		/// Governance set `market`'s risk parameters.
 		MarketRiskSet { market: MarketId, params: RiskParams },
 		/// One position of `account` was liquidated: `by_book` closed in the book, the rest
-		/// (`by_backstop`) taken over by the insurance account at mark; `penalty` charged.
+		/// taken over by the insurance account, at mark (`by_backstop`) or at the bankruptcy
+		/// price for deleveraging (`by_deleveraging`); `penalty` charged.
 		Liquidated {
 			account: AccountOf<T>,
 			market: MarketId,
 			by_book: u128,
 			by_backstop: u128,
+			by_deleveraging: u128,
 			penalty: u128,
 			keeper: Option<T::AccountId>,
 		},
 		/// `account`, with no position left, owed more than its collateral: the insurance
-		/// account covered `covered`; `uncovered` awaits auto-deleveraging.
+		/// account covered `covered`; `uncovered` is recorded until covered.
 		BadDebt { account: AccountOf<T>, covered: u128, uncovered: u128 },
+		/// The insurance account took `size` (its side: long > 0) of bankrupt `account`'s
+		/// position in `market` at the bankruptcy `price`, to hand on by deleveraging.
+		DeleveragingQueued { market: MarketId, account: AccountOf<T>, size: i128, price: FixedU128 },
+		/// Deleveraging closed `size` of `account`'s position in `market` against the insurance
+		/// account's inventory, for `notional` (settlement units) — its bankruptcy price.
+		Deleveraged { account: AccountOf<T>, market: MarketId, size: u128, notional: u128 },
+		/// `market`'s deleveraging ended; the insurance account keeps `unfilled` (no
+		/// counterparty was left).
+		DeleveragingFinished { market: MarketId, unfilled: u128 },
 		/// Governance set the liquidation parameters.
 		LiquidationParamsSet { params: LiquidationParams },
 	}
@@ -269,8 +305,8 @@ pub mod pallet {
 		Overflow,
 		/// The account's equity is not below its maintenance requirement.
 		NotLiquidatable,
-		/// Bad debt is outstanding: the settlement asset cannot be withdrawn until it is
-		/// covered.
+		/// Bad debt is outstanding or deleveraging is under way: the settlement asset cannot
+		/// be withdrawn until it is resolved.
 		BadDebtOutstanding,
 		/// The account has no recorded bad debt, or the insurance account holds nothing.
 		NothingToCover,
@@ -283,11 +319,14 @@ pub mod pallet {
 		}
 
 		fn on_idle(_n: BlockNumberFor<T>, remaining: Weight) -> Weight {
-			Self::sweep_liquidations(remaining)
+			let used = Self::sweep_liquidations(remaining);
+			used.saturating_add(Self::process_deleveraging(remaining.saturating_sub(used)))
 		}
 
 		fn integrity_test() {
 			assert!(T::MaxPositions::get() >= 1, "an account must be able to hold a position");
+			assert!(T::MaxAdlCandidates::get() >= 1, "deleveraging must rank someone");
+			assert!(T::AdlAccountsPerBlock::get() >= 1, "the deleveraging scan must advance");
 		}
 
 		#[cfg(feature = "try-runtime")]
@@ -396,4 +435,4 @@ pub mod pallet {
 	}
 }
 
-use polkadot_sdk::sp_arithmetic::FixedI128;
+use polkadot_sdk::sp_arithmetic::{FixedI128, FixedU128};

@@ -1,6 +1,7 @@
 //! Liquidation: partial first, into the book within the bankruptcy price, the rest to the
-//! backstop at mark; a penalty split between the keeper and the insurance account; bad debt
-//! covered by the insurance account.
+//! backstop at mark — or, when the insurance fund cannot bear the loss, to the insurance
+//! account at the bankruptcy price for auto-deleveraging (the `adl` module); a penalty split
+//! between the keeper and the insurance account; bad debt covered by the insurance account.
 //!
 //! One step liquidates one position of one account: the one with the largest maintenance
 //! requirement (it cuts the requirement most), by just enough to bring equity back to the
@@ -12,9 +13,7 @@ use clearinghouse_primitives::trading::{LiquidationBook, TradeSide};
 use clearinghouse_risk::{position, units};
 use frame_support::{ensure, pallet_prelude::*, traits::Get};
 use polkadot_sdk::sp_arithmetic::{
-	helpers_128bit::multiply_by_rational_with_rounding,
-	traits::{CheckedAdd, CheckedSub, Zero},
-	FixedPointNumber, FixedU128, Permill, Rounding,
+	helpers_128bit::multiply_by_rational_with_rounding, FixedU128, Permill, Rounding,
 };
 
 use crate::{pallet::*, *};
@@ -28,6 +27,8 @@ pub struct Step {
 	pub by_book: u128,
 	/// Size taken over by the backstop at mark.
 	pub by_backstop: u128,
+	/// Size taken over at the bankruptcy price for auto-deleveraging.
+	pub by_deleveraging: u128,
 	/// The penalty charged (settlement units).
 	pub penalty: u128,
 }
@@ -100,21 +101,49 @@ impl<T: Config> Pallet<T> {
 
 		// 1. Into the book, no worse than the bankruptcy price.
 		if let Some(limit) =
-			Self::bankruptcy_price(&entry, &params, mark, health.equity, settlement_decimals)
+			Self::bankruptcy_price(entry.size, &params, mark, health.equity, settlement_decimals)
 		{
 			T::LiquidationBook::close_ioc(account, market, side, close, limit)?;
 		}
-		let after_book = Self::size_in(account, market).unsigned_abs();
-		let by_book = held.saturating_sub(after_book).min(close);
+		let after_book = Self::size_in(account, market);
+		let by_book = held.saturating_sub(after_book.unsigned_abs()).min(close);
 
-		// 2. The rest to the backstop (the insurance account) at mark.
-		let by_backstop = close.saturating_sub(by_book).min(after_book);
-		if by_backstop > 0 {
-			Self::backstop(account, market, &params, side, by_backstop, mark, settlement_decimals)?;
+		// 2. The rest: to the backstop (the insurance account) at mark while the fund can bear
+		// the loss; beyond that, to the insurance account at the bankruptcy price for
+		// auto-deleveraging, so the loss lands on the opposite side's profits, not the fund.
+		let rest = close.saturating_sub(by_book).min(after_book.unsigned_abs());
+		let (mut by_backstop, mut by_deleveraging) = (0, 0);
+		if rest > 0 {
+			match Self::deleveraging_price(account, market, &params, after_book, mark)? {
+				Some(price) => {
+					Self::take_over_for_deleveraging(
+						account,
+						market,
+						&params,
+						side,
+						rest,
+						price,
+						settlement_decimals,
+					)?;
+					by_deleveraging = rest;
+				},
+				None => {
+					let _notional = Self::backstop(
+						account,
+						market,
+						&params,
+						side,
+						rest,
+						mark,
+						settlement_decimals,
+					)?;
+					by_backstop = rest;
+				},
+			}
 		}
 
 		// 3. The penalty on what was closed, at most what equity is left.
-		let closed = by_book.saturating_add(by_backstop);
+		let closed = by_book.saturating_add(by_backstop).saturating_add(by_deleveraging);
 		let closed_notional =
 			units::value(closed, mark, params.size_decimals, settlement_decimals, Rounding::Up)
 				.ok_or(Error::<T>::Overflow)?;
@@ -149,14 +178,15 @@ impl<T: Config> Pallet<T> {
 			market,
 			by_book,
 			by_backstop,
+			by_deleveraging,
 			penalty,
 			keeper: keeper.cloned(),
 		});
 		Self::cover_new_bad_debt(account)?;
-		Ok(Step { market, by_book, by_backstop, penalty })
+		Ok(Step { market, by_book, by_backstop, by_deleveraging, penalty })
 	}
 
-	fn size_in(account: &AccountOf<T>, market: MarketId) -> i128 {
+	pub(crate) fn size_in(account: &AccountOf<T>, market: MarketId) -> i128 {
 		Accounts::<T>::get(account)
 			.iter()
 			.find(|e| e.market == market)
@@ -164,52 +194,40 @@ impl<T: Config> Pallet<T> {
 			.unwrap_or_default()
 	}
 
-	/// The price at which closing the whole position leaves equity at zero: a long's mark less
-	/// its equity per unit, a short's mark plus it. `None` if it is not a positive price.
-	fn bankruptcy_price(
-		entry: &PositionEntry,
+	/// The price at which closing the whole of `size` leaves equity at zero (see
+	/// [`clearinghouse_risk::margin::exhaustion_price`]); `None` if it is not a positive price.
+	pub(crate) fn bankruptcy_price(
+		size: i128,
 		params: &RiskParams,
 		mark: FixedU128,
 		equity: i128,
 		settlement_decimals: u8,
 	) -> Option<FixedU128> {
-		// Equity per whole size unit, in whole settlement units, as a price.
-		let per_unit = units::value(
-			equity.unsigned_abs(),
-			FixedU128::from_inner(FixedU128::DIV),
-			settlement_decimals,
+		clearinghouse_risk::margin::exhaustion_price(
+			size,
+			mark,
+			equity,
+			Permill::zero(),
 			params.size_decimals,
-			Rounding::Down,
-		)?;
-		let per_unit = FixedU128::from_inner(multiply_by_rational_with_rounding(
-			per_unit,
-			FixedU128::DIV,
-			entry.size.unsigned_abs(),
-			Rounding::Down,
-		)?);
-		let long = entry.size > 0;
-		let price = match (long, equity >= 0) {
-			(true, true) => mark.checked_sub(&per_unit)?,
-			(true, false) => mark.checked_add(&per_unit)?,
-			(false, true) => mark.checked_add(&per_unit)?,
-			(false, false) => mark.checked_sub(&per_unit)?,
-		};
-		(!price.is_zero()).then_some(price)
+			settlement_decimals,
+		)
 	}
 
-	/// The insurance account takes `size` of `account`'s position at `mark`, without fees.
-	fn backstop(
+	/// The insurance account takes `size` of `account`'s position at `price` (the mark, or the
+	/// bankruptcy price for deleveraging), without fees. Returns the notional paid.
+	#[allow(clippy::too_many_arguments)]
+	pub(crate) fn backstop(
 		account: &AccountOf<T>,
 		market: MarketId,
 		params: &RiskParams,
 		side: TradeSide,
 		size: u128,
-		mark: FixedU128,
+		price: FixedU128,
 		settlement_decimals: u8,
-	) -> DispatchResult {
+	) -> Result<u128, DispatchError> {
 		let mut state = MarketStates::<T>::get(market);
 		let notional =
-			units::value(size, mark, params.size_decimals, settlement_decimals, Rounding::Down)
+			units::value(size, price, params.size_decimals, settlement_decimals, Rounding::Down)
 				.ok_or(Error::<T>::Overflow)?;
 		let qty = i128::try_from(size).map_err(|_| Error::<T>::Overflow)?;
 		let qty = if side == TradeSide::Sell { -qty } else { qty };
@@ -241,12 +259,13 @@ impl<T: Config> Pallet<T> {
 			.and_then(|oi| u128::try_from(oi).ok())
 			.ok_or(Error::<T>::Overflow)?;
 		MarketStates::<T>::insert(market, state);
-		Ok(())
+		Ok(notional)
 	}
 
 	/// An account with no position left and collateral worth less than zero has bad debt: the
-	/// insurance account covers what it can. What it cannot stays recorded in the event
-	/// (auto-deleveraging is the next step of the waterfall).
+	/// insurance account covers what it can. What it cannot is recorded ([`BadDebts`]) and
+	/// gates settlement withdrawals until covered. Deleveraging keeps this to rounding dust
+	/// and the rare cases it cannot take (see [`Pallet::deleveraging_price`]).
 	fn cover_new_bad_debt(account: &AccountOf<T>) -> DispatchResult {
 		if Accounts::<T>::get(account).iter().any(|e| e.size != 0) {
 			return Ok(());

@@ -209,6 +209,8 @@ impl pallet_margin::Config for Test {
 	type LiquidationBook = Orderbook;
 	type LiquidatorShare = LiquidatorShare;
 	type MaxLiquidationsPerBlock = ConstU32<4>;
+	type MaxAdlCandidates = ConstU32<2>;
+	type AdlAccountsPerBlock = ConstU32<3>;
 	type WeightInfo = ();
 	#[cfg(feature = "runtime-benchmarks")]
 	type BenchmarkHelper = TestPrices;

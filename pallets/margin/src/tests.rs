@@ -324,6 +324,29 @@ fn a_healthy_account_cannot_be_liquidated() {
 }
 
 #[test]
+fn the_health_api_estimates_the_liquidation_price() {
+	new_test_ext().execute_with(|| {
+		levered_long();
+		let health = Margin::account_health(&acct(BOB, 0)).unwrap();
+		// 597.5 equity, 250 maintenance: the 347.5 cushion lasts until
+		// 50,000 − 347.5 / (0.1 × 0.95) = 46,342.10…
+		// (rounded toward the mark, by at most one 10^-18 step).
+		let liq = health.positions[0].liquidation_price.unwrap();
+		let exact = FixedU128::from_rational(50_000 * 95 - 347_500, 95);
+		assert!(liq >= exact && liq - exact <= FixedU128::from_inner(1));
+		// Just above it Bob is safe, just below he can be liquidated.
+		TestPrices::set("BTC", Some(46_343));
+		assert!(!Margin::account_health(&acct(BOB, 0)).unwrap().liquidatable);
+		TestPrices::set("BTC", Some(46_342));
+		assert!(Margin::account_health(&acct(BOB, 0)).unwrap().liquidatable);
+		// The short side's estimate sits above the mark.
+		TestPrices::set("BTC", Some(50_000));
+		let alice = Margin::account_health(&acct(ALICE, 0)).unwrap();
+		assert!(alice.positions[0].liquidation_price.unwrap() > FixedU128::from_u32(50_000));
+	});
+}
+
+#[test]
 fn a_price_move_is_met_by_a_partial_liquidation_into_the_book() {
 	new_test_ext().execute_with(|| {
 		levered_long();
@@ -342,6 +365,7 @@ fn a_price_move_is_met_by_a_partial_liquidation_into_the_book() {
 				market: BTC_PERP,
 				by_book: 50,
 				by_backstop: 0,
+				by_deleveraging: 0,
 				penalty: 23_000_000,
 				keeper: Some(KEEPER),
 			}]
@@ -370,6 +394,7 @@ fn what_the_book_cannot_absorb_goes_to_the_backstop_at_mark() {
 				market: BTC_PERP,
 				by_book: 0,
 				by_backstop: 50,
+				by_deleveraging: 0,
 				penalty: 23_000_000,
 				keeper: Some(KEEPER),
 			}]
@@ -407,21 +432,170 @@ fn a_gap_through_the_bankruptcy_price_is_covered_by_the_fund() {
 	});
 }
 
+// ---------------------------------------------------------------------------------------------
+// Auto-deleveraging
+
+const DAVE: AccountId = 6;
+
+fn deleveraging_events() -> Vec<Event<Test>> {
+	System::events()
+		.into_iter()
+		.filter_map(|r| match r.event {
+			RuntimeEvent::Margin(
+				e @ (Event::Liquidated { .. }
+				| Event::BadDebt { .. }
+				| Event::DeleveragingQueued { .. }
+				| Event::Deleveraged { .. }
+				| Event::DeleveragingFinished { .. }),
+			) => Some(e),
+			_ => None,
+		})
+		.collect()
+}
+
+/// Bob (600 USD) buys 0.1 BTC at 50,000 and Dave 0.1; the sellers are Charlie, 0.08 on 1,000
+/// USD (levered), and Alice, 0.12 on 10,000. A keeper with 100 USD and no position watches.
+fn bankrupt_long_with_two_shorts() {
+	use polkadot_sdk::frame_support::traits::fungibles::Mutate;
+	deposit(ALICE, 10_000, 0);
+	deposit(BOB, 600, 0);
+	deposit(CHARLIE, 1_000, 0);
+	for who in [DAVE, KEEPER] {
+		assert_ok!(Assets::mint_into(USD, &who, 10_000 * USD_UNIT));
+	}
+	deposit(DAVE, 10_000, 0);
+	deposit(KEEPER, 100, 0);
+	assert_ok!(place(CHARLIE, 0, order(Side::Sell, 50_000, 80)));
+	assert_ok!(place(ALICE, 0, order(Side::Sell, 50_000, 120)));
+	assert_ok!(place(BOB, 0, order(Side::Buy, 50_000, 100)));
+	assert_ok!(place(DAVE, 0, order(Side::Buy, 50_000, 100)));
+	assert_eq!(
+		(size(CHARLIE, 0), size(ALICE, 0), size(BOB, 0), size(DAVE, 0)),
+		(-80, -120, 100, 100)
+	);
+}
+
+/// The settlement balances of every trader and of the pallet's accounts.
+fn cash_of_everyone() -> i128 {
+	let traders = [ALICE, BOB, CHARLIE, DAVE, KEEPER].map(|w| acct(w, 0));
+	let pallet = [Margin::clearing_account(), Margin::fee_account(), Margin::insurance_account()];
+	traders.iter().chain(pallet.iter()).map(|a| Vaults::balance_of(a, 0)).sum()
+}
+
 #[test]
-fn an_empty_fund_leaves_the_debt_recorded() {
+fn an_empty_fund_hands_the_loss_to_the_most_profitable_most_levered_shorts() {
 	new_test_ext().execute_with(|| {
-		levered_long();
+		bankrupt_long_with_two_shorts();
+		let fund = Margin::insurance_account();
+		// The fund holds only its 20% share of two 2.5 USD taker fees.
+		assert_eq!(Vaults::balance_of(&fund, 0), 1_000_000);
+		let total_cash = cash_of_everyone();
+		let (alice_before, charlie_before) = (settlement(ALICE, 0), settlement(CHARLIE, 0));
+
+		// A gap to 40,000: Bob's equity is 597.5 − 1,000 = −402.5, far beyond the fund.
+		TestPrices::set("BTC", Some(40_000));
+		// The queue the runtime API shows: Charlie (profit 20%, leverage 1.8) before Alice
+		// (profit 20%, leverage 0.43).
+		let queue = Margin::adl_queue(BTC_PERP, false, 10);
+		assert_eq!(queue.iter().map(|(a, _)| a.owner).collect::<Vec<_>>(), vec![CHARLIE, ALICE]);
+
+		assert_ok!(Margin::liquidate(RuntimeOrigin::signed(KEEPER), acct(BOB, 0)));
+		// Bob closes at his bankruptcy price, 40,000 + 402.5 / 0.1 = 44,025: zero left, no bad
+		// debt, no penalty; the insurance account holds his 0.1 long to hand on.
+		assert_eq!(
+			deleveraging_events(),
+			vec![
+				Event::DeleveragingQueued {
+					market: BTC_PERP,
+					account: acct(BOB, 0),
+					size: 100,
+					price: FixedU128::from_u32(44_025),
+				},
+				Event::Liquidated {
+					account: acct(BOB, 0),
+					market: BTC_PERP,
+					by_book: 0,
+					by_backstop: 0,
+					by_deleveraging: 100,
+					penalty: 0,
+					keeper: Some(KEEPER),
+				},
+			]
+		);
+		assert_eq!((size(BOB, 0), settlement(BOB, 0)), (0, 0));
+		assert_eq!(Accounts::<Test>::get(fund)[0].size, 100);
+		assert_eq!(TotalBadDebt::<Test>::get(), 0);
+		check();
+		// While it is pending nobody takes settlement money out.
+		assert_noop!(
+			Vaults::withdraw(RuntimeOrigin::signed(KEEPER), 0, USD_UNIT, 0),
+			Error::<Test>::BadDebtOutstanding
+		);
+
+		// The scan visits three accounts a block (Alice, Charlie, Dave, the fund: two blocks),
+		// then the trades run.
+		System::reset_events();
+		Margin::on_idle(2, polkadot_sdk::frame_support::weights::Weight::MAX);
+		let state = Deleveraging::<Test>::get(BTC_PERP).unwrap();
+		assert!(state.scanning && state.cursor.is_some());
+		Margin::on_idle(3, polkadot_sdk::frame_support::weights::Weight::MAX);
+		let state = Deleveraging::<Test>::get(BTC_PERP).unwrap();
+		assert!(!state.scanning);
+		assert_eq!(
+			state.candidates.iter().map(|(a, _)| a.owner).collect::<Vec<_>>(),
+			vec![CHARLIE, ALICE]
+		);
+		check();
+		Margin::on_idle(4, polkadot_sdk::frame_support::weights::Weight::MAX);
+		// Charlie's whole 0.08 at 44,025 (3,522 USD), then 0.02 of Alice's for the rest.
+		assert_eq!(
+			deleveraging_events(),
+			vec![
+				Event::Deleveraged {
+					account: acct(CHARLIE, 0),
+					market: BTC_PERP,
+					size: 80,
+					notional: 3_522 * USD_UNIT,
+				},
+				Event::Deleveraged {
+					account: acct(ALICE, 0),
+					market: BTC_PERP,
+					size: 20,
+					notional: 880_500_000,
+				},
+				Event::DeleveragingFinished { market: BTC_PERP, unfilled: 0 },
+			]
+		);
+		assert_eq!((size(CHARLIE, 0), size(ALICE, 0), size(DAVE, 0)), (0, -100, 100));
+		// Each short realises its profit down to the bankruptcy price: 4,000 − 3,522 and
+		// 1,000 − 880.5.
+		assert_eq!(settlement(CHARLIE, 0), charlie_before + 478 * USD_UNIT as i128);
+		assert_eq!(settlement(ALICE, 0), alice_before + 119_500_000);
+		// The fund is flat and untouched; the keeper with no position paid nothing.
+		assert!(Accounts::<Test>::get(fund).is_empty());
+		assert_eq!(Vaults::balance_of(&fund, 0), 1_000_000);
+		assert_eq!(settlement(KEEPER, 0), 100 * USD_UNIT as i128);
+		assert_eq!(cash_of_everyone(), total_cash);
+		assert!(Deleveraging::<Test>::get(BTC_PERP).is_none());
+		// Withdrawals open again.
+		assert_ok!(Vaults::withdraw(RuntimeOrigin::signed(KEEPER), 0, USD_UNIT, 0));
+		check();
+	});
+}
+
+#[test]
+fn a_fund_that_can_bear_the_loss_takes_it_instead_of_deleveraging() {
+	new_test_ext().execute_with(|| {
+		bankrupt_long_with_two_shorts();
+		assert_ok!(Vaults::do_deposit(&ALICE, &Margin::insurance_account(), 0, 500 * USD_UNIT));
 		TestPrices::set("BTC", Some(40_000));
 		assert_ok!(Margin::liquidate(RuntimeOrigin::signed(KEEPER), acct(BOB, 0)));
-		// The fund held only 20% of Bob's 2.5 taker fee.
-		assert_eq!(
-			liquidated_events().last(),
-			Some(&Event::BadDebt {
-				account: acct(BOB, 0),
-				covered: 500_000,
-				uncovered: 402_000_000
-			})
-		);
+		assert!(matches!(
+			deleveraging_events()[0],
+			Event::Liquidated { by_backstop: 100, by_deleveraging: 0, .. }
+		));
+		assert!(Deleveraging::<Test>::get(BTC_PERP).is_none());
+		assert_eq!(size(CHARLIE, 0), -80);
 		check();
 	});
 }
@@ -460,6 +634,8 @@ mod conservation {
 		Funding { skew: i32 },
 		/// A keeper liquidates everyone it can.
 		Liquidate,
+		/// A block's idle time: the liquidation sweep and deleveraging advance.
+		Idle,
 	}
 
 	fn op() -> impl Strategy<Value = Op> {
@@ -469,6 +645,7 @@ mod conservation {
 			2 => (40_000u32..60_000).prop_map(|price| Op::Price { price }),
 			1 => (-400i32..400).prop_map(|skew| Op::Funding { skew }),
 			1 => Just(Op::Liquidate),
+			1 => Just(Op::Idle),
 		]
 	}
 
@@ -545,6 +722,9 @@ mod conservation {
 								let _ = Margin::liquidate(RuntimeOrigin::signed(KEEPER), acct(who, 0));
 							}
 						},
+						Op::Idle => {
+							Margin::on_idle(1, polkadot_sdk::frame_support::weights::Weight::MAX);
+						},
 					}
 					steps += 1;
 					check();
@@ -614,4 +794,88 @@ fn the_adl_queue_ranks_profit_times_leverage() {
 		assert!(Margin::adl_queue(BTC_PERP, false, 10).is_empty());
 		assert_eq!(Margin::adl_queue(BTC_PERP, true, 1).len(), 1);
 	});
+}
+
+// ---------------------------------------------------------------------------------------------
+// Property: no liquidation step leaves the account with more risk than before
+
+mod risk_reduction {
+	use super::*;
+	use proptest::prelude::*;
+
+	fn exposure(who: AccountId) -> Vec<(MarketId, i128, u128, u128)> {
+		Accounts::<Test>::get(acct(who, 0))
+			.iter()
+			.map(|e| (e.market, e.size, e.resting_buy, e.resting_sell))
+			.collect()
+	}
+
+	proptest! {
+		#![proptest_config(ProptestConfig::with_cases(48))]
+		#[test]
+		fn no_liquidation_step_adds_risk(
+			collateral in 300u128..3_000,
+			size in 20u128..300,
+			long in any::<bool>(),
+			resting in 0u128..60,
+			depth in proptest::collection::vec((1u32..4_000, 1u128..120), 0..4),
+			fund in 0u128..1_500,
+			move_pct in 2u32..30,
+		) {
+			new_test_ext().execute_with(|| {
+				deposit(ALICE, 100_000, 0);
+				deposit(BOB, collateral, 0);
+				let (bob_side, alice_side) =
+					if long { (Side::Buy, Side::Sell) } else { (Side::Sell, Side::Buy) };
+				assert_ok!(place(ALICE, 0, order(alice_side, 50_000, size)));
+				let opened = place(BOB, 0, order(bob_side, 50_000, size)).is_ok();
+				assert_ok!(Orderbook::cancel_all(RuntimeOrigin::signed(ALICE), BTC_PERP, 0));
+				if !opened {
+					return Ok(());
+				}
+				// A resting order away from the market adds to Bob's worst case.
+				if resting > 0 {
+					let _ = place(BOB, 0, order(bob_side, if long { 45_000 } else { 55_000 }, resting));
+				}
+				if fund > 0 {
+					assert_ok!(Vaults::do_deposit(&ALICE, &Margin::insurance_account(), 0, fund * USD_UNIT));
+				}
+				let price = if long { 50_000 * (100 - move_pct) / 100 } else { 50_000 * (100 + move_pct) / 100 };
+				TestPrices::set("BTC", Some(price));
+				// Charlie quotes on the side Bob must close into, up to 4,000 away.
+				deposit(CHARLIE, 200_000, 0);
+				for (offset, qty) in depth {
+					let (side, at) =
+						if long { (Side::Buy, price - offset) } else { (Side::Sell, price + offset) };
+					let _ = place(CHARLIE, 0, order(side, at, qty));
+				}
+				for _ in 0..10 {
+					let before = Margin::account_health(&acct(BOB, 0)).unwrap();
+					if !before.liquidatable {
+						break;
+					}
+					let exposure_before = exposure(BOB);
+					prop_assert!(Margin::liquidate(RuntimeOrigin::signed(KEEPER), acct(BOB, 0)).is_ok());
+					let after = Margin::account_health(&acct(BOB, 0)).unwrap();
+					prop_assert!(after.maintenance <= before.maintenance,
+						"maintenance rose: {} → {}", before.maintenance, after.maintenance);
+					prop_assert!(after.initial <= before.initial,
+						"initial rose: {} → {}", before.initial, after.initial);
+					for (market, size_after, buy_after, sell_after) in exposure(BOB) {
+						let (_, size_before, buy_before, sell_before) = exposure_before
+							.iter()
+							.copied()
+							.find(|e| e.0 == market)
+							.unwrap_or((market, 0, 0, 0));
+						prop_assert!(size_after.unsigned_abs() <= size_before.unsigned_abs());
+						prop_assert!(size_after == 0 || (size_after > 0) == (size_before > 0),
+							"the position flipped: {} → {}", size_before, size_after);
+						prop_assert!(buy_after <= buy_before && sell_after <= sell_before);
+					}
+					check();
+				}
+				Ok(())
+			})?;
+		}
+	}
 }

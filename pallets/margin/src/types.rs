@@ -1,7 +1,13 @@
 //! Plain types of the margin engine.
 
 use codec::{Decode, DecodeWithMemTracking, Encode, MaxEncodedLen};
-use polkadot_sdk::sp_arithmetic::{FixedI128, FixedU128, Permill};
+use polkadot_sdk::{
+	frame_support::{
+		traits::{ConstU32, Get},
+		BoundedVec, CloneNoBound, DebugNoBound, EqNoBound, PartialEqNoBound,
+	},
+	sp_arithmetic::{FixedI128, FixedU128, Permill},
+};
 use scale_info::TypeInfo;
 
 use crate::{MarketId, Moment, OracleKey};
@@ -111,6 +117,10 @@ pub struct PositionView {
 	pub mark: FixedU128,
 	/// Unrealised PnL at the mark, unsettled funding deducted.
 	pub unrealized_pnl: i128,
+	/// The mark at which the account reaches its maintenance requirement if this market alone
+	/// moves (everything else, collateral prices and funding included, held still); `None` if
+	/// no positive price does it. An estimate for traders, not what liquidation uses.
+	pub liquidation_price: Option<FixedU128>,
 }
 
 /// An account's margin health as the runtime API reports it (settlement units).
@@ -154,4 +164,24 @@ impl Default for LiquidationParams {
 	fn default() -> Self {
 		Self { penalty: Permill::from_percent(1), target_buffer: Permill::from_percent(50) }
 	}
+}
+
+/// A market's auto-deleveraging in progress (see the `adl` module).
+#[derive(
+	CloneNoBound, PartialEqNoBound, EqNoBound, DebugNoBound, Encode, Decode, MaxEncodedLen, TypeInfo,
+)]
+#[scale_info(skip_type_params(MaxCandidates))]
+#[codec(mel_bound(AccountId: MaxEncodedLen))]
+pub struct AdlState<AccountId: Clone + PartialEq + core::fmt::Debug, MaxCandidates: Get<u32>> {
+	/// The insurance account's inventory to hand to the opposite side (long > 0).
+	pub size: i128,
+	/// What it cost at the bankruptcy prices (settlement units): it is handed on at this
+	/// cost per size, so the fund ends flat.
+	pub cost: u128,
+	/// Whether the current round is still ranking counterparties (else it trades with them).
+	pub scanning: bool,
+	/// Where the scan resumes (the storage key of the last account visited).
+	pub cursor: Option<BoundedVec<u8, ConstU32<256>>>,
+	/// The round's best counterparties, highest score first.
+	pub candidates: BoundedVec<(AccountId, FixedU128), MaxCandidates>,
 }

@@ -33,6 +33,9 @@ impl pallet_clearinghouse_margin::Config for Runtime {
 	type LiquidationBook = Orderbook;
 	type LiquidatorShare = dynamic_params::risk::LiquidatorPenaltyShare;
 	type MaxLiquidationsPerBlock = ConstU32<16>;
+	// A deleveraging round ranks the best 16 counterparties and scans 64 accounts a block.
+	type MaxAdlCandidates = ConstU32<16>;
+	type AdlAccountsPerBlock = ConstU32<64>;
 	type WeightInfo = crate::weights::pallet_clearinghouse_margin::WeightInfo<Runtime>;
 	#[cfg(feature = "runtime-benchmarks")]
 	type BenchmarkHelper = MarginBenchmarkHelper;

@@ -1,0 +1,336 @@
+//! Auto-deleveraging: the last step of the waterfall.
+//!
+//! When a bankrupt account's position cannot be closed in the book and the insurance fund's
+//! settlement balance cannot bear the loss of taking it over at mark, the insurance account
+//! takes it over **at the bankruptcy price** instead (the account closes with zero equity, no
+//! bad debt) and records it as inventory to hand on ([`Deleveraging`]). That inventory then
+//! goes, at the same price, to the opposite side's profitable positions, highest
+//! profit × leverage first, in two phases driven by `on_idle`:
+//!
+//! 1. **Scan**: walk every margin account from a cursor, a bounded number per block
+//!    ([`Config::AdlAccountsPerBlock`] and the block's idle weight), keeping the best
+//!    [`Config::MaxAdlCandidates`] by score ([`Pallet::adl_score`], the same ranking the
+//!    `adl_queue` runtime API shows).
+//! 2. **Execute**: close each candidate's position against the inventory at the inventory's
+//!    average bankruptcy price (cost / size), as far as both go. What is left starts another
+//!    round; a round that finds nobody ends it and the insurance account keeps the rest.
+//!
+//! The insurance account buys and sells the inventory at the same price, so deleveraging moves
+//! the loss from the fund to the counterparties' profits: it is zero-sum for the fund whatever
+//! the price does meanwhile. The ranking is as of the scan (prices move during it); each trade
+//! rechecks that the counterparty is still on the opposite side. An account with no position
+//! in the market is never touched. While any deleveraging is pending, the settlement asset
+//! cannot be withdrawn (a counterparty could otherwise take out the profit it is about to
+//! give up).
+
+use clearinghouse_primitives::trading::TradeSide;
+use clearinghouse_risk::position::{self, Position};
+use frame_support::{pallet_prelude::*, traits::Get};
+use polkadot_sdk::sp_arithmetic::{
+	helpers_128bit::multiply_by_rational_with_rounding, traits::Saturating, FixedPointNumber,
+	FixedU128, Permill, Rounding,
+};
+
+use crate::{pallet::*, *};
+
+impl<T: Config> Pallet<T> {
+	/// Whether the rest of a liquidation goes to deleveraging, and at which price: only when
+	/// `account` is bankrupt at mark, the insurance fund's settlement balance is smaller than
+	/// the loss, no deleveraging of the other side is pending in `market` (the two would net
+	/// inside the insurance account), and the bankruptcy price is positive.
+	pub(crate) fn deleveraging_price(
+		account: &AccountOf<T>,
+		market: MarketId,
+		params: &RiskParams,
+		size: i128,
+		mark: FixedU128,
+	) -> Result<Option<FixedU128>, DispatchError> {
+		let equity = Self::health(account, None)?.equity;
+		if equity >= 0 {
+			return Ok(None);
+		}
+		let settlement = T::Ledger::settlement_collateral().ok_or(Error::<T>::NoSettlementAsset)?;
+		let fund = T::Ledger::balance(&Self::insurance_account(), settlement).max(0).unsigned_abs();
+		if equity.unsigned_abs() <= fund {
+			return Ok(None);
+		}
+		// The insurance account takes the opposite of the bankrupt position.
+		let inventory_long = size < 0;
+		if Deleveraging::<T>::get(market).is_some_and(|d| (d.size > 0) != inventory_long) {
+			return Ok(None);
+		}
+		let settlement_decimals =
+			T::Ledger::settlement_decimals().ok_or(Error::<T>::NoSettlementAsset)?;
+		Ok(Self::bankruptcy_price(size, params, mark, equity, settlement_decimals))
+	}
+
+	/// The insurance account takes `size` of `account`'s position at the bankruptcy `price`
+	/// and queues it for deleveraging.
+	#[allow(clippy::too_many_arguments)]
+	pub(crate) fn take_over_for_deleveraging(
+		account: &AccountOf<T>,
+		market: MarketId,
+		params: &RiskParams,
+		side: TradeSide,
+		size: u128,
+		price: FixedU128,
+		settlement_decimals: u8,
+	) -> DispatchResult {
+		let cost = Self::backstop(account, market, params, side, size, price, settlement_decimals)?;
+		let qty = i128::try_from(size).map_err(|_| Error::<T>::Overflow)?;
+		// The bankrupt side sells (a long) or buys back (a short); the fund takes the other.
+		let qty = if side == TradeSide::Sell { qty } else { -qty };
+		let state = match Deleveraging::<T>::get(market) {
+			Some(mut state) => {
+				state.size = state.size.checked_add(qty).ok_or(Error::<T>::Overflow)?;
+				state.cost = state.cost.checked_add(cost).ok_or(Error::<T>::Overflow)?;
+				state
+			},
+			None => AdlState {
+				size: qty,
+				cost,
+				cursor: None,
+				scanning: true,
+				candidates: BoundedVec::new(),
+			},
+		};
+		Self::deposit_event(Event::DeleveragingQueued {
+			market,
+			account: account.clone(),
+			size: qty,
+			price,
+		});
+		Deleveraging::<T>::insert(market, state);
+		Ok(())
+	}
+
+	/// The deleveraging score of `account`'s position in `market` if it is on the `long` side
+	/// (long for `true`) and profitable: profit share × leverage
+	/// (`uPnL / |cost| × notional / equity`, 18 decimals). `None` otherwise.
+	pub fn adl_score(account: &AccountOf<T>, market: MarketId, long: bool) -> Option<FixedU128> {
+		let entries = Accounts::<T>::get(account);
+		let entry = entries.iter().find(|e| e.market == market)?;
+		if entry.size == 0 || (entry.size > 0) != long || entry.cost == 0 {
+			return None;
+		}
+		let (health, views) = Self::health_and_positions(account, None, true).ok()?;
+		let view = views.iter().find(|v| v.market == market)?;
+		if view.unrealized_pnl <= 0 || health.equity <= 0 {
+			return None;
+		}
+		let params = MarketRisks::<T>::get(market)?;
+		let notional = position::notional(
+			Position { size: entry.size, cost: entry.cost },
+			view.mark,
+			params.size_decimals,
+			T::Ledger::settlement_decimals()?,
+		)?;
+		let profit = FixedU128::checked_from_rational(
+			view.unrealized_pnl.unsigned_abs(),
+			entry.cost.unsigned_abs(),
+		)?;
+		let leverage = FixedU128::checked_from_rational(notional, health.equity.unsigned_abs())?;
+		Some(profit.saturating_mul(leverage))
+	}
+
+	/// Advance every pending deleveraging while `limit` allows. Returns the weight used.
+	pub(crate) fn process_deleveraging(limit: Weight) -> Weight {
+		let db = T::DbWeight::get();
+		let mut used = db.reads(1);
+		if Deleveraging::<T>::count() == 0 {
+			return used;
+		}
+		// Bounded by `MaxMarkets`: a deleveraging exists only in a configured market.
+		let markets: alloc::vec::Vec<MarketId> = Deleveraging::<T>::iter_keys().collect();
+		used = used.saturating_add(db.reads(markets.len() as u64));
+		for market in markets {
+			if used.any_gt(limit) {
+				break;
+			}
+			used =
+				used.saturating_add(Self::advance_deleveraging(market, limit.saturating_sub(used)));
+		}
+		used
+	}
+
+	/// One bounded step of `market`'s deleveraging: scan on, or trade with the candidates.
+	fn advance_deleveraging(market: MarketId, limit: Weight) -> Weight {
+		let db = T::DbWeight::get();
+		let mut used = db.reads_writes(1, 1);
+		let Some(mut state) = Deleveraging::<T>::get(market) else { return used };
+		let per_account = T::WeightInfo::margin_check(T::MaxPositions::get());
+		// One counterparty trade moves two positions through the ledger, as a backstop does:
+		// bounded by a liquidation step.
+		let per_trade = T::WeightInfo::liquidate();
+		if state.scanning {
+			// The counterparties hold the side opposite to the inventory.
+			let counter_long = state.size < 0;
+			let mut iter = match state.cursor {
+				Some(ref raw) => Accounts::<T>::iter_keys_from(raw.to_vec()),
+				None => Accounts::<T>::iter_keys(),
+			};
+			let mut visited = 0u32;
+			loop {
+				if visited >= T::AdlAccountsPerBlock::get()
+					|| used.saturating_add(per_account).any_gt(limit)
+				{
+					break;
+				}
+				let Some(account) = iter.next() else {
+					state.scanning = false;
+					state.cursor = None;
+					break;
+				};
+				state.cursor =
+					Some(BoundedVec::truncate_from(Accounts::<T>::hashed_key_for(&account)));
+				visited += 1;
+				used = used.saturating_add(per_account);
+				if account.owner == Self::account_id() {
+					continue;
+				}
+				if let Some(score) = Self::adl_score(&account, market, counter_long) {
+					Self::rank(&mut state.candidates, account, score);
+				}
+			}
+			if state.scanning || !state.candidates.is_empty() {
+				Deleveraging::<T>::insert(market, state);
+				return used;
+			}
+			// A whole round found nobody: the insurance account keeps the rest.
+			Self::finish_deleveraging(market, &state);
+			return used;
+		}
+
+		while !state.candidates.is_empty() && !used.saturating_add(per_trade).any_gt(limit) {
+			let (account, _) = state.candidates.remove(0);
+			used = used.saturating_add(per_trade);
+			match Self::deleverage_one(market, &mut state, &account) {
+				Ok(true) => {},
+				// The insurance account no longer holds the inventory (it netted against a
+				// later backstop): nothing left to hand on.
+				Ok(false) => {
+					Self::finish_deleveraging(market, &state);
+					return used;
+				},
+				// A failed trade (say a price gone) leaves that counterparty out of this round.
+				Err(_) => {},
+			}
+			if state.size == 0 {
+				Self::finish_deleveraging(market, &state);
+				return used;
+			}
+		}
+		if state.candidates.is_empty() {
+			// Inventory left: rank again.
+			state.scanning = true;
+			state.cursor = None;
+		}
+		Deleveraging::<T>::insert(market, state);
+		used
+	}
+
+	/// Keep `candidates` the best by score, highest first; ties keep scan order.
+	fn rank(
+		candidates: &mut BoundedVec<(AccountOf<T>, FixedU128), T::MaxAdlCandidates>,
+		account: AccountOf<T>,
+		score: FixedU128,
+	) {
+		let at = candidates.partition_point(|(_, s)| *s >= score);
+		if at >= T::MaxAdlCandidates::get() as usize {
+			return;
+		}
+		if candidates.is_full() {
+			candidates.pop();
+		}
+		let _ = candidates.try_insert(at, (account, score));
+	}
+
+	/// Close as much of `account`'s position in `market` as the inventory allows, at the
+	/// inventory's price. `Ok(false)` if the insurance account no longer holds the inventory.
+	fn deleverage_one(
+		market: MarketId,
+		state: &mut AdlStateOf<T>,
+		account: &AccountOf<T>,
+	) -> Result<bool, DispatchError> {
+		frame_support::storage::with_storage_layer(|| {
+			let fund = Self::insurance_account();
+			let held = Self::size_in(&fund, market);
+			let available = if held != 0 && (held > 0) == (state.size > 0) {
+				held.unsigned_abs().min(state.size.unsigned_abs())
+			} else {
+				0
+			};
+			if available == 0 {
+				return Ok(false);
+			}
+			let theirs = Self::size_in(account, market);
+			if theirs == 0 || (theirs > 0) == (state.size > 0) {
+				return Ok(true);
+			}
+			let size = theirs.unsigned_abs().min(available);
+			let notional = if size == state.size.unsigned_abs() {
+				state.cost
+			} else {
+				multiply_by_rational_with_rounding(
+					state.cost,
+					size,
+					state.size.unsigned_abs(),
+					Rounding::Down,
+				)
+				.ok_or(Error::<T>::Overflow)?
+			};
+			let params = MarketRisks::<T>::get(market).ok_or(Error::<T>::MarketNotConfigured)?;
+			let settlement_decimals =
+				T::Ledger::settlement_decimals().ok_or(Error::<T>::NoSettlementAsset)?;
+			let mut market_state = MarketStates::<T>::get(market);
+			let qty = i128::try_from(size).map_err(|_| Error::<T>::Overflow)?;
+			// The fund hands its inventory over: a long inventory is sold to a short.
+			let fund_qty = if state.size > 0 { -qty } else { qty };
+			let a = Self::apply_side(
+				&fund,
+				market,
+				&params,
+				&market_state,
+				fund_qty,
+				notional,
+				Permill::zero(),
+				false,
+				settlement_decimals,
+			)?;
+			let b = Self::apply_side(
+				account,
+				market,
+				&params,
+				&market_state,
+				-fund_qty,
+				notional,
+				Permill::zero(),
+				false,
+				settlement_decimals,
+			)?;
+			market_state.open_interest = i128::try_from(market_state.open_interest)
+				.ok()
+				.and_then(|oi| oi.checked_add(a)?.checked_add(b))
+				.and_then(|oi| u128::try_from(oi).ok())
+				.ok_or(Error::<T>::Overflow)?;
+			MarketStates::<T>::insert(market, market_state);
+			state.size = state.size.checked_add(fund_qty).ok_or(Error::<T>::Overflow)?;
+			state.cost = state.cost.saturating_sub(notional);
+			Self::deposit_event(Event::Deleveraged {
+				account: account.clone(),
+				market,
+				size,
+				notional,
+			});
+			Ok(true)
+		})
+	}
+
+	fn finish_deleveraging(market: MarketId, state: &AdlStateOf<T>) {
+		Deleveraging::<T>::remove(market);
+		Self::deposit_event(Event::DeleveragingFinished {
+			market,
+			unfilled: state.size.unsigned_abs(),
+		});
+	}
+}
