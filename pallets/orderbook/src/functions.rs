@@ -14,6 +14,11 @@ use polkadot_sdk::sp_arithmetic::{traits::Zero, FixedU128};
 
 use crate::{book::StorageBook, pallet::*, *};
 
+/// Bits of an order id holding the owner's tag.
+pub const ORDER_TAG_BITS: u32 = 20;
+/// Bits of an order id holding its sequence number.
+pub const ORDER_SEQUENCE_BITS: u32 = 64 - ORDER_TAG_BITS;
+
 /// What a placement did, for the weight refund.
 pub struct Placed {
 	/// The order's id.
@@ -54,7 +59,7 @@ impl<T: Config> Pallet<T> {
 		let market = count;
 		Markets::<T>::insert(
 			market,
-			Market { config, next_order_id: 1, bids: Default::default(), asks: Default::default() },
+			Market { config, next_sequence: 1, bids: Default::default(), asks: Default::default() },
 		);
 		Self::deposit_event(Event::MarketCreated { market, config });
 		Ok(market)
@@ -163,8 +168,9 @@ impl<T: Config> Pallet<T> {
 			},
 		)?;
 
-		let order_id = market.next_order_id;
-		market.next_order_id = order_id.checked_add(1).ok_or(Error::<T>::Overflow)?;
+		let sequence = market.next_sequence;
+		market.next_sequence = sequence.checked_add(1).ok_or(Error::<T>::Overflow)?;
+		let order_id = Self::order_id(sequence, account).ok_or(Error::<T>::Overflow)?;
 		Self::deposit_event(Event::OrderPlaced {
 			market: market_id,
 			order_id,
@@ -212,9 +218,6 @@ impl<T: Config> Pallet<T> {
 				.entry(fill.maker.clone())
 				.or_insert_with(|| AccountOrders::<T>::get(market_id, &fill.maker));
 			Self::reduce_open(maker_orders, fill.maker_id, fill.maker_remaining);
-			if fill.maker_remaining == 0 {
-				OrderOwners::<T>::remove(market_id, fill.maker_id);
-			}
 			let trade_price = Self::from_ticks(&config, fill.price);
 			let size = Self::size_of(&config, fill.qty);
 			T::FillHandler::on_fill(&TradeFill {
@@ -244,7 +247,6 @@ impl<T: Config> Pallet<T> {
 				.entry(owner.clone())
 				.or_insert_with(|| AccountOrders::<T>::get(market_id, owner));
 			Self::reduce_open(owner_orders, removed.order.id, 0);
-			OrderOwners::<T>::remove(market_id, removed.order.id);
 			Self::deposit_event(Event::OrderCancelled {
 				market: market_id,
 				order_id: removed.order.id,
@@ -281,7 +283,6 @@ impl<T: Config> Pallet<T> {
 						expires_at: time_in_force.expiry(),
 					})
 					.map_err(|_| Error::<T>::TooManyOpenOrders)?;
-				OrderOwners::<T>::insert(market_id, order_id, account.clone());
 				Self::deposit_event(Event::OrderRested {
 					market: market_id,
 					order_id,
@@ -350,10 +351,12 @@ impl<T: Config> Pallet<T> {
 		let market = Markets::<T>::get(market_id).ok_or(Error::<T>::UnknownMarket)?;
 		let mut orders = AccountOrders::<T>::get(market_id, account);
 		let position = match order {
+			// Not in the caller's index: its tag tells whether the id is someone else's.
 			OrderRef::Id(id) => orders.open.iter().position(|o| o.id == id).ok_or_else(|| {
-				match OrderOwners::<T>::get(market_id, id) {
-					Some(_) => Error::<T>::NotOrderOwner,
-					None => Error::<T>::OrderNotFound,
+				if Self::owner_tag_of(id) == Self::owner_tag(account) {
+					Error::<T>::OrderNotFound
+				} else {
+					Error::<T>::NotOrderOwner
 				}
 			})?,
 			OrderRef::ClientId(client_id) => orders
@@ -367,7 +370,6 @@ impl<T: Config> Pallet<T> {
 		let mut book = StorageBook::<T>::new(market_id, market);
 		matching::cancel(&mut book, open.side, open.price, open.id);
 		book.flush()?;
-		OrderOwners::<T>::remove(market_id, open.id);
 		Self::store_orders(market_id, &config, account, orders)?;
 		Self::deposit_event(Event::OrderCancelled {
 			market: market_id,
@@ -392,7 +394,6 @@ impl<T: Config> Pallet<T> {
 		let mut book = StorageBook::<T>::new(market_id, market);
 		for o in &open {
 			matching::cancel(&mut book, o.side, o.price, o.id);
-			OrderOwners::<T>::remove(market_id, o.id);
 			Self::deposit_event(Event::OrderCancelled {
 				market: market_id,
 				order_id: o.id,
@@ -478,7 +479,6 @@ impl<T: Config> Pallet<T> {
 			// Removing resting orders only lowers what the margin engine counts: it cannot
 			// refuse, and the sweep has no caller to report to.
 			let _ = Self::store_orders(market_id, &config, &order.owner, orders);
-			OrderOwners::<T>::remove(market_id, order.id);
 			Self::deposit_event(Event::OrderCancelled {
 				market: market_id,
 				order_id: order.id,
@@ -586,9 +586,38 @@ impl<T: Config> Pallet<T> {
 			.collect()
 	}
 
+	/// The id of `owner`'s order with `sequence` number: the owner's 20-bit tag above a 44-bit
+	/// sequence (17.6 trillion orders per market). The tag lets a cancel tell "not yours"
+	/// from "not found" without an order → owner index, which would cost a storage write per
+	/// resting order and per fill. `None` once the sequence is exhausted.
+	pub fn order_id(sequence: u64, owner: &AccountOf<T>) -> Option<OrderId> {
+		(sequence < 1 << ORDER_SEQUENCE_BITS)
+			.then(|| Self::owner_tag(owner) << ORDER_SEQUENCE_BITS | sequence)
+	}
+
+	/// `account`'s tag: the top 20 bits of the BLAKE2 hash of its encoding. Two accounts share
+	/// one with odds of one in a million; then a cancel of the other's order reports
+	/// `OrderNotFound` instead of `NotOrderOwner` (it still cancels nothing).
+	pub fn owner_tag(account: &AccountOf<T>) -> u64 {
+		use polkadot_sdk::sp_runtime::traits::{BlakeTwo256, Hash};
+		let hash = BlakeTwo256::hash_of(account);
+		let top = u64::from_be_bytes(hash.0[..8].try_into().unwrap_or_default());
+		top >> (64 - ORDER_TAG_BITS)
+	}
+
+	/// The owner tag an order id carries.
+	pub fn owner_tag_of(id: OrderId) -> u64 {
+		id >> ORDER_SEQUENCE_BITS
+	}
+
+	/// The sequence number of an order id (time priority within a market).
+	pub fn order_sequence(id: OrderId) -> u64 {
+		id & ((1 << ORDER_SEQUENCE_BITS) - 1)
+	}
+
 	/// The pallet's invariants: every book uncrossed, levels non-empty and in FIFO order with
-	/// their index entries, each resting order recorded once in its owner's index and in
-	/// [`OrderOwners`] with the same price, side and size, and nothing else recorded.
+	/// their index entries, each resting order recorded once in its owner's index with the
+	/// same price, side and size and tagged with its owner, and nothing else recorded.
 	#[cfg(any(feature = "try-runtime", feature = "std"))]
 	pub fn do_try_state() -> Result<(), sp_runtime::TryRuntimeError> {
 		let mut resting = 0usize;
@@ -602,14 +631,21 @@ impl<T: Config> Pallet<T> {
 				for price in index.iter() {
 					let level = Levels::<T>::get((market_id, side, *price));
 					ensure!(!level.is_empty(), "indexed level is empty");
-					ensure!(level.windows(2).all(|w| w[0].id < w[1].id), "level not FIFO");
+					ensure!(
+						level.windows(2).all(|w| {
+							Self::order_sequence(w[0].id) < Self::order_sequence(w[1].id)
+						}),
+						"level not FIFO"
+					);
 					for order in level.iter() {
 						ensure!(order.qty > 0, "zero-size order rests");
-						ensure!(order.id < market.next_order_id, "order id from the future");
 						ensure!(
-							OrderOwners::<T>::get(market_id, order.id).as_ref()
-								== Some(&order.owner),
-							"resting order without its owner entry"
+							Self::order_sequence(order.id) < market.next_sequence,
+							"order id from the future"
+						);
+						ensure!(
+							Self::owner_tag_of(order.id) == Self::owner_tag(&order.owner),
+							"resting order tagged with another owner"
 						);
 						let open = AccountOrders::<T>::get(market_id, &order.owner)
 							.open
@@ -627,8 +663,6 @@ impl<T: Config> Pallet<T> {
 				}
 			}
 		}
-		let owners = OrderOwners::<T>::iter().count();
-		ensure!(owners == resting, "owner entries for orders that do not rest");
 		let indexed: usize = AccountOrders::<T>::iter().map(|(_, _, o)| o.open.len()).sum();
 		ensure!(indexed == resting, "account indexes name orders that do not rest");
 		ensure!(

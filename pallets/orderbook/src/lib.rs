@@ -31,12 +31,16 @@
 //! * [`Levels`]: one value per (market, side, price): the FIFO queue of resting orders.
 //! * [`AccountOrders`]: one value per (market, margin account): its resting orders and recent
 //!   client ids — cancels, idempotency and the open-order cap read nothing else.
-//! * [`OrderOwners`]: order id → margin account, to tell "not found" from "not yours".
+//!
+//! There is no order → owner index: an order id carries a 20-bit tag of its owner above its
+//! sequence number ([`Pallet::order_id`]), which is all a cancel needs to tell "not found"
+//! from "not yours".
 //!
 //! Placing a resting order: reads `Markets`, `Levels` (its price), `AccountOrders`, the clock;
-//! writes `Markets`, `Levels`, `AccountOrders`, `OrderOwners`. Each fill adds the maker's
-//! `AccountOrders` (read, write) and, when the maker leaves the book, its `OrderOwners` entry;
-//! each price level crossed is read and written once, however many orders it holds.
+//! writes `Markets`, `Levels`, `AccountOrders`. Each fill adds the maker's `AccountOrders`
+//! (read, write) and, if the maker is on a new price level, that level (read, write): at most
+//! 2 reads / 2 writes per fill; each price level crossed is read and written once, however
+//! many orders it holds.
 //!
 //! ## Calls
 //!
@@ -199,11 +203,6 @@ pub mod pallet {
 		AccountOrdersOf<T>,
 		ValueQuery,
 	>;
-
-	/// The owner of each resting order.
-	#[pallet::storage]
-	pub type OrderOwners<T: Config> =
-		StorageDoubleMap<_, Twox64Concat, MarketId, Twox64Concat, OrderId, AccountOf<T>>;
 
 	/// Where the expiry sweep resumes: market, side and position in that side's level index.
 	#[pallet::storage]

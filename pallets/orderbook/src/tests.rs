@@ -36,7 +36,12 @@ fn tif(mut o: OrderRequest, t: TimeInForce) -> OrderRequest {
 
 fn place(who: AccountId, order: OrderRequest) -> Result<OrderId, DispatchError> {
 	Orderbook::place_order(RuntimeOrigin::signed(who), M, 0, order).map_err(|e| e.error)?;
-	Ok(Markets::<Test>::get(M).unwrap().next_order_id - 1)
+	Ok(id(who, Markets::<Test>::get(M).unwrap().next_sequence - 1))
+}
+
+/// The id of `who`'s order with sequence number `sequence` in the market.
+fn id(who: AccountId, sequence: u64) -> OrderId {
+	Orderbook::order_id(sequence, &acct(who)).unwrap()
 }
 
 fn events() -> Vec<Event<Test>> {
@@ -126,14 +131,16 @@ fn a_limit_order_rests_and_is_visible() {
 	new_test_ext().execute_with(|| {
 		let mut order = limit(Side::Buy, 100, 50);
 		order.client_id = Some(7);
-		let id = place(ALICE, order).unwrap();
-		assert_eq!(id, 1);
+		let first = place(ALICE, order).unwrap();
+		// The first order: sequence 1 under Alice's tag.
+		assert_eq!(first, id(ALICE, 1));
+		assert_eq!(Orderbook::order_sequence(first), 1);
 		assert_eq!(
 			events(),
 			vec![
 				Event::OrderPlaced {
 					market: M,
-					order_id: 1,
+					order_id: id(ALICE, 1),
 					account: acct(ALICE),
 					side: Side::Buy,
 					price: px(100),
@@ -141,14 +148,14 @@ fn a_limit_order_rests_and_is_visible() {
 					client_id: Some(7),
 					time_in_force: TimeInForce::Gtc,
 				},
-				Event::OrderRested { market: M, order_id: 1, remaining: 50 },
+				Event::OrderRested { market: M, order_id: id(ALICE, 1), remaining: 50 },
 			]
 		);
 		assert_eq!(depth(), BookDepth { bids: vec![(px(100), 50)], asks: vec![] });
 		let open = Orderbook::open_orders(M, &acct(ALICE));
 		assert_eq!(open.len(), 1);
-		assert_eq!((open[0].id, open[0].client_id, open[0].remaining), (1, Some(7), 50));
-		assert_eq!(OrderOwners::<Test>::get(M, 1), Some(acct(ALICE)));
+		assert_eq!((open[0].id, open[0].client_id, open[0].remaining), (id(ALICE, 1), Some(7), 50));
+		assert_eq!(Orderbook::owner_tag_of(open[0].id), Orderbook::owner_tag(&acct(ALICE)));
 		check();
 	});
 }
@@ -168,7 +175,7 @@ fn a_crossing_order_trades_at_the_makers_price_and_reports_the_fill() {
 				Event::Trade {
 					market: M,
 					taker_order: taker,
-					maker_order: 1,
+					maker_order: id(ALICE, 1),
 					taker: acct(CHARLIE),
 					maker: acct(ALICE),
 					taker_side: Side::Buy,
@@ -178,7 +185,7 @@ fn a_crossing_order_trades_at_the_makers_price_and_reports_the_fill() {
 				Event::Trade {
 					market: M,
 					taker_order: taker,
-					maker_order: 2,
+					maker_order: id(BOB, 2),
 					taker: acct(CHARLIE),
 					maker: acct(BOB),
 					taker_side: Side::Buy,
@@ -200,7 +207,7 @@ fn a_crossing_order_trades_at_the_makers_price_and_reports_the_fill() {
 		place(ALICE, limit(Side::Buy, 99, 20)).unwrap();
 		assert_eq!(TestMargin::resting(ALICE, M), (20, 0));
 		assert_eq!(Orderbook::mid_price(M), Some(FixedU128::from_rational(201, 2)));
-		assert_eq!(OrderOwners::<Test>::get(M, 1), None);
+		assert!(Orderbook::open_orders(M, &acct(ALICE)).iter().all(|o| o.id != id(ALICE, 1)));
 		// Alice's only open order is the new bid.
 		assert_eq!(Orderbook::open_orders(M, &acct(ALICE))[0].side, Side::Buy);
 		assert_eq!(Orderbook::open_orders(M, &acct(BOB))[0].remaining, 20);
@@ -496,13 +503,19 @@ fn client_ids_are_unique_and_cancel_works_by_either_id() {
 		));
 		// Still refused after the order left the book: a re-submission is not a new order.
 		assert_noop!(place(ALICE, order), Error::<Test>::DuplicateClientId);
-		// Bob's order 2: not Alice's to cancel, and unknown ids are unknown.
+		// Bob's order 2: not Alice's to cancel (its id carries Bob's tag), and Alice's unknown
+		// ids are unknown.
 		assert_noop!(
-			Orderbook::cancel_order(RuntimeOrigin::signed(ALICE), M, 0, OrderRef::Id(2)),
+			Orderbook::cancel_order(RuntimeOrigin::signed(ALICE), M, 0, OrderRef::Id(id(BOB, 2))),
 			Error::<Test>::NotOrderOwner
 		);
 		assert_noop!(
-			Orderbook::cancel_order(RuntimeOrigin::signed(ALICE), M, 0, OrderRef::Id(99)),
+			Orderbook::cancel_order(
+				RuntimeOrigin::signed(ALICE),
+				M,
+				0,
+				OrderRef::Id(id(ALICE, 99))
+			),
 			Error::<Test>::OrderNotFound
 		);
 		assert_noop!(
@@ -510,13 +523,18 @@ fn client_ids_are_unique_and_cancel_works_by_either_id() {
 			Error::<Test>::OrderNotFound
 		);
 		assert_noop!(
-			Orderbook::cancel_order(RuntimeOrigin::signed(ALICE), 7, 0, OrderRef::Id(2)),
+			Orderbook::cancel_order(RuntimeOrigin::signed(ALICE), 7, 0, OrderRef::Id(id(BOB, 2))),
 			Error::<Test>::UnknownMarket
 		);
-		assert_ok!(Orderbook::cancel_order(RuntimeOrigin::signed(BOB), M, 0, OrderRef::Id(2)));
+		assert_ok!(Orderbook::cancel_order(
+			RuntimeOrigin::signed(BOB),
+			M,
+			0,
+			OrderRef::Id(id(BOB, 2))
+		));
 		assert!(events().contains(&Event::OrderCancelled {
 			market: M,
-			order_id: 2,
+			order_id: id(BOB, 2),
 			account: acct(BOB),
 			remaining: 20,
 			reason: CancelReason::User,
@@ -561,7 +579,7 @@ fn cancel_all_and_bulk() {
 			Orderbook::bulk(RuntimeOrigin::signed(ALICE), M, 0, cancels, places),
 			Error::<Test>::SizeOffLot
 		);
-		let cancels = BoundedVec::truncate_from(vec![OrderRef::Id(1); 4]);
+		let cancels = BoundedVec::truncate_from(vec![OrderRef::Id(id(ALICE, 1)); 4]);
 		let places = BoundedVec::truncate_from(vec![limit(Side::Sell, 110, 20); 3]);
 		assert_noop!(
 			Orderbook::bulk(RuntimeOrigin::signed(ALICE), M, 0, cancels, places),

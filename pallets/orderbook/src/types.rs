@@ -144,8 +144,9 @@ pub struct MarketConfig {
 pub struct Market<MaxLevels: Get<u32>> {
 	/// The listing.
 	pub config: MarketConfig,
-	/// The id the next order gets.
-	pub next_order_id: OrderId,
+	/// The sequence number of the next order (its id also carries its owner's tag: see
+	/// [`crate::Pallet::order_id`]).
+	pub next_sequence: u64,
 	/// Bid prices, highest first.
 	pub bids: BoundedVec<Price, MaxLevels>,
 	/// Ask prices, lowest first.

@@ -29,44 +29,39 @@ pub trait WeightInfo {
 }
 
 /// Proof bytes: a market with its level index (2 × 128 prices), a full level (64 orders of
-/// ~60 bytes), an account's order index (64 orders of ~45 bytes), an owner entry.
+/// ~60 bytes), an account's order index (64 orders of ~45 bytes).
 const MARKET_PROOF: u64 = 2_200;
 const LEVEL_PROOF: u64 = 3_900;
 const ACCOUNT_PROOF: u64 = 3_100;
-const OWNER_PROOF: u64 = 90;
 
 /// Weights for a runtime with `T::DbWeight`.
 pub struct SubstrateWeight<T>(PhantomData<T>);
 impl<T: polkadot_sdk::frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	// Resting: reads Markets, Levels(price), AccountOrders, Timestamp; writes Markets,
-	// Levels(price), AccountOrders, OrderOwners. Per touched maker (worst case: each on its
-	// own level, each leaving the book): reads Levels + maker's AccountOrders, writes both
-	// and its OrderOwners entry.
+	// Levels(price), AccountOrders. Per touched maker (worst case: each on its own level):
+	// reads and writes its Levels and the maker's AccountOrders.
 	fn place_order(m: u32) -> Weight {
 		let m = u64::from(m);
 		Weight::from_parts(45_000_000, MARKET_PROOF + LEVEL_PROOF + ACCOUNT_PROOF + 20)
 			.saturating_add(
-				Weight::from_parts(12_000_000, LEVEL_PROOF + ACCOUNT_PROOF + OWNER_PROOF)
-					.saturating_mul(m),
+				Weight::from_parts(12_000_000, LEVEL_PROOF + ACCOUNT_PROOF).saturating_mul(m),
 			)
 			.saturating_add(T::DbWeight::get().reads(4 + 2 * m))
-			.saturating_add(T::DbWeight::get().writes(4 + 3 * m))
+			.saturating_add(T::DbWeight::get().writes(3 + 2 * m))
 	}
-	// Reads Markets, AccountOrders, Levels; writes Markets, Levels, AccountOrders, OrderOwners.
+	// Reads Markets, AccountOrders, Levels; writes Markets, Levels, AccountOrders.
 	fn cancel_order() -> Weight {
-		Weight::from_parts(30_000_000, MARKET_PROOF + LEVEL_PROOF + ACCOUNT_PROOF + OWNER_PROOF)
-			.saturating_add(T::DbWeight::get().reads(4))
-			.saturating_add(T::DbWeight::get().writes(4))
+		Weight::from_parts(30_000_000, MARKET_PROOF + LEVEL_PROOF + ACCOUNT_PROOF)
+			.saturating_add(T::DbWeight::get().reads(3))
+			.saturating_add(T::DbWeight::get().writes(3))
 	}
-	// Per order (worst case, each on its own level): a level read and write, an owner entry.
+	// Per order (worst case, each on its own level): a level read and write.
 	fn cancel_all(n: u32) -> Weight {
 		let n = u64::from(n);
 		Weight::from_parts(30_000_000, MARKET_PROOF + ACCOUNT_PROOF)
-			.saturating_add(
-				Weight::from_parts(8_000_000, LEVEL_PROOF + OWNER_PROOF).saturating_mul(n),
-			)
-			.saturating_add(T::DbWeight::get().reads(2 + 2 * n))
-			.saturating_add(T::DbWeight::get().writes(2 + 2 * n))
+			.saturating_add(Weight::from_parts(8_000_000, LEVEL_PROOF).saturating_mul(n))
+			.saturating_add(T::DbWeight::get().reads(2 + n))
+			.saturating_add(T::DbWeight::get().writes(2 + n))
 	}
 	// Reads and writes the market counter and the market.
 	fn create_market() -> Weight {
@@ -87,16 +82,13 @@ impl<T: polkadot_sdk::frame_system::Config> WeightInfo for SubstrateWeight<T> {
 			.saturating_mul(u64::from(c))
 			.saturating_add(Self::place_order(0).saturating_mul(u64::from(p)))
 	}
-	// Reads the level, the market; per order its owner's index; writes the same and the
-	// owner entry.
+	// Reads the level, the market; per order its owner's index; writes the same.
 	fn sweep_level(n: u32) -> Weight {
 		let n = u64::from(n);
 		Weight::from_parts(15_000_000, MARKET_PROOF + LEVEL_PROOF)
-			.saturating_add(
-				Weight::from_parts(6_000_000, ACCOUNT_PROOF + OWNER_PROOF).saturating_mul(n),
-			)
+			.saturating_add(Weight::from_parts(6_000_000, ACCOUNT_PROOF).saturating_mul(n))
 			.saturating_add(T::DbWeight::get().reads(2 + n))
-			.saturating_add(T::DbWeight::get().writes(2 + 2 * n))
+			.saturating_add(T::DbWeight::get().writes(2 + n))
 	}
 }
 
