@@ -1,10 +1,13 @@
 //! Runtime integration tests, on the real runtime built from its genesis presets.
 
+mod common;
+
+use common::ext_from_preset;
+
 use clearinghouse_runtime::{
 	configs::governance::dynamic_params, genesis_config_presets, governance::GuardianCollective,
 	AccountId, Balances, ForeignAssets, GuardianCouncil, OriginCaller, Preimage, Referenda,
-	Runtime, RuntimeCall, RuntimeEvent, RuntimeGenesisConfig, RuntimeOrigin, Scheduler, Sudo,
-	System, UNIT,
+	Runtime, RuntimeCall, RuntimeEvent, RuntimeOrigin, Scheduler, Sudo, System, UNIT,
 };
 use codec::Encode;
 use frame_support::{
@@ -21,38 +24,14 @@ use polkadot_sdk::{
 	sp_keyring::Sr25519Keyring,
 	sp_runtime::{
 		traits::{Dispatchable, Hash as _},
-		BuildStorage, DispatchError, Permill,
+		DispatchError, Permill,
 	},
 	staging_xcm::latest::prelude::*,
 	staging_xcm_executor::traits::ConvertLocation,
 };
-use serde_json::Value;
 
 fn account(k: Sr25519Keyring) -> AccountId {
 	k.to_account_id()
-}
-
-/// Applies a JSON merge patch (what genesis presets are) onto `base`.
-fn merge(base: &mut Value, patch: Value) {
-	match (base, patch) {
-		(Value::Object(base), Value::Object(patch)) => {
-			for (k, v) in patch {
-				merge(base.entry(k).or_insert(Value::Null), v);
-			}
-		},
-		(base, patch) => *base = patch,
-	}
-}
-
-/// Externalities with the genesis state of preset `preset`, at block 1.
-fn ext_from_preset(preset: &str) -> sp_io::TestExternalities {
-	let patch = genesis_config_presets::get_preset(&preset.into()).expect("preset exists");
-	let mut config = serde_json::to_value(RuntimeGenesisConfig::default()).unwrap();
-	merge(&mut config, serde_json::from_slice(&patch).unwrap());
-	let config: RuntimeGenesisConfig = serde_json::from_value(config).unwrap();
-	let mut ext = sp_io::TestExternalities::new(config.build_storage().unwrap());
-	ext.execute_with(|| System::set_block_number(1));
-	ext
 }
 
 fn dev_ext() -> sp_io::TestExternalities {

@@ -11,6 +11,12 @@
 //! * **Assets** ([`AssetTransactors`]): the native token (`Location::here()`) through `Balances`;
 //!   every non-local location through `ForeignAssets` (a `pallet-assets` instance keyed by
 //!   `Location`). Local `Assets` (integer ids) do not cross XCM: they are chain-internal.
+//! * **Margin deposits** ([`MarginDepositTransactor`]): an asset deposited to the beneficiary
+//!   `(0, [PalletInstance(<vaults>), AccountId32 { network: None, id }, GeneralIndex(sub)])`
+//!   lands in that account's wallet and goes straight on into its margin sub-account through the
+//!   vaults' deposit entry point ([`MarginDepositRoute`]); if the vaults refuse it (unregistered
+//!   collateral, a cap, a withdraw-only asset), it is taken back out of the wallet and the
+//!   message fails, so the executor traps it, claimable by the sender.
 //! * **Reserves** ([`TrustedReserves`]): a foreign asset is accepted as a reserve transfer only from
 //!   the reserve that governance registered for it with `ForeignAssets::set_reserves`; nothing is
 //!   trusted by default. The native token is reserve-based on this chain. Teleports are disabled.
@@ -18,9 +24,11 @@
 //!   chain or its executive plurality; query responses the chain asked for; version
 //!   subscriptions from the relay and siblings; HRMP notifications from the relay. Reserve
 //!   transfers *to* the relay chain are refused.
-//! * **Fees** ([`Trader`]): execution is bought with the native token at the same weight-to-fee
-//!   rate as transactions, and fees go to the block author. Paying with foreign collateral comes
-//!   with cross-chain collateral routing.
+//! * **Fees** ([`Traders`]): execution is bought with the native token at the same weight-to-fee
+//!   rate as transactions (fees to the block author), or with a registered foreign asset at that
+//!   rate scaled by the asset's minimum balance over the native existential deposit
+//!   ([`FeeByMinimumBalance`]; fees to [`XcmFeesAccount`]). Governance prices XCM fees in a
+//!   collateral through the minimum balance it registers the asset with.
 //! * **Weights**: a fixed cost per instruction ([`UnitWeightCost`], bounded by
 //!   [`MaxInstructions`]) until pallet-xcm-benchmarks weights are generated for this runtime.
 
@@ -35,17 +43,21 @@ use polkadot_sdk::{
 		matching::NonTeleportableAssetFromTrustedReserve,
 	},
 	cumulus_pallet_parachain_system, cumulus_pallet_xcm, cumulus_pallet_xcmp_queue,
-	cumulus_primitives_utility::ParentAsUmp,
+	cumulus_primitives_utility::{ChargeWeightInFungibles, ParentAsUmp, TakeFirstAssetTrader},
 	frame_support::{
 		parameter_types,
-		traits::{ConstU32, Contains, ContainsPair, Everything, EverythingBut, Get, Nothing},
+		traits::{
+			tokens::imbalance::ResolveAssetTo, ConstU32, Contains, ContainsPair, Everything,
+			EverythingBut, Get, Nothing, TypedGet,
+		},
 		weights::Weight,
+		PalletId,
 	},
 	frame_system, pallet_assets, pallet_authorship, pallet_balances,
 	pallet_xcm::{self, XcmPassthrough},
 	polkadot_parachain_primitives::primitives::Sibling,
 	polkadot_runtime_common::impls::ToAuthor,
-	sp_runtime::AccountId32,
+	sp_runtime::{traits::AccountIdConversion, AccountId32, DispatchResult},
 	staging_parachain_info as parachain_info,
 	staging_xcm::latest::prelude::*,
 	staging_xcm_builder::{
@@ -60,7 +72,7 @@ use polkadot_sdk::{
 		TrailingSetTopicAsId, UsingComponents, WithComputedOrigin, WithLatestLocationConverter,
 		WithUniqueTopic,
 	},
-	staging_xcm_executor,
+	staging_xcm_executor::{self, traits::TransactAsset, AssetsInHolding},
 };
 
 /// The `pallet-assets` instance that holds foreign assets keyed by their XCM `Location`.
@@ -190,8 +202,71 @@ pub type ForeignAssetsTransactor<R> = FungiblesAdapter<
 	CheckAccount<R>,
 >;
 
-/// Every asset transactor, tried in order.
-pub type AssetTransactors<R> = (NativeAssetTransactor<R>, ForeignAssetsTransactor<R>);
+/// Every asset transactor, tried in order: margin-account beneficiaries first, then plain
+/// accounts.
+pub type AssetTransactors<R, D> = (
+	MarginDepositTransactor<(NativeAssetTransactor<R>, ForeignAssetsTransactor<R>), D>,
+	NativeAssetTransactor<R>,
+	ForeignAssetsTransactor<R>,
+);
+
+/// Where an asset arriving for a margin account goes: the runtime's vaults pallet.
+pub trait MarginDepositRoute {
+	/// The vaults pallet's index: margin beneficiaries start with `PalletInstance(index)`.
+	fn pallet_index() -> u8;
+	/// Move `amount` of `asset` (its location seen from here) from `owner`'s wallet into its
+	/// margin sub-account `sub`, through the vaults' single deposit entry point.
+	fn deposit(owner: &AccountId32, sub: u8, asset: &Location, amount: u128) -> DispatchResult;
+}
+
+/// The margin account a beneficiary location names, if it is one:
+/// `(0, [PalletInstance(index), AccountId32 { network: None, id }])` for the cross-margin
+/// account (sub-account 0) or with a trailing `GeneralIndex(sub)` for sub-account `sub`.
+pub fn margin_beneficiary(location: &Location, index: u8) -> Option<(AccountId32, u8)> {
+	match location.unpack() {
+		(0, [PalletInstance(i), Junction::AccountId32 { network: None, id }]) if *i == index => {
+			Some((AccountId32::new(*id), 0))
+		},
+		(
+			0,
+			[PalletInstance(i), Junction::AccountId32 { network: None, id }, GeneralIndex(sub)],
+		) if *i == index => Some((AccountId32::new(*id), u8::try_from(*sub).ok()?)),
+		_ => None,
+	}
+}
+
+/// Deposits to a margin-account beneficiary (see [`margin_beneficiary`]): `Inner` credits the
+/// owner's wallet, then `D` moves the amount into the margin account. A refusal takes the
+/// credit back out of the wallet and fails the deposit, so nothing stays minted and the
+/// executor traps the asset. Any other beneficiary is left to the next transactor.
+pub struct MarginDepositTransactor<Inner, D>(PhantomData<(Inner, D)>);
+impl<Inner: TransactAsset, D: MarginDepositRoute> TransactAsset
+	for MarginDepositTransactor<Inner, D>
+{
+	fn deposit_asset(
+		what: AssetsInHolding,
+		who: &Location,
+		context: Option<&XcmContext>,
+	) -> Result<(), (AssetsInHolding, XcmError)> {
+		let Some((owner, sub)) = margin_beneficiary(who, D::pallet_index()) else {
+			return Err((what, XcmError::AssetNotFound));
+		};
+		let Some(asset) = what.fungible_assets_iter().next() else {
+			return Err((what, XcmError::AssetNotFound));
+		};
+		let Fungible(amount) = asset.fun else { return Err((what, XcmError::AssetNotFound)) };
+		let wallet =
+			Location::new(0, [Junction::AccountId32 { network: None, id: owner.clone().into() }]);
+		Inner::deposit_asset(what, &wallet, context)?;
+		if let Err(error) = D::deposit(&owner, sub, &asset.id.0, amount) {
+			log::debug!(target: "xcm::margin", "margin deposit of {asset:?} to {who:?} refused: {error:?}");
+			let taken_back = Inner::withdraw_asset(&asset, &wallet, context)
+				.map_err(|e| (AssetsInHolding::new(), e))?;
+			return Err((taken_back, XcmError::FailedToTransactAsset("margin deposit refused")));
+		}
+		Ok(())
+	}
+}
 
 /// How an XCM origin becomes a dispatch origin for `Transact`.
 pub type XcmOriginToTransactDispatchOrigin<R> = (
@@ -268,6 +343,61 @@ pub type Weigher<R> = FixedWeightBounds<UnitWeightCost, RuntimeCallOf<R>, MaxIns
 pub type Trader<R, W> =
 	UsingComponents<W, NativeLocation, AccountId32, pallet_balances::Pallet<R>, ToAuthor<R>>;
 
+parameter_types! {
+	/// Collects XCM fees paid in foreign assets.
+	pub const XcmFeesPalletId: PalletId = PalletId(*b"clr/xcmf");
+}
+
+/// The account XCM fees paid in foreign assets go to (governance moves them on).
+pub struct XcmFeesAccount;
+impl TypedGet for XcmFeesAccount {
+	type Type = AccountId32;
+	fn get() -> AccountId32 {
+		XcmFeesPalletId::get().into_account_truncating()
+	}
+}
+
+/// The fee in a foreign asset: the native fee of the weight (`W`) × the asset's minimum balance
+/// / the native existential deposit, rounded up. An asset registered with a zero minimum
+/// balance (or a runtime without an existential deposit) cannot pay.
+pub struct FeeByMinimumBalance<R, W>(PhantomData<(R, W)>);
+impl<R: XcmRuntime, W: polkadot_sdk::frame_support::weights::WeightToFee<Balance = u128>>
+	ChargeWeightInFungibles<AccountId32, pallet_assets::Pallet<R, ForeignAssetsInstance>>
+	for FeeByMinimumBalance<R, W>
+{
+	fn charge_weight_in_fungibles(asset: Location, weight: Weight) -> Result<u128, XcmError> {
+		use polkadot_sdk::frame_support::traits::{fungible, fungibles};
+		let native_fee = W::weight_to_fee(&weight);
+		let asset_minimum = <pallet_assets::Pallet<R, ForeignAssetsInstance> as fungibles::Inspect<
+			AccountId32,
+		>>::minimum_balance(asset);
+		let native_minimum =
+			<pallet_balances::Pallet<R> as fungible::Inspect<AccountId32>>::minimum_balance();
+		if asset_minimum == 0 || native_minimum == 0 {
+			return Err(XcmError::TooExpensive);
+		}
+		polkadot_sdk::sp_runtime::helpers_128bit::multiply_by_rational_with_rounding(
+			native_fee,
+			asset_minimum,
+			native_minimum,
+			polkadot_sdk::sp_runtime::Rounding::Up,
+		)
+		.ok_or(XcmError::Overflow)
+	}
+}
+
+/// Buys execution with a foreign asset (see [`FeeByMinimumBalance`]).
+pub type ForeignAssetTrader<R, W> = TakeFirstAssetTrader<
+	AccountId32,
+	FeeByMinimumBalance<R, W>,
+	ForeignAssetsMatcher,
+	pallet_assets::Pallet<R, ForeignAssetsInstance>,
+	ResolveAssetTo<XcmFeesAccount, pallet_assets::Pallet<R, ForeignAssetsInstance>>,
+>;
+
+/// Every way to buy execution, tried in order: the native token, then a foreign asset.
+pub type Traders<R, W> = (Trader<R, W>, ForeignAssetTrader<R, W>);
+
 /// Where outgoing messages go: upward to the relay chain, or over XCMP to siblings.
 pub type XcmRouter<R> = WithUniqueTopic<(
 	ParentAsUmp<cumulus_pallet_parachain_system::Pallet<R>, (), ()>,
@@ -282,11 +412,12 @@ pub type LocalOriginToLocation<R> =
 pub type LocalXcmOrigin<R> = EnsureXcmOrigin<RuntimeOriginOf<R>, LocalOriginToLocation<R>>;
 
 /// The executor configuration. `P` is the runtime's `AllPalletsWithSystem` (pallet info
-/// queries), `W` its weight-to-fee conversion.
-pub struct XcmConfig<R, P, W>(PhantomData<(R, P, W)>);
-impl<R, P, W> staging_xcm_executor::Config for XcmConfig<R, P, W>
+/// queries), `W` its weight-to-fee conversion, `D` where margin deposits go.
+pub struct XcmConfig<R, P, W, D>(PhantomData<(R, P, W, D)>);
+impl<R, P, W, D> staging_xcm_executor::Config for XcmConfig<R, P, W, D>
 where
 	R: XcmRuntime,
+	D: MarginDepositRoute,
 	P: polkadot_sdk::frame_support::traits::PalletsInfoAccess,
 	W: polkadot_sdk::frame_support::weights::WeightToFee<Balance = u128>,
 	RuntimeOriginOf<R>: From<cumulus_pallet_xcm::Origin>
@@ -296,7 +427,7 @@ where
 	type RuntimeCall = RuntimeCallOf<R>;
 	type XcmSender = XcmRouter<R>;
 	type XcmEventEmitter = pallet_xcm::Pallet<R>;
-	type AssetTransactor = AssetTransactors<R>;
+	type AssetTransactor = AssetTransactors<R, D>;
 	type OriginConverter = XcmOriginToTransactDispatchOrigin<R>;
 	type IsReserve = IsTrustedReserve<R>;
 	// Nothing is teleported: every foreign asset is reserve-backed.
@@ -305,7 +436,7 @@ where
 	type UniversalLocation = UniversalLocation<R>;
 	type Barrier = Barrier<R>;
 	type Weigher = Weigher<R>;
-	type Trader = Trader<R, W>;
+	type Trader = Traders<R, W>;
 	type ResponseHandler = pallet_xcm::Pallet<R>;
 	type AssetTrap = pallet_xcm::Pallet<R>;
 	type AssetLocker = ();
@@ -372,6 +503,28 @@ mod tests {
 		assert_eq!(ForeignAssetsMatcher::matches_fungibles(&usdt).ok(), Some((usdt_loc, 5)));
 		let native: Asset = (Location::here(), 5u128).into();
 		assert!(ForeignAssetsMatcher::matches_fungibles(&native).is_err());
+	}
+
+	#[test]
+	fn margin_beneficiaries_name_the_vaults_pallet_an_account_and_a_sub_account() {
+		let id = [9u8; 32];
+		let account = Junction::AccountId32 { network: None, id };
+		let cross = Location::new(0, [PalletInstance(71), account]);
+		assert_eq!(margin_beneficiary(&cross, 71), Some((AccountId32::new(id), 0)));
+		let isolated = Location::new(0, [PalletInstance(71), account, GeneralIndex(3)]);
+		assert_eq!(margin_beneficiary(&isolated, 71), Some((AccountId32::new(id), 3)));
+		// Another pallet, a plain account, a sub-account beyond u8, a remote location: not ours.
+		assert_eq!(margin_beneficiary(&Location::new(0, [PalletInstance(70), account]), 71), None);
+		assert_eq!(margin_beneficiary(&Location::new(0, [account]), 71), None);
+		let too_big = Location::new(0, [PalletInstance(71), account, GeneralIndex(256)]);
+		assert_eq!(margin_beneficiary(&too_big, 71), None);
+		let remote = Location::new(1, [PalletInstance(71), account]);
+		assert_eq!(margin_beneficiary(&remote, 71), None);
+		let with_network = Location::new(
+			0,
+			[PalletInstance(71), Junction::AccountId32 { network: Some(NetworkId::Polkadot), id }],
+		);
+		assert_eq!(margin_beneficiary(&with_network, 71), None);
 	}
 
 	#[test]

@@ -95,6 +95,7 @@ impl vaults::Config for Test {
 	type PalletId = VaultsPalletId;
 	type MaxCollaterals = ConstU32<4>;
 	type MaxSubAccounts = ConstU8<4>;
+	type Outbound = ();
 	type WeightInfo = ();
 	#[cfg(feature = "runtime-benchmarks")]
 	type BenchmarkHelper = Helper;

@@ -158,6 +158,30 @@ impl<T: Config> Pallet<T> {
 	/// Runs in its own storage layer: the margin engine judges the *new* state, so the ledger
 	/// is written before it is asked, and its refusal must undo the write even when this is
 	/// called from outside a dispatch (another pallet, an XCM route).
+	/// Withdraw to `account`'s owner's wallet and send it out through [`Config::Outbound`], all
+	/// or nothing. Returns the assets the account held (for the weight).
+	pub fn do_withdraw_to(
+		account: &MarginAccount<T::AccountId>,
+		collateral: CollateralId,
+		amount: u128,
+		destination: DestinationOf<T>,
+	) -> Result<u32, DispatchError> {
+		with_storage_layer(|| {
+			let held = Self::withdraw_in_layer(account, collateral, amount, &account.owner)?;
+			let asset =
+				CollateralAssets::<T>::get(collateral).ok_or(Error::<T>::UnknownCollateral)?;
+			T::Outbound::transfer(&account.owner, asset, amount, destination.clone())?;
+			Self::deposit_event(Event::SentOut {
+				owner: account.owner.clone(),
+				sub: account.sub,
+				collateral,
+				amount,
+				destination,
+			});
+			Ok(held)
+		})
+	}
+
 	pub fn do_withdraw(
 		account: &MarginAccount<T::AccountId>,
 		collateral: CollateralId,

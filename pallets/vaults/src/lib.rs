@@ -74,6 +74,47 @@ pub use weights::WeightInfo;
 use polkadot_sdk::sp_runtime;
 use polkadot_sdk::{frame_support, frame_system};
 
+/// Sends collateral from a wallet here to an account on another chain (runtime: XCM back to
+/// the asset's reserve). Used by [`Pallet::withdraw_to`] after the ledger has paid the wallet,
+/// in the same transaction: an error undoes the withdrawal too.
+pub trait OutboundTransfer<AccountId, AssetKind> {
+	/// Where to, in the transport's terms (runtime: a chain and a beneficiary location).
+	type Destination: frame_support::Parameter;
+
+	/// Move `amount` of `asset` from `from`'s wallet to `to`.
+	fn transfer(
+		from: &AccountId,
+		asset: AssetKind,
+		amount: u128,
+		to: Self::Destination,
+	) -> frame_support::dispatch::DispatchResult;
+
+	/// The most [`Self::transfer`] weighs.
+	fn weight() -> frame_support::weights::Weight;
+}
+
+/// No route out: [`Pallet::withdraw_to`] always fails with [`Error::NoOutboundRoute`].
+impl<AccountId, AssetKind> OutboundTransfer<AccountId, AssetKind> for () {
+	type Destination = ();
+	fn transfer(
+		_: &AccountId,
+		_: AssetKind,
+		_: u128,
+		_: (),
+	) -> frame_support::dispatch::DispatchResult {
+		Err(polkadot_sdk::sp_runtime::DispatchError::Other("no outbound route"))
+	}
+	fn weight() -> frame_support::weights::Weight {
+		frame_support::weights::Weight::zero()
+	}
+}
+
+/// The destination type of a runtime's outbound route.
+pub type DestinationOf<T> = <<T as Config>::Outbound as OutboundTransfer<
+	<T as frame_system::Config>::AccountId,
+	<T as Config>::AssetKind,
+>>::Destination;
+
 /// Creates assets, funds wallets and sets prices for the benchmarks.
 #[cfg(feature = "runtime-benchmarks")]
 pub trait BenchmarkHelper<AssetKind, AccountId> {
@@ -133,6 +174,9 @@ pub mod pallet {
 		/// Sub-accounts per owner, cross margin (`0`) included: indices `0..MaxSubAccounts`.
 		#[pallet::constant]
 		type MaxSubAccounts: Get<SubAccountIndex>;
+
+		/// Takes withdrawn collateral to another chain (runtime: XCM).
+		type Outbound: OutboundTransfer<Self::AccountId, Self::AssetKind>;
 
 		/// Weights of this pallet's calls.
 		type WeightInfo: WeightInfo;
@@ -214,6 +258,14 @@ pub mod pallet {
 			collateral: CollateralId,
 			amount: u128,
 			to: T::AccountId,
+		},
+		/// `owner`'s withdrawal of `amount` of `collateral` left the chain for `destination`.
+		SentOut {
+			owner: T::AccountId,
+			sub: SubAccountIndex,
+			collateral: CollateralId,
+			amount: u128,
+			destination: DestinationOf<T>,
 		},
 		/// `owner` moved `amount` of `collateral` between two of its sub-accounts.
 		Transferred {
@@ -431,6 +483,36 @@ pub mod pallet {
 		pub fn set_settlement_collateral(origin: OriginFor<T>, id: CollateralId) -> DispatchResult {
 			T::RegistryOrigin::ensure_origin(origin)?;
 			Self::do_set_settlement(id)
+		}
+
+		/// Withdraw `amount` of `collateral` from the signer's sub-account `sub` and send it to
+		/// `destination` on another chain ([`Config::Outbound`]; runtime: XCM to the asset's
+		/// reserve, the transferred asset paying the destination's execution fee).
+		///
+		/// * Who: any signed account, from its own margin account.
+		/// * Changes: as [`Pallet::withdraw`] to the signer's wallet, then the outbound route
+		///   takes it from there; if the route fails, nothing happens.
+		/// * Events: [`Event::Withdrawn`], [`Event::SentOut`] and the route's own.
+		/// * Errors: those of [`Pallet::withdraw`], and the route's (runtime: pallet-xcm's).
+		#[pallet::call_index(6)]
+		#[pallet::weight(
+			T::WeightInfo::withdraw(T::MaxCollaterals::get()).saturating_add(T::Outbound::weight())
+		)]
+		pub fn withdraw_to(
+			origin: OriginFor<T>,
+			collateral: CollateralId,
+			#[pallet::compact] amount: u128,
+			sub: SubAccountIndex,
+			destination: DestinationOf<T>,
+		) -> DispatchResultWithPostInfo {
+			let who = ensure_signed(origin)?;
+			let held = Self::do_withdraw_to(
+				&MarginAccount::new(who, sub),
+				collateral,
+				amount,
+				destination,
+			)?;
+			Ok(Some(T::WeightInfo::withdraw(held).saturating_add(T::Outbound::weight())).into())
 		}
 	}
 

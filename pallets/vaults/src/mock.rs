@@ -133,6 +133,46 @@ impl WithdrawalGuard<AccountId> for TestGuard {
 	}
 }
 
+thread_local! {
+	static SENT_OUT: core::cell::RefCell<Vec<(AccountId, Asset, u128, u64)>> =
+		const { core::cell::RefCell::new(Vec::new()) };
+}
+
+/// Stands in for XCM: burns what it sends from the wallet and records it; destination `0`
+/// is unreachable.
+pub struct TestOutbound;
+pub const UNREACHABLE: u64 = 0;
+impl TestOutbound {
+	pub fn sent() -> Vec<(AccountId, Asset, u128, u64)> {
+		SENT_OUT.with(|s| s.borrow().clone())
+	}
+}
+impl pallet_vaults::OutboundTransfer<AccountId, Asset> for TestOutbound {
+	type Destination = u64;
+	fn transfer(from: &AccountId, asset: Asset, amount: u128, to: u64) -> DispatchResult {
+		use polkadot_sdk::frame_support::traits::{
+			fungibles::Mutate,
+			tokens::{Fortitude, Precision, Preservation},
+		};
+		if to == UNREACHABLE {
+			return Err(DispatchError::Other("unreachable"));
+		}
+		UnionOf::<Balances, Assets, NativeFromLeft, Asset, AccountId>::burn_from(
+			asset.clone(),
+			from,
+			amount,
+			Preservation::Expendable,
+			Precision::Exact,
+			Fortitude::Polite,
+		)?;
+		SENT_OUT.with(|s| s.borrow_mut().push((*from, asset, amount, to)));
+		Ok(())
+	}
+	fn weight() -> polkadot_sdk::frame_support::weights::Weight {
+		polkadot_sdk::frame_support::weights::Weight::from_parts(1_000_000, 0)
+	}
+}
+
 parameter_types! {
 	pub const VaultsPalletId: PalletId = PalletId(*b"clr/vlts");
 }
@@ -146,6 +186,7 @@ impl pallet_vaults::Config for Test {
 	type PalletId = VaultsPalletId;
 	type MaxCollaterals = ConstU32<8>;
 	type MaxSubAccounts = ConstU8<4>;
+	type Outbound = TestOutbound;
 	type WeightInfo = ();
 	#[cfg(feature = "runtime-benchmarks")]
 	type BenchmarkHelper = BenchHelper;

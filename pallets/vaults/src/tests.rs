@@ -104,6 +104,61 @@ fn deposit_moves_tokens_into_the_vault_and_credits_the_sub_account() {
 	});
 }
 
+fn withdraw_to(
+	who: AccountId,
+	collateral: u16,
+	amount: u128,
+	sub: u8,
+	destination: u64,
+) -> DispatchResultWithPostInfo {
+	dispatch(who, crate::Call::withdraw_to { collateral, amount, sub, destination })
+}
+
+#[test]
+fn withdraw_to_another_chain_debits_the_ledger_and_sends_the_tokens() {
+	new_test_ext().execute_with(|| {
+		assert_ok!(deposit(ALICE, BTC, 2 * BTC_UNIT, 1));
+		let wallet_before = wallet(ALICE, BTC);
+		assert_ok!(withdraw_to(ALICE, BTC, BTC_UNIT, 1, 7));
+		// The ledger and the vault paid out; the wallet passed it straight on.
+		assert_eq!(bal(ALICE, 1, BTC), BTC_UNIT as i128);
+		assert_eq!(vault(BTC), BTC_UNIT);
+		assert_eq!(wallet(ALICE, BTC), wallet_before);
+		assert_eq!(TestOutbound::sent(), vec![(ALICE, asset_of(BTC), BTC_UNIT, 7)]);
+		assert_eq!(
+			last_event(),
+			RuntimeEvent::Vaults(Event::SentOut {
+				owner: ALICE,
+				sub: 1,
+				collateral: BTC,
+				amount: BTC_UNIT,
+				destination: 7,
+			})
+		);
+		Vaults::do_try_state().unwrap();
+	});
+}
+
+#[test]
+fn withdraw_to_changes_nothing_when_the_route_or_the_margin_engine_refuses() {
+	new_test_ext().execute_with(|| {
+		assert_ok!(deposit(ALICE, BTC, 2 * BTC_UNIT, 0));
+		// The route fails after the ledger paid the wallet: all of it is undone.
+		assert_noop!(
+			withdraw_to(ALICE, BTC, BTC_UNIT, 0, UNREACHABLE),
+			DispatchError::Other("unreachable")
+		);
+		TestGuard::close(true);
+		assert_noop!(withdraw_to(ALICE, BTC, BTC_UNIT, 0, 7), DispatchError::Other(GUARD_ERROR));
+		TestGuard::close(false);
+		assert_noop!(
+			withdraw_to(ALICE, BTC, 3 * BTC_UNIT, 0, 7),
+			Error::<Test>::InsufficientBalance
+		);
+		assert!(TestOutbound::sent().is_empty());
+	});
+}
+
 #[test]
 fn native_token_deposits_like_any_other_asset() {
 	new_test_ext().execute_with(|| {

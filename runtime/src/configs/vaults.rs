@@ -8,6 +8,7 @@
 
 use polkadot_sdk::*;
 
+use alloc::boxed::Box;
 use codec::{Decode, DecodeWithMemTracking, Encode, MaxEncodedLen};
 use frame_support::{
 	parameter_types,
@@ -103,9 +104,88 @@ impl pallet_clearinghouse_vaults::Config for Runtime {
 	type PalletId = VaultsPalletId;
 	type MaxCollaterals = ConstU32<32>;
 	type MaxSubAccounts = ConstU8<8>;
+	type Outbound = XcmOutbound;
 	type WeightInfo = crate::weights::pallet_clearinghouse_vaults::WeightInfo<Runtime>;
 	#[cfg(feature = "runtime-benchmarks")]
 	type BenchmarkHelper = VaultsBenchmarkHelper;
+}
+
+/// XCM deposits to a margin account end in the vaults' single deposit entry point
+/// (`CollateralLedger::credit_deposit`): the asset's location names the collateral (`Here` is
+/// the native token, anything else a `ForeignAssets` id).
+pub struct VaultsDepositRoute;
+impl clearinghouse_xcm_config::MarginDepositRoute for VaultsDepositRoute {
+	fn pallet_index() -> u8 {
+		use frame_support::traits::PalletInfoAccess;
+		// Pallet indices are u8 by construction.
+		crate::Vaults::index() as u8
+	}
+
+	fn deposit(
+		owner: &AccountId,
+		sub: u8,
+		asset: &Location,
+		amount: u128,
+	) -> sp_runtime::DispatchResult {
+		use clearinghouse_primitives::collateral::{CollateralLedger, MarginAccount};
+		let kind = if *asset == Location::here() {
+			CollateralAsset::Native
+		} else {
+			CollateralAsset::Foreign(asset.clone())
+		};
+		crate::Vaults::credit_deposit(owner, &MarginAccount::new(owner.clone(), sub), kind, amount)
+	}
+}
+
+/// Where `vaults.withdrawTo` sends collateral: a chain, and an account on it as that chain sees
+/// it (e.g. `chain = (1, [Parachain(1000)])`, `beneficiary = (0, [AccountId32 { id }])`).
+#[derive(Clone, PartialEq, Eq, Debug, Encode, Decode, DecodeWithMemTracking, TypeInfo)]
+pub struct XcmDestination {
+	/// The destination chain, seen from here.
+	pub chain: staging_xcm::VersionedLocation,
+	/// The beneficiary, seen from the destination chain.
+	pub beneficiary: staging_xcm::VersionedLocation,
+}
+
+/// Withdrawals leave by XCM through `pallet_xcm::transfer_assets`: a foreign asset goes back to
+/// its reserve (which burns our derivative and releases the original there), the native token
+/// as a reserve transfer from here. The transferred asset itself pays the destination's
+/// execution fee (`fee_asset_item` 0), so the beneficiary receives the amount less that fee;
+/// delivery from here is free (`NoPriceForMessageDelivery`). Local `Assets` do not leave.
+pub struct XcmOutbound;
+impl pallet_clearinghouse_vaults::OutboundTransfer<AccountId, CollateralAsset> for XcmOutbound {
+	// Boxed: two locations inline would make every `RuntimeCall` larger.
+	type Destination = Box<XcmDestination>;
+
+	fn transfer(
+		from: &AccountId,
+		asset: CollateralAsset,
+		amount: u128,
+		to: Box<XcmDestination>,
+	) -> sp_runtime::DispatchResult {
+		let XcmDestination { chain, beneficiary } = *to;
+		let location = match asset {
+			CollateralAsset::Native => Location::here(),
+			CollateralAsset::Foreign(location) => location,
+			CollateralAsset::Local(_) => {
+				return Err(sp_runtime::DispatchError::Other("local assets do not leave the chain"))
+			},
+		};
+		let assets: staging_xcm::latest::Assets = (location, amount).into();
+		pallet_xcm::Pallet::<Runtime>::transfer_assets(
+			crate::RuntimeOrigin::signed(from.clone()),
+			Box::new(chain),
+			Box::new(beneficiary),
+			Box::new(assets.into()),
+			0,
+			staging_xcm::latest::WeightLimit::Unlimited,
+		)
+	}
+
+	fn weight() -> frame_support::weights::Weight {
+		use pallet_xcm::WeightInfo;
+		<Runtime as pallet_xcm::Config>::WeightInfo::transfer_assets()
+	}
 }
 
 /// Benchmark collateral: fresh local assets, minted directly; prices through a real oracle feed.

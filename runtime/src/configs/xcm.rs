@@ -22,7 +22,12 @@ use crate::{
 };
 
 /// The executor configuration of this runtime.
-pub type XcmConfig = xcm_config::XcmConfig<Runtime, AllPalletsWithSystem, WeightToFee>;
+pub type XcmConfig = xcm_config::XcmConfig<
+	Runtime,
+	AllPalletsWithSystem,
+	WeightToFee,
+	super::vaults::VaultsDepositRoute,
+>;
 /// The XCM executor of this runtime.
 pub type XcmExecutor = xcm_executor::XcmExecutor<XcmConfig>;
 /// Where outgoing XCM goes.
