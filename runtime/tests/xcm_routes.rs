@@ -79,36 +79,56 @@ fn usdt_collateral() -> u16 {
 	.expect("USDT is registered")
 }
 
-/// Register USDT here: a `ForeignAssets` asset (minimum balance 0.01 USDT, which also prices
-/// XCM fees paid in it) whose only trusted reserve is the sibling, and vault collateral with a
-/// deposit cap of `cap`.
+/// Register USDT here in one governance call (what one `root` referendum enacts): a
+/// `ForeignAssets` asset owned by the sibling's sovereign account (only the reserve may mint
+/// its derivative), minimum balance 0.01 USDT (which also prices XCM fees paid in it), the
+/// sibling as its only trusted reserve, and vault collateral with a deposit cap of `cap`.
 fn register_usdt(cap: u128) {
+	use clearinghouse_runtime::{OriginCaller, RuntimeCall};
+	use polkadot_sdk::{
+		frame_support::traits::UnfilteredDispatchable, frame_system, pallet_assets, pallet_utility,
+	};
 	Clearinghouse::execute_with(|| {
-		assert_ok!(ForeignAssets::force_create(
-			RuntimeOrigin::root(),
-			usdt_here(),
-			alice().into(),
-			true,
-			sibling::USDT_MIN_BALANCE,
-		));
-		assert_ok!(ForeignAssets::set_reserves(
-			RuntimeOrigin::signed(alice()),
-			usdt_here(),
-			vec![(Location::new(1, [Parachain(sibling::SIBLING_ID)]), false).into()]
-				.try_into()
-				.unwrap(),
-		));
-		assert_ok!(Vaults::register_collateral(
-			RuntimeOrigin::root(),
-			CollateralAsset::Foreign(usdt_here()),
-			CollateralConfig {
-				oracle_key: clearinghouse_primitives::OracleKey::from_symbol("USDT").unwrap(),
-				decimals: 6,
-				haircut: Permill::from_percent(2),
-				deposit_cap: cap,
-				account_cap: cap,
-				status: CollateralStatus::Active,
-			},
+		let sibling_sovereign = clearinghouse_xcm_config::LocationToAccountId::convert_location(
+			&Location::new(1, [Parachain(sibling::SIBLING_ID)]),
+		)
+		.unwrap();
+		let reserves = vec![(Location::new(1, [Parachain(sibling::SIBLING_ID)]), false).into()]
+			.try_into()
+			.unwrap();
+		let calls = vec![
+			RuntimeCall::ForeignAssets(pallet_assets::Call::force_create {
+				id: usdt_here(),
+				owner: sibling_sovereign.clone().into(),
+				is_sufficient: true,
+				min_balance: sibling::USDT_MIN_BALANCE,
+			}),
+			RuntimeCall::Utility(pallet_utility::Call::dispatch_as {
+				as_origin: Box::new(OriginCaller::system(frame_system::RawOrigin::Signed(
+					sibling_sovereign,
+				))),
+				call: Box::new(RuntimeCall::ForeignAssets(pallet_assets::Call::set_reserves {
+					id: usdt_here(),
+					reserves,
+				})),
+			}),
+			RuntimeCall::Vaults(pallet_clearinghouse_vaults::Call::register_collateral {
+				asset: CollateralAsset::Foreign(usdt_here()),
+				config: CollateralConfig {
+					oracle_key: clearinghouse_primitives::OracleKey::from_symbol("USDT").unwrap(),
+					decimals: 6,
+					haircut: Permill::from_percent(2),
+					deposit_cap: cap,
+					account_cap: cap,
+					status: CollateralStatus::Active,
+				},
+			}),
+		];
+		assert_ok!(pallet_utility::Call::<clearinghouse_runtime::Runtime>::batch_all { calls }
+			.dispatch_bypass_filter(RuntimeOrigin::root()));
+		assert!(ForeignAssets::asset_exists(usdt_here()));
+		assert!(pallet_clearinghouse_vaults::CollateralIdOf::<clearinghouse_runtime::Runtime>::contains_key(
+			CollateralAsset::Foreign(usdt_here())
 		));
 	});
 }
@@ -377,5 +397,64 @@ fn a_withdrawal_that_breaks_the_margin_check_sends_nothing() {
 		.is_err());
 		assert_eq!(ForeignAssets::total_issuance(usdt_here()), 1_000 * USDT_UNIT);
 		assert!(<clearinghouse_runtime::configs::xcm::XcmRouter as polkadot_sdk::staging_xcm_builder::InspectMessageQueues>::get_messages().is_empty());
+	});
+}
+
+/// The weight this chain charges for the deposit message a sibling's `transfer_assets` builds,
+/// and its fee in USDT. Reproduce: `scripts/test -p clearinghouse-runtime --test xcm_routes
+/// -- --nocapture the_weight`.
+#[test]
+fn the_weight_and_fee_of_an_xcm_deposit() {
+	use clearinghouse_runtime::configs::xcm::XcmConfig;
+	use polkadot_sdk::{
+		cumulus_primitives_utility::ChargeWeightInFungibles,
+		staging_xcm_executor::{traits::WeightBounds, Config},
+		xcm_simulator::PARA_MESSAGE_BUS,
+	};
+	Network::reset();
+	// The message exactly as the sibling sends it, taken off the bus before delivery.
+	Sibling::execute_without_dispatch(|| {
+		assert_ok!(sibling::PolkadotXcm::transfer_assets(
+			sibling::RuntimeOrigin::signed(alice()),
+			Box::new(VersionedLocation::from(Location::new(1, [Parachain(CLEARINGHOUSE_ID)]))),
+			Box::new(VersionedLocation::from(margin_beneficiary(&alice(), 0))),
+			Box::new(VersionedAssets::from(Assets::from(vec![(
+				sibling_local(sibling::USDT),
+				1_000 * USDT_UNIT
+			)
+				.into()]))),
+			0,
+			WeightLimit::Unlimited,
+		));
+	});
+	let (_, _, message) = PARA_MESSAGE_BUS.with(|b| b.borrow_mut().pop_front()).unwrap();
+	println!("deposit message: {message:?}");
+	Network::reset();
+	register_usdt(u128::MAX / 4);
+	Clearinghouse::execute_with(|| {
+		let mut message: Xcm<clearinghouse_runtime::RuntimeCall> = message.into();
+		let instructions = message.len() as u64;
+		let weight = <XcmConfig as Config>::Weigher::weight(&mut message, Weight::MAX).unwrap();
+		assert_eq!(
+			weight,
+			clearinghouse_xcm_config::UnitWeightCost::get().saturating_mul(instructions)
+		);
+		let fee = clearinghouse_xcm_config::FeeByMinimumBalance::<
+			clearinghouse_runtime::Runtime,
+			clearinghouse_runtime::WeightToFee,
+		>::charge_weight_in_fungibles(usdt_here(), weight)
+		.unwrap();
+		let native_fee = <clearinghouse_runtime::WeightToFee as polkadot_sdk::frame_support::weights::WeightToFee>::weight_to_fee(&weight);
+		println!(
+			"XCM deposit: {instructions} instructions, weight {weight:?}; fee {native_fee} CLR units, \
+			 {fee} USDT units before the trader's floor of one minimum balance ({})",
+			sibling::USDT_MIN_BALANCE
+		);
+		// Rounded up.
+		assert_eq!(
+			fee,
+			(native_fee * sibling::USDT_MIN_BALANCE)
+				.div_ceil(clearinghouse_runtime::EXISTENTIAL_DEPOSIT)
+		);
 	});
 }
