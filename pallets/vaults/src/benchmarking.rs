@@ -109,6 +109,27 @@ mod benchmarks {
 		assert_eq!(Pallet::<T>::balance_of(&account, settlement), -1);
 	}
 
+	/// Withdraw to another chain through [`Config::Outbound`] (runtime: XCM `transfer_assets`
+	/// to the asset's reserve) from an account holding `MaxCollaterals` assets.
+	#[benchmark]
+	fn withdraw_to() -> Result<(), BenchmarkError> {
+		let (asset, destination) =
+			T::Outbound::benchmark_route().ok_or(BenchmarkError::Weightless)?;
+		let (who, _) = holder::<T>(T::MaxCollaterals::get().saturating_sub(1));
+		let id = match CollateralIdOf::<T>::get(&asset) {
+			Some(id) => id,
+			None => Pallet::<T>::do_register(asset.clone(), config(999))?,
+		};
+		T::BenchmarkHelper::fund(&asset, &who, AMOUNT);
+		let account = MarginAccount::new(who.clone(), 0);
+		Pallet::<T>::do_deposit(&who, &account, id, AMOUNT)?;
+		let before = Pallet::<T>::balance_of(&account, id);
+		#[extrinsic_call]
+		_(RawOrigin::Signed(who.clone()), id, AMOUNT / 2, 0, destination);
+		assert_eq!(Pallet::<T>::balance_of(&account, id), before - (AMOUNT / 2) as i128);
+		Ok(())
+	}
+
 	#[benchmark]
 	fn transfer(n: Linear<2, { T::MaxCollaterals::get() }>) {
 		let (who, assets) = holder::<T>(n);

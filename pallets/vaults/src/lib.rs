@@ -89,11 +89,15 @@ pub trait OutboundTransfer<AccountId, AssetKind> {
 		to: Self::Destination,
 	) -> frame_support::dispatch::DispatchResult;
 
-	/// The most [`Self::transfer`] weighs.
-	fn weight() -> frame_support::weights::Weight;
+	/// For the benchmarks: an existing asset this route can send and a destination it
+	/// reaches, with whatever the route needs prepared (`None`: the route cannot be measured).
+	#[cfg(feature = "runtime-benchmarks")]
+	fn benchmark_route() -> Option<(AssetKind, Self::Destination)> {
+		None
+	}
 }
 
-/// No route out: [`Pallet::withdraw_to`] always fails with [`Error::NoOutboundRoute`].
+/// No route out: [`Pallet::withdraw_to`] always fails.
 impl<AccountId, AssetKind> OutboundTransfer<AccountId, AssetKind> for () {
 	type Destination = ();
 	fn transfer(
@@ -103,9 +107,6 @@ impl<AccountId, AssetKind> OutboundTransfer<AccountId, AssetKind> for () {
 		_: (),
 	) -> frame_support::dispatch::DispatchResult {
 		Err(polkadot_sdk::sp_runtime::DispatchError::Other("no outbound route"))
-	}
-	fn weight() -> frame_support::weights::Weight {
-		frame_support::weights::Weight::zero()
 	}
 }
 
@@ -495,9 +496,7 @@ pub mod pallet {
 		/// * Events: [`Event::Withdrawn`], [`Event::SentOut`] and the route's own.
 		/// * Errors: those of [`Pallet::withdraw`], and the route's (runtime: pallet-xcm's).
 		#[pallet::call_index(6)]
-		#[pallet::weight(
-			T::WeightInfo::withdraw(T::MaxCollaterals::get()).saturating_add(T::Outbound::weight())
-		)]
+		#[pallet::weight(T::WeightInfo::withdraw_to())]
 		pub fn withdraw_to(
 			origin: OriginFor<T>,
 			collateral: CollateralId,
@@ -506,13 +505,8 @@ pub mod pallet {
 			destination: DestinationOf<T>,
 		) -> DispatchResultWithPostInfo {
 			let who = ensure_signed(origin)?;
-			let held = Self::do_withdraw_to(
-				&MarginAccount::new(who, sub),
-				collateral,
-				amount,
-				destination,
-			)?;
-			Ok(Some(T::WeightInfo::withdraw(held).saturating_add(T::Outbound::weight())).into())
+			Self::do_withdraw_to(&MarginAccount::new(who, sub), collateral, amount, destination)?;
+			Ok(().into())
 		}
 	}
 

@@ -168,8 +168,9 @@ impl pallet_vaults::OutboundTransfer<AccountId, Asset> for TestOutbound {
 		SENT_OUT.with(|s| s.borrow_mut().push((*from, asset, amount, to)));
 		Ok(())
 	}
-	fn weight() -> polkadot_sdk::frame_support::weights::Weight {
-		polkadot_sdk::frame_support::weights::Weight::from_parts(1_000_000, 0)
+	#[cfg(feature = "runtime-benchmarks")]
+	fn benchmark_route() -> Option<(Asset, u64)> {
+		Some((NativeOrWithId::WithId(USD_ASSET), 7))
 	}
 }
 

@@ -182,9 +182,47 @@ impl pallet_clearinghouse_vaults::OutboundTransfer<AccountId, CollateralAsset> f
 		)
 	}
 
-	fn weight() -> frame_support::weights::Weight {
-		use pallet_xcm::WeightInfo;
-		<Runtime as pallet_xcm::Config>::WeightInfo::transfer_assets()
+	/// USDT of sibling 1000 as a foreign asset with that sibling its trusted reserve, and an
+	/// open channel there.
+	#[cfg(feature = "runtime-benchmarks")]
+	fn benchmark_route() -> Option<(CollateralAsset, Box<XcmDestination>)> {
+		use fungibles::Inspect;
+		use staging_xcm::latest::prelude::{GeneralIndex, PalletInstance, Parachain};
+		let reserve = Location::new(1, [Parachain(1000)]);
+		let usdt = Location::new(1, [Parachain(1000), PalletInstance(50), GeneralIndex(1984)]);
+		if !<ForeignAssets as Inspect<AccountId>>::asset_exists(usdt.clone()) {
+			let owner: AccountId = frame_benchmarking::account("reserve", 0, 0);
+			ForeignAssets::force_create(
+				crate::RuntimeOrigin::root(),
+				usdt.clone(),
+				owner.clone().into(),
+				true,
+				1,
+			)
+			.ok()?;
+			ForeignAssets::set_reserves(
+				crate::RuntimeOrigin::signed(owner),
+				usdt.clone(),
+				alloc::vec![(reserve.clone(), false).into()].try_into().ok()?,
+			)
+			.ok()?;
+		}
+		crate::ParachainSystem::open_outbound_hrmp_channel_for_benchmarks_or_tests(1000.into());
+		let beneficiary: AccountId = frame_benchmarking::account("beneficiary", 0, 0);
+		Some((
+			CollateralAsset::Foreign(usdt),
+			Box::new(XcmDestination {
+				chain: reserve.into(),
+				beneficiary: Location::new(
+					0,
+					[staging_xcm::latest::prelude::AccountId32 {
+						network: None,
+						id: beneficiary.into(),
+					}],
+				)
+				.into(),
+			}),
+		))
 	}
 }
 
