@@ -10,7 +10,7 @@
 //! WASM-EXECUTION: `Compiled`, CHAIN: `Some("dev")`, DB CACHE: 1024
 
 // Executed Command:
-// /tmp/clearinghouse-node-bench
+// /root/.cache/clearinghouse/target/release/clearinghouse-node
 // benchmark
 // pallet
 // --chain
@@ -66,22 +66,20 @@ impl<T: frame_system::Config> pallet_clearinghouse_orderbook::WeightInfo for Wei
 	/// Proof: `Orderbook::Levels` (`max_values`: None, `max_size`: Some(3751), added: 6226, mode: `MaxEncodedLen`)
 	/// Storage: `Parameters::Parameters` (r:1 w:0)
 	/// Proof: `Parameters::Parameters` (`max_values`: None, `max_size`: Some(24), added: 2499, mode: `MaxEncodedLen`)
-	/// Storage: `Orderbook::OrderOwners` (r:0 w:33)
-	/// Proof: `Orderbook::OrderOwners` (`max_values`: None, `max_size`: Some(61), added: 2536, mode: `MaxEncodedLen`)
 	/// The range of component `m` is `[0, 32]`.
 	fn place_order(m: u32, ) -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `1370 + m * (401 ±0)`
+		//  Measured:  `1336 + m * (401 ±0)`
 		//  Estimated: `9182 + m * (7902 ±0)`
-		// Minimum execution time: 142_937_000 picoseconds.
-		Weight::from_parts(108_277_247, 0)
+		// Minimum execution time: 143_056_000 picoseconds.
+		Weight::from_parts(147_896_000, 0)
 			.saturating_add(Weight::from_parts(0, 9182))
-			// Standard Error: 2_176_442
-			.saturating_add(Weight::from_parts(138_248_915, 0).saturating_mul(m.into()))
+			// Standard Error: 22_411_214
+			.saturating_add(Weight::from_parts(245_517_094, 0).saturating_mul(m.into()))
 			.saturating_add(T::DbWeight::get().reads(14))
 			.saturating_add(T::DbWeight::get().reads((4_u64).saturating_mul(m.into())))
-			.saturating_add(T::DbWeight::get().writes(8))
-			.saturating_add(T::DbWeight::get().writes((5_u64).saturating_mul(m.into())))
+			.saturating_add(T::DbWeight::get().writes(7))
+			.saturating_add(T::DbWeight::get().writes((4_u64).saturating_mul(m.into())))
 			.saturating_add(Weight::from_parts(0, 7902).saturating_mul(m.into()))
 	}
 	/// Storage: `Orderbook::Markets` (r:1 w:1)
@@ -92,17 +90,15 @@ impl<T: frame_system::Config> pallet_clearinghouse_orderbook::WeightInfo for Wei
 	/// Proof: `Orderbook::Levels` (`max_values`: None, `max_size`: Some(3751), added: 6226, mode: `MaxEncodedLen`)
 	/// Storage: `Margin::Accounts` (r:1 w:1)
 	/// Proof: `Margin::Accounts` (`max_values`: None, `max_size`: Some(5427), added: 7902, mode: `MaxEncodedLen`)
-	/// Storage: `Orderbook::OrderOwners` (r:0 w:1)
-	/// Proof: `Orderbook::OrderOwners` (`max_values`: None, `max_size`: Some(61), added: 2536, mode: `MaxEncodedLen`)
 	fn cancel_order() -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `1440`
+		//  Measured:  `1406`
 		//  Estimated: `8892`
-		// Minimum execution time: 71_763_000 picoseconds.
-		Weight::from_parts(78_596_000, 0)
+		// Minimum execution time: 70_322_000 picoseconds.
+		Weight::from_parts(93_435_000, 0)
 			.saturating_add(Weight::from_parts(0, 8892))
 			.saturating_add(T::DbWeight::get().reads(4))
-			.saturating_add(T::DbWeight::get().writes(5))
+			.saturating_add(T::DbWeight::get().writes(4))
 	}
 	/// Storage: `Orderbook::Markets` (r:1 w:1)
 	/// Proof: `Orderbook::Markets` (`max_values`: None, `max_size`: Some(2167), added: 4642, mode: `MaxEncodedLen`)
@@ -112,22 +108,20 @@ impl<T: frame_system::Config> pallet_clearinghouse_orderbook::WeightInfo for Wei
 	/// Proof: `Orderbook::Levels` (`max_values`: None, `max_size`: Some(3751), added: 6226, mode: `MaxEncodedLen`)
 	/// Storage: `Margin::Accounts` (r:1 w:1)
 	/// Proof: `Margin::Accounts` (`max_values`: None, `max_size`: Some(5427), added: 7902, mode: `MaxEncodedLen`)
-	/// Storage: `Orderbook::OrderOwners` (r:0 w:64)
-	/// Proof: `Orderbook::OrderOwners` (`max_values`: None, `max_size`: Some(61), added: 2536, mode: `MaxEncodedLen`)
 	/// The range of component `n` is `[1, 64]`.
 	fn cancel_all(n: u32, ) -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `638 + n * (121 ±0)`
+		//  Measured:  `604 + n * (121 ±0)`
 		//  Estimated: `8892 + n * (6226 ±0)`
-		// Minimum execution time: 66_133_000 picoseconds.
-		Weight::from_parts(64_467_580, 0)
+		// Minimum execution time: 64_551_000 picoseconds.
+		Weight::from_parts(44_792_440, 0)
 			.saturating_add(Weight::from_parts(0, 8892))
-			// Standard Error: 309_245
-			.saturating_add(Weight::from_parts(23_263_344, 0).saturating_mul(n.into()))
+			// Standard Error: 289_892
+			.saturating_add(Weight::from_parts(21_240_345, 0).saturating_mul(n.into()))
 			.saturating_add(T::DbWeight::get().reads(3))
 			.saturating_add(T::DbWeight::get().reads((1_u64).saturating_mul(n.into())))
 			.saturating_add(T::DbWeight::get().writes(3))
-			.saturating_add(T::DbWeight::get().writes((2_u64).saturating_mul(n.into())))
+			.saturating_add(T::DbWeight::get().writes((1_u64).saturating_mul(n.into())))
 			.saturating_add(Weight::from_parts(0, 6226).saturating_mul(n.into()))
 	}
 	/// Storage: `Orderbook::Markets` (r:1 w:1)
@@ -154,27 +148,25 @@ impl<T: frame_system::Config> pallet_clearinghouse_orderbook::WeightInfo for Wei
 	/// Proof: `Oracle::KeyStates` (`max_values`: None, `max_size`: Some(1460), added: 3935, mode: `MaxEncodedLen`)
 	/// Storage: `Timestamp::Now` (r:1 w:0)
 	/// Proof: `Timestamp::Now` (`max_values`: Some(1), `max_size`: Some(8), added: 503, mode: `MaxEncodedLen`)
-	/// Storage: `Orderbook::OrderOwners` (r:0 w:32)
-	/// Proof: `Orderbook::OrderOwners` (`max_values`: None, `max_size`: Some(61), added: 2536, mode: `MaxEncodedLen`)
 	/// The range of component `c` is `[0, 16]`.
 	/// The range of component `p` is `[0, 16]`.
 	fn bulk(c: u32, p: u32, ) -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `1340 + c * (125 ±0)`
+		//  Measured:  `1306 + c * (125 ±0)`
 		//  Estimated: `8892 + c * (6226 ±0) + p * (6226 ±0)`
-		// Minimum execution time: 585_752_000 picoseconds.
-		Weight::from_parts(443_664_610, 0)
+		// Minimum execution time: 550_307_000 picoseconds.
+		Weight::from_parts(563_101_000, 0)
 			.saturating_add(Weight::from_parts(0, 8892))
-			// Standard Error: 2_115_577
-			.saturating_add(Weight::from_parts(13_213_192, 0).saturating_mul(c.into()))
-			// Standard Error: 2_115_577
-			.saturating_add(Weight::from_parts(84_622_291, 0).saturating_mul(p.into()))
-			.saturating_add(T::DbWeight::get().reads(8))
+			// Standard Error: 25_647_103
+			.saturating_add(Weight::from_parts(66_348_268, 0).saturating_mul(c.into()))
+			// Standard Error: 25_647_103
+			.saturating_add(Weight::from_parts(132_989_592, 0).saturating_mul(p.into()))
+			.saturating_add(T::DbWeight::get().reads(9))
 			.saturating_add(T::DbWeight::get().reads((1_u64).saturating_mul(c.into())))
 			.saturating_add(T::DbWeight::get().reads((1_u64).saturating_mul(p.into())))
 			.saturating_add(T::DbWeight::get().writes(3))
-			.saturating_add(T::DbWeight::get().writes((2_u64).saturating_mul(c.into())))
-			.saturating_add(T::DbWeight::get().writes((2_u64).saturating_mul(p.into())))
+			.saturating_add(T::DbWeight::get().writes((1_u64).saturating_mul(c.into())))
+			.saturating_add(T::DbWeight::get().writes((1_u64).saturating_mul(p.into())))
 			.saturating_add(Weight::from_parts(0, 6226).saturating_mul(c.into()))
 			.saturating_add(Weight::from_parts(0, 6226).saturating_mul(p.into()))
 	}
@@ -184,8 +176,8 @@ impl<T: frame_system::Config> pallet_clearinghouse_orderbook::WeightInfo for Wei
 		// Proof Size summary in bytes:
 		//  Measured:  `148`
 		//  Estimated: `5632`
-		// Minimum execution time: 18_985_000 picoseconds.
-		Weight::from_parts(23_053_000, 0)
+		// Minimum execution time: 19_676_000 picoseconds.
+		Weight::from_parts(32_020_000, 0)
 			.saturating_add(Weight::from_parts(0, 5632))
 			.saturating_add(T::DbWeight::get().reads(1))
 			.saturating_add(T::DbWeight::get().writes(1))
@@ -198,8 +190,8 @@ impl<T: frame_system::Config> pallet_clearinghouse_orderbook::WeightInfo for Wei
 		// Proof Size summary in bytes:
 		//  Measured:  `6`
 		//  Estimated: `5632`
-		// Minimum execution time: 18_785_000 picoseconds.
-		Weight::from_parts(21_009_000, 0)
+		// Minimum execution time: 19_637_000 picoseconds.
+		Weight::from_parts(29_986_000, 0)
 			.saturating_add(Weight::from_parts(0, 5632))
 			.saturating_add(T::DbWeight::get().reads(2))
 			.saturating_add(T::DbWeight::get().writes(2))
@@ -210,8 +202,8 @@ impl<T: frame_system::Config> pallet_clearinghouse_orderbook::WeightInfo for Wei
 		// Proof Size summary in bytes:
 		//  Measured:  `148`
 		//  Estimated: `5632`
-		// Minimum execution time: 19_205_000 picoseconds.
-		Weight::from_parts(21_951_000, 0)
+		// Minimum execution time: 19_757_000 picoseconds.
+		Weight::from_parts(33_323_000, 0)
 			.saturating_add(Weight::from_parts(0, 5632))
 			.saturating_add(T::DbWeight::get().reads(1))
 			.saturating_add(T::DbWeight::get().writes(1))
@@ -230,22 +222,20 @@ impl<T: frame_system::Config> pallet_clearinghouse_orderbook::WeightInfo for Wei
 	/// Proof: `Orderbook::AccountOrders` (`max_values`: None, `max_size`: Some(3136), added: 5611, mode: `MaxEncodedLen`)
 	/// Storage: `Margin::Accounts` (r:64 w:64)
 	/// Proof: `Margin::Accounts` (`max_values`: None, `max_size`: Some(5427), added: 7902, mode: `MaxEncodedLen`)
-	/// Storage: `Orderbook::OrderOwners` (r:0 w:64)
-	/// Proof: `Orderbook::OrderOwners` (`max_values`: None, `max_size`: Some(61), added: 2536, mode: `MaxEncodedLen`)
 	/// The range of component `n` is `[1, 64]`.
 	fn sweep_level(n: u32, ) -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `472 + n * (311 ±0)`
+		//  Measured:  `439 + n * (311 ±0)`
 		//  Estimated: `7216 + n * (7902 ±0)`
-		// Minimum execution time: 73_898_000 picoseconds.
-		Weight::from_parts(61_722_293, 0)
+		// Minimum execution time: 72_896_000 picoseconds.
+		Weight::from_parts(179_036_932, 0)
 			.saturating_add(Weight::from_parts(0, 7216))
-			// Standard Error: 108_428
-			.saturating_add(Weight::from_parts(22_656_889, 0).saturating_mul(n.into()))
+			// Standard Error: 798_399
+			.saturating_add(Weight::from_parts(24_611_231, 0).saturating_mul(n.into()))
 			.saturating_add(T::DbWeight::get().reads(5))
 			.saturating_add(T::DbWeight::get().reads((2_u64).saturating_mul(n.into())))
 			.saturating_add(T::DbWeight::get().writes(3))
-			.saturating_add(T::DbWeight::get().writes((3_u64).saturating_mul(n.into())))
+			.saturating_add(T::DbWeight::get().writes((2_u64).saturating_mul(n.into())))
 			.saturating_add(Weight::from_parts(0, 7902).saturating_mul(n.into()))
 	}
 }
