@@ -10,7 +10,7 @@
 //! WASM-EXECUTION: `Compiled`, CHAIN: `Some("dev")`, DB CACHE: 1024
 
 // Executed Command:
-// /tmp/clearinghouse-node-bench
+// /root/.cache/clearinghouse/target/release/clearinghouse-node
 // benchmark
 // pallet
 // --chain
@@ -65,11 +65,11 @@ impl<T: frame_system::Config> pallet_clearinghouse_margin::WeightInfo for Weight
 		// Proof Size summary in bytes:
 		//  Measured:  `597 + p * (403 ±0)`
 		//  Estimated: `8892 + p * (4642 ±0)`
-		// Minimum execution time: 93_925_000 picoseconds.
-		Weight::from_parts(341_648_980, 0)
+		// Minimum execution time: 97_001_000 picoseconds.
+		Weight::from_parts(664_146_104, 0)
 			.saturating_add(Weight::from_parts(0, 8892))
-			// Standard Error: 638_381
-			.saturating_add(Weight::from_parts(38_132_013, 0).saturating_mul(p.into()))
+			// Standard Error: 939_677
+			.saturating_add(Weight::from_parts(43_469_594, 0).saturating_mul(p.into()))
 			.saturating_add(T::DbWeight::get().reads(5))
 			.saturating_add(T::DbWeight::get().reads((5_u64).saturating_mul(p.into())))
 			.saturating_add(Weight::from_parts(0, 4642).saturating_mul(p.into()))
@@ -92,12 +92,12 @@ impl<T: frame_system::Config> pallet_clearinghouse_margin::WeightInfo for Weight
 	fn sample_funding(m: u32, ) -> Weight {
 		// Proof Size summary in bytes:
 		//  Measured:  `8937 + m * (187 ±0)`
-		//  Estimated: `138079 + m * (4642 ±120)`
-		// Minimum execution time: 67_566_000 picoseconds.
-		Weight::from_parts(669_428_003, 0)
+		//  Estimated: `138079 + m * (4642 ±0)`
+		// Minimum execution time: 68_217_000 picoseconds.
+		Weight::from_parts(448_151_236, 0)
 			.saturating_add(Weight::from_parts(0, 138079))
-			// Standard Error: 1_128_147
-			.saturating_add(Weight::from_parts(52_675_352, 0).saturating_mul(m.into()))
+			// Standard Error: 1_184_323
+			.saturating_add(Weight::from_parts(69_467_757, 0).saturating_mul(m.into()))
 			.saturating_add(T::DbWeight::get().reads(73))
 			.saturating_add(T::DbWeight::get().reads((4_u64).saturating_mul(m.into())))
 			.saturating_add(T::DbWeight::get().writes((1_u64).saturating_mul(m.into())))
@@ -105,7 +105,7 @@ impl<T: frame_system::Config> pallet_clearinghouse_margin::WeightInfo for Weight
 	}
 	/// Storage: `Margin::Accounts` (r:2 w:2)
 	/// Proof: `Margin::Accounts` (`max_values`: None, `max_size`: Some(5427), added: 7902, mode: `MaxEncodedLen`)
-	/// Storage: `Vaults::Ledgers` (r:2 w:2)
+	/// Storage: `Vaults::Ledgers` (r:3 w:2)
 	/// Proof: `Vaults::Ledgers` (`max_values`: None, `max_size`: Some(626), added: 3101, mode: `MaxEncodedLen`)
 	/// Storage: `Vaults::SettlementCollateral` (r:1 w:0)
 	/// Proof: `Vaults::SettlementCollateral` (`max_values`: Some(1), `max_size`: Some(2), added: 497, mode: `MaxEncodedLen`)
@@ -125,15 +125,19 @@ impl<T: frame_system::Config> pallet_clearinghouse_margin::WeightInfo for Weight
 	/// Proof: `Orderbook::Markets` (`max_values`: None, `max_size`: Some(2167), added: 4642, mode: `MaxEncodedLen`)
 	/// Storage: `Margin::LiquidationConfig` (r:1 w:0)
 	/// Proof: `Margin::LiquidationConfig` (`max_values`: Some(1), `max_size`: Some(8), added: 503, mode: `MaxEncodedLen`)
+	/// Storage: `Margin::Deleveraging` (r:1 w:1)
+	/// Proof: `Margin::Deleveraging` (`max_values`: None, `max_size`: Some(1089), added: 3564, mode: `MaxEncodedLen`)
+	/// Storage: `Margin::CounterForDeleveraging` (r:1 w:1)
+	/// Proof: `Margin::CounterForDeleveraging` (`max_values`: Some(1), `max_size`: Some(4), added: 499, mode: `MaxEncodedLen`)
 	fn liquidate() -> Weight {
 		// Proof Size summary in bytes:
 		//  Measured:  `26500`
 		//  Estimated: `298078`
-		// Minimum execution time: 4_327_161_000 picoseconds.
-		Weight::from_parts(4_928_303_000, 0)
+		// Minimum execution time: 5_569_288_000 picoseconds.
+		Weight::from_parts(8_401_951_000, 0)
 			.saturating_add(Weight::from_parts(0, 298078))
-			.saturating_add(T::DbWeight::get().reads(328))
-			.saturating_add(T::DbWeight::get().writes(5))
+			.saturating_add(T::DbWeight::get().reads(331))
+			.saturating_add(T::DbWeight::get().writes(7))
 	}
 	/// Storage: `Margin::MarketRisks` (r:1 w:1)
 	/// Proof: `Margin::MarketRisks` (`max_values`: None, `max_size`: Some(70), added: 2545, mode: `MaxEncodedLen`)
@@ -147,8 +151,8 @@ impl<T: frame_system::Config> pallet_clearinghouse_margin::WeightInfo for Weight
 		// Proof Size summary in bytes:
 		//  Measured:  `45`
 		//  Estimated: `3535`
-		// Minimum execution time: 24_936_000 picoseconds.
-		Weight::from_parts(27_561_000, 0)
+		// Minimum execution time: 25_207_000 picoseconds.
+		Weight::from_parts(29_484_000, 0)
 			.saturating_add(Weight::from_parts(0, 3535))
 			.saturating_add(T::DbWeight::get().reads(3))
 			.saturating_add(T::DbWeight::get().writes(3))

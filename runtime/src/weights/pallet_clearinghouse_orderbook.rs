@@ -71,11 +71,11 @@ impl<T: frame_system::Config> pallet_clearinghouse_orderbook::WeightInfo for Wei
 		// Proof Size summary in bytes:
 		//  Measured:  `1336 + m * (401 ±0)`
 		//  Estimated: `9182 + m * (7902 ±0)`
-		// Minimum execution time: 143_056_000 picoseconds.
-		Weight::from_parts(147_896_000, 0)
+		// Minimum execution time: 144_259_000 picoseconds.
+		Weight::from_parts(157_069_685, 0)
 			.saturating_add(Weight::from_parts(0, 9182))
-			// Standard Error: 22_411_214
-			.saturating_add(Weight::from_parts(245_517_094, 0).saturating_mul(m.into()))
+			// Standard Error: 1_607_312
+			.saturating_add(Weight::from_parts(184_433_682, 0).saturating_mul(m.into()))
 			.saturating_add(T::DbWeight::get().reads(14))
 			.saturating_add(T::DbWeight::get().reads((4_u64).saturating_mul(m.into())))
 			.saturating_add(T::DbWeight::get().writes(7))
@@ -94,8 +94,8 @@ impl<T: frame_system::Config> pallet_clearinghouse_orderbook::WeightInfo for Wei
 		// Proof Size summary in bytes:
 		//  Measured:  `1406`
 		//  Estimated: `8892`
-		// Minimum execution time: 70_322_000 picoseconds.
-		Weight::from_parts(93_435_000, 0)
+		// Minimum execution time: 70_501_000 picoseconds.
+		Weight::from_parts(118_531_000, 0)
 			.saturating_add(Weight::from_parts(0, 8892))
 			.saturating_add(T::DbWeight::get().reads(4))
 			.saturating_add(T::DbWeight::get().writes(4))
@@ -113,11 +113,11 @@ impl<T: frame_system::Config> pallet_clearinghouse_orderbook::WeightInfo for Wei
 		// Proof Size summary in bytes:
 		//  Measured:  `604 + n * (121 ±0)`
 		//  Estimated: `8892 + n * (6226 ±0)`
-		// Minimum execution time: 64_551_000 picoseconds.
-		Weight::from_parts(44_792_440, 0)
+		// Minimum execution time: 66_124_000 picoseconds.
+		Weight::from_parts(56_914_494, 0)
 			.saturating_add(Weight::from_parts(0, 8892))
-			// Standard Error: 289_892
-			.saturating_add(Weight::from_parts(21_240_345, 0).saturating_mul(n.into()))
+			// Standard Error: 280_204
+			.saturating_add(Weight::from_parts(23_935_370, 0).saturating_mul(n.into()))
 			.saturating_add(T::DbWeight::get().reads(3))
 			.saturating_add(T::DbWeight::get().reads((1_u64).saturating_mul(n.into())))
 			.saturating_add(T::DbWeight::get().writes(3))
@@ -154,14 +154,14 @@ impl<T: frame_system::Config> pallet_clearinghouse_orderbook::WeightInfo for Wei
 		// Proof Size summary in bytes:
 		//  Measured:  `1306 + c * (125 ±0)`
 		//  Estimated: `8892 + c * (6226 ±0) + p * (6226 ±0)`
-		// Minimum execution time: 550_307_000 picoseconds.
-		Weight::from_parts(563_101_000, 0)
+		// Minimum execution time: 551_839_000 picoseconds.
+		Weight::from_parts(174_199_988, 0)
 			.saturating_add(Weight::from_parts(0, 8892))
-			// Standard Error: 25_647_103
-			.saturating_add(Weight::from_parts(66_348_268, 0).saturating_mul(c.into()))
-			// Standard Error: 25_647_103
-			.saturating_add(Weight::from_parts(132_989_592, 0).saturating_mul(p.into()))
-			.saturating_add(T::DbWeight::get().reads(9))
+			// Standard Error: 2_796_004
+			.saturating_add(Weight::from_parts(50_506_688, 0).saturating_mul(c.into()))
+			// Standard Error: 2_796_004
+			.saturating_add(Weight::from_parts(104_013_599, 0).saturating_mul(p.into()))
+			.saturating_add(T::DbWeight::get().reads(8))
 			.saturating_add(T::DbWeight::get().reads((1_u64).saturating_mul(c.into())))
 			.saturating_add(T::DbWeight::get().reads((1_u64).saturating_mul(p.into())))
 			.saturating_add(T::DbWeight::get().writes(3))
@@ -176,8 +176,8 @@ impl<T: frame_system::Config> pallet_clearinghouse_orderbook::WeightInfo for Wei
 		// Proof Size summary in bytes:
 		//  Measured:  `148`
 		//  Estimated: `5632`
-		// Minimum execution time: 19_676_000 picoseconds.
-		Weight::from_parts(32_020_000, 0)
+		// Minimum execution time: 19_126_000 picoseconds.
+		Weight::from_parts(29_646_000, 0)
 			.saturating_add(Weight::from_parts(0, 5632))
 			.saturating_add(T::DbWeight::get().reads(1))
 			.saturating_add(T::DbWeight::get().writes(1))
@@ -190,8 +190,8 @@ impl<T: frame_system::Config> pallet_clearinghouse_orderbook::WeightInfo for Wei
 		// Proof Size summary in bytes:
 		//  Measured:  `6`
 		//  Estimated: `5632`
-		// Minimum execution time: 19_637_000 picoseconds.
-		Weight::from_parts(29_986_000, 0)
+		// Minimum execution time: 19_186_000 picoseconds.
+		Weight::from_parts(41_508_000, 0)
 			.saturating_add(Weight::from_parts(0, 5632))
 			.saturating_add(T::DbWeight::get().reads(2))
 			.saturating_add(T::DbWeight::get().writes(2))
@@ -202,8 +202,8 @@ impl<T: frame_system::Config> pallet_clearinghouse_orderbook::WeightInfo for Wei
 		// Proof Size summary in bytes:
 		//  Measured:  `148`
 		//  Estimated: `5632`
-		// Minimum execution time: 19_757_000 picoseconds.
-		Weight::from_parts(33_323_000, 0)
+		// Minimum execution time: 19_597_000 picoseconds.
+		Weight::from_parts(32_811_000, 0)
 			.saturating_add(Weight::from_parts(0, 5632))
 			.saturating_add(T::DbWeight::get().reads(1))
 			.saturating_add(T::DbWeight::get().writes(1))
@@ -227,11 +227,11 @@ impl<T: frame_system::Config> pallet_clearinghouse_orderbook::WeightInfo for Wei
 		// Proof Size summary in bytes:
 		//  Measured:  `439 + n * (311 ±0)`
 		//  Estimated: `7216 + n * (7902 ±0)`
-		// Minimum execution time: 72_896_000 picoseconds.
-		Weight::from_parts(179_036_932, 0)
+		// Minimum execution time: 101_610_000 picoseconds.
+		Weight::from_parts(136_508_318, 0)
 			.saturating_add(Weight::from_parts(0, 7216))
-			// Standard Error: 798_399
-			.saturating_add(Weight::from_parts(24_611_231, 0).saturating_mul(n.into()))
+			// Standard Error: 550_218
+			.saturating_add(Weight::from_parts(31_173_898, 0).saturating_mul(n.into()))
 			.saturating_add(T::DbWeight::get().reads(5))
 			.saturating_add(T::DbWeight::get().reads((2_u64).saturating_mul(n.into())))
 			.saturating_add(T::DbWeight::get().writes(3))
