@@ -70,6 +70,59 @@ impl_runtime_apis! {
 		}
 	}
 
+	impl pallet_ismp_runtime_api::IsmpRuntimeApi<Block, <Block as BlockT>::Hash> for Runtime {
+		fn host_state_machine() -> ismp::host::StateMachine {
+			use frame_support::traits::Get;
+			<Runtime as pallet_ismp::Config>::HostStateMachine::get()
+		}
+
+		fn block_events() -> Vec<ismp::events::Event> {
+			crate::Ismp::block_events()
+		}
+
+		fn block_events_with_metadata() -> Vec<(ismp::events::Event, Option<u32>)> {
+			crate::Ismp::block_events_with_metadata()
+		}
+
+		fn consensus_state(id: ismp::consensus::ConsensusClientId) -> Option<Vec<u8>> {
+			use ismp::host::IsmpHost;
+			crate::Ismp::default().consensus_state(id).ok()
+		}
+
+		fn state_machine_update_time(height: ismp::consensus::StateMachineHeight) -> Option<u64> {
+			use ismp::host::IsmpHost;
+			crate::Ismp::default().state_machine_update_time(height).ok().map(|t| t.as_secs())
+		}
+
+		fn challenge_period(id: ismp::consensus::StateMachineId) -> Option<u64> {
+			use ismp::host::IsmpHost;
+			crate::Ismp::default().challenge_period(id).map(|p| p.as_secs())
+		}
+
+		fn latest_state_machine_height(id: ismp::consensus::StateMachineId) -> Option<u64> {
+			use ismp::host::IsmpHost;
+			crate::Ismp::default().latest_commitment_height(id).ok()
+		}
+
+		fn requests(commitments: Vec<sp_core::H256>) -> Vec<ismp::router::Request> {
+			crate::Ismp::requests(commitments)
+		}
+
+		fn responses(commitments: Vec<sp_core::H256>) -> Vec<ismp::router::GetResponse> {
+			crate::Ismp::responses(commitments)
+		}
+	}
+
+	impl ismp_parachain_runtime_api::IsmpParachainApi<Block> for Runtime {
+		fn para_ids() -> Vec<u32> {
+			ismp_parachain::Pallet::<Runtime>::para_ids()
+		}
+
+		fn current_relay_chain_state() -> cumulus_pallet_parachain_system::RelayChainState {
+			ismp_parachain::Pallet::<Runtime>::current_relay_chain_state()
+		}
+	}
+
 	impl pallet_clearinghouse_insurance::runtime_api::InsuranceApi<Block> for Runtime {
 		fn balance() -> i128 {
 			crate::Insurance::balance()

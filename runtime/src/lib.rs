@@ -326,6 +326,14 @@ mod runtime {
 	pub type Margin = pallet_clearinghouse_margin;
 	#[runtime::pallet_index(74)]
 	pub type Insurance = pallet_clearinghouse_insurance;
+	#[runtime::pallet_index(75)]
+	pub type Bridge = pallet_clearinghouse_bridge;
+
+	// ISMP (Hyperbridge).
+	#[runtime::pallet_index(80)]
+	pub type Ismp = pallet_ismp;
+	#[runtime::pallet_index(81)]
+	pub type IsmpParachain = ismp_parachain;
 }
 
 cumulus_pallet_parachain_system::register_validate_block! {

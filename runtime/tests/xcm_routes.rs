@@ -6,7 +6,7 @@ mod common;
 mod xcm_network;
 
 use clearinghouse_runtime::{
-	configs::vaults::{CollateralAsset, XcmDestination},
+	configs::vaults::{CollateralAsset, WithdrawalDestination, XcmDestination},
 	ForeignAssets, RuntimeEvent, RuntimeOrigin, System, Vaults,
 };
 use pallet_clearinghouse_vaults::{CollateralConfig, CollateralStatus, MarginAccount};
@@ -152,15 +152,15 @@ fn sibling_usdt(who: &AccountId) -> u128 {
 }
 
 /// `who`'s account on the sibling, as a withdrawal destination.
-fn back_to_sibling(who: &AccountId) -> Box<XcmDestination> {
-	Box::new(XcmDestination {
+fn back_to_sibling(who: &AccountId) -> Box<WithdrawalDestination> {
+	Box::new(WithdrawalDestination::Xcm(XcmDestination {
 		chain: Location::new(1, [Parachain(sibling::SIBLING_ID)]).into(),
 		beneficiary: Location::new(
 			0,
 			[Junction::AccountId32 { network: None, id: who.clone().into() }],
 		)
 		.into(),
-	})
+	}))
 }
 
 fn events_here() -> Vec<RuntimeEvent> {

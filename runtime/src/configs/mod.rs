@@ -5,6 +5,7 @@
 
 mod assets;
 pub mod governance;
+pub mod ismp;
 mod margin;
 mod oracle;
 mod orderbook;

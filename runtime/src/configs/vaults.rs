@@ -147,7 +147,19 @@ pub struct XcmDestination {
 	pub beneficiary: staging_xcm::VersionedLocation,
 }
 
-/// Withdrawals leave by XCM through `pallet_xcm::transfer_assets`: a foreign asset goes back to
+/// Where `vaults.withdrawTo` sends collateral: by XCM to a parachain, or by ISMP to the
+/// asset's bridge contract on its chain (the recipient is an address there).
+#[derive(
+	Clone, PartialEq, Eq, Debug, Encode, Decode, DecodeWithMemTracking, TypeInfo,
+)]
+pub enum WithdrawalDestination {
+	/// A parachain account, by XCM.
+	Xcm(XcmDestination),
+	/// An account on the chain of the asset's ISMP route (`bridge.setRoute`).
+	Ismp(pallet_clearinghouse_bridge::ContractId),
+}
+
+/// By XCM, withdrawals leave through `pallet_xcm::transfer_assets`: a foreign asset goes back to
 /// its reserve (which burns our derivative and releases the original there), the native token
 /// as a reserve transfer from here. The transferred asset itself pays the destination's
 /// execution fee (`fee_asset_item` 0), so the beneficiary receives the amount less that fee;
@@ -155,15 +167,23 @@ pub struct XcmDestination {
 pub struct XcmOutbound;
 impl pallet_clearinghouse_vaults::OutboundTransfer<AccountId, CollateralAsset> for XcmOutbound {
 	// Boxed: two locations inline would make every `RuntimeCall` larger.
-	type Destination = Box<XcmDestination>;
+	type Destination = Box<WithdrawalDestination>;
 
 	fn transfer(
 		from: &AccountId,
 		asset: CollateralAsset,
 		amount: u128,
-		to: Box<XcmDestination>,
+		to: Box<WithdrawalDestination>,
 	) -> sp_runtime::DispatchResult {
-		let XcmDestination { chain, beneficiary } = *to;
+		let XcmDestination { chain, beneficiary } = match *to {
+			WithdrawalDestination::Xcm(destination) => destination,
+			WithdrawalDestination::Ismp(recipient) => {
+				return pallet_clearinghouse_bridge::Pallet::<Runtime>::send(
+					from, asset, amount, recipient,
+				)
+				.map(|_| ())
+			},
+		};
 		let location = match asset {
 			CollateralAsset::Native => Location::here(),
 			CollateralAsset::Foreign(location) => location,
@@ -185,7 +205,7 @@ impl pallet_clearinghouse_vaults::OutboundTransfer<AccountId, CollateralAsset> f
 	/// USDT of sibling 1000 as a foreign asset with that sibling its trusted reserve, and an
 	/// open channel there.
 	#[cfg(feature = "runtime-benchmarks")]
-	fn benchmark_route() -> Option<(CollateralAsset, Box<XcmDestination>)> {
+	fn benchmark_route() -> Option<(CollateralAsset, Box<WithdrawalDestination>)> {
 		use fungibles::Inspect;
 		use staging_xcm::latest::prelude::{GeneralIndex, PalletInstance, Parachain};
 		let reserve = Location::new(1, [Parachain(1000)]);
@@ -211,7 +231,7 @@ impl pallet_clearinghouse_vaults::OutboundTransfer<AccountId, CollateralAsset> f
 		let beneficiary: AccountId = frame_benchmarking::account("beneficiary", 0, 0);
 		Some((
 			CollateralAsset::Foreign(usdt),
-			Box::new(XcmDestination {
+			Box::new(WithdrawalDestination::Xcm(XcmDestination {
 				chain: reserve.into(),
 				beneficiary: Location::new(
 					0,
@@ -221,7 +241,7 @@ impl pallet_clearinghouse_vaults::OutboundTransfer<AccountId, CollateralAsset> f
 					}],
 				)
 				.into(),
-			}),
+			})),
 		))
 	}
 }
