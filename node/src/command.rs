@@ -93,7 +93,10 @@ macro_rules! construct_async_run {
 
 /// Parses the command line and runs what it asks for.
 pub fn run() -> Result<()> {
-	let cli = Cli::from_args();
+	let mut cli = Cli::from_args();
+	// ISMP writes full requests to the offchain database by offchain indexing; the ISMP RPC
+	// (Hyperbridge relayers) reads them from there. Always on.
+	cli.run.base.offchain_worker_params.indexing_enabled = true;
 
 	match &cli.subcommand {
 		Some(Subcommand::BuildSpec(cmd)) => {

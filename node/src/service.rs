@@ -155,12 +155,17 @@ pub fn new_partial(config: &Configuration) -> Result<Service, sc_service::Error>
 
 fn rpc_builder(
 	client: Arc<ParachainClient>,
+	backend: Arc<ParachainBackend>,
 	pool: Arc<TransactionPool>,
 ) -> Box<
 	dyn Fn(sc_rpc::SubscriptionTaskExecutor) -> Result<crate::rpc::RpcExtension, sc_service::Error>,
 > {
 	Box::new(move |_| {
-		let deps = crate::rpc::FullDeps { client: client.clone(), pool: pool.clone() };
+		let deps = crate::rpc::FullDeps {
+			client: client.clone(),
+			pool: pool.clone(),
+			backend: backend.clone(),
+		};
 		crate::rpc::create_full(deps).map_err(Into::into)
 	})
 }
@@ -292,7 +297,7 @@ pub fn start_dev_node(
 		keystore: keystore_container.keystore(),
 		task_manager: &mut task_manager,
 		transaction_pool: transaction_pool.clone(),
-		rpc_builder: rpc_builder(client, transaction_pool),
+		rpc_builder: rpc_builder(client, backend.clone(), transaction_pool),
 		backend,
 		system_rpc_tx,
 		tx_handler_controller,
@@ -518,7 +523,7 @@ pub async fn start_parachain_node<Net: NetworkBackend<Block, Hash>>(
 	}
 
 	sc_service::spawn_tasks(sc_service::SpawnTasksParams {
-		rpc_builder: rpc_builder(client.clone(), transaction_pool.clone()),
+		rpc_builder: rpc_builder(client.clone(), backend.clone(), transaction_pool.clone()),
 		client: client.clone(),
 		transaction_pool: transaction_pool.clone(),
 		task_manager: &mut task_manager,

@@ -37,6 +37,7 @@ frame_benchmarking::define_benchmarks!(
 	[pallet_clearinghouse_orderbook, Orderbook]
 	[pallet_clearinghouse_margin, Margin]
 	[pallet_clearinghouse_insurance, Insurance]
+	[pallet_clearinghouse_bridge, Bridge]
 );
 
 use cumulus_pallet_session_benchmarking::Pallet as SessionBench;
