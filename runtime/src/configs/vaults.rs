@@ -149,9 +149,7 @@ pub struct XcmDestination {
 
 /// Where `vaults.withdrawTo` sends collateral: by XCM to a parachain, or by ISMP to the
 /// asset's bridge contract on its chain (the recipient is an address there).
-#[derive(
-	Clone, PartialEq, Eq, Debug, Encode, Decode, DecodeWithMemTracking, TypeInfo,
-)]
+#[derive(Clone, PartialEq, Eq, Debug, Encode, Decode, DecodeWithMemTracking, TypeInfo)]
 pub enum WithdrawalDestination {
 	/// A parachain account, by XCM.
 	Xcm(XcmDestination),
