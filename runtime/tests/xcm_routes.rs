@@ -312,6 +312,40 @@ fn an_asset_from_an_untrusted_reserve_is_refused_and_stays_at_the_reserve() {
 }
 
 #[test]
+fn execution_paid_too_little_traps_the_asset_and_mints_nothing_to_the_margin_account() {
+	Network::reset();
+	register_usdt(u128::MAX / 4);
+	let amount = 1_000 * USDT_UNIT;
+	// The sibling's sovereign account here pays, with fees far below the trader's minimum.
+	Sibling::execute_with(|| {
+		let message = Xcm::<()>(vec![
+			ReserveAssetDeposited((usdt_here(), amount).into()),
+			ClearOrigin,
+			BuyExecution { fees: (usdt_here(), 1u128).into(), weight_limit: Unlimited },
+			DepositAsset {
+				assets: AllCounted(1).into(),
+				beneficiary: margin_beneficiary(&alice(), 0),
+			},
+		]);
+		assert_ok!(sibling::PolkadotXcm::send(
+			sibling::RuntimeOrigin::root(),
+			Box::new(VersionedLocation::from(Location::new(1, [Parachain(CLEARINGHOUSE_ID)]))),
+			Box::new(VersionedXcm::from(message)),
+		));
+	});
+	Clearinghouse::execute_with(|| {
+		// `BuyExecution` failed (`TooExpensive`): nothing reached the vault or a wallet, no fee
+		// was taken, and the whole amount waits in the trap for the sibling to claim.
+		assert_eq!(Vaults::balance_of(&MarginAccount::new(alice(), 0), usdt_collateral()), 0);
+		assert_eq!(ForeignAssets::balance(usdt_here(), alice()), 0);
+		assert_eq!(xcm_fees_collected(), 0);
+		let trapped = trapped_here();
+		assert_eq!(trapped.len(), 1);
+		assert_eq!(trapped[0].inner()[0].fun, Fungible(amount));
+	});
+}
+
+#[test]
 fn unpaid_execution_is_stopped_by_the_barrier_and_mints_nothing() {
 	Network::reset();
 	register_usdt(u128::MAX / 4);
