@@ -308,11 +308,7 @@ impl<T: Config> Pallet<T> {
 				false,
 				settlement_decimals,
 			)?;
-			market_state.open_interest = i128::try_from(market_state.open_interest)
-				.ok()
-				.and_then(|oi| oi.checked_add(a)?.checked_add(b))
-				.and_then(|oi| u128::try_from(oi).ok())
-				.ok_or(Error::<T>::Overflow)?;
+			market_state.open_interest = Self::shifted_open_interest(&market_state, a, b)?;
 			MarketStates::<T>::insert(market, market_state);
 			state.size = state.size.checked_add(fund_qty).ok_or(Error::<T>::Overflow)?;
 			state.cost = state.cost.saturating_sub(notional);

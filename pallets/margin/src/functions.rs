@@ -198,6 +198,20 @@ impl<T: Config> Pallet<T> {
 		Ok(oi_delta)
 	}
 
+	/// `state`'s open interest after the two sides of a trade changed the long side by `a` and
+	/// `b` (what [`Self::apply_side`] returns).
+	pub(crate) fn shifted_open_interest(
+		state: &MarketState,
+		a: i128,
+		b: i128,
+	) -> Result<u128, DispatchError> {
+		i128::try_from(state.open_interest)
+			.ok()
+			.and_then(|oi| oi.checked_add(a)?.checked_add(b))
+			.and_then(|oi| u128::try_from(oi).ok())
+			.ok_or_else(|| Error::<T>::Overflow.into())
+	}
+
 	/// `account`'s health, with `pending` (if any) counted at its worst case. Errors if a
 	/// market it is exposed to has no mark price.
 	pub fn health(

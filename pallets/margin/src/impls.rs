@@ -53,12 +53,7 @@ impl<T: Config> FillHandler<T::AccountId> for Pallet<T> {
 			false,
 			settlement_decimals,
 		)?;
-		let oi = i128::try_from(state.open_interest)
-			.ok()
-			.and_then(|oi| oi.checked_add(taker_oi)?.checked_add(maker_oi))
-			.and_then(|oi| u128::try_from(oi).ok())
-			.ok_or(Error::<T>::Overflow)?;
-		state.open_interest = oi;
+		state.open_interest = Self::shifted_open_interest(&state, taker_oi, maker_oi)?;
 		MarketStates::<T>::insert(fill.market, state);
 		Ok(())
 	}

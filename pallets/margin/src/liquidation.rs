@@ -253,11 +253,7 @@ impl<T: Config> Pallet<T> {
 			false,
 			settlement_decimals,
 		)?;
-		state.open_interest = i128::try_from(state.open_interest)
-			.ok()
-			.and_then(|oi| oi.checked_add(a)?.checked_add(b))
-			.and_then(|oi| u128::try_from(oi).ok())
-			.ok_or(Error::<T>::Overflow)?;
+		state.open_interest = Self::shifted_open_interest(&state, a, b)?;
 		MarketStates::<T>::insert(market, state);
 		Ok(notional)
 	}
