@@ -78,7 +78,7 @@ impl pallet_clearinghouse_bridge::Config for Runtime {
 	type Dispatcher = Ismp;
 	type RouteOrigin = RiskAdminOrigin;
 	type ModuleId = BridgeModuleId;
-	type WeightInfo = pallet_clearinghouse_bridge::weights::SubstrateWeight<Runtime>;
+	type WeightInfo = crate::weights::pallet_clearinghouse_bridge::WeightInfo<Runtime>;
 	#[cfg(feature = "runtime-benchmarks")]
 	type BenchmarkHelper = BridgeBenchmarkHelper;
 }

@@ -1,6 +1,7 @@
 //! Weights measured on this runtime by `scripts/benchmark` (one file per pallet, generated).
 //! Pallets without a file here use their own hand-derived `SubstrateWeight`.
 
+pub mod pallet_clearinghouse_bridge;
 pub mod pallet_clearinghouse_insurance;
 pub mod pallet_clearinghouse_margin;
 pub mod pallet_clearinghouse_oracle;

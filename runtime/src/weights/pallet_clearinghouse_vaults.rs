@@ -10,7 +10,7 @@
 //! WASM-EXECUTION: `Compiled`, CHAIN: `Some("dev")`, DB CACHE: 1024
 
 // Executed Command:
-// /tmp/clearinghouse-node-bench
+// /root/.cache/clearinghouse/target/release/clearinghouse-node
 // benchmark
 // pallet
 // --chain
@@ -52,10 +52,10 @@ impl<T: frame_system::Config> pallet_clearinghouse_vaults::WeightInfo for Weight
 	/// Proof: `Assets::Account` (`max_values`: None, `max_size`: Some(134), added: 2609, mode: `MaxEncodedLen`)
 	fn deposit() -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `3130`
+		//  Measured:  `3164`
 		//  Estimated: `6208`
-		// Minimum execution time: 120_324_000 picoseconds.
-		Weight::from_parts(142_827_000, 0)
+		// Minimum execution time: 131_154_000 picoseconds.
+		Weight::from_parts(214_981_000, 0)
 			.saturating_add(Weight::from_parts(0, 6208))
 			.saturating_add(T::DbWeight::get().reads(6))
 			.saturating_add(T::DbWeight::get().writes(5))
@@ -79,24 +79,57 @@ impl<T: frame_system::Config> pallet_clearinghouse_vaults::WeightInfo for Weight
 	/// Storage: `System::Account` (r:1 w:1)
 	/// Proof: `System::Account` (`max_values`: None, `max_size`: Some(128), added: 2603, mode: `MaxEncodedLen`)
 	/// The range of component `n` is `[2, 32]`.
-	/// Not yet measured on the runtime (the benchmark is new): the pallet's hand-derived
-	/// estimate until `scripts/benchmark pallet_clearinghouse_vaults` regenerates this file.
-	fn withdraw_to() -> Weight {
-		<pallet_clearinghouse_vaults::weights::SubstrateWeight<T> as pallet_clearinghouse_vaults::WeightInfo>::withdraw_to()
-	}
 	fn withdraw(n: u32, ) -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `464 + n * (294 ±0)`
-		//  Estimated: `8892 + n * (3570 ±17)`
-		// Minimum execution time: 133_840_000 picoseconds.
-		Weight::from_parts(96_146_329, 0)
+		//  Measured:  `498 + n * (294 ±0)`
+		//  Estimated: `8892 + n * (3570 ±0)`
+		// Minimum execution time: 144_741_000 picoseconds.
+		Weight::from_parts(147_965_068, 0)
 			.saturating_add(Weight::from_parts(0, 8892))
-			// Standard Error: 66_868
-			.saturating_add(Weight::from_parts(17_398_259, 0).saturating_mul(n.into()))
+			// Standard Error: 223_216
+			.saturating_add(Weight::from_parts(29_706_159, 0).saturating_mul(n.into()))
 			.saturating_add(T::DbWeight::get().reads(4))
 			.saturating_add(T::DbWeight::get().reads((3_u64).saturating_mul(n.into())))
 			.saturating_add(T::DbWeight::get().writes(3))
 			.saturating_add(Weight::from_parts(0, 3570).saturating_mul(n.into()))
+	}
+	/// Storage: `Vaults::Collaterals` (r:1 w:1)
+	/// Proof: `Vaults::Collaterals` (`max_values`: None, `max_size`: Some(72), added: 2547, mode: `MaxEncodedLen`)
+	/// Storage: `Vaults::Ledgers` (r:1 w:1)
+	/// Proof: `Vaults::Ledgers` (`max_values`: None, `max_size`: Some(626), added: 3101, mode: `MaxEncodedLen`)
+	/// Storage: `Vaults::SettlementCollateral` (r:1 w:0)
+	/// Proof: `Vaults::SettlementCollateral` (`max_values`: Some(1), `max_size`: Some(2), added: 497, mode: `MaxEncodedLen`)
+	/// Storage: `Margin::Accounts` (r:1 w:0)
+	/// Proof: `Margin::Accounts` (`max_values`: None, `max_size`: Some(5427), added: 7902, mode: `MaxEncodedLen`)
+	/// Storage: `Vaults::CollateralAssets` (r:1 w:0)
+	/// Proof: `Vaults::CollateralAssets` (`max_values`: None, `max_size`: Some(613), added: 3088, mode: `MaxEncodedLen`)
+	/// Storage: `ForeignAssets::Asset` (r:1 w:1)
+	/// Proof: `ForeignAssets::Asset` (`max_values`: None, `max_size`: Some(808), added: 3283, mode: `MaxEncodedLen`)
+	/// Storage: `ForeignAssets::Account` (r:2 w:2)
+	/// Proof: `ForeignAssets::Account` (`max_values`: None, `max_size`: Some(732), added: 3207, mode: `MaxEncodedLen`)
+	/// Storage: `ForeignAssets::Reserves` (r:1 w:0)
+	/// Proof: `ForeignAssets::Reserves` (`max_values`: None, `max_size`: Some(3634), added: 6109, mode: `MaxEncodedLen`)
+	/// Storage: `ParachainInfo::ParachainId` (r:1 w:0)
+	/// Proof: `ParachainInfo::ParachainId` (`max_values`: Some(1), `max_size`: Some(4), added: 499, mode: `MaxEncodedLen`)
+	/// Storage: `PolkadotXcm::ShouldRecordXcm` (r:1 w:0)
+	/// Proof: `PolkadotXcm::ShouldRecordXcm` (`max_values`: Some(1), `max_size`: None, mode: `Measured`)
+	/// Storage: `PolkadotXcm::SupportedVersion` (r:1 w:0)
+	/// Proof: `PolkadotXcm::SupportedVersion` (`max_values`: None, `max_size`: None, mode: `Measured`)
+	/// Storage: `XcmpQueue::OutboundXcmpStatus` (r:1 w:1)
+	/// Proof: `XcmpQueue::OutboundXcmpStatus` (`max_values`: Some(1), `max_size`: Some(2306), added: 2801, mode: `MaxEncodedLen`)
+	/// Storage: `ParachainSystem::RelevantMessagingState` (r:1 w:0)
+	/// Proof: `ParachainSystem::RelevantMessagingState` (`max_values`: Some(1), `max_size`: None, mode: `Measured`)
+	/// Storage: `XcmpQueue::OutboundXcmpMessages` (r:0 w:1)
+	/// Proof: `XcmpQueue::OutboundXcmpMessages` (`max_values`: None, `max_size`: Some(65570), added: 68045, mode: `MaxEncodedLen`)
+	fn withdraw_to() -> Weight {
+		// Proof Size summary in bytes:
+		//  Measured:  `2452`
+		//  Estimated: `8892`
+		// Minimum execution time: 352_718_000 picoseconds.
+		Weight::from_parts(676_812_000, 0)
+			.saturating_add(Weight::from_parts(0, 8892))
+			.saturating_add(T::DbWeight::get().reads(14))
+			.saturating_add(T::DbWeight::get().writes(7))
 	}
 	/// Storage: `Vaults::Collaterals` (r:32 w:0)
 	/// Proof: `Vaults::Collaterals` (`max_values`: None, `max_size`: Some(72), added: 2547, mode: `MaxEncodedLen`)
@@ -115,13 +148,13 @@ impl<T: frame_system::Config> pallet_clearinghouse_vaults::WeightInfo for Weight
 	/// The range of component `n` is `[2, 32]`.
 	fn transfer(n: u32, ) -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `299 + n * (282 ±0)`
-		//  Estimated: `8892 + n * (3570 ±0)`
-		// Minimum execution time: 76_333_000 picoseconds.
-		Weight::from_parts(49_436_454, 0)
+		//  Measured:  `333 + n * (282 ±0)`
+		//  Estimated: `8892 + n * (3570 ±22)`
+		// Minimum execution time: 79_137_000 picoseconds.
+		Weight::from_parts(73_526_574, 0)
 			.saturating_add(Weight::from_parts(0, 8892))
-			// Standard Error: 63_104
-			.saturating_add(Weight::from_parts(16_193_191, 0).saturating_mul(n.into()))
+			// Standard Error: 226_880
+			.saturating_add(Weight::from_parts(26_860_725, 0).saturating_mul(n.into()))
 			.saturating_add(T::DbWeight::get().reads(3))
 			.saturating_add(T::DbWeight::get().reads((3_u64).saturating_mul(n.into())))
 			.saturating_add(T::DbWeight::get().writes(2))
@@ -139,8 +172,8 @@ impl<T: frame_system::Config> pallet_clearinghouse_vaults::WeightInfo for Weight
 		// Proof Size summary in bytes:
 		//  Measured:  `248`
 		//  Estimated: `4086`
-		// Minimum execution time: 32_270_000 picoseconds.
-		Weight::from_parts(34_745_000, 0)
+		// Minimum execution time: 33_713_000 picoseconds.
+		Weight::from_parts(62_277_000, 0)
 			.saturating_add(Weight::from_parts(0, 4086))
 			.saturating_add(T::DbWeight::get().reads(3))
 			.saturating_add(T::DbWeight::get().writes(4))
@@ -151,8 +184,8 @@ impl<T: frame_system::Config> pallet_clearinghouse_vaults::WeightInfo for Weight
 		// Proof Size summary in bytes:
 		//  Measured:  `241`
 		//  Estimated: `3537`
-		// Minimum execution time: 18_916_000 picoseconds.
-		Weight::from_parts(21_320_000, 0)
+		// Minimum execution time: 19_817_000 picoseconds.
+		Weight::from_parts(32_801_000, 0)
 			.saturating_add(Weight::from_parts(0, 3537))
 			.saturating_add(T::DbWeight::get().reads(1))
 			.saturating_add(T::DbWeight::get().writes(1))
@@ -165,8 +198,8 @@ impl<T: frame_system::Config> pallet_clearinghouse_vaults::WeightInfo for Weight
 		// Proof Size summary in bytes:
 		//  Measured:  `187`
 		//  Estimated: `3537`
-		// Minimum execution time: 18_163_000 picoseconds.
-		Weight::from_parts(20_478_000, 0)
+		// Minimum execution time: 18_936_000 picoseconds.
+		Weight::from_parts(24_315_000, 0)
 			.saturating_add(Weight::from_parts(0, 3537))
 			.saturating_add(T::DbWeight::get().reads(2))
 			.saturating_add(T::DbWeight::get().writes(1))
