@@ -147,6 +147,15 @@ fn send_from_sibling(id: u32, amount: u128, beneficiary: Location) {
 	});
 }
 
+/// The sibling chain itself (root there) sends `message` here.
+fn send_as_sibling(message: Xcm<()>) {
+	assert_ok!(sibling::PolkadotXcm::send(
+		sibling::RuntimeOrigin::root(),
+		Box::new(VersionedLocation::from(Location::new(1, [Parachain(CLEARINGHOUSE_ID)]))),
+		Box::new(VersionedXcm::from(message)),
+	));
+}
+
 fn sibling_usdt(who: &AccountId) -> u128 {
 	Sibling::execute_with(|| sibling::Assets::balance(sibling::USDT, who))
 }
@@ -246,11 +255,7 @@ fn a_deposit_the_vault_refuses_is_trapped_not_minted_and_can_be_claimed() {
 				beneficiary: Junction::AccountId32 { network: None, id: bob().into() }.into(),
 			},
 		]);
-		assert_ok!(sibling::PolkadotXcm::send(
-			sibling::RuntimeOrigin::root(),
-			Box::new(VersionedLocation::from(Location::new(1, [Parachain(CLEARINGHOUSE_ID)]))),
-			Box::new(VersionedXcm::from(message)),
-		));
+		send_as_sibling(message);
 	});
 	Clearinghouse::execute_with(|| {
 		let bob_has = ForeignAssets::balance(usdt_here(), bob());
@@ -327,11 +332,7 @@ fn execution_paid_too_little_traps_the_asset_and_mints_nothing_to_the_margin_acc
 				beneficiary: margin_beneficiary(&alice(), 0),
 			},
 		]);
-		assert_ok!(sibling::PolkadotXcm::send(
-			sibling::RuntimeOrigin::root(),
-			Box::new(VersionedLocation::from(Location::new(1, [Parachain(CLEARINGHOUSE_ID)]))),
-			Box::new(VersionedXcm::from(message)),
-		));
+		send_as_sibling(message);
 	});
 	Clearinghouse::execute_with(|| {
 		// `BuyExecution` failed (`TooExpensive`): nothing reached the vault or a wallet, no fee
@@ -359,11 +360,7 @@ fn unpaid_execution_is_stopped_by_the_barrier_and_mints_nothing() {
 				beneficiary: margin_beneficiary(&alice(), 0),
 			},
 		]);
-		assert_ok!(sibling::PolkadotXcm::send(
-			sibling::RuntimeOrigin::root(),
-			Box::new(VersionedLocation::from(Location::new(1, [Parachain(CLEARINGHOUSE_ID)]))),
-			Box::new(VersionedXcm::from(message)),
-		));
+		send_as_sibling(message);
 	});
 	Clearinghouse::execute_with(|| {
 		assert_eq!(ForeignAssets::total_issuance(usdt_here()), 0);

@@ -378,25 +378,44 @@ impl<T: Config> Pallet<T> {
 		Ok((owner, sub, message.amount))
 	}
 
+	/// The whitelisted route of `contract` on `chain`.
+	fn route_of(
+		chain: Chain,
+		contract: &[u8],
+	) -> Result<(ContractId, Route<T::AssetKind>), Refusal> {
+		let contract =
+			ContractId::try_from(contract.to_vec()).map_err(|_| Refusal::UnknownSource)?;
+		let route = Routes::<T>::get(chain, &contract).ok_or(Refusal::UnknownSource)?;
+		Ok((contract, route))
+	}
+
+	/// Mint `amount` of `asset` into `account`'s owner's wallet and credit it to `account`
+	/// through the vaults' deposit entry point, all or nothing.
+	fn mint_and_credit(
+		asset: &T::AssetKind,
+		account: &MarginAccount<T::AccountId>,
+		amount: u128,
+	) -> Result<(), Refusal> {
+		frame_support::storage::with_storage_layer(|| {
+			<T::Assets as fungibles::Mutate<_>>::mint_into(asset.clone(), &account.owner, amount)?;
+			T::Ledger::credit_deposit(&account.owner, account, asset.clone(), amount)
+		})
+		.map_err(Refusal::Refused)
+	}
+
 	/// Credit a verified POST (see the crate docs). All or nothing.
 	pub fn accept(request: &PostRequest) -> Result<(), Refusal> {
 		if request.to.as_slice() != T::ModuleId::get().as_slice() {
 			return Err(Refusal::NotForUs);
 		}
 		let chain = Chain(request.source);
-		let contract =
-			ContractId::try_from(request.from.clone()).map_err(|_| Refusal::UnknownSource)?;
-		let route = Routes::<T>::get(chain, &contract).ok_or(Refusal::UnknownSource)?;
+		let (contract, route) = Self::route_of(chain, &request.from)?;
 		let (owner, sub, remote) = Self::parse(&request.body)?;
 		let amount = scale::to_local(remote, route.remote_decimals, route.local_decimals)
 			.filter(|a| *a > 0)
 			.ok_or(Refusal::Amount)?;
-		let account = MarginAccount::new(owner.clone(), sub);
-		frame_support::storage::with_storage_layer(|| {
-			<T::Assets as fungibles::Mutate<_>>::mint_into(route.asset.clone(), &owner, amount)?;
-			T::Ledger::credit_deposit(&owner, &account, route.asset.clone(), amount)
-		})
-		.map_err(Refusal::Refused)?;
+		let account = MarginAccount::new(owner, sub);
+		Self::mint_and_credit(&route.asset, &account, amount)?;
 		Self::deposit_event(Event::Deposited {
 			chain,
 			contract,
@@ -466,9 +485,7 @@ impl<T: Config> Pallet<T> {
 			return Err(Refusal::NotForUs);
 		}
 		let chain = Chain(request.dest);
-		let contract =
-			ContractId::try_from(request.to.clone()).map_err(|_| Refusal::UnknownSource)?;
-		let route = Routes::<T>::get(chain, &contract).ok_or(Refusal::UnknownSource)?;
+		let (_, route) = Self::route_of(chain, &request.to)?;
 		let message = {
 			use alloy_sol_types::SolValue;
 			Message::abi_decode(&request.body).map_err(|_| Refusal::MalformedBody)?
@@ -477,16 +494,7 @@ impl<T: Config> Pallet<T> {
 			T::AccountId::decode(&mut &message.from[..]).map_err(|_| Refusal::MalformedBody)?;
 		let amount = scale::to_local(message.amount, route.remote_decimals, route.local_decimals)
 			.ok_or(Refusal::Amount)?;
-		frame_support::storage::with_storage_layer(|| {
-			<T::Assets as fungibles::Mutate<_>>::mint_into(route.asset.clone(), &owner, amount)?;
-			T::Ledger::credit_deposit(
-				&owner,
-				&MarginAccount::new(owner.clone(), 0),
-				route.asset.clone(),
-				amount,
-			)
-		})
-		.map_err(Refusal::Refused)?;
+		Self::mint_and_credit(&route.asset, &MarginAccount::new(owner.clone(), 0), amount)?;
 		Self::deposit_event(Event::Refunded { owner, asset: route.asset, amount, chain });
 		Ok(())
 	}
