@@ -84,6 +84,21 @@ alloy_sol_macro::sol! {
 	}
 }
 
+/// Amounts as a [`Message`] carries them: 256-bit, in the remote token's decimals.
+pub use alloy_primitives::U256;
+
+impl Message {
+	/// The ABI encoding a request carries as its body.
+	pub fn to_body(&self) -> Vec<u8> {
+		alloy_sol_types::SolValue::abi_encode(self)
+	}
+
+	/// Decodes a request body: `None` unless it is one ABI-encoded `Message`.
+	pub fn from_body(body: &[u8]) -> Option<Self> {
+		<Self as alloy_sol_types::SolValue>::abi_decode(body).ok()
+	}
+}
+
 /// A state machine as a storage key: ISMP's `StateMachine` is at most 9 bytes encoded but
 /// does not declare it.
 #[derive(
@@ -362,9 +377,8 @@ impl<T: Config> Pallet<T> {
 	}
 
 	/// Decode a body into (beneficiary, sub-account, amount as sent).
-	fn parse(body: &[u8]) -> Result<(T::AccountId, u8, alloy_primitives::U256), Refusal> {
-		use alloy_sol_types::SolValue;
-		let message = Message::abi_decode(body).map_err(|_| Refusal::MalformedBody)?;
+	fn parse(body: &[u8]) -> Result<(T::AccountId, u8, U256), Refusal> {
+		let message = Message::from_body(body).ok_or(Refusal::MalformedBody)?;
 		if message.to.len() != 32 {
 			return Err(Refusal::MalformedBody);
 		}
@@ -446,16 +460,13 @@ impl<T: Config> Pallet<T> {
 			Precision::Exact,
 			Fortitude::Polite,
 		)?;
-		let body = {
-			use alloy_sol_types::SolValue;
-			Message {
-				from: owner.encode().into(),
-				to: recipient.to_vec().into(),
-				amount: remote,
-				data: Vec::new().into(),
-			}
-			.abi_encode()
-		};
+		let body = Message {
+			from: owner.encode().into(),
+			to: recipient.to_vec().into(),
+			amount: remote,
+			data: Vec::new().into(),
+		}
+		.to_body();
 		let commitment = T::Dispatcher::default()
 			.dispatch_request(
 				DispatchRequest::Post(DispatchPost {
@@ -486,10 +497,7 @@ impl<T: Config> Pallet<T> {
 		}
 		let chain = Chain(request.dest);
 		let (_, route) = Self::route_of(chain, &request.to)?;
-		let message = {
-			use alloy_sol_types::SolValue;
-			Message::abi_decode(&request.body).map_err(|_| Refusal::MalformedBody)?
-		};
+		let message = Message::from_body(&request.body).ok_or(Refusal::MalformedBody)?;
 		let owner =
 			T::AccountId::decode(&mut &message.from[..]).map_err(|_| Refusal::MalformedBody)?;
 		let amount = scale::to_local(message.amount, route.remote_decimals, route.local_decimals)
