@@ -59,7 +59,7 @@ impl pallet_ismp::Config for Runtime {
 	type Router = Router;
 	type ConsensusClients = (ismp_parachain::ParachainConsensusClient<Runtime, IsmpParachain>,);
 	// Relayers deliver for free: the messages are unsigned and their proofs are checked before
-	// anything is written (see the note in the README on spam).
+	// anything is written (README, "Relayers deliver for free").
 	type FeeHandler = ();
 	// Full requests go to the offchain database by offchain indexing (the node enables it).
 	type OffchainDB = ();
