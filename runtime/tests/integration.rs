@@ -742,3 +742,30 @@ fn the_insurance_fund_takes_donations_and_pays_only_by_referendum() {
 		pallet_clearinghouse_vaults::Pallet::<Runtime>::do_try_state().unwrap();
 	});
 }
+
+#[test]
+fn a_keeper_deleverage_call_of_any_size_is_a_valid_transaction() {
+	use clearinghouse_runtime::Margin;
+	use frame_support::dispatch::DispatchClass;
+	dev_ext().execute_with(|| {
+		let max = <Runtime as frame_system::Config>::BlockWeights::get()
+			.get(DispatchClass::Normal)
+			.max_extrinsic
+			.expect("normal extrinsics are limited");
+		let largest = RuntimeCall::Margin(pallet_clearinghouse_margin::Call::deleverage {
+			market: 0,
+			steps: u32::MAX,
+		})
+		.get_dispatch_info();
+		assert!(largest.total_weight().all_lte(max), "{:?} > {max:?}", largest.total_weight());
+		// With the measured weights a keeper still gets several steps into one transaction.
+		let fitting = (1..=64u32)
+			.take_while(|&n| {
+				n == 1 || Margin::deleverage_weight(n).any_gt(Margin::deleverage_weight(n - 1))
+			})
+			.count();
+		assert!(fitting >= 4, "only {fitting} steps fit");
+		assert_eq!(Margin::deleverage_weight(u32::MAX), Margin::deleverage_weight(fitting as u32));
+		assert_eq!(largest.pays_fee, frame_support::dispatch::Pays::Yes);
+	});
+}

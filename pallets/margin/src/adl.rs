@@ -133,6 +133,34 @@ impl<T: Config> Pallet<T> {
 		Some(profit.saturating_mul(leverage))
 	}
 
+	/// The most one `deleverage` call may use: `steps` times the larger of a full account's
+	/// margin check (a scanned account) and a liquidation step (a counterparty trade), plus the
+	/// state's read and write. These are the benchmarked pieces [`Self::advance_deleveraging`]
+	/// meters itself with, so the call cannot use more. `steps` is clamped to at least one, to
+	/// at most `max(AdlAccountsPerBlock, MaxAdlCandidates)` and to what fits in 90% of a normal
+	/// extrinsic's maximum weight (the rest is for the transaction extensions' own weight), so
+	/// any `steps` gives a valid transaction.
+	pub fn deleverage_weight(steps: u32) -> Weight {
+		let base = T::DbWeight::get().reads_writes(1, 1);
+		let per_step =
+			T::WeightInfo::margin_check(T::MaxPositions::get()).max(T::WeightInfo::liquidate());
+		let room = T::BlockWeights::get()
+			.get(frame_support::dispatch::DispatchClass::Normal)
+			.max_extrinsic
+			.map(|max| {
+				let ninety = Permill::from_percent(90);
+				Weight::from_parts(ninety * max.ref_time(), ninety * max.proof_size())
+			})
+			.unwrap_or(Weight::MAX)
+			.saturating_sub(base);
+		let fits = |room: u64, step: u64| room.checked_div(step).unwrap_or(u64::MAX);
+		let fitting = fits(room.ref_time(), per_step.ref_time())
+			.min(fits(room.proof_size(), per_step.proof_size()));
+		let configured = u64::from(T::AdlAccountsPerBlock::get().max(T::MaxAdlCandidates::get()));
+		let steps = u64::from(steps).min(configured).min(fitting).max(1);
+		base.saturating_add(per_step.saturating_mul(steps))
+	}
+
 	/// Advance every pending deleveraging while `limit` allows. Returns the weight used.
 	pub(crate) fn process_deleveraging(limit: Weight) -> Weight {
 		let db = T::DbWeight::get();
@@ -154,7 +182,7 @@ impl<T: Config> Pallet<T> {
 	}
 
 	/// One bounded step of `market`'s deleveraging: scan on, or trade with the candidates.
-	fn advance_deleveraging(market: MarketId, limit: Weight) -> Weight {
+	pub(crate) fn advance_deleveraging(market: MarketId, limit: Weight) -> Weight {
 		let db = T::DbWeight::get();
 		let mut used = db.reads_writes(1, 1);
 		let Some(mut state) = Deleveraging::<T>::get(market) else { return used };

@@ -40,8 +40,9 @@
 //! ## Calls
 //!
 //! [`Pallet::set_market_risk`], [`Pallet::set_liquidation_params`] (governance);
-//! [`Pallet::liquidate`], [`Pallet::cover_bad_debt`] (anyone). Traders act through the order
-//! book and vaults. `on_idle` sweeps liquidations and advances deleveraging.
+//! [`Pallet::liquidate`], [`Pallet::cover_bad_debt`], [`Pallet::deleverage`] (anyone). Traders
+//! act through the order book and vaults. `on_idle` sweeps liquidations and advances
+//! deleveraging; `deleverage` advances it when blocks are too full for `on_idle` to run.
 
 #![cfg_attr(not(feature = "std"), no_std)]
 
@@ -125,7 +126,12 @@ impl MarginModel for StandardModel {
 #[frame_support::pallet]
 pub mod pallet {
 	use super::*;
-	use frame_support::{dispatch::Pays, pallet_prelude::*, traits::Time, PalletId};
+	use frame_support::{
+		dispatch::{Pays, PostDispatchInfo},
+		pallet_prelude::*,
+		traits::Time,
+		PalletId,
+	};
 	use frame_system::pallet_prelude::*;
 	use polkadot_sdk::sp_arithmetic::Permill;
 
@@ -310,6 +316,8 @@ pub mod pallet {
 		BadDebtOutstanding,
 		/// The account has no recorded bad debt, or the insurance account holds nothing.
 		NothingToCover,
+		/// No deleveraging is pending in the market.
+		NoDeleveraging,
 	}
 
 	#[pallet::hooks]
@@ -389,6 +397,32 @@ pub mod pallet {
 			ensure_signed(origin)?;
 			Self::do_cover_recorded_debt(&account)?;
 			Ok(Pays::No.into())
+		}
+
+		/// Advance `market`'s pending deleveraging by up to `steps` scanned accounts or
+		/// counterparty trades (clamped to at least one and to what one transaction may weigh,
+		/// see [`Pallet::deleverage_weight`]), exactly as one `on_idle` step would. `on_idle` only runs on a block's spare weight,
+		/// so under sustained load this call is what guarantees that a deleveraging finishes
+		/// (and that settlement withdrawals, closed meanwhile, open again).
+		///
+		/// * Who: anyone (a keeper). A call that makes progress pays no fee; the unused part of
+		///   the declared weight is refunded.
+		/// * Weight: `steps` times the larger of a full margin check and a liquidation step —
+		///   the same benchmarked pieces `on_idle` meters deleveraging with (see
+		///   [`Pallet::deleverage_weight`]).
+		/// * Events: [`Event::Deleveraged`], [`Event::DeleveragingFinished`].
+		/// * Errors: [`Error::NoDeleveraging`].
+		#[pallet::call_index(4)]
+		#[pallet::weight(Pallet::<T>::deleverage_weight(*steps))]
+		pub fn deleverage(
+			origin: OriginFor<T>,
+			market: MarketId,
+			steps: u32,
+		) -> DispatchResultWithPostInfo {
+			ensure_signed(origin)?;
+			ensure!(Deleveraging::<T>::contains_key(market), Error::<T>::NoDeleveraging);
+			let used = Self::advance_deleveraging(market, Self::deleverage_weight(steps));
+			Ok(PostDispatchInfo { actual_weight: Some(used), pays_fee: Pays::No })
 		}
 
 		/// Set the liquidation penalty (of the closed notional) and the target buffer above

@@ -5,7 +5,10 @@ use crate::{mock::*, Error, Event, *};
 use orderbook::{OrderRequest, OrderType, SelfTradePrevention, Side, TimeInForce};
 use pallet_clearinghouse_orderbook as orderbook;
 use polkadot_sdk::{
-	frame_support::{assert_noop, assert_ok, traits::Hooks},
+	frame_support::{
+		assert_noop, assert_ok,
+		traits::{Get, Hooks},
+	},
 	pallet_timestamp,
 	sp_arithmetic::{FixedU128, Permill},
 	sp_runtime::DispatchError,
@@ -580,6 +583,93 @@ fn an_empty_fund_hands_the_loss_to_the_most_profitable_most_levered_shorts() {
 		// Withdrawals open again.
 		assert_ok!(Vaults::withdraw(RuntimeOrigin::signed(KEEPER), 0, USD_UNIT, 0));
 		check();
+	});
+}
+
+#[test]
+fn a_keeper_finishes_a_deleveraging_that_on_idle_never_reaches() {
+	use polkadot_sdk::frame_support::dispatch::Pays;
+	new_test_ext().execute_with(|| {
+		bankrupt_long_with_two_shorts();
+		// Nothing pending yet: the call is refused (and pays its fee).
+		assert_noop!(
+			Margin::deleverage(RuntimeOrigin::signed(KEEPER), BTC_PERP, 3),
+			Error::<Test>::NoDeleveraging
+		);
+		TestPrices::set("BTC", Some(40_000));
+		assert_ok!(Margin::liquidate(RuntimeOrigin::signed(KEEPER), acct(BOB, 0)));
+		let total_cash = cash_of_everyone();
+		let (alice_before, charlie_before) = (settlement(ALICE, 0), settlement(CHARLIE, 0));
+		// Only BTC has a deleveraging; another market refuses.
+		assert_noop!(
+			Margin::deleverage(RuntimeOrigin::signed(KEEPER), BTC_PERP + 1, 3),
+			Error::<Test>::NoDeleveraging
+		);
+
+		// Blocks are full: no `on_idle`. `steps = 0` counts as one: one account scanned.
+		System::reset_events();
+		let post = Margin::deleverage(RuntimeOrigin::signed(KEEPER), BTC_PERP, 0).unwrap();
+		assert_eq!(post.pays_fee, Pays::No);
+		assert!(post.actual_weight.unwrap().all_lte(Margin::deleverage_weight(0)));
+		assert_eq!(Margin::deleverage_weight(0), Margin::deleverage_weight(1));
+		let state = Deleveraging::<Test>::get(BTC_PERP).unwrap();
+		assert!(state.scanning && state.cursor.is_some());
+		// The rest of the scan (four accounts in all), then the trades, in keeper calls alone.
+		let mut calls = 1;
+		while Deleveraging::<Test>::get(BTC_PERP).is_some() {
+			let post = Margin::deleverage(RuntimeOrigin::signed(KEEPER), BTC_PERP, 3).unwrap();
+			assert!(post.actual_weight.unwrap().all_lte(Margin::deleverage_weight(3)));
+			calls += 1;
+			assert!(calls <= 4, "a bounded number of calls finishes it");
+			check();
+		}
+		assert_eq!(
+			deleveraging_events(),
+			vec![
+				Event::Deleveraged {
+					account: acct(CHARLIE, 0),
+					market: BTC_PERP,
+					size: 80,
+					notional: 3_522 * USD_UNIT,
+				},
+				Event::Deleveraged {
+					account: acct(ALICE, 0),
+					market: BTC_PERP,
+					size: 20,
+					notional: 880_500_000,
+				},
+				Event::DeleveragingFinished { market: BTC_PERP, unfilled: 0 },
+			]
+		);
+		assert_eq!(settlement(CHARLIE, 0), charlie_before + 478 * USD_UNIT as i128);
+		assert_eq!(settlement(ALICE, 0), alice_before + 119_500_000);
+		assert_eq!(cash_of_everyone(), total_cash);
+		assert!(Accounts::<Test>::get(Margin::insurance_account()).is_empty());
+		// Withdrawals open again; a further call has nothing to do.
+		assert_ok!(Vaults::withdraw(RuntimeOrigin::signed(KEEPER), 0, USD_UNIT, 0));
+		assert_noop!(
+			Margin::deleverage(RuntimeOrigin::signed(KEEPER), BTC_PERP, 3),
+			Error::<Test>::NoDeleveraging
+		);
+		check();
+	});
+}
+
+#[test]
+fn any_deleverage_steps_give_a_transaction_that_fits_a_block() {
+	use polkadot_sdk::frame_support::dispatch::DispatchClass;
+	new_test_ext().execute_with(|| {
+		use polkadot_sdk::frame_system::{limits::BlockWeights, Config};
+		let max = <<Test as Config>::BlockWeights as Get<BlockWeights>>::get()
+			.get(DispatchClass::Normal)
+			.max_extrinsic
+			.unwrap();
+		let one = Margin::deleverage_weight(1);
+		let most = Margin::deleverage_weight(u32::MAX);
+		assert!(most.all_lte(max), "{most:?} > {max:?}");
+		// More steps buy more work, up to the clamp.
+		assert!(Margin::deleverage_weight(2).any_gt(one));
+		assert_eq!(Margin::deleverage_weight(0), one);
 	});
 }
 
