@@ -478,6 +478,27 @@ fn bankrupt_long_with_two_shorts() {
 	);
 }
 
+/// How Bob's 0.1 long at the 44,025 bankruptcy price is handed on in
+/// [`bankrupt_long_with_two_shorts`] after a gap to 40,000: Charlie's whole 0.08 (3,522 USD),
+/// then 0.02 of Alice's for the rest.
+fn bobs_long_handed_to_charlie_then_alice() -> Vec<Event<Test>> {
+	vec![
+		Event::Deleveraged {
+			account: acct(CHARLIE, 0),
+			market: BTC_PERP,
+			size: 80,
+			notional: 3_522 * USD_UNIT,
+		},
+		Event::Deleveraged {
+			account: acct(ALICE, 0),
+			market: BTC_PERP,
+			size: 20,
+			notional: 880_500_000,
+		},
+		Event::DeleveragingFinished { market: BTC_PERP, unfilled: 0 },
+	]
+}
+
 /// The settlement balances of every trader and of the pallet's accounts.
 fn cash_of_everyone() -> i128 {
 	let traders = [ALICE, BOB, CHARLIE, DAVE, KEEPER].map(|w| acct(w, 0));
@@ -550,25 +571,7 @@ fn an_empty_fund_hands_the_loss_to_the_most_profitable_most_levered_shorts() {
 		);
 		check();
 		Margin::on_idle(4, polkadot_sdk::frame_support::weights::Weight::MAX);
-		// Charlie's whole 0.08 at 44,025 (3,522 USD), then 0.02 of Alice's for the rest.
-		assert_eq!(
-			deleveraging_events(),
-			vec![
-				Event::Deleveraged {
-					account: acct(CHARLIE, 0),
-					market: BTC_PERP,
-					size: 80,
-					notional: 3_522 * USD_UNIT,
-				},
-				Event::Deleveraged {
-					account: acct(ALICE, 0),
-					market: BTC_PERP,
-					size: 20,
-					notional: 880_500_000,
-				},
-				Event::DeleveragingFinished { market: BTC_PERP, unfilled: 0 },
-			]
-		);
+		assert_eq!(deleveraging_events(), bobs_long_handed_to_charlie_then_alice());
 		assert_eq!((size(CHARLIE, 0), size(ALICE, 0), size(DAVE, 0)), (0, -100, 100));
 		// Each short realises its profit down to the bankruptcy price: 4,000 − 3,522 and
 		// 1,000 − 880.5.
@@ -623,24 +626,7 @@ fn a_keeper_finishes_a_deleveraging_that_on_idle_never_reaches() {
 			assert!(calls <= 4, "a bounded number of calls finishes it");
 			check();
 		}
-		assert_eq!(
-			deleveraging_events(),
-			vec![
-				Event::Deleveraged {
-					account: acct(CHARLIE, 0),
-					market: BTC_PERP,
-					size: 80,
-					notional: 3_522 * USD_UNIT,
-				},
-				Event::Deleveraged {
-					account: acct(ALICE, 0),
-					market: BTC_PERP,
-					size: 20,
-					notional: 880_500_000,
-				},
-				Event::DeleveragingFinished { market: BTC_PERP, unfilled: 0 },
-			]
-		);
+		assert_eq!(deleveraging_events(), bobs_long_handed_to_charlie_then_alice());
 		assert_eq!(settlement(CHARLIE, 0), charlie_before + 478 * USD_UNIT as i128);
 		assert_eq!(settlement(ALICE, 0), alice_before + 119_500_000);
 		assert_eq!(cash_of_everyone(), total_cash);
