@@ -401,9 +401,10 @@ pub mod pallet {
 
 		/// Advance `market`'s pending deleveraging by up to `steps` scanned accounts or
 		/// counterparty trades (clamped to at least one and to what one transaction may weigh,
-		/// see [`Pallet::deleverage_weight`]), exactly as one `on_idle` step would. `on_idle` only runs on a block's spare weight,
-		/// so under sustained load this call is what guarantees that a deleveraging finishes
-		/// (and that settlement withdrawals, closed meanwhile, open again).
+		/// see [`Pallet::deleverage_weight`]), exactly as one `on_idle` step would. `on_idle`
+		/// only runs on a block's spare weight, so under sustained load this call is what
+		/// guarantees that a deleveraging finishes (and that settlement withdrawals, closed
+		/// meanwhile, open again).
 		///
 		/// * Who: anyone (a keeper). A call that makes progress pays no fee; the unused part of
 		///   the declared weight is refunded.
