@@ -135,13 +135,13 @@ impl<T: Config> Pallet<T> {
 
 	/// The most one `deleverage` call may use: `steps` times the larger of a full account's
 	/// margin check (a scanned account) and a liquidation step (a counterparty trade), plus the
-	/// state's read and write. These are the benchmarked pieces [`Self::advance_deleveraging`]
+	/// call's existence check and the state's read and write. These are the benchmarked pieces [`Self::advance_deleveraging`]
 	/// meters itself with, so the call cannot use more. `steps` is clamped to at least one, to
 	/// at most `max(AdlAccountsPerBlock, MaxAdlCandidates)` and to what fits in 90% of a normal
 	/// extrinsic's maximum weight (the rest is for the transaction extensions' own weight), so
 	/// any `steps` gives a valid transaction.
 	pub fn deleverage_weight(steps: u32) -> Weight {
-		let base = T::DbWeight::get().reads_writes(1, 1);
+		let base = T::DbWeight::get().reads_writes(2, 1);
 		let per_step =
 			T::WeightInfo::margin_check(T::MaxPositions::get()).max(T::WeightInfo::liquidate());
 		let room = T::BlockWeights::get()

@@ -422,7 +422,11 @@ pub mod pallet {
 		) -> DispatchResultWithPostInfo {
 			ensure_signed(origin)?;
 			ensure!(Deleveraging::<T>::contains_key(market), Error::<T>::NoDeleveraging);
-			let used = Self::advance_deleveraging(market, Self::deleverage_weight(steps));
+			let check = T::DbWeight::get().reads(1);
+			let used = check.saturating_add(Self::advance_deleveraging(
+				market,
+				Self::deleverage_weight(steps).saturating_sub(check),
+			));
 			Ok(PostDispatchInfo { actual_weight: Some(used), pays_fee: Pays::No })
 		}
 
