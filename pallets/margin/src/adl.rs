@@ -23,12 +23,12 @@
 //! cannot be withdrawn (a counterparty could otherwise take out the profit it is about to
 //! give up).
 
-use clearinghouse_primitives::trading::TradeSide;
+use clearinghouse_primitives::trading::{LiquidationBook, TradeSide};
 use clearinghouse_risk::position::{self, Position};
 use frame_support::{pallet_prelude::*, traits::Get};
 use polkadot_sdk::sp_arithmetic::{
-	helpers_128bit::multiply_by_rational_with_rounding, traits::Saturating, FixedPointNumber,
-	FixedU128, Permill, Rounding,
+	helpers_128bit::multiply_by_rational_with_rounding, traits::Saturating, ArithmeticError,
+	FixedPointNumber, FixedU128, Permill, Rounding,
 };
 
 use crate::{pallet::*, *};
@@ -54,8 +54,9 @@ impl<T: Config> Pallet<T> {
 		if equity.unsigned_abs() <= fund {
 			return Ok(None);
 		}
-		// The insurance account takes the opposite of the bankrupt position.
-		let inventory_long = size < 0;
+		// The insurance account takes the bankrupt position over: a bankrupt long becomes a
+		// long inventory (to hand on to shorts), a bankrupt short a short one.
+		let inventory_long = size > 0;
 		if Deleveraging::<T>::get(market).is_some_and(|d| (d.size > 0) != inventory_long) {
 			return Ok(None);
 		}
@@ -92,6 +93,7 @@ impl<T: Config> Pallet<T> {
 				cursor: None,
 				scanning: true,
 				candidates: BoundedVec::new(),
+				progressed: false,
 			},
 		};
 		Self::deposit_event(Event::DeleveragingQueued {
@@ -233,10 +235,10 @@ impl<T: Config> Pallet<T> {
 			let (account, _) = state.candidates.remove(0);
 			used = used.saturating_add(per_trade);
 			match Self::deleverage_one(market, &mut state, &account) {
-				Ok(true) => {},
+				Ok(Some(traded)) => state.progressed |= traded,
 				// The insurance account no longer holds the inventory (it netted against a
 				// later backstop): nothing left to hand on.
-				Ok(false) => {
+				Ok(None) => {
 					Self::finish_deleveraging(market, &state);
 					return used;
 				},
@@ -249,9 +251,16 @@ impl<T: Config> Pallet<T> {
 			}
 		}
 		if state.candidates.is_empty() {
+			if !state.progressed {
+				// A whole round's candidates could take nothing (each is capped by its own
+				// equity): the insurance account keeps the rest.
+				Self::finish_deleveraging(market, &state);
+				return used;
+			}
 			// Inventory left: rank again.
 			state.scanning = true;
 			state.cursor = None;
+			state.progressed = false;
 		}
 		Deleveraging::<T>::insert(market, state);
 		used
@@ -273,13 +282,14 @@ impl<T: Config> Pallet<T> {
 		let _ = candidates.try_insert(at, (account, score));
 	}
 
-	/// Close as much of `account`'s position in `market` as the inventory allows, at the
-	/// inventory's price. `Ok(false)` if the insurance account no longer holds the inventory.
+	/// Close as much of `account`'s position in `market` as the inventory and the account's
+	/// equity allow, at the inventory's price. `Ok(Some(traded))`, or `Ok(None)` if the
+	/// insurance account no longer holds the inventory.
 	fn deleverage_one(
 		market: MarketId,
 		state: &mut AdlStateOf<T>,
 		account: &AccountOf<T>,
-	) -> Result<bool, DispatchError> {
+	) -> Result<Option<bool>, DispatchError> {
 		frame_support::storage::with_storage_layer(|| {
 			let fund = Self::insurance_account();
 			let held = Self::size_in(&fund, market);
@@ -289,13 +299,25 @@ impl<T: Config> Pallet<T> {
 				0
 			};
 			if available == 0 {
-				return Ok(false);
+				return Ok(None);
 			}
 			let theirs = Self::size_in(account, market);
 			if theirs == 0 || (theirs > 0) == (state.size > 0) {
-				return Ok(true);
+				return Ok(Some(false));
 			}
-			let size = theirs.unsigned_abs().min(available);
+			let params = MarketRisks::<T>::get(market).ok_or(Error::<T>::MarketNotConfigured)?;
+			let settlement_decimals =
+				T::Ledger::settlement_decimals().ok_or(Error::<T>::NoSettlementAsset)?;
+			let size = theirs.unsigned_abs().min(available).min(Self::adl_capacity(
+				account,
+				market,
+				state,
+				&params,
+				settlement_decimals,
+			)?);
+			if size == 0 {
+				return Ok(Some(false));
+			}
 			let notional = if size == state.size.unsigned_abs() {
 				state.cost
 			} else {
@@ -307,9 +329,6 @@ impl<T: Config> Pallet<T> {
 				)
 				.ok_or(Error::<T>::Overflow)?
 			};
-			let params = MarketRisks::<T>::get(market).ok_or(Error::<T>::MarketNotConfigured)?;
-			let settlement_decimals =
-				T::Ledger::settlement_decimals().ok_or(Error::<T>::NoSettlementAsset)?;
 			let mut market_state = MarketStates::<T>::get(market);
 			let qty = i128::try_from(size).map_err(|_| Error::<T>::Overflow)?;
 			// The fund hands its inventory over: a long inventory is sold to a short.
@@ -338,6 +357,7 @@ impl<T: Config> Pallet<T> {
 			)?;
 			market_state.open_interest = Self::shifted_open_interest(&market_state, a, b)?;
 			MarketStates::<T>::insert(market, market_state);
+			T::LiquidationBook::fit_reduce_only(account, market)?;
 			state.size = state.size.checked_add(fund_qty).ok_or(Error::<T>::Overflow)?;
 			state.cost = state.cost.saturating_sub(notional);
 			Self::deposit_event(Event::Deleveraged {
@@ -346,8 +366,52 @@ impl<T: Config> Pallet<T> {
 				size,
 				notional,
 			});
-			Ok(true)
+			Ok(Some(true))
 		})
+	}
+
+	/// The most of the inventory `account` can take at its price without its equity falling
+	/// below zero: the inventory price is off the mark against the counterparty by
+	/// `adverse` over the whole inventory (a long inventory sells above the mark, a short one
+	/// buys below it), so `size ≤ equity · |inventory| / adverse`, rounded down, with one
+	/// settlement unit kept back for the rounding of the trade's notional. Unlimited when the
+	/// inventory price is not worse than the mark for the counterparty.
+	fn adl_capacity(
+		account: &AccountOf<T>,
+		market: MarketId,
+		state: &AdlStateOf<T>,
+		params: &RiskParams,
+		settlement_decimals: u8,
+	) -> Result<u128, DispatchError> {
+		let mark = Self::mark_price(market, params).ok_or(Error::<T>::PriceUnavailable)?;
+		let inventory = state.size.unsigned_abs();
+		let adverse = if state.size > 0 {
+			let at_mark = clearinghouse_risk::units::value(
+				inventory,
+				mark,
+				params.size_decimals,
+				settlement_decimals,
+				Rounding::Down,
+			)
+			.ok_or(ArithmeticError::Overflow)?;
+			state.cost.saturating_sub(at_mark)
+		} else {
+			let at_mark = clearinghouse_risk::units::value(
+				inventory,
+				mark,
+				params.size_decimals,
+				settlement_decimals,
+				Rounding::Up,
+			)
+			.ok_or(ArithmeticError::Overflow)?;
+			at_mark.saturating_sub(state.cost)
+		};
+		if adverse == 0 {
+			return Ok(u128::MAX);
+		}
+		let equity = Self::health(account, None)?.equity.saturating_sub(1).max(0).unsigned_abs();
+		Ok(multiply_by_rational_with_rounding(equity, inventory, adverse, Rounding::Down)
+			.unwrap_or(u128::MAX))
 	}
 
 	fn finish_deleveraging(market: MarketId, state: &AdlStateOf<T>) {

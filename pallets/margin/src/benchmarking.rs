@@ -6,7 +6,7 @@ use polkadot_sdk::frame_system;
 use polkadot_sdk::{
 	frame_benchmarking::v2::*,
 	frame_support::traits::{EnsureOrigin, Get, Time},
-	sp_arithmetic::{FixedI128, FixedU128, Permill},
+	sp_arithmetic::{traits::Zero, FixedI128, FixedU128, Permill},
 };
 
 fn params(index: u32) -> RiskParams {
@@ -65,6 +65,9 @@ mod benchmarks {
 				funding_index: FixedI128::from_inner(0),
 				resting_buy: 500,
 				resting_sell: 500,
+				// Both sides on the wrong side of the mark: the resting-loss path runs too.
+				highest_buy: FixedU128::from_u32(200),
+				lowest_sell: FixedU128::from_u32(1),
 			})
 			.collect();
 		for m in &markets {
@@ -119,6 +122,8 @@ mod benchmarks {
 				funding_index: FixedI128::from_inner(0),
 				resting_buy: 0,
 				resting_sell: 0,
+				highest_buy: FixedU128::zero(),
+				lowest_sell: FixedU128::zero(),
 			})
 			.collect();
 		Accounts::<T>::insert(&victim, EntriesOf::<T>::truncate_from(entries));

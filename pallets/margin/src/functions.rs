@@ -13,7 +13,10 @@ use frame_support::{
 	pallet_prelude::*,
 	traits::{Get, Time},
 };
-use polkadot_sdk::sp_arithmetic::{FixedU128, Permill, Rounding};
+use polkadot_sdk::sp_arithmetic::{
+	helpers_128bit::multiply_by_rational_with_rounding, traits::Zero, ArithmeticError, FixedU128,
+	Permill, Rounding,
+};
 
 use crate::{pallet::*, *};
 
@@ -297,6 +300,10 @@ impl<T: Config> Pallet<T> {
 				.ok_or(Error::<T>::Overflow)?;
 			let (initial, maintenance) =
 				T::Model::requirements(&params, worst_notional, notional, state.open_interest);
+			// Resting orders priced worse than the mark lose the difference when they fill
+			// (an accomplice can make them fill): orders and withdrawals must leave room for it.
+			let resting_loss = Self::resting_loss(&entry, mark, decimals, settlement_decimals)?;
+			let initial = initial.saturating_add(resting_loss);
 			health.initial = health.initial.saturating_add(initial);
 			health.maintenance = health.maintenance.saturating_add(maintenance);
 			if with_views && entry.size != 0 {
@@ -330,19 +337,109 @@ impl<T: Config> Pallet<T> {
 		Ok((health, views))
 	}
 
-	/// Whether `account` may place `pending`: equity ≥ initial with it counted at its worst
-	/// case — or the order lowers the requirement and costs nothing against the mark
-	/// (risk-reducing orders stay possible for an account below its initial requirement).
+	/// What `entry`'s resting orders lose against `mark` if they all fill at their worst
+	/// prices: `(highest_buy − mark)⁺ · buys + (mark − lowest_sell)⁺ · sells`, rounded up. An
+	/// upper bound (every unit of a side is charged its worst price); an account's own bids
+	/// and asks cannot cross, so at most one side is ever positive.
+	pub(crate) fn resting_loss(
+		entry: &PositionEntry,
+		mark: FixedU128,
+		decimals: u8,
+		settlement_decimals: u8,
+	) -> Result<u128, DispatchError> {
+		let side = |size: u128, adverse: FixedU128| -> Result<u128, DispatchError> {
+			if size == 0 || adverse.is_zero() {
+				return Ok(0);
+			}
+			units::value(size, adverse, decimals, settlement_decimals, Rounding::Up)
+				.ok_or_else(|| ArithmeticError::Overflow.into())
+		};
+		let buys = side(entry.resting_buy, entry.highest_buy.saturating_sub(mark))?;
+		let sells = if entry.resting_sell == 0 {
+			0
+		} else {
+			side(entry.resting_sell, mark.saturating_sub(entry.lowest_sell))?
+		};
+		Ok(buys.saturating_add(sells))
+	}
+
+	/// Whether `account` may place `pending`. The rule, for every order (reduce-only ones
+	/// included: the flag limits an order's size, not what it may lose):
+	///
+	/// 1. With the order counted at its worst case (all buys or all sells of each market fill,
+	///    each at its own limit, losses against the mark deducted), equity ≥ initial; or
+	/// 2. the order is **risk-reducing**: it does not raise the initial requirement, and what
+	///    it loses against the mark at its limit leaves equity ≥ maintenance (an account below
+	///    its initial requirement can still cut risk, but cannot trade itself into
+	///    liquidation or bankruptcy at an off-market price).
+	/// 3. When a market of the account has no mark price nothing can be valued: only an order
+	///    that cannot add exposure (on the side opposite its position, its size plus the
+	///    resting orders on that side within the position) passes, and only at a limit no
+	///    worse than the mark of its own market, or, if that market has no mark either, than
+	///    the position's average entry price (so it realises no loss that no price can value).
+	///    Otherwise [`Error::PriceUnavailable`].
 	pub(crate) fn check_order(account: &AccountOf<T>, pending: PendingOrder) -> DispatchResult {
-		let with = Self::health(account, Some(pending))?;
+		let with = match Self::health(account, Some(pending)) {
+			Ok(with) => with,
+			Err(e) if e == Error::<T>::PriceUnavailable.into() => {
+				ensure!(Self::reduces_without_a_loss(account, pending)?, e);
+				return Ok(());
+			},
+			Err(e) => return Err(e),
+		};
 		if with.meets_initial() {
 			return Ok(());
 		}
 		let without = Self::health(account, None)?;
-		if with.initial <= without.initial && with.equity >= without.equity {
-			return Ok(());
+		let maintenance = i128::try_from(with.maintenance).unwrap_or(i128::MAX);
+		ensure!(
+			with.initial <= without.initial && with.equity >= maintenance,
+			Error::<T>::InsufficientMargin
+		);
+		Ok(())
+	}
+
+	/// Rule 3 of [`Self::check_order`]: whether `pending` cannot add exposure and cannot realise
+	/// a loss against the mark of its market or, without one, against the entry price.
+	fn reduces_without_a_loss(
+		account: &AccountOf<T>,
+		pending: PendingOrder,
+	) -> Result<bool, DispatchError> {
+		let entries = Accounts::<T>::get(account);
+		let Some(entry) = entries.iter().find(|e| e.market == pending.market) else {
+			return Ok(false);
+		};
+		let buy = pending.size > 0;
+		let (position, resting) =
+			(entry.size, if buy { entry.resting_buy } else { entry.resting_sell });
+		let opposite = position != 0 && (position > 0) != buy;
+		let within = resting
+			.checked_add(pending.size.unsigned_abs())
+			.is_some_and(|total| total <= position.unsigned_abs());
+		if !opposite || !within {
+			return Ok(false);
 		}
-		Err(Error::<T>::InsufficientMargin.into())
+		let params =
+			MarketRisks::<T>::get(pending.market).ok_or(Error::<T>::MarketNotConfigured)?;
+		if let Some(mark) = Self::mark_price(pending.market, &params) {
+			return Ok(if buy { pending.price <= mark } else { pending.price >= mark });
+		}
+		// Against the entry price: the order's notional at its limit vs the share of the cost
+		// basis it releases. A sell must get at least it, a buy pay at most it.
+		let settlement_decimals = Self::settlement_decimals()?;
+		let size = pending.size.unsigned_abs();
+		let rounding = if buy { Rounding::Up } else { Rounding::Down };
+		let at_limit =
+			units::value(size, pending.price, params.size_decimals, settlement_decimals, rounding)
+				.ok_or(ArithmeticError::Overflow)?;
+		let released = multiply_by_rational_with_rounding(
+			entry.cost.unsigned_abs(),
+			size,
+			position.unsigned_abs(),
+			if buy { Rounding::Down } else { Rounding::Up },
+		)
+		.ok_or(ArithmeticError::Overflow)?;
+		Ok(if buy { at_limit <= released } else { at_limit >= released })
 	}
 
 	/// Withdrawals (and sub-account transfers out) must leave equity ≥ initial.

@@ -2,7 +2,7 @@
 
 use clearinghouse_primitives::{
 	collateral::WithdrawalGuard,
-	trading::{FillHandler, OrderIntent, OrderMarginCheck, TradeFill, TradeSide},
+	trading::{FillHandler, OrderIntent, OrderMarginCheck, RestingTotals, TradeFill, TradeSide},
 };
 use clearinghouse_risk::units;
 use frame_support::{ensure, pallet_prelude::*};
@@ -60,12 +60,10 @@ impl<T: Config> FillHandler<T::AccountId> for Pallet<T> {
 }
 
 impl<T: Config> OrderMarginCheck<T::AccountId> for Pallet<T> {
+	/// Every order is checked, reduce-only ones too (see [`Pallet::check_order`] for the
+	/// rule): a reduce-only flag limits the order's size, not what it may lose.
 	fn ensure_can_place(account: &AccountOf<T>, order: &OrderIntent) -> DispatchResult {
 		ensure!(MarketRisks::<T>::contains_key(order.market), Error::<T>::MarketNotConfigured);
-		if order.reduce_only {
-			// The order book only accepts a reduce-only order that fits the position.
-			return Ok(());
-		}
 		let size = i128::try_from(order.size).map_err(|_| Error::<T>::Overflow)?;
 		let size = match order.side {
 			TradeSide::Buy => size,
@@ -85,26 +83,19 @@ impl<T: Config> OrderMarginCheck<T::AccountId> for Pallet<T> {
 	fn on_resting_changed(
 		account: &AccountOf<T>,
 		market: MarketId,
-		buy: u128,
-		sell: u128,
+		resting: RestingTotals,
 	) -> DispatchResult {
 		let mut entries = Accounts::<T>::get(account);
-		match entries.binary_search_by_key(&market, |e| e.market) {
-			Ok(i) => {
-				if let Some(e) = entries.get_mut(i) {
-					e.resting_buy = buy;
-					e.resting_sell = sell;
-				}
-			},
-			Err(_) if buy == 0 && sell == 0 => return Ok(()),
+		let i = match entries.binary_search_by_key(&market, |e| e.market) {
+			Ok(i) => i,
+			Err(_) if resting.is_empty() => return Ok(()),
 			Err(_) => {
 				let index = MarketStates::<T>::get(market).funding_index;
-				let i = Self::entry_index(&mut entries, market, index)?;
-				if let Some(e) = entries.get_mut(i) {
-					e.resting_buy = buy;
-					e.resting_sell = sell;
-				}
+				Self::entry_index(&mut entries, market, index)?
 			},
+		};
+		if let Some(e) = entries.get_mut(i) {
+			e.set_resting(resting);
 		}
 		Self::store_entries(account, entries);
 		Ok(())

@@ -955,3 +955,315 @@ mod risk_reduction {
 		}
 	}
 }
+
+// ---------------------------------------------------------------------------------------------
+// Attacks on solvency (the hardening audit): each walks the attack and asserts the promise.
+
+const EVE: AccountId = 7;
+
+fn reduce_only(mut o: OrderRequest) -> OrderRequest {
+	o.reduce_only = true;
+	o
+}
+
+fn fund(who: AccountId, usd: u128) {
+	use polkadot_sdk::frame_support::traits::fungibles::Mutate;
+	assert_ok!(Assets::mint_into(USD, &who, usd * USD_UNIT));
+}
+
+fn book_events() -> Vec<orderbook::Event<Test>> {
+	System::events()
+		.into_iter()
+		.filter_map(|r| match r.event {
+			RuntimeEvent::Orderbook(e) => Some(e),
+			_ => None,
+		})
+		.collect()
+}
+
+/// Audit 1: a trader with 600 USD and a 0.1 BTC long sells it reduce-only at 1 USD into an
+/// accomplice's bid. Before the fix he ended at about −4,400 USD with no position and the
+/// accomplice withdrew the 5,000. Now the order's loss against the mark counts like any
+/// order's: a risk-reducing order may not take equity below maintenance.
+#[test]
+fn a_reduce_only_dump_into_an_accomplice_is_refused() {
+	new_test_ext().execute_with(|| {
+		levered_long();
+		deposit(CHARLIE, 10_000, 0);
+		assert_ok!(place(CHARLIE, 0, order(Side::Buy, 1, 100)));
+		// Reduce-only, plain, and in a reduce-only market: the same rule, the same refusal.
+		assert_noop!(
+			place(BOB, 0, reduce_only(order(Side::Sell, 1, 100))),
+			Error::<Test>::InsufficientMargin
+		);
+		assert_noop!(place(BOB, 0, order(Side::Sell, 1, 100)), Error::<Test>::InsufficientMargin);
+		let mut config = orderbook::Markets::<Test>::get(BTC_PERP).unwrap().config;
+		config.status = orderbook::MarketStatus::ReduceOnly;
+		orderbook::Markets::<Test>::mutate(BTC_PERP, |m| m.as_mut().unwrap().config = config);
+		assert_noop!(
+			place(BOB, 0, reduce_only(order(Side::Sell, 1, 100))),
+			Error::<Test>::InsufficientMargin
+		);
+		config.status = orderbook::MarketStatus::Active;
+		orderbook::Markets::<Test>::mutate(BTC_PERP, |m| m.as_mut().unwrap().config = config);
+		// The line: 597.5 of equity, 250 of maintenance, so a close may lose at most 347.5
+		// against the mark: 0.1 BTC at 46,525 or better.
+		assert_ok!(orderbook::Pallet::<Test>::cancel_all(
+			RuntimeOrigin::signed(CHARLIE),
+			BTC_PERP,
+			0
+		));
+		assert_ok!(place(CHARLIE, 0, order(Side::Buy, 46_524, 100)));
+		assert_noop!(
+			place(BOB, 0, reduce_only(order(Side::Sell, 46_524, 100))),
+			Error::<Test>::InsufficientMargin
+		);
+		assert_ok!(place(CHARLIE, 0, order(Side::Buy, 46_525, 100)));
+		assert_ok!(place(BOB, 0, reduce_only(order(Side::Sell, 46_525, 100))));
+		// Bob is flat and still solvent: 597.5 − 347.5 − the 2.33 taker fee.
+		assert_eq!(size(BOB, 0), 0);
+		assert_eq!(settlement(BOB, 0), 250_000_000 - 2_326_250);
+		// Nobody is owed more than the vault holds: a flat honest trader takes all of hers.
+		fund(DAVE, 1_000);
+		deposit(DAVE, 1_000, 0);
+		assert_ok!(Vaults::withdraw(RuntimeOrigin::signed(DAVE), 0, 1_000 * USD_UNIT, 0));
+		assert_ok!(Vaults::withdraw(RuntimeOrigin::signed(BOB), 0, 247_673_750, 0));
+		assert_eq!(TotalBadDebt::<Test>::get(), 0);
+		check();
+	});
+}
+
+/// Audit 2: five reduce-only sells of 0.1 against a 0.1 long ended as a 0.4 short with no
+/// margin. Now resting reduce-only size never exceeds the position: refused at placement,
+/// held back at fill time, and shrunk or cancelled when the position shrinks.
+#[test]
+fn stacked_reduce_only_orders_never_open_a_position() {
+	new_test_ext().execute_with(|| {
+		levered_long();
+		deposit(CHARLIE, 10_000, 0);
+		assert_ok!(place(BOB, 0, reduce_only(order(Side::Sell, 60_000, 100))));
+		for price in [60_001, 60_002, 60_003, 60_004] {
+			assert_noop!(
+				place(BOB, 0, reduce_only(order(Side::Sell, price, 100))),
+				orderbook::Error::<Test>::ReduceOnlyViolated
+			);
+		}
+		// Even split into smaller pieces: 0.1 rests already.
+		assert_noop!(
+			place(BOB, 0, reduce_only(order(Side::Sell, 60_001, 1))),
+			orderbook::Error::<Test>::ReduceOnlyViolated
+		);
+
+		// At fill time: a plain sell below it closes the position first; the reduce-only
+		// order then has no room and leaves the book instead of opening a short.
+		assert_ok!(place(BOB, 0, order(Side::Sell, 59_000, 100)));
+		System::reset_events();
+		assert_ok!(place(CHARLIE, 0, order(Side::Buy, 61_000, 200)));
+		assert_eq!(size(BOB, 0), 0);
+		assert_eq!(size(CHARLIE, 0), 100);
+		assert!(book_events().iter().any(|e| matches!(
+			e,
+			orderbook::Event::OrderCancelled {
+				account,
+				remaining: 100,
+				reason: orderbook::CancelReason::ReduceOnly,
+				..
+			} if *account == acct(BOB, 0)
+		)));
+		assert!(orderbook::Pallet::<Test>::open_orders(BTC_PERP, &acct(BOB, 0)).is_empty());
+		check();
+	});
+}
+
+/// Audit 2, the other path: the position shrinks by the owner's own taker order; the resting
+/// reduce-only order shrinks with it (keeping its place) and margin counts the new size.
+#[test]
+fn a_reduce_only_order_shrinks_with_the_position() {
+	new_test_ext().execute_with(|| {
+		levered_long();
+		deposit(CHARLIE, 10_000, 0);
+		let id = {
+			assert_ok!(place(BOB, 0, reduce_only(order(Side::Sell, 60_000, 100))));
+			orderbook::Pallet::<Test>::open_orders(BTC_PERP, &acct(BOB, 0))[0].id
+		};
+		assert_ok!(place(CHARLIE, 0, order(Side::Buy, 50_000, 40)));
+		System::reset_events();
+		assert_ok!(place(BOB, 0, order(Side::Sell, 50_000, 40)));
+		assert_eq!(size(BOB, 0), 60);
+		assert!(book_events().contains(&orderbook::Event::OrderReduced {
+			market: BTC_PERP,
+			order_id: id,
+			account: acct(BOB, 0),
+			remaining: 60,
+		}));
+		assert_eq!(
+			orderbook::Pallet::<Test>::open_orders(BTC_PERP, &acct(BOB, 0))[0].remaining,
+			60
+		);
+		assert_eq!(Accounts::<Test>::get(acct(BOB, 0))[0].resting_sell, 60);
+		check();
+	});
+}
+
+/// Audit 3: after the mark falls 50,000 → 40,000 a sub-account whose bid still rests at
+/// 50,000 could withdraw down to 10% of 4,000; the owner's other sub-account then hit the
+/// stale bid and the insurance fund paid the hole. Now the bid's loss against the mark at its
+/// own price is part of what must stay.
+#[test]
+fn a_stale_bid_cannot_be_emptied_and_then_hit_by_a_sister_account() {
+	new_test_ext().execute_with(|| {
+		deposit(BOB, 2_000, 0);
+		deposit(BOB, 10_000, 1);
+		assert_ok!(place(BOB, 0, order(Side::Buy, 50_000, 100)));
+		TestPrices::set("BTC", Some(40_000));
+		// 400 of initial margin on the worst case, plus 1,000 the bid loses if it fills now.
+		let health = Margin::account_health(&acct(BOB, 0)).unwrap();
+		assert_eq!(health.initial, 1_400 * USD_UNIT);
+		assert_eq!(health.maintenance, 0, "an order alone cannot be liquidated");
+		assert_noop!(
+			Vaults::withdraw(RuntimeOrigin::signed(BOB), 0, 600 * USD_UNIT + 1, 0),
+			Error::<Test>::InsufficientMargin
+		);
+		assert_ok!(Vaults::withdraw(RuntimeOrigin::signed(BOB), 0, 600 * USD_UNIT, 0));
+		// More orders must leave room for it too.
+		assert_noop!(place(BOB, 0, order(Side::Buy, 39_000, 1)), Error::<Test>::InsufficientMargin);
+		// The sister account hits the stale bid: sub-account 0 is long at 50,000 with the
+		// mark at 40,000 and still solvent, above maintenance; nothing is owed to anyone.
+		assert_ok!(place(BOB, 1, order(Side::Sell, 50_000, 100)));
+		let health = Margin::account_health(&acct(BOB, 0)).unwrap();
+		assert_eq!(health.equity, 400 * USD_UNIT as i128 - 1_000_000);
+		assert!(!health.liquidatable);
+		assert_eq!(TotalBadDebt::<Test>::get(), 0);
+		check();
+	});
+}
+
+/// Audit 4: deleveraging handed a bankrupt long to a healthy short at the bankruptcy price
+/// whatever the short's own equity: a short opened at 38,000 on 380 USD ended at −223 USD
+/// with no position and no recorded debt. Now no counterparty goes below zero: it takes what
+/// its equity can pay, the next candidate the rest.
+#[test]
+fn deleveraging_never_takes_a_counterparty_below_zero() {
+	new_test_ext().execute_with(|| {
+		levered_long();
+		// After a fall to 38,000 (nobody liquidated Bob yet) Eve shorts 0.1 on 381 USD and
+		// Charlie 0.05 on 10,000; Alice buys her short back from Eve, Dave buys Charlie's.
+		TestPrices::set("BTC", Some(38_000));
+		fund(EVE, 1_000);
+		fund(DAVE, 10_000);
+		deposit(EVE, 381, 0);
+		deposit(CHARLIE, 10_000, 0);
+		deposit(DAVE, 10_000, 0);
+		assert_ok!(place(EVE, 0, order(Side::Sell, 38_000, 100)));
+		assert_ok!(place(CHARLIE, 0, order(Side::Sell, 38_000, 50)));
+		assert_ok!(place(ALICE, 0, order(Side::Buy, 38_000, 100)));
+		assert_ok!(place(DAVE, 0, order(Side::Buy, 38_000, 50)));
+		assert_eq!((size(ALICE, 0), size(EVE, 0), size(CHARLIE, 0)), (0, -100, -50));
+		TestPrices::set("BTC", Some(37_900));
+		let everyone = || -> i128 {
+			[ALICE, BOB, CHARLIE, DAVE, EVE, KEEPER]
+				.iter()
+				.map(|w| settlement(*w, 0))
+				.chain(
+					[
+						Margin::clearing_account(),
+						Margin::fee_account(),
+						Margin::insurance_account(),
+					]
+					.iter()
+					.map(|a| Vaults::balance_of(a, 0)),
+				)
+				.sum()
+		};
+		let total_cash = everyone();
+		// Eve (leverage ~9.7) ranks before Charlie (~0.19), both 0.26% in profit.
+		let queue = Margin::adl_queue(BTC_PERP, false, 10);
+		assert_eq!(queue.iter().map(|(a, _)| a.owner).collect::<Vec<_>>(), vec![EVE, CHARLIE]);
+		assert_ok!(Margin::liquidate(RuntimeOrigin::signed(KEEPER), acct(BOB, 0)));
+		// Only the deleveraging advances (`on_idle` would also sweep liquidations).
+		while Deleveraging::<Test>::get(BTC_PERP).is_some() {
+			assert_ok!(Margin::deleverage(RuntimeOrigin::signed(KEEPER), BTC_PERP, 3));
+		}
+		// The hand-over at 44,025 costs a taker 6,125 per BTC against the 37,900 mark. Eve's
+		// 390.24 of equity pays that for 0.063 BTC (not the 0.1 that took her to −223);
+		// Charlie takes the other 0.037.
+		let handed: Vec<(AccountId, u128)> = deleveraging_events()
+			.iter()
+			.filter_map(|e| match e {
+				Event::Deleveraged { account, size, .. } => Some((account.owner, *size)),
+				_ => None,
+			})
+			.collect();
+		assert_eq!(handed, vec![(EVE, 63), (CHARLIE, 37)]);
+		let eve = Margin::account_health(&acct(EVE, 0)).unwrap();
+		assert!(eve.equity >= 0, "Eve was taken below zero: {}", eve.equity);
+		assert_eq!((size(EVE, 0), size(CHARLIE, 0)), (-37, -13));
+		assert!(Accounts::<Test>::get(Margin::insurance_account()).is_empty());
+		// Left with almost nothing, Eve is liquidatable like any thin account — but solvent.
+		assert!(eve.liquidatable);
+		assert_eq!(everyone(), total_cash, "deleveraging moves value, it creates none");
+		assert_eq!(TotalBadDebt::<Test>::get(), 0);
+		check();
+	});
+}
+
+/// Audit 5: the inventory's side was inverted, so a second bankrupt long during a pending
+/// deleveraging skipped it and left bad debt that froze every settlement withdrawal. Now it
+/// joins the same inventory at its own bankruptcy price.
+#[test]
+fn a_second_bankrupt_long_joins_the_pending_deleveraging() {
+	new_test_ext().execute_with(|| {
+		fund(DAVE, 1_000);
+		deposit(ALICE, 10_000, 0);
+		deposit(BOB, 600, 0);
+		deposit(CHARLIE, 1_000, 0);
+		deposit(DAVE, 600, 0);
+		assert_ok!(place(CHARLIE, 0, order(Side::Sell, 50_000, 80)));
+		assert_ok!(place(ALICE, 0, order(Side::Sell, 50_000, 120)));
+		assert_ok!(place(BOB, 0, order(Side::Buy, 50_000, 100)));
+		assert_ok!(place(DAVE, 0, order(Side::Buy, 50_000, 100)));
+		TestPrices::set("BTC", Some(40_000));
+		assert_ok!(Margin::liquidate(RuntimeOrigin::signed(KEEPER), acct(BOB, 0)));
+		assert_eq!(Deleveraging::<Test>::get(BTC_PERP).unwrap().size, 100);
+		assert_ok!(Margin::liquidate(RuntimeOrigin::signed(KEEPER), acct(DAVE, 0)));
+		assert!(deleveraging_events().contains(&Event::DeleveragingQueued {
+			market: BTC_PERP,
+			account: acct(DAVE, 0),
+			size: 100,
+			price: FixedU128::from_u32(44_025),
+		}));
+		assert_eq!(Deleveraging::<Test>::get(BTC_PERP).unwrap().size, 200);
+		assert_eq!(TotalBadDebt::<Test>::get(), 0);
+		assert_eq!((size(BOB, 0), size(DAVE, 0)), (0, 0));
+		// Both are handed on to the shorts; withdrawals reopen.
+		for block in 2..8 {
+			Margin::on_idle(block, polkadot_sdk::frame_support::weights::Weight::MAX);
+		}
+		assert!(Deleveraging::<Test>::get(BTC_PERP).is_none());
+		assert_eq!((size(CHARLIE, 0), size(ALICE, 0)), (0, 0));
+		assert!(Accounts::<Test>::get(Margin::insurance_account()).is_empty());
+		assert_ok!(Vaults::withdraw(RuntimeOrigin::signed(ALICE), 0, USD_UNIT, 0));
+		check();
+	});
+}
+
+/// Audit 20: without a mark price a plain order that only reduces risk passes like a
+/// reduce-only one — at a price that realises no loss (the entry price or better) — and
+/// nothing that adds exposure or sells below entry does.
+#[test]
+fn without_a_price_reducing_orders_pass_at_no_loss_only() {
+	new_test_ext().execute_with(|| {
+		open_trade();
+		TestPrices::set("BTC", None);
+		assert_ok!(place(BOB, 0, order(Side::Sell, 50_000, 50)));
+		assert_noop!(place(BOB, 0, order(Side::Sell, 49_999, 10)), Error::<Test>::PriceUnavailable);
+		// With 0.05 resting, only 0.05 more may rest on the reducing side.
+		assert_noop!(place(BOB, 0, order(Side::Sell, 50_000, 51)), Error::<Test>::PriceUnavailable);
+		assert_ok!(place(BOB, 0, reduce_only(order(Side::Sell, 51_000, 50))));
+		assert_noop!(place(BOB, 0, order(Side::Buy, 40_000, 1)), Error::<Test>::PriceUnavailable);
+		// Alice's short buys back at or below her entry.
+		assert_ok!(place(ALICE, 0, order(Side::Buy, 50_000, 100)));
+		assert_eq!((size(ALICE, 0), size(BOB, 0)), (-50, 50));
+		check();
+	});
+}

@@ -6,7 +6,7 @@ use polkadot_sdk::{
 		traits::{ConstU32, Get},
 		BoundedVec, CloneNoBound, DebugNoBound, EqNoBound, PartialEqNoBound,
 	},
-	sp_arithmetic::{FixedI128, FixedU128, Permill},
+	sp_arithmetic::{traits::Zero, FixedI128, FixedU128, Permill},
 };
 use scale_info::TypeInfo;
 
@@ -90,17 +90,39 @@ pub struct PositionEntry {
 	pub resting_buy: u128,
 	/// Resting sell orders in the book (size units).
 	pub resting_sell: u128,
+	/// The highest resting buy price (zero without buys): a buy above the mark is counted as
+	/// losing `highest_buy − mark` on every resting buy unit (an upper bound of what they lose).
+	pub highest_buy: FixedU128,
+	/// The lowest resting sell price (zero without sells), counted the same way.
+	pub lowest_sell: FixedU128,
 }
 
 impl PositionEntry {
 	/// A fresh entry for `market` at funding index `index`.
 	pub fn new(market: MarketId, index: FixedI128) -> Self {
-		Self { market, size: 0, cost: 0, funding_index: index, resting_buy: 0, resting_sell: 0 }
+		Self {
+			market,
+			size: 0,
+			cost: 0,
+			funding_index: index,
+			resting_buy: 0,
+			resting_sell: 0,
+			highest_buy: FixedU128::zero(),
+			lowest_sell: FixedU128::zero(),
+		}
 	}
 
 	/// Whether the entry carries nothing (it can be dropped).
 	pub fn is_empty(&self) -> bool {
 		self.size == 0 && self.cost == 0 && self.resting_buy == 0 && self.resting_sell == 0
+	}
+
+	/// Record the order book's report of the resting orders.
+	pub fn set_resting(&mut self, resting: clearinghouse_primitives::trading::RestingTotals) {
+		self.resting_buy = resting.buy;
+		self.resting_sell = resting.sell;
+		self.highest_buy = resting.highest_buy;
+		self.lowest_sell = resting.lowest_sell;
 	}
 }
 
@@ -184,4 +206,7 @@ pub struct AdlState<AccountId: Clone + PartialEq + core::fmt::Debug, MaxCandidat
 	pub cursor: Option<BoundedVec<u8, ConstU32<256>>>,
 	/// The round's best counterparties, highest score first.
 	pub candidates: BoundedVec<(AccountId, FixedU128), MaxCandidates>,
+	/// Whether the current round has traded anything: a round whose candidates could take
+	/// nothing ends the deleveraging instead of ranking the same accounts again.
+	pub progressed: bool,
 }

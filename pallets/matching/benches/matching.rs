@@ -52,6 +52,7 @@ fn stream() -> (MemoryBook<u32>, Vec<Op>) {
 			qty: 1 + rng.below(20),
 			time_in_force: TimeInForce::Gtc,
 			self_trade: SelfTradePrevention::CancelResting,
+			reduce_only: false,
 		}
 	};
 	for _ in 0..5_000 {
@@ -86,6 +87,7 @@ fn stream() -> (MemoryBook<u32>, Vec<Op>) {
 				qty: 1 + rng.below(40),
 				time_in_force: TimeInForce::Ioc,
 				self_trade: SelfTradePrevention::CancelResting,
+				reduce_only: false,
 			}));
 			next_id += 1;
 		}

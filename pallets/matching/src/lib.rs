@@ -18,6 +18,11 @@
 //!   the book); otherwise a GTC/GTT/post-only remainder rests.
 //! * **Expiry.** Good-till-time orders are removed lazily when a taker touches them, and by
 //!   the pallet's sweep; the core never fills an expired order.
+//! * **Reduce-only resting orders.** The core does not know positions: before a reduce-only
+//!   resting order trades, it asks a [`ReduceOnlyGate`] how much of it may still fill (its
+//!   owner's position, less what the owner's resting orders already traded in this call). It
+//!   fills at most that; what is left of the order then leaves the book
+//!   ([`RemovalReason::ReduceOnly`]), so a reduce-only order never opens or flips a position.
 //!
 //! The book lives behind [`BookStore`]: [`MemoryBook`] keeps it in memory (tests, benches,
 //! off-chain simulation); the pallet implements the trait over storage, loading each price
@@ -165,6 +170,8 @@ pub struct RestingOrder<Owner> {
 	pub qty: Qty,
 	/// When it expires (good-till-time orders).
 	pub expires_at: Option<Moment>,
+	/// Whether it may only reduce its owner's position (see [`ReduceOnlyGate`]).
+	pub reduce_only: bool,
 }
 
 impl<Owner> RestingOrder<Owner> {
@@ -199,6 +206,18 @@ impl<Owner> Level<Owner> {
 	pub fn push(&mut self, order: RestingOrder<Owner>) {
 		self.total = self.total.saturating_add(order.qty);
 		self.orders.push_back(order);
+	}
+
+	/// Lower order `id`'s size to `qty` (not above what it has; zero is not a size: use
+	/// [`Self::remove`]). It keeps its place in the queue. Returns the new size.
+	pub fn shrink(&mut self, id: OrderId, qty: Qty) -> Option<Qty> {
+		let order = self.orders.iter_mut().find(|o| o.id == id)?;
+		if qty == 0 || qty > order.qty {
+			return None;
+		}
+		self.total = self.total.saturating_sub(order.qty - qty);
+		order.qty = qty;
+		Some(qty)
 	}
 
 	/// Remove order `id`, if it is here.
@@ -248,6 +267,28 @@ pub struct NewOrder<Owner> {
 	pub time_in_force: TimeInForce,
 	/// What to do when it meets its owner's resting orders.
 	pub self_trade: SelfTradePrevention,
+	/// Whether it may only reduce its owner's position. The caller checks the taker's size
+	/// against the position; the flag travels with the rest into the book, where the
+	/// [`ReduceOnlyGate`] holds it to the position at every later fill.
+	pub reduce_only: bool,
+}
+
+/// How much of a reduce-only resting order may still fill: the caller knows positions, the
+/// core does not.
+pub trait ReduceOnlyGate<Owner> {
+	/// `owner`'s reduce-only order on `side` is about to trade `want`; `fills` are the trades
+	/// of this call so far (the owner's earlier ones among them have already moved its
+	/// position, though the caller has not booked them yet). Returns how much may trade: at
+	/// most what is left of the position on the side the order reduces.
+	fn room(&mut self, owner: &Owner, side: Side, want: Qty, fills: &[Fill<Owner>]) -> Qty;
+}
+
+/// No positions known: reduce-only resting orders fill like any other (the core's own tests
+/// and benches, where the flag is never set).
+impl<Owner> ReduceOnlyGate<Owner> for () {
+	fn room(&mut self, _: &Owner, _: Side, want: Qty, _: &[Fill<Owner>]) -> Qty {
+		want
+	}
 }
 
 /// The bounds of one matching call.
@@ -281,6 +322,8 @@ pub enum RemovalReason {
 	Expired,
 	/// Self-trade prevention.
 	SelfTrade,
+	/// A reduce-only order whose owner's position no longer has room for it.
+	ReduceOnly,
 }
 
 /// A resting order removed while matching.
@@ -345,13 +388,29 @@ pub enum Reject {
 }
 
 /// Place `order` in `book`: match it against the opposite side under price-time priority,
-/// then rest, cancel or reject the remainder as its time in force says.
+/// then rest, cancel or reject the remainder as its time in force says. Reduce-only resting
+/// orders fill like any other (see [`place_gated`]).
 ///
 /// On `Err` the book is unchanged.
 pub fn place<Owner: Clone + PartialEq, S: BookStore<Owner>>(
 	book: &mut S,
 	order: NewOrder<Owner>,
 	limits: MatchLimits,
+) -> Result<Outcome<Owner>, Reject> {
+	place_gated(book, order, limits, &mut ())
+}
+
+/// As [`place`], with reduce-only resting orders held to what `gate` allows: each fills at
+/// most its [`ReduceOnlyGate::room`], and an order that could not fill all it was asked to
+/// leaves the book with [`RemovalReason::ReduceOnly`]. The gate is only consulted for
+/// reduce-only makers.
+///
+/// On `Err` the book is unchanged.
+pub fn place_gated<Owner: Clone + PartialEq, S: BookStore<Owner>, G: ReduceOnlyGate<Owner>>(
+	book: &mut S,
+	order: NewOrder<Owner>,
+	limits: MatchLimits,
+	gate: &mut G,
 ) -> Result<Outcome<Owner>, Reject> {
 	if order.qty == 0 {
 		return Err(Reject::ZeroQty);
@@ -369,7 +428,9 @@ pub fn place<Owner: Clone + PartialEq, S: BookStore<Owner>>(
 	if order.time_in_force == TimeInForce::PostOnly && would_cross(book) {
 		return Err(Reject::PostOnlyWouldCross);
 	}
-	if order.time_in_force == TimeInForce::Fok && fillable(book, &order, limits) < order.qty {
+	if order.time_in_force == TimeInForce::Fok
+		&& fillable_gated(book, &order, limits, gate) < order.qty
+	{
 		return Err(Reject::FokUnfillable);
 	}
 
@@ -431,19 +492,39 @@ pub fn place<Owner: Clone + PartialEq, S: BookStore<Owner>>(
 					},
 				}
 			}
-			let qty = remaining.min(maker.qty);
-			maker.qty -= qty;
-			remaining -= qty;
-			outcome.fills.push(Fill {
-				maker_id: maker.id,
-				maker: maker.owner.clone(),
-				price,
-				qty,
-				maker_remaining: maker.qty,
-			});
-			level.total = level.total.saturating_sub(qty);
+			let mut qty = remaining.min(maker.qty);
+			// A reduce-only order held back by its owner's position fills what it may and
+			// leaves the book: the rest of it could only open or flip a position.
+			let mut clipped = false;
+			if maker.reduce_only {
+				let room = gate.room(&maker.owner, opposite, qty, &outcome.fills);
+				if room < qty {
+					qty = room;
+					clipped = true;
+				}
+			}
+			if qty > 0 {
+				maker.qty -= qty;
+				remaining -= qty;
+				outcome.fills.push(Fill {
+					maker_id: maker.id,
+					maker: maker.owner.clone(),
+					price,
+					qty,
+					maker_remaining: if clipped { 0 } else { maker.qty },
+				});
+				level.total = level.total.saturating_sub(qty);
+			}
 			if maker.qty == 0 {
 				level.orders.pop_front();
+			} else if clipped {
+				if let Some(order) = level.pop_front() {
+					outcome.removed.push(Removed {
+						order,
+						price,
+						reason: RemovalReason::ReduceOnly,
+					});
+				}
 			}
 		}
 		let emptied = level.is_empty();
@@ -475,6 +556,7 @@ pub fn place<Owner: Clone + PartialEq, S: BookStore<Owner>>(
 						owner: order.owner,
 						qty: remaining,
 						expires_at: order.time_in_force.expiry(),
+						reduce_only: order.reduce_only,
 					});
 					Remainder::Rested(remaining)
 				}
@@ -491,8 +573,20 @@ pub fn fillable<Owner: Clone + PartialEq, S: BookStore<Owner>>(
 	order: &NewOrder<Owner>,
 	limits: MatchLimits,
 ) -> Qty {
+	fillable_gated(book, order, limits, &mut ())
+}
+
+/// As [`fillable`], for [`place_gated`] with `gate`.
+pub fn fillable_gated<Owner: Clone + PartialEq, S: BookStore<Owner>, G: ReduceOnlyGate<Owner>>(
+	book: &mut S,
+	order: &NewOrder<Owner>,
+	limits: MatchLimits,
+	gate: &mut G,
+) -> Qty {
 	let opposite = order.side.opposite();
 	let mut filled: Qty = 0;
+	// The dry run's trades, for the gate.
+	let mut fills: Vec<Fill<Owner>> = Vec::new();
 	let mut touched = 0u32;
 	let mut next = book.best(opposite);
 	while let Some(price) = next {
@@ -519,7 +613,18 @@ pub fn fillable<Owner: Clone + PartialEq, S: BookStore<Owner>>(
 					},
 				}
 			}
-			filled = filled.saturating_add(maker.qty.min(order.qty - filled));
+			let mut qty = maker.qty.min(order.qty - filled);
+			if maker.reduce_only {
+				qty = qty.min(gate.room(&maker.owner, opposite, qty, &fills));
+			}
+			fills.push(Fill {
+				maker_id: maker.id,
+				maker: maker.owner.clone(),
+				price,
+				qty,
+				maker_remaining: 0,
+			});
+			filled = filled.saturating_add(qty);
 		}
 		if filled >= order.qty {
 			return filled;
@@ -527,6 +632,18 @@ pub fn fillable<Owner: Clone + PartialEq, S: BookStore<Owner>>(
 		next = book.next(opposite, price);
 	}
 	filled
+}
+
+/// Lower order `id` resting at `price` on `side` to `qty` (see [`Level::shrink`]).
+pub fn shrink<Owner, S: BookStore<Owner>>(
+	book: &mut S,
+	side: Side,
+	price: Price,
+	id: OrderId,
+	qty: Qty,
+) -> Option<Qty> {
+	book.level(side, price)?;
+	book.level_mut(side, price).shrink(id, qty)
 }
 
 /// Remove order `id` resting at `price` on `side`. `None` if it is not there.

@@ -4,8 +4,8 @@ use alloc::{collections::BTreeMap, vec::Vec};
 use core::ops::Bound;
 
 use crate::{
-	cancel, place, BookStore, Level, MatchLimits, NewOrder, OrderId, Outcome, Price, Qty, Reject,
-	Remainder, RestingOrder, Side,
+	cancel, place_gated, BookStore, Level, MatchLimits, NewOrder, OrderId, Outcome, Price, Qty,
+	ReduceOnlyGate, Reject, Remainder, RestingOrder, Side,
 };
 
 /// A whole book in memory.
@@ -126,8 +126,19 @@ impl<Owner: Clone + PartialEq> MemoryBook<Owner> {
 		order: NewOrder<Owner>,
 		limits: MatchLimits,
 	) -> Result<Outcome<Owner>, Reject> {
+		self.place_gated(order, limits, &mut ())
+	}
+
+	/// Place `order` with reduce-only makers held by `gate` (see [`crate::place_gated`]) and
+	/// keep the id index current.
+	pub fn place_gated<G: ReduceOnlyGate<Owner>>(
+		&mut self,
+		order: NewOrder<Owner>,
+		limits: MatchLimits,
+		gate: &mut G,
+	) -> Result<Outcome<Owner>, Reject> {
 		let (id, side, price) = (order.id, order.side, order.price);
-		let outcome = place(self, order, limits)?;
+		let outcome = place_gated(self, order, limits, gate)?;
 		for fill in &outcome.fills {
 			if fill.maker_remaining == 0 {
 				self.index.remove(&fill.maker_id);

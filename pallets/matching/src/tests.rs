@@ -17,6 +17,7 @@ fn order(id: OrderId, owner: Owner, side: Side, price: Price, qty: Qty) -> NewOr
 		qty,
 		time_in_force: TimeInForce::Gtc,
 		self_trade: SelfTradePrevention::CancelResting,
+		reduce_only: false,
 	}
 }
 
@@ -313,6 +314,7 @@ impl Naive {
 							owner: o.owner,
 							qty: remaining,
 							expires_at: o.time_in_force.expiry(),
+							reduce_only: false,
 						},
 					));
 					Remainder::Rested(remaining)
@@ -410,7 +412,16 @@ proptest! {
 						1 => SelfTradePrevention::CancelTaker,
 						_ => SelfTradePrevention::CancelBoth,
 					};
-					let o = NewOrder { id: next_id, owner, side, price, qty, time_in_force, self_trade };
+					let o = NewOrder {
+						id: next_id,
+						owner,
+						side,
+						price,
+						qty,
+						time_in_force,
+						self_trade,
+						reduce_only: false,
+					};
 					next_id += 1;
 					issued.push(o.id);
 					let limits = MatchLimits { now, max_makers };
@@ -451,4 +462,78 @@ proptest! {
 			}
 		}
 	}
+}
+
+/// A gate over fixed positions: owner → how many lots its reduce-only orders may trade in
+/// all (less its fills so far in the call), as the pallet's gate computes it.
+struct Positions(alloc::collections::BTreeMap<Owner, Qty>);
+impl ReduceOnlyGate<Owner> for Positions {
+	fn room(&mut self, owner: &Owner, _: Side, want: Qty, fills: &[Fill<Owner>]) -> Qty {
+		let traded: Qty = fills.iter().filter(|f| f.maker == *owner).map(|f| f.qty).sum();
+		self.0.get(owner).copied().unwrap_or(0).saturating_sub(traded).min(want)
+	}
+}
+
+fn reduce_only(mut o: NewOrder<Owner>) -> NewOrder<Owner> {
+	o.reduce_only = true;
+	o
+}
+
+#[test]
+fn a_reduce_only_maker_fills_at_most_its_room_and_then_leaves() {
+	let mut b = MemoryBook::default();
+	// Owner 1 holds 5 lots: a plain ask of 3 at 100, a reduce-only ask of 5 at 101.
+	b.place(order(1, 1, Side::Sell, 100, 3), LIMITS).unwrap();
+	b.place(reduce_only(order(2, 1, Side::Sell, 101, 5)), LIMITS).unwrap();
+	b.place(order(3, 2, Side::Sell, 102, 4), LIMITS).unwrap();
+	let mut gate = Positions([(1, 5)].into_iter().collect());
+	let out = b.place_gated(order(4, 3, Side::Buy, 102, 10), LIMITS, &mut gate).unwrap();
+	// The plain ask used 3 of the 5: the reduce-only one trades 2, its other 3 leave.
+	assert_eq!(fills(&out), vec![(1, 100, 3), (2, 101, 2), (3, 102, 4)]);
+	assert_eq!(out.fills[1].maker_remaining, 0);
+	assert_eq!(out.removed.len(), 1);
+	assert_eq!(
+		(out.removed[0].order.id, out.removed[0].order.qty, out.removed[0].reason),
+		(2, 3, RemovalReason::ReduceOnly)
+	);
+	assert_eq!(out.remainder, Remainder::Rested(1));
+	assert!(b.depth(Side::Sell, 5).is_empty());
+	b.check_invariants().unwrap();
+
+	// With no room at all, the order leaves without trading.
+	b.place(reduce_only(order(5, 1, Side::Sell, 103, 5)), LIMITS).unwrap();
+	let mut none = Positions(Default::default());
+	let out = b.place_gated(order(6, 3, Side::Buy, 103, 1), LIMITS, &mut none).unwrap();
+	assert!(out.fills.is_empty());
+	assert_eq!(out.removed[0].reason, RemovalReason::ReduceOnly);
+	assert_eq!(out.remainder, Remainder::Rested(1));
+	b.check_invariants().unwrap();
+}
+
+#[test]
+fn fill_or_kill_counts_only_what_reduce_only_makers_may_trade() {
+	let mut b = MemoryBook::default();
+	b.place(reduce_only(order(1, 1, Side::Sell, 100, 5)), LIMITS).unwrap();
+	let mut gate = Positions([(1, 2)].into_iter().collect());
+	let fok = with_tif(order(2, 3, Side::Buy, 100, 3), TimeInForce::Fok);
+	assert_eq!(b.place_gated(fok.clone(), LIMITS, &mut gate), Err(Reject::FokUnfillable));
+	assert_eq!(b.depth(Side::Sell, 5), vec![(100, 5)], "a refused FOK changes nothing");
+	let fok = with_tif(order(3, 3, Side::Buy, 100, 2), TimeInForce::Fok);
+	let out = b.place_gated(fok, LIMITS, &mut gate).unwrap();
+	assert_eq!(fills(&out), vec![(1, 100, 2)]);
+	assert_eq!(out.remainder, Remainder::Filled);
+	b.check_invariants().unwrap();
+}
+
+#[test]
+fn shrink_keeps_queue_place_and_level_total() {
+	let mut b = book();
+	assert_eq!(shrink(&mut b, Side::Sell, 101, 1, 2), Some(2));
+	assert_eq!(b.depth(Side::Sell, 5), vec![(101, 5), (102, 10)]);
+	assert_eq!(shrink(&mut b, Side::Sell, 101, 1, 3), None, "never grows");
+	assert_eq!(shrink(&mut b, Side::Sell, 101, 1, 0), None, "zero is a cancel");
+	assert_eq!(shrink(&mut b, Side::Sell, 105, 1, 1), None, "no such level");
+	let out = b.place(order(9, 3, Side::Buy, 101, 2), LIMITS).unwrap();
+	assert_eq!(fills(&out), vec![(1, 101, 2)], "still first in its queue");
+	b.check_invariants().unwrap();
 }

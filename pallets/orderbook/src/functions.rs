@@ -3,8 +3,10 @@
 
 use alloc::{collections::BTreeMap, vec::Vec};
 use clearinghouse_matching::{
-	self as matching, MatchLimits, NewOrder, Reject, Remainder, RestingOrder,
+	self as matching, Fill, MatchLimits, NewOrder, ReduceOnlyGate, Reject, Remainder, RestingOrder,
 };
+use clearinghouse_primitives::trading::RestingTotals;
+use core::marker::PhantomData;
 use frame_support::{
 	ensure,
 	pallet_prelude::*,
@@ -19,12 +21,55 @@ pub const ORDER_TAG_BITS: u32 = 20;
 /// Bits of an order id holding its sequence number.
 pub const ORDER_SEQUENCE_BITS: u32 = 64 - ORDER_TAG_BITS;
 
+/// Who places an order: a trader (put to the margin engine's order rule) or the margin
+/// engine liquidating (bounded by the bankruptcy price it passes instead).
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum PlacedBy {
+	Trader,
+	Liquidation,
+}
+
 /// What a placement did, for the weight refund.
 pub struct Placed {
 	/// The order's id.
 	pub order_id: OrderId,
 	/// Resting orders touched while matching.
 	pub touched: u32,
+}
+
+/// Holds reduce-only resting orders to their owners' positions while matching (see
+/// [`ReduceOnlyGate`]): the room is the position in lots, on the side the order reduces, less
+/// what the owner's resting orders already traded in this match (the margin engine books
+/// fills only after matching).
+struct PositionGate<T> {
+	market: MarketId,
+	lot_size: u128,
+	_t: PhantomData<T>,
+}
+
+impl<T: Config> ReduceOnlyGate<AccountOf<T>> for PositionGate<T> {
+	fn room(
+		&mut self,
+		owner: &AccountOf<T>,
+		side: Side,
+		want: Qty,
+		fills: &[Fill<AccountOf<T>>],
+	) -> Qty {
+		let position = T::MarginCheck::position(owner, self.market);
+		let reduces = match side {
+			Side::Sell => position > 0,
+			Side::Buy => position < 0,
+		};
+		if !reduces {
+			return 0;
+		}
+		let lots = Qty::try_from(position.unsigned_abs() / self.lot_size).unwrap_or(Qty::MAX);
+		let traded = fills
+			.iter()
+			.filter(|f| &f.maker == owner)
+			.fold(0 as Qty, |total, f| total.saturating_add(f.qty));
+		lots.saturating_sub(traded).min(want)
+	}
 }
 
 impl<T: Config> Pallet<T> {
@@ -106,7 +151,7 @@ impl<T: Config> Pallet<T> {
 		request: OrderRequest,
 	) -> Result<Placed, DispatchError> {
 		frame_support::storage::with_storage_layer(|| {
-			Self::place_in_layer(account, market_id, request)
+			Self::place_in_layer(account, market_id, request, PlacedBy::Trader)
 		})
 	}
 
@@ -114,6 +159,7 @@ impl<T: Config> Pallet<T> {
 		account: &AccountOf<T>,
 		market_id: MarketId,
 		request: OrderRequest,
+		by: PlacedBy,
 	) -> Result<Placed, DispatchError> {
 		Self::ensure_sub(account)?;
 		let mut market = Markets::<T>::get(market_id).ok_or(Error::<T>::UnknownMarket)?;
@@ -147,26 +193,35 @@ impl<T: Config> Pallet<T> {
 			);
 		}
 		if request.reduce_only {
+			// With the reduce-only orders already resting on its side, within the position:
+			// stacked reduce-only orders could otherwise open the other way.
 			let position = T::MarginCheck::position(account, market_id);
 			let reduces = match request.side {
 				Side::Buy => position < 0,
 				Side::Sell => position > 0,
 			};
+			let resting = orders
+				.open
+				.iter()
+				.filter(|o| o.reduce_only && o.side == request.side)
+				.fold(0u128, |total, o| total.saturating_add(Self::size_of(&config, o.remaining)));
 			ensure!(
-				reduces && request.size <= position.unsigned_abs(),
+				reduces && request.size.saturating_add(resting) <= position.unsigned_abs(),
 				Error::<T>::ReduceOnlyViolated
 			);
 		}
-		T::MarginCheck::ensure_can_place(
-			account,
-			&OrderIntent {
-				market: market_id,
-				side: Self::trade_side(request.side),
-				size: request.size,
-				price,
-				reduce_only: request.reduce_only,
-			},
-		)?;
+		if by == PlacedBy::Trader {
+			T::MarginCheck::ensure_can_place(
+				account,
+				&OrderIntent {
+					market: market_id,
+					side: Self::trade_side(request.side),
+					size: request.size,
+					price,
+					reduce_only: request.reduce_only,
+				},
+			)?;
+		}
 
 		let sequence = market.next_sequence;
 		market.next_sequence = sequence.checked_add(1).ok_or(Error::<T>::Overflow)?;
@@ -184,7 +239,7 @@ impl<T: Config> Pallet<T> {
 
 		let mut book = StorageBook::<T>::new(market_id, market);
 		let limits = MatchLimits { now: T::Time::now(), max_makers: T::MaxMakersPerOrder::get() };
-		let outcome = matching::place(
+		let outcome = matching::place_gated(
 			&mut book,
 			NewOrder {
 				id: order_id,
@@ -194,8 +249,14 @@ impl<T: Config> Pallet<T> {
 				qty: lots,
 				time_in_force,
 				self_trade: request.self_trade,
+				reduce_only: request.reduce_only,
 			},
 			limits,
+			&mut PositionGate::<T> {
+				market: market_id,
+				lot_size: config.lot_size,
+				_t: PhantomData,
+			},
 		)
 		.map_err(|reject| match reject {
 			Reject::ZeroQty => Error::<T>::ZeroSize,
@@ -300,6 +361,11 @@ impl<T: Config> Pallet<T> {
 			},
 		}
 
+		// Fills moved the positions of the taker and the makers: their reduce-only orders
+		// follow (the gate only held back the ones that traded).
+		for (owner, index) in indexes.iter_mut() {
+			Self::fit_reduce_only(&mut book, market_id, &config, owner, index);
+		}
 		book.flush()?;
 		for (owner, index) in indexes {
 			Self::store_orders(market_id, &config, &owner, index)?;
@@ -318,19 +384,96 @@ impl<T: Config> Pallet<T> {
 		}
 	}
 
-	/// Store `account`'s index and tell the margin engine its resting totals.
+	/// Hold `account`'s reduce-only orders in `market_id` to its position as the margin
+	/// engine now has it: on the side that reduces the position the oldest keep their size
+	/// while they fit and the first that does not shrinks to what is left
+	/// ([`Event::OrderReduced`]); the rest, and any reduce-only order on the other side, leave
+	/// the book ([`CancelReason::ReduceOnly`]). Reads the position only if a reduce-only order
+	/// rests.
+	pub(crate) fn fit_reduce_only(
+		book: &mut StorageBook<T>,
+		market_id: MarketId,
+		config: &MarketConfig,
+		account: &AccountOf<T>,
+		orders: &mut AccountOrdersOf<T>,
+	) {
+		if !orders.open.iter().any(|o| o.reduce_only) {
+			return;
+		}
+		let position = T::MarginCheck::position(account, market_id);
+		let reducing = match position {
+			p if p > 0 => Some(Side::Sell),
+			p if p < 0 => Some(Side::Buy),
+			_ => None,
+		};
+		let mut room = Qty::try_from(position.unsigned_abs() / config.lot_size).unwrap_or(Qty::MAX);
+		let mut cancelled = Vec::new();
+		for o in orders.open.iter_mut().filter(|o| o.reduce_only) {
+			if Some(o.side) == reducing && o.remaining <= room {
+				room -= o.remaining;
+			} else if Some(o.side) == reducing && room > 0 {
+				matching::shrink(book, o.side, o.price, o.id, room);
+				o.remaining = room;
+				room = 0;
+				Self::deposit_event(Event::OrderReduced {
+					market: market_id,
+					order_id: o.id,
+					account: account.clone(),
+					remaining: Self::size_of(config, o.remaining),
+				});
+			} else {
+				matching::cancel(book, o.side, o.price, o.id);
+				cancelled.push(o.id);
+				Self::deposit_event(Event::OrderCancelled {
+					market: market_id,
+					order_id: o.id,
+					account: account.clone(),
+					remaining: Self::size_of(config, o.remaining),
+					reason: CancelReason::ReduceOnly,
+				});
+			}
+		}
+		orders.open.retain(|o| !cancelled.contains(&o.id));
+	}
+
+	/// [`Self::fit_reduce_only`] outside a placement (after a position changed by
+	/// deleveraging): loads the book and the index, writes them back.
+	pub fn do_fit_reduce_only(account: &AccountOf<T>, market_id: MarketId) -> DispatchResult {
+		let Some(market) = Markets::<T>::get(market_id) else { return Ok(()) };
+		let mut orders = AccountOrders::<T>::get(market_id, account);
+		if !orders.open.iter().any(|o| o.reduce_only) {
+			return Ok(());
+		}
+		let config = market.config;
+		let mut book = StorageBook::<T>::new(market_id, market);
+		Self::fit_reduce_only(&mut book, market_id, &config, account, &mut orders);
+		book.flush()?;
+		Self::store_orders(market_id, &config, account, orders)
+	}
+
+	/// Store `account`'s index and tell the margin engine its resting orders: sizes per side
+	/// and each side's worst price.
 	fn store_orders(
 		market: MarketId,
 		config: &MarketConfig,
 		account: &AccountOf<T>,
 		orders: AccountOrdersOf<T>,
 	) -> DispatchResult {
-		let (mut buy, mut sell) = (0u128, 0u128);
+		let mut resting = RestingTotals::default();
 		for o in orders.open.iter() {
 			let size = Self::size_of(config, o.remaining);
+			let price = Self::from_ticks(config, o.price);
 			match o.side {
-				Side::Buy => buy = buy.saturating_add(size),
-				Side::Sell => sell = sell.saturating_add(size),
+				Side::Buy => {
+					resting.buy = resting.buy.saturating_add(size);
+					resting.highest_buy = resting.highest_buy.max(price);
+				},
+				Side::Sell => {
+					resting.sell = resting.sell.saturating_add(size);
+					if resting.lowest_sell.is_zero() || price < resting.lowest_sell {
+						resting.lowest_sell = price;
+					}
+				},
 			}
 		}
 		if orders.is_empty() {
@@ -338,7 +481,7 @@ impl<T: Config> Pallet<T> {
 		} else {
 			AccountOrders::<T>::insert(market, account, orders);
 		}
-		T::MarginCheck::on_resting_changed(account, market, buy, sell)
+		T::MarginCheck::on_resting_changed(account, market, resting)
 	}
 
 	/// Cancel `account`'s order named by `order` in `market_id`.
@@ -530,8 +673,12 @@ impl<T: Config> Pallet<T> {
 			client_id: None,
 			self_trade: SelfTradePrevention::CancelResting,
 		};
-		// A book that cannot take it (halted, settled) leaves everything to the backstop.
-		let _ = Self::do_place(account, market_id, request);
+		// A book that cannot take it (halted, settled) leaves everything to the backstop. The
+		// margin engine's own order is not put to the trader's margin rule: it is bounded by
+		// the bankruptcy price instead.
+		let _ = frame_support::storage::with_storage_layer(|| {
+			Self::place_in_layer(account, market_id, request, PlacedBy::Liquidation)
+		});
 		Ok(())
 	}
 

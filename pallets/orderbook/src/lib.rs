@@ -243,6 +243,9 @@ pub mod pallet {
 			remaining: u128,
 			reason: CancelReason,
 		},
+		/// A reduce-only order shrank to `remaining` because its owner's position did (it
+		/// keeps its place in the queue).
+		OrderReduced { market: MarketId, order_id: OrderId, account: AccountOf<T>, remaining: u128 },
 		/// A market was listed.
 		MarketCreated { market: MarketId, config: MarketConfig },
 		/// A market's parameters changed.
@@ -523,5 +526,12 @@ impl<T: Config> clearinghouse_primitives::trading::LiquidationBook<T::AccountId>
 		limit: FixedU128,
 	) -> polkadot_sdk::sp_runtime::DispatchResult {
 		Self::do_close_ioc(account, market, side, size, limit)
+	}
+
+	fn fit_reduce_only(
+		account: &MarginAccount<T::AccountId>,
+		market: MarketId,
+	) -> polkadot_sdk::sp_runtime::DispatchResult {
+		Self::do_fit_reduce_only(account, market)
 	}
 }

@@ -13,6 +13,7 @@ use polkadot_sdk::{
 };
 use std::collections::BTreeMap;
 
+use clearinghouse_primitives::trading::RestingTotals;
 use pallet_orderbook::{
 	FillHandler, MarginAccount, MarketConfig, MarketKind, MarketParams, MarketStatus, OracleKey,
 	OrderIntent, OrderMarginCheck, TradeFill,
@@ -113,10 +114,11 @@ impl OrderMarginCheck<AccountId> for TestMargin {
 	fn on_resting_changed(
 		account: &MarginAccount<AccountId>,
 		market: u32,
-		buy: u128,
-		sell: u128,
+		resting: RestingTotals,
 	) -> DispatchResult {
-		RESTING.with(|r| r.borrow_mut().insert((account.owner, account.sub, market), (buy, sell)));
+		RESTING.with(|r| {
+			r.borrow_mut().insert((account.owner, account.sub, market), (resting.buy, resting.sell))
+		});
 		Ok(())
 	}
 }

@@ -638,6 +638,7 @@ mod differential {
 									qty: lots as u64,
 									time_in_force: request.time_in_force,
 									self_trade: SelfTradePrevention::CancelResting,
+									reduce_only: false,
 								},
 								MatchLimits { now: T0, max_makers: 4 },
 							);

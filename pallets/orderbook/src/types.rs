@@ -291,6 +291,8 @@ pub enum CancelReason {
 	ImmediateOrCancel,
 	/// The taker reached the per-call maker bound while the book still crossed it.
 	MatchLimit,
+	/// A reduce-only order that its owner's position no longer has room for.
+	ReduceOnly,
 }
 
 impl From<RemovalReason> for CancelReason {
@@ -298,6 +300,7 @@ impl From<RemovalReason> for CancelReason {
 		match r {
 			RemovalReason::Expired => CancelReason::Expired,
 			RemovalReason::SelfTrade => CancelReason::SelfTrade,
+			RemovalReason::ReduceOnly => CancelReason::ReduceOnly,
 		}
 	}
 }

@@ -48,6 +48,28 @@ pub struct OrderIntent {
 	pub reduce_only: bool,
 }
 
+/// An account's resting orders in one market, as the order book reports them to the margin
+/// engine: sizes per side and each side's worst price. The engine counts them at their worst
+/// case: all buys (or all sells) fill, each side at its worst price.
+#[derive(Clone, Copy, PartialEq, Eq, Debug, Default)]
+pub struct RestingTotals {
+	/// Σ resting buy sizes (size units).
+	pub buy: u128,
+	/// Σ resting sell sizes (size units).
+	pub sell: u128,
+	/// The highest resting buy price; zero without buys.
+	pub highest_buy: FixedU128,
+	/// The lowest resting sell price; zero without sells.
+	pub lowest_sell: FixedU128,
+}
+
+impl RestingTotals {
+	/// Whether no order rests.
+	pub fn is_empty(&self) -> bool {
+		self.buy == 0 && self.sell == 0
+	}
+}
+
 /// One trade, as the order book reports it to the margin engine (in the same transaction).
 #[derive(Clone, PartialEq, Eq, Debug)]
 pub struct TradeFill<AccountId> {
@@ -77,14 +99,13 @@ pub trait OrderMarginCheck<AccountId> {
 	/// `account`'s signed position in `market`, in size units (for reduce-only orders).
 	fn position(account: &MarginAccount<AccountId>, market: MarketId) -> i128;
 
-	/// `account`'s resting orders in `market` now total `buy` and `sell` (size units); the
-	/// margin engine counts them at their worst case from now on. Called whenever they change
-	/// (placed, filled, cancelled, expired). An error fails the change.
+	/// `account`'s resting orders in `market` are now `resting`; the margin engine counts them
+	/// at their worst case from now on. Called whenever they change (placed, filled,
+	/// cancelled, expired). An error fails the change.
 	fn on_resting_changed(
 		account: &MarginAccount<AccountId>,
 		market: MarketId,
-		buy: u128,
-		sell: u128,
+		resting: RestingTotals,
 	) -> DispatchResult;
 }
 
@@ -100,8 +121,7 @@ impl<AccountId> OrderMarginCheck<AccountId> for () {
 	fn on_resting_changed(
 		_: &MarginAccount<AccountId>,
 		_: MarketId,
-		_: u128,
-		_: u128,
+		_: RestingTotals,
 	) -> DispatchResult {
 		Ok(())
 	}
@@ -150,10 +170,17 @@ pub trait LiquidationBook<AccountId> {
 		size: u128,
 		limit: FixedU128,
 	) -> DispatchResult;
+
+	/// `account`'s position in `market` changed outside the book (deleveraging): hold its
+	/// reduce-only resting orders to the new position (shrink or cancel what no longer fits).
+	fn fit_reduce_only(account: &MarginAccount<AccountId>, market: MarketId) -> DispatchResult;
 }
 
 /// No book: nothing to cancel, nothing trades (the backstop takes everything).
 impl<AccountId> LiquidationBook<AccountId> for () {
+	fn fit_reduce_only(_: &MarginAccount<AccountId>, _: MarketId) -> DispatchResult {
+		Ok(())
+	}
 	fn cancel_all(_: &MarginAccount<AccountId>, _: MarketId) -> DispatchResult {
 		Ok(())
 	}
