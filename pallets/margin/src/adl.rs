@@ -45,7 +45,7 @@ impl<T: Config> Pallet<T> {
 		size: i128,
 		mark: FixedU128,
 	) -> Result<Option<FixedU128>, DispatchError> {
-		let equity = Self::health(account, None)?.equity;
+		let equity = Self::liquidation_health(account)?.equity;
 		if equity >= 0 {
 			return Ok(None);
 		}
@@ -115,7 +115,9 @@ impl<T: Config> Pallet<T> {
 		if entry.size == 0 || (entry.size > 0) != long || entry.cost == 0 {
 			return None;
 		}
-		let (health, views) = Self::health_and_positions(account, None, true).ok()?;
+		let (health, views) =
+			Self::health_and_positions(account, None, true, crate::functions::Valuation::Strict)
+				.ok()?;
 		let view = views.iter().find(|v| v.market == market)?;
 		if view.unrealized_pnl <= 0 || health.equity <= 0 {
 			return None;

@@ -20,6 +20,15 @@ use polkadot_sdk::sp_arithmetic::{
 
 use crate::{pallet::*, *};
 
+/// How a health computation treats a market without a mark price.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Valuation {
+	/// It cannot be valued: [`Error::PriceUnavailable`] (orders, withdrawals, the API).
+	Strict,
+	/// Conservatively, for liquidation (see [`Pallet::liquidation_health`]).
+	Liquidation,
+}
+
 /// An order about to be placed, for the worst case.
 #[derive(Clone, Copy)]
 pub struct PendingOrder {
@@ -221,14 +230,25 @@ impl<T: Config> Pallet<T> {
 		account: &AccountOf<T>,
 		pending: Option<PendingOrder>,
 	) -> Result<Health, DispatchError> {
-		Ok(Self::health_and_positions(account, pending, false)?.0)
+		Ok(Self::health_and_positions(account, pending, false, Valuation::Strict)?.0)
 	}
 
-	/// As [`Self::health`], with the per-position views if asked.
+	/// `account`'s health as liquidation judges it: like [`Self::health`], but a market
+	/// without a mark price cannot shield the account. Resting orders there count for
+	/// nothing (liquidation cancels them first); a position there is valued as if it had lost
+	/// its whole entry notional `|cost|` (a long's worst case exactly, a short's if the price
+	/// doubled) and carries no requirement, so only the priced positions are liquidated.
+	pub fn liquidation_health(account: &AccountOf<T>) -> Result<Health, DispatchError> {
+		Ok(Self::health_and_positions(account, None, false, Valuation::Liquidation)?.0)
+	}
+
+	/// As [`Self::health`], with the per-position views if asked, valuing unpriced markets as
+	/// `valuation` says.
 	pub(crate) fn health_and_positions(
 		account: &AccountOf<T>,
 		pending: Option<PendingOrder>,
 		with_views: bool,
+		valuation: Valuation,
 	) -> Result<(Health, Vec<PositionView>), DispatchError> {
 		let mut entries: Vec<PositionEntry> = Accounts::<T>::get(account).into_inner();
 		if let Some(p) = pending {
@@ -248,8 +268,6 @@ impl<T: Config> Pallet<T> {
 			let params =
 				MarketRisks::<T>::get(entry.market).ok_or(Error::<T>::MarketNotConfigured)?;
 			let state = MarketStates::<T>::get(entry.market);
-			let mark =
-				Self::mark_price(entry.market, &params).ok_or(Error::<T>::PriceUnavailable)?;
 			let decimals = params.size_decimals;
 			let pos = Position { size: entry.size, cost: entry.cost };
 			let owed = funding::payment(
@@ -260,6 +278,20 @@ impl<T: Config> Pallet<T> {
 				settlement_decimals,
 			)
 			.ok_or(Error::<T>::Overflow)?;
+			let Some(mark) = Self::mark_price(entry.market, &params) else {
+				match valuation {
+					Valuation::Strict => return Err(Error::<T>::PriceUnavailable.into()),
+					Valuation::Liquidation => {
+						let lost = i128::try_from(entry.cost.unsigned_abs())
+							.ok()
+							.and_then(|c| c.checked_add(owed))
+							.ok_or(ArithmeticError::Overflow)?;
+						health.equity =
+							health.equity.checked_sub(lost).ok_or(ArithmeticError::Overflow)?;
+						continue;
+					},
+				}
+			};
 			let pnl = position::unrealized(pos, mark, decimals, settlement_decimals)
 				.and_then(|u| u.checked_sub(owed))
 				.ok_or(Error::<T>::Overflow)?;
@@ -507,7 +539,8 @@ impl<T: Config> Pallet<T> {
 
 	/// `account`'s health and positions for the runtime API.
 	pub fn account_health(account: &AccountOf<T>) -> Option<AccountHealth> {
-		let (health, positions) = Self::health_and_positions(account, None, true).ok()?;
+		let (health, positions) =
+			Self::health_and_positions(account, None, true, Valuation::Strict).ok()?;
 		Some(AccountHealth {
 			equity: health.equity,
 			initial: health.initial,

@@ -42,7 +42,8 @@ impl<T: Config> Pallet<T> {
 	) -> Result<Step, DispatchError> {
 		// The pallet's own accounts (clearing, fees, insurance) are the backstop.
 		ensure!(account.owner != Self::account_id(), Error::<T>::NotLiquidatable);
-		let health = Self::health(account, None)?;
+		// A market without a price does not shield the account (see `liquidation_health`).
+		let health = Self::liquidation_health(account)?;
 		ensure!(health.is_liquidatable(), Error::<T>::NotLiquidatable);
 		let settlement_decimals =
 			T::Ledger::settlement_decimals().ok_or(Error::<T>::NoSettlementAsset)?;
@@ -55,13 +56,13 @@ impl<T: Config> Pallet<T> {
 			}
 		}
 
-		// The position with the largest maintenance requirement.
+		// The priced position with the largest maintenance requirement (an unpriced one can
+		// only wait for its price).
 		let mut chosen: Option<(PositionEntry, RiskParams, FixedU128, u128)> = None;
 		for entry in Accounts::<T>::get(account).iter().filter(|e| e.size != 0) {
 			let params =
 				MarketRisks::<T>::get(entry.market).ok_or(Error::<T>::MarketNotConfigured)?;
-			let mark =
-				Self::mark_price(entry.market, &params).ok_or(Error::<T>::PriceUnavailable)?;
+			let Some(mark) = Self::mark_price(entry.market, &params) else { continue };
 			let notional = position::notional(
 				position::Position { size: entry.size, cost: entry.cost },
 				mark,
@@ -74,7 +75,15 @@ impl<T: Config> Pallet<T> {
 				chosen = Some((*entry, params, mark, notional));
 			}
 		}
-		let (entry, params, mark, notional) = chosen.ok_or(Error::<T>::NotLiquidatable)?;
+		// Positions, all of them unpriced: nothing can be closed until a price returns.
+		let has_position = || Accounts::<T>::get(account).iter().any(|e| e.size != 0);
+		let (entry, params, mark, notional) = chosen.ok_or_else(|| {
+			if has_position() {
+				Error::<T>::PriceUnavailable
+			} else {
+				Error::<T>::NotLiquidatable
+			}
+		})?;
 		let held = entry.size.unsigned_abs();
 		let market = entry.market;
 
@@ -147,7 +156,7 @@ impl<T: Config> Pallet<T> {
 		let closed_notional =
 			units::value(closed, mark, params.size_decimals, settlement_decimals, Rounding::Up)
 				.ok_or(Error::<T>::Overflow)?;
-		let left = Self::health(account, None)?.equity.max(0).unsigned_abs();
+		let left = Self::liquidation_health(account)?.equity.max(0).unsigned_abs();
 		let penalty = params_now.penalty.mul_ceil(closed_notional).min(left);
 		if penalty > 0 {
 			let to_keeper = match keeper {
@@ -350,7 +359,7 @@ impl<T: Config> Pallet<T> {
 			}
 			used = used.saturating_add(check);
 			let liquidatable =
-				Self::health(&account, None).map(|h| h.is_liquidatable()).unwrap_or(false);
+				Self::liquidation_health(&account).map(|h| h.is_liquidatable()).unwrap_or(false);
 			if liquidatable {
 				used = used.saturating_add(step);
 				// A failure (say a missing price mid-way) leaves the account for a keeper.

@@ -1267,3 +1267,99 @@ fn without_a_price_reducing_orders_pass_at_no_loss_only() {
 		check();
 	});
 }
+
+/// An ETH perpetual as market 1 (same parameters as BTC's), ETH at 2,000.
+fn eth_market() -> MarketId {
+	let mut config = orderbook::Markets::<Test>::get(BTC_PERP).unwrap().config;
+	config.underlying = OracleKey::from_symbol("ETH").unwrap();
+	assert_ok!(Orderbook::create_market(RuntimeOrigin::root(), config));
+	let mut risk = btc_risk();
+	risk.underlying = OracleKey::from_symbol("ETH").unwrap();
+	assert_ok!(Margin::do_set_market_risk(1, risk));
+	TestPrices::set("ETH", Some(2_000));
+	1
+}
+
+fn place_in(market: MarketId, who: AccountId, o: OrderRequest) -> Result<(), DispatchError> {
+	Orderbook::place_order(RuntimeOrigin::signed(who), market, 0, o)
+		.map(|_| ())
+		.map_err(|e| e.error)
+}
+
+/// Audit 6: a 1-lot bid in a side market whose oracle went stale made `liquidate` and the
+/// sweep fail with `PriceUnavailable`, shielding the whole account. Now the bid counts for
+/// nothing (liquidation cancels it) and the priced position is liquidated.
+#[test]
+fn a_bid_in_an_unpriced_market_does_not_shield_an_account() {
+	new_test_ext().execute_with(|| {
+		levered_long();
+		let eth = eth_market();
+		assert_ok!(place_in(eth, BOB, order(Side::Buy, 1_000, 1)));
+		TestPrices::set("ETH", None);
+		TestPrices::set("BTC", Some(46_000));
+		assert_noop!(
+			Vaults::withdraw(RuntimeOrigin::signed(BOB), 0, USD_UNIT, 0),
+			Error::<Test>::PriceUnavailable
+		);
+		// The keeper's call and the sweep both reach him.
+		assert_ok!(Margin::liquidate(RuntimeOrigin::signed(KEEPER), acct(BOB, 0)));
+		assert!(matches!(
+			liquidated_events().first(),
+			Some(Event::Liquidated { market: BTC_PERP, by_backstop: 50, .. })
+		));
+		assert!(orderbook::Pallet::<Test>::open_orders(eth, &acct(BOB, 0)).is_empty());
+		assert_eq!(size(BOB, 0), 50);
+		check();
+	});
+}
+
+/// Audit 6, with a position: Bob's small ETH long has no price; it is valued as if worth
+/// nothing, so Bob is liquidated earlier than his BTC alone would say, and only in BTC.
+#[test]
+fn an_unpriced_position_is_valued_at_its_worst_and_the_priced_ones_are_liquidated() {
+	new_test_ext().execute_with(|| {
+		levered_long();
+		let eth = eth_market();
+		// 0.01 ETH (10 units) at 2,000: 20 USD of cost.
+		assert_ok!(place_in(eth, ALICE, order(Side::Sell, 2_000, 10)));
+		assert_ok!(place_in(eth, BOB, order(Side::Buy, 2_000, 10)));
+		let cash = settlement(BOB, 0);
+		TestPrices::set("ETH", None);
+		// BTC at 46,400: with ETH at cost Bob would have 597.5 − 0.01 − 360 = 237.49 of equity
+		// against 232 of maintenance (safe); with ETH worth nothing 217.49 (liquidatable).
+		TestPrices::set("BTC", Some(46_400));
+		let health = Margin::liquidation_health(&acct(BOB, 0)).unwrap();
+		assert_eq!(health.equity, cash - 360 * USD_UNIT as i128 - 20 * USD_UNIT as i128);
+		assert_eq!(health.maintenance, 232 * USD_UNIT);
+		assert!(health.is_liquidatable());
+		assert_ok!(Margin::liquidate(RuntimeOrigin::signed(KEEPER), acct(BOB, 0)));
+		assert!(size(BOB, 0) < 100, "BTC was reduced");
+		assert_eq!(
+			<Margin as clearinghouse_primitives::OrderMarginCheck<AccountId>>::position(
+				&acct(BOB, 0),
+				eth
+			),
+			10,
+			"the unpriced ETH waits for its price"
+		);
+		check();
+	});
+}
+
+/// Audit 6, the limit: when every position is unpriced nothing can be closed; the call says
+/// so instead of pretending the account is healthy.
+#[test]
+fn an_account_with_only_unpriced_positions_waits_for_a_price() {
+	new_test_ext().execute_with(|| {
+		levered_long();
+		TestPrices::set("BTC", None);
+		// Worth nothing, Bob's long leaves 597.5 − 5,000 of equity: liquidatable, but nothing
+		// can trade without a price.
+		assert!(Margin::liquidation_health(&acct(BOB, 0)).unwrap().is_liquidatable());
+		assert_noop!(
+			Margin::liquidate(RuntimeOrigin::signed(KEEPER), acct(BOB, 0)),
+			Error::<Test>::PriceUnavailable
+		);
+		check();
+	});
+}
