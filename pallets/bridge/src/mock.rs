@@ -395,4 +395,5 @@ impl pallet_clearinghouse_vaults::BenchmarkHelper<u32, AccountId> for NoPrices {
 		_: polkadot_sdk::sp_arithmetic::FixedU128,
 	) {
 	}
+	fn most_positions(_: &clearinghouse_primitives::MarginAccount<AccountId>) {}
 }

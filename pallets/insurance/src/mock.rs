@@ -134,6 +134,7 @@ impl vaults::BenchmarkHelper<Asset, AccountId> for Helper {
 		_: polkadot_sdk::sp_arithmetic::FixedU128,
 	) {
 	}
+	fn most_positions(_: &clearinghouse_primitives::MarginAccount<AccountId>) {}
 }
 
 pub const ALICE: AccountId = 1;

@@ -6,7 +6,7 @@ use polkadot_sdk::frame_system;
 use polkadot_sdk::{
 	frame_benchmarking::v2::*,
 	frame_support::traits::{EnsureOrigin, Get, Time},
-	sp_arithmetic::{traits::Zero, FixedI128, FixedU128, Permill},
+	sp_arithmetic::{FixedI128, FixedU128, Permill},
 };
 
 fn params(index: u32) -> RiskParams {
@@ -31,13 +31,14 @@ fn params(index: u32) -> RiskParams {
 	}
 }
 
-/// `n` markets with risk parameters and prices, from market id 10,000 up (clear of any the
-/// chain already has).
+/// `n` markets with risk parameters and prices: order-book markets with full level indexes
+/// (what each mark price reads) where the runtime has a book, else ids from 10,000 up.
 fn markets<T: Config>(n: u32) -> Vec<MarketId> {
 	(0..n)
 		.map(|i| {
-			let market = 10_000 + i;
 			let p = params(i);
+			let market = T::BenchmarkHelper::book_market(p.underlying, 100 + i % 100, true)
+				.unwrap_or(10_000 + i);
 			Pallet::<T>::do_set_market_risk(market, p).expect("room for the markets");
 			// One price per underlying (markets sharing one must not move it: the breaker).
 			T::BenchmarkHelper::set_price(p.underlying, FixedU128::from_u32(100 + i % 100));
@@ -101,40 +102,102 @@ mod benchmarks {
 		}
 	}
 
-	/// One liquidation step of an account with a full set of positions: cancels in every
-	/// market, the backstop taking the largest position, the penalty.
+	/// The longest liquidation step: an account with `MaxPositions` positions, as many
+	/// orders as it may rest in each of the `MaxLiquidationCancels` markets a step cancels
+	/// (each on a level full of other orders), then the largest position sold into a book of
+	/// makers each on its own level, the rest taken over for deleveraging (the account is
+	/// bankrupt and the fund empty).
 	#[benchmark]
 	fn liquidate() -> Result<(), BenchmarkError> {
 		let p = T::MaxPositions::get();
-		let markets =
-			markets::<T>(p.min(T::MaxMarkets::get().saturating_sub(MarketRisks::<T>::count())));
+		let cancels = T::MaxLiquidationCancels::get().min(p.saturating_sub(1));
 		let victim = MarginAccount::new(account::<T::AccountId>("victim", 0, 0), 0);
-		T::BenchmarkHelper::fund(&victim, 1_000_000);
-		// Long 1,000 units (3 decimals: one whole unit) at 100 + i, bought at 20% above: far
-		// below maintenance.
-		let entries: Vec<PositionEntry> = markets
-			.iter()
-			.enumerate()
-			.map(|(i, m)| PositionEntry {
-				market: *m,
-				size: 1_000,
-				cost: (120 + i as i128) * 1_000_000,
-				funding_index: FixedI128::from_inner(0),
-				resting_buy: 0,
-				resting_sell: 0,
-				highest_buy: FixedU128::zero(),
-				lowest_sell: FixedU128::zero(),
+		// Trading markets: those whose orders are cancelled, and the one the close trades in,
+		// each with an underlying of its own.
+		let traded: Vec<MarketId> = (0..=cancels)
+			.filter_map(|i| {
+				let mut p = params(i);
+				p.underlying.0[0] = b'L';
+				let market = T::BenchmarkHelper::book_market(p.underlying, 100, false)?;
+				Pallet::<T>::do_set_market_risk(market, p).ok()?;
+				T::BenchmarkHelper::set_price(p.underlying, FixedU128::from_u32(100));
+				Some(market)
 			})
 			.collect();
-		Accounts::<T>::insert(&victim, EntriesOf::<T>::truncate_from(entries));
-		for m in &markets {
-			MarketStates::<T>::mutate(m, |s| s.open_interest = 1_000);
+		let room = T::MaxMarkets::get().saturating_sub(MarketRisks::<T>::count());
+		let others = markets::<T>(p.saturating_sub(traded.len() as u32).min(room));
+		// Ample collateral while the orders are placed; it leaves before the step.
+		T::BenchmarkHelper::fund(&victim, 1_000_000 * 1_000_000);
+		for market in traded.iter().take(cancels as usize) {
+			T::BenchmarkHelper::rest_orders(&victim, *market, 1_000);
 		}
+		let chosen = traded.last().copied();
+		if let Some(market) = chosen {
+			T::BenchmarkHelper::bids(market, 2_000);
+		}
+		// Long one whole unit in every market, bought 20% above the mark; twice that in the
+		// market the close trades in, so it is the one chosen.
+		let mut entries = Accounts::<T>::get(&victim).into_inner();
+		for (i, m) in others.iter().chain(traded.iter()).enumerate() {
+			let size = if Some(*m) == chosen { 2_000 } else { 1_000 };
+			let cost = i128::from(size) / 1_000 * (120 + i as i128 % 100) * 1_000_000;
+			match entries.iter_mut().find(|e| e.market == *m) {
+				Some(e) => {
+					e.size = size;
+					e.cost = cost;
+				},
+				None => entries.push(PositionEntry {
+					size,
+					cost,
+					..PositionEntry::new(*m, FixedI128::from_inner(0))
+				}),
+			}
+			MarketStates::<T>::mutate(m, |s| s.open_interest = size.unsigned_abs());
+		}
+		entries.sort_by_key(|e| e.market);
+		Accounts::<T>::insert(&victim, EntriesOf::<T>::truncate_from(entries));
+		let settlement = T::Ledger::settlement_collateral().ok_or(BenchmarkError::Weightless)?;
+		let cash = T::Ledger::balance(&victim, settlement).max(0).unsigned_abs();
+		let sink = MarginAccount::new(account::<T::AccountId>("sink", 0, 0), 0);
+		T::Ledger::transfer_settlement(&victim, &sink, cash, SettlementReason::Pnl)?;
 		let keeper: T::AccountId = whitelisted_caller();
 		#[extrinsic_call]
 		_(frame_system::RawOrigin::Signed(keeper), victim.clone());
-		// The largest position was closed (and its entry dropped).
-		assert!(Accounts::<T>::get(&victim).len() < markets.len());
+		// The step went all the way: the chosen position is closed.
+		if let Some(market) = chosen {
+			assert_eq!(Pallet::<T>::size_in(&victim, market), 0);
+			assert!(Deleveraging::<T>::contains_key(market));
+		}
+		Ok(())
+	}
+
+	/// The fund covers an account's recorded bad debt in part (both ledger entries written,
+	/// the debt kept, the total lowered).
+	#[benchmark]
+	fn cover_bad_debt() -> Result<(), BenchmarkError> {
+		let debtor = MarginAccount::new(account::<T::AccountId>("debtor", 0, 0), 0);
+		T::BenchmarkHelper::fund(&debtor, 1);
+		T::BenchmarkHelper::fund(&Pallet::<T>::insurance_account(), 1_000);
+		BadDebts::<T>::insert(&debtor, 5_000);
+		TotalBadDebt::<T>::put(5_000);
+		let keeper: T::AccountId = whitelisted_caller();
+		#[extrinsic_call]
+		_(frame_system::RawOrigin::Signed(keeper), debtor.clone());
+		assert_eq!(BadDebts::<T>::get(&debtor), Some(4_000));
+		Ok(())
+	}
+
+	#[benchmark]
+	fn set_liquidation_params() -> Result<(), BenchmarkError> {
+		let origin =
+			T::RiskAdminOrigin::try_successful_origin().map_err(|_| BenchmarkError::Weightless)?;
+		let params = LiquidationParams {
+			penalty: Permill::from_percent(2),
+			target_buffer: Permill::from_percent(40),
+		};
+		#[extrinsic_call]
+		_(origin as T::RuntimeOrigin, params);
+		assert_eq!(LiquidationConfig::<T>::get(), params);
 		Ok(())
 	}
 

@@ -84,6 +84,16 @@ pub trait BenchmarkHelper<AccountId> {
 	fn set_time(now: Moment);
 	/// Credit `amount` of the settlement asset to `account` through the ledger's deposit.
 	fn fund(account: &MarginAccount<AccountId>, amount: u128);
+	/// An order-book market for `underlying` near `price`, for the benchmarks' worst cases:
+	/// with `full_index` its level index full on both sides (what a mark price reads; not for
+	/// trading). `None` without a book (the benchmark's markets then exist only here).
+	fn book_market(underlying: OracleKey, price: u32, full_index: bool) -> Option<MarketId>;
+	/// Rest as many one-unit asks of `account` in book market `market` as it may, from
+	/// `price` up, each on a level full of other orders (the most a cancel loads).
+	fn rest_orders(account: &MarginAccount<AccountId>, market: MarketId, price: u32);
+	/// As many funded accounts as one order may trade with bid one unit each in book market
+	/// `market`, from `price` up, each on its own level.
+	fn bids(market: MarketId, price: u32);
 }
 
 /// The margin requirement, behind a trait so a portfolio (scenario) model can replace the
@@ -194,6 +204,13 @@ pub mod pallet {
 		#[pallet::constant]
 		type MaxLiquidationsPerBlock: Get<u32>;
 
+		/// Markets whose resting orders one liquidation step cancels at most (each may hold
+		/// the book's `MaxOpenOrders` on as many levels): a step that leaves orders resting
+		/// ends there and the next step goes on, so a step's weight is bounded whatever the
+		/// account holds.
+		#[pallet::constant]
+		type MaxLiquidationCancels: Get<u32>;
+
 		/// Counterparties one deleveraging round ranks and trades with at most.
 		#[pallet::constant]
 		type MaxAdlCandidates: Get<u32>;
@@ -288,6 +305,9 @@ pub mod pallet {
 		DeleveragingFinished { market: MarketId, unfilled: u128 },
 		/// Governance set the liquidation parameters.
 		LiquidationParamsSet { params: LiquidationParams },
+		/// A liquidation step of `account` cancelled its resting orders in `markets` markets
+		/// and stopped there: orders still rest elsewhere, the next step goes on.
+		LiquidationOrdersCancelled { account: AccountOf<T>, markets: u32 },
 	}
 
 	#[pallet::error]
@@ -335,6 +355,7 @@ pub mod pallet {
 			assert!(T::MaxPositions::get() >= 1, "an account must be able to hold a position");
 			assert!(T::MaxAdlCandidates::get() >= 1, "deleveraging must rank someone");
 			assert!(T::AdlAccountsPerBlock::get() >= 1, "the deleveraging scan must advance");
+			assert!(T::MaxLiquidationCancels::get() >= 1, "a liquidation must cancel orders");
 		}
 
 		#[cfg(feature = "try-runtime")]
@@ -389,7 +410,7 @@ pub mod pallet {
 		/// * Events: [`Event::BadDebt`] with what is still uncovered.
 		/// * Errors: [`Error::NothingToCover`].
 		#[pallet::call_index(3)]
-		#[pallet::weight(T::WeightInfo::set_market_risk())]
+		#[pallet::weight(T::WeightInfo::cover_bad_debt())]
 		pub fn cover_bad_debt(
 			origin: OriginFor<T>,
 			account: AccountOf<T>,
@@ -437,7 +458,7 @@ pub mod pallet {
 		/// * Events: [`Event::LiquidationParamsSet`].
 		/// * Errors: [`Error::InvalidRiskParams`] (a penalty above 50%).
 		#[pallet::call_index(2)]
-		#[pallet::weight(T::WeightInfo::set_market_risk())]
+		#[pallet::weight(T::WeightInfo::set_liquidation_params())]
 		pub fn set_liquidation_params(
 			origin: OriginFor<T>,
 			params: LiquidationParams,

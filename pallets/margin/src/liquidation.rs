@@ -7,7 +7,9 @@
 //! requirement (it cuts the requirement most), by just enough to bring equity back to the
 //! governance target above maintenance (`target_buffer`), or all of it. A keeper calls
 //! [`Pallet::liquidate`] again (or the `on_idle` sweep comes back) while the account is still
-//! below maintenance: a cascade is processed over blocks, never dropped.
+//! below maintenance: a cascade is processed over blocks, never dropped. Resting orders are
+//! cancelled first, in at most `MaxLiquidationCancels` markets a step: an account with orders
+//! in more markets takes more steps (each bounded), never one unbounded one.
 
 use clearinghouse_primitives::trading::{LiquidationBook, TradeSide};
 use clearinghouse_risk::{position, units};
@@ -49,11 +51,28 @@ impl<T: Config> Pallet<T> {
 			T::Ledger::settlement_decimals().ok_or(Error::<T>::NoSettlementAsset)?;
 		let params_now = LiquidationConfig::<T>::get();
 
-		// Resting orders go first: they only add risk.
+		// Resting orders go first: they only add risk. At most `MaxLiquidationCancels` markets
+		// a step; with more, the step ends after them and the next one goes on.
+		let mut cleared = 0u32;
 		for entry in Accounts::<T>::get(account).iter() {
-			if entry.resting_buy > 0 || entry.resting_sell > 0 {
-				T::LiquidationBook::cancel_all(account, entry.market)?;
+			if entry.resting_buy == 0 && entry.resting_sell == 0 {
+				continue;
 			}
+			if cleared >= T::MaxLiquidationCancels::get() {
+				Self::deposit_event(Event::LiquidationOrdersCancelled {
+					account: account.clone(),
+					markets: cleared,
+				});
+				return Ok(Step {
+					market: entry.market,
+					by_book: 0,
+					by_backstop: 0,
+					by_deleveraging: 0,
+					penalty: 0,
+				});
+			}
+			T::LiquidationBook::cancel_all(account, entry.market)?;
+			cleared += 1;
 		}
 
 		// The priced position with the largest maintenance requirement (an unpriced one can

@@ -176,6 +176,7 @@ impl vaults::BenchmarkHelper<Asset, AccountId> for TestPrices {
 	fn set_price(key: OracleKey, price: FixedU128) {
 		PRICES.with(|p| p.borrow_mut().insert(key, price));
 	}
+	fn most_positions(_: &clearinghouse_primitives::MarginAccount<AccountId>) {}
 }
 
 impl orderbook::Config for Test {
@@ -210,6 +211,7 @@ impl pallet_margin::Config for Test {
 	type LiquidationBook = Orderbook;
 	type LiquidatorShare = LiquidatorShare;
 	type MaxLiquidationsPerBlock = ConstU32<4>;
+	type MaxLiquidationCancels = ConstU32<1>;
 	type MaxAdlCandidates = ConstU32<2>;
 	type AdlAccountsPerBlock = ConstU32<3>;
 	type WeightInfo = ();
@@ -229,6 +231,24 @@ impl pallet_margin::BenchmarkHelper<AccountId> for TestPrices {
 		use polkadot_sdk::frame_support::traits::fungibles::Mutate;
 		Assets::mint_into(USD, &account.owner, amount).unwrap();
 		Vaults::do_deposit(&account.owner, account, 0, amount).unwrap();
+	}
+	fn book_market(underlying: OracleKey, _: u32, full_index: bool) -> Option<u32> {
+		// The mock's book has room for a few markets: only those the benchmarks trade in.
+		if full_index {
+			return None;
+		}
+		orderbook::bench_support::market::<Test>(underlying).ok()
+	}
+	fn rest_orders(account: &pallet_margin::MarginAccount<AccountId>, market: u32, price: u32) {
+		orderbook::bench_support::rest_on_full_levels::<Test>(account, market, price).unwrap();
+	}
+	fn bids(market: u32, price: u32) {
+		use polkadot_sdk::frame_support::traits::Get;
+		let makers = <Test as orderbook::Config>::MaxMakersPerOrder::get();
+		orderbook::bench_support::bids::<Test>(market, price, makers, |maker| {
+			<Self as pallet_margin::BenchmarkHelper<AccountId>>::fund(maker, 10_000 * USD_UNIT)
+		})
+		.unwrap();
 	}
 }
 

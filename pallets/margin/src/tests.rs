@@ -1363,3 +1363,38 @@ fn an_account_with_only_unpriced_positions_waits_for_a_price() {
 		check();
 	});
 }
+
+/// Audit 7: a liquidation step cancelled every resting order in every market (up to 64 × 64
+/// level rewrites, more than a block's proof). Now a step cancels at most
+/// `MaxLiquidationCancels` markets' orders (one in the mock) and, with more left, stops there;
+/// the next step goes on, and each is within the benchmarked weight.
+#[test]
+fn a_liquidation_step_cancels_a_bounded_number_of_markets() {
+	new_test_ext().execute_with(|| {
+		levered_long();
+		let eth = eth_market();
+		assert_ok!(place(BOB, 0, order(Side::Sell, 60_000, 10)));
+		assert_ok!(place_in(eth, BOB, order(Side::Buy, 1_000, 1)));
+		TestPrices::set("BTC", Some(46_000));
+		System::reset_events();
+		assert_ok!(Margin::liquidate(RuntimeOrigin::signed(KEEPER), acct(BOB, 0)));
+		// The first step cleared BTC's orders only, and closed nothing.
+		assert!(System::events().iter().any(|r| r.event
+			== RuntimeEvent::Margin(Event::LiquidationOrdersCancelled {
+				account: acct(BOB, 0),
+				markets: 1,
+			})));
+		assert!(liquidated_events().is_empty());
+		assert!(orderbook::Pallet::<Test>::open_orders(BTC_PERP, &acct(BOB, 0)).is_empty());
+		assert_eq!(orderbook::Pallet::<Test>::open_orders(eth, &acct(BOB, 0)).len(), 1);
+		assert_eq!(size(BOB, 0), 100);
+		// The second clears ETH's and liquidates.
+		assert_ok!(Margin::liquidate(RuntimeOrigin::signed(KEEPER), acct(BOB, 0)));
+		assert!(orderbook::Pallet::<Test>::open_orders(eth, &acct(BOB, 0)).is_empty());
+		assert!(matches!(
+			liquidated_events().first(),
+			Some(Event::Liquidated { market: BTC_PERP, by_backstop: 50, .. })
+		));
+		check();
+	});
+}

@@ -17,6 +17,10 @@ pub trait WeightInfo {
 	fn margin_check(p: u32) -> Weight;
 	/// One liquidation step (worst case: the book trades, the backstop takes the rest).
 	fn liquidate() -> Weight;
+	/// `cover_bad_debt`.
+	fn cover_bad_debt() -> Weight;
+	/// `set_liquidation_params`.
+	fn set_liquidation_params() -> Weight;
 }
 
 /// Weights for a runtime with `T::DbWeight`.
@@ -53,6 +57,16 @@ impl<T: polkadot_sdk::frame_system::Config> WeightInfo for SubstrateWeight<T> {
 			.saturating_add(Weight::from_parts(400_000_000, 60_000))
 			.saturating_add(T::DbWeight::get().reads_writes(120, 100))
 	}
+	// The debt, the fund's balance, the transfer (both ledgers), the debt total.
+	fn cover_bad_debt() -> Weight {
+		Weight::from_parts(40_000_000, 3_000)
+			.saturating_add(T::DbWeight::get().reads(6))
+			.saturating_add(T::DbWeight::get().writes(5))
+	}
+	// One value written.
+	fn set_liquidation_params() -> Weight {
+		Weight::from_parts(10_000_000, 0).saturating_add(T::DbWeight::get().writes(1))
+	}
 }
 
 /// For tests.
@@ -68,5 +82,11 @@ impl WeightInfo for () {
 	}
 	fn liquidate() -> Weight {
 		Weight::from_parts(500_000_000, 0)
+	}
+	fn cover_bad_debt() -> Weight {
+		Weight::from_parts(40_000_000, 0)
+	}
+	fn set_liquidation_params() -> Weight {
+		Weight::from_parts(10_000_000, 0)
 	}
 }

@@ -1,6 +1,9 @@
 //! Benchmarks of the order-book pallet (`frame_benchmarking::v2`). Worst cases: every maker on
 //! its own level and its own account (a level and an index read and written per maker), the
-//! taker's rest resting after the sweep.
+//! taker's rest resting after the sweep; every account involved (the signer, each maker, each
+//! owner a sweep touches) as large as the margin engine lets an account be
+//! ([`BenchmarkHelper::enlarge`]: the most positions and collaterals), so each margin check
+//! and each booked fill costs the most.
 
 use crate::{pallet::*, *};
 use alloc::vec::Vec;
@@ -54,18 +57,23 @@ fn maker<T: Config>(i: u32) -> AccountOf<T> {
 	maker
 }
 
-/// The benchmark's signer, funded.
+/// The benchmark's signer, funded and as large as an account can be.
 fn caller<T: Config>() -> T::AccountId {
 	let who: T::AccountId = whitelisted_caller();
-	T::BenchmarkHelper::fund(&MarginAccount::new(who.clone(), 0));
+	let account = MarginAccount::new(who.clone(), 0);
+	T::BenchmarkHelper::fund(&account);
+	T::BenchmarkHelper::enlarge(&account);
 	who
 }
 
-/// `n` asks of one lot each, each on its own level and from its own account, from 1,000 up.
+/// `n` asks of one lot each, each on its own level and from its own account (as large as an
+/// account can be), from 1,000 up.
 fn asks<T: Config>(market: MarketId, n: u32) {
 	for i in 0..n {
-		Pallet::<T>::do_place(&maker::<T>(i), market, order(Side::Sell, 1_000 + i, 1))
+		let maker = maker::<T>(i);
+		Pallet::<T>::do_place(&maker, market, order(Side::Sell, 1_000 + i, 1))
 			.expect("resting ask");
+		T::BenchmarkHelper::enlarge(&maker);
 	}
 }
 
@@ -181,8 +189,9 @@ mod benchmarks {
 	fn sweep_level(n: Linear<1, { T::MaxOrdersPerLevel::get() }>) {
 		let market = market::<T>();
 		for i in 0..n {
-			Pallet::<T>::do_place(&maker::<T>(i), market, order(Side::Sell, 1_000, 1))
-				.expect("rests");
+			let maker = maker::<T>(i);
+			Pallet::<T>::do_place(&maker, market, order(Side::Sell, 1_000, 1)).expect("rests");
+			T::BenchmarkHelper::enlarge(&maker);
 		}
 		// Expire them all: the clock cannot be moved generically, so the expiry is set at 0.
 		Levels::<T>::mutate((market, Side::Sell, 1_000), |level| {

@@ -53,6 +53,8 @@
 extern crate alloc;
 
 #[cfg(feature = "runtime-benchmarks")]
+pub mod bench_support;
+#[cfg(feature = "runtime-benchmarks")]
 mod benchmarking;
 mod book;
 mod functions;
@@ -87,6 +89,9 @@ pub trait BenchmarkHelper<AccountId> {
 	fn prepare_market(market: MarketId, underlying: OracleKey, price: FixedU128);
 	/// Give `account` ample collateral.
 	fn fund(account: &MarginAccount<AccountId>);
+	/// Make `account` as large as the margin engine lets an account be (the most positions
+	/// and collaterals), so that checking it or booking its fills costs the most.
+	fn enlarge(account: &MarginAccount<AccountId>);
 }
 
 /// Nothing to ready (a permissive margin engine).
@@ -94,6 +99,7 @@ pub trait BenchmarkHelper<AccountId> {
 impl<AccountId> BenchmarkHelper<AccountId> for () {
 	fn prepare_market(_: MarketId, _: OracleKey, _: FixedU128) {}
 	fn fund(_: &MarginAccount<AccountId>) {}
+	fn enlarge(_: &MarginAccount<AccountId>) {}
 }
 
 #[frame_support::pallet]

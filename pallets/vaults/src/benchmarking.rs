@@ -57,15 +57,18 @@ fn setup_collaterals<T: Config>(n: u32) -> Vec<(CollateralId, T::AssetKind)> {
 
 const AMOUNT: u128 = 1_000_000_000_000_000;
 
-/// `who` funded and holding `AMOUNT` of each of `n` collaterals in sub-account 0.
+/// `who` funded and holding `AMOUNT` of each of `n` collaterals in sub-account 0, and the most
+/// positions the withdrawal guard lets an account hold (so the guard's check of any outflow
+/// reads them all).
 fn holder<T: Config>(n: u32) -> (T::AccountId, Vec<(CollateralId, T::AssetKind)>) {
 	let who: T::AccountId = whitelisted_caller();
 	let assets = setup_collaterals::<T>(n);
+	let account = MarginAccount::new(who.clone(), 0);
 	for (id, asset) in &assets {
 		T::BenchmarkHelper::fund(asset, &who, 10 * AMOUNT);
-		Pallet::<T>::do_deposit(&who, &MarginAccount::new(who.clone(), 0), *id, AMOUNT)
-			.expect("deposit within caps");
+		Pallet::<T>::do_deposit(&who, &account, *id, AMOUNT).expect("deposit within caps");
 	}
+	T::BenchmarkHelper::most_positions(&account);
 	(who, assets)
 }
 

@@ -125,6 +125,9 @@ pub trait BenchmarkHelper<AssetKind, AccountId> {
 	fn fund(asset: &AssetKind, who: &AccountId, amount: u128);
 	/// Make `Config::Prices` return `price` for `key`.
 	fn set_price(key: OracleKey, price: polkadot_sdk::sp_arithmetic::FixedU128);
+	/// Give `account` the most positions the withdrawal guard (runtime: the margin engine)
+	/// lets an account hold, so a withdrawal's check reads them all.
+	fn most_positions(account: &MarginAccount<AccountId>);
 }
 
 #[frame_support::pallet]

@@ -217,6 +217,7 @@ impl pallet_vaults::BenchmarkHelper<Asset, AccountId> for BenchHelper {
 	fn set_price(key: OracleKey, price: FixedU128) {
 		TestPrices::set(key, Some(price));
 	}
+	fn most_positions(_: &clearinghouse_primitives::MarginAccount<AccountId>) {}
 }
 
 pub const ALICE: AccountId = 1;

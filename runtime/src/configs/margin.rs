@@ -33,6 +33,9 @@ impl pallet_clearinghouse_margin::Config for Runtime {
 	type LiquidationBook = Orderbook;
 	type LiquidatorShare = dynamic_params::risk::LiquidatorPenaltyShare;
 	type MaxLiquidationsPerBlock = ConstU32<16>;
+	// A full market of resting orders (64 orders on 64 levels) is ~250 KB of proof to cancel:
+	// four a step keep a liquidation step near 1 MB whatever the account holds.
+	type MaxLiquidationCancels = ConstU32<4>;
 	// A deleveraging round ranks the best 16 counterparties and scans 64 accounts a block.
 	type MaxAdlCandidates = ConstU32<16>;
 	type AdlAccountsPerBlock = ConstU32<64>;
@@ -54,6 +57,39 @@ impl pallet_clearinghouse_margin::BenchmarkHelper<crate::AccountId> for MarginBe
 	}
 	fn fund(account: &clearinghouse_primitives::MarginAccount<crate::AccountId>, amount: u128) {
 		crate::configs::vaults::benchmark_fund_margin(account, amount);
+	}
+	fn book_market(
+		underlying: clearinghouse_primitives::OracleKey,
+		price: u32,
+		full_index: bool,
+	) -> Option<clearinghouse_primitives::MarketId> {
+		use pallet_clearinghouse_orderbook::bench_support;
+		if full_index {
+			bench_support::market_with_full_index::<Runtime>(underlying, u64::from(price)).ok()
+		} else {
+			bench_support::market::<Runtime>(underlying).ok()
+		}
+	}
+	fn rest_orders(
+		account: &clearinghouse_primitives::MarginAccount<crate::AccountId>,
+		market: clearinghouse_primitives::MarketId,
+		price: u32,
+	) {
+		pallet_clearinghouse_orderbook::bench_support::rest_on_full_levels::<Runtime>(
+			account, market, price,
+		)
+		.expect("room for the orders");
+	}
+	fn bids(market: clearinghouse_primitives::MarketId, price: u32) {
+		use frame_support::traits::Get;
+		let makers = <Runtime as pallet_clearinghouse_orderbook::Config>::MaxMakersPerOrder::get();
+		pallet_clearinghouse_orderbook::bench_support::bids::<Runtime>(
+			market,
+			price,
+			makers,
+			|maker| crate::configs::vaults::benchmark_fund_margin(maker, 10_000 * 1_000_000),
+		)
+		.expect("room for the makers");
 	}
 }
 
@@ -78,4 +114,93 @@ impl pallet_clearinghouse_insurance::BenchmarkHelper<crate::AccountId> for Margi
 	fn fund_wallet(who: &crate::AccountId, amount: u128) {
 		crate::configs::vaults::benchmark_mint_usd(who, amount);
 	}
+}
+
+/// Benchmarks of the trading pallets: make `account` as large as an account can be, so that a
+/// margin check of it reads the most — a position in `MaxPositions − 1` more markets (order-book
+/// markets whose level index is full, so each mark price reads the most; created once and
+/// shared by every account a benchmark loads) and a balance of every collateral the vaults
+/// may list (`MaxCollaterals`), each priced. The positions are one unit each: the account
+/// stays well above its requirements, so orders and withdrawals go through in full.
+#[cfg(feature = "runtime-benchmarks")]
+pub fn benchmark_largest_account(
+	account: &clearinghouse_primitives::MarginAccount<crate::AccountId>,
+) {
+	crate::configs::vaults::benchmark_every_collateral(account);
+	benchmark_most_positions(account);
+}
+
+/// The positions half of [`benchmark_largest_account`].
+#[cfg(feature = "runtime-benchmarks")]
+pub fn benchmark_most_positions(
+	account: &clearinghouse_primitives::MarginAccount<crate::AccountId>,
+) {
+	use frame_support::traits::Get;
+	use pallet_clearinghouse_margin::{Accounts, EntriesOf, PositionEntry};
+	let markets = benchmark_full_markets();
+	let mut entries = Accounts::<Runtime>::get(account).into_inner();
+	let room: u32 = <Runtime as pallet_clearinghouse_margin::Config>::MaxPositions::get();
+	let room = room as usize;
+	for (i, market) in markets.iter().enumerate() {
+		if entries.len() >= room.saturating_sub(1) {
+			break;
+		}
+		if entries.iter().any(|e| e.market == *market) {
+			continue;
+		}
+		entries.push(PositionEntry {
+			size: 1,
+			cost: (100 + i as i128) * 1_000_000,
+			..PositionEntry::new(*market, Default::default())
+		});
+	}
+	entries.sort_by_key(|e| e.market);
+	Accounts::<Runtime>::insert(account, EntriesOf::<Runtime>::truncate_from(entries));
+}
+
+/// The markets [`benchmark_largest_account`] holds positions in, created on first use.
+#[cfg(feature = "runtime-benchmarks")]
+fn benchmark_full_markets() -> alloc::vec::Vec<clearinghouse_primitives::MarketId> {
+	use codec::{Decode, Encode};
+	use frame_support::traits::Get;
+	use sp_runtime::Permill;
+	const KEY: &[u8] = b":benchmark:largest-account-markets";
+	if let Some(raw) = frame_support::storage::unhashed::get_raw(KEY) {
+		if let Ok(markets) = alloc::vec::Vec::<u32>::decode(&mut &raw[..]) {
+			return markets;
+		}
+	}
+	let count: u32 = <Runtime as pallet_clearinghouse_margin::Config>::MaxPositions::get();
+	let markets: alloc::vec::Vec<u32> = (0..count)
+		.filter_map(|i| {
+			let mut symbol = *b"FULL\0\0\0\0";
+			symbol[4] = b'A' + (i % 26) as u8;
+			symbol[5] = b'A' + (i / 26 % 26) as u8;
+			let underlying = clearinghouse_primitives::OracleKey(symbol);
+			let market = pallet_clearinghouse_orderbook::bench_support::market_with_full_index::<
+				Runtime,
+			>(underlying, u64::from(100 + i))
+			.ok()?;
+			crate::Oracle::set_price_for_benchmarks(
+				underlying,
+				sp_runtime::FixedU128::from_u32(100 + i),
+			);
+			crate::Margin::do_set_market_risk(
+				market,
+				pallet_clearinghouse_margin::RiskParams {
+					underlying,
+					size_decimals: 0,
+					initial: Permill::from_percent(10),
+					maintenance: Permill::from_percent(5),
+					initial_at_full: Permill::from_percent(20),
+					open_interest_full: 1_000_000,
+					funding: None,
+				},
+			)
+			.ok()?;
+			Some(market)
+		})
+		.collect();
+	frame_support::storage::unhashed::put_raw(KEY, &markets.encode());
+	markets
 }

@@ -58,4 +58,8 @@ impl pallet_clearinghouse_orderbook::BenchmarkHelper<crate::AccountId>
 	fn fund(account: &clearinghouse_primitives::MarginAccount<crate::AccountId>) {
 		crate::configs::vaults::benchmark_fund_margin(account, 1_000_000 * 1_000_000);
 	}
+
+	fn enlarge(account: &clearinghouse_primitives::MarginAccount<crate::AccountId>) {
+		crate::configs::margin::benchmark_largest_account(account);
+	}
 }

@@ -271,6 +271,10 @@ impl pallet_clearinghouse_vaults::BenchmarkHelper<CollateralAsset, AccountId>
 	fn set_price(key: clearinghouse_primitives::OracleKey, price: sp_runtime::FixedU128) {
 		Oracle::set_price_for_benchmarks(key, price);
 	}
+
+	fn most_positions(account: &clearinghouse_primitives::MarginAccount<AccountId>) {
+		crate::configs::margin::benchmark_most_positions(account);
+	}
 }
 
 /// Benchmarks of the trading pallets: `amount` of the dev chain's settlement stablecoin in
@@ -294,4 +298,48 @@ pub fn benchmark_fund_margin(
 ) {
 	benchmark_mint_usd(&account.owner, amount);
 	crate::Vaults::do_deposit(&account.owner, account, 0, amount).expect("within caps");
+}
+
+/// Benchmarks of the trading pallets: `account` holds a balance of every collateral the vaults
+/// may list (`MaxCollaterals`, registering and pricing what is missing), so valuing it reads
+/// the most.
+#[cfg(feature = "runtime-benchmarks")]
+pub fn benchmark_every_collateral(account: &clearinghouse_primitives::MarginAccount<AccountId>) {
+	use frame_support::traits::{EnsureOrigin, Get};
+	use pallet_clearinghouse_vaults::{
+		BenchmarkHelper, CollateralAssets, CollateralConfig, CollateralStatus, Collaterals,
+	};
+	use sp_runtime::{FixedU128, Permill};
+	let max = <Runtime as pallet_clearinghouse_vaults::Config>::MaxCollaterals::get();
+	for index in Collaterals::<Runtime>::count()..max {
+		let mut symbol = *b"COLL\0\0\0\0";
+		symbol[4] = b'A' + (index % 26) as u8;
+		symbol[5] = b'A' + (index / 26 % 26) as u8;
+		let oracle_key = clearinghouse_primitives::OracleKey(symbol);
+		let asset = VaultsBenchmarkHelper::asset(index);
+		let Ok(origin) =
+			<Runtime as pallet_clearinghouse_vaults::Config>::RegistryOrigin::try_successful_origin(
+			)
+		else {
+			return;
+		};
+		let config = CollateralConfig {
+			oracle_key,
+			decimals: 12,
+			haircut: Permill::from_percent(10),
+			deposit_cap: u128::MAX / 4,
+			account_cap: u128::MAX / 8,
+			status: CollateralStatus::Active,
+		};
+		let _ = crate::Vaults::register_collateral(origin, asset, config);
+		Oracle::set_price_for_benchmarks(oracle_key, FixedU128::from_u32(1));
+	}
+	for id in 0..Collaterals::<Runtime>::count() as clearinghouse_primitives::CollateralId {
+		let Some(asset) = CollateralAssets::<Runtime>::get(id) else { continue };
+		if crate::Vaults::balance_of(account, id) != 0 {
+			continue;
+		}
+		VaultsBenchmarkHelper::fund(&asset, &account.owner, 1_000_000_000_000);
+		let _ = crate::Vaults::do_deposit(&account.owner, account, id, 1_000_000_000_000);
+	}
 }
