@@ -49,12 +49,22 @@ impl<T: Config> Pallet<T> {
 			&& params.size_decimals <= units::MAX_DECIMALS
 			&& params.funding.is_none_or(|f| f.period_ms > 0 && f.sample_interval_ms > 0);
 		ensure!(valid, Error::<T>::InvalidRiskParams);
-		if !MarketRisks::<T>::contains_key(market) {
-			ensure!(MarketRisks::<T>::count() < T::MaxMarkets::get(), Error::<T>::TooManyMarkets);
-			MarketStates::<T>::insert(
-				market,
-				MarketState { funding_at: T::Time::now(), ..Default::default() },
-			);
+		match MarketRisks::<T>::get(market) {
+			None => {
+				ensure!(
+					MarketRisks::<T>::count() < T::MaxMarkets::get(),
+					Error::<T>::TooManyMarkets
+				);
+				MarketStates::<T>::insert(
+					market,
+					MarketState { funding_at: T::Time::now(), ..Default::default() },
+				);
+			},
+			// Funding switched on for a live market starts now, not when it was listed.
+			Some(old) if old.funding.is_none() && params.funding.is_some() => {
+				MarketStates::<T>::mutate(market, |s| s.funding_at = T::Time::now());
+			},
+			Some(_) => {},
 		}
 		MarketRisks::<T>::insert(market, params);
 		Self::deposit_event(Event::MarketRiskSet { market, params });
@@ -500,7 +510,12 @@ impl<T: Config> Pallet<T> {
 			let Some(premium) = funding::premium(mark, index, funding_params.premium_cap) else {
 				continue;
 			};
-			let elapsed = now.saturating_sub(state.funding_at);
+			// One observed premium stands for at most two sample intervals (one, plus the
+			// block it waited for): after an oracle outage the unobserved gap is not charged
+			// at the premium of the instant the price came back.
+			let elapsed = now
+				.saturating_sub(state.funding_at)
+				.min(funding_params.sample_interval_ms.saturating_mul(2));
 			let Some(next) = funding::accrue(
 				state.funding_index,
 				premium,

@@ -1398,3 +1398,56 @@ fn a_liquidation_step_cancels_a_bounded_number_of_markets() {
 		check();
 	});
 }
+
+/// Audit 9: after an oracle outage the first sample charged the whole gap (15 periods) at the
+/// premium of the instant the price returned; enabling funding on an old market did the same.
+/// Now one sample charges at most two sample intervals, and enabling funding starts its clock.
+#[test]
+fn funding_after_an_outage_or_late_enabling_charges_no_unobserved_time() {
+	new_test_ext().execute_with(|| {
+		open_trade();
+		deposit(CHARLIE, 10_000, 0);
+		assert_ok!(place(CHARLIE, 0, order(Side::Buy, 50_400, 1)));
+		assert_ok!(place(CHARLIE, 0, order(Side::Sell, 50_600, 1)));
+		TestPrices::set_ema("BTC", 50_500);
+		// Fifteen hours without a price, then it returns: at most two hours are charged
+		// (62.5 per BTC an hour at the 1% cap), not fifteen.
+		TestPrices::set("BTC", None);
+		pallet_timestamp::Now::<Test>::put(T0 + 15 * 3_600_000);
+		Margin::on_initialize(2);
+		assert_eq!(MarketStates::<Test>::get(BTC_PERP).funding_index, FixedI128::from_inner(0));
+		TestPrices::set("BTC", Some(50_000));
+		TestPrices::set_ema("BTC", 50_500);
+		Margin::on_initialize(3);
+		assert_eq!(MarketStates::<Test>::get(BTC_PERP).funding_index, FixedI128::from_u32(125));
+
+		// A market listed without funding, switched on 30 days later: its first sample an
+		// hour after that charges one hour.
+		let mut risk = btc_risk();
+		let funding = risk.funding.take();
+		let eth = {
+			let mut config = orderbook::Markets::<Test>::get(BTC_PERP).unwrap().config;
+			config.underlying = OracleKey::from_symbol("ETH").unwrap();
+			assert_ok!(Orderbook::create_market(RuntimeOrigin::root(), config));
+			1
+		};
+		risk.underlying = OracleKey::from_symbol("ETH").unwrap();
+		TestPrices::set("ETH", Some(2_000));
+		TestPrices::set_ema("ETH", 2_020);
+		assert_ok!(Margin::set_market_risk(RuntimeOrigin::root(), eth, risk));
+		// Book mid and EMA 1% over the index.
+		assert_ok!(place_in(eth, CHARLIE, order(Side::Buy, 2_010, 1)));
+		assert_ok!(place_in(eth, CHARLIE, order(Side::Sell, 2_030, 1)));
+		let later = T0 + 15 * 3_600_000 + 30 * 24 * 3_600_000;
+		pallet_timestamp::Now::<Test>::put(later);
+		risk.funding = funding;
+		assert_ok!(Margin::set_market_risk(RuntimeOrigin::root(), eth, risk));
+		assert_eq!(MarketStates::<Test>::get(eth).funding_at, later);
+		pallet_timestamp::Now::<Test>::put(later + 3_600_000);
+		TestPrices::set("BTC", Some(50_000));
+		Margin::on_initialize(4);
+		// One hour at the 1% cap of 2,000 over 8 h: 2.5 per ETH.
+		assert_eq!(MarketStates::<Test>::get(eth).funding_index, FixedI128::from_rational(5, 2));
+		check();
+	});
+}
