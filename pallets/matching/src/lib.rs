@@ -184,10 +184,11 @@ impl<Owner> RestingOrder<Owner> {
 /// The orders at one price, oldest first, and their total size.
 #[derive(Clone, PartialEq, Eq, Debug)]
 pub struct Level<Owner> {
-	/// FIFO queue: the front is matched first.
+	/// FIFO queue in arrival order (whatever the ids): the front is matched first.
 	pub orders: VecDeque<RestingOrder<Owner>>,
-	/// Σ `qty` of the orders.
-	pub total: Qty,
+	/// Σ `qty` of the orders, in a type twice as wide as one order's size: a level of up to
+	/// 2^64 orders of up to 2^64 lots each cannot overflow it, so it is always exact.
+	pub total: u128,
 }
 
 impl<Owner> Default for Level<Owner> {
@@ -204,7 +205,8 @@ impl<Owner> Level<Owner> {
 
 	/// Append `order` at the back of the queue.
 	pub fn push(&mut self, order: RestingOrder<Owner>) {
-		self.total = self.total.saturating_add(order.qty);
+		// Exact: see `total`.
+		self.total = self.total.saturating_add(u128::from(order.qty));
 		self.orders.push_back(order);
 	}
 
@@ -215,7 +217,7 @@ impl<Owner> Level<Owner> {
 		if qty == 0 || qty > order.qty {
 			return None;
 		}
-		self.total = self.total.saturating_sub(order.qty - qty);
+		self.total = self.total.saturating_sub(u128::from(order.qty - qty));
 		order.qty = qty;
 		Some(qty)
 	}
@@ -224,13 +226,13 @@ impl<Owner> Level<Owner> {
 	pub fn remove(&mut self, id: OrderId) -> Option<RestingOrder<Owner>> {
 		let index = self.orders.iter().position(|o| o.id == id)?;
 		let order = self.orders.remove(index)?;
-		self.total = self.total.saturating_sub(order.qty);
+		self.total = self.total.saturating_sub(u128::from(order.qty));
 		Some(order)
 	}
 
 	fn pop_front(&mut self) -> Option<RestingOrder<Owner>> {
 		let order = self.orders.pop_front()?;
-		self.total = self.total.saturating_sub(order.qty);
+		self.total = self.total.saturating_sub(u128::from(order.qty));
 		Some(order)
 	}
 }
@@ -253,7 +255,8 @@ pub trait BookStore<Owner> {
 /// An order arriving at the book.
 #[derive(Clone, PartialEq, Eq, Debug)]
 pub struct NewOrder<Owner> {
-	/// Its id (greater than every id already in the book: FIFO relies on it).
+	/// Its id: unique in the book (the caller's to guarantee; [`MemoryBook`] refuses a
+	/// duplicate). Time priority is arrival order, not id order.
 	pub id: OrderId,
 	/// Who places it.
 	pub owner: Owner,
@@ -385,6 +388,9 @@ pub enum Reject {
 	FokUnfillable,
 	/// A good-till-time order whose time has passed.
 	AlreadyExpired,
+	/// An order with the id of one already resting ([`MemoryBook`]; the pallet's ids are a
+	/// fresh sequence).
+	DuplicateId,
 }
 
 /// Place `order` in `book`: match it against the opposite side under price-time priority,
@@ -422,10 +428,7 @@ pub fn place_gated<Owner: Clone + PartialEq, S: BookStore<Owner>, G: ReduceOnlyG
 		return Err(Reject::AlreadyExpired);
 	}
 	let opposite = order.side.opposite();
-	let would_cross = |book: &mut S| {
-		book.best(opposite).is_some_and(|best| order.side.crosses(order.price, best))
-	};
-	if order.time_in_force == TimeInForce::PostOnly && would_cross(book) {
+	if order.time_in_force == TimeInForce::PostOnly && crosses_live(book, &order, limits) {
 		return Err(Reject::PostOnlyWouldCross);
 	}
 	if order.time_in_force == TimeInForce::Fok
@@ -513,7 +516,7 @@ pub fn place_gated<Owner: Clone + PartialEq, S: BookStore<Owner>, G: ReduceOnlyG
 					qty,
 					maker_remaining: if clipped { 0 } else { maker.qty },
 				});
-				level.total = level.total.saturating_sub(qty);
+				level.total = level.total.saturating_sub(u128::from(qty));
 			}
 			if maker.qty == 0 {
 				level.orders.pop_front();
@@ -564,6 +567,37 @@ pub fn place_gated<Owner: Clone + PartialEq, S: BookStore<Owner>, G: ReduceOnlyG
 		}
 	};
 	Ok(outcome)
+}
+
+/// Whether `order` would meet a live (unexpired) resting order on arrival: the post-only
+/// check. Expired orders not yet swept do not count, so they cannot block a post-only order.
+/// At most `max_makers` orders are looked at; past that the order counts as crossing (refused
+/// rather than resting in a crossed book).
+fn crosses_live<Owner: Clone + PartialEq, S: BookStore<Owner>>(
+	book: &mut S,
+	order: &NewOrder<Owner>,
+	limits: MatchLimits,
+) -> bool {
+	let opposite = order.side.opposite();
+	let mut looked = 0u32;
+	let mut next = book.best(opposite);
+	while let Some(price) = next {
+		if !order.side.crosses(order.price, price) {
+			return false;
+		}
+		let Some(level) = book.level(opposite, price) else { return false };
+		for resting in level.orders.iter() {
+			if looked >= limits.max_makers {
+				return true;
+			}
+			looked += 1;
+			if !resting.expired(limits.now) {
+				return true;
+			}
+		}
+		next = book.next(opposite, price);
+	}
+	false
 }
 
 /// How much of `order` would fill now, under the same rules and limits as [`place`], without

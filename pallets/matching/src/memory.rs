@@ -4,7 +4,7 @@ use alloc::{collections::BTreeMap, vec::Vec};
 use core::ops::Bound;
 
 use crate::{
-	cancel, place_gated, BookStore, Level, MatchLimits, NewOrder, OrderId, Outcome, Price, Qty,
+	cancel, place_gated, BookStore, Level, MatchLimits, NewOrder, OrderId, Outcome, Price,
 	ReduceOnlyGate, Reject, Remainder, RestingOrder, Side,
 };
 
@@ -54,7 +54,7 @@ impl<Owner> MemoryBook<Owner> {
 	}
 
 	/// The best `depth` levels of `side`, best first, as (price, total size).
-	pub fn depth(&self, side: Side, depth: usize) -> Vec<(Price, Qty)> {
+	pub fn depth(&self, side: Side, depth: usize) -> Vec<(Price, u128)> {
 		let levels = self.side(side).iter().map(|(p, l)| (*p, l.total));
 		match side {
 			Side::Buy => levels.rev().take(depth).collect(),
@@ -76,8 +76,9 @@ impl<Owner> MemoryBook<Owner> {
 	}
 
 	/// The book's invariants: never crossed at rest, no empty level, each level's total is the
-	/// sum of its orders, FIFO (ascending ids) within a level, no zero-size order, and the id
-	/// index names exactly the resting orders.
+	/// sum of its orders, no zero-size order, each id resting once, and the id index names
+	/// exactly the resting orders. (FIFO is arrival order, which the queue itself is: ids say
+	/// nothing about it.)
 	pub fn check_invariants(&self) -> Result<(), &'static str> {
 		if let (Some((bid, _)), Some((ask, _))) =
 			(self.bids.last_key_value(), self.asks.first_key_value())
@@ -92,19 +93,14 @@ impl<Owner> MemoryBook<Owner> {
 				if level.is_empty() {
 					return Err("empty level kept");
 				}
-				let sum: Qty = level.orders.iter().map(|o| o.qty).sum();
+				let sum: u128 = level.orders.iter().map(|o| u128::from(o.qty)).sum();
 				if sum != level.total {
 					return Err("level total differs from its orders");
 				}
-				let mut previous = None;
 				for order in &level.orders {
 					if order.qty == 0 {
 						return Err("zero-size order rests");
 					}
-					if previous.is_some_and(|p| p >= order.id) {
-						return Err("level not in arrival order");
-					}
-					previous = Some(order.id);
 					if self.index.get(&order.id) != Some(&(side, *price)) {
 						return Err("index disagrees with the book");
 					}
@@ -138,6 +134,10 @@ impl<Owner: Clone + PartialEq> MemoryBook<Owner> {
 		gate: &mut G,
 	) -> Result<Outcome<Owner>, Reject> {
 		let (id, side, price) = (order.id, order.side, order.price);
+		// A second order under a resting id could never be cancelled (the index names one).
+		if self.index.contains_key(&id) {
+			return Err(Reject::DuplicateId);
+		}
 		let outcome = place_gated(self, order, limits, gate)?;
 		for fill in &outcome.fills {
 			if fill.maker_remaining == 0 {

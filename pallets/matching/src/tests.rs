@@ -237,10 +237,30 @@ impl Naive {
 		if matches!(o.time_in_force, TimeInForce::Gtt(at) if at <= limits.now) {
 			return Err(Reject::AlreadyExpired);
 		}
-		if o.time_in_force == TimeInForce::PostOnly
-			&& self.best_candidate(o.side, o.price).is_some()
-		{
-			return Err(Reject::PostOnlyWouldCross);
+		if o.time_in_force == TimeInForce::PostOnly {
+			// Refused if a live order crosses it; expired ones do not count, but only the
+			// first `max_makers` crossing orders (priority order) are looked at.
+			let mut crossing: Vec<&(Side, Price, RestingOrder<Owner>)> = self
+				.orders
+				.iter()
+				.filter(|(s, p, _)| *s == o.side.opposite() && o.side.crosses(o.price, *p))
+				.collect();
+			crossing.sort_by(|a, b| {
+				let better = |x: Price, y: Price| o.side.opposite().better(x, y);
+				if better(a.1, b.1) {
+					core::cmp::Ordering::Less
+				} else if better(b.1, a.1) {
+					core::cmp::Ordering::Greater
+				} else {
+					a.2.id.cmp(&b.2.id)
+				}
+			});
+			let looked = crossing.len().min(limits.max_makers as usize);
+			if crossing.len() > looked
+				|| crossing[..looked].iter().any(|x| !x.2.expired(limits.now))
+			{
+				return Err(Reject::PostOnlyWouldCross);
+			}
 		}
 		if o.time_in_force == TimeInForce::Fok {
 			let mut trial = self.clone();
@@ -536,4 +556,54 @@ fn shrink_keeps_queue_place_and_level_total() {
 	let out = b.place(order(9, 3, Side::Buy, 101, 2), LIMITS).unwrap();
 	assert_eq!(fills(&out), vec![(1, 101, 2)], "still first in its queue");
 	b.check_invariants().unwrap();
+}
+
+/// Audit 14: a level's total saturated at `u64::MAX`, so a level could report less than it
+/// holds; now it is exact.
+#[test]
+fn a_level_total_is_exact_beyond_u64() {
+	let mut b = MemoryBook::default();
+	b.place(order(1, 1, Side::Sell, 100, u64::MAX), LIMITS).unwrap();
+	b.place(order(2, 2, Side::Sell, 100, u64::MAX), LIMITS).unwrap();
+	assert_eq!(b.depth(Side::Sell, 1), vec![(100, 2 * u128::from(u64::MAX))]);
+	b.check_invariants().unwrap();
+}
+
+/// Audit 14: `MemoryBook` accepted a second order under a resting id: one of the two could
+/// never be cancelled but could still fill.
+#[test]
+fn a_duplicate_id_is_refused_and_changes_nothing() {
+	let mut b = book();
+	let before = snapshot(&b);
+	assert_eq!(b.place(order(1, 3, Side::Buy, 90, 1), LIMITS), Err(Reject::DuplicateId));
+	assert_eq!(snapshot(&b), before);
+	b.check_invariants().unwrap();
+}
+
+/// Audit 14: time priority is arrival order, not id order: a lower id arriving later queues
+/// behind.
+#[test]
+fn time_priority_is_arrival_not_id() {
+	let mut b = MemoryBook::default();
+	b.place(order(10, 1, Side::Sell, 100, 1), LIMITS).unwrap();
+	b.place(order(5, 2, Side::Sell, 100, 1), LIMITS).unwrap();
+	let out = b.place(order(20, 3, Side::Buy, 100, 1), LIMITS).unwrap();
+	assert_eq!(fills(&out), vec![(10, 100, 1)]);
+	b.check_invariants().unwrap();
+}
+
+/// Audit 14: an expired good-till-time order nobody swept yet made a post-only order at or
+/// through its price fail; expired orders no longer count as crossing.
+#[test]
+fn an_expired_order_does_not_block_a_post_only_order() {
+	let mut b = MemoryBook::default();
+	let gtt = with_tif(order(1, 1, Side::Sell, 100, 5), TimeInForce::Gtt(LIMITS.now + 10));
+	b.place(gtt, LIMITS).unwrap();
+	let later = MatchLimits { now: LIMITS.now + 10, ..LIMITS };
+	let post = with_tif(order(2, 2, Side::Buy, 100, 1), TimeInForce::PostOnly);
+	assert_eq!(b.place(post, later).unwrap().remainder, Remainder::Rested(1));
+	// A live order at that price still refuses it.
+	b.place(order(3, 1, Side::Sell, 101, 1), later).unwrap();
+	let post = with_tif(order(4, 2, Side::Buy, 101, 1), TimeInForce::PostOnly);
+	assert_eq!(b.place(post, later), Err(Reject::PostOnlyWouldCross));
 }

@@ -41,7 +41,7 @@ impl<T: Config> StorageBook<T> {
 			Entry::Vacant(e) => {
 				let stored = Levels::<T>::get((self.market_id, side, price));
 				let level = Level {
-					total: stored.iter().map(|o| o.qty).fold(0, |a: u64, q| a.saturating_add(q)),
+					total: stored.iter().map(|o| u128::from(o.qty)).sum(),
 					orders: stored.into_inner().into(),
 				};
 				e.insert((level, false))

@@ -264,6 +264,8 @@ impl<T: Config> Pallet<T> {
 			Reject::PostOnlyWouldCross => Error::<T>::PostOnlyWouldCross,
 			Reject::FokUnfillable => Error::<T>::FokUnfillable,
 			Reject::AlreadyExpired => Error::<T>::AlreadyExpired,
+			// Ids are a fresh per-market sequence: a duplicate means the sequence wrapped.
+			Reject::DuplicateId => Error::<T>::Overflow,
 		})?;
 
 		// Every account whose index changes in this call, read once and written once. The
@@ -702,10 +704,11 @@ impl<T: Config> Pallet<T> {
 				.iter()
 				.take(levels as usize)
 				.map(|p| {
-					let total = Levels::<T>::get((market_id, side, *p))
+					let lots: u128 = Levels::<T>::get((market_id, side, *p))
 						.iter()
-						.fold(0u64, |a, o| a.saturating_add(o.qty));
-					(Self::from_ticks(&config, *p), Self::size_of(&config, total))
+						.map(|o| u128::from(o.qty))
+						.sum();
+					(Self::from_ticks(&config, *p), config.lot_size.saturating_mul(lots))
 				})
 				.collect()
 		};
