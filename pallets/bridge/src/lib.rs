@@ -307,6 +307,12 @@ pub mod pallet {
 			if let Some(existing) = AssetRoutes::<T>::get(&route.asset) {
 				ensure!(existing == (chain, contract.clone()), Error::<T>::AssetRouted);
 			}
+			// Re-pointing the contract at another asset: the old asset no longer goes back to it.
+			if let Some(old) = Routes::<T>::get(chain, &contract) {
+				if old.asset != route.asset {
+					AssetRoutes::<T>::remove(&old.asset);
+				}
+			}
 			AssetRoutes::<T>::insert(&route.asset, (chain, contract.clone()));
 			Routes::<T>::insert(chain, &contract, route.clone());
 			Self::deposit_event(Event::RouteSet { chain, contract, route });
@@ -404,15 +410,21 @@ impl<T: Config> Pallet<T> {
 	}
 
 	/// Mint `amount` of `asset` into `account`'s owner's wallet and credit it to `account`
-	/// through the vaults' deposit entry point, all or nothing.
+	/// through the vaults' deposit entry point (a refund through the refund one, which no
+	/// status or cap can refuse), all or nothing.
 	fn mint_and_credit(
 		asset: &T::AssetKind,
 		account: &MarginAccount<T::AccountId>,
 		amount: u128,
+		refund: bool,
 	) -> Result<(), Refusal> {
 		frame_support::storage::with_storage_layer(|| {
 			<T::Assets as fungibles::Mutate<_>>::mint_into(asset.clone(), &account.owner, amount)?;
-			T::Ledger::credit_deposit(&account.owner, account, asset.clone(), amount)
+			if refund {
+				T::Ledger::credit_refund(&account.owner, account, asset.clone(), amount)
+			} else {
+				T::Ledger::credit_deposit(&account.owner, account, asset.clone(), amount)
+			}
 		})
 		.map_err(Refusal::Refused)
 	}
@@ -429,7 +441,7 @@ impl<T: Config> Pallet<T> {
 			.filter(|a| *a > 0)
 			.ok_or(Refusal::Amount)?;
 		let account = MarginAccount::new(owner, sub);
-		Self::mint_and_credit(&route.asset, &account, amount)?;
+		Self::mint_and_credit(&route.asset, &account, amount, false)?;
 		Self::deposit_event(Event::Deposited {
 			chain,
 			contract,
@@ -502,7 +514,7 @@ impl<T: Config> Pallet<T> {
 			T::AccountId::decode(&mut &message.from[..]).map_err(|_| Refusal::MalformedBody)?;
 		let amount = scale::to_local(message.amount, route.remote_decimals, route.local_decimals)
 			.ok_or(Refusal::Amount)?;
-		Self::mint_and_credit(&route.asset, &MarginAccount::new(owner.clone(), 0), amount)?;
+		Self::mint_and_credit(&route.asset, &MarginAccount::new(owner.clone(), 0), amount, true)?;
 		Self::deposit_event(Event::Refunded { owner, asset: route.asset, amount, chain });
 		Ok(())
 	}

@@ -295,3 +295,50 @@ fn amounts_scale_exactly_or_not_at_all() {
 	assert_eq!(scale::to_remote(5, 6, 18), None);
 	assert_eq!(scale::to_remote(5 * 10u128.pow(12), 6, 18), Some(U256::from(5u8)));
 }
+
+/// Audit 13: re-pointing a contract at another asset left the old asset's way back pointing at
+/// the contract (withdrawals of the old asset would have gone to a contract that no longer
+/// mints it). Now the old reverse route goes with it.
+#[test]
+fn re_pointing_a_contract_drops_the_old_assets_way_back() {
+	new_test_ext().execute_with(|| {
+		let contract: crate::ContractId = CONTRACT.to_vec().try_into().unwrap();
+		let route = Route { asset: 9, remote_decimals: 18, local_decimals: 6, timeout_secs: 60 };
+		assert_ok!(Bridge::set_route(RuntimeOrigin::root(), Chain(EVM), contract.clone(), route));
+		assert!(crate::AssetRoutes::<Test>::get(USDC).is_none());
+		assert_eq!(crate::AssetRoutes::<Test>::get(9), Some((Chain(EVM), contract)));
+		Bridge::do_try_state().unwrap();
+	});
+}
+
+/// Audit 10: a timed-out withdrawal was refunded through the deposit path, so an asset set to
+/// withdraw-only (or a full deposit cap) refused the refund and the burnt amount was stranded.
+/// Refunds now bypass status and caps.
+#[test]
+fn a_refund_is_credited_even_when_deposits_are_closed() {
+	use pallet_clearinghouse_vaults::{CollateralStatus, Collaterals};
+	new_test_ext().execute_with(|| {
+		let request = withdraw_400();
+		// Governance closes deposits (withdraw-only) and the cap is already met.
+		Collaterals::<Test>::mutate(0, |info| {
+			let info = info.as_mut().unwrap();
+			info.config.status = CollateralStatus::WithdrawOnly;
+			info.config.deposit_cap = info.held;
+		});
+		// A new deposit is refused ...
+		let alice_bytes: [u8; 32] = alice().into();
+		assert!(deliver(post(&CONTRACT, body(&alice_bytes, wei(1), vec![]), 1)).is_err());
+		// ... the refund is not.
+		commit_evm_state(PROOF_HEIGHT + 1, request.timeout_timestamp + 1);
+		assert_ok!(Ismp::handle_unsigned(
+			RuntimeOrigin::none(),
+			vec![IsmpMessage::Timeout(TimeoutMessage::Post {
+				requests: vec![request.clone()],
+				timeout_proof: Proof { height: evm_height(PROOF_HEIGHT + 1), proof: vec![] },
+			})],
+		));
+		assert_eq!(margin(0), (1_000 * USDC_UNIT) as i128);
+		assert_eq!(issuance(), 1_000 * USDC_UNIT);
+		pallet_clearinghouse_vaults::Pallet::<Test>::do_try_state().unwrap();
+	});
+}

@@ -150,6 +150,16 @@ pub trait CollateralLedger<AccountId> {
 		asset: Self::AssetKind,
 		amount: u128,
 	) -> DispatchResult;
+
+	/// As [`Self::credit_deposit`], for value coming back: a withdrawal that left through a
+	/// route and returned (an ISMP timeout). The registry's status and caps do not apply —
+	/// the value was in the vault when it left, and refusing it would strand what was burnt.
+	fn credit_refund(
+		payer: &AccountId,
+		beneficiary: &MarginAccount<AccountId>,
+		asset: Self::AssetKind,
+		amount: u128,
+	) -> DispatchResult;
 }
 
 /// Consulted by the ledger after a withdrawal or transfer has been applied to `account` (and

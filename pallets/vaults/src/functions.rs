@@ -9,6 +9,14 @@ use frame_support::{
 };
 use polkadot_sdk::sp_runtime::traits::AccountIdConversion;
 
+/// Whether a credit is a new deposit (the registry's status and caps apply) or value coming
+/// back (a refund: they do not).
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Admission {
+	Deposit,
+	Refund,
+}
+
 impl<T: Config> Pallet<T> {
 	/// The account that holds every deposited token.
 	pub fn vault_account() -> T::AccountId {
@@ -117,18 +125,33 @@ impl<T: Config> Pallet<T> {
 		collateral: CollateralId,
 		amount: u128,
 	) -> DispatchResult {
+		Self::deposit_with(payer, beneficiary, collateral, amount, Admission::Deposit)
+	}
+
+	/// [`Self::do_deposit`], with the registry's status and caps applied or not (`admission`).
+	pub(crate) fn deposit_with(
+		payer: &T::AccountId,
+		beneficiary: &MarginAccount<T::AccountId>,
+		collateral: CollateralId,
+		amount: u128,
+		admission: Admission,
+	) -> DispatchResult {
 		ensure!(amount > 0, Error::<T>::ZeroAmount);
 		Self::ensure_sub(beneficiary.sub)?;
 		let mut info = Collaterals::<T>::get(collateral).ok_or(Error::<T>::UnknownCollateral)?;
-		ensure!(info.config.status == CollateralStatus::Active, Error::<T>::CollateralNotAccepting);
+		let checked = admission == Admission::Deposit;
+		ensure!(
+			!checked || info.config.status == CollateralStatus::Active,
+			Error::<T>::CollateralNotAccepting
+		);
 		info.held = info.held.checked_add(amount).ok_or(Error::<T>::Overflow)?;
-		ensure!(info.held <= info.config.deposit_cap, Error::<T>::DepositCapExceeded);
+		ensure!(!checked || info.held <= info.config.deposit_cap, Error::<T>::DepositCapExceeded);
 
 		let mut ledger = Ledgers::<T>::get(beneficiary);
 		let delta = i128::try_from(amount).map_err(|_| Error::<T>::Overflow)?;
 		let new_balance = ledger.add(collateral, delta).map_err(Self::ledger_error)?;
 		ensure!(
-			u128::try_from(new_balance).map_or(true, |b| b <= info.config.account_cap),
+			!checked || u128::try_from(new_balance).map_or(true, |b| b <= info.config.account_cap),
 			Error::<T>::AccountCapExceeded
 		);
 

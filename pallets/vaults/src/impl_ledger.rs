@@ -78,4 +78,20 @@ impl<T: Config> CollateralLedger<T::AccountId> for Pallet<T> {
 		let collateral = CollateralIdOf::<T>::get(&asset).ok_or(Error::<T>::UnknownCollateral)?;
 		Self::do_deposit(payer, beneficiary, collateral, amount)
 	}
+
+	fn credit_refund(
+		payer: &T::AccountId,
+		beneficiary: &MarginAccount<T::AccountId>,
+		asset: T::AssetKind,
+		amount: u128,
+	) -> DispatchResult {
+		let collateral = CollateralIdOf::<T>::get(&asset).ok_or(Error::<T>::UnknownCollateral)?;
+		Self::deposit_with(
+			payer,
+			beneficiary,
+			collateral,
+			amount,
+			crate::functions::Admission::Refund,
+		)
+	}
 }
