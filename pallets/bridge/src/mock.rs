@@ -397,3 +397,14 @@ impl pallet_clearinghouse_vaults::BenchmarkHelper<u32, AccountId> for NoPrices {
 	}
 	fn most_positions(_: &clearinghouse_primitives::MarginAccount<AccountId>) {}
 }
+
+/// Run `test` on a fresh [`new_test_ext`], then every pallet's `try_state` (polkadot-sdk's
+/// `build_and_execute` pattern): no test may leave a broken invariant behind.
+pub fn build_and_execute<R>(test: impl FnOnce() -> R) -> R {
+	new_test_ext().execute_with(|| {
+		let result = test();
+		Vaults::do_try_state().unwrap();
+		Bridge::do_try_state().unwrap();
+		result
+	})
+}

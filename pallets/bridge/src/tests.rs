@@ -61,7 +61,7 @@ fn issuance() -> u128 {
 
 #[test]
 fn a_deposit_from_the_whitelisted_contract_is_credited_to_the_margin_account() {
-	new_test_ext().execute_with(|| {
+	build_and_execute(|| {
 		let alice_bytes: [u8; 32] = alice().into();
 		assert_ok!(deliver(post(&CONTRACT, body(&alice_bytes, wei(1_000), vec![2]), 0)));
 		// 1,000 tokens of 18 decimals are 1,000 USDC of 6 here, in sub-account 2.
@@ -84,7 +84,7 @@ fn a_deposit_from_the_whitelisted_contract_is_credited_to_the_margin_account() {
 
 #[test]
 fn refused_deposits_mint_nothing() {
-	new_test_ext().execute_with(|| {
+	build_and_execute(|| {
 		let alice_bytes: [u8; 32] = alice().into();
 		let good = body(&alice_bytes, wei(10), vec![]);
 		use crate::Refusal::*;
@@ -152,7 +152,7 @@ fn refused_deposits_mint_nothing() {
 
 #[test]
 fn routes_are_governed() {
-	new_test_ext().execute_with(|| {
+	build_and_execute(|| {
 		let other: crate::ContractId = vec![0xEE; 20].try_into().unwrap();
 		let route = Route { asset: USDC, remote_decimals: 18, local_decimals: 6, timeout_secs: 60 };
 		assert_noop!(
@@ -236,7 +236,7 @@ fn withdraw_400() -> PostRequest {
 
 #[test]
 fn a_withdrawal_burns_and_dispatches_the_right_post() {
-	new_test_ext().execute_with(|| {
+	build_and_execute(|| {
 		let request = withdraw_400();
 		// The commitment pallet-ismp recorded is the hash of exactly this request: the body
 		// names Alice, the recipient and 400 tokens in 18 decimals; timeout one hour from now.
@@ -253,7 +253,7 @@ fn a_withdrawal_burns_and_dispatches_the_right_post() {
 
 #[test]
 fn a_timed_out_withdrawal_is_refunded_to_the_cross_margin_account() {
-	new_test_ext().execute_with(|| {
+	build_and_execute(|| {
 		let request = withdraw_400();
 		// Too early: the EVM chain's latest verified time is before the timeout.
 		let timeout = |height| {
@@ -301,7 +301,7 @@ fn amounts_scale_exactly_or_not_at_all() {
 /// mints it). Now the old reverse route goes with it.
 #[test]
 fn re_pointing_a_contract_drops_the_old_assets_way_back() {
-	new_test_ext().execute_with(|| {
+	build_and_execute(|| {
 		let contract: crate::ContractId = CONTRACT.to_vec().try_into().unwrap();
 		let route = Route { asset: 9, remote_decimals: 18, local_decimals: 6, timeout_secs: 60 };
 		assert_ok!(Bridge::set_route(RuntimeOrigin::root(), Chain(EVM), contract.clone(), route));
@@ -317,7 +317,7 @@ fn re_pointing_a_contract_drops_the_old_assets_way_back() {
 #[test]
 fn a_refund_is_credited_even_when_deposits_are_closed() {
 	use pallet_clearinghouse_vaults::{CollateralStatus, Collaterals};
-	new_test_ext().execute_with(|| {
+	build_and_execute(|| {
 		let request = withdraw_400();
 		// Governance closes deposits (withdraw-only) and the cap is already met.
 		Collaterals::<Test>::mutate(0, |info| {

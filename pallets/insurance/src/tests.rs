@@ -8,7 +8,7 @@ use polkadot_sdk::{
 
 #[test]
 fn donations_reach_the_fund_through_the_vault() {
-	new_test_ext().execute_with(|| {
+	build_and_execute(|| {
 		assert_ok!(Insurance::donate(RuntimeOrigin::signed(ALICE), 400_000));
 		assert_eq!(Insurance::balance(), 400_000);
 		use polkadot_sdk::frame_support::traits::fungibles::Inspect;
@@ -28,7 +28,7 @@ fn donations_reach_the_fund_through_the_vault() {
 
 #[test]
 fn only_a_referendum_withdraws() {
-	new_test_ext().execute_with(|| {
+	build_and_execute(|| {
 		assert_ok!(Insurance::donate(RuntimeOrigin::signed(ALICE), 400_000));
 		assert_noop!(
 			Insurance::withdraw(RuntimeOrigin::signed(ALICE), ALICE, 1),

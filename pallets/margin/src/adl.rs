@@ -103,7 +103,9 @@ impl<T: Config> Pallet<T> {
 			price,
 		});
 		Deleveraging::<T>::insert(market, state);
-		Ok(())
+		// A position the fund already held on the other side (an earlier backstop at mark)
+		// nets the take-over: only what it holds on this side is left to hand on.
+		Self::fit_deleveraging_to_fund(market)
 	}
 
 	/// The deleveraging score of `account`'s position in `market` if it is on the `long` side

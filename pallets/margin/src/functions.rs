@@ -594,6 +594,14 @@ impl<T: Config> Pallet<T> {
 		for (market, adl) in Deleveraging::<T>::iter() {
 			ensure!(MarketRisks::<T>::contains_key(market), "deleveraging in an unknown market");
 			ensure!(adl.size != 0, "empty deleveraging stored");
+			// The inventory to hand on is held by the insurance account, on its side.
+			let held = Self::size_in(&Self::insurance_account(), market);
+			ensure!(
+				held != 0
+					&& (held > 0) == (adl.size > 0)
+					&& held.unsigned_abs() >= adl.size.unsigned_abs(),
+				"the insurance account does not hold the pending deleveraging"
+			);
 			ensure!(
 				adl.candidates.windows(2).all(|w| w[0].1 >= w[1].1),
 				"deleveraging candidates out of order"

@@ -80,6 +80,19 @@ impl<T: Config> OrderMarginCheck<T::AccountId> for Pallet<T> {
 			.unwrap_or_default()
 	}
 
+	fn resting(account: &AccountOf<T>, market: MarketId) -> RestingTotals {
+		Accounts::<T>::get(account)
+			.iter()
+			.find(|e| e.market == market)
+			.map(|e| RestingTotals {
+				buy: e.resting_buy,
+				sell: e.resting_sell,
+				highest_buy: e.highest_buy,
+				lowest_sell: e.lowest_sell,
+			})
+			.unwrap_or_default()
+	}
+
 	fn on_resting_changed(
 		account: &AccountOf<T>,
 		market: MarketId,

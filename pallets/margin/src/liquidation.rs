@@ -283,7 +283,33 @@ impl<T: Config> Pallet<T> {
 		)?;
 		state.open_interest = Self::shifted_open_interest(&state, a, b)?;
 		MarketStates::<T>::insert(market, state);
+		Self::fit_deleveraging_to_fund(market)?;
 		Ok(notional)
+	}
+
+	/// A backstop on the other side can net the insurance account's inventory down: the
+	/// pending deleveraging of `market` then hands on at most what the fund still holds (at
+	/// the inventory's price), and ends if it holds nothing on that side.
+	pub(crate) fn fit_deleveraging_to_fund(market: MarketId) -> DispatchResult {
+		let Some(mut adl) = Deleveraging::<T>::get(market) else { return Ok(()) };
+		let held = Self::size_in(&Self::insurance_account(), market);
+		if held != 0 && (held > 0) == (adl.size > 0) {
+			if held.unsigned_abs() < adl.size.unsigned_abs() {
+				adl.cost = multiply_by_rational_with_rounding(
+					adl.cost,
+					held.unsigned_abs(),
+					adl.size.unsigned_abs(),
+					Rounding::Down,
+				)
+				.ok_or(Error::<T>::Overflow)?;
+				adl.size = held;
+				Deleveraging::<T>::insert(market, adl);
+			}
+			return Ok(());
+		}
+		Deleveraging::<T>::remove(market);
+		Self::deposit_event(Event::DeleveragingFinished { market, unfilled: 0 });
+		Ok(())
 	}
 
 	/// An account with no position left and collateral worth less than zero has bad debt: the

@@ -344,3 +344,55 @@ pub fn new_test_ext() -> sp_io::TestExternalities {
 	});
 	ext
 }
+
+/// Every pallet's `try_state` and the cross-pallet invariants of this runtime:
+/// * the margin engine's resting totals of every account equal the order book's;
+/// * no unrecorded deficit: an account without a position whose collateral is worth less
+///   than nothing has at least that much bad debt recorded (the pallet's own accounts are the
+///   counterparty of everything and exempt).
+pub fn check_all() {
+	use clearinghouse_primitives::collateral::CollateralLedger;
+	Margin::do_try_state().unwrap();
+	Vaults::do_try_state().unwrap();
+	Orderbook::do_try_state().unwrap();
+	for (account, entries) in pallet_margin::Accounts::<Test>::iter() {
+		for e in entries.iter() {
+			assert_eq!(
+				(e.resting_buy, e.resting_sell, e.highest_buy, e.lowest_sell),
+				{
+					let t = Orderbook::resting_totals(e.market, &account);
+					(t.buy, t.sell, t.highest_buy, t.lowest_sell)
+				},
+				"margin and the book disagree on {account:?}'s resting orders in {}",
+				e.market
+			);
+		}
+	}
+	for account in vaults::Ledgers::<Test>::iter_keys() {
+		if account.owner == Margin::account_id() {
+			continue;
+		}
+		let flat = pallet_margin::Accounts::<Test>::get(account).iter().all(|e| e.size == 0);
+		let Ok(value) = <Vaults as CollateralLedger<AccountId>>::collateral_value(&account) else {
+			continue;
+		};
+		if flat && value.value < 0 {
+			let recorded = pallet_margin::BadDebts::<Test>::get(account).unwrap_or_default();
+			assert!(
+				recorded >= value.value.unsigned_abs(),
+				"{account:?} owes {} with no position and only {recorded} recorded",
+				value.value
+			);
+		}
+	}
+}
+
+/// Run `test` on a fresh [`new_test_ext`], then [`check_all`] (polkadot-sdk's
+/// `build_and_execute` pattern): no test may leave a broken invariant behind.
+pub fn build_and_execute<R>(test: impl FnOnce() -> R) -> R {
+	new_test_ext().execute_with(|| {
+		let result = test();
+		check_all();
+		result
+	})
+}

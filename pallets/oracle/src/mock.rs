@@ -89,3 +89,13 @@ pub fn new_test_ext() -> sp_io::TestExternalities {
 	});
 	ext
 }
+
+/// Run `test` on a fresh [`new_test_ext`], then every pallet's `try_state` (polkadot-sdk's
+/// `build_and_execute` pattern): no test may leave a broken invariant behind.
+pub fn build_and_execute<R>(test: impl FnOnce() -> R) -> R {
+	new_test_ext().execute_with(|| {
+		let result = test();
+		Oracle::do_try_state().unwrap();
+		result
+	})
+}

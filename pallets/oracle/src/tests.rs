@@ -64,7 +64,7 @@ fn try_state() {
 
 #[test]
 fn median_of_odd_and_even_counts() {
-	new_test_ext().execute_with(|| {
+	build_and_execute(|| {
 		setup(4);
 		feed_all(BTC, &[100, 300, 200]);
 		assert_eq!(Oracle::price(&BTC), Some((px(200), now())));
@@ -78,7 +78,7 @@ fn median_of_odd_and_even_counts() {
 
 #[test]
 fn a_successful_feed_is_free_and_emits_an_event() {
-	new_test_ext().execute_with(|| {
+	build_and_execute(|| {
 		setup(1);
 		let post = feed(1, vec![value(BTC, 100), value(ETH, 5)]).unwrap();
 		assert_eq!(post.pays_fee, Pays::No);
@@ -88,7 +88,7 @@ fn a_successful_feed_is_free_and_emits_an_event() {
 
 #[test]
 fn price_is_stale_at_read_time_without_new_feeds() {
-	new_test_ext().execute_with(|| {
+	build_and_execute(|| {
 		setup(3);
 		feed_all(BTC, &[100, 101, 102]);
 		assert_eq!(Oracle::price(&BTC).map(|p| p.0), Some(px(101)));
@@ -103,7 +103,7 @@ fn price_is_stale_at_read_time_without_new_feeds() {
 
 #[test]
 fn losing_quorum_removes_the_price_instead_of_keeping_the_last_one() {
-	new_test_ext().execute_with(|| {
+	build_and_execute(|| {
 		setup(3);
 		feed_all(BTC, &[100, 100, 100]);
 		next_block(40_000);
@@ -121,7 +121,7 @@ fn losing_quorum_removes_the_price_instead_of_keeping_the_last_one() {
 
 #[test]
 fn a_feeder_counts_once_however_often_it_feeds() {
-	new_test_ext().execute_with(|| {
+	build_and_execute(|| {
 		setup(3);
 		assert_ok!(feed(1, vec![value(BTC, 100)]));
 		next_block(1_000);
@@ -135,7 +135,7 @@ fn a_feeder_counts_once_however_often_it_feeds() {
 
 #[test]
 fn breaker_trips_on_a_jump_and_resets_after_a_quiet_window() {
-	new_test_ext().execute_with(|| {
+	build_and_execute(|| {
 		setup(3);
 		feed_all(BTC, &[100, 100, 100]);
 		next_block(6_000);
@@ -161,7 +161,7 @@ fn breaker_trips_on_a_jump_and_resets_after_a_quiet_window() {
 
 #[test]
 fn breaker_stays_tripped_while_prices_keep_jumping() {
-	new_test_ext().execute_with(|| {
+	build_and_execute(|| {
 		setup(3);
 		feed_all(BTC, &[100, 100, 100]);
 		next_block(6_000);
@@ -179,7 +179,7 @@ fn breaker_stays_tripped_while_prices_keep_jumping() {
 
 #[test]
 fn governance_resets_a_breaker_and_plain_accounts_cannot() {
-	new_test_ext().execute_with(|| {
+	build_and_execute(|| {
 		setup(3);
 		feed_all(BTC, &[100, 100, 100]);
 		next_block(6_000);
@@ -201,7 +201,7 @@ fn governance_resets_a_breaker_and_plain_accounts_cannot() {
 
 #[test]
 fn slow_drift_within_each_window_does_not_trip() {
-	new_test_ext().execute_with(|| {
+	build_and_execute(|| {
 		setup(3);
 		let mut p = 1_000;
 		feed_all(BTC, &[p, p, p]);
@@ -222,7 +222,7 @@ fn slow_drift_within_each_window_does_not_trip() {
 
 #[test]
 fn ema_follows_the_median_with_the_half_life() {
-	new_test_ext().execute_with(|| {
+	build_and_execute(|| {
 		setup(3);
 		feed_all(BTC, &[100, 100, 100]);
 		assert_eq!(Oracle::ema(&BTC), Some(px(100)));
@@ -237,7 +237,7 @@ fn ema_follows_the_median_with_the_half_life() {
 
 #[test]
 fn implied_vols_are_aggregated_like_prices() {
-	new_test_ext().execute_with(|| {
+	build_and_execute(|| {
 		setup(3);
 		let vol_key = OracleKey::from_symbol("BTCVOL").unwrap();
 		assert_ok!(Oracle::set_key(
@@ -262,7 +262,7 @@ fn implied_vols_are_aggregated_like_prices() {
 
 #[test]
 fn bad_input_is_refused_with_distinct_errors_and_nothing_is_stored() {
-	new_test_ext().execute_with(|| {
+	build_and_execute(|| {
 		setup(2);
 		let before = (KeyStates::<Test>::get(BTC), crate::Feeders::<Test>::get(1));
 		let unknown = OracleKey::from_symbol("NOPE").unwrap();
@@ -303,7 +303,7 @@ fn bad_input_is_refused_with_distinct_errors_and_nothing_is_stored() {
 
 #[test]
 fn governance_sets_parameters_and_plain_accounts_cannot() {
-	new_test_ext().execute_with(|| {
+	build_and_execute(|| {
 		assert_noop!(
 			Oracle::set_key(RuntimeOrigin::signed(1), BTC, config()),
 			DispatchError::BadOrigin
@@ -339,7 +339,7 @@ fn governance_sets_parameters_and_plain_accounts_cannot() {
 
 #[test]
 fn key_and_feeder_sets_are_bounded() {
-	new_test_ext().execute_with(|| {
+	build_and_execute(|| {
 		for i in 0..8u8 {
 			let k = OracleKey([b'K', b'0' + i, 0, 0, 0, 0, 0, 0]);
 			assert_ok!(Oracle::set_key(RuntimeOrigin::root(), k, config()));
@@ -359,7 +359,7 @@ fn key_and_feeder_sets_are_bounded() {
 
 #[test]
 fn removing_a_feeder_removes_its_submissions_and_frees_its_slot() {
-	new_test_ext().execute_with(|| {
+	build_and_execute(|| {
 		setup(3);
 		feed_all(BTC, &[100, 110, 120]);
 		assert_eq!(Oracle::price(&BTC).map(|p| p.0), Some(px(110)));
@@ -387,7 +387,7 @@ proptest! {
 			1..12,
 		)
 	) {
-		new_test_ext().execute_with(|| {
+		build_and_execute(|| {
 			for f in 1..=6 {
 				assert_ok!(Oracle::add_feeder(RuntimeOrigin::root(), f));
 			}
@@ -430,7 +430,7 @@ proptest! {
 
 #[test]
 fn unknown_keys_have_no_price() {
-	new_test_ext().execute_with(|| {
+	build_and_execute(|| {
 		let _ = frame_system::Pallet::<Test>::block_number();
 		assert_eq!(Oracle::price(&BTC), None);
 		assert!(!Oracle::is_halted(&BTC));

@@ -453,14 +453,8 @@ impl<T: Config> Pallet<T> {
 		Self::store_orders(market_id, &config, account, orders)
 	}
 
-	/// Store `account`'s index and tell the margin engine its resting orders: sizes per side
-	/// and each side's worst price.
-	fn store_orders(
-		market: MarketId,
-		config: &MarketConfig,
-		account: &AccountOf<T>,
-		orders: AccountOrdersOf<T>,
-	) -> DispatchResult {
+	/// What the margin engine is told of `orders`: sizes per side and each side's worst price.
+	fn totals(config: &MarketConfig, orders: &AccountOrdersOf<T>) -> RestingTotals {
 		let mut resting = RestingTotals::default();
 		for o in orders.open.iter() {
 			let size = Self::size_of(config, o.remaining);
@@ -478,6 +472,25 @@ impl<T: Config> Pallet<T> {
 				},
 			}
 		}
+		resting
+	}
+
+	/// `account`'s resting orders in `market_id` as the margin engine must count them (for
+	/// cross-pallet invariants).
+	pub fn resting_totals(market_id: MarketId, account: &AccountOf<T>) -> RestingTotals {
+		let Some(market) = Markets::<T>::get(market_id) else { return RestingTotals::default() };
+		Self::totals(&market.config, &AccountOrders::<T>::get(market_id, account))
+	}
+
+	/// Store `account`'s index and tell the margin engine its resting orders: sizes per side
+	/// and each side's worst price.
+	fn store_orders(
+		market: MarketId,
+		config: &MarketConfig,
+		account: &AccountOf<T>,
+		orders: AccountOrdersOf<T>,
+	) -> DispatchResult {
+		let resting = Self::totals(config, &orders);
 		if orders.is_empty() {
 			AccountOrders::<T>::remove(market, account);
 		} else {
@@ -812,6 +825,30 @@ impl<T: Config> Pallet<T> {
 					}
 				}
 			}
+		}
+		// Each account's orders as the margin engine counts them, and reduce-only ones within
+		// the position: only on the side that reduces it, never more than it.
+		for (market_id, account, orders) in AccountOrders::<T>::iter() {
+			let market = Markets::<T>::get(market_id).ok_or("orders in an unknown market")?;
+			ensure!(
+				T::MarginCheck::resting(&account, market_id)
+					== Self::totals(&market.config, &orders),
+				"the margin engine's resting totals differ from the book's"
+			);
+			let position = T::MarginCheck::position(&account, market_id);
+			let mut reducing = 0u128;
+			for o in orders.open.iter().filter(|o| o.reduce_only) {
+				let reduces = match o.side {
+					Side::Buy => position < 0,
+					Side::Sell => position > 0,
+				};
+				ensure!(reduces, "a reduce-only order rests on the side that adds to the position");
+				reducing = reducing.saturating_add(Self::size_of(&market.config, o.remaining));
+			}
+			ensure!(
+				reducing <= position.unsigned_abs(),
+				"resting reduce-only size exceeds the position"
+			);
 		}
 		let indexed: usize = AccountOrders::<T>::iter().map(|(_, _, o)| o.open.len()).sum();
 		ensure!(indexed == resting, "account indexes name orders that do not rest");

@@ -59,15 +59,11 @@ impl pallet_timestamp::Config for Test {
 	type WeightInfo = ();
 }
 
-/// (owner, sub-account, market).
-type AccountInMarket = (AccountId, u8, u32);
-
 thread_local! {
 	static POSITIONS: RefCell<BTreeMap<(AccountId, u8, u32), i128>> = const { RefCell::new(BTreeMap::new()) };
 	static REFUSE_ORDERS: RefCell<bool> = const { RefCell::new(false) };
 	static REFUSE_FILLS: RefCell<bool> = const { RefCell::new(false) };
 	static FILLS: RefCell<Vec<TradeFill<AccountId>>> = const { RefCell::new(Vec::new()) };
-	static RESTING: RefCell<BTreeMap<AccountInMarket, (u128, u128)>> = const { RefCell::new(BTreeMap::new()) };
 }
 
 /// The margin engine stand-in.
@@ -86,7 +82,11 @@ impl TestMargin {
 	}
 	/// What the order book last reported as `who`'s resting (buy, sell) in `market`.
 	pub fn resting(who: AccountId, market: u32) -> (u128, u128) {
-		RESTING.with(|r| r.borrow().get(&(who, 0, market)).copied().unwrap_or_default())
+		let t = <TestMargin as OrderMarginCheck<AccountId>>::resting(
+			&MarginAccount::new(who, 0),
+			market,
+		);
+		(t.buy, t.sell)
 	}
 	pub fn fills() -> Vec<TradeFill<AccountId>> {
 		FILLS.with(|f| f.borrow().clone())
@@ -94,11 +94,15 @@ impl TestMargin {
 	pub fn reset() {
 		POSITIONS.with(|p| p.borrow_mut().clear());
 		FILLS.with(|f| f.borrow_mut().clear());
-		RESTING.with(|r| r.borrow_mut().clear());
 		Self::refuse_orders(false);
 		Self::refuse_fills(false);
 	}
 }
+fn resting_key(account: &MarginAccount<AccountId>, market: u32) -> Vec<u8> {
+	use codec::Encode;
+	(b"mock/resting", account.owner, account.sub, market).encode()
+}
+
 impl OrderMarginCheck<AccountId> for TestMargin {
 	fn ensure_can_place(_: &MarginAccount<AccountId>, _: &OrderIntent) -> DispatchResult {
 		if REFUSE_ORDERS.with(|r| *r.borrow()) {
@@ -111,14 +115,33 @@ impl OrderMarginCheck<AccountId> for TestMargin {
 		POSITIONS
 			.with(|p| p.borrow().get(&(account.owner, account.sub, market)).copied().unwrap_or(0))
 	}
+	fn resting(account: &MarginAccount<AccountId>, market: u32) -> RestingTotals {
+		polkadot_sdk::frame_support::storage::unhashed::get::<(u128, u128, u128, u128)>(
+			&resting_key(account, market),
+		)
+		.map(|(buy, sell, high, low)| RestingTotals {
+			buy,
+			sell,
+			highest_buy: FixedU128::from_inner(high),
+			lowest_sell: FixedU128::from_inner(low),
+		})
+		.unwrap_or_default()
+	}
 	fn on_resting_changed(
 		account: &MarginAccount<AccountId>,
 		market: u32,
 		resting: RestingTotals,
 	) -> DispatchResult {
-		RESTING.with(|r| {
-			r.borrow_mut().insert((account.owner, account.sub, market), (resting.buy, resting.sell))
-		});
+		// In storage, as the margin engine keeps it: a rolled-back call rolls it back too.
+		polkadot_sdk::frame_support::storage::unhashed::put(
+			&resting_key(account, market),
+			&(
+				resting.buy,
+				resting.sell,
+				resting.highest_buy.into_inner(),
+				resting.lowest_sell.into_inner(),
+			),
+		);
 		Ok(())
 	}
 }
@@ -187,4 +210,14 @@ pub fn new_test_ext() -> sp_io::TestExternalities {
 		System::reset_events();
 	});
 	ext
+}
+
+/// Run `test` on a fresh [`new_test_ext`], then every pallet's `try_state` (polkadot-sdk's
+/// `build_and_execute` pattern): no test may leave a broken invariant behind.
+pub fn build_and_execute<R>(test: impl FnOnce() -> R) -> R {
+	new_test_ext().execute_with(|| {
+		let result = test();
+		Orderbook::do_try_state().unwrap();
+		result
+	})
 }

@@ -71,7 +71,7 @@ fn check() {
 
 #[test]
 fn markets_are_listed_and_changed_by_governance_only() {
-	new_test_ext().execute_with(|| {
+	build_and_execute(|| {
 		assert_noop!(
 			Orderbook::create_market(RuntimeOrigin::signed(ALICE), btc_perp()),
 			DispatchError::BadOrigin
@@ -128,7 +128,7 @@ fn markets_are_listed_and_changed_by_governance_only() {
 
 #[test]
 fn a_limit_order_rests_and_is_visible() {
-	new_test_ext().execute_with(|| {
+	build_and_execute(|| {
 		let mut order = limit(Side::Buy, 100, 50);
 		order.client_id = Some(7);
 		let first = place(ALICE, order).unwrap();
@@ -162,7 +162,7 @@ fn a_limit_order_rests_and_is_visible() {
 
 #[test]
 fn a_crossing_order_trades_at_the_makers_price_and_reports_the_fill() {
-	new_test_ext().execute_with(|| {
+	build_and_execute(|| {
 		place(ALICE, limit(Side::Sell, 101, 30)).unwrap();
 		place(BOB, limit(Side::Sell, 102, 40)).unwrap();
 		System::reset_events();
@@ -218,7 +218,7 @@ fn a_crossing_order_trades_at_the_makers_price_and_reports_the_fill() {
 
 #[test]
 fn ioc_and_market_orders_cancel_their_rest() {
-	new_test_ext().execute_with(|| {
+	build_and_execute(|| {
 		place(ALICE, limit(Side::Sell, 101, 30)).unwrap();
 		let id = place(BOB, tif(limit(Side::Buy, 101, 50), TimeInForce::Ioc)).unwrap();
 		assert!(events().contains(&Event::OrderCancelled {
@@ -248,7 +248,7 @@ fn ioc_and_market_orders_cancel_their_rest() {
 
 #[test]
 fn fok_and_post_only() {
-	new_test_ext().execute_with(|| {
+	build_and_execute(|| {
 		place(ALICE, limit(Side::Sell, 101, 30)).unwrap();
 		assert_noop!(
 			place(BOB, tif(limit(Side::Buy, 101, 40), TimeInForce::Fok)),
@@ -269,7 +269,7 @@ fn fok_and_post_only() {
 
 #[test]
 fn self_trade_prevention_cancels_the_resting_order() {
-	new_test_ext().execute_with(|| {
+	build_and_execute(|| {
 		let own = place(ALICE, limit(Side::Sell, 101, 30)).unwrap();
 		place(BOB, limit(Side::Sell, 101, 30)).unwrap();
 		place(ALICE, limit(Side::Buy, 101, 20)).unwrap();
@@ -288,7 +288,7 @@ fn self_trade_prevention_cancels_the_resting_order() {
 
 #[test]
 fn good_till_time_orders_expire_when_touched_and_in_the_sweep() {
-	new_test_ext().execute_with(|| {
+	build_and_execute(|| {
 		let gtt =
 			place(ALICE, tif(limit(Side::Sell, 101, 30), TimeInForce::Gtt(T0 + 1_000))).unwrap();
 		let gtt2 =
@@ -330,7 +330,7 @@ fn good_till_time_orders_expire_when_touched_and_in_the_sweep() {
 
 #[test]
 fn the_sweep_resumes_where_it_stopped() {
-	new_test_ext().execute_with(|| {
+	build_and_execute(|| {
 		for price in 90..96 {
 			place(ALICE, tif(limit(Side::Buy, price, 20), TimeInForce::Gtt(T0 + 10))).unwrap();
 		}
@@ -354,7 +354,7 @@ fn the_sweep_resumes_where_it_stopped() {
 
 #[test]
 fn the_maker_bound_limits_work_and_refunds_the_rest() {
-	new_test_ext().execute_with(|| {
+	build_and_execute(|| {
 		for _ in 0..6 {
 			place(ALICE, limit(Side::Sell, 101, 20)).unwrap();
 		}
@@ -382,7 +382,7 @@ fn the_maker_bound_limits_work_and_refunds_the_rest() {
 
 #[test]
 fn reduce_only_orders_need_an_opposite_position() {
-	new_test_ext().execute_with(|| {
+	build_and_execute(|| {
 		let mut sell = limit(Side::Sell, 101, 40);
 		sell.reduce_only = true;
 		assert_noop!(place(ALICE, sell), Error::<Test>::ReduceOnlyViolated);
@@ -398,7 +398,7 @@ fn reduce_only_orders_need_an_opposite_position() {
 
 #[test]
 fn market_status_gates_orders_but_never_cancels() {
-	new_test_ext().execute_with(|| {
+	build_and_execute(|| {
 		let id = place(ALICE, limit(Side::Buy, 100, 20)).unwrap();
 		assert_ok!(Orderbook::set_market_status(
 			RuntimeOrigin::root(),
@@ -415,7 +415,7 @@ fn market_status_gates_orders_but_never_cancels() {
 
 #[test]
 fn the_margin_engine_can_refuse_an_order_or_a_fill() {
-	new_test_ext().execute_with(|| {
+	build_and_execute(|| {
 		place(ALICE, limit(Side::Sell, 101, 20)).unwrap();
 		TestMargin::refuse_orders(true);
 		assert_noop!(place(BOB, limit(Side::Buy, 101, 20)), DispatchError::Other(MARGIN_REFUSAL));
@@ -432,7 +432,7 @@ fn the_margin_engine_can_refuse_an_order_or_a_fill() {
 
 #[test]
 fn bad_orders_are_refused_with_distinct_errors() {
-	new_test_ext().execute_with(|| {
+	build_and_execute(|| {
 		let ok = limit(Side::Buy, 100, 20);
 		assert_noop!(
 			Orderbook::place_order(RuntimeOrigin::signed(ALICE), 9, 0, ok),
@@ -467,7 +467,7 @@ fn bad_orders_are_refused_with_distinct_errors() {
 
 #[test]
 fn open_order_cap_level_and_index_bounds() {
-	new_test_ext().execute_with(|| {
+	build_and_execute(|| {
 		for price in 80..90 {
 			place(ALICE, limit(Side::Buy, price, 20)).unwrap();
 		}
@@ -488,7 +488,7 @@ fn open_order_cap_level_and_index_bounds() {
 
 #[test]
 fn client_ids_are_unique_and_cancel_works_by_either_id() {
-	new_test_ext().execute_with(|| {
+	build_and_execute(|| {
 		let mut order = limit(Side::Buy, 100, 20);
 		order.client_id = Some(42);
 		place(ALICE, order).unwrap();
@@ -545,7 +545,7 @@ fn client_ids_are_unique_and_cancel_works_by_either_id() {
 
 #[test]
 fn cancel_all_and_bulk() {
-	new_test_ext().execute_with(|| {
+	build_and_execute(|| {
 		for price in 95..99 {
 			place(ALICE, limit(Side::Buy, price, 20)).unwrap();
 		}
@@ -616,7 +616,7 @@ mod differential {
 		/// in-memory book fed the same stream, and the pallet's invariants hold throughout.
 		#[test]
 		fn pallet_book_equals_the_core_book(ops in proptest::collection::vec(op(), 1..60)) {
-			new_test_ext().execute_with(|| {
+			build_and_execute(|| {
 				let mut memory = MemoryBook::<MarginAccount<AccountId>>::default();
 				let mut ids: Vec<(AccountId, OrderId)> = Vec::new();
 				for op in ops {
@@ -652,8 +652,8 @@ mod differential {
 						},
 					}
 					let expected = BookDepth {
-						bids: memory.depth(Side::Buy, 16).into_iter().map(|(p, q)| (FixedU128::from_rational(p.into(), 2), u128::from(q) * 10)).collect(),
-						asks: memory.depth(Side::Sell, 16).into_iter().map(|(p, q)| (FixedU128::from_rational(p.into(), 2), u128::from(q) * 10)).collect(),
+						bids: memory.depth(Side::Buy, 16).into_iter().map(|(p, q)| (FixedU128::from_rational(p.into(), 2), q * 10)).collect(),
+						asks: memory.depth(Side::Sell, 16).into_iter().map(|(p, q)| (FixedU128::from_rational(p.into(), 2), q * 10)).collect(),
 					};
 					assert_eq!(Orderbook::depth(M, 16).unwrap(), expected);
 					Orderbook::do_try_state().unwrap();
@@ -661,4 +661,43 @@ mod differential {
 			});
 		}
 	}
+}
+
+/// The invariants added by the hardening audit catch what they promise: a resting
+/// reduce-only order beyond the position, one on the side that adds to it, and margin's
+/// resting totals drifting from the book's. (Breaks them on purpose: not `build_and_execute`.)
+#[test]
+fn try_state_catches_reduce_only_and_resting_drift() {
+	new_test_ext().execute_with(|| {
+		TestMargin::set_position(ALICE, 0, M, 50);
+		let mut sell = limit(Side::Sell, 105, 40);
+		sell.reduce_only = true;
+		assert_ok!(place(ALICE, sell));
+		check();
+		// The position shrinks outside the book, nothing follows: caught.
+		TestMargin::set_position(ALICE, 0, M, 30);
+		assert_eq!(
+			Orderbook::do_try_state(),
+			Err("resting reduce-only size exceeds the position".into())
+		);
+		// Flipped: the order would now add to a short.
+		TestMargin::set_position(ALICE, 0, M, -30);
+		assert_eq!(
+			Orderbook::do_try_state(),
+			Err("a reduce-only order rests on the side that adds to the position".into())
+		);
+		TestMargin::set_position(ALICE, 0, M, 50);
+		check();
+		// Margin's view drifts from the book's: caught.
+		<TestMargin as OrderMarginCheck<AccountId>>::on_resting_changed(
+			&acct(ALICE),
+			M,
+			Default::default(),
+		)
+		.unwrap();
+		assert_eq!(
+			Orderbook::do_try_state(),
+			Err("the margin engine's resting totals differ from the book's".into())
+		);
+	});
 }

@@ -99,6 +99,10 @@ pub trait OrderMarginCheck<AccountId> {
 	/// `account`'s signed position in `market`, in size units (for reduce-only orders).
 	fn position(account: &MarginAccount<AccountId>, market: MarketId) -> i128;
 
+	/// The resting orders of `account` in `market` as the margin engine last recorded them
+	/// (for the cross-pallet invariant: they must equal the book's).
+	fn resting(account: &MarginAccount<AccountId>, market: MarketId) -> RestingTotals;
+
 	/// `account`'s resting orders in `market` are now `resting`; the margin engine counts them
 	/// at their worst case from now on. Called whenever they change (placed, filled,
 	/// cancelled, expired). An error fails the change.
@@ -117,6 +121,9 @@ impl<AccountId> OrderMarginCheck<AccountId> for () {
 	}
 	fn position(_: &MarginAccount<AccountId>, _: MarketId) -> i128 {
 		0
+	}
+	fn resting(_: &MarginAccount<AccountId>, _: MarketId) -> RestingTotals {
+		RestingTotals::default()
 	}
 	fn on_resting_changed(
 		_: &MarginAccount<AccountId>,

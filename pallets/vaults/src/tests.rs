@@ -82,7 +82,7 @@ fn pnl(from: AccountId, to: AccountId, amount: u128) -> Result<(), DispatchError
 
 #[test]
 fn deposit_moves_tokens_into_the_vault_and_credits_the_sub_account() {
-	new_test_ext().execute_with(|| {
+	build_and_execute(|| {
 		let before = wallet(ALICE, BTC);
 		assert_ok!(deposit(ALICE, BTC, 2 * BTC_UNIT, 1));
 		assert_eq!(wallet(ALICE, BTC), before - 2 * BTC_UNIT);
@@ -116,7 +116,7 @@ fn withdraw_to(
 
 #[test]
 fn withdraw_to_another_chain_debits_the_ledger_and_sends_the_tokens() {
-	new_test_ext().execute_with(|| {
+	build_and_execute(|| {
 		assert_ok!(deposit(ALICE, BTC, 2 * BTC_UNIT, 1));
 		let wallet_before = wallet(ALICE, BTC);
 		assert_ok!(withdraw_to(ALICE, BTC, BTC_UNIT, 1, 7));
@@ -141,7 +141,7 @@ fn withdraw_to_another_chain_debits_the_ledger_and_sends_the_tokens() {
 
 #[test]
 fn withdraw_to_changes_nothing_when_the_route_or_the_margin_engine_refuses() {
-	new_test_ext().execute_with(|| {
+	build_and_execute(|| {
 		assert_ok!(deposit(ALICE, BTC, 2 * BTC_UNIT, 0));
 		// The route fails after the ledger paid the wallet: all of it is undone.
 		assert_noop!(
@@ -161,7 +161,7 @@ fn withdraw_to_changes_nothing_when_the_route_or_the_margin_engine_refuses() {
 
 #[test]
 fn native_token_deposits_like_any_other_asset() {
-	new_test_ext().execute_with(|| {
+	build_and_execute(|| {
 		let before = Balances::free_balance(ALICE);
 		assert_ok!(deposit(ALICE, CLR, 400 * CLR_UNIT, 0));
 		assert_eq!(Balances::free_balance(ALICE), before - 400 * CLR_UNIT);
@@ -180,7 +180,7 @@ fn native_token_deposits_like_any_other_asset() {
 
 #[test]
 fn settlement_deposit_repays_debt_first() {
-	new_test_ext().execute_with(|| {
+	build_and_execute(|| {
 		assert_ok!(deposit(ALICE, BTC, BTC_UNIT, 0));
 		assert_ok!(pnl(ALICE, BOB, 1_000 * USD_UNIT));
 		assert_eq!(bal(ALICE, 0, USD), -((1_000 * USD_UNIT) as i128));
@@ -195,7 +195,7 @@ fn settlement_deposit_repays_debt_first() {
 
 #[test]
 fn deposit_errors_change_nothing() {
-	new_test_ext().execute_with(|| {
+	build_and_execute(|| {
 		assert_noop!(deposit(ALICE, BTC, 0, 0), Error::<Test>::ZeroAmount);
 		assert_noop!(deposit(ALICE, BTC, BTC_UNIT, 4), Error::<Test>::SubAccountOutOfRange);
 		assert_noop!(deposit(ALICE, 7, BTC_UNIT, 0), Error::<Test>::UnknownCollateral);
@@ -209,7 +209,7 @@ fn deposit_errors_change_nothing() {
 
 #[test]
 fn caps_are_enforced_per_account_and_in_total() {
-	new_test_ext().execute_with(|| {
+	build_and_execute(|| {
 		let mut config = btc_config();
 		config.account_cap = 3 * BTC_UNIT;
 		config.deposit_cap = 5 * BTC_UNIT;
@@ -228,7 +228,7 @@ fn caps_are_enforced_per_account_and_in_total() {
 
 #[test]
 fn withdraw_only_collateral_refuses_deposits_but_pays_out() {
-	new_test_ext().execute_with(|| {
+	build_and_execute(|| {
 		assert_ok!(deposit(ALICE, BTC, BTC_UNIT, 0));
 		let config = CollateralConfig { status: CollateralStatus::WithdrawOnly, ..btc_config() };
 		assert_ok!(dispatch_root(crate::Call::update_collateral { id: BTC, config }));
@@ -241,7 +241,7 @@ fn withdraw_only_collateral_refuses_deposits_but_pays_out() {
 
 #[test]
 fn deposits_that_overflow_are_refused() {
-	new_test_ext().execute_with(|| {
+	build_and_execute(|| {
 		let config =
 			CollateralConfig { deposit_cap: u128::MAX, account_cap: u128::MAX, ..clr_config() };
 		assert_ok!(dispatch_root(crate::Call::update_collateral { id: CLR, config }));
@@ -253,7 +253,7 @@ fn deposits_that_overflow_are_refused() {
 
 #[test]
 fn credit_deposit_routes_by_asset_into_the_same_path() {
-	new_test_ext().execute_with(|| {
+	build_and_execute(|| {
 		// A route (XCM, ISMP) that received tokens in a holding account credits a beneficiary.
 		assert_ok!(<Vaults as CollateralLedger<AccountId>>::credit_deposit(
 			&CHARLIE,
@@ -290,7 +290,7 @@ fn credit_deposit_routes_by_asset_into_the_same_path() {
 
 #[test]
 fn withdraw_pays_the_wallet_and_debits_the_ledger() {
-	new_test_ext().execute_with(|| {
+	build_and_execute(|| {
 		assert_ok!(deposit(ALICE, USD, 1_000 * USD_UNIT, 2));
 		assert_ok!(withdraw(ALICE, USD, 400 * USD_UNIT, 2));
 		assert_eq!(bal(ALICE, 2, USD), (600 * USD_UNIT) as i128);
@@ -315,7 +315,7 @@ fn withdraw_pays_the_wallet_and_debits_the_ledger() {
 
 #[test]
 fn withdraw_errors_change_nothing() {
-	new_test_ext().execute_with(|| {
+	build_and_execute(|| {
 		assert_ok!(deposit(ALICE, BTC, BTC_UNIT, 1));
 		assert_noop!(withdraw(ALICE, BTC, 0, 1), Error::<Test>::ZeroAmount);
 		assert_noop!(withdraw(ALICE, BTC, 1, 9), Error::<Test>::SubAccountOutOfRange);
@@ -332,7 +332,7 @@ fn withdraw_errors_change_nothing() {
 
 #[test]
 fn the_margin_engine_can_refuse_a_withdrawal_or_transfer_and_nothing_moves() {
-	new_test_ext().execute_with(|| {
+	build_and_execute(|| {
 		assert_ok!(deposit(ALICE, USD, 1_000 * USD_UNIT, 0));
 		TestGuard::close(true);
 		assert_noop!(withdraw(ALICE, USD, USD_UNIT, 0), DispatchError::Other(GUARD_ERROR));
@@ -353,7 +353,7 @@ fn the_margin_engine_can_refuse_a_withdrawal_or_transfer_and_nothing_moves() {
 
 #[test]
 fn transfer_moves_between_sub_accounts_only() {
-	new_test_ext().execute_with(|| {
+	build_and_execute(|| {
 		assert_ok!(deposit(ALICE, BTC, 2 * BTC_UNIT, 0));
 		let vault_before = vault(BTC);
 		assert_ok!(transfer(ALICE, BTC, BTC_UNIT, 0, 3));
@@ -386,7 +386,7 @@ fn transfer_moves_between_sub_accounts_only() {
 
 #[test]
 fn valuation_applies_haircuts_prices_and_decimals() {
-	new_test_ext().execute_with(|| {
+	build_and_execute(|| {
 		assert_ok!(deposit(ALICE, USD, 1_000 * USD_UNIT, 0));
 		assert_ok!(deposit(ALICE, BTC, BTC_UNIT / 2, 0));
 		assert_ok!(deposit(ALICE, CLR, 100 * CLR_UNIT, 0));
@@ -410,7 +410,7 @@ fn valuation_applies_haircuts_prices_and_decimals() {
 
 #[test]
 fn an_asset_without_a_price_counts_zero() {
-	new_test_ext().execute_with(|| {
+	build_and_execute(|| {
 		assert_ok!(deposit(ALICE, USD, 10 * USD_UNIT, 0));
 		assert_ok!(deposit(ALICE, BTC, BTC_UNIT, 0));
 		TestPrices::set(key("BTC"), None);
@@ -425,7 +425,7 @@ fn an_asset_without_a_price_counts_zero() {
 
 #[test]
 fn debt_must_stay_covered_and_a_missing_price_is_named() {
-	new_test_ext().execute_with(|| {
+	build_and_execute(|| {
 		assert_ok!(deposit(ALICE, BTC, BTC_UNIT, 0));
 		// Alice loses 50,000 USD: 1 BTC counts 54,000 after the haircut, so she is solvent.
 		assert_ok!(pnl(ALICE, BOB, 50_000 * USD_UNIT));
@@ -459,7 +459,7 @@ fn debt_must_stay_covered_and_a_missing_price_is_named() {
 
 #[test]
 fn winners_wait_for_liquidity_the_debtors_owe() {
-	new_test_ext().execute_with(|| {
+	build_and_execute(|| {
 		assert_ok!(deposit(ALICE, BTC, BTC_UNIT, 0));
 		assert_ok!(deposit(BOB, USD, 100 * USD_UNIT, 0));
 		assert_ok!(pnl(ALICE, BOB, 1_000 * USD_UNIT));
@@ -480,7 +480,7 @@ fn winners_wait_for_liquidity_the_debtors_owe() {
 
 #[test]
 fn ledger_hooks_refuse_bad_input() {
-	new_test_ext().execute_with(|| {
+	build_and_execute(|| {
 		assert_ok!(deposit(ALICE, BTC, BTC_UNIT, 0));
 		assert_noop!(pnl(ALICE, BOB, 0), Error::<Test>::ZeroAmount);
 		assert_noop!(pnl(ALICE, ALICE, 1), Error::<Test>::SameAccount);
@@ -523,7 +523,7 @@ fn ledger_hooks_refuse_bad_input() {
 
 #[test]
 fn without_a_settlement_asset_there_is_no_pnl_and_no_pricing() {
-	new_test_ext().execute_with(|| {
+	build_and_execute(|| {
 		SettlementCollateral::<Test>::kill();
 		assert_ok!(deposit(ALICE, BTC, BTC_UNIT, 0));
 		assert_noop!(pnl(ALICE, BOB, 1), Error::<Test>::NoSettlementCollateral);
@@ -539,7 +539,7 @@ fn without_a_settlement_asset_there_is_no_pnl_and_no_pricing() {
 
 #[test]
 fn registry_is_governed() {
-	new_test_ext().execute_with(|| {
+	build_and_execute(|| {
 		let asset = NativeOrWithId::WithId(OTHER_ASSET);
 		let config = CollateralConfig { oracle_key: key("OTH"), ..btc_config() };
 		assert_noop!(
@@ -608,7 +608,7 @@ fn registry_is_governed() {
 
 #[test]
 fn the_registry_is_bounded() {
-	new_test_ext().execute_with(|| {
+	build_and_execute(|| {
 		let config = btc_config();
 		for id in 100..105 {
 			assert_ok!(Assets::force_create(RuntimeOrigin::root(), id, 99, true, 1));
@@ -631,6 +631,7 @@ fn the_registry_is_bounded() {
 
 #[test]
 fn try_state_catches_a_broken_ledger() {
+	// Breaks an invariant on purpose: not `build_and_execute`.
 	new_test_ext().execute_with(|| {
 		assert_ok!(deposit(ALICE, BTC, BTC_UNIT, 0));
 		Vaults::do_try_state().unwrap();
@@ -783,7 +784,7 @@ mod conservation {
 		#![proptest_config(ProptestConfig::with_cases(64))]
 		#[test]
 		fn random_sequences_conserve_value(ops in proptest::collection::vec(op(), 1..60)) {
-			new_test_ext().execute_with(|| {
+			build_and_execute(|| {
 				let supply: Vec<u128> = [USD, BTC, CLR].iter().map(|c| total_supply_in_play(*c)).collect();
 				for op in &ops {
 					apply(op);
