@@ -60,11 +60,19 @@ impl<T: Config> Pallet<T> {
 					MarketState { funding_at: T::Time::now(), ..Default::default() },
 				);
 			},
-			// Funding switched on for a live market starts now, not when it was listed.
-			Some(old) if old.funding.is_none() && params.funding.is_some() => {
-				MarketStates::<T>::mutate(market, |s| s.funding_at = T::Time::now());
+			Some(old) => {
+				// Positions and orders are stored in the market's size units against its
+				// underlying: neither may change under them.
+				ensure!(
+					old.underlying == params.underlying
+						&& old.size_decimals == params.size_decimals,
+					Error::<T>::ImmutableParams
+				);
+				// Funding switched on for a live market starts now, not when it was listed.
+				if old.funding.is_none() && params.funding.is_some() {
+					MarketStates::<T>::mutate(market, |s| s.funding_at = T::Time::now());
+				}
 			},
-			Some(_) => {},
 		}
 		MarketRisks::<T>::insert(market, params);
 		Self::deposit_event(Event::MarketRiskSet { market, params });

@@ -338,6 +338,8 @@ pub mod pallet {
 		NothingToCover,
 		/// No deleveraging is pending in the market.
 		NoDeleveraging,
+		/// A configured market's underlying and size decimals cannot change.
+		ImmutableParams,
 	}
 
 	#[pallet::hooks]
@@ -373,7 +375,9 @@ pub mod pallet {
 		/// * Changes: the parameters, from the next margin check on; a new market starts its
 		///   funding index at zero now.
 		/// * Events: [`Event::MarketRiskSet`].
-		/// * Errors: [`Error::InvalidRiskParams`], [`Error::TooManyMarkets`].
+		/// * Errors: [`Error::InvalidRiskParams`], [`Error::TooManyMarkets`],
+		///   [`Error::ImmutableParams`] (a new underlying or size decimals for a configured
+		///   market).
 		#[pallet::call_index(0)]
 		#[pallet::weight(T::WeightInfo::set_market_risk())]
 		pub fn set_market_risk(

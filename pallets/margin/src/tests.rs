@@ -268,6 +268,19 @@ fn risk_parameters_are_governed() {
 		);
 		assert_ok!(Margin::set_market_risk(RuntimeOrigin::root(), 1, btc_risk()));
 		assert_eq!(MarketRisks::<Test>::get(1), Some(btc_risk()));
+		// Audit 13: the underlying and size units of a configured market are fixed.
+		let mut moved = btc_risk();
+		moved.size_decimals = 4;
+		assert_noop!(
+			Margin::set_market_risk(RuntimeOrigin::root(), 1, moved),
+			Error::<Test>::ImmutableParams
+		);
+		moved = btc_risk();
+		moved.underlying = OracleKey::from_symbol("ETH").unwrap();
+		assert_noop!(
+			Margin::set_market_risk(RuntimeOrigin::root(), 1, moved),
+			Error::<Test>::ImmutableParams
+		);
 		// A market of the book without risk parameters cannot trade.
 		assert_ok!(Orderbook::create_market(RuntimeOrigin::root(), {
 			let mut m = orderbook::Markets::<Test>::get(BTC_PERP).unwrap().config;

@@ -332,10 +332,11 @@ pub mod pallet {
 				updates.push((v, config));
 			}
 
+			let feeders = Feeders::<T>::count();
 			for (v, config) in updates {
 				let mut state = KeyStates::<T>::get(v.key);
 				state.record(info.index, v.price, v.vol, now, config.max_age);
-				match state.accept(&config, now) {
+				match state.accept(&config, now, config.quorum(feeders)) {
 					Acceptance::Tripped { reference, median } => {
 						Self::deposit_event(Event::BreakerTripped { key: v.key, reference, median })
 					},
@@ -417,7 +418,7 @@ pub mod pallet {
 			if vol && !config.has_vol {
 				return None;
 			}
-			state.fresh_median(&config, T::Time::now(), vol)
+			state.fresh_median(&config, T::Time::now(), vol, config.quorum(Feeders::<T>::count()))
 		}
 
 		/// Checks the invariants of this pallet's storage.

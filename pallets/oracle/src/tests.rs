@@ -411,14 +411,14 @@ proptest! {
 					.map(|(_, p)| *p).collect();
 				match Oracle::price(&BTC) {
 					Some((p, at)) => {
-						prop_assert!(fresh.len() >= cfg.min_quorum as usize);
+						prop_assert!(fresh.len() >= cfg.quorum(6));
 						let min = px(*fresh.iter().min().unwrap());
 						let max = px(*fresh.iter().max().unwrap());
 						prop_assert!(min <= p && p <= max, "{p:?} outside [{min:?}, {max:?}]");
 						prop_assert!(now() - at <= cfg.max_age);
 					},
 					None => prop_assert!(
-						fresh.len() < cfg.min_quorum as usize || Oracle::is_halted(&BTC)
+						fresh.len() < cfg.quorum(6) || Oracle::is_halted(&BTC)
 					),
 				}
 				Oracle::do_try_state().unwrap();
@@ -434,5 +434,28 @@ fn unknown_keys_have_no_price() {
 		let _ = frame_system::Pallet::<Test>::block_number();
 		assert_eq!(Oracle::price(&BTC), None);
 		assert!(!Oracle::is_halted(&BTC));
+	});
+}
+
+/// Audit 13: the quorum was absolute (3 of any number of feeders): with seven authorised
+/// feeders, four going stale let the other three set the price alone. Now a strict majority
+/// of the authorised feeders is needed too, `min_quorum` being the floor.
+#[test]
+fn a_stale_majority_leaves_no_price_for_a_minority_to_set() {
+	build_and_execute(|| {
+		setup(7);
+		assert_eq!(config().quorum(7), 4);
+		assert_eq!(config().quorum(3), 3, "min_quorum is the floor");
+		feed_all(BTC, &[100, 100, 100, 100, 101, 101, 101]);
+		assert_eq!(Oracle::price(&BTC).map(|p| p.0), Some(px(100)));
+		// The four honest feeders go quiet; the other three push a new price.
+		next_block(61_000);
+		for f in 5..=7 {
+			assert_ok!(feed(f, vec![value(BTC, 105)]));
+		}
+		assert_eq!(Oracle::price(&BTC), None, "three of seven is not a majority");
+		// A fourth fresh feeder restores the quorum.
+		assert_ok!(feed(1, vec![value(BTC, 105)]));
+		assert_eq!(Oracle::price(&BTC).map(|p| p.0), Some(px(105)));
 	});
 }

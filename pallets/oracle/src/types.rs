@@ -36,7 +36,9 @@ pub struct FeederInfo<BlockNumber> {
 	TypeInfo,
 )]
 pub struct KeyConfig {
-	/// Fresh submissions from at least this many distinct feeders are needed for a price.
+	/// The floor of the quorum: fresh submissions from at least this many distinct feeders,
+	/// and from a majority of the authorised feeders ([`KeyConfig::quorum`]), are needed for a
+	/// price.
 	pub min_quorum: u8,
 	/// A submission older than this (ms) is not used.
 	pub max_age: Moment,
@@ -49,6 +51,16 @@ pub struct KeyConfig {
 	pub ema_half_life: Moment,
 	/// Whether feeders also submit an implied volatility for this key.
 	pub has_vol: bool,
+}
+
+impl KeyConfig {
+	/// The quorum with `feeders` authorised feeders: a strict majority of them, and never
+	/// fewer than `min_quorum`. An absolute quorum alone would let a minority set the median
+	/// once the honest majority's submissions go stale.
+	pub fn quorum(&self, feeders: u32) -> usize {
+		let majority = usize::try_from(feeders / 2 + 1).unwrap_or(usize::MAX);
+		usize::from(self.min_quorum).max(majority)
+	}
 }
 
 /// One value of a `feed` batch.
@@ -167,12 +179,14 @@ impl<MaxFeeders: Get<u32>> KeyState<MaxFeeders> {
 		self.submissions.force_push(Submission { feeder, price, vol, at: now });
 	}
 
-	/// The median of the fresh prices (or vols) with quorum, and the newest time among them.
+	/// The median of the fresh prices (or vols) from at least `quorum` feeders, and the
+	/// newest time among them.
 	pub fn fresh_median(
 		&self,
 		config: &KeyConfig,
 		now: Moment,
 		vol: bool,
+		quorum: usize,
 	) -> Option<(FixedU128, Moment)> {
 		let mut newest = 0;
 		// At most MaxFeeders values: a fixed array would need a const bound, a small Vec is fine.
@@ -186,12 +200,13 @@ impl<MaxFeeders: Get<u32>> KeyState<MaxFeeders> {
 				newest = newest.max(s.at);
 			}
 		}
-		aggregation::median(&mut values, usize::from(config.min_quorum)).map(|m| (m, newest))
+		aggregation::median(&mut values, quorum).map(|m| (m, newest))
 	}
 
-	/// Accepts the current median (if quorate): updates the EMA and runs the breaker.
-	pub fn accept(&mut self, config: &KeyConfig, now: Moment) -> Acceptance {
-		let Some((median, _)) = self.fresh_median(config, now, false) else {
+	/// Accepts the current median (if `quorum` feeders are fresh): updates the EMA and runs
+	/// the breaker.
+	pub fn accept(&mut self, config: &KeyConfig, now: Moment, quorum: usize) -> Acceptance {
+		let Some((median, _)) = self.fresh_median(config, now, false, quorum) else {
 			return Acceptance::NoQuorum;
 		};
 		let ema_base = match self.aggregate {

@@ -305,6 +305,8 @@ pub mod pallet {
 	pub enum Error<T> {
 		/// No collateral is registered under this id or asset.
 		UnknownCollateral,
+		/// A registered collateral's decimals cannot change: its balances are stored in them.
+		DecimalsImmutable,
 		/// The collateral accepts no deposits (withdraw-only).
 		CollateralNotAccepting,
 		/// An amount of zero.
@@ -457,7 +459,7 @@ pub mod pallet {
 		/// * Who: [`Config::RegistryOrigin`].
 		/// * Events: [`Event::CollateralUpdated`].
 		/// * Errors: [`Error::UnknownCollateral`], [`Error::InvalidDecimals`],
-		///   [`Error::InvalidCaps`].
+		///   [`Error::InvalidCaps`], [`Error::DecimalsImmutable`].
 		#[pallet::call_index(4)]
 		#[pallet::weight(T::WeightInfo::update_collateral())]
 		pub fn update_collateral(
@@ -469,6 +471,8 @@ pub mod pallet {
 			Self::ensure_valid_config(&config)?;
 			Collaterals::<T>::try_mutate(id, |info| -> DispatchResult {
 				let info = info.as_mut().ok_or(Error::<T>::UnknownCollateral)?;
+				// Balances are stored in the asset's units: new decimals would revalue them all.
+				ensure!(info.config.decimals == config.decimals, Error::<T>::DecimalsImmutable);
 				info.config = config;
 				Ok(())
 			})?;

@@ -581,6 +581,12 @@ fn registry_is_governed() {
 			dispatch_root(crate::Call::update_collateral { id: 3, config: bad }),
 			Error::<Test>::InvalidCaps
 		);
+		// Audit 13: decimals are fixed once registered (balances are stored in them).
+		let bad = CollateralConfig { decimals: config.decimals + 1, ..config };
+		assert_noop!(
+			dispatch_root(crate::Call::update_collateral { id: 3, config: bad }),
+			Error::<Test>::DecimalsImmutable
+		);
 		let new = CollateralConfig { haircut: Permill::from_percent(30), ..config };
 		assert_ok!(dispatch_root(crate::Call::update_collateral { id: 3, config: new }));
 		assert_eq!(
