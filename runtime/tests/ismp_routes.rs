@@ -11,7 +11,7 @@ mod common;
 
 use clearinghouse_runtime::{
 	configs::{
-		ismp::{BridgeModuleId, HostStateMachine, Router},
+		ismp::{test_bridged_asset, BridgeModuleId, HostStateMachine, Router},
 		vaults::{CollateralAsset, WithdrawalDestination},
 	},
 	genesis_config_presets::{DEV_USD_ASSET, DEV_USD_UNIT},
@@ -34,8 +34,8 @@ use polkadot_sdk::{
 	sp_runtime::DispatchError,
 };
 
-/// The dev chain's USD is collateral 0.
-const USD: u16 = 0;
+/// The bridge-issued stablecoin's `Assets` id (see `test_bridged_asset`).
+const BRIDGED_ID: u32 = 1984;
 const ETHEREUM: StateMachine = StateMachine::Evm(1);
 /// Unix time of the test block, in milliseconds.
 const NOW_MS: u64 = 1_790_000_000_000;
@@ -57,37 +57,56 @@ fn wei(whole: u128) -> U256 {
 	U256::from(whole) * U256::from(10u128.pow(18))
 }
 
+/// The bridge-issued stablecoin (owner and issuer the bridge's account, 6 decimals).
 fn usd() -> CollateralAsset {
-	CollateralAsset::Local(DEV_USD_ASSET)
+	CollateralAsset::Local(BRIDGED_ID)
+}
+
+/// Its collateral id in the vaults.
+fn usd_collateral() -> u16 {
+	pallet_clearinghouse_vaults::CollateralIdOf::<Runtime>::get(usd()).unwrap()
 }
 
 fn margin(who: AccountId, sub: u8) -> i128 {
-	Vaults::balance_of(&MarginAccount::new(who, sub), USD)
+	Vaults::balance_of(&MarginAccount::new(who, sub), usd_collateral())
 }
 
 fn usd_issuance() -> u128 {
-	Assets::total_issuance(DEV_USD_ASSET)
+	Assets::total_issuance(BRIDGED_ID)
 }
 
-/// The dev chain at `NOW_MS` with Ethereum's USD token contract routed to collateral 0 by the
-/// risk-admin track.
+/// The dev chain at `NOW_MS` with a bridge-issued stablecoin registered as collateral and
+/// Ethereum's token contract routed to it by a root referendum.
 fn with_route(test: impl FnOnce()) {
 	ext_from_preset("development").execute_with(|| {
 		// Written directly: `Timestamp::set` would also have Aura check the slot.
 		polkadot_sdk::pallet_timestamp::Now::<Runtime>::put(NOW_MS);
+		assert_eq!(test_bridged_asset(), usd());
 		let route =
 			Route { asset: usd(), remote_decimals: 18, local_decimals: 6, timeout_secs: 3_600 };
-		assert_noop!(
-			Bridge::set_route(
-				RuntimeOrigin::signed(alice()),
-				Chain(ETHEREUM),
-				token_contract(),
-				route.clone()
-			),
-			DispatchError::BadOrigin
-		);
+		// A route is mint authority: neither a signed account nor the short risk-admin
+		// track may set one (audit 11) ...
+		for origin in [RuntimeOrigin::signed(alice()), TrackOrigin::RiskAdmin.into()] {
+			assert_noop!(
+				Bridge::set_route(origin, Chain(ETHEREUM), token_contract(), route.clone()),
+				DispatchError::BadOrigin
+			);
+		}
+		// ... nor may root route an asset the bridge does not alone mint: the settlement
+		// stablecoin or the native token.
+		for asset in [CollateralAsset::Local(DEV_USD_ASSET), CollateralAsset::Native] {
+			assert_noop!(
+				Bridge::set_route(
+					RuntimeOrigin::root(),
+					Chain(ETHEREUM),
+					token_contract(),
+					Route { asset, ..route.clone() }
+				),
+				pallet_clearinghouse_bridge::Error::<Runtime>::NotBridgeMinted
+			);
+		}
 		assert_ok!(Bridge::set_route(
-			TrackOrigin::RiskAdmin.into(),
+			RuntimeOrigin::root(),
 			Chain(ETHEREUM),
 			token_contract(),
 			route
@@ -159,12 +178,16 @@ fn the_runtime_router_refuses_unknown_modules_and_unrouted_contracts_and_mints_n
 #[test]
 fn an_ismp_withdrawal_dispatches_the_right_post_and_its_timeout_refunds() {
 	with_route(|| {
-		assert_ok!(Vaults::deposit(RuntimeOrigin::signed(alice()), USD, 1_000 * DEV_USD_UNIT, 0));
+		let module = Router.module_for_id(BridgeModuleId::get().to_vec()).unwrap();
+		assert_ok!(
+			module.on_accept(incoming(&token_contract(), deposit_to(&alice(), 0, wei(1_000))))
+		);
+		assert_eq!(margin(alice(), 0), (1_000 * DEV_USD_UNIT) as i128);
 		let issuance = usd_issuance();
 		let recipient: ContractId = vec![0x42u8; 20].try_into().unwrap();
 		assert_ok!(Vaults::withdraw_to(
 			RuntimeOrigin::signed(alice()),
-			USD,
+			usd_collateral(),
 			400 * DEV_USD_UNIT,
 			0,
 			Box::new(WithdrawalDestination::Ismp(recipient.clone())),

@@ -54,7 +54,7 @@ use polkadot_sdk::{
 		traits::{
 			fungibles,
 			tokens::{Fortitude, Precision, Preservation},
-			Get,
+			Contains, Get,
 		},
 		weights::Weight,
 	},
@@ -69,7 +69,8 @@ pub use weights::WeightInfo;
 /// Provides a bridgeable collateral for the benchmarks.
 #[cfg(feature = "runtime-benchmarks")]
 pub trait BenchmarkHelper<AssetKind> {
-	/// An asset registered as active vault collateral, mintable, with its decimals.
+	/// An asset only the bridge mints ([`Config::BridgeMinted`]), registered as active vault
+	/// collateral, with its decimals.
 	fn collateral() -> (AssetKind, u8);
 }
 
@@ -198,8 +199,14 @@ pub mod pallet {
 		/// Sends POST requests (runtime: `pallet_ismp::Pallet`).
 		type Dispatcher: IsmpDispatcher<Account = Self::AccountId, Balance = u128>;
 
-		/// May whitelist routes (runtime: the `risk_admin` track).
+		/// May whitelist routes. A route is mint authority over its asset, so this belongs to
+		/// the most guarded track (runtime: `root`).
 		type RouteOrigin: EnsureOrigin<Self::RuntimeOrigin>;
+
+		/// The assets a route may credit: those whose supply only this bridge creates (their
+		/// tokens exist here only against tokens locked at the source). Never the native token
+		/// or an asset minted by anyone else, or a whitelisted contract could mint it at will.
+		type BridgeMinted: Contains<Self::AssetKind>;
 
 		/// This module's id in ISMP (8 bytes: a pallet id).
 		#[pallet::constant]
@@ -264,6 +271,8 @@ pub mod pallet {
 		UnknownRoute,
 		/// The asset already has a route back to another contract.
 		AssetRouted,
+		/// The asset is not one only this bridge mints ([`Config::BridgeMinted`]).
+		NotBridgeMinted,
 		/// Decimals above 38 (`u128` holds 10^38).
 		InvalidDecimals,
 		/// The amount does not convert exactly between the two decimal conventions.
@@ -289,8 +298,9 @@ pub mod pallet {
 		///
 		/// * Who: [`Config::RouteOrigin`].
 		/// * Events: [`Event::RouteSet`].
-		/// * Errors: [`Error::InvalidDecimals`], [`Error::AssetRouted`] (the asset is routed to
-		///   another contract: remove that route first).
+		/// * Errors: [`Error::NotBridgeMinted`], [`Error::InvalidDecimals`],
+		///   [`Error::AssetRouted`] (the asset is routed to another contract: remove that route
+		///   first).
 		#[pallet::call_index(0)]
 		#[pallet::weight(T::WeightInfo::set_route())]
 		pub fn set_route(
@@ -300,6 +310,7 @@ pub mod pallet {
 			route: Route<T::AssetKind>,
 		) -> DispatchResult {
 			T::RouteOrigin::ensure_origin(origin)?;
+			ensure!(T::BridgeMinted::contains(&route.asset), Error::<T>::NotBridgeMinted);
 			ensure!(
 				route.remote_decimals <= 38 && route.local_decimals <= 38,
 				Error::<T>::InvalidDecimals

@@ -245,12 +245,24 @@ impl pallet_ismp::Config for Test {
 	type OffchainDB = ();
 }
 
+/// The chain's own stablecoin (minted here, not by the bridge): no route may credit it.
+pub const NOT_BRIDGED: u32 = 2;
+
+/// Every asset of the mock but [`NOT_BRIDGED`] is minted only by the bridge.
+pub struct BridgeMinted;
+impl polkadot_sdk::frame_support::traits::Contains<u32> for BridgeMinted {
+	fn contains(asset: &u32) -> bool {
+		*asset != NOT_BRIDGED
+	}
+}
+
 impl pallet_bridge::Config for Test {
 	type AssetKind = u32;
 	type Assets = Assets;
 	type Ledger = Vaults;
 	type Dispatcher = Ismp;
 	type RouteOrigin = EnsureRoot<AccountId>;
+	type BridgeMinted = BridgeMinted;
 	type ModuleId = BridgeModuleId;
 	type WeightInfo = ();
 	#[cfg(feature = "runtime-benchmarks")]

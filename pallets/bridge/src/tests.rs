@@ -164,6 +164,16 @@ fn routes_are_governed() {
 			),
 			DispatchError::BadOrigin
 		);
+		// Audit 11: a route is mint authority; only an asset the bridge alone mints may have one.
+		assert_noop!(
+			Bridge::set_route(
+				RuntimeOrigin::root(),
+				Chain(EVM),
+				other.clone(),
+				Route { asset: NOT_BRIDGED, ..route.clone() }
+			),
+			Error::<Test>::NotBridgeMinted
+		);
 		// USDC already goes back to CONTRACT.
 		assert_noop!(
 			Bridge::set_route(RuntimeOrigin::root(), Chain(EVM), other.clone(), route.clone()),
