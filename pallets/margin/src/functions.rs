@@ -444,7 +444,7 @@ impl<T: Config> Pallet<T> {
 		let maintenance = i128::try_from(with.maintenance).unwrap_or(i128::MAX);
 		ensure!(
 			with.initial <= without.initial && with.equity >= maintenance,
-			Error::<T>::InsufficientMargin
+			Self::short_of_margin(account)
 		);
 		Ok(())
 	}
@@ -497,7 +497,7 @@ impl<T: Config> Pallet<T> {
 		if Accounts::<T>::get(account).is_empty() {
 			return Ok(());
 		}
-		ensure!(Self::health(account, None)?.meets_initial(), Error::<T>::InsufficientMargin);
+		ensure!(Self::health(account, None)?.meets_initial(), Self::short_of_margin(account));
 		Ok(())
 	}
 
@@ -560,10 +560,22 @@ impl<T: Config> Pallet<T> {
 		queue
 	}
 
-	/// `account`'s health and positions for the runtime API.
+	/// `account`'s health and positions for the runtime API, saying what could not be priced
+	/// (see [`AccountHealth`]). `None` only if the valuation itself fails (no settlement asset,
+	/// an overflow).
 	pub fn account_health(account: &AccountOf<T>) -> Option<AccountHealth> {
+		let unpriced_markets: Vec<MarketId> = Accounts::<T>::get(account)
+			.iter()
+			.filter(|e| {
+				MarketRisks::<T>::get(e.market)
+					.is_none_or(|params| Self::mark_price(e.market, &params).is_none())
+			})
+			.map(|e| e.market)
+			.collect();
+		let valuation =
+			if unpriced_markets.is_empty() { Valuation::Strict } else { Valuation::Liquidation };
 		let (health, positions) =
-			Self::health_and_positions(account, None, true, Valuation::Strict).ok()?;
+			Self::health_and_positions(account, None, true, valuation).ok()?;
 		Some(AccountHealth {
 			equity: health.equity,
 			initial: health.initial,
@@ -571,7 +583,19 @@ impl<T: Config> Pallet<T> {
 			free_collateral: health.free_collateral(),
 			liquidatable: health.is_liquidatable(),
 			positions,
+			unpriced_collaterals: T::Ledger::collateral_value(account).ok()?.unpriced,
+			unpriced_markets,
 		})
+	}
+
+	/// The error of a failed margin check: [`Error::CollateralUnpriced`] when collateral of the
+	/// account was counted as zero for want of a price (the check might pass once it is
+	/// priced), else [`Error::InsufficientMargin`].
+	fn short_of_margin(account: &AccountOf<T>) -> DispatchError {
+		match T::Ledger::collateral_value(account) {
+			Ok(v) if v.unpriced > 0 => Error::<T>::CollateralUnpriced.into(),
+			_ => Error::<T>::InsufficientMargin.into(),
+		}
 	}
 
 	/// The pallet's invariants: per market Σ long sizes == Σ short sizes == the recorded open

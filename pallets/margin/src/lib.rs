@@ -320,6 +320,9 @@ pub mod pallet {
 		PriceUnavailable,
 		/// Equity would fall below the initial requirement.
 		InsufficientMargin,
+		/// Equity would fall below the initial requirement with collateral that has no usable
+		/// price (stale, no quorum, halted) counted as zero: it may pass once that is priced.
+		CollateralUnpriced,
 		/// The account holds positions or orders in `MaxPositions` markets.
 		TooManyPositions,
 		/// Fractions must satisfy 0 < maintenance < initial ≤ initial at full open interest;

@@ -1546,3 +1546,60 @@ fn check_all_catches_an_unrecorded_deficit() {
 		check_all();
 	});
 }
+
+/// Audit 17: with a collateral's price stale, a withdrawal failed with `InsufficientMargin`
+/// and the health API dropped that collateral's value without a word. Now the error says the
+/// collateral is unpriced, and the API counts it; an unpriced market is named too instead of
+/// the whole response disappearing.
+#[test]
+fn unpriced_collateral_and_markets_are_named_not_hidden() {
+	use polkadot_sdk::frame_support::traits::fungibles::{Create, Mutate};
+	build_and_execute(|| {
+		// Wrapped BTC (8 decimals, 10% haircut) as collateral 1, priced by "WBTC".
+		assert_ok!(<Assets as Create<AccountId>>::create(2, 99, true, 1));
+		assert_ok!(Assets::mint_into(2, &BOB, 100_000_000));
+		assert_ok!(Vaults::register_collateral(
+			RuntimeOrigin::root(),
+			polkadot_sdk::frame_support::traits::fungible::NativeOrWithId::WithId(2),
+			pallet_clearinghouse_vaults::CollateralConfig {
+				oracle_key: OracleKey::from_symbol("WBTC").unwrap(),
+				decimals: 8,
+				haircut: Permill::from_percent(10),
+				deposit_cap: u128::MAX / 4,
+				account_cap: u128::MAX / 8,
+				status: pallet_clearinghouse_vaults::CollateralStatus::Active,
+			}
+		));
+		TestPrices::set("WBTC", Some(50_000));
+		assert_ok!(Vaults::deposit(RuntimeOrigin::signed(BOB), 1, 10_000_000, 0));
+		deposit(BOB, 100, 0);
+		deposit(ALICE, 10_000, 0);
+		assert_ok!(place(ALICE, 0, order(Side::Sell, 50_000, 100)));
+		assert_ok!(place(BOB, 0, order(Side::Buy, 50_000, 100)));
+		// 0.1 WBTC at 50,000 less 10%: 4,500 of Bob's 4,597.5.
+		assert_eq!(Margin::account_health(&acct(BOB, 0)).unwrap().equity, 4_597_500_000);
+
+		TestPrices::set("WBTC", None);
+		let health = Margin::account_health(&acct(BOB, 0)).unwrap();
+		assert_eq!((health.equity, health.unpriced_collaterals), (97_500_000, 1));
+		assert_noop!(
+			Vaults::withdraw(RuntimeOrigin::signed(BOB), 0, USD_UNIT, 0),
+			Error::<Test>::CollateralUnpriced
+		);
+		assert_noop!(
+			place(BOB, 0, order(Side::Buy, 50_000, 10)),
+			Error::<Test>::CollateralUnpriced
+		);
+		TestPrices::set("WBTC", Some(50_000));
+		assert_ok!(Vaults::withdraw(RuntimeOrigin::signed(BOB), 0, USD_UNIT, 0));
+
+		// Without a BTC price the API still answers, naming the market and valuing the
+		// position as liquidation does (as if it had lost its 5,000 of cost).
+		TestPrices::set("BTC", None);
+		let health = Margin::account_health(&acct(BOB, 0)).unwrap();
+		assert_eq!(health.unpriced_markets, vec![BTC_PERP]);
+		assert!(health.positions.is_empty());
+		assert_eq!(health.equity, 4_596_500_000 - 5_000_000_000);
+		TestPrices::set("BTC", Some(50_000));
+	});
+}

@@ -160,6 +160,13 @@ pub struct AccountHealth {
 	pub liquidatable: bool,
 	/// Each position.
 	pub positions: alloc::vec::Vec<PositionView>,
+	/// Held collateral assets without a usable price (stale, no quorum, halted): counted as
+	/// zero in `equity`.
+	pub unpriced_collaterals: u32,
+	/// Markets of the account without a mark price. When any, the figures are the ones
+	/// liquidation judges by: resting orders there count for nothing and positions there as if
+	/// they had lost their whole entry notional (and are not in `positions`).
+	pub unpriced_markets: alloc::vec::Vec<MarketId>,
 }
 
 /// Liquidation parameters, set by governance.
