@@ -110,21 +110,14 @@ impl<T: Config> Pallet<T> {
 		// f·(1 + buffer)·mm and costs f·penalty·notional; enough for equity to reach the
 		// target, or everything.
 		let buffer_factor = |x: u128| x.saturating_add(params_now.target_buffer.mul_ceil(x));
-		let target = buffer_factor(health.maintenance);
-		let deficit = i128::try_from(target)
-			.unwrap_or(i128::MAX)
-			.saturating_sub(health.equity)
-			.max(0)
-			.unsigned_abs();
-		let frees = buffer_factor(params.maintenance.mul_floor(notional))
-			.saturating_sub(params_now.penalty.mul_ceil(notional));
-		let close = if frees == 0 || health.equity <= 0 {
-			held
-		} else {
-			multiply_by_rational_with_rounding(held, deficit, frees, Rounding::Up)
-				.unwrap_or(held)
-				.clamp(1, held)
-		};
+		let close = Self::close_size(
+			held,
+			notional,
+			buffer_factor(health.maintenance),
+			health.equity,
+			&params,
+			&params_now,
+		);
 		let side = if entry.size > 0 { TradeSide::Sell } else { TradeSide::Buy };
 
 		// 1. Into the book, no worse than the bankruptcy price.
@@ -139,7 +132,41 @@ impl<T: Config> Pallet<T> {
 		// 2. The rest: to the backstop (the insurance account) at mark while the fund can bear
 		// the loss; beyond that, to the insurance account at the bankruptcy price for
 		// auto-deleveraging, so the loss lands on the opposite side's profits, not the fund.
-		let rest = close.saturating_sub(by_book).min(after_book.unsigned_abs());
+		//
+		// The close was sized as if at mark; the book part traded at worse prices (down to the
+		// bankruptcy price) and paid a taker fee. That cost is in equity now, so what is left
+		// is sized again from the account as it stands: at mark, exactly, the backstop's price.
+		let rest = if by_book > 0 && close < held && after_book != 0 {
+			let now = Self::liquidation_health(account)?;
+			let book_notional = units::value(
+				by_book,
+				mark,
+				params.size_decimals,
+				settlement_decimals,
+				Rounding::Up,
+			)
+			.ok_or(Error::<T>::Overflow)?;
+			let book_penalty =
+				i128::try_from(params_now.penalty.mul_ceil(book_notional)).unwrap_or(i128::MAX);
+			let left_notional = units::value(
+				after_book.unsigned_abs(),
+				mark,
+				params.size_decimals,
+				settlement_decimals,
+				Rounding::Down,
+			)
+			.ok_or(Error::<T>::Overflow)?;
+			Self::close_size(
+				after_book.unsigned_abs(),
+				left_notional,
+				buffer_factor(now.maintenance),
+				now.equity.saturating_sub(book_penalty),
+				&params,
+				&params_now,
+			)
+		} else {
+			close.saturating_sub(by_book).min(after_book.unsigned_abs())
+		};
 		let (mut by_backstop, mut by_deleveraging) = (0, 0);
 		if rest > 0 {
 			match Self::deleveraging_price(account, market, &params, after_book, mark)? {
@@ -212,6 +239,39 @@ impl<T: Config> Pallet<T> {
 		});
 		Self::cover_new_bad_debt(account)?;
 		Ok(Step { market, by_book, by_backstop, by_deleveraging, penalty })
+	}
+
+	/// How much of a position of `held` (notional `notional` at mark) to close at mark for
+	/// `equity` to reach `target`: closing a share f lowers the target by
+	/// f·(1 + buffer)·mm·notional and costs f·penalty·notional, so `held · deficit / frees`,
+	/// rounded up, at least one unit; everything when the account is bankrupt or closing frees
+	/// nothing.
+	fn close_size(
+		held: u128,
+		notional: u128,
+		target: u128,
+		equity: i128,
+		params: &RiskParams,
+		liquidation: &LiquidationParams,
+	) -> u128 {
+		let deficit = i128::try_from(target)
+			.unwrap_or(i128::MAX)
+			.saturating_sub(equity)
+			.max(0)
+			.unsigned_abs();
+		let buffered = params.maintenance.mul_floor(notional);
+		let frees = buffered
+			.saturating_add(liquidation.target_buffer.mul_ceil(buffered))
+			.saturating_sub(liquidation.penalty.mul_ceil(notional));
+		if frees == 0 || equity <= 0 {
+			return held;
+		}
+		if deficit == 0 {
+			return 0;
+		}
+		multiply_by_rational_with_rounding(held, deficit, frees, Rounding::Up)
+			.unwrap_or(held)
+			.clamp(1, held)
 	}
 
 	pub(crate) fn size_in(account: &AccountOf<T>, market: MarketId) -> i128 {

@@ -1603,3 +1603,34 @@ fn unpriced_collateral_and_markets_are_named_not_hidden() {
 		TestPrices::set("BTC", Some(50_000));
 	});
 }
+
+/// Audit 18: a liquidation step sized its close as if closing at mark, but the book part
+/// traded below the mark and paid a taker fee, so the step stopped short of its target
+/// (1.5 × maintenance). Now what is left is sized again after the book part and the backstop
+/// takes the difference at mark.
+#[test]
+fn a_liquidation_step_reaches_its_target_when_the_book_trades_below_the_mark() {
+	build_and_execute(|| {
+		levered_long();
+		deposit(CHARLIE, 10_000, 0);
+		assert_ok!(place(CHARLIE, 0, order(Side::Buy, 45_500, 100)));
+		TestPrices::set("BTC", Some(46_000));
+		assert_ok!(Margin::liquidate(RuntimeOrigin::signed(KEEPER), acct(BOB, 0)));
+		let Some(Event::Liquidated { by_book, by_backstop, .. }) =
+			liquidated_events().first().cloned()
+		else {
+			panic!("no liquidation")
+		};
+		// Half went into the book (25 + 1.14 of slippage and fee the at-mark sizing did not
+		// see); the backstop took enough more to make up for it.
+		assert_eq!(by_book, 50);
+		assert!(by_backstop > 0);
+		let health = Margin::account_health(&acct(BOB, 0)).unwrap();
+		assert!(
+			health.equity >= (health.maintenance + health.maintenance / 2) as i128,
+			"{} < 1.5 × {}",
+			health.equity,
+			health.maintenance
+		);
+	});
+}
