@@ -120,13 +120,21 @@ impl<T: Config> WithdrawalGuard<T::AccountId> for Pallet<T> {
 		account: &AccountOf<T>,
 		collateral: clearinghouse_primitives::CollateralId,
 	) -> DispatchResult {
-		// While bad debt is unresolved, or deleveraging is about to take profits back, the
-		// settlement asset stays in the vault.
 		if T::Ledger::settlement_collateral() == Some(collateral) {
-			ensure!(
-				TotalBadDebt::<T>::get() == 0 && Deleveraging::<T>::count() == 0,
-				Error::<T>::BadDebtOutstanding
-			);
+			// Unresolved bad debt means the vault is short: nobody takes the settlement asset
+			// out until it is covered.
+			ensure!(TotalBadDebt::<T>::get() == 0, Error::<T>::BadDebtOutstanding);
+			// A pending deleveraging takes profit back from the positions it hands its
+			// inventory to: only an account holding that side of that market keeps its
+			// settlement asset in until it ends (it could otherwise take out the profit it is
+			// about to give up). Everyone else withdraws as usual.
+			if Deleveraging::<T>::count() > 0 {
+				for e in Accounts::<T>::get(account).iter().filter(|e| e.size != 0) {
+					if let Some(adl) = Deleveraging::<T>::get(e.market) {
+						ensure!((e.size > 0) == (adl.size > 0), Error::<T>::DeleveragingPending);
+					}
+				}
+			}
 		}
 		Self::check_withdrawal(account)
 	}

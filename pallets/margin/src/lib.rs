@@ -334,13 +334,16 @@ pub mod pallet {
 		Overflow,
 		/// The account's equity is not below its maintenance requirement.
 		NotLiquidatable,
-		/// Bad debt is outstanding or deleveraging is under way: the settlement asset cannot
-		/// be withdrawn until it is resolved.
+		/// Bad debt is outstanding: the settlement asset cannot be withdrawn until it is
+		/// covered.
 		BadDebtOutstanding,
 		/// The account has no recorded bad debt, or the insurance account holds nothing.
 		NothingToCover,
 		/// No deleveraging is pending in the market.
 		NoDeleveraging,
+		/// The account holds the side a pending deleveraging hands its inventory to: its
+		/// settlement asset stays in until that deleveraging ends.
+		DeleveragingPending,
 		/// A configured market's underlying and size decimals cannot change.
 		ImmutableParams,
 	}

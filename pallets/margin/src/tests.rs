@@ -467,6 +467,19 @@ fn deleveraging_events() -> Vec<Event<Test>> {
 		.collect()
 }
 
+/// Whether `who` could withdraw `amount` of the settlement asset from its cross-margin
+/// account now (tried, then rolled back).
+fn try_withdraw(who: AccountId, amount: u128) -> Result<(), DispatchError> {
+	use polkadot_sdk::frame_support::storage::{with_transaction, TransactionOutcome};
+	with_transaction(|| {
+		let result = Vaults::withdraw(RuntimeOrigin::signed(who), 0, amount, 0)
+			.map(|_| ())
+			.map_err(|e| e.error);
+		TransactionOutcome::Rollback(Ok::<_, DispatchError>(result))
+	})
+	.expect("rolled back")
+}
+
 /// Bob (600 USD) buys 0.1 BTC at 50,000 and Dave 0.1; the sellers are Charlie, 0.08 on 1,000
 /// USD (levered), and Alice, 0.12 on 10,000. A keeper with 100 USD and no position watches.
 fn bankrupt_long_with_two_shorts() {
@@ -561,11 +574,16 @@ fn an_empty_fund_hands_the_loss_to_the_most_profitable_most_levered_shorts() {
 		assert_eq!(Accounts::<Test>::get(fund)[0].size, 100);
 		assert_eq!(TotalBadDebt::<Test>::get(), 0);
 		check();
-		// While it is pending nobody takes settlement money out.
-		assert_noop!(
-			Vaults::withdraw(RuntimeOrigin::signed(KEEPER), 0, USD_UNIT, 0),
-			Error::<Test>::BadDebtOutstanding
-		);
+		// While it is pending the shorts it will hand Bob's long to keep their settlement
+		// asset in (audit 12: only they); the keeper and Dave, a long, are not held back.
+		for short in [ALICE, CHARLIE] {
+			assert_eq!(
+				try_withdraw(short, USD_UNIT),
+				Err(Error::<Test>::DeleveragingPending.into())
+			);
+		}
+		assert_ok!(try_withdraw(KEEPER, USD_UNIT));
+		assert_ok!(try_withdraw(DAVE, USD_UNIT));
 
 		// The scan visits three accounts a block (Alice, Charlie, Dave, the fund: two blocks),
 		// then the trades run.
@@ -748,13 +766,13 @@ mod conservation {
 	}
 
 	/// Every account without positions or orders can take out its whole settlement balance
-	/// (tried in a transaction that is rolled back), unless withdrawals of the settlement
-	/// asset are closed by a pending deleveraging or recorded bad debt.
+	/// (tried in a transaction that is rolled back) — a pending deleveraging included — unless
+	/// recorded bad debt has closed the vault.
 	fn flat_accounts_can_withdraw(
 		accounts: &[MarginAccount<AccountId>],
 	) -> Result<(), TestCaseError> {
 		use polkadot_sdk::frame_support::storage::{with_transaction, TransactionOutcome};
-		if Deleveraging::<Test>::count() > 0 || TotalBadDebt::<Test>::get() > 0 {
+		if TotalBadDebt::<Test>::get() > 0 {
 			return Ok(());
 		}
 		for account in accounts.iter().filter(|a| a.owner != Margin::account_id()) {
