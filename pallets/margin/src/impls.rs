@@ -31,6 +31,15 @@ impl<T: Config> FillHandler<T::AccountId> for Pallet<T> {
 			TradeSide::Buy => size,
 			TradeSide::Sell => -size,
 		};
+		// The pallet's own accounts (the insurance fund unwinding) pay no fees: they would pay
+		// them to themselves.
+		let fee_of = |account: &AccountOf<T>, rate| {
+			if account.owner == Self::account_id() {
+				polkadot_sdk::sp_arithmetic::Permill::zero()
+			} else {
+				rate
+			}
+		};
 		let taker_oi = Self::apply_side(
 			&fill.taker,
 			fill.market,
@@ -38,7 +47,7 @@ impl<T: Config> FillHandler<T::AccountId> for Pallet<T> {
 			&state,
 			taker_qty,
 			notional,
-			fill.taker_fee,
+			fee_of(&fill.taker, fill.taker_fee),
 			true,
 			settlement_decimals,
 		)?;
@@ -49,7 +58,7 @@ impl<T: Config> FillHandler<T::AccountId> for Pallet<T> {
 			&state,
 			-taker_qty,
 			notional,
-			fill.maker_fee,
+			fee_of(&fill.maker, fill.maker_fee),
 			false,
 			settlement_decimals,
 		)?;

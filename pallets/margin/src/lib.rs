@@ -244,6 +244,10 @@ pub mod pallet {
 	#[pallet::storage]
 	pub type LiquidationCursor<T: Config> = StorageValue<_, BoundedVec<u8, ConstU32<256>>>;
 
+	/// The market after which the insurance account's unwinding resumes.
+	#[pallet::storage]
+	pub type UnwindCursor<T: Config> = StorageValue<_, MarketId>;
+
 	/// Bad debt the insurance account could not cover, per account (settlement units).
 	#[pallet::storage]
 	pub type BadDebts<T: Config> = StorageMap<_, Blake2_128Concat, AccountOf<T>, u128>;
@@ -305,6 +309,9 @@ pub mod pallet {
 		DeleveragingFinished { market: MarketId, unfilled: u128 },
 		/// Governance set the liquidation parameters.
 		LiquidationParamsSet { params: LiquidationParams },
+		/// The insurance account sold (bought back) `size` of a position it took over as the
+		/// backstop in `market` into the book (its remaining position: `left`).
+		FundUnwound { market: MarketId, size: u128, left: i128 },
 		/// A liquidation step of `account` cancelled its resting orders in `markets` markets
 		/// and stopped there: orders still rest elsewhere, the next step goes on.
 		LiquidationOrdersCancelled { account: AccountOf<T>, markets: u32 },
@@ -356,7 +363,9 @@ pub mod pallet {
 
 		fn on_idle(_n: BlockNumberFor<T>, remaining: Weight) -> Weight {
 			let used = Self::sweep_liquidations(remaining);
-			used.saturating_add(Self::process_deleveraging(remaining.saturating_sub(used)))
+			let used =
+				used.saturating_add(Self::process_deleveraging(remaining.saturating_sub(used)));
+			used.saturating_add(Self::unwind_fund(remaining.saturating_sub(used)))
 		}
 
 		fn integrity_test() {

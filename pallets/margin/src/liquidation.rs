@@ -15,7 +15,8 @@ use clearinghouse_primitives::trading::{LiquidationBook, TradeSide};
 use clearinghouse_risk::{position, units};
 use frame_support::{ensure, pallet_prelude::*, traits::Get};
 use polkadot_sdk::sp_arithmetic::{
-	helpers_128bit::multiply_by_rational_with_rounding, FixedU128, Permill, Rounding,
+	helpers_128bit::multiply_by_rational_with_rounding, traits::Saturating, FixedU128, Permill,
+	Rounding,
 };
 
 use crate::{pallet::*, *};
@@ -345,6 +346,65 @@ impl<T: Config> Pallet<T> {
 		MarketStates::<T>::insert(market, state);
 		Self::fit_deleveraging_to_fund(market)?;
 		Ok(notional)
+	}
+
+	/// Offer the insurance account's backstop positions back to the book, one market a step
+	/// while `limit` allows, from where the last call stopped: an immediate-or-cancel order for
+	/// the whole position, no worse than the liquidation penalty away from the mark (the fund
+	/// gives up at most what a liquidation pays it). Markets with a pending deleveraging are
+	/// left to it. Without this the fund would keep every position it ever took over, and once
+	/// it held `MaxPositions` of them every further backstop would fail. Returns the weight used.
+	pub(crate) fn unwind_fund(limit: Weight) -> Weight {
+		// A step is an IOC into the book and two positions moved: bounded by a liquidation.
+		let step = T::WeightInfo::liquidate();
+		let db = T::DbWeight::get();
+		let mut used = db.reads_writes(2, 1);
+		if used.saturating_add(step).any_gt(limit) {
+			return Weight::zero();
+		}
+		let fund = Self::insurance_account();
+		let entries = Accounts::<T>::get(&fund);
+		let after = UnwindCursor::<T>::get();
+		let held: alloc::vec::Vec<PositionEntry> =
+			entries.iter().filter(|e| e.size != 0).copied().collect();
+		// The next market after the cursor, wrapping around; bounded by MaxPositions.
+		let Some(entry) = held
+			.iter()
+			.find(|e| after.is_none_or(|a| e.market > a))
+			.or_else(|| held.first())
+			.copied()
+		else {
+			UnwindCursor::<T>::kill();
+			return used;
+		};
+		UnwindCursor::<T>::put(entry.market);
+		used = used.saturating_add(step);
+		if Deleveraging::<T>::contains_key(entry.market) {
+			return used;
+		}
+		let Some(params) = MarketRisks::<T>::get(entry.market) else { return used };
+		let Some(mark) = Self::mark_price(entry.market, &params) else { return used };
+		let band = LiquidationConfig::<T>::get().penalty;
+		let (side, limit_price) = if entry.size > 0 {
+			(TradeSide::Sell, mark.saturating_sub(FixedU128::from(band).saturating_mul(mark)))
+		} else {
+			(TradeSide::Buy, mark.saturating_add(FixedU128::from(band).saturating_mul(mark)))
+		};
+		let _ = frame_support::storage::with_storage_layer(|| {
+			T::LiquidationBook::close_ioc(
+				&fund,
+				entry.market,
+				side,
+				entry.size.unsigned_abs(),
+				limit_price,
+			)
+		});
+		let left = Self::size_in(&fund, entry.market);
+		let sold = entry.size.unsigned_abs().saturating_sub(left.unsigned_abs());
+		if sold > 0 {
+			Self::deposit_event(Event::FundUnwound { market: entry.market, size: sold, left });
+		}
+		used
 	}
 
 	/// A backstop on the other side can net the insurance account's inventory down: the

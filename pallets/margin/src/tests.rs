@@ -1652,3 +1652,30 @@ fn a_liquidation_step_reaches_its_target_when_the_book_trades_below_the_mark() {
 		);
 	});
 }
+
+/// Audit 12: the insurance account never gave back what it took over as the backstop, so at
+/// `MaxPositions` markets every further backstop failed. Now idle blocks offer each of its
+/// positions to the book, no worse than the liquidation penalty (1%) from the mark.
+#[test]
+fn the_fund_unwinds_its_backstop_positions_into_the_book() {
+	build_and_execute(|| {
+		levered_long();
+		TestPrices::set("BTC", Some(46_000));
+		assert_ok!(Margin::liquidate(RuntimeOrigin::signed(KEEPER), acct(BOB, 0)));
+		let fund = Margin::insurance_account();
+		assert_eq!(size(fund.owner, fund.sub), 50);
+		// A bid 2% under the mark is beyond the band: nothing trades.
+		deposit(CHARLIE, 10_000, 0);
+		assert_ok!(place(CHARLIE, 0, order(Side::Buy, 45_080, 50)));
+		Margin::on_idle(2, polkadot_sdk::frame_support::weights::Weight::MAX);
+		assert_eq!(size(fund.owner, fund.sub), 50);
+		// One within 1%: the fund sells its 0.05 into it and holds nothing any more.
+		assert_ok!(place(CHARLIE, 0, order(Side::Buy, 45_600, 50)));
+		System::reset_events();
+		Margin::on_idle(3, polkadot_sdk::frame_support::weights::Weight::MAX);
+		assert!(System::events().iter().any(|r| r.event
+			== RuntimeEvent::Margin(Event::FundUnwound { market: BTC_PERP, size: 50, left: 0 })));
+		assert_eq!(size(fund.owner, fund.sub), 0);
+		assert_eq!(size(CHARLIE, 0), 50);
+	});
+}
