@@ -129,6 +129,16 @@ impl_runtime_apis! {
 		}
 	}
 
+	impl pallet_clearinghouse_oracle::runtime_api::OracleApi<Block> for Runtime {
+		fn price(symbol: Vec<u8>) -> Option<pallet_clearinghouse_oracle::PriceStatus> {
+			crate::Oracle::price_status_of(&symbol)
+		}
+
+		fn prices() -> Vec<pallet_clearinghouse_oracle::PriceStatus> {
+			crate::Oracle::price_statuses()
+		}
+	}
+
 	impl pallet_clearinghouse_margin::runtime_api::MarginApi<Block, AccountId> for Runtime {
 		fn account_health(
 			account: pallet_clearinghouse_margin::MarginAccount<AccountId>,

@@ -45,6 +45,7 @@ pub mod aggregation;
 mod benchmarking;
 #[cfg(test)]
 mod mock;
+pub mod runtime_api;
 #[cfg(test)]
 mod tests;
 mod types;
@@ -406,6 +407,42 @@ pub mod pallet {
 			}
 			Self::deposit_event(Event::FeederRemoved { feeder });
 			Ok(visited)
+		}
+
+		/// `key`'s status for the runtime API: what [`PriceProvider`] serves now, and why.
+		pub fn price_status(key: &OracleKey) -> Option<PriceStatus> {
+			let config = KeyConfigs::<T>::get(key)?;
+			let state = KeyStates::<T>::get(key);
+			let now = T::Time::now();
+			let fresh: alloc::vec::Vec<&Submission> = state
+				.submissions
+				.iter()
+				.filter(|s| aggregation::is_fresh(s.at, now, config.max_age))
+				.collect();
+			let newest_at = fresh.iter().map(|s| s.at).max();
+			let price = Self::read(key, false);
+			Some(PriceStatus {
+				symbol: key.symbol().to_vec(),
+				price: price.map(|(p, _)| p),
+				vol: Self::read(key, true).map(|(v, _)| v),
+				ema: price.and(state.aggregate.map(|a| a.ema)),
+				newest_at,
+				age_ms: newest_at.map(|at| now.saturating_sub(at)),
+				fresh_feeders: fresh.len() as u32,
+				quorum: u32::try_from(config.quorum(Feeders::<T>::count())).unwrap_or(u32::MAX),
+				halted: state.breaker.tripped,
+				last_accepted: state.aggregate.map(|a| (a.median, a.at)),
+			})
+		}
+
+		/// [`Self::price_status`] by symbol (ASCII bytes).
+		pub fn price_status_of(symbol: &[u8]) -> Option<PriceStatus> {
+			Self::price_status(&OracleKey::from_symbol(core::str::from_utf8(symbol).ok()?)?)
+		}
+
+		/// Every configured key's status (at most `MaxKeys`).
+		pub fn price_statuses() -> alloc::vec::Vec<PriceStatus> {
+			KeyConfigs::<T>::iter_keys().filter_map(|k| Self::price_status(&k)).collect()
 		}
 
 		/// The fresh, quorate median of `key` (or its vol) and the newest submission time.

@@ -459,3 +459,28 @@ fn a_stale_majority_leaves_no_price_for_a_minority_to_set() {
 		assert_eq!(Oracle::price(&BTC).map(|p| p.0), Some(px(105)));
 	});
 }
+
+/// Audit 16: no runtime API said which price a consumer may use now; `KeyStates` shows the
+/// last accepted median even when stale. `price_status` answers by symbol, as the chain reads.
+#[test]
+fn the_price_status_says_what_may_be_used_now_and_why() {
+	build_and_execute(|| {
+		setup(3);
+		assert_eq!(Oracle::price_status_of(b"DOGE"), None, "unknown key");
+		feed_all(BTC, &[100, 101, 102]);
+		next_block(10_000);
+		let status = Oracle::price_status_of(b"BTC").unwrap();
+		assert_eq!(status.symbol, b"BTC".to_vec());
+		assert_eq!(status.price, Some(px(101)));
+		assert_eq!((status.fresh_feeders, status.quorum, status.halted), (3, 3, false));
+		assert_eq!((status.newest_at, status.age_ms), (Some(T0), Some(10_000)));
+		assert!(status.ema.is_some());
+		// Stale: no price, no EMA, but the last accepted median is still shown (for display).
+		next_block(60_000);
+		let status = Oracle::price_status_of(b"BTC").unwrap();
+		assert_eq!((status.price, status.ema, status.fresh_feeders), (None, None, 0));
+		assert_eq!(status.last_accepted, Some((px(101), T0)));
+		assert_eq!(status.price, Oracle::price(&BTC).map(|p| p.0), "the same rule as the chain");
+		assert_eq!(Oracle::price_statuses().len(), 2);
+	});
+}

@@ -261,3 +261,29 @@ impl<MaxFeeders: Get<u32>> KeyState<MaxFeeders> {
 		}
 	}
 }
+
+/// A key's price as a consumer may use it now ([`crate::runtime_api::OracleApi`]).
+#[derive(Clone, PartialEq, Eq, Debug, Encode, Decode, TypeInfo)]
+pub struct PriceStatus {
+	/// The key's symbol (ASCII text).
+	pub symbol: alloc::vec::Vec<u8>,
+	/// The price margin, vaults and funding use now: the median of fresh submissions with
+	/// quorum, unless halted. `None` means nothing may be valued with this key.
+	pub price: Option<FixedU128>,
+	/// The implied volatility under the same rule (keys with vols).
+	pub vol: Option<FixedU128>,
+	/// The EMA of accepted medians (mark prices, funding), `None` whenever `price` is.
+	pub ema: Option<FixedU128>,
+	/// The newest fresh submission's time (ms) and its age now.
+	pub newest_at: Option<Moment>,
+	/// How old the newest fresh submission is (ms).
+	pub age_ms: Option<Moment>,
+	/// Feeders with a fresh submission now.
+	pub fresh_feeders: u32,
+	/// Fresh feeders needed (a majority of the authorised ones, at least `min_quorum`).
+	pub quorum: u32,
+	/// Whether the key's breaker is tripped (no price until it resets).
+	pub halted: bool,
+	/// The last accepted median and when, even if stale: for display only, never a price.
+	pub last_accepted: Option<(FixedU128, Moment)>,
+}
