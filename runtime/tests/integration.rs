@@ -674,7 +674,7 @@ fn market_admin_lists_a_market_and_orders_match_on_chain() {
 		let order = |side, price: FixedU128, size| OrderRequest {
 			side,
 			order_type: OrderType::Limit { price },
-			size,
+			quantity: size,
 			time_in_force: TimeInForce::Gtc,
 			reduce_only: false,
 			client_id: None,
@@ -699,8 +699,8 @@ fn market_admin_lists_a_market_and_orders_match_on_chain() {
 		));
 		assert!(events().iter().any(|e| matches!(
 			e,
-			RuntimeEvent::Orderbook(pallet_clearinghouse_orderbook::Event::Trade {
-				size: 3_000,
+			RuntimeEvent::Orderbook(pallet_clearinghouse_orderbook::Event::Traded {
+				quantity: 3_000,
 				..
 			})
 		)));
@@ -712,7 +712,7 @@ fn market_admin_lists_a_market_and_orders_match_on_chain() {
 		let health =
 			Margin::account_health(&pallet_clearinghouse_margin::MarginAccount::new(bob, 0))
 				.unwrap();
-		assert_eq!(health.positions[0].size, 3_000);
+		assert_eq!(health.positions[0].quantity, 3_000);
 		pallet_clearinghouse_orderbook::Pallet::<Runtime>::do_try_state().unwrap();
 		pallet_clearinghouse_margin::Pallet::<Runtime>::do_try_state().unwrap();
 		pallet_clearinghouse_vaults::Pallet::<Runtime>::do_try_state().unwrap();

@@ -99,7 +99,7 @@ impl<T: Config> Pallet<T> {
 		Self::deposit_event(Event::DeleveragingQueued {
 			market,
 			account: account.clone(),
-			size: qty,
+			quantity: qty,
 			price,
 		});
 		Deleveraging::<T>::insert(market, state);
@@ -367,7 +367,7 @@ impl<T: Config> Pallet<T> {
 			Self::deposit_event(Event::Deleveraged {
 				account: account.clone(),
 				market,
-				size,
+				quantity: size,
 				notional,
 			});
 			Ok(Some(true))

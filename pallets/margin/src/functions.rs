@@ -217,7 +217,7 @@ impl<T: Config> Pallet<T> {
 		let event = Event::PositionChanged {
 			account: account.clone(),
 			market,
-			size: entry.size,
+			quantity: entry.size,
 			cost: entry.cost,
 			realized_pnl: filled.realized,
 			fee,
@@ -359,7 +359,7 @@ impl<T: Config> Pallet<T> {
 			if with_views && entry.size != 0 {
 				views.push(PositionView {
 					market: entry.market,
-					size: entry.size,
+					quantity: entry.size,
 					cost: entry.cost,
 					mark,
 					unrealized_pnl: pnl,
@@ -375,7 +375,7 @@ impl<T: Config> Pallet<T> {
 			for view in views.iter_mut() {
 				let Some(params) = MarketRisks::<T>::get(view.market) else { continue };
 				view.liquidation_price = clearinghouse_risk::margin::exhaustion_price(
-					view.size,
+					view.quantity,
 					view.mark,
 					cushion,
 					params.maintenance,

@@ -272,7 +272,7 @@ pub mod pallet {
 		PositionChanged {
 			account: AccountOf<T>,
 			market: MarketId,
-			size: i128,
+			quantity: i128,
 			cost: i128,
 			realized_pnl: i128,
 			fee: u128,
@@ -297,13 +297,18 @@ pub mod pallet {
 		},
 		/// `account`, with no position left, owed more than its collateral: the insurance
 		/// account covered `covered`; `uncovered` is recorded until covered.
-		BadDebt { account: AccountOf<T>, covered: u128, uncovered: u128 },
+		BadDebtRecorded { account: AccountOf<T>, covered: u128, uncovered: u128 },
 		/// The insurance account took `size` (its side: long > 0) of bankrupt `account`'s
 		/// position in `market` at the bankruptcy `price`, to hand on by deleveraging.
-		DeleveragingQueued { market: MarketId, account: AccountOf<T>, size: i128, price: FixedU128 },
+		DeleveragingQueued {
+			market: MarketId,
+			account: AccountOf<T>,
+			quantity: i128,
+			price: FixedU128,
+		},
 		/// Deleveraging closed `size` of `account`'s position in `market` against the insurance
 		/// account's inventory, for `notional` (settlement units) — its bankruptcy price.
-		Deleveraged { account: AccountOf<T>, market: MarketId, size: u128, notional: u128 },
+		Deleveraged { account: AccountOf<T>, market: MarketId, quantity: u128, notional: u128 },
 		/// `market`'s deleveraging ended; the insurance account keeps `unfilled` (no
 		/// counterparty was left).
 		DeleveragingFinished { market: MarketId, unfilled: u128 },

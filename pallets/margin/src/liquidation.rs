@@ -463,7 +463,11 @@ impl<T: Config> Pallet<T> {
 			});
 			TotalBadDebt::<T>::mutate(|t| *t = t.saturating_add(uncovered));
 		}
-		Self::deposit_event(Event::BadDebt { account: account.clone(), covered, uncovered });
+		Self::deposit_event(Event::BadDebtRecorded {
+			account: account.clone(),
+			covered,
+			uncovered,
+		});
 		Ok(())
 	}
 
@@ -487,7 +491,11 @@ impl<T: Config> Pallet<T> {
 			BadDebts::<T>::insert(account, uncovered);
 		}
 		TotalBadDebt::<T>::mutate(|t| *t = t.saturating_sub(covered));
-		Self::deposit_event(Event::BadDebt { account: account.clone(), covered, uncovered });
+		Self::deposit_event(Event::BadDebtRecorded {
+			account: account.clone(),
+			covered,
+			uncovered,
+		});
 		Ok(())
 	}
 

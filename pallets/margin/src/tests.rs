@@ -30,7 +30,7 @@ fn order(side: Side, price: u32, size: u128) -> OrderRequest {
 	OrderRequest {
 		side,
 		order_type: OrderType::Limit { price: FixedU128::from_u32(price) },
-		size,
+		quantity: size,
 		time_in_force: TimeInForce::Gtc,
 		reduce_only: false,
 		client_id: None,
@@ -79,7 +79,7 @@ fn a_trade_opens_positions_and_charges_fees() {
 			== RuntimeEvent::Margin(Event::PositionChanged {
 				account: acct(BOB, 0),
 				market: BTC_PERP,
-				size: 100,
+				quantity: 100,
 				cost: 5_000_000_000,
 				realized_pnl: 0,
 				fee: 2_500_000,
@@ -318,7 +318,7 @@ fn liquidated_events() -> Vec<Event<Test>> {
 		.into_iter()
 		.filter_map(|r| match r.event {
 			RuntimeEvent::Margin(e @ Event::Liquidated { .. }) => Some(e),
-			RuntimeEvent::Margin(e @ Event::BadDebt { .. }) => Some(e),
+			RuntimeEvent::Margin(e @ Event::BadDebtRecorded { .. }) => Some(e),
 			_ => None,
 		})
 		.collect()
@@ -436,7 +436,11 @@ fn a_gap_through_the_bankruptcy_price_is_covered_by_the_fund() {
 		assert_eq!(size(BOB, 0), 0);
 		assert_eq!(
 			liquidated_events().last(),
-			Some(&Event::BadDebt { account: acct(BOB, 0), covered: 402_500_000, uncovered: 0 })
+			Some(&Event::BadDebtRecorded {
+				account: acct(BOB, 0),
+				covered: 402_500_000,
+				uncovered: 0
+			})
 		);
 		assert_eq!(settlement(BOB, 0), 0);
 		assert_eq!(Vaults::balance_of(&Margin::insurance_account(), 0), fund - 402_500_000);
@@ -457,7 +461,7 @@ fn deleveraging_events() -> Vec<Event<Test>> {
 		.filter_map(|r| match r.event {
 			RuntimeEvent::Margin(
 				e @ (Event::Liquidated { .. }
-				| Event::BadDebt { .. }
+				| Event::BadDebtRecorded { .. }
 				| Event::DeleveragingQueued { .. }
 				| Event::Deleveraged { .. }
 				| Event::DeleveragingFinished { .. }),
@@ -510,13 +514,13 @@ fn bobs_long_handed_to_charlie_then_alice() -> Vec<Event<Test>> {
 		Event::Deleveraged {
 			account: acct(CHARLIE, 0),
 			market: BTC_PERP,
-			size: 80,
+			quantity: 80,
 			notional: 3_522 * USD_UNIT,
 		},
 		Event::Deleveraged {
 			account: acct(ALICE, 0),
 			market: BTC_PERP,
-			size: 20,
+			quantity: 20,
 			notional: 880_500_000,
 		},
 		Event::DeleveragingFinished { market: BTC_PERP, unfilled: 0 },
@@ -556,7 +560,7 @@ fn an_empty_fund_hands_the_loss_to_the_most_profitable_most_levered_shorts() {
 				Event::DeleveragingQueued {
 					market: BTC_PERP,
 					account: acct(BOB, 0),
-					size: 100,
+					quantity: 100,
 					price: FixedU128::from_u32(44_025),
 				},
 				Event::Liquidated {
@@ -813,7 +817,7 @@ mod conservation {
 			.iter()
 			.flat_map(|a| Margin::account_health(a).map(|h| h.positions).unwrap_or_default())
 			.map(|p| {
-				let pos = clearinghouse_risk::position::Position { size: p.size, cost: p.cost };
+				let pos = clearinghouse_risk::position::Position { size: p.quantity, cost: p.cost };
 				let mv = clearinghouse_risk::position::market_value(pos, p.mark, 3, 6).unwrap();
 				// unrealised = market value − cost − owed funding
 				let owed = mv - p.cost - p.unrealized_pnl;
@@ -1283,7 +1287,7 @@ fn deleveraging_never_takes_a_counterparty_below_zero() {
 		let handed: Vec<(AccountId, u128)> = deleveraging_events()
 			.iter()
 			.filter_map(|e| match e {
-				Event::Deleveraged { account, size, .. } => Some((account.owner, *size)),
+				Event::Deleveraged { account, quantity, .. } => Some((account.owner, *quantity)),
 				_ => None,
 			})
 			.collect();
@@ -1322,7 +1326,7 @@ fn a_second_bankrupt_long_joins_the_pending_deleveraging() {
 		assert!(deleveraging_events().contains(&Event::DeleveragingQueued {
 			market: BTC_PERP,
 			account: acct(DAVE, 0),
-			size: 100,
+			quantity: 100,
 			price: FixedU128::from_u32(44_025),
 		}));
 		assert_eq!(Deleveraging::<Test>::get(BTC_PERP).unwrap().size, 200);

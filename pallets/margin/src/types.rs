@@ -131,8 +131,8 @@ impl PositionEntry {
 pub struct PositionView {
 	/// The market.
 	pub market: MarketId,
-	/// Signed size.
-	pub size: i128,
+	/// Signed quantity (long > 0).
+	pub quantity: i128,
 	/// Signed cost basis.
 	pub cost: i128,
 	/// The mark price it is valued at.

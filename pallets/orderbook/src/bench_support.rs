@@ -63,7 +63,7 @@ pub fn rest_on_full_levels<T: Config>(
 		let request = OrderRequest {
 			side: Side::Sell,
 			order_type: OrderType::Limit { price: FixedU128::from_u32(price + i) },
-			size: 1,
+			quantity: 1,
 			time_in_force: TimeInForce::Gtc,
 			reduce_only: false,
 			client_id: None,
@@ -106,7 +106,7 @@ pub fn bids<T: Config>(
 			OrderRequest {
 				side: Side::Buy,
 				order_type: OrderType::Limit { price: FixedU128::from_u32(price + i) },
-				size: 1,
+				quantity: 1,
 				time_in_force: TimeInForce::Gtc,
 				reduce_only: false,
 				client_id: None,

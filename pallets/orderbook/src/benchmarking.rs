@@ -43,7 +43,7 @@ fn order(side: Side, price: u32, lots: u128) -> OrderRequest {
 	OrderRequest {
 		side,
 		order_type: OrderType::Limit { price: FixedU128::from_u32(price) },
-		size: lots * LOT,
+		quantity: lots * LOT,
 		time_in_force: TimeInForce::Gtc,
 		reduce_only: false,
 		client_id: Some(u64::from(price)),

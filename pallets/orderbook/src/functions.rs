@@ -182,7 +182,7 @@ impl<T: Config> Pallet<T> {
 			},
 		};
 		let ticks = Self::to_ticks(&config, price)?;
-		let lots = Self::to_lots(&config, request.size)?;
+		let lots = Self::to_lots(&config, request.quantity)?;
 
 		let mut orders = AccountOrders::<T>::get(market_id, account);
 		if let Some(client_id) = request.client_id {
@@ -206,7 +206,7 @@ impl<T: Config> Pallet<T> {
 				.filter(|o| o.reduce_only && o.side == request.side)
 				.fold(0u128, |total, o| total.saturating_add(Self::size_of(&config, o.remaining)));
 			ensure!(
-				reduces && request.size.saturating_add(resting) <= position.unsigned_abs(),
+				reduces && request.quantity.saturating_add(resting) <= position.unsigned_abs(),
 				Error::<T>::ReduceOnlyViolated
 			);
 		}
@@ -216,7 +216,7 @@ impl<T: Config> Pallet<T> {
 				&OrderIntent {
 					market: market_id,
 					side: Self::trade_side(request.side),
-					size: request.size,
+					size: request.quantity,
 					price,
 					reduce_only: request.reduce_only,
 				},
@@ -232,7 +232,7 @@ impl<T: Config> Pallet<T> {
 			account: account.clone(),
 			side: request.side,
 			price,
-			size: request.size,
+			quantity: request.quantity,
 			client_id: request.client_id,
 			time_in_force,
 		});
@@ -293,7 +293,7 @@ impl<T: Config> Pallet<T> {
 				taker_fee: config.params.taker_fee,
 				maker_fee: config.params.maker_fee,
 			})?;
-			Self::deposit_event(Event::Trade {
+			Self::deposit_event(Event::Traded {
 				market: market_id,
 				taker_order: order_id,
 				maker_order: fill.maker_id,
@@ -301,7 +301,7 @@ impl<T: Config> Pallet<T> {
 				maker: fill.maker.clone(),
 				taker_side: request.side,
 				price: trade_price,
-				size,
+				quantity: size,
 			});
 		}
 		for removed in &outcome.removed {
@@ -682,7 +682,7 @@ impl<T: Config> Pallet<T> {
 			order_type: OrderType::Market {
 				protection_price: FixedU128::from_inner(ticks.saturating_mul(tick)),
 			},
-			size,
+			quantity: size,
 			time_in_force: TimeInForce::Ioc,
 			reduce_only: true,
 			client_id: None,

@@ -224,12 +224,12 @@ pub mod pallet {
 			account: AccountOf<T>,
 			side: Side,
 			price: FixedU128,
-			size: u128,
+			quantity: u128,
 			client_id: Option<u64>,
 			time_in_force: TimeInForce,
 		},
 		/// A trade: `taker`'s arriving order met `maker`'s resting one at the maker's price.
-		Trade {
+		Traded {
 			market: MarketId,
 			taker_order: OrderId,
 			maker_order: OrderId,
@@ -237,7 +237,7 @@ pub mod pallet {
 			maker: AccountOf<T>,
 			taker_side: Side,
 			price: FixedU128,
-			size: u128,
+			quantity: u128,
 		},
 		/// What is left of the order rests in the book.
 		OrderRested { market: MarketId, order_id: OrderId, remaining: u128 },

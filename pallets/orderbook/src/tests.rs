@@ -21,7 +21,7 @@ fn limit(side: Side, price: u64, size: u128) -> OrderRequest {
 	OrderRequest {
 		side,
 		order_type: OrderType::Limit { price: px(price) },
-		size,
+		quantity: size,
 		time_in_force: TimeInForce::Gtc,
 		reduce_only: false,
 		client_id: None,
@@ -144,7 +144,7 @@ fn a_limit_order_rests_and_is_visible() {
 					account: acct(ALICE),
 					side: Side::Buy,
 					price: px(100),
-					size: 50,
+					quantity: 50,
 					client_id: Some(7),
 					time_in_force: TimeInForce::Gtc,
 				},
@@ -168,11 +168,11 @@ fn a_crossing_order_trades_at_the_makers_price_and_reports_the_fill() {
 		System::reset_events();
 		let taker = place(CHARLIE, limit(Side::Buy, 102, 50)).unwrap();
 		let trades: Vec<_> =
-			events().into_iter().filter(|e| matches!(e, Event::Trade { .. })).collect();
+			events().into_iter().filter(|e| matches!(e, Event::Traded { .. })).collect();
 		assert_eq!(
 			trades,
 			vec![
-				Event::Trade {
+				Event::Traded {
 					market: M,
 					taker_order: taker,
 					maker_order: id(ALICE, 1),
@@ -180,9 +180,9 @@ fn a_crossing_order_trades_at_the_makers_price_and_reports_the_fill() {
 					maker: acct(ALICE),
 					taker_side: Side::Buy,
 					price: px(101),
-					size: 30,
+					quantity: 30,
 				},
-				Event::Trade {
+				Event::Traded {
 					market: M,
 					taker_order: taker,
 					maker_order: id(BOB, 2),
@@ -190,7 +190,7 @@ fn a_crossing_order_trades_at_the_makers_price_and_reports_the_fill() {
 					maker: acct(BOB),
 					taker_side: Side::Buy,
 					price: px(102),
-					size: 20,
+					quantity: 20,
 				},
 			]
 		);
@@ -450,10 +450,13 @@ fn bad_orders_are_refused_with_distinct_errors() {
 		let zero_price =
 			OrderRequest { order_type: OrderType::Limit { price: FixedU128::from_u32(0) }, ..ok };
 		assert_noop!(place(ALICE, zero_price), Error::<Test>::ZeroPrice);
-		assert_noop!(place(ALICE, OrderRequest { size: 25, ..ok }), Error::<Test>::SizeOffLot);
-		assert_noop!(place(ALICE, OrderRequest { size: 10, ..ok }), Error::<Test>::BelowMinSize);
-		assert_noop!(place(ALICE, OrderRequest { size: 0, ..ok }), Error::<Test>::ZeroSize);
-		let huge = OrderRequest { size: 10 * (u128::from(u64::MAX) + 1), ..ok };
+		assert_noop!(place(ALICE, OrderRequest { quantity: 25, ..ok }), Error::<Test>::SizeOffLot);
+		assert_noop!(
+			place(ALICE, OrderRequest { quantity: 10, ..ok }),
+			Error::<Test>::BelowMinSize
+		);
+		assert_noop!(place(ALICE, OrderRequest { quantity: 0, ..ok }), Error::<Test>::ZeroSize);
+		let huge = OrderRequest { quantity: 10 * (u128::from(u64::MAX) + 1), ..ok };
 		assert_noop!(place(ALICE, huge), Error::<Test>::SizeOverflow);
 		let huge_price = OrderRequest {
 			order_type: OrderType::Limit {

@@ -191,8 +191,9 @@ pub struct OrderRequest {
 	pub side: Side,
 	/// Limit or market.
 	pub order_type: OrderType,
-	/// Size in size units (a multiple of the lot size, at least the minimum size).
-	pub size: u128,
+	/// Quantity in size units (a multiple of the lot size, at least the minimum size).
+	/// (Not `size`: Polkadot.js reserves that name on decoded structs.)
+	pub quantity: u128,
 	/// How long it may rest (market orders: IOC or FOK).
 	pub time_in_force: TimeInForce,
 	/// Only reduce the account's position.

@@ -165,7 +165,9 @@ mod benchmarks {
 		let origin =
 			T::RegistryOrigin::try_successful_origin().map_err(|_| BenchmarkError::Weightless)?;
 		let (id, _) = assets[0];
-		let new = CollateralConfig { haircut: Permill::from_percent(40), ..config(0) };
+		// Decimals are fixed once registered: keep them.
+		let decimals = Collaterals::<T>::get(id).map(|i| i.config.decimals).unwrap_or(12);
+		let new = CollateralConfig { haircut: Permill::from_percent(40), decimals, ..config(0) };
 		#[extrinsic_call]
 		_(origin as T::RuntimeOrigin, id, new);
 		assert_eq!(Collaterals::<T>::get(id).map(|i| i.config), Some(new));
