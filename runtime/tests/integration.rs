@@ -414,7 +414,9 @@ fn oracle_is_governed_by_the_risk_track_and_fed_for_free() {
 		for (f, price) in feeders.iter().zip([6u32, 8]) {
 			let post = Oracle::feed(
 				RuntimeOrigin::signed(f.clone()),
-				vec![FeedValue { key: dot, price: FixedU128::from_u32(price), vol: None }],
+				vec![FeedValue { key: dot, price: FixedU128::from_u32(price), vol: None }]
+					.try_into()
+					.unwrap(),
 			)
 			.unwrap();
 			assert_eq!(post.pays_fee, Pays::No);
@@ -568,7 +570,9 @@ fn foreign_collateral_is_registered_by_the_risk_track_and_valued_by_the_oracle()
 		assert_ok!(Oracle::add_feeder(TrackOrigin::RiskAdmin.into(), feeder.clone()));
 		assert_ok!(Oracle::feed(
 			RuntimeOrigin::signed(feeder),
-			vec![FeedValue { key: dot, price: FixedU128::from_rational(75, 10), vol: None }],
+			vec![FeedValue { key: dot, price: FixedU128::from_rational(75, 10), vol: None }]
+				.try_into()
+				.unwrap(),
 		));
 		// 10 DOT · 7.5 USD · (1 − 20%) = 60 USD, in the settlement asset's 6 decimals.
 		assert_eq!(
@@ -659,7 +663,9 @@ fn market_admin_lists_a_market_and_orders_match_on_chain() {
 				key: dot,
 				price: FixedU128::from_rational(7_250, 1000),
 				vol: None
-			}],
+			}]
+			.try_into()
+			.unwrap(),
 		));
 		for who in [&alice, &bob] {
 			assert_ok!(dispatch_signed(

@@ -333,34 +333,18 @@ impl<T: Config> Pallet<T> {
 				)
 				.ok_or(Error::<T>::Overflow)?
 			};
-			let mut market_state = MarketStates::<T>::get(market);
 			let qty = i128::try_from(size).map_err(|_| Error::<T>::Overflow)?;
 			// The fund hands its inventory over: a long inventory is sold to a short.
 			let fund_qty = if state.size > 0 { -qty } else { qty };
-			let a = Self::apply_side(
-				&fund,
+			Self::book_trade(
 				market,
 				&params,
-				&market_state,
+				crate::functions::Leg::free(&fund),
+				crate::functions::Leg::free(account),
 				fund_qty,
 				notional,
-				Permill::zero(),
-				false,
 				settlement_decimals,
 			)?;
-			let b = Self::apply_side(
-				account,
-				market,
-				&params,
-				&market_state,
-				-fund_qty,
-				notional,
-				Permill::zero(),
-				false,
-				settlement_decimals,
-			)?;
-			market_state.open_interest = Self::shifted_open_interest(&market_state, a, b)?;
-			MarketStates::<T>::insert(market, market_state);
 			T::LiquidationBook::fit_reduce_only(account, market)?;
 			state.size = state.size.checked_add(fund_qty).ok_or(Error::<T>::Overflow)?;
 			state.cost = state.cost.saturating_sub(notional);

@@ -29,6 +29,23 @@ pub(crate) enum Valuation {
 	Liquidation,
 }
 
+/// One account's side of a trade booked by [`Pallet::book_trade`].
+pub(crate) struct Leg<'a, T: Config> {
+	/// The account.
+	pub account: &'a AccountOf<T>,
+	/// Its fee rate on the notional.
+	pub fee: Permill,
+	/// Whether it took liquidity (pays the insurance share of its fee).
+	pub is_taker: bool,
+}
+
+impl<'a, T: Config> Leg<'a, T> {
+	/// A side that pays no fee (backstops, deleveraging).
+	pub fn free(account: &'a AccountOf<T>) -> Self {
+		Self { account, fee: Permill::zero(), is_taker: false }
+	}
+}
+
 /// An order about to be placed, for the worst case.
 #[derive(Clone, Copy)]
 pub struct PendingOrder {
@@ -226,6 +243,49 @@ impl<T: Config> Pallet<T> {
 		Self::store_entries(account, entries);
 		Self::deposit_event(event);
 		Ok(oi_delta)
+	}
+
+	/// Book one trade between two accounts: `taker` (or, off the book, the side named first)
+	/// changes its position by `qty` and `maker` by `−qty`, both at `notional`: funding
+	/// settled, positions moved, PnL realised, fees paid at each leg's rate (the taker's
+	/// insurance share included), and the market's open interest moved. The one sequence that
+	/// fills, backstops and deleveraging share.
+	pub(crate) fn book_trade(
+		market: MarketId,
+		params: &RiskParams,
+		taker: Leg<'_, T>,
+		maker: Leg<'_, T>,
+		qty: i128,
+		notional: u128,
+		settlement_decimals: u8,
+	) -> DispatchResult {
+		let mut state = MarketStates::<T>::get(market);
+		let a = Self::apply_side(
+			taker.account,
+			market,
+			params,
+			&state,
+			qty,
+			notional,
+			taker.fee,
+			taker.is_taker,
+			settlement_decimals,
+		)?;
+		let neg = qty.checked_neg().ok_or(ArithmeticError::Overflow)?;
+		let b = Self::apply_side(
+			maker.account,
+			market,
+			params,
+			&state,
+			neg,
+			notional,
+			maker.fee,
+			false,
+			settlement_decimals,
+		)?;
+		state.open_interest = Self::shifted_open_interest(&state, a, b)?;
+		MarketStates::<T>::insert(market, state);
+		Ok(())
 	}
 
 	/// `state`'s open interest after the two sides of a trade changed the long side by `a` and

@@ -8,7 +8,11 @@ use clearinghouse_risk::units;
 use frame_support::{ensure, pallet_prelude::*};
 use polkadot_sdk::sp_arithmetic::Rounding;
 
-use crate::{functions::PendingOrder, pallet::*, *};
+use crate::{
+	functions::{Leg, PendingOrder},
+	pallet::*,
+	*,
+};
 
 impl<T: Config> FillHandler<T::AccountId> for Pallet<T> {
 	/// Both sides of the trade: funding settled, positions moved, PnL realised and fees paid,
@@ -17,7 +21,6 @@ impl<T: Config> FillHandler<T::AccountId> for Pallet<T> {
 		let params = MarketRisks::<T>::get(fill.market).ok_or(Error::<T>::MarketNotConfigured)?;
 		let settlement_decimals =
 			T::Ledger::settlement_decimals().ok_or(Error::<T>::NoSettlementAsset)?;
-		let mut state = MarketStates::<T>::get(fill.market);
 		let notional = units::value(
 			fill.size,
 			fill.price,
@@ -40,31 +43,15 @@ impl<T: Config> FillHandler<T::AccountId> for Pallet<T> {
 				rate
 			}
 		};
-		let taker_oi = Self::apply_side(
-			&fill.taker,
+		Self::book_trade(
 			fill.market,
 			&params,
-			&state,
+			Leg { account: &fill.taker, fee: fee_of(&fill.taker, fill.taker_fee), is_taker: true },
+			Leg { account: &fill.maker, fee: fee_of(&fill.maker, fill.maker_fee), is_taker: false },
 			taker_qty,
 			notional,
-			fee_of(&fill.taker, fill.taker_fee),
-			true,
 			settlement_decimals,
-		)?;
-		let maker_oi = Self::apply_side(
-			&fill.maker,
-			fill.market,
-			&params,
-			&state,
-			-taker_qty,
-			notional,
-			fee_of(&fill.maker, fill.maker_fee),
-			false,
-			settlement_decimals,
-		)?;
-		state.open_interest = Self::shifted_open_interest(&state, taker_oi, maker_oi)?;
-		MarketStates::<T>::insert(fill.market, state);
-		Ok(())
+		)
 	}
 }
 

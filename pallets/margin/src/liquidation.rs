@@ -19,7 +19,7 @@ use polkadot_sdk::sp_arithmetic::{
 	Rounding,
 };
 
-use crate::{pallet::*, *};
+use crate::{functions::Leg, pallet::*, *};
 
 /// What one liquidation step did.
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
@@ -314,36 +314,21 @@ impl<T: Config> Pallet<T> {
 		price: FixedU128,
 		settlement_decimals: u8,
 	) -> Result<u128, DispatchError> {
-		let mut state = MarketStates::<T>::get(market);
 		let notional =
 			units::value(size, price, params.size_decimals, settlement_decimals, Rounding::Down)
 				.ok_or(Error::<T>::Overflow)?;
 		let qty = i128::try_from(size).map_err(|_| Error::<T>::Overflow)?;
 		let qty = if side == TradeSide::Sell { -qty } else { qty };
-		let a = Self::apply_side(
-			account,
+		let fund = Self::insurance_account();
+		Self::book_trade(
 			market,
 			params,
-			&state,
+			Leg::free(account),
+			Leg::free(&fund),
 			qty,
 			notional,
-			Permill::zero(),
-			false,
 			settlement_decimals,
 		)?;
-		let b = Self::apply_side(
-			&Self::insurance_account(),
-			market,
-			params,
-			&state,
-			-qty,
-			notional,
-			Permill::zero(),
-			false,
-			settlement_decimals,
-		)?;
-		state.open_interest = Self::shifted_open_interest(&state, a, b)?;
-		MarketStates::<T>::insert(market, state);
 		Self::fit_deleveraging_to_fund(market)?;
 		Ok(notional)
 	}

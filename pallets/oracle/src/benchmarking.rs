@@ -90,7 +90,7 @@ mod benchmarks {
 		let feeder = feeders.last().cloned().expect("at least one feeder");
 
 		#[extrinsic_call]
-		_(RawOrigin::Signed(feeder.clone()), values);
+		_(RawOrigin::Signed(feeder.clone()), frame_support::BoundedVec::truncate_from(values));
 
 		assert_eq!(
 			Feeders::<T>::get(&feeder).and_then(|i| i.last_fed),

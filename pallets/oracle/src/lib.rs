@@ -210,9 +210,13 @@ pub mod pallet {
 		///   [`Error::ZeroVol`], [`Error::VolNotEnabled`]. On any error nothing is stored.
 		#[pallet::call_index(0)]
 		#[pallet::weight((T::WeightInfo::feed(values.len() as u32), DispatchClass::Operational))]
-		pub fn feed(origin: OriginFor<T>, values: Vec<FeedValue>) -> DispatchResultWithPostInfo {
+		pub fn feed(
+			origin: OriginFor<T>,
+			values: BoundedVec<FeedValue, T::MaxFeedBatch>,
+		) -> DispatchResultWithPostInfo {
 			let feeder = ensure_signed(origin)?;
-			Self::do_feed(feeder, values)?;
+			// Bounded at decoding: a batch over `MaxFeedBatch` never reaches the runtime.
+			Self::do_feed(feeder, values.into_inner())?;
 			Ok(Pays::No.into())
 		}
 

@@ -37,7 +37,7 @@ fn feed(
 	feeder: u64,
 	values: Vec<FeedValue>,
 ) -> polkadot_sdk::frame_support::dispatch::DispatchResultWithPostInfo {
-	Oracle::feed(RuntimeOrigin::signed(feeder), values)
+	Oracle::feed(RuntimeOrigin::signed(feeder), values.try_into().expect("within MaxFeedBatch"))
 }
 
 fn next_block(advance_ms: u64) {
@@ -274,7 +274,6 @@ fn bad_input_is_refused_with_distinct_errors_and_nothing_is_stored() {
 			),
 			(vec![value(unknown, 1)], Error::<Test>::UnknownKey),
 			(vec![value(BTC, 1), value(ETH, 1), value(BTC, 2)], Error::<Test>::DuplicateKey),
-			((0..33).map(|_| value(BTC, 1)).collect(), Error::<Test>::BatchTooLarge),
 			(vec![], Error::<Test>::EmptyBatch),
 			(
 				vec![FeedValue { key: BTC, price: px(1), vol: Some(px(1)) }],
@@ -285,6 +284,16 @@ fn bad_input_is_refused_with_distinct_errors_and_nothing_is_stored() {
 		];
 		for (values, error) in cases {
 			assert_noop!(feed(1, values), error);
+		}
+		// A batch over MaxFeedBatch (32) does not even decode as the call's argument.
+		{
+			use codec::{Decode, Encode};
+			let too_many: Vec<FeedValue> = (0..33).map(|_| value(BTC, 1)).collect();
+			type Batch = polkadot_sdk::frame_support::BoundedVec<
+				FeedValue,
+				<Test as crate::Config>::MaxFeedBatch,
+			>;
+			assert!(Batch::decode(&mut &too_many.encode()[..]).is_err());
 		}
 		assert_eq!((KeyStates::<Test>::get(BTC), crate::Feeders::<Test>::get(1)), before);
 		assert!(KeyStates::<Test>::get(ETH).submissions.is_empty());
