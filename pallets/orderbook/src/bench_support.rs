@@ -12,6 +12,19 @@ use polkadot_sdk::{
 	sp_runtime::{DispatchError, DispatchResult},
 };
 
+/// A good-till-cancelled limit order for one unit at `price` (whole units).
+fn one_unit(side: Side, price: u32) -> OrderRequest {
+	OrderRequest {
+		side,
+		order_type: OrderType::Limit { price: FixedU128::from_u32(price) },
+		quantity: 1,
+		time_in_force: TimeInForce::Gtc,
+		reduce_only: false,
+		client_id: None,
+		self_trade: SelfTradePrevention::CancelResting,
+	}
+}
+
 /// A market for `underlying` with whole-unit ticks and one-unit lots, taking as many open
 /// orders per account as the pallet allows.
 pub fn market<T: Config>(underlying: OracleKey) -> Result<MarketId, DispatchError> {
@@ -60,16 +73,7 @@ pub fn rest_on_full_levels<T: Config>(
 ) -> Result<u32, DispatchError> {
 	let open = T::MaxOpenOrders::get();
 	for i in 0..open {
-		let request = OrderRequest {
-			side: Side::Sell,
-			order_type: OrderType::Limit { price: FixedU128::from_u32(price + i) },
-			quantity: 1,
-			time_in_force: TimeInForce::Gtc,
-			reduce_only: false,
-			client_id: None,
-			self_trade: SelfTradePrevention::CancelResting,
-		};
-		Pallet::<T>::do_place(account, market, request)?;
+		Pallet::<T>::do_place(account, market, one_unit(Side::Sell, price + i))?;
 		let ticks = u64::from(price + i);
 		Levels::<T>::mutate((market, Side::Sell, ticks), |level| {
 			let mut pad = 0u32;
@@ -100,19 +104,7 @@ pub fn bids<T: Config>(
 	for i in 0..makers {
 		let maker = MarginAccount::new(frame_benchmarking::account("book-maker", i, 0), 0);
 		fund(&maker);
-		Pallet::<T>::do_place(
-			&maker,
-			market,
-			OrderRequest {
-				side: Side::Buy,
-				order_type: OrderType::Limit { price: FixedU128::from_u32(price + i) },
-				quantity: 1,
-				time_in_force: TimeInForce::Gtc,
-				reduce_only: false,
-				client_id: None,
-				self_trade: SelfTradePrevention::CancelResting,
-			},
-		)?;
+		Pallet::<T>::do_place(&maker, market, one_unit(Side::Buy, price + i))?;
 	}
 	Ok(())
 }

@@ -158,12 +158,29 @@ pub fn benchmark_most_positions(
 	Accounts::<Runtime>::insert(account, EntriesOf::<Runtime>::truncate_from(entries));
 }
 
+/// The risk parameters of every benchmark market: whole-unit sizes, 10% initial, 5%
+/// maintenance, no funding.
+#[cfg(feature = "runtime-benchmarks")]
+pub fn benchmark_risk_params(
+	underlying: clearinghouse_primitives::OracleKey,
+) -> pallet_clearinghouse_margin::RiskParams {
+	use sp_runtime::Permill;
+	pallet_clearinghouse_margin::RiskParams {
+		underlying,
+		size_decimals: 0,
+		initial: Permill::from_percent(10),
+		maintenance: Permill::from_percent(5),
+		initial_at_full: Permill::from_percent(10),
+		open_interest_full: 0,
+		funding: None,
+	}
+}
+
 /// The markets [`benchmark_largest_account`] holds positions in, created on first use.
 #[cfg(feature = "runtime-benchmarks")]
 fn benchmark_full_markets() -> alloc::vec::Vec<clearinghouse_primitives::MarketId> {
 	use codec::{Decode, Encode};
 	use frame_support::traits::Get;
-	use sp_runtime::Permill;
 	const KEY: &[u8] = b":benchmark:largest-account-markets";
 	if let Some(raw) = frame_support::storage::unhashed::get_raw(KEY) {
 		if let Ok(markets) = alloc::vec::Vec::<u32>::decode(&mut &raw[..]) {
@@ -185,19 +202,7 @@ fn benchmark_full_markets() -> alloc::vec::Vec<clearinghouse_primitives::MarketI
 				underlying,
 				sp_runtime::FixedU128::from_u32(100 + i),
 			);
-			crate::Margin::do_set_market_risk(
-				market,
-				pallet_clearinghouse_margin::RiskParams {
-					underlying,
-					size_decimals: 0,
-					initial: Permill::from_percent(10),
-					maintenance: Permill::from_percent(5),
-					initial_at_full: Permill::from_percent(20),
-					open_interest_full: 1_000_000,
-					funding: None,
-				},
-			)
-			.ok()?;
+			crate::Margin::do_set_market_risk(market, benchmark_risk_params(underlying)).ok()?;
 			Some(market)
 		})
 		.collect();

@@ -38,19 +38,10 @@ impl pallet_clearinghouse_orderbook::BenchmarkHelper<crate::AccountId>
 		underlying: clearinghouse_primitives::OracleKey,
 		price: sp_runtime::FixedU128,
 	) {
-		use sp_runtime::Permill;
 		crate::Oracle::set_price_for_benchmarks(underlying, price);
 		Margin::do_set_market_risk(
 			market,
-			pallet_clearinghouse_margin::RiskParams {
-				underlying,
-				size_decimals: 0,
-				initial: Permill::from_percent(10),
-				maintenance: Permill::from_percent(5),
-				initial_at_full: Permill::from_percent(10),
-				open_interest_full: 0,
-				funding: None,
-			},
+			crate::configs::margin::benchmark_risk_params(underlying),
 		)
 		.expect("valid benchmark risk parameters");
 	}
