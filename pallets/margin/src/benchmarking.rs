@@ -175,15 +175,21 @@ mod benchmarks {
 	/// the debt kept, the total lowered).
 	#[benchmark]
 	fn cover_bad_debt() -> Result<(), BenchmarkError> {
+		// Amounts well above any asset's minimum balance (the runtime's dev stablecoin has one).
 		let debtor = MarginAccount::new(account::<T::AccountId>("debtor", 0, 0), 0);
-		T::BenchmarkHelper::fund(&debtor, 1);
-		T::BenchmarkHelper::fund(&Pallet::<T>::insurance_account(), 1_000);
-		BadDebts::<T>::insert(&debtor, 5_000);
-		TotalBadDebt::<T>::put(5_000);
+		T::BenchmarkHelper::fund(&debtor, 1_000_000);
+		let fund = Pallet::<T>::insurance_account();
+		T::BenchmarkHelper::fund(&fund, 1_000_000);
+		let settlement = T::Ledger::settlement_collateral().ok_or(BenchmarkError::Weightless)?;
+		let held = T::Ledger::balance(&fund, settlement).max(0).unsigned_abs();
+		// More debt than the fund holds: it pays all it has and the debt stays recorded.
+		let debt = held.saturating_mul(2).max(1);
+		BadDebts::<T>::insert(&debtor, debt);
+		TotalBadDebt::<T>::put(debt);
 		let keeper: T::AccountId = whitelisted_caller();
 		#[extrinsic_call]
 		_(frame_system::RawOrigin::Signed(keeper), debtor.clone());
-		assert_eq!(BadDebts::<T>::get(&debtor), Some(4_000));
+		assert_eq!(BadDebts::<T>::get(&debtor), Some(debt - held));
 		Ok(())
 	}
 
