@@ -15,11 +15,19 @@ pub struct MemoryBook<Owner> {
 	asks: BTreeMap<Price, Level<Owner>>,
 	/// Where each resting order is.
 	index: BTreeMap<OrderId, (Side, Price)>,
+	/// The highest id ever placed: an id above it cannot be resting, so callers that number
+	/// orders in sequence (the pallet does) never pay the duplicate lookup.
+	highest_id: Option<OrderId>,
 }
 
 impl<Owner> Default for MemoryBook<Owner> {
 	fn default() -> Self {
-		Self { bids: BTreeMap::new(), asks: BTreeMap::new(), index: BTreeMap::new() }
+		Self {
+			bids: BTreeMap::new(),
+			asks: BTreeMap::new(),
+			index: BTreeMap::new(),
+			highest_id: None,
+		}
 	}
 }
 
@@ -135,10 +143,11 @@ impl<Owner: Clone + PartialEq> MemoryBook<Owner> {
 	) -> Result<Outcome<Owner>, Reject> {
 		let (id, side, price) = (order.id, order.side, order.price);
 		// A second order under a resting id could never be cancelled (the index names one).
-		if self.index.contains_key(&id) {
+		if self.highest_id.is_some_and(|h| id <= h) && self.index.contains_key(&id) {
 			return Err(Reject::DuplicateId);
 		}
 		let outcome = place_gated(self, order, limits, gate)?;
+		self.highest_id = Some(self.highest_id.map_or(id, |h| h.max(id)));
 		for fill in &outcome.fills {
 			if fill.maker_remaining == 0 {
 				self.index.remove(&fill.maker_id);
