@@ -564,7 +564,7 @@ pub fn module<T: Config>() -> Box<dyn IsmpModule> {
 /// The vaults' outbound route for ISMP destinations: `vaults.withdraw_to` with a recipient
 /// (an address on the asset's route chain) ends in [`Pallet::send`].
 pub struct IsmpOutbound<T>(core::marker::PhantomData<T>);
-impl<T: Config> pallet_clearinghouse_vaults::OutboundTransfer<T::AccountId, T::AssetKind>
+impl<T: Config> clearinghouse_primitives::collateral::OutboundTransfer<T::AccountId, T::AssetKind>
 	for IsmpOutbound<T>
 {
 	type Destination = ContractId;

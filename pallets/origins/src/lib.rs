@@ -4,8 +4,8 @@
 //!
 //! | origin        | what it may do                                                   |
 //! |---------------|------------------------------------------------------------------|
-//! | `RiskAdmin`   | change risk parameters (oracle, collateral haircuts, margin)     |
-//! | `MarketAdmin` | list, change and delist markets and collateral assets            |
+//! | `RiskAdmin`   | change risk parameters (oracle, collateral registry, margin)     |
+//! | `MarketAdmin` | list, change and delist markets; create foreign assets           |
 //! | `Emergency`   | halt or pause only (markets, calls); never unpause or move funds |
 //!
 //! A referendum on a track dispatches its call with the track's origin (see the runtime's

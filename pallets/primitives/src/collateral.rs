@@ -179,3 +179,45 @@ impl<AccountId> WithdrawalGuard<AccountId> for () {
 		Ok(())
 	}
 }
+
+/// Sends collateral from a wallet here to an account on another chain (runtime: XCM back to
+/// the asset's reserve, or ISMP through the collateral bridge). Used by the vaults'
+/// `withdraw_to` after the ledger has paid the wallet, in the same transaction: an error undoes
+/// the withdrawal too.
+pub trait OutboundTransfer<AccountId, AssetKind> {
+	/// Where to, in the transport's terms (runtime: a chain and a beneficiary location). A call
+	/// parameter, hence the codec bounds.
+	type Destination: codec::FullCodec
+		+ codec::DecodeWithMemTracking
+		+ Clone
+		+ Eq
+		+ core::fmt::Debug
+		+ scale_info::TypeInfo;
+
+	/// Move `amount` of `asset` from `from`'s wallet to `to`.
+	fn transfer(
+		from: &AccountId,
+		asset: AssetKind,
+		amount: u128,
+		to: Self::Destination,
+	) -> polkadot_sdk::sp_runtime::DispatchResult;
+
+	/// For the benchmarks: an existing asset this route can send and a destination it
+	/// reaches, with whatever the route needs prepared (`None`: the route cannot be measured).
+	fn benchmark_route() -> Option<(AssetKind, Self::Destination)> {
+		None
+	}
+}
+
+/// No route out: every outbound transfer fails.
+impl<AccountId, AssetKind> OutboundTransfer<AccountId, AssetKind> for () {
+	type Destination = ();
+	fn transfer(
+		_: &AccountId,
+		_: AssetKind,
+		_: u128,
+		_: (),
+	) -> polkadot_sdk::sp_runtime::DispatchResult {
+		Err(polkadot_sdk::sp_runtime::DispatchError::Other("no outbound route"))
+	}
+}

@@ -61,8 +61,8 @@ pub mod weights;
 
 pub use clearinghouse_primitives::{
 	collateral::{
-		CollateralId, CollateralLedger, CollateralValuation, MarginAccount, SettlementReason,
-		SubAccountIndex, WithdrawalGuard,
+		CollateralId, CollateralLedger, CollateralValuation, MarginAccount, OutboundTransfer,
+		SettlementReason, SubAccountIndex, WithdrawalGuard,
 	},
 	oracle::{Moment, OracleKey, PriceProvider},
 };
@@ -73,42 +73,6 @@ pub use weights::WeightInfo;
 #[cfg(any(feature = "try-runtime", feature = "std"))]
 use polkadot_sdk::sp_runtime;
 use polkadot_sdk::{frame_support, frame_system};
-
-/// Sends collateral from a wallet here to an account on another chain (runtime: XCM back to
-/// the asset's reserve). Used by [`Pallet::withdraw_to`] after the ledger has paid the wallet,
-/// in the same transaction: an error undoes the withdrawal too.
-pub trait OutboundTransfer<AccountId, AssetKind> {
-	/// Where to, in the transport's terms (runtime: a chain and a beneficiary location).
-	type Destination: frame_support::Parameter;
-
-	/// Move `amount` of `asset` from `from`'s wallet to `to`.
-	fn transfer(
-		from: &AccountId,
-		asset: AssetKind,
-		amount: u128,
-		to: Self::Destination,
-	) -> frame_support::dispatch::DispatchResult;
-
-	/// For the benchmarks: an existing asset this route can send and a destination it
-	/// reaches, with whatever the route needs prepared (`None`: the route cannot be measured).
-	#[cfg(feature = "runtime-benchmarks")]
-	fn benchmark_route() -> Option<(AssetKind, Self::Destination)> {
-		None
-	}
-}
-
-/// No route out: [`Pallet::withdraw_to`] always fails.
-impl<AccountId, AssetKind> OutboundTransfer<AccountId, AssetKind> for () {
-	type Destination = ();
-	fn transfer(
-		_: &AccountId,
-		_: AssetKind,
-		_: u128,
-		_: (),
-	) -> frame_support::dispatch::DispatchResult {
-		Err(polkadot_sdk::sp_runtime::DispatchError::Other("no outbound route"))
-	}
-}
 
 /// The destination type of a runtime's outbound route.
 pub type DestinationOf<T> = <<T as Config>::Outbound as OutboundTransfer<

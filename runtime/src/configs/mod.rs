@@ -43,6 +43,12 @@ use crate::{
 };
 
 parameter_types! {
+	/// Sub-accounts per owner (cross margin is 0, isolated ones above): one number for the
+	/// vaults, which hold their collateral, and the order book, which takes their orders.
+	pub const MaxSubAccounts: u8 = 8;
+}
+
+parameter_types! {
 	pub const Version: RuntimeVersion = VERSION;
 	/// 5 MiB blocks; normal extrinsics may fill `NORMAL_DISPATCH_RATIO` of it.
 	pub RuntimeBlockLength: BlockLength = BlockLength::builder()

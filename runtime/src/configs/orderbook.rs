@@ -2,7 +2,7 @@
 
 use polkadot_sdk::*;
 
-use frame_support::traits::{ConstU32, ConstU8};
+use frame_support::traits::ConstU32;
 
 use crate::{governance::MarketAdminOrigin, Margin, Runtime, Timestamp};
 
@@ -18,7 +18,7 @@ impl pallet_clearinghouse_orderbook::Config for Runtime {
 	type MaxRecentClientIds = ConstU32<32>;
 	type MaxMakersPerOrder = ConstU32<32>;
 	type MaxBulk = ConstU32<32>;
-	type MaxSubAccounts = ConstU8<8>;
+	type MaxSubAccounts = super::MaxSubAccounts;
 	type MaxMarkets = ConstU32<256>;
 	type WeightInfo = crate::weights::pallet_clearinghouse_orderbook::WeightInfo<Runtime>;
 	#[cfg(feature = "runtime-benchmarks")]

@@ -12,7 +12,7 @@ use alloc::boxed::Box;
 use codec::{Decode, DecodeWithMemTracking, Encode, MaxEncodedLen};
 use frame_support::{
 	parameter_types,
-	traits::{fungible, fungibles, ConstU32, ConstU8},
+	traits::{fungible, fungibles, ConstU32},
 	PalletId,
 };
 use scale_info::TypeInfo;
@@ -103,7 +103,7 @@ impl pallet_clearinghouse_vaults::Config for Runtime {
 	type RegistryOrigin = RiskAdminOrigin;
 	type PalletId = VaultsPalletId;
 	type MaxCollaterals = ConstU32<32>;
-	type MaxSubAccounts = ConstU8<8>;
+	type MaxSubAccounts = super::MaxSubAccounts;
 	type Outbound = XcmOutbound;
 	type WeightInfo = crate::weights::pallet_clearinghouse_vaults::WeightInfo<Runtime>;
 	#[cfg(feature = "runtime-benchmarks")]

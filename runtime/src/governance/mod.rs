@@ -5,9 +5,9 @@
 //!
 //! | track          | origin                    | used for                                      |
 //! |----------------|---------------------------|-----------------------------------------------|
-//! | `root`         | `Root`                    | runtime upgrades, collators, fund withdrawals |
-//! | `risk_admin`   | `Origins::RiskAdmin`      | risk parameters (shorter periods)             |
-//! | `market_admin` | `Origins::MarketAdmin`    | listing and delisting markets and collateral  |
+//! | `root`         | `Root`                    | runtime upgrades, collators, fund withdrawals, bridge routes (mint authority) |
+//! | `risk_admin`   | `Origins::RiskAdmin`      | risk parameters, oracle keys and feeders, collateral registry (shorter periods) |
+//! | `market_admin` | `Origins::MarketAdmin`    | listing and delisting markets, creating foreign assets |
 //! | `emergency`    | `Origins::Emergency`      | halting only                                  |
 //!
 //! Besides referenda, the **guardian council** (`GuardianCouncil`, a `pallet-collective`
@@ -38,8 +38,10 @@ pub type GuardianMajority =
 /// May halt (pause calls, and later markets): root, the `emergency` track or the guardians.
 pub type HaltOrigin = EitherOf<EnsureRoot<AccountId>, EitherOf<EnsureEmergency, GuardianMajority>>;
 
-/// May change risk parameters: root or the `risk_admin` track.
+/// May change risk parameters, the oracle's keys and feeders and the collateral registry: root
+/// or the `risk_admin` track.
 pub type RiskAdminOrigin = EitherOf<EnsureRoot<AccountId>, EnsureRiskAdmin>;
 
-/// May list, change and delist markets and collateral: root or the `market_admin` track.
+/// May list, change and delist markets and create foreign assets: root or the `market_admin`
+/// track. (Collateral is registered by [`RiskAdminOrigin`]: haircuts and caps are risk.)
 pub type MarketAdminOrigin = EitherOf<EnsureRoot<AccountId>, EnsureMarketAdmin>;
