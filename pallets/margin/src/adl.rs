@@ -78,13 +78,13 @@ impl<T: Config> Pallet<T> {
 		settlement_decimals: u8,
 	) -> DispatchResult {
 		let cost = Self::backstop(account, market, params, side, size, price, settlement_decimals)?;
-		let qty = i128::try_from(size).map_err(|_| Error::<T>::Overflow)?;
+		let qty = i128::try_from(size).map_err(|_| ArithmeticError::Overflow)?;
 		// The bankrupt side sells (a long) or buys back (a short); the fund takes the other.
 		let qty = if side == TradeSide::Sell { qty } else { -qty };
 		let state = match Deleveraging::<T>::get(market) {
 			Some(mut state) => {
-				state.size = state.size.checked_add(qty).ok_or(Error::<T>::Overflow)?;
-				state.cost = state.cost.checked_add(cost).ok_or(Error::<T>::Overflow)?;
+				state.size = state.size.checked_add(qty).ok_or(ArithmeticError::Overflow)?;
+				state.cost = state.cost.checked_add(cost).ok_or(ArithmeticError::Overflow)?;
 				state
 			},
 			None => AdlState {
@@ -331,9 +331,9 @@ impl<T: Config> Pallet<T> {
 					state.size.unsigned_abs(),
 					Rounding::Down,
 				)
-				.ok_or(Error::<T>::Overflow)?
+				.ok_or(ArithmeticError::Overflow)?
 			};
-			let qty = i128::try_from(size).map_err(|_| Error::<T>::Overflow)?;
+			let qty = i128::try_from(size).map_err(|_| ArithmeticError::Overflow)?;
 			// The fund hands its inventory over: a long inventory is sold to a short.
 			let fund_qty = if state.size > 0 { -qty } else { qty };
 			Self::book_trade(
@@ -346,7 +346,7 @@ impl<T: Config> Pallet<T> {
 				settlement_decimals,
 			)?;
 			T::LiquidationBook::fit_reduce_only(account, market)?;
-			state.size = state.size.checked_add(fund_qty).ok_or(Error::<T>::Overflow)?;
+			state.size = state.size.checked_add(fund_qty).ok_or(ArithmeticError::Overflow)?;
 			state.cost = state.cost.saturating_sub(notional);
 			Self::deposit_event(Event::Deleveraged {
 				account: account.clone(),

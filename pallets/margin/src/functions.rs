@@ -140,7 +140,7 @@ impl<T: Config> Pallet<T> {
 			params.size_decimals,
 			settlement_decimals,
 		)
-		.ok_or(Error::<T>::Overflow)?;
+		.ok_or(ArithmeticError::Overflow)?;
 		entry.funding_index = state.funding_index;
 		if owed != 0 {
 			Self::book(account, &Self::clearing_account(), owed, SettlementReason::Funding)?;
@@ -195,19 +195,19 @@ impl<T: Config> Pallet<T> {
 	) -> Result<i128, DispatchError> {
 		let mut entries = Accounts::<T>::get(account);
 		let i = Self::entry_index(&mut entries, market, state.funding_index)?;
-		let entry = entries.get_mut(i).ok_or(Error::<T>::Overflow)?;
+		let entry = entries.get_mut(i).ok_or(ArithmeticError::Overflow)?;
 		Self::settle_funding(account, entry, params, state, settlement_decimals)?;
 		let before = entry.size;
 		let filled =
 			position::apply_fill(Position { size: entry.size, cost: entry.cost }, qty, notional)
-				.ok_or(Error::<T>::Overflow)?;
+				.ok_or(ArithmeticError::Overflow)?;
 		entry.size = filled.position.size;
 		entry.cost = filled.position.cost;
 		// Realised profit is paid by the clearing account; a loss paid to it.
 		Self::book(
 			account,
 			&Self::clearing_account(),
-			filled.realized.checked_neg().ok_or(Error::<T>::Overflow)?,
+			filled.realized.checked_neg().ok_or(ArithmeticError::Overflow)?,
 			SettlementReason::Pnl,
 		)?;
 		let fee = fee_rate.mul_ceil(notional);
@@ -299,7 +299,7 @@ impl<T: Config> Pallet<T> {
 			.ok()
 			.and_then(|oi| oi.checked_add(a)?.checked_add(b))
 			.and_then(|oi| u128::try_from(oi).ok())
-			.ok_or_else(|| Error::<T>::Overflow.into())
+			.ok_or_else(|| ArithmeticError::Overflow.into())
 	}
 
 	/// `account`'s health, with `pending` (if any) counted at its worst case. Errors if a
@@ -355,7 +355,7 @@ impl<T: Config> Pallet<T> {
 				decimals,
 				settlement_decimals,
 			)
-			.ok_or(Error::<T>::Overflow)?;
+			.ok_or(ArithmeticError::Overflow)?;
 			let Some(mark) = Self::mark_price(entry.market, &params) else {
 				match valuation {
 					Valuation::Strict => return Err(Error::<T>::PriceUnavailable.into()),
@@ -372,8 +372,8 @@ impl<T: Config> Pallet<T> {
 			};
 			let pnl = position::unrealized(pos, mark, decimals, settlement_decimals)
 				.and_then(|u| u.checked_sub(owed))
-				.ok_or(Error::<T>::Overflow)?;
-			health.equity = health.equity.checked_add(pnl).ok_or(Error::<T>::Overflow)?;
+				.ok_or(ArithmeticError::Overflow)?;
+			health.equity = health.equity.checked_add(pnl).ok_or(ArithmeticError::Overflow)?;
 
 			// Worst case of the open orders (and the pending one): all buys or all sells fill.
 			let (mut buys, mut sells) = (entry.resting_buy, entry.resting_sell);
@@ -397,17 +397,17 @@ impl<T: Config> Pallet<T> {
 					Rounding::Up,
 				)
 				.and_then(|l| i128::try_from(l).ok())
-				.ok_or(Error::<T>::Overflow)?;
-				health.equity = health.equity.checked_sub(loss).ok_or(Error::<T>::Overflow)?;
+				.ok_or(ArithmeticError::Overflow)?;
+				health.equity = health.equity.checked_sub(loss).ok_or(ArithmeticError::Overflow)?;
 			}
 			let long = entry.size.saturating_add(i128::try_from(buys).unwrap_or(i128::MAX));
 			let short = entry.size.saturating_sub(i128::try_from(sells).unwrap_or(i128::MAX));
 			let worst = long.unsigned_abs().max(short.unsigned_abs());
 			let worst_notional =
 				units::value(worst, mark, decimals, settlement_decimals, Rounding::Up)
-					.ok_or(Error::<T>::Overflow)?;
+					.ok_or(ArithmeticError::Overflow)?;
 			let notional = position::notional(pos, mark, decimals, settlement_decimals)
-				.ok_or(Error::<T>::Overflow)?;
+				.ok_or(ArithmeticError::Overflow)?;
 			let (initial, maintenance) =
 				T::Model::requirements(&params, worst_notional, notional, state.open_interest);
 			// Resting orders priced worse than the mark lose the difference when they fill

@@ -13,6 +13,7 @@ use crate::{
 	pallet::*,
 	*,
 };
+use polkadot_sdk::sp_runtime::ArithmeticError;
 
 impl<T: Config> FillHandler<T::AccountId> for Pallet<T> {
 	/// Both sides of the trade: funding settled, positions moved, PnL realised and fees paid,
@@ -28,8 +29,8 @@ impl<T: Config> FillHandler<T::AccountId> for Pallet<T> {
 			settlement_decimals,
 			Rounding::Down,
 		)
-		.ok_or(Error::<T>::Overflow)?;
-		let size = i128::try_from(fill.size).map_err(|_| Error::<T>::Overflow)?;
+		.ok_or(ArithmeticError::Overflow)?;
+		let size = i128::try_from(fill.size).map_err(|_| ArithmeticError::Overflow)?;
 		let taker_qty = match fill.taker_side {
 			TradeSide::Buy => size,
 			TradeSide::Sell => -size,
@@ -60,7 +61,7 @@ impl<T: Config> OrderMarginCheck<T::AccountId> for Pallet<T> {
 	/// rule): a reduce-only flag limits the order's size, not what it may lose.
 	fn ensure_can_place(account: &AccountOf<T>, order: &OrderIntent) -> DispatchResult {
 		ensure!(MarketRisks::<T>::contains_key(order.market), Error::<T>::MarketNotConfigured);
-		let size = i128::try_from(order.size).map_err(|_| Error::<T>::Overflow)?;
+		let size = i128::try_from(order.size).map_err(|_| ArithmeticError::Overflow)?;
 		let size = match order.side {
 			TradeSide::Buy => size,
 			TradeSide::Sell => -size,

@@ -342,8 +342,6 @@ pub mod pallet {
 		InvalidRiskParams,
 		/// There are risk parameters for `MaxMarkets` markets.
 		TooManyMarkets,
-		/// An amount overflowed.
-		Overflow,
 		/// The account's equity is not below its maintenance requirement.
 		NotLiquidatable,
 		/// Bad debt is outstanding: the settlement asset cannot be withdrawn until it is

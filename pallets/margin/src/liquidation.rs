@@ -20,6 +20,7 @@ use polkadot_sdk::sp_arithmetic::{
 };
 
 use crate::{functions::Leg, pallet::*, *};
+use polkadot_sdk::sp_runtime::ArithmeticError;
 
 /// What one liquidation step did.
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
@@ -89,7 +90,7 @@ impl<T: Config> Pallet<T> {
 				params.size_decimals,
 				settlement_decimals,
 			)
-			.ok_or(Error::<T>::Overflow)?;
+			.ok_or(ArithmeticError::Overflow)?;
 			let requirement = params.maintenance.mul_ceil(notional);
 			if chosen.as_ref().is_none_or(|c| requirement > c.1.maintenance.mul_ceil(c.3)) {
 				chosen = Some((*entry, params, mark, notional));
@@ -146,7 +147,7 @@ impl<T: Config> Pallet<T> {
 				settlement_decimals,
 				Rounding::Up,
 			)
-			.ok_or(Error::<T>::Overflow)?;
+			.ok_or(ArithmeticError::Overflow)?;
 			let book_penalty =
 				i128::try_from(params_now.penalty.mul_ceil(book_notional)).unwrap_or(i128::MAX);
 			let left_notional = units::value(
@@ -156,7 +157,7 @@ impl<T: Config> Pallet<T> {
 				settlement_decimals,
 				Rounding::Down,
 			)
-			.ok_or(Error::<T>::Overflow)?;
+			.ok_or(ArithmeticError::Overflow)?;
 			Self::close_size(
 				after_book.unsigned_abs(),
 				left_notional,
@@ -202,7 +203,7 @@ impl<T: Config> Pallet<T> {
 		let closed = by_book.saturating_add(by_backstop).saturating_add(by_deleveraging);
 		let closed_notional =
 			units::value(closed, mark, params.size_decimals, settlement_decimals, Rounding::Up)
-				.ok_or(Error::<T>::Overflow)?;
+				.ok_or(ArithmeticError::Overflow)?;
 		let left = Self::liquidation_health(account)?.equity.max(0).unsigned_abs();
 		let penalty = params_now.penalty.mul_ceil(closed_notional).min(left);
 		if penalty > 0 {
@@ -316,8 +317,8 @@ impl<T: Config> Pallet<T> {
 	) -> Result<u128, DispatchError> {
 		let notional =
 			units::value(size, price, params.size_decimals, settlement_decimals, Rounding::Down)
-				.ok_or(Error::<T>::Overflow)?;
-		let qty = i128::try_from(size).map_err(|_| Error::<T>::Overflow)?;
+				.ok_or(ArithmeticError::Overflow)?;
+		let qty = i128::try_from(size).map_err(|_| ArithmeticError::Overflow)?;
 		let qty = if side == TradeSide::Sell { -qty } else { qty };
 		let fund = Self::insurance_account();
 		Self::book_trade(
@@ -406,7 +407,7 @@ impl<T: Config> Pallet<T> {
 					adl.size.unsigned_abs(),
 					Rounding::Down,
 				)
-				.ok_or(Error::<T>::Overflow)?;
+				.ok_or(ArithmeticError::Overflow)?;
 				adl.size = held;
 				Deleveraging::<T>::insert(market, adl);
 			}

@@ -15,6 +15,7 @@ use frame_support::{
 use polkadot_sdk::sp_arithmetic::{traits::Zero, FixedU128};
 
 use crate::{book::StorageBook, pallet::*, *};
+use polkadot_sdk::sp_runtime::ArithmeticError;
 
 /// Bits of an order id holding the owner's tag.
 pub const ORDER_TAG_BITS: u32 = 20;
@@ -224,8 +225,8 @@ impl<T: Config> Pallet<T> {
 		}
 
 		let sequence = market.next_sequence;
-		market.next_sequence = sequence.checked_add(1).ok_or(Error::<T>::Overflow)?;
-		let order_id = Self::order_id(sequence, account).ok_or(Error::<T>::Overflow)?;
+		market.next_sequence = sequence.checked_add(1).ok_or(ArithmeticError::Overflow)?;
+		let order_id = Self::order_id(sequence, account).ok_or(ArithmeticError::Overflow)?;
 		Self::deposit_event(Event::OrderPlaced {
 			market: market_id,
 			order_id,
@@ -258,14 +259,16 @@ impl<T: Config> Pallet<T> {
 				_t: PhantomData,
 			},
 		)
-		.map_err(|reject| match reject {
-			Reject::ZeroQty => Error::<T>::ZeroSize,
-			Reject::ZeroPrice => Error::<T>::ZeroPrice,
-			Reject::PostOnlyWouldCross => Error::<T>::PostOnlyWouldCross,
-			Reject::FokUnfillable => Error::<T>::FokUnfillable,
-			Reject::AlreadyExpired => Error::<T>::AlreadyExpired,
-			// Ids are a fresh per-market sequence: a duplicate means the sequence wrapped.
-			Reject::DuplicateId => Error::<T>::Overflow,
+		.map_err(|reject| -> DispatchError {
+			match reject {
+				Reject::ZeroQty => Error::<T>::ZeroSize.into(),
+				Reject::ZeroPrice => Error::<T>::ZeroPrice.into(),
+				Reject::PostOnlyWouldCross => Error::<T>::PostOnlyWouldCross.into(),
+				Reject::FokUnfillable => Error::<T>::FokUnfillable.into(),
+				Reject::AlreadyExpired => Error::<T>::AlreadyExpired.into(),
+				// Ids are a fresh per-market sequence: a duplicate means the sequence wrapped.
+				Reject::DuplicateId => ArithmeticError::Overflow.into(),
+			}
 		})?;
 
 		// Every account whose index changes in this call, read once and written once. The

@@ -315,8 +315,6 @@ pub mod pallet {
 		StatusUnchanged,
 		/// `bulk` with more than `MaxBulk` operations.
 		TooManyOperations,
-		/// An order id overflowed.
-		Overflow,
 	}
 
 	#[pallet::hooks]

@@ -8,6 +8,7 @@ use frame_support::{
 	traits::{fungibles, Get},
 };
 use polkadot_sdk::sp_runtime::traits::AccountIdConversion;
+use polkadot_sdk::sp_runtime::ArithmeticError;
 
 /// Whether a credit is a new deposit (the registry's status and caps apply) or value coming
 /// back (a refund: they do not).
@@ -50,7 +51,7 @@ impl<T: Config> Pallet<T> {
 		for (id, balance) in ledger.iter() {
 			if Some(*id) == settlement {
 				// The unit of account: at par, in full, debt included.
-				out.value = out.value.checked_add(*balance).ok_or(Error::<T>::Overflow)?;
+				out.value = out.value.checked_add(*balance).ok_or(ArithmeticError::Overflow)?;
 				continue;
 			}
 			let info = Collaterals::<T>::get(id).ok_or(Error::<T>::UnknownCollateral)?;
@@ -60,7 +61,7 @@ impl<T: Config> Pallet<T> {
 				continue;
 			};
 			// Non-settlement balances are never negative (try_state checks it).
-			let balance = u128::try_from(*balance).map_err(|_| Error::<T>::Overflow)?;
+			let balance = u128::try_from(*balance).map_err(|_| ArithmeticError::Overflow)?;
 			let value = valuation::collateral_value(
 				balance,
 				price,
@@ -69,8 +70,8 @@ impl<T: Config> Pallet<T> {
 				settlement_decimals,
 			)
 			.and_then(|v| i128::try_from(v).ok())
-			.ok_or(Error::<T>::Overflow)?;
-			out.value = out.value.checked_add(value).ok_or(Error::<T>::Overflow)?;
+			.ok_or(ArithmeticError::Overflow)?;
+			out.value = out.value.checked_add(value).ok_or(ArithmeticError::Overflow)?;
 		}
 		Ok(out)
 	}
@@ -144,11 +145,11 @@ impl<T: Config> Pallet<T> {
 			!checked || info.config.status == CollateralStatus::Active,
 			Error::<T>::CollateralNotAccepting
 		);
-		info.held = info.held.checked_add(amount).ok_or(Error::<T>::Overflow)?;
+		info.held = info.held.checked_add(amount).ok_or(ArithmeticError::Overflow)?;
 		ensure!(!checked || info.held <= info.config.deposit_cap, Error::<T>::DepositCapExceeded);
 
 		let mut ledger = Ledgers::<T>::get(beneficiary);
-		let delta = i128::try_from(amount).map_err(|_| Error::<T>::Overflow)?;
+		let delta = i128::try_from(amount).map_err(|_| ArithmeticError::Overflow)?;
 		let new_balance = ledger.add(collateral, delta).map_err(Self::ledger_error)?;
 		ensure!(
 			!checked || u128::try_from(new_balance).map_or(true, |b| b <= info.config.account_cap),
@@ -285,7 +286,7 @@ impl<T: Config> Pallet<T> {
 		Self::debit(&mut from_ledger, collateral, amount)?;
 		Self::ensure_solvent(&from_ledger)?;
 		let mut to_ledger = Ledgers::<T>::get(&to);
-		let delta = i128::try_from(amount).map_err(|_| Error::<T>::Overflow)?;
+		let delta = i128::try_from(amount).map_err(|_| ArithmeticError::Overflow)?;
 		let new_balance = to_ledger.add(collateral, delta).map_err(Self::ledger_error)?;
 		ensure!(
 			u128::try_from(new_balance).map_or(true, |b| b <= info.config.account_cap),
@@ -319,11 +320,11 @@ impl<T: Config> Pallet<T> {
 		Self::ensure_sub(to.sub)?;
 		ensure!(from != to, Error::<T>::SameAccount);
 		ensure!(Collaterals::<T>::contains_key(collateral), Error::<T>::UnknownCollateral);
-		let delta = i128::try_from(amount).map_err(|_| Error::<T>::Overflow)?;
+		let delta = i128::try_from(amount).map_err(|_| ArithmeticError::Overflow)?;
 		let mut from_ledger = Ledgers::<T>::get(from);
 		if allow_debt {
 			from_ledger
-				.add(collateral, delta.checked_neg().ok_or(Error::<T>::Overflow)?)
+				.add(collateral, delta.checked_neg().ok_or(ArithmeticError::Overflow)?)
 				.map_err(Self::ledger_error)?;
 		} else {
 			Self::debit(&mut from_ledger, collateral, amount)?;
@@ -378,7 +379,7 @@ impl<T: Config> Pallet<T> {
 
 	fn ledger_error(e: LedgerError) -> DispatchError {
 		match e {
-			LedgerError::Overflow => Error::<T>::Overflow.into(),
+			LedgerError::Overflow => ArithmeticError::Overflow.into(),
 			LedgerError::Full => Error::<T>::TooManyCollaterals.into(),
 		}
 	}

@@ -285,8 +285,6 @@ pub mod pallet {
 		SubAccountOutOfRange,
 		/// Source and destination are the same account.
 		SameAccount,
-		/// A balance or total would overflow.
-		Overflow,
 		/// The account's settlement debt would exceed the value of its other collateral.
 		InsufficientCollateral,
 		/// The change needs collateral that has no usable price (none, stale or halted).

@@ -10,7 +10,7 @@ use polkadot_sdk::{
 		traits::{fungible::NativeOrWithId, fungibles::Inspect, UnfilteredDispatchable},
 	},
 	sp_arithmetic::{FixedU128, Permill},
-	sp_runtime::{DispatchError, TokenError},
+	sp_runtime::{ArithmeticError, DispatchError, TokenError},
 };
 
 type Tokens = polkadot_sdk::frame_support::traits::fungible::UnionOf<
@@ -246,8 +246,8 @@ fn deposits_that_overflow_are_refused() {
 			CollateralConfig { deposit_cap: u128::MAX, account_cap: u128::MAX, ..clr_config() };
 		assert_ok!(dispatch_root(crate::Call::update_collateral { id: CLR, config }));
 		// Above i128::MAX cannot be a ledger balance.
-		assert_noop!(deposit(ALICE, CLR, u128::MAX, 0), Error::<Test>::Overflow);
-		assert_noop!(pnl(ALICE, BOB, u128::MAX), Error::<Test>::Overflow);
+		assert_noop!(deposit(ALICE, CLR, u128::MAX, 0), ArithmeticError::Overflow);
+		assert_noop!(pnl(ALICE, BOB, u128::MAX), ArithmeticError::Overflow);
 	});
 }
 
