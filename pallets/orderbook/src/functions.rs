@@ -30,6 +30,14 @@ enum PlacedBy {
 	Liquidation,
 }
 
+/// The arriving order, as the steps after matching need it.
+struct Taker<'a, T: Config> {
+	account: &'a AccountOf<T>,
+	order_id: OrderId,
+	request: &'a OrderRequest,
+	ticks: Price,
+}
+
 /// What a placement did, for the weight refund.
 pub struct Placed {
 	/// The order's id.
@@ -165,64 +173,9 @@ impl<T: Config> Pallet<T> {
 		Self::ensure_sub(account)?;
 		let mut market = Markets::<T>::get(market_id).ok_or(Error::<T>::UnknownMarket)?;
 		let config = market.config;
-		match config.status {
-			MarketStatus::Active => {},
-			MarketStatus::ReduceOnly => ensure!(request.reduce_only, Error::<T>::MarketReduceOnly),
-			MarketStatus::Halted | MarketStatus::Settled => {
-				return Err(Error::<T>::MarketNotTrading.into())
-			},
-		}
-		let (price, time_in_force) = match request.order_type {
-			OrderType::Limit { price } => (price, request.time_in_force),
-			OrderType::Market { protection_price } => {
-				ensure!(
-					matches!(request.time_in_force, TimeInForce::Ioc | TimeInForce::Fok),
-					Error::<T>::InvalidTimeInForce
-				);
-				(protection_price, request.time_in_force)
-			},
-		};
-		let ticks = Self::to_ticks(&config, price)?;
-		let lots = Self::to_lots(&config, request.quantity)?;
-
+		let (price, ticks, lots) = Self::checked_request(&config, &request)?;
 		let mut orders = AccountOrders::<T>::get(market_id, account);
-		if let Some(client_id) = request.client_id {
-			ensure!(
-				!orders.recent_client_ids.contains(&client_id)
-					&& !orders.open.iter().any(|o| o.client_id == Some(client_id)),
-				Error::<T>::DuplicateClientId
-			);
-		}
-		if request.reduce_only {
-			// With the reduce-only orders already resting on its side, within the position:
-			// stacked reduce-only orders could otherwise open the other way.
-			let position = T::MarginCheck::position(account, market_id);
-			let reduces = match request.side {
-				Side::Buy => position < 0,
-				Side::Sell => position > 0,
-			};
-			let resting = orders
-				.open
-				.iter()
-				.filter(|o| o.reduce_only && o.side == request.side)
-				.fold(0u128, |total, o| total.saturating_add(Self::size_of(&config, o.remaining)));
-			ensure!(
-				reduces && request.quantity.saturating_add(resting) <= position.unsigned_abs(),
-				Error::<T>::ReduceOnlyViolated
-			);
-		}
-		if by == PlacedBy::Trader {
-			T::MarginCheck::ensure_can_place(
-				account,
-				&OrderIntent {
-					market: market_id,
-					side: Self::trade_side(request.side),
-					size: request.quantity,
-					price,
-					reduce_only: request.reduce_only,
-				},
-			)?;
-		}
+		Self::admit(account, market_id, &config, &orders, &request, price, by)?;
 
 		let sequence = market.next_sequence;
 		market.next_sequence = sequence.checked_add(1).ok_or(ArithmeticError::Overflow)?;
@@ -235,7 +188,7 @@ impl<T: Config> Pallet<T> {
 			price,
 			quantity: request.quantity,
 			client_id: request.client_id,
-			time_in_force,
+			time_in_force: request.time_in_force,
 		});
 
 		let mut book = StorageBook::<T>::new(market_id, market);
@@ -248,7 +201,7 @@ impl<T: Config> Pallet<T> {
 				side: request.side,
 				price: ticks,
 				qty: lots,
-				time_in_force,
+				time_in_force: request.time_in_force,
 				self_trade: request.self_trade,
 				reduce_only: request.reduce_only,
 			},
@@ -278,19 +231,119 @@ impl<T: Config> Pallet<T> {
 			orders.remember(client_id);
 		}
 		indexes.insert(account.clone(), orders);
+		let taker = Taker { account, order_id, request: &request, ticks };
+		Self::book_outcome(market_id, &config, &taker, &outcome, &mut indexes)?;
+		Self::settle_remainder(market_id, &config, &taker, outcome.remainder, &mut indexes)?;
 
+		// Fills moved the positions of the taker and the makers: their reduce-only orders
+		// follow (the gate only held back the ones that traded).
+		for (owner, index) in indexes.iter_mut() {
+			Self::fit_reduce_only(&mut book, market_id, &config, owner, index);
+		}
+		book.flush()?;
+		for (owner, index) in indexes {
+			Self::store_orders(market_id, &config, &owner, index)?;
+		}
+		Ok(Placed { order_id, touched: outcome.touched })
+	}
+
+	/// `request` against the market: open for it, a market order only immediate, its price on
+	/// the tick and its quantity on the lot. Returns the price, and both in ticks and lots.
+	fn checked_request(
+		config: &MarketConfig,
+		request: &OrderRequest,
+	) -> Result<(FixedU128, Price, Qty), DispatchError> {
+		match config.status {
+			MarketStatus::Active => {},
+			MarketStatus::ReduceOnly => ensure!(request.reduce_only, Error::<T>::MarketReduceOnly),
+			MarketStatus::Halted | MarketStatus::Settled => {
+				return Err(Error::<T>::MarketNotTrading.into())
+			},
+		}
+		let price = match request.order_type {
+			OrderType::Limit { price } => price,
+			OrderType::Market { protection_price } => {
+				ensure!(
+					matches!(request.time_in_force, TimeInForce::Ioc | TimeInForce::Fok),
+					Error::<T>::InvalidTimeInForce
+				);
+				protection_price
+			},
+		};
+		Ok((price, Self::to_ticks(config, price)?, Self::to_lots(config, request.quantity)?))
+	}
+
+	/// Whether `account` may place `request` at all: a fresh client id, a reduce-only order
+	/// within the position (with the reduce-only orders already resting on its side: stacked
+	/// ones could otherwise open the other way), and, for a trader, the margin engine's rule.
+	fn admit(
+		account: &AccountOf<T>,
+		market_id: MarketId,
+		config: &MarketConfig,
+		orders: &AccountOrdersOf<T>,
+		request: &OrderRequest,
+		price: FixedU128,
+		by: PlacedBy,
+	) -> DispatchResult {
+		if let Some(client_id) = request.client_id {
+			ensure!(
+				!orders.recent_client_ids.contains(&client_id)
+					&& !orders.open.iter().any(|o| o.client_id == Some(client_id)),
+				Error::<T>::DuplicateClientId
+			);
+		}
+		if request.reduce_only {
+			let position = T::MarginCheck::position(account, market_id);
+			let reduces = match request.side {
+				Side::Buy => position < 0,
+				Side::Sell => position > 0,
+			};
+			let resting = orders
+				.open
+				.iter()
+				.filter(|o| o.reduce_only && o.side == request.side)
+				.fold(0u128, |total, o| total.saturating_add(Self::size_of(config, o.remaining)));
+			ensure!(
+				reduces && request.quantity.saturating_add(resting) <= position.unsigned_abs(),
+				Error::<T>::ReduceOnlyViolated
+			);
+		}
+		if by == PlacedBy::Trader {
+			T::MarginCheck::ensure_can_place(
+				account,
+				&OrderIntent {
+					market: market_id,
+					side: Self::trade_side(request.side),
+					size: request.quantity,
+					price,
+					reduce_only: request.reduce_only,
+				},
+			)?;
+		}
+		Ok(())
+	}
+
+	/// The matching's trades and removals: each maker's index, each fill to the margin engine,
+	/// their events.
+	fn book_outcome(
+		market_id: MarketId,
+		config: &MarketConfig,
+		taker: &Taker<'_, T>,
+		outcome: &matching::Outcome<AccountOf<T>>,
+		indexes: &mut BTreeMap<AccountOf<T>, AccountOrdersOf<T>>,
+	) -> DispatchResult {
 		for fill in &outcome.fills {
 			let maker_orders = indexes
 				.entry(fill.maker.clone())
 				.or_insert_with(|| AccountOrders::<T>::get(market_id, &fill.maker));
 			Self::reduce_open(maker_orders, fill.maker_id, fill.maker_remaining);
-			let trade_price = Self::from_ticks(&config, fill.price);
-			let size = Self::size_of(&config, fill.qty);
+			let trade_price = Self::from_ticks(config, fill.price);
+			let size = Self::size_of(config, fill.qty);
 			T::FillHandler::on_fill(&TradeFill {
 				market: market_id,
-				taker: account.clone(),
+				taker: taker.account.clone(),
 				maker: fill.maker.clone(),
-				taker_side: Self::trade_side(request.side),
+				taker_side: Self::trade_side(taker.request.side),
 				price: trade_price,
 				size,
 				taker_fee: config.params.taker_fee,
@@ -298,11 +351,11 @@ impl<T: Config> Pallet<T> {
 			})?;
 			Self::deposit_event(Event::Traded {
 				market: market_id,
-				taker_order: order_id,
+				taker_order: taker.order_id,
 				maker_order: fill.maker_id,
-				taker: account.clone(),
+				taker: taker.account.clone(),
 				maker: fill.maker.clone(),
-				taker_side: request.side,
+				taker_side: taker.request.side,
 				price: trade_price,
 				quantity: size,
 			});
@@ -317,22 +370,33 @@ impl<T: Config> Pallet<T> {
 				market: market_id,
 				order_id: removed.order.id,
 				account: owner.clone(),
-				remaining: Self::size_of(&config, removed.order.qty),
+				remaining: Self::size_of(config, removed.order.qty),
 				reason: removed.reason.into(),
 			});
 		}
+		Ok(())
+	}
 
+	/// What became of the taker's unfilled rest: into its index (within the open-order cap),
+	/// or cancelled with the reason.
+	fn settle_remainder(
+		market_id: MarketId,
+		config: &MarketConfig,
+		taker: &Taker<'_, T>,
+		remainder: Remainder,
+		indexes: &mut BTreeMap<AccountOf<T>, AccountOrdersOf<T>>,
+	) -> DispatchResult {
 		let cancelled = |remaining, reason| Event::OrderCancelled {
 			market: market_id,
-			order_id,
-			account: account.clone(),
-			remaining: Self::size_of(&config, remaining),
+			order_id: taker.order_id,
+			account: taker.account.clone(),
+			remaining: Self::size_of(config, remaining),
 			reason,
 		};
-		match outcome.remainder {
+		match remainder {
 			Remainder::Filled => {},
 			Remainder::Rested(remaining) => {
-				let taker_orders = indexes.entry(account.clone()).or_default();
+				let taker_orders = indexes.entry(taker.account.clone()).or_default();
 				ensure!(
 					(taker_orders.open.len() as u32) < config.params.max_open_orders,
 					Error::<T>::TooManyOpenOrders
@@ -340,19 +404,19 @@ impl<T: Config> Pallet<T> {
 				taker_orders
 					.open
 					.try_push(OpenOrder {
-						id: order_id,
-						client_id: request.client_id,
-						side: request.side,
-						price: ticks,
+						id: taker.order_id,
+						client_id: taker.request.client_id,
+						side: taker.request.side,
+						price: taker.ticks,
 						remaining,
-						reduce_only: request.reduce_only,
-						expires_at: time_in_force.expiry(),
+						reduce_only: taker.request.reduce_only,
+						expires_at: taker.request.time_in_force.expiry(),
 					})
 					.map_err(|_| Error::<T>::TooManyOpenOrders)?;
 				Self::deposit_event(Event::OrderRested {
 					market: market_id,
-					order_id,
-					remaining: Self::size_of(&config, remaining),
+					order_id: taker.order_id,
+					remaining: Self::size_of(config, remaining),
 				});
 			},
 			Remainder::CancelledIoc(q) => {
@@ -365,17 +429,7 @@ impl<T: Config> Pallet<T> {
 				Self::deposit_event(cancelled(q, CancelReason::MatchLimit))
 			},
 		}
-
-		// Fills moved the positions of the taker and the makers: their reduce-only orders
-		// follow (the gate only held back the ones that traded).
-		for (owner, index) in indexes.iter_mut() {
-			Self::fit_reduce_only(&mut book, market_id, &config, owner, index);
-		}
-		book.flush()?;
-		for (owner, index) in indexes {
-			Self::store_orders(market_id, &config, &owner, index)?;
-		}
-		Ok(Placed { order_id, touched: outcome.touched })
+		Ok(())
 	}
 
 	/// Set the remaining lots of open order `id` (removing it at zero).
