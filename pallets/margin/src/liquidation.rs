@@ -53,58 +53,12 @@ impl<T: Config> Pallet<T> {
 			T::Ledger::settlement_decimals().ok_or(Error::<T>::NoSettlementAsset)?;
 		let params_now = LiquidationConfig::<T>::get();
 
-		// Resting orders go first: they only add risk. At most `MaxLiquidationCancels` markets
-		// a step; with more, the step ends after them and the next one goes on.
-		let mut cleared = 0u32;
-		for entry in Accounts::<T>::get(account).iter() {
-			if entry.resting_buy == 0 && entry.resting_sell == 0 {
-				continue;
-			}
-			if cleared >= T::MaxLiquidationCancels::get() {
-				Self::deposit_event(Event::LiquidationOrdersCancelled {
-					account: account.clone(),
-					markets: cleared,
-				});
-				return Ok(Step {
-					market: entry.market,
-					by_book: 0,
-					by_backstop: 0,
-					by_deleveraging: 0,
-					penalty: 0,
-				});
-			}
-			T::LiquidationBook::cancel_all(account, entry.market)?;
-			cleared += 1;
+		// Resting orders go first: they only add risk.
+		if let Some(market) = Self::clear_orders(account)? {
+			return Ok(Step { market, by_book: 0, by_backstop: 0, by_deleveraging: 0, penalty: 0 });
 		}
-
-		// The priced position with the largest maintenance requirement (an unpriced one can
-		// only wait for its price).
-		let mut chosen: Option<(PositionEntry, RiskParams, FixedU128, u128)> = None;
-		for entry in Accounts::<T>::get(account).iter().filter(|e| e.size != 0) {
-			let params =
-				MarketRisks::<T>::get(entry.market).ok_or(Error::<T>::MarketNotConfigured)?;
-			let Some(mark) = Self::mark_price(entry.market, &params) else { continue };
-			let notional = position::notional(
-				position::Position { size: entry.size, cost: entry.cost },
-				mark,
-				params.size_decimals,
-				settlement_decimals,
-			)
-			.ok_or(ArithmeticError::Overflow)?;
-			let requirement = params.maintenance.mul_ceil(notional);
-			if chosen.as_ref().is_none_or(|c| requirement > c.1.maintenance.mul_ceil(c.3)) {
-				chosen = Some((*entry, params, mark, notional));
-			}
-		}
-		// Positions, all of them unpriced: nothing can be closed until a price returns.
-		let has_position = || Accounts::<T>::get(account).iter().any(|e| e.size != 0);
-		let (entry, params, mark, notional) = chosen.ok_or_else(|| {
-			if has_position() {
-				Error::<T>::PriceUnavailable
-			} else {
-				Error::<T>::NotLiquidatable
-			}
-		})?;
+		let (entry, params, mark, notional) =
+			Self::largest_priced_position(account, settlement_decimals)?;
 		let held = entry.size.unsigned_abs();
 		let market = entry.market;
 
@@ -206,29 +160,7 @@ impl<T: Config> Pallet<T> {
 				.ok_or(ArithmeticError::Overflow)?;
 		let left = Self::liquidation_health(account)?.equity.max(0).unsigned_abs();
 		let penalty = params_now.penalty.mul_ceil(closed_notional).min(left);
-		if penalty > 0 {
-			let to_keeper = match keeper {
-				Some(_) => T::LiquidatorShare::get().mul_floor(penalty),
-				None => 0,
-			};
-			if let (Some(keeper), true) = (keeper, to_keeper > 0) {
-				T::Ledger::transfer_settlement(
-					account,
-					&MarginAccount::new(keeper.clone(), 0),
-					to_keeper,
-					SettlementReason::Liquidation,
-				)?;
-			}
-			let to_insurance = penalty - to_keeper;
-			if to_insurance > 0 {
-				T::Ledger::transfer_settlement(
-					account,
-					&Self::insurance_account(),
-					to_insurance,
-					SettlementReason::Liquidation,
-				)?;
-			}
-		}
+		Self::charge_penalty(account, keeper, penalty)?;
 
 		Self::deposit_event(Event::Liquidated {
 			account: account.clone(),
@@ -241,6 +173,96 @@ impl<T: Config> Pallet<T> {
 		});
 		Self::cover_new_bad_debt(account)?;
 		Ok(Step { market, by_book, by_backstop, by_deleveraging, penalty })
+	}
+
+	/// Cancel `account`'s resting orders, at most `MaxLiquidationCancels` markets' worth (each
+	/// may hold `MaxOpenOrders` orders on as many levels). With orders left beyond that, emit
+	/// [`Event::LiquidationOrdersCancelled`] and return the next market that has some: the step
+	/// ends there and the next one goes on.
+	fn clear_orders(account: &AccountOf<T>) -> Result<Option<MarketId>, DispatchError> {
+		let mut cleared = 0u32;
+		for entry in Accounts::<T>::get(account).iter() {
+			if entry.resting_buy == 0 && entry.resting_sell == 0 {
+				continue;
+			}
+			if cleared >= T::MaxLiquidationCancels::get() {
+				Self::deposit_event(Event::LiquidationOrdersCancelled {
+					account: account.clone(),
+					markets: cleared,
+				});
+				return Ok(Some(entry.market));
+			}
+			T::LiquidationBook::cancel_all(account, entry.market)?;
+			cleared += 1;
+		}
+		Ok(None)
+	}
+
+	/// The priced position of `account` with the largest maintenance requirement (it cuts the
+	/// requirement most), with its market's parameters, mark and notional. An unpriced one
+	/// can only wait for its price: [`Error::PriceUnavailable`] when every position is
+	/// unpriced, [`Error::NotLiquidatable`] when there is none.
+	fn largest_priced_position(
+		account: &AccountOf<T>,
+		settlement_decimals: u8,
+	) -> Result<(PositionEntry, RiskParams, FixedU128, u128), DispatchError> {
+		let mut chosen: Option<(PositionEntry, RiskParams, FixedU128, u128)> = None;
+		let mut any = false;
+		for entry in Accounts::<T>::get(account).iter().filter(|e| e.size != 0) {
+			any = true;
+			let params =
+				MarketRisks::<T>::get(entry.market).ok_or(Error::<T>::MarketNotConfigured)?;
+			let Some(mark) = Self::mark_price(entry.market, &params) else { continue };
+			let notional = position::notional(
+				position::Position { size: entry.size, cost: entry.cost },
+				mark,
+				params.size_decimals,
+				settlement_decimals,
+			)
+			.ok_or(ArithmeticError::Overflow)?;
+			let requirement = params.maintenance.mul_ceil(notional);
+			if chosen.as_ref().is_none_or(|c| requirement > c.1.maintenance.mul_ceil(c.3)) {
+				chosen = Some((*entry, params, mark, notional));
+			}
+		}
+		chosen.ok_or_else(|| {
+			if any {
+				Error::<T>::PriceUnavailable.into()
+			} else {
+				Error::<T>::NotLiquidatable.into()
+			}
+		})
+	}
+
+	/// Move `penalty` from `account`: the keeper's share (if a keeper called) to its
+	/// cross-margin account, the rest to the insurance account.
+	fn charge_penalty(
+		account: &AccountOf<T>,
+		keeper: Option<&T::AccountId>,
+		penalty: u128,
+	) -> DispatchResult {
+		let to_keeper = match keeper {
+			Some(_) => T::LiquidatorShare::get().mul_floor(penalty),
+			None => 0,
+		};
+		if let (Some(keeper), true) = (keeper, to_keeper > 0) {
+			T::Ledger::transfer_settlement(
+				account,
+				&MarginAccount::new(keeper.clone(), 0),
+				to_keeper,
+				SettlementReason::Liquidation,
+			)?;
+		}
+		let to_insurance = penalty.saturating_sub(to_keeper);
+		if to_insurance > 0 {
+			T::Ledger::transfer_settlement(
+				account,
+				&Self::insurance_account(),
+				to_insurance,
+				SettlementReason::Liquidation,
+			)?;
+		}
+		Ok(())
 	}
 
 	/// How much of a position of `held` (notional `notional` at mark) to close at mark for
