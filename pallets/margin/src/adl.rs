@@ -57,7 +57,7 @@ impl<T: Config> Pallet<T> {
 		// The insurance account takes the bankrupt position over: a bankrupt long becomes a
 		// long inventory (to hand on to shorts), a bankrupt short a short one.
 		let inventory_long = size > 0;
-		if Deleveraging::<T>::get(market).is_some_and(|d| (d.size > 0) != inventory_long) {
+		if Deleveraging::<T>::get(market).is_some_and(|d| (d.quantity > 0) != inventory_long) {
 			return Ok(None);
 		}
 		let settlement_decimals =
@@ -83,12 +83,13 @@ impl<T: Config> Pallet<T> {
 		let qty = if side == TradeSide::Sell { qty } else { -qty };
 		let state = match Deleveraging::<T>::get(market) {
 			Some(mut state) => {
-				state.size = state.size.checked_add(qty).ok_or(ArithmeticError::Overflow)?;
+				state.quantity =
+					state.quantity.checked_add(qty).ok_or(ArithmeticError::Overflow)?;
 				state.cost = state.cost.checked_add(cost).ok_or(ArithmeticError::Overflow)?;
 				state
 			},
 			None => AdlState {
-				size: qty,
+				quantity: qty,
 				cost,
 				cursor: None,
 				scanning: true,
@@ -114,7 +115,7 @@ impl<T: Config> Pallet<T> {
 	pub fn adl_score(account: &AccountOf<T>, market: MarketId, long: bool) -> Option<FixedU128> {
 		let entries = Accounts::<T>::get(account);
 		let entry = entries.iter().find(|e| e.market == market)?;
-		if entry.size == 0 || (entry.size > 0) != long || entry.cost == 0 {
+		if entry.quantity == 0 || (entry.quantity > 0) != long || entry.cost == 0 {
 			return None;
 		}
 		let (health, views) =
@@ -126,7 +127,7 @@ impl<T: Config> Pallet<T> {
 		}
 		let params = MarketRisks::<T>::get(market)?;
 		let notional = position::notional(
-			Position { size: entry.size, cost: entry.cost },
+			Position { size: entry.quantity, cost: entry.cost },
 			view.mark,
 			params.size_decimals,
 			T::Ledger::settlement_decimals()?,
@@ -198,7 +199,7 @@ impl<T: Config> Pallet<T> {
 		let per_trade = T::WeightInfo::liquidate();
 		if state.scanning {
 			// The counterparties hold the side opposite to the inventory.
-			let counter_long = state.size < 0;
+			let counter_long = state.quantity < 0;
 			let mut iter = match state.cursor {
 				Some(ref raw) => Accounts::<T>::iter_keys_from(raw.to_vec()),
 				None => Accounts::<T>::iter_keys(),
@@ -249,7 +250,7 @@ impl<T: Config> Pallet<T> {
 				// A failed trade (say a price gone) leaves that counterparty out of this round.
 				Err(_) => {},
 			}
-			if state.size == 0 {
+			if state.quantity == 0 {
 				Self::finish_deleveraging(market, &state);
 				return used;
 			}
@@ -297,8 +298,8 @@ impl<T: Config> Pallet<T> {
 		frame_support::storage::with_storage_layer(|| {
 			let fund = Self::insurance_account();
 			let held = Self::size_in(&fund, market);
-			let available = if held != 0 && (held > 0) == (state.size > 0) {
-				held.unsigned_abs().min(state.size.unsigned_abs())
+			let available = if held != 0 && (held > 0) == (state.quantity > 0) {
+				held.unsigned_abs().min(state.quantity.unsigned_abs())
 			} else {
 				0
 			};
@@ -306,7 +307,7 @@ impl<T: Config> Pallet<T> {
 				return Ok(None);
 			}
 			let theirs = Self::size_in(account, market);
-			if theirs == 0 || (theirs > 0) == (state.size > 0) {
+			if theirs == 0 || (theirs > 0) == (state.quantity > 0) {
 				return Ok(Some(false));
 			}
 			let params = MarketRisks::<T>::get(market).ok_or(Error::<T>::MarketNotConfigured)?;
@@ -322,20 +323,20 @@ impl<T: Config> Pallet<T> {
 			if size == 0 {
 				return Ok(Some(false));
 			}
-			let notional = if size == state.size.unsigned_abs() {
+			let notional = if size == state.quantity.unsigned_abs() {
 				state.cost
 			} else {
 				multiply_by_rational_with_rounding(
 					state.cost,
 					size,
-					state.size.unsigned_abs(),
+					state.quantity.unsigned_abs(),
 					Rounding::Down,
 				)
 				.ok_or(ArithmeticError::Overflow)?
 			};
 			let qty = i128::try_from(size).map_err(|_| ArithmeticError::Overflow)?;
 			// The fund hands its inventory over: a long inventory is sold to a short.
-			let fund_qty = if state.size > 0 { -qty } else { qty };
+			let fund_qty = if state.quantity > 0 { -qty } else { qty };
 			Self::book_trade(
 				market,
 				&params,
@@ -346,7 +347,8 @@ impl<T: Config> Pallet<T> {
 				settlement_decimals,
 			)?;
 			T::LiquidationBook::fit_reduce_only(account, market)?;
-			state.size = state.size.checked_add(fund_qty).ok_or(ArithmeticError::Overflow)?;
+			state.quantity =
+				state.quantity.checked_add(fund_qty).ok_or(ArithmeticError::Overflow)?;
 			state.cost = state.cost.saturating_sub(notional);
 			Self::deposit_event(Event::Deleveraged {
 				account: account.clone(),
@@ -372,8 +374,8 @@ impl<T: Config> Pallet<T> {
 		settlement_decimals: u8,
 	) -> Result<u128, DispatchError> {
 		let mark = Self::mark_price(market, params).ok_or(Error::<T>::PriceUnavailable)?;
-		let inventory = state.size.unsigned_abs();
-		let adverse = if state.size > 0 {
+		let inventory = state.quantity.unsigned_abs();
+		let adverse = if state.quantity > 0 {
 			let at_mark = clearinghouse_risk::units::value(
 				inventory,
 				mark,
@@ -406,7 +408,7 @@ impl<T: Config> Pallet<T> {
 		Deleveraging::<T>::remove(market);
 		Self::deposit_event(Event::DeleveragingFinished {
 			market,
-			unfilled: state.size.unsigned_abs(),
+			unfilled: state.quantity.unsigned_abs(),
 		});
 	}
 }

@@ -61,7 +61,7 @@ mod benchmarks {
 			.iter()
 			.map(|m| PositionEntry {
 				market: *m,
-				size: 1_000,
+				quantity: 1_000,
 				cost: 100_000_000,
 				funding_index: FixedI128::from_inner(0),
 				resting_buy: 500,
@@ -143,11 +143,11 @@ mod benchmarks {
 			let cost = i128::from(size) / 1_000 * (120 + i as i128 % 100) * 1_000_000;
 			match entries.iter_mut().find(|e| e.market == *m) {
 				Some(e) => {
-					e.size = size;
+					e.quantity = size;
 					e.cost = cost;
 				},
 				None => entries.push(PositionEntry {
-					size,
+					quantity: size,
 					cost,
 					..PositionEntry::new(*m, FixedI128::from_inner(0))
 				}),

@@ -134,7 +134,7 @@ impl<T: Config> Pallet<T> {
 			return Ok(());
 		}
 		let owed = funding::payment(
-			entry.size,
+			entry.quantity,
 			entry.funding_index,
 			state.funding_index,
 			params.size_decimals,
@@ -197,11 +197,14 @@ impl<T: Config> Pallet<T> {
 		let i = Self::entry_index(&mut entries, market, state.funding_index)?;
 		let entry = entries.get_mut(i).ok_or(ArithmeticError::Overflow)?;
 		Self::settle_funding(account, entry, params, state, settlement_decimals)?;
-		let before = entry.size;
-		let filled =
-			position::apply_fill(Position { size: entry.size, cost: entry.cost }, qty, notional)
-				.ok_or(ArithmeticError::Overflow)?;
-		entry.size = filled.position.size;
+		let before = entry.quantity;
+		let filled = position::apply_fill(
+			Position { size: entry.quantity, cost: entry.cost },
+			qty,
+			notional,
+		)
+		.ok_or(ArithmeticError::Overflow)?;
+		entry.quantity = filled.position.size;
 		entry.cost = filled.position.cost;
 		// Realised profit is paid by the clearing account; a loss paid to it.
 		Self::book(
@@ -234,12 +237,12 @@ impl<T: Config> Pallet<T> {
 		let event = Event::PositionChanged {
 			account: account.clone(),
 			market,
-			quantity: entry.size,
+			quantity: entry.quantity,
 			cost: entry.cost,
 			realized_pnl: filled.realized,
 			fee,
 		};
-		let oi_delta = entry.size.max(0) - before.max(0);
+		let oi_delta = entry.quantity.max(0) - before.max(0);
 		Self::store_entries(account, entries);
 		Self::deposit_event(event);
 		Ok(oi_delta)
@@ -347,9 +350,9 @@ impl<T: Config> Pallet<T> {
 				MarketRisks::<T>::get(entry.market).ok_or(Error::<T>::MarketNotConfigured)?;
 			let state = MarketStates::<T>::get(entry.market);
 			let decimals = params.size_decimals;
-			let pos = Position { size: entry.size, cost: entry.cost };
+			let pos = Position { size: entry.quantity, cost: entry.cost };
 			let owed = funding::payment(
-				entry.size,
+				entry.quantity,
 				entry.funding_index,
 				state.funding_index,
 				decimals,
@@ -400,8 +403,8 @@ impl<T: Config> Pallet<T> {
 				.ok_or(ArithmeticError::Overflow)?;
 				health.equity = health.equity.checked_sub(loss).ok_or(ArithmeticError::Overflow)?;
 			}
-			let long = entry.size.saturating_add(i128::try_from(buys).unwrap_or(i128::MAX));
-			let short = entry.size.saturating_sub(i128::try_from(sells).unwrap_or(i128::MAX));
+			let long = entry.quantity.saturating_add(i128::try_from(buys).unwrap_or(i128::MAX));
+			let short = entry.quantity.saturating_sub(i128::try_from(sells).unwrap_or(i128::MAX));
 			let worst = long.unsigned_abs().max(short.unsigned_abs());
 			let worst_notional =
 				units::value(worst, mark, decimals, settlement_decimals, Rounding::Up)
@@ -416,10 +419,10 @@ impl<T: Config> Pallet<T> {
 			let initial = initial.saturating_add(resting_loss);
 			health.initial = health.initial.saturating_add(initial);
 			health.maintenance = health.maintenance.saturating_add(maintenance);
-			if with_views && entry.size != 0 {
+			if with_views && entry.quantity != 0 {
 				views.push(PositionView {
 					market: entry.market,
-					quantity: entry.size,
+					quantity: entry.quantity,
 					cost: entry.cost,
 					mark,
 					unrealized_pnl: pnl,
@@ -521,7 +524,7 @@ impl<T: Config> Pallet<T> {
 		};
 		let buy = pending.size > 0;
 		let (position, resting) =
-			(entry.size, if buy { entry.resting_buy } else { entry.resting_sell });
+			(entry.quantity, if buy { entry.resting_buy } else { entry.resting_sell });
 		let opposite = position != 0 && (position > 0) != buy;
 		let within = resting
 			.checked_add(pending.size.unsigned_abs())
@@ -674,10 +677,10 @@ impl<T: Config> Pallet<T> {
 					"entry in an unconfigured market"
 				);
 				let s = sides.entry(e.market).or_default();
-				if e.size > 0 {
-					s.0 = s.0.saturating_add(e.size.unsigned_abs());
+				if e.quantity > 0 {
+					s.0 = s.0.saturating_add(e.quantity.unsigned_abs());
 				} else {
-					s.1 = s.1.saturating_add(e.size.unsigned_abs());
+					s.1 = s.1.saturating_add(e.quantity.unsigned_abs());
 				}
 			}
 		}
@@ -685,13 +688,13 @@ impl<T: Config> Pallet<T> {
 		ensure!(recorded == TotalBadDebt::<T>::get(), "bad-debt total drifted");
 		for (market, adl) in Deleveraging::<T>::iter() {
 			ensure!(MarketRisks::<T>::contains_key(market), "deleveraging in an unknown market");
-			ensure!(adl.size != 0, "empty deleveraging stored");
+			ensure!(adl.quantity != 0, "empty deleveraging stored");
 			// The inventory to hand on is held by the insurance account, on its side.
 			let held = Self::size_in(&Self::insurance_account(), market);
 			ensure!(
 				held != 0
-					&& (held > 0) == (adl.size > 0)
-					&& held.unsigned_abs() >= adl.size.unsigned_abs(),
+					&& (held > 0) == (adl.quantity > 0)
+					&& held.unsigned_abs() >= adl.quantity.unsigned_abs(),
 				"the insurance account does not hold the pending deleveraging"
 			);
 			ensure!(

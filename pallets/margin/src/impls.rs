@@ -73,7 +73,7 @@ impl<T: Config> OrderMarginCheck<T::AccountId> for Pallet<T> {
 		Accounts::<T>::get(account)
 			.iter()
 			.find(|e| e.market == market)
-			.map(|e| e.size)
+			.map(|e| e.quantity)
 			.unwrap_or_default()
 	}
 
@@ -126,9 +126,12 @@ impl<T: Config> WithdrawalGuard<T::AccountId> for Pallet<T> {
 			// settlement asset in until it ends (it could otherwise take out the profit it is
 			// about to give up). Everyone else withdraws as usual.
 			if Deleveraging::<T>::count() > 0 {
-				for e in Accounts::<T>::get(account).iter().filter(|e| e.size != 0) {
+				for e in Accounts::<T>::get(account).iter().filter(|e| e.quantity != 0) {
 					if let Some(adl) = Deleveraging::<T>::get(e.market) {
-						ensure!((e.size > 0) == (adl.size > 0), Error::<T>::DeleveragingPending);
+						ensure!(
+							(e.quantity > 0) == (adl.quantity > 0),
+							Error::<T>::DeleveragingPending
+						);
 					}
 				}
 			}

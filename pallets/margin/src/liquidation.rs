@@ -59,7 +59,7 @@ impl<T: Config> Pallet<T> {
 		}
 		let (entry, params, mark, notional) =
 			Self::largest_priced_position(account, settlement_decimals)?;
-		let held = entry.size.unsigned_abs();
+		let held = entry.quantity.unsigned_abs();
 		let market = entry.market;
 
 		// How much to close: closing a share f of the position lowers the target by
@@ -74,12 +74,16 @@ impl<T: Config> Pallet<T> {
 			&params,
 			&params_now,
 		);
-		let side = if entry.size > 0 { TradeSide::Sell } else { TradeSide::Buy };
+		let side = if entry.quantity > 0 { TradeSide::Sell } else { TradeSide::Buy };
 
 		// 1. Into the book, no worse than the bankruptcy price.
-		if let Some(limit) =
-			Self::bankruptcy_price(entry.size, &params, mark, health.equity, settlement_decimals)
-		{
+		if let Some(limit) = Self::bankruptcy_price(
+			entry.quantity,
+			&params,
+			mark,
+			health.equity,
+			settlement_decimals,
+		) {
 			T::LiquidationBook::close_ioc(account, market, side, close, limit)?;
 		}
 		let after_book = Self::size_in(account, market);
@@ -208,13 +212,13 @@ impl<T: Config> Pallet<T> {
 	) -> Result<(PositionEntry, RiskParams, FixedU128, u128), DispatchError> {
 		let mut chosen: Option<(PositionEntry, RiskParams, FixedU128, u128)> = None;
 		let mut any = false;
-		for entry in Accounts::<T>::get(account).iter().filter(|e| e.size != 0) {
+		for entry in Accounts::<T>::get(account).iter().filter(|e| e.quantity != 0) {
 			any = true;
 			let params =
 				MarketRisks::<T>::get(entry.market).ok_or(Error::<T>::MarketNotConfigured)?;
 			let Some(mark) = Self::mark_price(entry.market, &params) else { continue };
 			let notional = position::notional(
-				position::Position { size: entry.size, cost: entry.cost },
+				position::Position { size: entry.quantity, cost: entry.cost },
 				mark,
 				params.size_decimals,
 				settlement_decimals,
@@ -302,7 +306,7 @@ impl<T: Config> Pallet<T> {
 		Accounts::<T>::get(account)
 			.iter()
 			.find(|e| e.market == market)
-			.map(|e| e.size)
+			.map(|e| e.quantity)
 			.unwrap_or_default()
 	}
 
@@ -374,7 +378,7 @@ impl<T: Config> Pallet<T> {
 		let entries = Accounts::<T>::get(&fund);
 		let after = UnwindCursor::<T>::get();
 		let held: alloc::vec::Vec<PositionEntry> =
-			entries.iter().filter(|e| e.size != 0).copied().collect();
+			entries.iter().filter(|e| e.quantity != 0).copied().collect();
 		// The next market after the cursor, wrapping around; bounded by MaxPositions.
 		let Some(entry) = held
 			.iter()
@@ -393,7 +397,7 @@ impl<T: Config> Pallet<T> {
 		let Some(params) = MarketRisks::<T>::get(entry.market) else { return used };
 		let Some(mark) = Self::mark_price(entry.market, &params) else { return used };
 		let band = LiquidationConfig::<T>::get().penalty;
-		let (side, limit_price) = if entry.size > 0 {
+		let (side, limit_price) = if entry.quantity > 0 {
 			(TradeSide::Sell, mark.saturating_sub(FixedU128::from(band).saturating_mul(mark)))
 		} else {
 			(TradeSide::Buy, mark.saturating_add(FixedU128::from(band).saturating_mul(mark)))
@@ -403,12 +407,12 @@ impl<T: Config> Pallet<T> {
 				&fund,
 				entry.market,
 				side,
-				entry.size.unsigned_abs(),
+				entry.quantity.unsigned_abs(),
 				limit_price,
 			)
 		});
 		let left = Self::size_in(&fund, entry.market);
-		let sold = entry.size.unsigned_abs().saturating_sub(left.unsigned_abs());
+		let sold = entry.quantity.unsigned_abs().saturating_sub(left.unsigned_abs());
 		if sold > 0 {
 			Self::deposit_event(Event::FundUnwound { market: entry.market, size: sold, left });
 		}
@@ -421,16 +425,16 @@ impl<T: Config> Pallet<T> {
 	pub(crate) fn fit_deleveraging_to_fund(market: MarketId) -> DispatchResult {
 		let Some(mut adl) = Deleveraging::<T>::get(market) else { return Ok(()) };
 		let held = Self::size_in(&Self::insurance_account(), market);
-		if held != 0 && (held > 0) == (adl.size > 0) {
-			if held.unsigned_abs() < adl.size.unsigned_abs() {
+		if held != 0 && (held > 0) == (adl.quantity > 0) {
+			if held.unsigned_abs() < adl.quantity.unsigned_abs() {
 				adl.cost = multiply_by_rational_with_rounding(
 					adl.cost,
 					held.unsigned_abs(),
-					adl.size.unsigned_abs(),
+					adl.quantity.unsigned_abs(),
 					Rounding::Down,
 				)
 				.ok_or(ArithmeticError::Overflow)?;
-				adl.size = held;
+				adl.quantity = held;
 				Deleveraging::<T>::insert(market, adl);
 			}
 			return Ok(());
@@ -445,7 +449,7 @@ impl<T: Config> Pallet<T> {
 	/// gates settlement withdrawals until covered. Deleveraging keeps this to rounding dust
 	/// and the rare cases it cannot take (see [`Pallet::deleveraging_price`]).
 	fn cover_new_bad_debt(account: &AccountOf<T>) -> DispatchResult {
-		if Accounts::<T>::get(account).iter().any(|e| e.size != 0) {
+		if Accounts::<T>::get(account).iter().any(|e| e.quantity != 0) {
 			return Ok(());
 		}
 		let value = T::Ledger::collateral_value(account)?.value;

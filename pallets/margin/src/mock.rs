@@ -372,7 +372,7 @@ pub fn check_all() {
 		if account.owner == Margin::account_id() {
 			continue;
 		}
-		let flat = pallet_margin::Accounts::<Test>::get(account).iter().all(|e| e.size == 0);
+		let flat = pallet_margin::Accounts::<Test>::get(account).iter().all(|e| e.quantity == 0);
 		let Ok(value) = <Vaults as CollateralLedger<AccountId>>::collateral_value(&account) else {
 			continue;
 		};

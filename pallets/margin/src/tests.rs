@@ -415,7 +415,7 @@ fn what_the_book_cannot_absorb_goes_to_the_backstop_at_mark() {
 		);
 		assert_eq!(size(BOB, 0), 50);
 		assert_eq!(
-			Accounts::<Test>::get(Margin::insurance_account())[0].size,
+			Accounts::<Test>::get(Margin::insurance_account())[0].quantity,
 			50,
 			"the insurance account holds what it took over"
 		);
@@ -575,7 +575,7 @@ fn an_empty_fund_hands_the_loss_to_the_most_profitable_most_levered_shorts() {
 			]
 		);
 		assert_eq!((size(BOB, 0), settlement(BOB, 0)), (0, 0));
-		assert_eq!(Accounts::<Test>::get(fund)[0].size, 100);
+		assert_eq!(Accounts::<Test>::get(fund)[0].quantity, 100);
 		assert_eq!(TotalBadDebt::<Test>::get(), 0);
 		check();
 		// While it is pending the shorts it will hand Bob's long to keep their settlement
@@ -979,7 +979,7 @@ mod risk_reduction {
 	fn exposure(who: AccountId) -> Vec<(MarketId, i128, u128, u128)> {
 		Accounts::<Test>::get(acct(who, 0))
 			.iter()
-			.map(|e| (e.market, e.size, e.resting_buy, e.resting_sell))
+			.map(|e| (e.market, e.quantity, e.resting_buy, e.resting_sell))
 			.collect()
 	}
 
@@ -1321,7 +1321,7 @@ fn a_second_bankrupt_long_joins_the_pending_deleveraging() {
 		assert_ok!(place(DAVE, 0, order(Side::Buy, 50_000, 100)));
 		TestPrices::set("BTC", Some(40_000));
 		assert_ok!(Margin::liquidate(RuntimeOrigin::signed(KEEPER), acct(BOB, 0)));
-		assert_eq!(Deleveraging::<Test>::get(BTC_PERP).unwrap().size, 100);
+		assert_eq!(Deleveraging::<Test>::get(BTC_PERP).unwrap().quantity, 100);
 		assert_ok!(Margin::liquidate(RuntimeOrigin::signed(KEEPER), acct(DAVE, 0)));
 		assert!(deleveraging_events().contains(&Event::DeleveragingQueued {
 			market: BTC_PERP,
@@ -1329,7 +1329,7 @@ fn a_second_bankrupt_long_joins_the_pending_deleveraging() {
 			quantity: 100,
 			price: FixedU128::from_u32(44_025),
 		}));
-		assert_eq!(Deleveraging::<Test>::get(BTC_PERP).unwrap().size, 200);
+		assert_eq!(Deleveraging::<Test>::get(BTC_PERP).unwrap().quantity, 200);
 		assert_eq!(TotalBadDebt::<Test>::get(), 0);
 		assert_eq!((size(BOB, 0), size(DAVE, 0)), (0, 0));
 		// Both are handed on to the shorts; withdrawals reopen.

@@ -80,8 +80,9 @@ pub struct MarketState {
 pub struct PositionEntry {
 	/// The market.
 	pub market: MarketId,
-	/// Signed size (long > 0).
-	pub size: i128,
+	/// Signed quantity (long > 0), in the market's size units. (Not `size`: Polkadot.js
+	/// reserves that name on decoded structs.)
+	pub quantity: i128,
 	/// Signed cost basis in settlement units (see `clearinghouse_risk::position`).
 	pub cost: i128,
 	/// The market's funding index when the position last settled funding.
@@ -102,7 +103,7 @@ impl PositionEntry {
 	pub fn new(market: MarketId, index: FixedI128) -> Self {
 		Self {
 			market,
-			size: 0,
+			quantity: 0,
 			cost: 0,
 			funding_index: index,
 			resting_buy: 0,
@@ -114,7 +115,7 @@ impl PositionEntry {
 
 	/// Whether the entry carries nothing (it can be dropped).
 	pub fn is_empty(&self) -> bool {
-		self.size == 0 && self.cost == 0 && self.resting_buy == 0 && self.resting_sell == 0
+		self.quantity == 0 && self.cost == 0 && self.resting_buy == 0 && self.resting_sell == 0
 	}
 
 	/// Record the order book's report of the resting orders.
@@ -203,7 +204,7 @@ impl Default for LiquidationParams {
 #[codec(mel_bound(AccountId: MaxEncodedLen))]
 pub struct AdlState<AccountId: Clone + PartialEq + core::fmt::Debug, MaxCandidates: Get<u32>> {
 	/// The insurance account's inventory to hand to the opposite side (long > 0).
-	pub size: i128,
+	pub quantity: i128,
 	/// What it cost at the bankruptcy prices (settlement units): it is handed on at this
 	/// cost per size, so the fund ends flat.
 	pub cost: u128,

@@ -149,7 +149,7 @@ pub fn benchmark_most_positions(
 			continue;
 		}
 		entries.push(PositionEntry {
-			size: 1,
+			quantity: 1,
 			cost: (100 + i as i128) * 1_000_000,
 			..PositionEntry::new(*market, Default::default())
 		});
