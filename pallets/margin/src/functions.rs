@@ -98,8 +98,8 @@ impl<T: Config> Pallet<T> {
 
 	/// The mark price of `market`: median of index, book mid and EMA; `None` without an index.
 	pub fn mark_price(market: MarketId, params: &RiskParams) -> Option<FixedU128> {
-		let (index, _) = T::Prices::price(&params.underlying)?;
-		Some(mark::mark_price(index, T::Book::mid(market), T::Prices::ema(&params.underlying)))
+		let quote = T::Prices::quote(&params.underlying)?;
+		Some(mark::mark_price(quote.price, T::Book::mid(market), quote.ema))
 	}
 
 	fn settlement_decimals() -> Result<u8, DispatchError> {
@@ -576,8 +576,10 @@ impl<T: Config> Pallet<T> {
 			if now < state.funding_at.saturating_add(funding_params.sample_interval_ms) {
 				continue;
 			}
-			let Some((index, _)) = T::Prices::price(&params.underlying) else { continue };
-			let Some(mark) = Self::mark_price(market, &params) else { continue };
+			// One quote for the index and the mark.
+			let Some(quote) = T::Prices::quote(&params.underlying) else { continue };
+			let index = quote.price;
+			let mark = mark::mark_price(index, T::Book::mid(market), quote.ema);
 			let Some(premium) = funding::premium(mark, index, funding_params.premium_cap) else {
 				continue;
 			};

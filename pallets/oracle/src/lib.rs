@@ -509,6 +509,23 @@ pub mod pallet {
 		fn is_halted(key: &OracleKey) -> bool {
 			KeyStates::<T>::get(key).breaker.tripped
 		}
+
+		/// One read of the key's config and state for all three (a mark price otherwise
+		/// reads them twice).
+		fn quote(key: &OracleKey) -> Option<clearinghouse_primitives::oracle::Quote> {
+			let config = KeyConfigs::<T>::get(key)?;
+			let state = KeyStates::<T>::get(key);
+			if state.breaker.tripped {
+				return None;
+			}
+			let quorum = config.quorum(Feeders::<T>::count());
+			let (price, at) = state.fresh_median(&config, T::Time::now(), false, quorum)?;
+			Some(clearinghouse_primitives::oracle::Quote {
+				price,
+				at,
+				ema: state.aggregate.map(|a| a.ema),
+			})
+		}
 	}
 
 	#[cfg(feature = "runtime-benchmarks")]

@@ -493,3 +493,27 @@ fn the_price_status_says_what_may_be_used_now_and_why() {
 		assert_eq!(Oracle::price_statuses().len(), 2);
 	});
 }
+
+/// Clean-up from the hardening review: a mark price read the oracle twice (price, then EMA);
+/// `quote` reads the key once and must say exactly what the two reads say.
+#[test]
+fn a_quote_is_the_price_and_the_ema_in_one_read() {
+	build_and_execute(|| {
+		setup(3);
+		let same = |key: &OracleKey| {
+			let split = Oracle::price(key).map(|(price, at)| {
+				clearinghouse_primitives::oracle::Quote { price, at, ema: Oracle::ema(key) }
+			});
+			assert_eq!(Oracle::quote(key), split);
+		};
+		same(&BTC);
+		feed_all(BTC, &[100, 101, 102]);
+		next_block(10_000);
+		same(&BTC);
+		assert!(Oracle::quote(&BTC).is_some_and(|q| q.ema.is_some()));
+		next_block(60_000);
+		same(&BTC);
+		assert_eq!(Oracle::quote(&BTC), None, "stale");
+		assert_eq!(Oracle::quote(&OracleKey::from_symbol("DOGE").unwrap()), None, "unknown");
+	});
+}

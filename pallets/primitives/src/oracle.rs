@@ -86,6 +86,25 @@ pub trait PriceProvider<Key> {
 
 	/// Whether the key's circuit breaker is tripped.
 	fn is_halted(key: &Key) -> bool;
+
+	/// The price, its time and the EMA together, as a mark price needs them: one read of the
+	/// key where the provider can (the oracle overrides this); `None` under the same
+	/// conditions as [`Self::price`].
+	fn quote(key: &Key) -> Option<Quote> {
+		let (price, at) = Self::price(key)?;
+		Some(Quote { price, at, ema: Self::ema(key) })
+	}
+}
+
+/// A key's price, its time and its EMA ([`PriceProvider::quote`]).
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub struct Quote {
+	/// The price (see [`PriceProvider::price`]).
+	pub price: FixedU128,
+	/// The newest fresh submission's time.
+	pub at: Moment,
+	/// The EMA of accepted medians, if the key has one.
+	pub ema: Option<FixedU128>,
 }
 
 /// No prices at all: for consumers' tests that must behave as if the oracle were down.
