@@ -122,6 +122,19 @@ impl<T: Config> Pallet<T> {
 		}
 	}
 
+	/// Move `amount` of the settlement asset from `from` to `to`, if there is any to move.
+	pub(crate) fn pay(
+		from: &AccountOf<T>,
+		to: &AccountOf<T>,
+		amount: u128,
+		reason: SettlementReason,
+	) -> DispatchResult {
+		if amount == 0 {
+			return Ok(());
+		}
+		T::Ledger::transfer_settlement(from, to, amount, reason)
+	}
+
 	/// Settle what `entry` owes in funding up to the market's index.
 	fn settle_funding(
 		account: &AccountOf<T>,
@@ -216,23 +229,8 @@ impl<T: Config> Pallet<T> {
 		let fee = fee_rate.mul_ceil(notional);
 		if fee > 0 {
 			let insurance = if is_taker { T::InsuranceFeeShare::get().mul_floor(fee) } else { 0 };
-			let to_fees = fee - insurance;
-			if to_fees > 0 {
-				T::Ledger::transfer_settlement(
-					account,
-					&Self::fee_account(),
-					to_fees,
-					SettlementReason::Fee,
-				)?;
-			}
-			if insurance > 0 {
-				T::Ledger::transfer_settlement(
-					account,
-					&Self::insurance_account(),
-					insurance,
-					SettlementReason::Fee,
-				)?;
-			}
+			Self::pay(account, &Self::fee_account(), fee - insurance, SettlementReason::Fee)?;
+			Self::pay(account, &Self::insurance_account(), insurance, SettlementReason::Fee)?;
 		}
 		let event = Event::PositionChanged {
 			account: account.clone(),

@@ -245,28 +245,14 @@ impl<T: Config> Pallet<T> {
 		keeper: Option<&T::AccountId>,
 		penalty: u128,
 	) -> DispatchResult {
-		let to_keeper = match keeper {
-			Some(_) => T::LiquidatorShare::get().mul_floor(penalty),
-			None => 0,
-		};
-		if let (Some(keeper), true) = (keeper, to_keeper > 0) {
-			T::Ledger::transfer_settlement(
-				account,
-				&MarginAccount::new(keeper.clone(), 0),
-				to_keeper,
-				SettlementReason::Liquidation,
-			)?;
+		let mut to_keeper = 0;
+		if let Some(keeper) = keeper {
+			to_keeper = T::LiquidatorShare::get().mul_floor(penalty);
+			let keeper = MarginAccount::new(keeper.clone(), 0);
+			Self::pay(account, &keeper, to_keeper, SettlementReason::Liquidation)?;
 		}
 		let to_insurance = penalty.saturating_sub(to_keeper);
-		if to_insurance > 0 {
-			T::Ledger::transfer_settlement(
-				account,
-				&Self::insurance_account(),
-				to_insurance,
-				SettlementReason::Liquidation,
-			)?;
-		}
-		Ok(())
+		Self::pay(account, &Self::insurance_account(), to_insurance, SettlementReason::Liquidation)
 	}
 
 	/// How much of a position of `held` (notional `notional` at mark) to close at mark for

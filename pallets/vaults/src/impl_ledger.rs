@@ -75,8 +75,7 @@ impl<T: Config> CollateralLedger<T::AccountId> for Pallet<T> {
 		asset: T::AssetKind,
 		amount: u128,
 	) -> DispatchResult {
-		let collateral = CollateralIdOf::<T>::get(&asset).ok_or(Error::<T>::UnknownCollateral)?;
-		Self::do_deposit(payer, beneficiary, collateral, amount)
+		Self::credit(payer, beneficiary, asset, amount, crate::functions::Admission::Deposit)
 	}
 
 	fn credit_refund(
@@ -85,13 +84,20 @@ impl<T: Config> CollateralLedger<T::AccountId> for Pallet<T> {
 		asset: T::AssetKind,
 		amount: u128,
 	) -> DispatchResult {
+		Self::credit(payer, beneficiary, asset, amount, crate::functions::Admission::Refund)
+	}
+}
+
+impl<T: Config> Pallet<T> {
+	/// A route's credit of `asset` (named by the asset, not the collateral id) under `admission`.
+	fn credit(
+		payer: &T::AccountId,
+		beneficiary: &MarginAccount<T::AccountId>,
+		asset: T::AssetKind,
+		amount: u128,
+		admission: crate::functions::Admission,
+	) -> DispatchResult {
 		let collateral = CollateralIdOf::<T>::get(&asset).ok_or(Error::<T>::UnknownCollateral)?;
-		Self::deposit_with(
-			payer,
-			beneficiary,
-			collateral,
-			amount,
-			crate::functions::Admission::Refund,
-		)
+		Self::deposit_with(payer, beneficiary, collateral, amount, admission)
 	}
 }
