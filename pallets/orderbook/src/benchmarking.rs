@@ -9,7 +9,10 @@ use crate::{pallet::*, *};
 use alloc::vec::Vec;
 use polkadot_sdk::{
 	frame_benchmarking::v2::*,
-	frame_support::traits::{EnsureOrigin, Get},
+	frame_support::{
+		traits::{EnsureOrigin, Get},
+		BoundedVec,
+	},
 	frame_system::RawOrigin,
 	sp_arithmetic::{FixedU128, Permill},
 };
@@ -217,6 +220,41 @@ mod benchmarks {
 		}
 		assert!(Levels::<T>::get((market, Side::Sell, 1_000)).is_empty());
 		assert!(markets > 0);
+	}
+
+	/// A resting bid on a side that holds `MaxLevels` levels, opening a better one: the
+	/// farthest level, `n` orders from `n` accounts (each as large as an account can be),
+	/// leaves the book.
+	#[benchmark]
+	fn place_evicting(n: Linear<1, { T::MaxOrdersPerLevel::get() }>) {
+		let market = market::<T>();
+		let farthest = 100u32;
+		for i in 0..n {
+			let maker = maker::<T>(i);
+			Pallet::<T>::do_place(&maker, market, order(Side::Buy, farthest, 1)).expect("rests");
+			T::BenchmarkHelper::enlarge(&maker);
+		}
+		// The other levels only weigh by the index a placement reads; they hold no orders.
+		// Above the farthest, one price left free: the new bid opens a level there.
+		let levels = u64::from(T::MaxLevels::get());
+		let farthest_ticks = u64::from(farthest);
+		Markets::<T>::mutate(market, |m| {
+			if let Some(m) = m {
+				m.bids = BoundedVec::truncate_from(
+					(2..=levels)
+						.rev()
+						.map(|i| farthest_ticks + i)
+						.chain(core::iter::once(farthest_ticks))
+						.collect::<Vec<_>>(),
+				);
+			}
+		});
+		let who: T::AccountId = caller::<T>();
+		let price = farthest + 1;
+		#[extrinsic_call]
+		place_order(RawOrigin::Signed(who.clone()), market, 0, order(Side::Buy, price, 1));
+		assert!(Levels::<T>::get((market, Side::Buy, farthest_ticks)).is_empty());
+		assert_eq!(Pallet::<T>::open_orders(market, &MarginAccount::new(who, 0)).len(), 1);
 	}
 
 	impl_benchmark_test_suite!(Pallet, crate::mock::new_test_ext(), crate::mock::Test);

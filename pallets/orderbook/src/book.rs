@@ -53,10 +53,13 @@ impl<T: Config> StorageBook<T> {
 	/// the level index outgrew its bound.
 	pub fn flush(self) -> DispatchResult {
 		let Self { market_id, mut market, levels } = self;
-		for ((side, price), (level, changed)) in levels {
-			if !changed {
-				continue;
-			}
+		// Emptied levels leave the index before new ones enter it: an eviction frees the room
+		// a new level takes, whatever their order.
+		let (emptied, kept): (alloc::vec::Vec<_>, alloc::vec::Vec<_>) = levels
+			.into_iter()
+			.filter(|(_, (_, changed))| *changed)
+			.partition(|(_, (level, _))| level.is_empty());
+		for ((side, price), (level, _)) in emptied.into_iter().chain(kept) {
 			let index = match side {
 				Side::Buy => &mut market.bids,
 				Side::Sell => &mut market.asks,
@@ -119,6 +122,34 @@ impl<T: Config> BookStore<Owner<T>> for StorageBook<T> {
 }
 
 impl<T: Config> StorageBook<T> {
+	/// How many levels `side` holds now (the stored index merged with levels created or
+	/// emptied in this call), and the one farthest from the touch.
+	pub fn extent(&self, side: Side) -> (u32, Option<Price>) {
+		let live = |p: &Price| self.levels.get(&(side, *p)).is_none_or(|(l, _)| !l.is_empty());
+		let stored = self.index(side).iter().filter(|p| live(p));
+		let created = self
+			.levels
+			.iter()
+			.filter(|((s, p), (l, _))| {
+				*s == side && !l.is_empty() && search(self.index(side), side, *p).is_err()
+			})
+			.map(|((_, p), _)| p);
+		let mut count = 0u32;
+		let mut farthest: Option<Price> = None;
+		for p in stored.chain(created) {
+			count = count.saturating_add(1);
+			if farthest.is_none_or(|f| side.better(f, *p)) {
+				farthest = Some(*p);
+			}
+		}
+		(count, farthest)
+	}
+
+	/// Whether the level at `price` was created in this call (it is not in the stored index).
+	pub fn is_new_level(&self, side: Side, price: Price) -> bool {
+		search(self.index(side), side, price).is_err()
+	}
+
 	/// The first price on `side` after `after` (or the best, for `None`) whose level is not
 	/// empty, merging the stored index with levels created or emptied in this call.
 	fn next_live(&mut self, side: Side, after: Option<Price>) -> Option<Price> {

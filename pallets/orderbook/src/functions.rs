@@ -44,6 +44,19 @@ pub struct Placed {
 	pub order_id: OrderId,
 	/// Resting orders touched while matching.
 	pub touched: u32,
+	/// Orders evicted with the farthest level to make room for the rest (see
+	/// [`Pallet::make_room`]).
+	pub evicted: u32,
+}
+
+/// Whether a placement may evict the farthest level of a full side (a `bulk` call evicts at
+/// most one level, so its weight stays bounded).
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub enum Eviction {
+	/// The farthest level may leave the book.
+	Allowed,
+	/// A full side refuses a new level ([`Error::TooManyLevels`]).
+	Refused,
 }
 
 /// Holds reduce-only resting orders to their owners' positions while matching (see
@@ -82,9 +95,20 @@ impl<T: Config> ReduceOnlyGate<AccountOf<T>> for PositionGate<T> {
 }
 
 impl<T: Config> Pallet<T> {
-	/// The weight of a placement that touched `touched` resting orders.
-	pub(crate) fn place_weight(touched: u32) -> Weight {
-		T::WeightInfo::place_order(touched)
+	/// The weight of a placement that touched `touched` resting orders and evicted
+	/// `evicted`.
+	pub(crate) fn place_weight(touched: u32, evicted: u32) -> Weight {
+		let place = T::WeightInfo::place_order(touched);
+		if evicted == 0 {
+			place
+		} else {
+			place.saturating_add(Self::eviction_weight(evicted))
+		}
+	}
+
+	/// What evicting a level of `n` orders adds to a resting placement.
+	pub(crate) fn eviction_weight(n: u32) -> Weight {
+		T::WeightInfo::place_evicting(n).saturating_sub(T::WeightInfo::place_order(0))
 	}
 
 	fn ensure_sub(account: &AccountOf<T>) -> DispatchResult {
@@ -159,8 +183,18 @@ impl<T: Config> Pallet<T> {
 		market_id: MarketId,
 		request: OrderRequest,
 	) -> Result<Placed, DispatchError> {
+		Self::do_place_with(account, market_id, request, Eviction::Allowed)
+	}
+
+	/// [`Self::do_place`], saying whether a full side may evict its farthest level.
+	pub fn do_place_with(
+		account: &AccountOf<T>,
+		market_id: MarketId,
+		request: OrderRequest,
+		eviction: Eviction,
+	) -> Result<Placed, DispatchError> {
 		frame_support::storage::with_storage_layer(|| {
-			Self::place_in_layer(account, market_id, request, PlacedBy::Trader)
+			Self::place_in_layer(account, market_id, request, PlacedBy::Trader, eviction)
 		})
 	}
 
@@ -169,6 +203,7 @@ impl<T: Config> Pallet<T> {
 		market_id: MarketId,
 		request: OrderRequest,
 		by: PlacedBy,
+		eviction: Eviction,
 	) -> Result<Placed, DispatchError> {
 		Self::ensure_sub(account)?;
 		let mut market = Markets::<T>::get(market_id).ok_or(Error::<T>::UnknownMarket)?;
@@ -240,11 +275,57 @@ impl<T: Config> Pallet<T> {
 		for (owner, index) in indexes.iter_mut() {
 			Self::fit_reduce_only(&mut book, market_id, &config, owner, index);
 		}
+		let evicted =
+			Self::make_room(&mut book, market_id, &config, request.side, &mut indexes, eviction)?;
 		book.flush()?;
 		for (owner, index) in indexes {
 			Self::store_orders(market_id, &config, &owner, index)?;
 		}
-		Ok(Placed { order_id, touched: outcome.touched })
+		Ok(Placed { order_id, touched: outcome.touched, evicted })
+	}
+
+	/// Keep `side` within `MaxLevels` levels. When this placement's rest opened a level on a
+	/// full side, the level farthest from the touch leaves the book and every order on it is
+	/// cancelled ([`CancelReason::Evicted`]): dust spread over far prices cannot lock a book,
+	/// and what leaves is the liquidity least likely to trade. A new level that would itself
+	/// be the farthest, or any new level when `eviction` is refused, fails the placement with
+	/// [`Error::TooManyLevels`]. Returns how many orders were evicted.
+	fn make_room(
+		book: &mut StorageBook<T>,
+		market_id: MarketId,
+		config: &MarketConfig,
+		side: Side,
+		indexes: &mut BTreeMap<AccountOf<T>, AccountOrdersOf<T>>,
+		eviction: Eviction,
+	) -> Result<u32, DispatchError> {
+		let (levels, farthest) = book.extent(side);
+		let Some(farthest) = farthest.filter(|_| levels > T::MaxLevels::get()) else {
+			return Ok(0);
+		};
+		// A placement opens at most one level: the farthest is either its own or a stored one.
+		ensure!(
+			eviction == Eviction::Allowed && !book.is_new_level(side, farthest),
+			Error::<T>::TooManyLevels
+		);
+		let victims: Vec<RestingOrder<AccountOf<T>>> = book
+			.level(side, farthest)
+			.map(|level| level.orders.iter().cloned().collect())
+			.unwrap_or_default();
+		book.remove_level(side, farthest);
+		for order in &victims {
+			let owner_orders = indexes
+				.entry(order.owner.clone())
+				.or_insert_with(|| AccountOrders::<T>::get(market_id, &order.owner));
+			Self::reduce_open(owner_orders, order.id, 0);
+			Self::deposit_event(Event::OrderCancelled {
+				market: market_id,
+				order_id: order.id,
+				account: order.owner.clone(),
+				remaining: Self::size_of(config, order.qty),
+				reason: CancelReason::Evicted,
+			});
+		}
+		Ok(victims.len() as u32)
 	}
 
 	/// `request` against the market: open for it, a market order only immediate, its price on
@@ -749,7 +830,13 @@ impl<T: Config> Pallet<T> {
 		// margin engine's own order is not put to the trader's margin rule: it is bounded by
 		// the bankruptcy price instead.
 		let _ = frame_support::storage::with_storage_layer(|| {
-			Self::place_in_layer(account, market_id, request, PlacedBy::Liquidation)
+			Self::place_in_layer(
+				account,
+				market_id,
+				request,
+				PlacedBy::Liquidation,
+				Eviction::Refused,
+			)
 		});
 		Ok(())
 	}

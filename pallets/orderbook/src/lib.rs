@@ -23,6 +23,15 @@
 //!   the book) or rests (GTC/GTT/post-only), and unused weight is refunded.
 //! * **Expiry.** Good-till-time orders are removed when a taker touches them and by a bounded
 //!   sweep in `on_idle` that walks the levels with a cursor that resumes next block.
+//! * **A full side evicts its farthest level.** A side holds at most [`Config::MaxLevels`]
+//!   price levels (its index is read by every order). An order whose rest would open one more
+//!   level cancels every order on the level farthest from the touch
+//!   ([`CancelReason::Evicted`]) if its own price is better; beyond the farthest level it is
+//!   refused ([`Error::TooManyLevels`]). So dust spread over far prices cannot lock a book
+//!   against new quotes: whoever wants to quote inside the book can, and what leaves is the
+//!   liquidity least likely to trade. Evicting costs at most one level of
+//!   [`Config::MaxOrdersPerLevel`] orders, charged up front and refunded when nothing was
+//!   evicted; a `bulk` call evicts at most once.
 //!
 //! ## Storage, and why it is cheap
 //!
@@ -73,6 +82,7 @@ pub use clearinghouse_primitives::{
 		BookPrices, FillHandler, MarketId, OrderIntent, OrderMarginCheck, TradeFill, TradeSide,
 	},
 };
+pub use functions::Eviction;
 pub use pallet::*;
 pub use types::*;
 pub use weights::WeightInfo;
@@ -302,7 +312,8 @@ pub mod pallet {
 		NotOrderOwner,
 		/// The price level holds `MaxOrdersPerLevel` orders.
 		LevelFull,
-		/// The side holds `MaxLevels` price levels.
+		/// The side holds `MaxLevels` price levels and the order's price is beyond the
+		/// farthest of them (or a `bulk` call already evicted a level).
 		TooManyLevels,
 		/// The sub-account index is not below `MaxSubAccounts`.
 		SubAccountOutOfRange,
@@ -344,7 +355,9 @@ pub mod pallet {
 		///   engine); the rest rests or is cancelled as its time in force says.
 		/// * Events: [`Event::OrderPlaced`], then [`Event::Trade`] per fill,
 		///   [`Event::OrderCancelled`] for resting orders removed on the way (expired,
-		///   self-trade), and [`Event::OrderRested`] or [`Event::OrderCancelled`] for the rest.
+		///   self-trade, reduce-only), and [`Event::OrderRested`] or [`Event::OrderCancelled`]
+		///   for the rest. A rest that opens a level on a side already holding `MaxLevels`
+		///   evicts the farthest level: its orders are cancelled ([`CancelReason::Evicted`]).
 		/// * Errors: [`Error::UnknownMarket`], [`Error::MarketNotTrading`],
 		///   [`Error::MarketReduceOnly`], [`Error::ZeroPrice`], [`Error::PriceOffTick`],
 		///   [`Error::PriceOverflow`], [`Error::ZeroSize`], [`Error::SizeOffLot`],
@@ -354,7 +367,8 @@ pub mod pallet {
 		///   [`Error::DuplicateClientId`], [`Error::LevelFull`], [`Error::TooManyLevels`],
 		///   [`Error::SubAccountOutOfRange`], the margin engine's errors. Nothing changes.
 		#[pallet::call_index(0)]
-		#[pallet::weight(T::WeightInfo::place_order(T::MaxMakersPerOrder::get()))]
+		#[pallet::weight(T::WeightInfo::place_order(T::MaxMakersPerOrder::get())
+			.saturating_add(Pallet::<T>::eviction_weight(T::MaxOrdersPerLevel::get())))]
 		pub fn place_order(
 			origin: OriginFor<T>,
 			market: MarketId,
@@ -363,7 +377,7 @@ pub mod pallet {
 		) -> DispatchResultWithPostInfo {
 			let who = ensure_signed(origin)?;
 			let placed = Self::do_place(&MarginAccount::new(who, sub), market, order)?;
-			Ok(Some(Self::place_weight(placed.touched)).into())
+			Ok(Some(Self::place_weight(placed.touched, placed.evicted)).into())
 		}
 
 		/// Cancel one of the signer's resting orders, by id or client id.
@@ -402,7 +416,8 @@ pub mod pallet {
 		}
 
 		/// Cancel, then place, up to `MaxBulk` orders in one market, all or nothing (a market
-		/// maker replacing quotes sees either the old quotes or all the new ones).
+		/// maker replacing quotes sees either the old quotes or all the new ones). At most one
+		/// placement per call evicts a level (see [`Pallet::place_order`]).
 		///
 		/// * Who: any signed account, for its own sub-account.
 		/// * Events: as for [`Pallet::cancel_order`] and [`Pallet::place_order`], in order.
@@ -411,7 +426,8 @@ pub mod pallet {
 		#[pallet::weight(T::WeightInfo::bulk(cancels.len() as u32, places.len() as u32)
 			.saturating_add(T::WeightInfo::place_order(T::MaxMakersPerOrder::get())
 				.saturating_sub(T::WeightInfo::place_order(0))
-				.saturating_mul(places.len() as u64)))]
+				.saturating_mul(places.len() as u64))
+			.saturating_add(Pallet::<T>::eviction_weight(T::MaxOrdersPerLevel::get())))]
 		pub fn bulk(
 			origin: OriginFor<T>,
 			market: MarketId,
@@ -431,11 +447,17 @@ pub mod pallet {
 			for order in cancels {
 				Self::do_cancel(&account, market, order)?;
 			}
+			// One eviction per call: the first placement that evicts a level uses it up.
+			let mut eviction = Eviction::Allowed;
 			for order in places {
-				let placed = Self::do_place(&account, market, order)?;
+				let placed = Self::do_place_with(&account, market, order, eviction)?;
 				weight = weight.saturating_add(
-					Self::place_weight(placed.touched).saturating_sub(Self::place_weight(0)),
+					Self::place_weight(placed.touched, placed.evicted)
+						.saturating_sub(Self::place_weight(0, 0)),
 				);
+				if placed.evicted > 0 {
+					eviction = Eviction::Refused;
+				}
 			}
 			Ok(Some(weight).into())
 		}

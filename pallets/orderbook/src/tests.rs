@@ -593,6 +593,140 @@ fn cancel_all_and_bulk() {
 }
 
 // ---------------------------------------------------------------------------------------------
+// A full side evicts its farthest level (dust cannot lock a book)
+
+/// Dust bids of accounts 100, 101, … at 10, 11, … (one per level) until the bid side holds
+/// `MaxLevels` (16) levels. Returns the accounts.
+fn dust_bids() -> Vec<AccountId> {
+	(0..16u64)
+		.map(|i| {
+			let who = 100 + i;
+			place(who, limit(Side::Buy, 10 + i, 20)).unwrap();
+			who
+		})
+		.collect()
+}
+
+fn evicted(who: AccountId, order_id: OrderId) -> Event<Test> {
+	Event::OrderCancelled {
+		market: M,
+		order_id,
+		account: acct(who),
+		remaining: 20,
+		reason: CancelReason::Evicted,
+	}
+}
+
+#[test]
+fn dust_on_far_levels_cannot_lock_the_book() {
+	build_and_execute(|| {
+		// The attack: accomplices spread min-size bids over every level the side may hold,
+		// far below the market (100), so that no one can quote a new bid price.
+		let dust = dust_bids();
+		// Two more accomplices join the farthest level.
+		let farthest: Vec<OrderId> = [dust[0], 200, 201]
+			.iter()
+			.map(|who| {
+				if *who == dust[0] {
+					id(*who, 1)
+				} else {
+					place(*who, limit(Side::Buy, 10, 20)).unwrap()
+				}
+			})
+			.collect();
+		assert_eq!(depth().bids.len(), 10);
+		assert_eq!(Markets::<Test>::get(M).unwrap().bids.len(), 16);
+		System::reset_events();
+
+		// A market maker still quotes a new bid at 90: the farthest level (10) leaves the
+		// book, every order on it cancelled as evicted, each owner's index and margin
+		// reservation released.
+		let post =
+			Orderbook::place_order(RuntimeOrigin::signed(ALICE), M, 0, limit(Side::Buy, 90, 20))
+				.unwrap();
+		let quote = id(ALICE, Markets::<Test>::get(M).unwrap().next_sequence - 1);
+		let events = events();
+		for (who, order) in [dust[0], 200, 201].into_iter().zip(farthest) {
+			assert!(events.contains(&evicted(who, order)), "{who} evicted");
+			assert!(Orderbook::open_orders(M, &acct(who)).is_empty());
+			assert_eq!(TestMargin::resting(who, M), (0, 0));
+		}
+		assert!(events.contains(&Event::OrderRested { market: M, order_id: quote, remaining: 20 }));
+		assert!(Levels::<Test>::get((M, Side::Buy, 20)).is_empty());
+		let index = Markets::<Test>::get(M).unwrap().bids;
+		assert_eq!(index.len(), 16);
+		assert_eq!((index.first(), index.last()), (Some(&180), Some(&22)));
+		assert_eq!(TestMargin::resting(ALICE, M), (20, 0));
+		// The refund: what the eviction of three orders costs, not the worst case.
+		assert_eq!(post.actual_weight, Some(Orderbook::place_weight(0, 3)));
+		assert!(
+			Orderbook::place_weight(0, 3).ref_time()
+				< (Orderbook::place_weight(0, 0) + Orderbook::eviction_weight(8)).ref_time()
+		);
+
+		// A price beyond the farthest level is refused, and nothing changes.
+		assert_noop!(place(BOB, limit(Side::Buy, 5, 20)), Error::<Test>::TooManyLevels);
+		// Joining an existing level needs no room.
+		assert_ok!(place(BOB, limit(Side::Buy, 11, 20)));
+		// A placement that evicts nothing is charged a plain placement.
+		let post =
+			Orderbook::place_order(RuntimeOrigin::signed(BOB), M, 0, limit(Side::Buy, 90, 20))
+				.unwrap();
+		assert_eq!(post.actual_weight, Some(Orderbook::place_weight(0, 0)));
+		check();
+	});
+}
+
+#[test]
+fn the_farthest_ask_is_the_highest_and_a_taker_evicts_only_with_its_rest() {
+	build_and_execute(|| {
+		for i in 0..16u64 {
+			place(100 + i, limit(Side::Sell, 200 + i, 20)).unwrap();
+		}
+		// A buy that fills entirely opens no level: nothing is evicted.
+		place(BOB, limit(Side::Buy, 200, 20)).unwrap();
+		assert_eq!(Markets::<Test>::get(M).unwrap().asks.len(), 15);
+		place(BOB, limit(Side::Sell, 190, 20)).unwrap();
+		assert_eq!(Markets::<Test>::get(M).unwrap().asks.len(), 16);
+		System::reset_events();
+		// A new ask at 195 evicts the highest ask (215).
+		place(ALICE, limit(Side::Sell, 195, 20)).unwrap();
+		assert!(events().contains(&evicted(115, id(115, 16))));
+		let index = Markets::<Test>::get(M).unwrap().asks;
+		assert_eq!((index.first(), index.last()), (Some(&380), Some(&428)));
+		assert_eq!(TestMargin::resting(115, M), (0, 0));
+		assert_noop!(place(CHARLIE, limit(Side::Sell, 300, 20)), Error::<Test>::TooManyLevels);
+		check();
+	});
+}
+
+#[test]
+fn a_bulk_call_evicts_at_most_one_level() {
+	build_and_execute(|| {
+		let dust = dust_bids();
+		// Two new levels on a full side would evict two levels: refused, all or nothing.
+		let places =
+			BoundedVec::truncate_from(vec![limit(Side::Buy, 90, 20), limit(Side::Buy, 91, 20)]);
+		assert_noop!(
+			Orderbook::bulk(RuntimeOrigin::signed(ALICE), M, 0, Default::default(), places),
+			Error::<Test>::TooManyLevels
+		);
+		// One new level, and a second placement that joins an existing level, pass.
+		let places =
+			BoundedVec::truncate_from(vec![limit(Side::Buy, 90, 20), limit(Side::Buy, 12, 20)]);
+		let post = Orderbook::bulk(RuntimeOrigin::signed(ALICE), M, 0, Default::default(), places)
+			.unwrap();
+		assert!(events().contains(&evicted(dust[0], id(dust[0], 1))));
+		let expected = <() as crate::WeightInfo>::bulk(0, 2)
+			.saturating_add(Orderbook::place_weight(0, 1))
+			.saturating_sub(Orderbook::place_weight(0, 0));
+		assert_eq!(post.actual_weight, Some(expected));
+		assert_eq!(Orderbook::open_orders(M, &acct(ALICE)).len(), 2);
+		check();
+	});
+}
+
+// ---------------------------------------------------------------------------------------------
 // The storage book against the in-memory core
 
 mod differential {

@@ -294,6 +294,9 @@ pub enum CancelReason {
 	MatchLimit,
 	/// A reduce-only order that its owner's position no longer has room for.
 	ReduceOnly,
+	/// Its level was the farthest from the touch on a side that holds `MaxLevels` levels
+	/// when an order opened a better one.
+	Evicted,
 }
 
 impl From<RemovalReason> for CancelReason {

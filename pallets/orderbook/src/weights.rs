@@ -26,6 +26,8 @@ pub trait WeightInfo {
 	fn bulk(c: u32, p: u32) -> Weight;
 	/// The expiry sweep of one level holding `n` orders, all expired.
 	fn sweep_level(n: u32) -> Weight;
+	/// A resting `place_order` on a full side that evicts the farthest level, of `n` orders.
+	fn place_evicting(n: u32) -> Weight;
 }
 
 /// Proof bytes: a market with its level index (2 × 128 prices), a full level (64 orders of
@@ -90,6 +92,16 @@ impl<T: polkadot_sdk::frame_system::Config> WeightInfo for SubstrateWeight<T> {
 			.saturating_add(T::DbWeight::get().reads(2 + n))
 			.saturating_add(T::DbWeight::get().writes(2 + n))
 	}
+	// A resting placement, plus the evicted level's read and removal and, per order, its
+	// owner's index read and written.
+	fn place_evicting(n: u32) -> Weight {
+		let n = u64::from(n);
+		Self::place_order(0)
+			.saturating_add(Weight::from_parts(6_000_000, LEVEL_PROOF))
+			.saturating_add(Weight::from_parts(6_000_000, ACCOUNT_PROOF).saturating_mul(n))
+			.saturating_add(T::DbWeight::get().reads(1 + n))
+			.saturating_add(T::DbWeight::get().writes(1 + n))
+	}
 }
 
 /// For tests.
@@ -117,5 +129,8 @@ impl WeightInfo for () {
 	}
 	fn sweep_level(n: u32) -> Weight {
 		Weight::from_parts(15_000_000 + 6_000_000 * u64::from(n), 0)
+	}
+	fn place_evicting(n: u32) -> Weight {
+		Weight::from_parts(51_000_000 + 6_000_000 * u64::from(n), 0)
 	}
 }
