@@ -236,8 +236,7 @@ pub fn start_dev_node(
 	let aura_digest_provider =
 		AuraConsensusDataProvider::<Block>::new_with_slot_duration(slot_duration);
 	let para_id = ParaId::from(clearinghouse_runtime::PARACHAIN_ID);
-	let create_inherent_data_providers =
-		dev_inherent_data_providers(client.clone(), para_id, slot_duration);
+	let create_inherent_data_providers = dev_inherent_data_providers(client.clone(), para_id);
 
 	match mode {
 		DevSealMode::Instant => {
@@ -310,13 +309,15 @@ pub fn start_dev_node(
 	Ok(task_manager)
 }
 
-/// Timestamp and mocked relay-chain validation data for dev blocks. Each parachain block gets
-/// its own relay slot, starting two hours in the past so timestamps never run ahead of the clock
-/// even when blocks are sealed faster than the slot duration.
+/// Timestamp and mocked relay-chain validation data for dev blocks. A block is stamped with
+/// the wall clock (never earlier than its parent: the machine's clock may step back, a chain's
+/// may not), so oracle ages, breaker windows and funding run at real speed whatever the block
+/// rate (`--dev-block-time`, or a block per transaction). The mocked relay parent is the relay
+/// slot of that time; the dev genesis marks the chain relay-less, so the runtime does not hold
+/// it to the relay chain's blocks-per-slot limit (`clearinghouse_runtime::dev_clock`).
 fn dev_inherent_data_providers(
 	client: Arc<ParachainClient>,
 	para_id: ParaId,
-	slot_duration: sp_consensus_aura::SlotDuration,
 ) -> impl Fn(
 	Hash,
 	(),
@@ -327,12 +328,12 @@ fn dev_inherent_data_providers(
 	>,
 > + Send
        + Sync {
+	use codec::Decode;
+	use sc_client_api::StorageProvider;
 	let relay_slot_millis = RELAY_CHAIN_SLOT_DURATION.as_millis() as u64;
-	let now_millis = std::time::SystemTime::now()
-		.duration_since(std::time::UNIX_EPOCH)
-		.map(|d| d.as_millis() as u64)
-		.unwrap_or_default();
-	let initial_relay_slot = now_millis.saturating_sub(2 * 60 * 60 * 1000) / relay_slot_millis;
+	let now_key = sp_core::storage::StorageKey(
+		[sp_core::twox_128(b"Timestamp"), sp_core::twox_128(b"Now")].concat(),
+	);
 
 	move |parent: Hash, ()| {
 		let result = (|| {
@@ -347,32 +348,44 @@ fn dev_inherent_data_providers(
 				.unwrap_or_default();
 			let block_number =
 				UniqueSaturatedInto::<u32>::unique_saturated_into(*parent_header.number()) + 1;
-			let relay_blocks_per_para_block =
-				(slot_duration.as_millis() / relay_slot_millis).max(1) as u32;
-			let target_relay_slot = initial_relay_slot
-				+ u64::from(block_number) * u64::from(relay_blocks_per_para_block);
-			let relay_offset = (target_relay_slot as u32)
-				.saturating_sub(relay_blocks_per_para_block * block_number);
-
+			let parent_time = client
+				.storage(parent, &now_key)?
+				.and_then(|data| u64::decode(&mut &data.0[..]).ok())
+				.unwrap_or_default();
+			let timestamp = dev_block_time(wall_clock_millis(), parent_time);
+			// The relay parent is the relay block of the timestamp's slot: it never decreases.
+			let relay_parent = u32::try_from(timestamp / relay_slot_millis)
+				.map_err(|_| "dev seal: the clock is beyond the relay chain's block numbers")?;
 			let validation_data = MockValidationDataInherentDataProvider::<()> {
 				current_para_block: block_number,
 				para_id,
 				current_para_block_head: Some(polkadot_primitives::HeadData(
 					parent_header.encode(),
 				)),
-				relay_blocks_per_para_block,
-				relay_offset,
+				relay_blocks_per_para_block: 1,
+				relay_offset: relay_parent.saturating_sub(block_number),
 				para_blocks_per_relay_epoch: 10,
 				upgrade_go_ahead: upgrade_pending.then_some(UpgradeGoAhead::GoAhead),
 				..Default::default()
 			};
-			let timestamp = sp_timestamp::InherentDataProvider::new(
-				(target_relay_slot * relay_slot_millis).into(),
-			);
+			let timestamp = sp_timestamp::InherentDataProvider::new(timestamp.into());
 			Ok::<_, Box<dyn std::error::Error + Send + Sync>>((timestamp, validation_data))
 		})();
 		futures::future::ready(result)
 	}
+}
+
+/// Milliseconds since the unix epoch, now.
+fn wall_clock_millis() -> u64 {
+	std::time::SystemTime::now()
+		.duration_since(std::time::UNIX_EPOCH)
+		.map(|d| d.as_millis() as u64)
+		.unwrap_or_default()
+}
+
+/// A dev block's timestamp: the wall clock, but never before its parent's.
+fn dev_block_time(wall_millis: u64, parent_millis: u64) -> u64 {
+	wall_millis.max(parent_millis)
 }
 
 #[allow(clippy::too_many_arguments)]

@@ -14,8 +14,8 @@ use sp_keyring::Sr25519Keyring;
 
 use crate::{
 	configs::vaults::CollateralAsset, AccountId, AssetsConfig, AuraId, BalancesConfig,
-	CollatorSelectionConfig, GuardianCouncilConfig, ParachainInfoConfig, PolkadotXcmConfig,
-	RuntimeGenesisConfig, SessionConfig, SessionKeys, SudoConfig, VaultsConfig,
+	CollatorSelectionConfig, DevClockConfig, GuardianCouncilConfig, ParachainInfoConfig,
+	PolkadotXcmConfig, RuntimeGenesisConfig, SessionConfig, SessionKeys, SudoConfig, VaultsConfig,
 	EXISTENTIAL_DEPOSIT, TOKEN_DECIMALS, UNIT,
 };
 use clearinghouse_primitives::OracleKey;
@@ -75,12 +75,22 @@ fn session_keys(aura: AuraId) -> SessionKeys {
 	SessionKeys { aura }
 }
 
+/// Where a chain's blocks take their time from (see [`crate::dev_clock`]).
+#[derive(PartialEq)]
+enum Clock {
+	/// The relay chain's slots.
+	RelayChain,
+	/// The wall clock: the relay-less dev node.
+	RelayLess,
+}
+
 fn genesis(
 	collators: Vec<(AccountId, AuraId)>,
 	endowed: Vec<AccountId>,
 	guardians: Vec<AccountId>,
 	sudo: Option<AccountId>,
 	id: ParaId,
+	clock: Clock,
 ) -> Value {
 	// The dev stablecoin and collateral exist where there are endowed dev accounts; a
 	// production chain registers its collateral by referendum.
@@ -119,6 +129,7 @@ fn genesis(
 		polkadot_xcm: PolkadotXcmConfig { safe_xcm_version: Some(SAFE_XCM_VERSION) },
 		guardian_council: GuardianCouncilConfig { members: guardians },
 		sudo: SudoConfig { key: sudo },
+		dev_clock: DevClockConfig { relay_less: clock == Clock::RelayLess, ..Default::default() },
 	})
 }
 
@@ -137,8 +148,21 @@ fn dev_guardians() -> Vec<AccountId> {
 	]
 }
 
-/// The `development` preset: Alice and Bob collate, all well-known accounts are funded,
-/// Charlie/Dave/Eve are guardians, Alice is sudo.
+/// The `local_testnet` preset (zombienet, under a relay chain): Alice and Bob collate, all
+/// well-known accounts are funded, Charlie/Dave/Eve are guardians, Alice is sudo.
+fn local_testnet() -> Value {
+	genesis(
+		dev_collators(),
+		Sr25519Keyring::well_known().map(|k| k.to_account_id()).collect(),
+		dev_guardians(),
+		Some(Sr25519Keyring::Alice.to_account_id()),
+		PARACHAIN_ID.into(),
+		Clock::RelayChain,
+	)
+}
+
+/// The `development` preset (the relay-less `--dev` node): as `local_testnet`, with a clock
+/// that follows the wall clock instead of relay slots ([`crate::dev_clock`]).
 fn development() -> Value {
 	genesis(
 		dev_collators(),
@@ -146,21 +170,21 @@ fn development() -> Value {
 		dev_guardians(),
 		Some(Sr25519Keyring::Alice.to_account_id()),
 		PARACHAIN_ID.into(),
+		Clock::RelayLess,
 	)
 }
 
 /// The `production` preset: no sudo key, no endowments, no guardians. The operator patches in
 /// collators, endowments and guardians; from then on only referenda can act.
 fn production() -> Value {
-	genesis(vec![], vec![], vec![], None, PARACHAIN_ID.into())
+	genesis(vec![], vec![], vec![], None, PARACHAIN_ID.into(), Clock::RelayChain)
 }
 
 /// The JSON patch of preset `id`, if there is one.
 pub fn get_preset(id: &PresetId) -> Option<Vec<u8>> {
 	let patch = match id.as_ref() {
 		sp_genesis_builder::DEV_RUNTIME_PRESET => development(),
-		// Same accounts as development; kept separate so zombienet specs can diverge.
-		sp_genesis_builder::LOCAL_TESTNET_RUNTIME_PRESET => development(),
+		sp_genesis_builder::LOCAL_TESTNET_RUNTIME_PRESET => local_testnet(),
 		PRODUCTION_RUNTIME_PRESET => production(),
 		_ => return None,
 	};

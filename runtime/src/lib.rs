@@ -35,6 +35,7 @@ pub mod apis;
 #[cfg(feature = "runtime-benchmarks")]
 mod benchmarks;
 pub mod configs;
+pub mod dev_clock;
 pub mod genesis_config_presets;
 pub use genesis_config_presets::PARACHAIN_ID;
 pub mod governance;
@@ -220,6 +221,11 @@ type ConsensusHook = cumulus_pallet_aura_ext::FixedVelocityConsensusHook<
 	UNINCLUDED_SEGMENT_CAPACITY,
 >;
 
+/// The consensus hook parachain-system runs: [`ConsensusHook`]'s relay-chain rules, skipped on
+/// a relay-less dev chain (see [`dev_clock`]).
+type ParachainConsensusHook =
+	dev_clock::ConsensusHook<Runtime, ConsensusHook, UNINCLUDED_SEGMENT_CAPACITY>;
+
 /// The version information used to identify this runtime when compiled natively.
 #[cfg(feature = "std")]
 pub fn native_version() -> NativeVersion {
@@ -254,6 +260,8 @@ mod runtime {
 	pub type ParachainInfo = parachain_info;
 	#[runtime::pallet_index(4)]
 	pub type WeightReclaim = cumulus_pallet_weight_reclaim;
+	#[runtime::pallet_index(5)]
+	pub type DevClock = dev_clock;
 
 	// Money.
 	#[runtime::pallet_index(10)]

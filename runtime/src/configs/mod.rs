@@ -35,8 +35,8 @@ use sp_runtime::traits::BlakeTwo256;
 use sp_version::RuntimeVersion;
 
 use crate::{
-	deposit, AccountId, Aura, AuraId, Balance, Balances, Block, CollatorSelection, ConsensusHook,
-	Hash, MessageQueue, Nonce, PalletInfo, Runtime, RuntimeCall, RuntimeEvent, RuntimeFreezeReason,
+	deposit, AccountId, Aura, AuraId, Balance, Balances, Block, CollatorSelection, Hash,
+	MessageQueue, Nonce, PalletInfo, Runtime, RuntimeCall, RuntimeEvent, RuntimeFreezeReason,
 	RuntimeHoldReason, RuntimeOrigin, RuntimeTask, Session, SessionKeys, System, WeightToFee,
 	XcmpQueue, AVERAGE_ON_INITIALIZE_RATIO, EXISTENTIAL_DEPOSIT, HOURS, MAXIMUM_BLOCK_WEIGHT,
 	MICRO_UNIT, NORMAL_DISPATCH_RATIO, SLOT_DURATION, VERSION,
@@ -166,7 +166,7 @@ impl cumulus_pallet_parachain_system::Config for Runtime {
 	type XcmpMessageHandler = XcmpQueue;
 	type ReservedXcmpWeight = ReservedXcmpWeight;
 	type CheckAssociatedRelayNumber = RelayNumberMonotonicallyIncreases;
-	type ConsensusHook = ConsensusHook;
+	type ConsensusHook = crate::ParachainConsensusHook;
 	type RelayParentOffset = ConstU32<0>;
 	// V3 scheduling is work in progress upstream; disabled as its docs require.
 	type SchedulingSignatureVerifier = ();
@@ -175,6 +175,8 @@ impl cumulus_pallet_parachain_system::Config for Runtime {
 impl parachain_info::Config for Runtime {}
 
 impl cumulus_pallet_aura_ext::Config for Runtime {}
+
+impl crate::dev_clock::Config for Runtime {}
 
 parameter_types! {
 	pub const Period: u32 = 6 * HOURS;
