@@ -331,9 +331,8 @@ fn dev_inherent_data_providers(
 	use codec::Decode;
 	use sc_client_api::StorageProvider;
 	let relay_slot_millis = RELAY_CHAIN_SLOT_DURATION.as_millis() as u64;
-	let now_key = sp_core::storage::StorageKey(
-		[sp_core::twox_128(b"Timestamp"), sp_core::twox_128(b"Now")].concat(),
-	);
+	let now_key =
+		sp_core::storage::StorageKey(clearinghouse_runtime::dev_clock::TIMESTAMP_NOW_KEY.to_vec());
 
 	move |parent: Hash, ()| {
 		let result = (|| {

@@ -24,6 +24,14 @@ use polkadot_sdk::{
 
 pub use pallet::*;
 
+/// The storage key of `pallet_timestamp::Now` in this runtime (`twox128("Timestamp") ++
+/// twox128("Now")`): the dev node reads its parent's time there. Checked against the
+/// runtime's own key in the tests.
+pub const TIMESTAMP_NOW_KEY: [u8; 32] = [
+	0xf0, 0xc3, 0x65, 0xc3, 0xcf, 0x59, 0xd6, 0x71, 0xeb, 0x72, 0xda, 0x0e, 0x7a, 0x41, 0x13, 0xc4,
+	0x9f, 0x1f, 0x05, 0x15, 0xf4, 0x62, 0xcd, 0xcf, 0x84, 0xe0, 0xf1, 0xd6, 0x04, 0x5d, 0xfc, 0xbb,
+];
+
 #[frame_support::pallet]
 pub mod pallet {
 	use polkadot_sdk::frame_support::{pallet_prelude::*, DefaultNoBound};
@@ -124,6 +132,14 @@ mod tests {
 				assert!(accepts(&proof));
 			}
 		});
+	}
+
+	#[test]
+	fn the_timestamp_key_is_the_runtimes() {
+		assert_eq!(
+			pallet_timestamp::Now::<Runtime>::hashed_key().as_slice(),
+			TIMESTAMP_NOW_KEY.as_slice()
+		);
 	}
 
 	fn relay_less_in(preset: &str) -> Option<bool> {

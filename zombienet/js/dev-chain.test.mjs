@@ -86,3 +86,32 @@ test('a transfer from Alice to Bob is included with balances and event', async (
   assert.equal(bobAfter - bobBefore, amount, 'Bob receives exactly the amount');
   assert.equal(aliceBefore - aliceAfter, amount + fee, 'Alice pays the amount plus the fee');
 });
+
+test('the chain clock follows the wall clock, whatever the block rate', async () => {
+  // Several blocks over a few seconds: instant seal makes one per transaction, a timed seal
+  // (`--dev-block-time`) one per interval. Before the dev clock followed the wall clock each
+  // block advanced it a relay slot (6 s), so five blocks would have moved it 30 s.
+  const stamp = async () => ({
+    wall: Date.now(),
+    chain: (await api.query.timestamp.now()).toNumber(),
+    block: (await api.rpc.chain.getHeader()).number.toNumber(),
+  });
+  // Stamp right after an inclusion, so the chain's last timestamp is fresh.
+  await sendAndWaitInBlock(api.tx.system.remark('clock start'), alice);
+  const start = await stamp();
+  for (let i = 0; i < 5; i++) {
+    await sendAndWaitInBlock(api.tx.system.remark(`clock ${i}`), alice);
+    await new Promise((r) => setTimeout(r, 1_000));
+  }
+  const end = await stamp();
+  const blocks = end.block - start.block;
+  assert.ok(blocks >= 5, `only ${blocks} blocks`);
+  const wall = end.wall - start.wall;
+  const chain = end.chain - start.chain;
+  // The chain's time lags the wall clock by at most one block interval at each end.
+  const slack = Number(process.env.CLOCK_SLACK_MS ?? 7_000);
+  assert.ok(Math.abs(chain - wall) <= slack,
+    `chain clock moved ${chain} ms over ${blocks} blocks while the wall clock moved ${wall} ms`);
+  // And it is not ahead of the wall clock.
+  assert.ok(end.chain <= Date.now(), `chain time ${end.chain} is ahead of the wall clock`);
+});
