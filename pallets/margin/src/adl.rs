@@ -141,16 +141,17 @@ impl<T: Config> Pallet<T> {
 	}
 
 	/// The most one `deleverage` call may use: `steps` times the larger of a full account's
-	/// margin check (a scanned account) and a liquidation step (a counterparty trade), plus the
-	/// call's existence check and the state's read and write. These are the benchmarked pieces [`Self::advance_deleveraging`]
-	/// meters itself with, so the call cannot use more. `steps` is clamped to at least one, to
+	/// margin check (a scanned account) and a counterparty trade (the `deleverage` benchmark),
+	/// plus the call's existence check and the state's read and write. These are the
+	/// benchmarked pieces [`Self::advance_deleveraging`] meters itself with, so the call
+	/// cannot use more. `steps` is clamped to at least one, to
 	/// at most `max(AdlAccountsPerBlock, MaxAdlCandidates)` and to what fits in 90% of a normal
 	/// extrinsic's maximum weight (the rest is for the transaction extensions' own weight), so
 	/// any `steps` gives a valid transaction.
 	pub fn deleverage_weight(steps: u32) -> Weight {
 		let base = T::DbWeight::get().reads_writes(2, 1);
 		let per_step =
-			T::WeightInfo::margin_check(T::MaxPositions::get()).max(T::WeightInfo::liquidate());
+			T::WeightInfo::margin_check(T::MaxPositions::get()).max(T::WeightInfo::deleverage());
 		let room = T::BlockWeights::get()
 			.get(frame_support::dispatch::DispatchClass::Normal)
 			.max_extrinsic
@@ -194,9 +195,9 @@ impl<T: Config> Pallet<T> {
 		let mut used = db.reads_writes(1, 1);
 		let Some(mut state) = Deleveraging::<T>::get(market) else { return used };
 		let per_account = T::WeightInfo::margin_check(T::MaxPositions::get());
-		// One counterparty trade moves two positions through the ledger, as a backstop does:
-		// bounded by a liquidation step.
-		let per_trade = T::WeightInfo::liquidate();
+		// One counterparty trade: its own benchmark (the largest counterparty, every one of its
+		// reduce-only orders refitted).
+		let per_trade = T::WeightInfo::deleverage();
 		if state.scanning {
 			// The counterparties hold the side opposite to the inventory.
 			let counter_long = state.quantity < 0;

@@ -5,7 +5,10 @@ use crate::{functions::PendingOrder, pallet::*, *};
 use polkadot_sdk::frame_system;
 use polkadot_sdk::{
 	frame_benchmarking::v2::*,
-	frame_support::traits::{EnsureOrigin, Get, Time},
+	frame_support::{
+		traits::{EnsureOrigin, Get, Time},
+		BoundedVec,
+	},
 	sp_arithmetic::{FixedI128, FixedU128, Permill},
 };
 
@@ -129,7 +132,7 @@ mod benchmarks {
 		// Ample collateral while the orders are placed; it leaves before the step.
 		T::BenchmarkHelper::fund(&victim, 1_000_000 * 1_000_000);
 		for market in traded.iter().take(cancels as usize) {
-			T::BenchmarkHelper::rest_orders(&victim, *market, 1_000);
+			T::BenchmarkHelper::rest_orders(&victim, *market, 1_000, false);
 		}
 		let chosen = traded.last().copied();
 		if let Some(market) = chosen {
@@ -168,6 +171,76 @@ mod benchmarks {
 			assert_eq!(Pallet::<T>::size_in(&victim, market), 0);
 			assert!(Deleveraging::<T>::contains_key(market));
 		}
+		Ok(())
+	}
+
+	/// The longest deleveraging step: one counterparty trade. The fund hands a short inventory
+	/// over at a price below the mark (so the counterparty's equity bounds the size: a full
+	/// margin check); the counterparty holds `MaxPositions` positions and rests as many
+	/// reduce-only asks in the market as it may, each on a level full of other orders; the
+	/// trade closes its position there, so every one of those orders leaves the book.
+	#[benchmark]
+	fn deleverage() -> Result<(), BenchmarkError> {
+		let p = T::MaxPositions::get();
+		let mut risk = params(0);
+		risk.underlying.0[0] = b'D';
+		let market = T::BenchmarkHelper::book_market(risk.underlying, 100, false)
+			.ok_or(BenchmarkError::Weightless)?;
+		Pallet::<T>::do_set_market_risk(market, risk)?;
+		T::BenchmarkHelper::set_price(risk.underlying, FixedU128::from_u32(100));
+		let room = T::MaxMarkets::get().saturating_sub(MarketRisks::<T>::count());
+		let others = markets::<T>(p.saturating_sub(1).min(room));
+		let counterparty = MarginAccount::new(account::<T::AccountId>("counterparty", 0, 0), 0);
+		T::BenchmarkHelper::fund(&counterparty, 1_000_000 * 1_000_000);
+		// Long one whole unit (1,000 size units) everywhere, bought below the mark: profitable.
+		let unit: i128 = 1_000;
+		let entries: Vec<PositionEntry> = others
+			.iter()
+			.chain(core::iter::once(&market))
+			.map(|m| PositionEntry {
+				quantity: unit,
+				cost: 80 * 1_000_000,
+				..PositionEntry::new(*m, FixedI128::from_inner(0))
+			})
+			.collect();
+		let mut sorted = entries;
+		sorted.sort_by_key(|e| e.market);
+		Accounts::<T>::insert(&counterparty, EntriesOf::<T>::truncate_from(sorted));
+		T::BenchmarkHelper::rest_orders(&counterparty, market, 1_000, true);
+		// The fund is short the same unit, taken over at 90 (the mark is 100).
+		let fund = Pallet::<T>::insurance_account();
+		let cost = 90 * 1_000_000u128;
+		Accounts::<T>::insert(
+			&fund,
+			EntriesOf::<T>::truncate_from(alloc::vec![PositionEntry {
+				quantity: -unit,
+				cost: -(cost as i128),
+				..PositionEntry::new(market, FixedI128::from_inner(0))
+			}]),
+		);
+		MarketStates::<T>::mutate(market, |s| s.open_interest = unit.unsigned_abs());
+		Deleveraging::<T>::insert(
+			market,
+			AdlState {
+				quantity: -unit,
+				cost,
+				scanning: false,
+				cursor: None,
+				candidates: BoundedVec::truncate_from(alloc::vec![(
+					counterparty.clone(),
+					FixedU128::from_u32(1)
+				)]),
+				progressed: false,
+			},
+		);
+		let keeper: T::AccountId = whitelisted_caller();
+		#[extrinsic_call]
+		_(frame_system::RawOrigin::Signed(keeper), market, 1);
+		assert_eq!(Pallet::<T>::size_in(&counterparty, market), 0);
+		assert_eq!(Pallet::<T>::size_in(&fund, market), 0);
+		assert!(!Deleveraging::<T>::contains_key(market));
+		let entry = Accounts::<T>::get(&counterparty).into_iter().find(|e| e.market == market);
+		assert_eq!(entry.map(|e| e.resting_sell).unwrap_or_default(), 0);
 		Ok(())
 	}
 

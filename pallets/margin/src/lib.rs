@@ -89,8 +89,14 @@ pub trait BenchmarkHelper<AccountId> {
 	/// trading). `None` without a book (the benchmark's markets then exist only here).
 	fn book_market(underlying: OracleKey, price: u32, full_index: bool) -> Option<MarketId>;
 	/// Rest as many one-unit asks of `account` in book market `market` as it may, from
-	/// `price` up, each on a level full of other orders (the most a cancel loads).
-	fn rest_orders(account: &MarginAccount<AccountId>, market: MarketId, price: u32);
+	/// `price` up, each on a level full of other orders (the most a cancel loads); reduce-only
+	/// if `reduce_only` (the account is long enough).
+	fn rest_orders(
+		account: &MarginAccount<AccountId>,
+		market: MarketId,
+		price: u32,
+		reduce_only: bool,
+	);
 	/// As many funded accounts as one order may trade with bid one unit each in book market
 	/// `market`, from `price` up, each on its own level.
 	fn bids(market: MarketId, price: u32);
@@ -451,7 +457,7 @@ pub mod pallet {
 		///
 		/// * Who: anyone (a keeper). A call that makes progress pays no fee; the unused part of
 		///   the declared weight is refunded.
-		/// * Weight: `steps` times the larger of a full margin check and a liquidation step —
+		/// * Weight: `steps` times the larger of a full margin check and a counterparty trade —
 		///   the same benchmarked pieces `on_idle` meters deleveraging with (see
 		///   [`Pallet::deleverage_weight`]).
 		/// * Events: [`Event::Deleveraged`], [`Event::DeleveragingFinished`].

@@ -239,8 +239,14 @@ impl pallet_margin::BenchmarkHelper<AccountId> for TestPrices {
 		}
 		orderbook::bench_support::market::<Test>(underlying).ok()
 	}
-	fn rest_orders(account: &pallet_margin::MarginAccount<AccountId>, market: u32, price: u32) {
-		orderbook::bench_support::rest_on_full_levels::<Test>(account, market, price).unwrap();
+	fn rest_orders(
+		account: &pallet_margin::MarginAccount<AccountId>,
+		market: u32,
+		price: u32,
+		reduce_only: bool,
+	) {
+		orderbook::bench_support::rest_on_full_levels::<Test>(account, market, price, reduce_only)
+			.unwrap();
 	}
 	fn bids(market: u32, price: u32) {
 		use polkadot_sdk::frame_support::traits::Get;

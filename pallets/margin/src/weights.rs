@@ -21,6 +21,8 @@ pub trait WeightInfo {
 	fn cover_bad_debt() -> Weight;
 	/// `set_liquidation_params`.
 	fn set_liquidation_params() -> Weight;
+	/// `deleverage` of one step: the longest, a counterparty trade.
+	fn deleverage() -> Weight;
 }
 
 /// Weights for a runtime with `T::DbWeight`.
@@ -67,6 +69,13 @@ impl<T: polkadot_sdk::frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	fn set_liquidation_params() -> Weight {
 		Weight::from_parts(10_000_000, 0).saturating_add(T::DbWeight::get().writes(1))
 	}
+	// The state, a margin check of a full account, both positions and ledger entries, and
+	// the counterparty's reduce-only orders refitted (each on its own level).
+	fn deleverage() -> Weight {
+		Self::margin_check(64)
+			.saturating_add(Weight::from_parts(300_000_000, 300_000))
+			.saturating_add(T::DbWeight::get().reads_writes(80, 75))
+	}
 }
 
 /// For tests.
@@ -88,5 +97,8 @@ impl WeightInfo for () {
 	}
 	fn set_liquidation_params() -> Weight {
 		Weight::from_parts(10_000_000, 0)
+	}
+	fn deleverage() -> Weight {
+		Weight::from_parts(400_000_000, 0)
 	}
 }

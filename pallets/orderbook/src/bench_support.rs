@@ -65,15 +65,18 @@ pub fn market_with_full_index<T: Config>(
 
 /// As many one-unit asks of `account` in `market` as it may rest, at `price`, `price + 1`, …
 /// (whole units), each placed through the pallet and then padded to a full level with other
-/// owners' orders: the most a cancel of all of them loads and rewrites.
+/// owners' orders: the most a cancel of all of them loads and rewrites. Reduce-only asks if
+/// `reduce_only` (the account must be long at least that many units).
 pub fn rest_on_full_levels<T: Config>(
 	account: &AccountOf<T>,
 	market: MarketId,
 	price: u32,
+	reduce_only: bool,
 ) -> Result<u32, DispatchError> {
 	let open = T::MaxOpenOrders::get();
 	for i in 0..open {
-		Pallet::<T>::do_place(account, market, one_unit(Side::Sell, price + i))?;
+		let order = OrderRequest { reduce_only, ..one_unit(Side::Sell, price + i) };
+		Pallet::<T>::do_place(account, market, order)?;
 		let ticks = u64::from(price + i);
 		Levels::<T>::mutate((market, Side::Sell, ticks), |level| {
 			let mut pad = 0u32;

@@ -74,9 +74,13 @@ impl pallet_clearinghouse_margin::BenchmarkHelper<crate::AccountId> for MarginBe
 		account: &clearinghouse_primitives::MarginAccount<crate::AccountId>,
 		market: clearinghouse_primitives::MarketId,
 		price: u32,
+		reduce_only: bool,
 	) {
 		pallet_clearinghouse_orderbook::bench_support::rest_on_full_levels::<Runtime>(
-			account, market, price,
+			account,
+			market,
+			price,
+			reduce_only,
 		)
 		.expect("room for the orders");
 	}
