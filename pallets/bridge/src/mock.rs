@@ -17,89 +17,31 @@ use ismp::{
 };
 use polkadot_sdk::{
 	frame_support::{
-		derive_impl, parameter_types,
-		traits::{AsEnsureOriginWithArg, ConstU128, ConstU32, ConstU8},
+		parameter_types,
+		traits::{ConstU32, ConstU8},
 		PalletId,
 	},
-	frame_system::{self, EnsureRoot, EnsureSigned},
+	frame_system::{self, EnsureRoot},
 	pallet_assets, pallet_balances, pallet_timestamp,
 	sp_core::H256,
 	sp_io,
-	sp_runtime::{traits::IdentityLookup, AccountId32, BuildStorage, Permill},
+	sp_runtime::{AccountId32, BuildStorage, Permill},
 };
 
 pub type AccountId = AccountId32;
 type Block = frame_system::mocking::MockBlock<Test>;
 
-#[polkadot_sdk::frame_support::runtime]
-mod runtime {
-	#[runtime::runtime]
-	#[runtime::derive(
-		RuntimeCall,
-		RuntimeEvent,
-		RuntimeError,
-		RuntimeOrigin,
-		RuntimeFreezeReason,
-		RuntimeHoldReason,
-		RuntimeSlashReason,
-		RuntimeLockId,
-		RuntimeTask,
-		RuntimeViewFunction
-	)]
-	pub struct Test;
-
-	#[runtime::pallet_index(0)]
-	pub type System = frame_system;
-	#[runtime::pallet_index(1)]
-	pub type Timestamp = pallet_timestamp;
-	#[runtime::pallet_index(2)]
-	pub type Balances = pallet_balances;
-	#[runtime::pallet_index(3)]
-	pub type Assets = pallet_assets;
-	#[runtime::pallet_index(4)]
-	pub type Vaults = pallet_clearinghouse_vaults;
-	#[runtime::pallet_index(5)]
-	pub type Ismp = pallet_ismp;
-	#[runtime::pallet_index(6)]
-	pub type Bridge = pallet_bridge;
-}
-
-#[derive_impl(frame_system::config_preludes::TestDefaultConfig)]
-impl frame_system::Config for Test {
-	type Block = Block;
-	type AccountId = AccountId;
-	type Lookup = IdentityLookup<AccountId>;
-	type AccountData = pallet_balances::AccountData<u128>;
-}
-
-impl pallet_timestamp::Config for Test {
-	type Moment = u64;
-	type OnTimestampSet = ();
-	type MinimumPeriod = polkadot_sdk::frame_support::traits::ConstU64<0>;
-	type WeightInfo = ();
-}
-
-#[derive_impl(pallet_balances::config_preludes::TestDefaultConfig)]
-impl pallet_balances::Config for Test {
-	type Balance = u128;
-	type AccountStore = System;
-	type ExistentialDeposit = ConstU128<1>;
-}
-
-#[derive_impl(pallet_assets::config_preludes::TestDefaultConfig)]
-impl pallet_assets::Config for Test {
-	type Balance = u128;
-	type Currency = Balances;
-	type CreateOrigin = AsEnsureOriginWithArg<EnsureSigned<AccountId>>;
-	type ForceOrigin = EnsureRoot<AccountId>;
-	type AssetDeposit = ConstU128<0>;
-	type AssetAccountDeposit = ConstU128<0>;
-	type MetadataDepositBase = ConstU128<0>;
-	type MetadataDepositPerByte = ConstU128<0>;
-	type ApprovalDeposit = ConstU128<0>;
-	type Freezer = ();
-	type Holder = ();
-}
+clearinghouse_test_support::mock_runtime!(Test {
+	1: Timestamp = pallet_timestamp,
+	2: Balances = pallet_balances,
+	3: Assets = pallet_assets,
+	4: Vaults = pallet_clearinghouse_vaults,
+	5: Ismp = pallet_ismp,
+	6: Bridge = pallet_bridge,
+});
+clearinghouse_test_support::impl_system!(Test, AccountId);
+clearinghouse_test_support::impl_clock!(Test);
+clearinghouse_test_support::impl_balances_and_assets!(Test);
 
 /// No prices needed: the tests only deposit and withdraw plain collateral.
 pub struct NoPrices;
@@ -413,10 +355,9 @@ impl pallet_clearinghouse_vaults::BenchmarkHelper<u32, AccountId> for NoPrices {
 /// Run `test` on a fresh [`new_test_ext`], then every pallet's `try_state` (polkadot-sdk's
 /// `build_and_execute` pattern): no test may leave a broken invariant behind.
 pub fn build_and_execute<R>(test: impl FnOnce() -> R) -> R {
-	new_test_ext().execute_with(|| {
-		let result = test();
-		Vaults::do_try_state().unwrap();
-		Bridge::do_try_state().unwrap();
-		result
-	})
+	clearinghouse_test_support::build_and_execute(
+		new_test_ext(),
+		test,
+		&[Vaults::do_try_state, Bridge::do_try_state],
+	)
 }

@@ -5,14 +5,14 @@ use crate as pallet_margin;
 use core::cell::RefCell;
 use polkadot_sdk::{
 	frame_support::{
-		derive_impl, parameter_types,
+		parameter_types,
 		traits::{
 			fungible::{NativeFromLeft, NativeOrWithId, UnionOf},
-			AsEnsureOriginWithArg, ConstU128, ConstU32, ConstU8,
+			ConstU32, ConstU8,
 		},
 		PalletId,
 	},
-	frame_system::{self, EnsureRoot, EnsureSigned},
+	frame_system::{self, EnsureRoot},
 	pallet_assets, pallet_balances, pallet_timestamp,
 	sp_arithmetic::{FixedU128, Permill},
 	sp_io,
@@ -28,73 +28,17 @@ type Block = frame_system::mocking::MockBlock<Test>;
 pub type AccountId = u64;
 pub type Asset = NativeOrWithId<u32>;
 
-#[polkadot_sdk::frame_support::runtime]
-mod runtime {
-	#[runtime::runtime]
-	#[runtime::derive(
-		RuntimeCall,
-		RuntimeEvent,
-		RuntimeError,
-		RuntimeOrigin,
-		RuntimeFreezeReason,
-		RuntimeHoldReason,
-		RuntimeSlashReason,
-		RuntimeLockId,
-		RuntimeTask,
-		RuntimeViewFunction
-	)]
-	pub struct Test;
-
-	#[runtime::pallet_index(0)]
-	pub type System = frame_system;
-	#[runtime::pallet_index(1)]
-	pub type Timestamp = pallet_timestamp;
-	#[runtime::pallet_index(2)]
-	pub type Balances = pallet_balances;
-	#[runtime::pallet_index(3)]
-	pub type Assets = pallet_assets;
-	#[runtime::pallet_index(4)]
-	pub type Vaults = vaults;
-	#[runtime::pallet_index(5)]
-	pub type Orderbook = orderbook;
-	#[runtime::pallet_index(6)]
-	pub type Margin = pallet_margin;
-}
-
-#[derive_impl(frame_system::config_preludes::TestDefaultConfig)]
-impl frame_system::Config for Test {
-	type Block = Block;
-	type AccountData = pallet_balances::AccountData<u128>;
-}
-
-impl pallet_timestamp::Config for Test {
-	type Moment = u64;
-	type OnTimestampSet = ();
-	type MinimumPeriod = polkadot_sdk::frame_support::traits::ConstU64<0>;
-	type WeightInfo = ();
-}
-
-#[derive_impl(pallet_balances::config_preludes::TestDefaultConfig)]
-impl pallet_balances::Config for Test {
-	type Balance = u128;
-	type AccountStore = System;
-	type ExistentialDeposit = ConstU128<1>;
-}
-
-#[derive_impl(pallet_assets::config_preludes::TestDefaultConfig)]
-impl pallet_assets::Config for Test {
-	type Balance = u128;
-	type Currency = Balances;
-	type CreateOrigin = AsEnsureOriginWithArg<EnsureSigned<AccountId>>;
-	type ForceOrigin = EnsureRoot<AccountId>;
-	type AssetDeposit = ConstU128<0>;
-	type AssetAccountDeposit = ConstU128<0>;
-	type MetadataDepositBase = ConstU128<0>;
-	type MetadataDepositPerByte = ConstU128<0>;
-	type ApprovalDeposit = ConstU128<0>;
-	type Freezer = ();
-	type Holder = ();
-}
+clearinghouse_test_support::mock_runtime!(Test {
+	1: Timestamp = pallet_timestamp,
+	2: Balances = pallet_balances,
+	3: Assets = pallet_assets,
+	4: Vaults = vaults,
+	5: Orderbook = orderbook,
+	6: Margin = pallet_margin,
+});
+clearinghouse_test_support::impl_system!(Test);
+clearinghouse_test_support::impl_clock!(Test);
+clearinghouse_test_support::impl_balances_and_assets!(Test);
 
 thread_local! {
 	static PRICES: RefCell<BTreeMap<OracleKey, FixedU128>> = const { RefCell::new(BTreeMap::new()) };
@@ -396,9 +340,13 @@ pub fn check_all() {
 /// Run `test` on a fresh [`new_test_ext`], then [`check_all`] (polkadot-sdk's
 /// `build_and_execute` pattern): no test may leave a broken invariant behind.
 pub fn build_and_execute<R>(test: impl FnOnce() -> R) -> R {
-	new_test_ext().execute_with(|| {
-		let result = test();
-		check_all();
-		result
-	})
+	// `check_all` runs every pallet's `try_state` and the cross-pallet checks, asserting.
+	clearinghouse_test_support::build_and_execute(
+		new_test_ext(),
+		test,
+		&[|| {
+			check_all();
+			Ok(())
+		}],
+	)
 }

@@ -2,7 +2,7 @@
 
 use crate as pallet_oracle;
 use polkadot_sdk::{
-	frame_support::{derive_impl, parameter_types, traits::ConstU32},
+	frame_support::{parameter_types, traits::ConstU32},
 	frame_system::{self, EnsureRoot},
 	pallet_timestamp,
 	sp_arithmetic::{FixedU128, Permill},
@@ -12,43 +12,12 @@ use polkadot_sdk::{
 
 type Block = frame_system::mocking::MockBlock<Test>;
 
-#[polkadot_sdk::frame_support::runtime]
-mod runtime {
-	#[runtime::runtime]
-	#[runtime::derive(
-		RuntimeCall,
-		RuntimeEvent,
-		RuntimeError,
-		RuntimeOrigin,
-		RuntimeFreezeReason,
-		RuntimeHoldReason,
-		RuntimeSlashReason,
-		RuntimeLockId,
-		RuntimeTask,
-		RuntimeViewFunction
-	)]
-	pub struct Test;
-
-	#[runtime::pallet_index(0)]
-	pub type System = frame_system;
-	#[runtime::pallet_index(1)]
-	pub type Timestamp = pallet_timestamp;
-	#[runtime::pallet_index(2)]
-	pub type Oracle = pallet_oracle;
-}
-
-#[derive_impl(frame_system::config_preludes::TestDefaultConfig)]
-impl frame_system::Config for Test {
-	type Block = Block;
-}
-
-impl pallet_timestamp::Config for Test {
-	type Moment = u64;
-	type OnTimestampSet = ();
-	type MinimumPeriod = ConstU64<0>;
-	type WeightInfo = ();
-}
-use polkadot_sdk::frame_support::traits::ConstU64;
+clearinghouse_test_support::mock_runtime!(Test {
+	1: Timestamp = pallet_timestamp,
+	2: Oracle = pallet_oracle,
+});
+clearinghouse_test_support::impl_system!(Test);
+clearinghouse_test_support::impl_clock!(Test);
 
 parameter_types! {
 	pub MaxPrice: FixedU128 = FixedU128::from_u32(1_000_000_000);
@@ -93,9 +62,5 @@ pub fn new_test_ext() -> sp_io::TestExternalities {
 /// Run `test` on a fresh [`new_test_ext`], then every pallet's `try_state` (polkadot-sdk's
 /// `build_and_execute` pattern): no test may leave a broken invariant behind.
 pub fn build_and_execute<R>(test: impl FnOnce() -> R) -> R {
-	new_test_ext().execute_with(|| {
-		let result = test();
-		Oracle::do_try_state().unwrap();
-		result
-	})
+	clearinghouse_test_support::build_and_execute(new_test_ext(), test, &[Oracle::do_try_state])
 }

@@ -4,7 +4,7 @@
 use crate as pallet_orderbook;
 use core::cell::RefCell;
 use polkadot_sdk::{
-	frame_support::{derive_impl, traits::ConstU32},
+	frame_support::traits::ConstU32,
 	frame_system::{self, EnsureRoot},
 	pallet_timestamp,
 	sp_arithmetic::{FixedU128, Permill},
@@ -22,42 +22,12 @@ use pallet_orderbook::{
 type Block = frame_system::mocking::MockBlock<Test>;
 pub type AccountId = u64;
 
-#[polkadot_sdk::frame_support::runtime]
-mod runtime {
-	#[runtime::runtime]
-	#[runtime::derive(
-		RuntimeCall,
-		RuntimeEvent,
-		RuntimeError,
-		RuntimeOrigin,
-		RuntimeFreezeReason,
-		RuntimeHoldReason,
-		RuntimeSlashReason,
-		RuntimeLockId,
-		RuntimeTask,
-		RuntimeViewFunction
-	)]
-	pub struct Test;
-
-	#[runtime::pallet_index(0)]
-	pub type System = frame_system;
-	#[runtime::pallet_index(1)]
-	pub type Timestamp = pallet_timestamp;
-	#[runtime::pallet_index(2)]
-	pub type Orderbook = pallet_orderbook;
-}
-
-#[derive_impl(frame_system::config_preludes::TestDefaultConfig)]
-impl frame_system::Config for Test {
-	type Block = Block;
-}
-
-impl pallet_timestamp::Config for Test {
-	type Moment = u64;
-	type OnTimestampSet = ();
-	type MinimumPeriod = polkadot_sdk::frame_support::traits::ConstU64<0>;
-	type WeightInfo = ();
-}
+clearinghouse_test_support::mock_runtime!(Test {
+	1: Timestamp = pallet_timestamp,
+	2: Orderbook = pallet_orderbook,
+});
+clearinghouse_test_support::impl_system!(Test);
+clearinghouse_test_support::impl_clock!(Test);
 
 thread_local! {
 	static POSITIONS: RefCell<BTreeMap<(AccountId, u8, u32), i128>> = const { RefCell::new(BTreeMap::new()) };
@@ -215,9 +185,5 @@ pub fn new_test_ext() -> sp_io::TestExternalities {
 /// Run `test` on a fresh [`new_test_ext`], then every pallet's `try_state` (polkadot-sdk's
 /// `build_and_execute` pattern): no test may leave a broken invariant behind.
 pub fn build_and_execute<R>(test: impl FnOnce() -> R) -> R {
-	new_test_ext().execute_with(|| {
-		let result = test();
-		Orderbook::do_try_state().unwrap();
-		result
-	})
+	clearinghouse_test_support::build_and_execute(new_test_ext(), test, &[Orderbook::do_try_state])
 }

@@ -6,14 +6,14 @@ use crate as pallet_vaults;
 use core::cell::RefCell;
 use polkadot_sdk::{
 	frame_support::{
-		derive_impl, parameter_types,
+		parameter_types,
 		traits::{
 			fungible::{NativeFromLeft, NativeOrWithId, UnionOf},
-			AsEnsureOriginWithArg, ConstU128, ConstU32, ConstU8,
+			ConstU32, ConstU8,
 		},
 		PalletId,
 	},
-	frame_system::{self, EnsureRoot, EnsureSigned},
+	frame_system::{self, EnsureRoot},
 	pallet_assets, pallet_balances,
 	sp_arithmetic::{FixedU128, Permill},
 	sp_io,
@@ -30,60 +30,13 @@ type Block = frame_system::mocking::MockBlock<Test>;
 pub type AccountId = u64;
 pub type Asset = NativeOrWithId<u32>;
 
-#[polkadot_sdk::frame_support::runtime]
-mod runtime {
-	#[runtime::runtime]
-	#[runtime::derive(
-		RuntimeCall,
-		RuntimeEvent,
-		RuntimeError,
-		RuntimeOrigin,
-		RuntimeFreezeReason,
-		RuntimeHoldReason,
-		RuntimeSlashReason,
-		RuntimeLockId,
-		RuntimeTask,
-		RuntimeViewFunction
-	)]
-	pub struct Test;
-
-	#[runtime::pallet_index(0)]
-	pub type System = frame_system;
-	#[runtime::pallet_index(1)]
-	pub type Balances = pallet_balances;
-	#[runtime::pallet_index(2)]
-	pub type Assets = pallet_assets;
-	#[runtime::pallet_index(3)]
-	pub type Vaults = pallet_vaults;
-}
-
-#[derive_impl(frame_system::config_preludes::TestDefaultConfig)]
-impl frame_system::Config for Test {
-	type Block = Block;
-	type AccountData = pallet_balances::AccountData<u128>;
-}
-
-#[derive_impl(pallet_balances::config_preludes::TestDefaultConfig)]
-impl pallet_balances::Config for Test {
-	type Balance = u128;
-	type AccountStore = System;
-	type ExistentialDeposit = ConstU128<1>;
-}
-
-#[derive_impl(pallet_assets::config_preludes::TestDefaultConfig)]
-impl pallet_assets::Config for Test {
-	type Balance = u128;
-	type Currency = Balances;
-	type CreateOrigin = AsEnsureOriginWithArg<EnsureSigned<AccountId>>;
-	type ForceOrigin = EnsureRoot<AccountId>;
-	type AssetDeposit = ConstU128<0>;
-	type AssetAccountDeposit = ConstU128<0>;
-	type MetadataDepositBase = ConstU128<0>;
-	type MetadataDepositPerByte = ConstU128<0>;
-	type ApprovalDeposit = ConstU128<0>;
-	type Freezer = ();
-	type Holder = ();
-}
+clearinghouse_test_support::mock_runtime!(Test {
+	1: Balances = pallet_balances,
+	2: Assets = pallet_assets,
+	3: Vaults = pallet_vaults,
+});
+clearinghouse_test_support::impl_system!(Test);
+clearinghouse_test_support::impl_balances_and_assets!(Test);
 
 thread_local! {
 	static PRICES: RefCell<BTreeMap<OracleKey, FixedU128>> = const { RefCell::new(BTreeMap::new()) };
@@ -327,9 +280,5 @@ pub fn new_test_ext() -> sp_io::TestExternalities {
 /// Run `test` on a fresh [`new_test_ext`], then every pallet's `try_state` (polkadot-sdk's
 /// `build_and_execute` pattern): no test may leave a broken invariant behind.
 pub fn build_and_execute<R>(test: impl FnOnce() -> R) -> R {
-	new_test_ext().execute_with(|| {
-		let result = test();
-		Vaults::do_try_state().unwrap();
-		result
-	})
+	clearinghouse_test_support::build_and_execute(new_test_ext(), test, &[Vaults::do_try_state])
 }
