@@ -18,7 +18,7 @@
 // --pallet
 // pallet_clearinghouse_margin
 // --extrinsic
-// margin_check,sample_funding,liquidate,set_liquidation_params,set_market_risk
+// *
 // --steps
 // 10
 // --repeat
@@ -56,10 +56,10 @@ impl<T: frame_system::Config> pallet_clearinghouse_margin::WeightInfo for Weight
 	/// Proof: `Oracle::KeyConfigs` (`max_values`: None, `max_size`: Some(54), added: 2529, mode: `MaxEncodedLen`)
 	/// Storage: `Oracle::KeyStates` (r:64 w:0)
 	/// Proof: `Oracle::KeyStates` (`max_values`: None, `max_size`: Some(1460), added: 3935, mode: `MaxEncodedLen`)
-	/// Storage: `Timestamp::Now` (r:1 w:0)
-	/// Proof: `Timestamp::Now` (`max_values`: Some(1), `max_size`: Some(8), added: 503, mode: `MaxEncodedLen`)
 	/// Storage: `Oracle::CounterForFeeders` (r:1 w:0)
 	/// Proof: `Oracle::CounterForFeeders` (`max_values`: Some(1), `max_size`: Some(4), added: 499, mode: `MaxEncodedLen`)
+	/// Storage: `Timestamp::Now` (r:1 w:0)
+	/// Proof: `Timestamp::Now` (`max_values`: Some(1), `max_size`: Some(8), added: 503, mode: `MaxEncodedLen`)
 	/// Storage: `Orderbook::Markets` (r:64 w:0)
 	/// Proof: `Orderbook::Markets` (`max_values`: None, `max_size`: Some(2167), added: 4642, mode: `MaxEncodedLen`)
 	/// The range of component `p` is `[1, 64]`.
@@ -67,11 +67,11 @@ impl<T: frame_system::Config> pallet_clearinghouse_margin::WeightInfo for Weight
 		// Proof Size summary in bytes:
 		//  Measured:  `669 + p * (2585 ±0)`
 		//  Estimated: `10940 + p * (4642 ±0)`
-		// Minimum execution time: 87_230_000 picoseconds.
-		Weight::from_parts(28_938_958, 0)
+		// Minimum execution time: 73_008_000 picoseconds.
+		Weight::from_parts(32_685_119, 0)
 			.saturating_add(Weight::from_parts(0, 10940))
-			// Standard Error: 28_504
-			.saturating_add(Weight::from_parts(49_277_735, 0).saturating_mul(p.into()))
+			// Standard Error: 20_487
+			.saturating_add(Weight::from_parts(34_791_105, 0).saturating_mul(p.into()))
 			.saturating_add(T::DbWeight::get().reads(6))
 			.saturating_add(T::DbWeight::get().reads((5_u64).saturating_mul(p.into())))
 			.saturating_add(Weight::from_parts(0, 4642).saturating_mul(p.into()))
@@ -97,11 +97,11 @@ impl<T: frame_system::Config> pallet_clearinghouse_margin::WeightInfo for Weight
 		// Proof Size summary in bytes:
 		//  Measured:  `7737 + m * (2340 ±0)`
 		//  Estimated: `127704 + m * (4642 ±0)`
-		// Minimum execution time: 56_884_000 picoseconds.
-		Weight::from_parts(154_662_708, 0)
+		// Minimum execution time: 44_757_000 picoseconds.
+		Weight::from_parts(173_827_743, 0)
 			.saturating_add(Weight::from_parts(0, 127704))
-			// Standard Error: 73_885
-			.saturating_add(Weight::from_parts(37_416_859, 0).saturating_mul(m.into()))
+			// Standard Error: 76_663
+			.saturating_add(Weight::from_parts(24_431_843, 0).saturating_mul(m.into()))
 			.saturating_add(T::DbWeight::get().reads(68))
 			.saturating_add(T::DbWeight::get().reads((4_u64).saturating_mul(m.into())))
 			.saturating_add(T::DbWeight::get().writes((1_u64).saturating_mul(m.into())))
@@ -123,10 +123,10 @@ impl<T: frame_system::Config> pallet_clearinghouse_margin::WeightInfo for Weight
 	/// Proof: `Oracle::KeyConfigs` (`max_values`: None, `max_size`: Some(54), added: 2529, mode: `MaxEncodedLen`)
 	/// Storage: `Oracle::KeyStates` (r:64 w:0)
 	/// Proof: `Oracle::KeyStates` (`max_values`: None, `max_size`: Some(1460), added: 3935, mode: `MaxEncodedLen`)
-	/// Storage: `Timestamp::Now` (r:1 w:0)
-	/// Proof: `Timestamp::Now` (`max_values`: Some(1), `max_size`: Some(8), added: 503, mode: `MaxEncodedLen`)
 	/// Storage: `Oracle::CounterForFeeders` (r:1 w:0)
 	/// Proof: `Oracle::CounterForFeeders` (`max_values`: Some(1), `max_size`: Some(4), added: 499, mode: `MaxEncodedLen`)
+	/// Storage: `Timestamp::Now` (r:1 w:0)
+	/// Proof: `Timestamp::Now` (`max_values`: Some(1), `max_size`: Some(8), added: 503, mode: `MaxEncodedLen`)
 	/// Storage: `Orderbook::Markets` (r:64 w:5)
 	/// Proof: `Orderbook::Markets` (`max_values`: None, `max_size`: Some(2167), added: 4642, mode: `MaxEncodedLen`)
 	/// Storage: `Margin::LiquidationConfig` (r:1 w:0)
@@ -135,7 +135,7 @@ impl<T: frame_system::Config> pallet_clearinghouse_margin::WeightInfo for Weight
 	/// Proof: `Orderbook::AccountOrders` (`max_values`: None, `max_size`: Some(3136), added: 5611, mode: `MaxEncodedLen`)
 	/// Storage: `Orderbook::Levels` (r:288 w:288)
 	/// Proof: `Orderbook::Levels` (`max_values`: None, `max_size`: Some(3815), added: 6290, mode: `MaxEncodedLen`)
-	/// Storage: `Parameters::Parameters` (r:1 w:0)
+	/// Storage: `Parameters::Parameters` (r:2 w:0)
 	/// Proof: `Parameters::Parameters` (`max_values`: None, `max_size`: Some(24), added: 2499, mode: `MaxEncodedLen`)
 	/// Storage: `Margin::Deleveraging` (r:1 w:1)
 	/// Proof: `Margin::Deleveraging` (`max_values`: None, `max_size`: Some(1090), added: 3565, mode: `MaxEncodedLen`)
@@ -145,11 +145,71 @@ impl<T: frame_system::Config> pallet_clearinghouse_margin::WeightInfo for Weight
 		// Proof Size summary in bytes:
 		//  Measured:  `1150250`
 		//  Estimated: `1812510`
-		// Minimum execution time: 13_343_169_000 picoseconds.
-		Weight::from_parts(13_871_804_000, 0)
+		// Minimum execution time: 11_656_613_000 picoseconds.
+		Weight::from_parts(11_924_590_000, 0)
 			.saturating_add(Weight::from_parts(0, 1812510))
-			.saturating_add(T::DbWeight::get().reads(723))
+			.saturating_add(T::DbWeight::get().reads(724))
 			.saturating_add(T::DbWeight::get().writes(403))
+	}
+	/// Storage: `Margin::Deleveraging` (r:1 w:1)
+	/// Proof: `Margin::Deleveraging` (`max_values`: None, `max_size`: Some(1090), added: 3565, mode: `MaxEncodedLen`)
+	/// Storage: `Margin::Accounts` (r:2 w:2)
+	/// Proof: `Margin::Accounts` (`max_values`: None, `max_size`: Some(7475), added: 9950, mode: `MaxEncodedLen`)
+	/// Storage: `Margin::MarketRisks` (r:64 w:0)
+	/// Proof: `Margin::MarketRisks` (`max_values`: None, `max_size`: Some(70), added: 2545, mode: `MaxEncodedLen`)
+	/// Storage: `Vaults::SettlementCollateral` (r:1 w:0)
+	/// Proof: `Vaults::SettlementCollateral` (`max_values`: Some(1), `max_size`: Some(2), added: 497, mode: `MaxEncodedLen`)
+	/// Storage: `Vaults::Collaterals` (r:1 w:0)
+	/// Proof: `Vaults::Collaterals` (`max_values`: None, `max_size`: Some(72), added: 2547, mode: `MaxEncodedLen`)
+	/// Storage: `Oracle::KeyConfigs` (r:64 w:0)
+	/// Proof: `Oracle::KeyConfigs` (`max_values`: None, `max_size`: Some(54), added: 2529, mode: `MaxEncodedLen`)
+	/// Storage: `Oracle::KeyStates` (r:64 w:0)
+	/// Proof: `Oracle::KeyStates` (`max_values`: None, `max_size`: Some(1460), added: 3935, mode: `MaxEncodedLen`)
+	/// Storage: `Oracle::CounterForFeeders` (r:1 w:0)
+	/// Proof: `Oracle::CounterForFeeders` (`max_values`: Some(1), `max_size`: Some(4), added: 499, mode: `MaxEncodedLen`)
+	/// Storage: `Timestamp::Now` (r:1 w:0)
+	/// Proof: `Timestamp::Now` (`max_values`: Some(1), `max_size`: Some(8), added: 503, mode: `MaxEncodedLen`)
+	/// Storage: `Orderbook::Markets` (r:64 w:1)
+	/// Proof: `Orderbook::Markets` (`max_values`: None, `max_size`: Some(2167), added: 4642, mode: `MaxEncodedLen`)
+	/// Storage: `Vaults::Ledgers` (r:2 w:2)
+	/// Proof: `Vaults::Ledgers` (`max_values`: None, `max_size`: Some(626), added: 3101, mode: `MaxEncodedLen`)
+	/// Storage: `Margin::MarketStates` (r:64 w:1)
+	/// Proof: `Margin::MarketStates` (`max_values`: None, `max_size`: Some(52), added: 2527, mode: `MaxEncodedLen`)
+	/// Storage: `Orderbook::AccountOrders` (r:1 w:1)
+	/// Proof: `Orderbook::AccountOrders` (`max_values`: None, `max_size`: Some(3136), added: 5611, mode: `MaxEncodedLen`)
+	/// Storage: `Orderbook::Levels` (r:64 w:64)
+	/// Proof: `Orderbook::Levels` (`max_values`: None, `max_size`: Some(3815), added: 6290, mode: `MaxEncodedLen`)
+	/// Storage: `Margin::CounterForDeleveraging` (r:1 w:1)
+	/// Proof: `Margin::CounterForDeleveraging` (`max_values`: Some(1), `max_size`: Some(4), added: 499, mode: `MaxEncodedLen`)
+	fn deleverage() -> Weight {
+		// Proof Size summary in bytes:
+		//  Measured:  `409714`
+		//  Estimated: `403550`
+		// Minimum execution time: 2_842_204_000 picoseconds.
+		Weight::from_parts(2_936_273_000, 0)
+			.saturating_add(Weight::from_parts(0, 403550))
+			.saturating_add(T::DbWeight::get().reads(395))
+			.saturating_add(T::DbWeight::get().writes(73))
+	}
+	/// Storage: `Margin::BadDebts` (r:1 w:1)
+	/// Proof: `Margin::BadDebts` (`max_values`: None, `max_size`: Some(65), added: 2540, mode: `MaxEncodedLen`)
+	/// Storage: `Vaults::SettlementCollateral` (r:1 w:0)
+	/// Proof: `Vaults::SettlementCollateral` (`max_values`: Some(1), `max_size`: Some(2), added: 497, mode: `MaxEncodedLen`)
+	/// Storage: `Vaults::Ledgers` (r:2 w:2)
+	/// Proof: `Vaults::Ledgers` (`max_values`: None, `max_size`: Some(626), added: 3101, mode: `MaxEncodedLen`)
+	/// Storage: `Vaults::Collaterals` (r:1 w:0)
+	/// Proof: `Vaults::Collaterals` (`max_values`: None, `max_size`: Some(72), added: 2547, mode: `MaxEncodedLen`)
+	/// Storage: `Margin::TotalBadDebt` (r:1 w:1)
+	/// Proof: `Margin::TotalBadDebt` (`max_values`: Some(1), `max_size`: Some(16), added: 511, mode: `MaxEncodedLen`)
+	fn cover_bad_debt() -> Weight {
+		// Proof Size summary in bytes:
+		//  Measured:  `507`
+		//  Estimated: `7192`
+		// Minimum execution time: 43_464_000 picoseconds.
+		Weight::from_parts(46_850_000, 0)
+			.saturating_add(Weight::from_parts(0, 7192))
+			.saturating_add(T::DbWeight::get().reads(6))
+			.saturating_add(T::DbWeight::get().writes(4))
 	}
 	/// Storage: `Margin::LiquidationConfig` (r:0 w:1)
 	/// Proof: `Margin::LiquidationConfig` (`max_values`: Some(1), `max_size`: Some(8), added: 503, mode: `MaxEncodedLen`)
@@ -157,8 +217,8 @@ impl<T: frame_system::Config> pallet_clearinghouse_margin::WeightInfo for Weight
 		// Proof Size summary in bytes:
 		//  Measured:  `0`
 		//  Estimated: `0`
-		// Minimum execution time: 5_909_000 picoseconds.
-		Weight::from_parts(6_941_000, 0)
+		// Minimum execution time: 5_678_000 picoseconds.
+		Weight::from_parts(6_730_000, 0)
 			.saturating_add(Weight::from_parts(0, 0))
 			.saturating_add(T::DbWeight::get().writes(1))
 	}
@@ -174,22 +234,10 @@ impl<T: frame_system::Config> pallet_clearinghouse_margin::WeightInfo for Weight
 		// Proof Size summary in bytes:
 		//  Measured:  `45`
 		//  Estimated: `3535`
-		// Minimum execution time: 16_916_000 picoseconds.
-		Weight::from_parts(18_678_000, 0)
+		// Minimum execution time: 16_674_000 picoseconds.
+		Weight::from_parts(18_437_000, 0)
 			.saturating_add(Weight::from_parts(0, 3535))
 			.saturating_add(T::DbWeight::get().reads(3))
 			.saturating_add(T::DbWeight::get().writes(3))
-	}
-	/// Not measured yet: its benchmark funded below the dev stablecoin's minimum balance on
-	/// this runtime (fixed in the pallet; measured at the next node build). The pallet's
-	/// hand-derived estimate until then.
-	fn cover_bad_debt() -> Weight {
-		<pallet_clearinghouse_margin::weights::SubstrateWeight<T> as pallet_clearinghouse_margin::WeightInfo>::cover_bad_debt()
-	}
-	/// Not measured yet (its benchmark landed after the last benchmark node build): bounded
-	/// by the measured liquidation step, which charged deleveraging trades until now (two
-	/// margin checks of a full account and more book work than a counterparty's refit).
-	fn deleverage() -> Weight {
-		Self::liquidate()
 	}
 }

@@ -73,11 +73,11 @@ impl<T: frame_system::Config> pallet_clearinghouse_orderbook::WeightInfo for Wei
 		// Proof Size summary in bytes:
 		//  Measured:  `171738 + m * (8187 ±0)`
 		//  Estimated: `370880 + m * (9950 ±0)`
-		// Minimum execution time: 2_383_332_000 picoseconds.
-		Weight::from_parts(2_537_403_632, 0)
+		// Minimum execution time: 1_949_357_000 picoseconds.
+		Weight::from_parts(2_089_968_688, 0)
 			.saturating_add(Weight::from_parts(0, 370880))
-			// Standard Error: 387_925
-			.saturating_add(Weight::from_parts(114_477_596, 0).saturating_mul(m.into()))
+			// Standard Error: 1_157_100
+			.saturating_add(Weight::from_parts(114_238_127, 0).saturating_mul(m.into()))
 			.saturating_add(T::DbWeight::get().reads(422))
 			.saturating_add(T::DbWeight::get().reads((4_u64).saturating_mul(m.into())))
 			.saturating_add(T::DbWeight::get().writes(7))
@@ -96,8 +96,8 @@ impl<T: frame_system::Config> pallet_clearinghouse_orderbook::WeightInfo for Wei
 		// Proof Size summary in bytes:
 		//  Measured:  `9420`
 		//  Estimated: `10940`
-		// Minimum execution time: 83_214_000 picoseconds.
-		Weight::from_parts(96_884_000, 0)
+		// Minimum execution time: 83_003_000 picoseconds.
+		Weight::from_parts(98_857_000, 0)
 			.saturating_add(Weight::from_parts(0, 10940))
 			.saturating_add(T::DbWeight::get().reads(4))
 			.saturating_add(T::DbWeight::get().writes(4))
@@ -115,11 +115,11 @@ impl<T: frame_system::Config> pallet_clearinghouse_orderbook::WeightInfo for Wei
 		// Proof Size summary in bytes:
 		//  Measured:  `8611 + n * (122 ±0)`
 		//  Estimated: `10940 + n * (6290 ±0)`
-		// Minimum execution time: 72_437_000 picoseconds.
-		Weight::from_parts(76_366_454, 0)
+		// Minimum execution time: 76_714_000 picoseconds.
+		Weight::from_parts(74_692_913, 0)
 			.saturating_add(Weight::from_parts(0, 10940))
-			// Standard Error: 96_691
-			.saturating_add(Weight::from_parts(14_204_258, 0).saturating_mul(n.into()))
+			// Standard Error: 49_855
+			.saturating_add(Weight::from_parts(14_264_038, 0).saturating_mul(n.into()))
 			.saturating_add(T::DbWeight::get().reads(3))
 			.saturating_add(T::DbWeight::get().reads((1_u64).saturating_mul(n.into())))
 			.saturating_add(T::DbWeight::get().writes(3))
@@ -157,22 +157,22 @@ impl<T: frame_system::Config> pallet_clearinghouse_orderbook::WeightInfo for Wei
 	fn bulk(c: u32, p: u32, ) -> Weight {
 		// Proof Size summary in bytes:
 		//  Measured:  `171689 + c * (127 ±0)`
-		//  Estimated: `370880 + c * (6290 ±2_153) + p * (6972 ±2_153)`
-		// Minimum execution time: 576_447_000 picoseconds.
-		Weight::from_parts(754_768_152, 0)
+		//  Estimated: `370880 + c * (6290 ±0) + p * (6823 ±0)`
+		// Minimum execution time: 581_354_000 picoseconds.
+		Weight::from_parts(559_637_980, 0)
 			.saturating_add(Weight::from_parts(0, 370880))
-			// Standard Error: 5_333_957
-			.saturating_add(Weight::from_parts(39_306_691, 0).saturating_mul(c.into()))
-			// Standard Error: 5_333_957
-			.saturating_add(Weight::from_parts(1_493_147_156, 0).saturating_mul(p.into()))
-			.saturating_add(T::DbWeight::get().reads(247))
+			// Standard Error: 3_752_695
+			.saturating_add(Weight::from_parts(49_096_607, 0).saturating_mul(c.into()))
+			// Standard Error: 3_752_695
+			.saturating_add(Weight::from_parts(1_030_067_555, 0).saturating_mul(p.into()))
+			.saturating_add(T::DbWeight::get().reads(251))
 			.saturating_add(T::DbWeight::get().reads((4_u64).saturating_mul(c.into())))
 			.saturating_add(T::DbWeight::get().reads((11_u64).saturating_mul(p.into())))
 			.saturating_add(T::DbWeight::get().writes(3))
 			.saturating_add(T::DbWeight::get().writes((1_u64).saturating_mul(c.into())))
 			.saturating_add(T::DbWeight::get().writes((1_u64).saturating_mul(p.into())))
 			.saturating_add(Weight::from_parts(0, 6290).saturating_mul(c.into()))
-			.saturating_add(Weight::from_parts(0, 6972).saturating_mul(p.into()))
+			.saturating_add(Weight::from_parts(0, 6823).saturating_mul(p.into()))
 	}
 	/// Storage: `Orderbook::Markets` (r:1 w:1)
 	/// Proof: `Orderbook::Markets` (`max_values`: None, `max_size`: Some(2167), added: 4642, mode: `MaxEncodedLen`)
@@ -180,8 +180,8 @@ impl<T: frame_system::Config> pallet_clearinghouse_orderbook::WeightInfo for Wei
 		// Proof Size summary in bytes:
 		//  Measured:  `148`
 		//  Estimated: `5632`
-		// Minimum execution time: 12_058_000 picoseconds.
-		Weight::from_parts(13_881_000, 0)
+		// Minimum execution time: 12_348_000 picoseconds.
+		Weight::from_parts(13_820_000, 0)
 			.saturating_add(Weight::from_parts(0, 5632))
 			.saturating_add(T::DbWeight::get().reads(1))
 			.saturating_add(T::DbWeight::get().writes(1))
@@ -194,8 +194,8 @@ impl<T: frame_system::Config> pallet_clearinghouse_orderbook::WeightInfo for Wei
 		// Proof Size summary in bytes:
 		//  Measured:  `6`
 		//  Estimated: `5632`
-		// Minimum execution time: 11_877_000 picoseconds.
-		Weight::from_parts(13_530_000, 0)
+		// Minimum execution time: 12_278_000 picoseconds.
+		Weight::from_parts(13_761_000, 0)
 			.saturating_add(Weight::from_parts(0, 5632))
 			.saturating_add(T::DbWeight::get().reads(2))
 			.saturating_add(T::DbWeight::get().writes(2))
@@ -206,8 +206,8 @@ impl<T: frame_system::Config> pallet_clearinghouse_orderbook::WeightInfo for Wei
 		// Proof Size summary in bytes:
 		//  Measured:  `148`
 		//  Estimated: `5632`
-		// Minimum execution time: 12_368_000 picoseconds.
-		Weight::from_parts(13_800_000, 0)
+		// Minimum execution time: 12_359_000 picoseconds.
+		Weight::from_parts(13_750_000, 0)
 			.saturating_add(Weight::from_parts(0, 5632))
 			.saturating_add(T::DbWeight::get().reads(1))
 			.saturating_add(T::DbWeight::get().writes(1))
@@ -231,22 +231,57 @@ impl<T: frame_system::Config> pallet_clearinghouse_orderbook::WeightInfo for Wei
 		// Proof Size summary in bytes:
 		//  Measured:  `1104 + n * (7536 ±0)`
 		//  Estimated: `7280 + n * (9950 ±0)`
-		// Minimum execution time: 76_553_000 picoseconds.
-		Weight::from_parts(62_424_864, 0)
+		// Minimum execution time: 77_125_000 picoseconds.
+		Weight::from_parts(66_593_263, 0)
 			.saturating_add(Weight::from_parts(0, 7280))
-			// Standard Error: 100_931
-			.saturating_add(Weight::from_parts(23_038_971, 0).saturating_mul(n.into()))
+			// Standard Error: 133_020
+			.saturating_add(Weight::from_parts(24_256_397, 0).saturating_mul(n.into()))
 			.saturating_add(T::DbWeight::get().reads(5))
 			.saturating_add(T::DbWeight::get().reads((2_u64).saturating_mul(n.into())))
 			.saturating_add(T::DbWeight::get().writes(3))
 			.saturating_add(T::DbWeight::get().writes((2_u64).saturating_mul(n.into())))
 			.saturating_add(Weight::from_parts(0, 9950).saturating_mul(n.into()))
 	}
-	/// Not measured yet (the eviction landed after the last benchmark node build): a resting
-	/// placement as measured, plus `sweep_level(n)` for the evicted orders (the same work: a
-	/// level read and removed, and per order its owner's index and margin account read and
-	/// written). Replaced at the next node build.
+	/// Storage: `Orderbook::Markets` (r:64 w:1)
+	/// Proof: `Orderbook::Markets` (`max_values`: None, `max_size`: Some(2167), added: 4642, mode: `MaxEncodedLen`)
+	/// Storage: `Orderbook::AccountOrders` (r:65 w:65)
+	/// Proof: `Orderbook::AccountOrders` (`max_values`: None, `max_size`: Some(3136), added: 5611, mode: `MaxEncodedLen`)
+	/// Storage: `Margin::MarketRisks` (r:64 w:0)
+	/// Proof: `Margin::MarketRisks` (`max_values`: None, `max_size`: Some(70), added: 2545, mode: `MaxEncodedLen`)
+	/// Storage: `Margin::Accounts` (r:65 w:65)
+	/// Proof: `Margin::Accounts` (`max_values`: None, `max_size`: Some(7475), added: 9950, mode: `MaxEncodedLen`)
+	/// Storage: `Margin::MarketStates` (r:64 w:0)
+	/// Proof: `Margin::MarketStates` (`max_values`: None, `max_size`: Some(52), added: 2527, mode: `MaxEncodedLen`)
+	/// Storage: `Vaults::Ledgers` (r:1 w:0)
+	/// Proof: `Vaults::Ledgers` (`max_values`: None, `max_size`: Some(626), added: 3101, mode: `MaxEncodedLen`)
+	/// Storage: `Vaults::SettlementCollateral` (r:1 w:0)
+	/// Proof: `Vaults::SettlementCollateral` (`max_values`: Some(1), `max_size`: Some(2), added: 497, mode: `MaxEncodedLen`)
+	/// Storage: `Vaults::Collaterals` (r:32 w:0)
+	/// Proof: `Vaults::Collaterals` (`max_values`: None, `max_size`: Some(72), added: 2547, mode: `MaxEncodedLen`)
+	/// Storage: `Oracle::KeyConfigs` (r:95 w:0)
+	/// Proof: `Oracle::KeyConfigs` (`max_values`: None, `max_size`: Some(54), added: 2529, mode: `MaxEncodedLen`)
+	/// Storage: `Oracle::KeyStates` (r:94 w:0)
+	/// Proof: `Oracle::KeyStates` (`max_values`: None, `max_size`: Some(1460), added: 3935, mode: `MaxEncodedLen`)
+	/// Storage: `Timestamp::Now` (r:1 w:0)
+	/// Proof: `Timestamp::Now` (`max_values`: Some(1), `max_size`: Some(8), added: 503, mode: `MaxEncodedLen`)
+	/// Storage: `Oracle::CounterForFeeders` (r:1 w:0)
+	/// Proof: `Oracle::CounterForFeeders` (`max_values`: Some(1), `max_size`: Some(4), added: 499, mode: `MaxEncodedLen`)
+	/// Storage: `Orderbook::Levels` (r:2 w:2)
+	/// Proof: `Orderbook::Levels` (`max_values`: None, `max_size`: Some(3815), added: 6290, mode: `MaxEncodedLen`)
+	/// The range of component `n` is `[1, 64]`.
 	fn place_evicting(n: u32, ) -> Weight {
-		Self::place_order(0).saturating_add(Self::sweep_level(n))
+		// Proof Size summary in bytes:
+		//  Measured:  `172795 + n * (7527 ±0)`
+		//  Estimated: `370880 + n * (9950 ±0)`
+		// Minimum execution time: 2_016_506_000 picoseconds.
+		Weight::from_parts(2_066_560_644, 0)
+			.saturating_add(Weight::from_parts(0, 370880))
+			// Standard Error: 323_955
+			.saturating_add(Weight::from_parts(27_445_879, 0).saturating_mul(n.into()))
+			.saturating_add(T::DbWeight::get().reads(421))
+			.saturating_add(T::DbWeight::get().reads((2_u64).saturating_mul(n.into())))
+			.saturating_add(T::DbWeight::get().writes(5))
+			.saturating_add(T::DbWeight::get().writes((2_u64).saturating_mul(n.into())))
+			.saturating_add(Weight::from_parts(0, 9950).saturating_mul(n.into()))
 	}
 }
