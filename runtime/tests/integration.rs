@@ -776,3 +776,15 @@ fn a_keeper_deleverage_call_of_any_size_is_a_valid_transaction() {
 		assert_eq!(largest.pays_fee, frame_support::dispatch::Pays::Yes);
 	});
 }
+
+#[test]
+fn every_market_has_a_backstop_book_the_order_book_and_vaults_accept() {
+	use clearinghouse_runtime::Margin;
+	let markets: u32 = <Runtime as pallet_clearinghouse_margin::Config>::MaxMarkets::get();
+	let subs: u8 = clearinghouse_runtime::configs::MaxSubAccounts::get();
+	// The fund's positions in the last market live in its last backstop book: a sub-account
+	// the order book takes orders from (the fund unwinds through it) and the vaults hold.
+	let last = Margin::backstop_account(markets - 1).expect("a book for every market");
+	assert!(last.sub < subs, "backstop book {} beyond MaxSubAccounts {subs}", last.sub);
+	assert_eq!(last.owner, Margin::account_id());
+}

@@ -49,8 +49,7 @@ impl<T: Config> Pallet<T> {
 		if equity >= 0 {
 			return Ok(None);
 		}
-		let settlement = T::Ledger::settlement_collateral().ok_or(Error::<T>::NoSettlementAsset)?;
-		let fund = T::Ledger::balance(&Self::insurance_account(), settlement).max(0).unsigned_abs();
+		let fund = Self::fund_cash().max(0).unsigned_abs();
 		if equity.unsigned_abs() <= fund {
 			return Ok(None);
 		}
@@ -297,7 +296,7 @@ impl<T: Config> Pallet<T> {
 		account: &AccountOf<T>,
 	) -> Result<Option<bool>, DispatchError> {
 		frame_support::storage::with_storage_layer(|| {
-			let fund = Self::insurance_account();
+			let fund = Self::backstop_account(market).ok_or(Error::<T>::TooManyPositions)?;
 			let held = Self::size_in(&fund, market);
 			let available = if held != 0 && (held > 0) == (state.quantity > 0) {
 				held.unsigned_abs().min(state.quantity.unsigned_abs())

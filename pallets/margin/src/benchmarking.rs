@@ -208,7 +208,7 @@ mod benchmarks {
 		Accounts::<T>::insert(&counterparty, EntriesOf::<T>::truncate_from(sorted));
 		T::BenchmarkHelper::rest_orders(&counterparty, market, 1_000, true);
 		// The fund is short the same unit, taken over at 90 (the mark is 100).
-		let fund = Pallet::<T>::insurance_account();
+		let fund = Pallet::<T>::backstop_account(market).ok_or(BenchmarkError::Weightless)?;
 		let cost = 90 * 1_000_000u128;
 		Accounts::<T>::insert(
 			&fund,
@@ -253,8 +253,11 @@ mod benchmarks {
 		T::BenchmarkHelper::fund(&debtor, 1_000_000);
 		let fund = Pallet::<T>::insurance_account();
 		T::BenchmarkHelper::fund(&fund, 1_000_000);
-		let settlement = T::Ledger::settlement_collateral().ok_or(BenchmarkError::Weightless)?;
-		let held = T::Ledger::balance(&fund, settlement).max(0).unsigned_abs();
+		// Cash in every other backstop book too: each is moved to the insurance account first.
+		for book in Pallet::<T>::extra_backstop_accounts() {
+			T::BenchmarkHelper::fund(&book, 1_000_000);
+		}
+		let held = Pallet::<T>::fund_cash().max(0).unsigned_abs();
 		// More debt than the fund holds: it pays all it has and the debt stays recorded.
 		let debt = held.saturating_mul(2).max(1);
 		BadDebts::<T>::insert(&debtor, debt);

@@ -690,7 +690,7 @@ impl<T: Config> Pallet<T> {
 			ensure!(MarketRisks::<T>::contains_key(market), "deleveraging in an unknown market");
 			ensure!(adl.quantity != 0, "empty deleveraging stored");
 			// The inventory to hand on is held by the insurance account, on its side.
-			let held = Self::size_in(&Self::insurance_account(), market);
+			let held = Self::backstop_size(market);
 			ensure!(
 				held != 0
 					&& (held > 0) == (adl.quantity > 0)

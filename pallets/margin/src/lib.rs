@@ -71,6 +71,10 @@ pub use pallet::*;
 pub use types::*;
 pub use weights::WeightInfo;
 
+/// The pallet's sub-account that is the insurance fund (0 clears PnL, 1 collects fees); the
+/// fund's further backstop books follow it (see [`Pallet::backstop_account`]).
+pub const INSURANCE_SUB: u8 = 2;
+
 #[cfg(any(feature = "try-runtime", feature = "std"))]
 use polkadot_sdk::sp_runtime;
 use polkadot_sdk::{frame_support, frame_system};
@@ -379,6 +383,10 @@ pub mod pallet {
 
 		fn integrity_test() {
 			assert!(T::MaxPositions::get() >= 1, "an account must be able to hold a position");
+			assert!(
+				Self::backstop_account(T::MaxMarkets::get().saturating_sub(1)).is_some(),
+				"every market needs a backstop book"
+			);
 			assert!(T::MaxAdlCandidates::get() >= 1, "deleveraging must rank someone");
 			assert!(T::AdlAccountsPerBlock::get() >= 1, "the deleveraging scan must advance");
 			assert!(T::MaxLiquidationCancels::get() >= 1, "a liquidation must cancel orders");
@@ -518,7 +526,30 @@ pub mod pallet {
 
 		/// The insurance fund's share of fees (and, later, of liquidation penalties).
 		pub fn insurance_account() -> AccountOf<T> {
-			MarginAccount::new(Self::account_id(), 2)
+			MarginAccount::new(Self::account_id(), INSURANCE_SUB)
+		}
+
+		/// Where the insurance fund holds the positions it takes over in `market`: its
+		/// backstop book for markets `k·MaxPositions ..< (k+1)·MaxPositions` is the pallet's
+		/// sub-account `2 + k` (the first is the insurance account itself). One account could
+		/// hold only `MaxPositions` positions, so with more markets than that every further
+		/// backstop would fail; `MaxMarkets` markets need `⌈MaxMarkets / MaxPositions⌉` books
+		/// (checked in `integrity_test`). Their cash (realised PnL, funding) is the fund's:
+		/// [`Self::fund_cash`] counts it, [`Self::consolidate_fund`] moves it to the insurance
+		/// account before the fund pays out. `None` for a market id beyond the books.
+		pub fn backstop_account(market: MarketId) -> Option<AccountOf<T>> {
+			let book = market / T::MaxPositions::get().max(1);
+			let sub = u8::try_from(book).ok()?.checked_add(INSURANCE_SUB)?;
+			Some(MarginAccount::new(Self::account_id(), sub))
+		}
+
+		/// The backstop books other than the insurance account, for `MaxMarkets` markets.
+		pub(crate) fn extra_backstop_accounts() -> impl Iterator<Item = AccountOf<T>> {
+			let books = T::MaxMarkets::get().div_ceil(T::MaxPositions::get().max(1));
+			(1..books).filter_map(|k| {
+				let sub = u8::try_from(k).ok()?.checked_add(INSURANCE_SUB)?;
+				Some(MarginAccount::new(Self::account_id(), sub))
+			})
 		}
 	}
 }

@@ -288,6 +288,47 @@ impl<T: Config> Pallet<T> {
 			.clamp(1, held)
 	}
 
+	/// What the insurance fund holds in `market` (in its backstop book for it).
+	pub(crate) fn backstop_size(market: MarketId) -> i128 {
+		Self::backstop_account(market).map(|fund| Self::size_in(&fund, market)).unwrap_or_default()
+	}
+
+	/// The insurance fund's settlement cash: the insurance account's and its other backstop
+	/// books' (their realised PnL and funding, not yet moved over).
+	pub fn fund_cash() -> i128 {
+		let Some(settlement) = T::Ledger::settlement_collateral() else { return 0 };
+		core::iter::once(Self::insurance_account())
+			.chain(Self::extra_backstop_accounts())
+			.fold(0i128, |total, book| total.saturating_add(T::Ledger::balance(&book, settlement)))
+	}
+
+	/// Move the other backstop books' settlement cash into the insurance account (either
+	/// way: a book's realised loss is paid from the fund), so the fund pays out of one
+	/// account. Returns the fund's cash, now all in the insurance account.
+	pub(crate) fn consolidate_fund() -> Result<i128, DispatchError> {
+		let settlement = T::Ledger::settlement_collateral().ok_or(Error::<T>::NoSettlementAsset)?;
+		let insurance = Self::insurance_account();
+		for book in Self::extra_backstop_accounts() {
+			let cash = T::Ledger::balance(&book, settlement);
+			if cash > 0 {
+				T::Ledger::transfer_settlement(
+					&book,
+					&insurance,
+					cash.unsigned_abs(),
+					SettlementReason::Insurance,
+				)?;
+			} else if cash < 0 {
+				T::Ledger::transfer_settlement(
+					&insurance,
+					&book,
+					cash.unsigned_abs(),
+					SettlementReason::Insurance,
+				)?;
+			}
+		}
+		Ok(T::Ledger::balance(&insurance, settlement))
+	}
+
 	pub(crate) fn size_in(account: &AccountOf<T>, market: MarketId) -> i128 {
 		Accounts::<T>::get(account)
 			.iter()
@@ -332,7 +373,7 @@ impl<T: Config> Pallet<T> {
 				.ok_or(ArithmeticError::Overflow)?;
 		let qty = i128::try_from(size).map_err(|_| ArithmeticError::Overflow)?;
 		let qty = if side == TradeSide::Sell { -qty } else { qty };
-		let fund = Self::insurance_account();
+		let fund = Self::backstop_account(market).ok_or(Error::<T>::TooManyPositions)?;
 		Self::book_trade(
 			market,
 			params,
@@ -360,11 +401,15 @@ impl<T: Config> Pallet<T> {
 		if used.saturating_add(step).any_gt(limit) {
 			return Weight::zero();
 		}
-		let fund = Self::insurance_account();
-		let entries = Accounts::<T>::get(&fund);
+		// Every backstop book, in market order (book k holds the k-th run of market ids).
+		let books =
+			core::iter::once(Self::insurance_account()).chain(Self::extra_backstop_accounts());
+		used = used.saturating_add(db.reads(Self::extra_backstop_accounts().count() as u64));
 		let after = UnwindCursor::<T>::get();
-		let held: alloc::vec::Vec<PositionEntry> =
-			entries.iter().filter(|e| e.quantity != 0).copied().collect();
+		let held: alloc::vec::Vec<PositionEntry> = books
+			.flat_map(|book| Accounts::<T>::get(&book).into_inner())
+			.filter(|e| e.quantity != 0)
+			.collect();
 		// The next market after the cursor, wrapping around; bounded by MaxPositions.
 		let Some(entry) = held
 			.iter()
@@ -382,6 +427,7 @@ impl<T: Config> Pallet<T> {
 		}
 		let Some(params) = MarketRisks::<T>::get(entry.market) else { return used };
 		let Some(mark) = Self::mark_price(entry.market, &params) else { return used };
+		let Some(fund) = Self::backstop_account(entry.market) else { return used };
 		let band = LiquidationConfig::<T>::get().penalty;
 		let (side, limit_price) = if entry.quantity > 0 {
 			(TradeSide::Sell, mark.saturating_sub(FixedU128::from(band).saturating_mul(mark)))
@@ -410,7 +456,7 @@ impl<T: Config> Pallet<T> {
 	/// the inventory's price), and ends if it holds nothing on that side.
 	pub(crate) fn fit_deleveraging_to_fund(market: MarketId) -> DispatchResult {
 		let Some(mut adl) = Deleveraging::<T>::get(market) else { return Ok(()) };
-		let held = Self::size_in(&Self::insurance_account(), market);
+		let held = Self::backstop_size(market);
 		if held != 0 && (held > 0) == (adl.quantity > 0) {
 			if held.unsigned_abs() < adl.quantity.unsigned_abs() {
 				adl.cost = multiply_by_rational_with_rounding(
@@ -443,8 +489,7 @@ impl<T: Config> Pallet<T> {
 			return Ok(());
 		}
 		let debt = value.unsigned_abs();
-		let settlement = T::Ledger::settlement_collateral().ok_or(Error::<T>::NoSettlementAsset)?;
-		let fund = T::Ledger::balance(&Self::insurance_account(), settlement).max(0).unsigned_abs();
+		let fund = Self::consolidate_fund()?.max(0).unsigned_abs();
 		let covered = debt.min(fund);
 		if covered > 0 {
 			T::Ledger::transfer_settlement(
@@ -472,8 +517,7 @@ impl<T: Config> Pallet<T> {
 	/// Pay `account`'s recorded bad debt from the insurance account as far as it holds.
 	pub(crate) fn do_cover_recorded_debt(account: &AccountOf<T>) -> DispatchResult {
 		let debt = BadDebts::<T>::get(account).ok_or(Error::<T>::NothingToCover)?;
-		let settlement = T::Ledger::settlement_collateral().ok_or(Error::<T>::NoSettlementAsset)?;
-		let fund = T::Ledger::balance(&Self::insurance_account(), settlement).max(0).unsigned_abs();
+		let fund = Self::consolidate_fund()?.max(0).unsigned_abs();
 		let covered = debt.min(fund);
 		ensure!(covered > 0, Error::<T>::NothingToCover);
 		T::Ledger::transfer_settlement(

@@ -135,7 +135,7 @@ impl orderbook::Config for Test {
 	type MaxMakersPerOrder = ConstU32<8>;
 	type MaxBulk = ConstU32<8>;
 	type MaxSubAccounts = ConstU8<4>;
-	type MaxMarkets = ConstU32<8>;
+	type MaxMarkets = ConstU32<16>;
 	type WeightInfo = ();
 	#[cfg(feature = "runtime-benchmarks")]
 	type BenchmarkHelper = ();
@@ -151,7 +151,7 @@ impl pallet_margin::Config for Test {
 	type PalletId = MarginPalletId;
 	type InsuranceFeeShare = InsuranceShare;
 	type MaxPositions = ConstU32<8>;
-	type MaxMarkets = ConstU32<8>;
+	type MaxMarkets = ConstU32<16>;
 	type LiquidationBook = Orderbook;
 	type LiquidatorShare = LiquidatorShare;
 	type MaxLiquidationsPerBlock = ConstU32<4>;
@@ -231,7 +231,7 @@ pub fn btc_risk() -> RiskParams {
 	}
 }
 
-fn btc_market() -> orderbook::MarketConfig {
+pub fn btc_market() -> orderbook::MarketConfig {
 	orderbook::MarketConfig {
 		underlying: OracleKey::from_symbol("BTC").unwrap(),
 		kind: orderbook::MarketKind::Perpetual,

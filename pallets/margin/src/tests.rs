@@ -1683,3 +1683,73 @@ fn the_fund_unwinds_its_backstop_positions_into_the_book() {
 		assert_eq!(size(CHARLIE, 0), 50);
 	});
 }
+
+/// Victim `100 + m` buys 0.1 BTC at 50,000 in market `m` from maker `200 + m`.
+fn levered_long_in(market: u32) {
+	let (victim, maker) = (100 + u64::from(market), 200 + u64::from(market));
+	fund(maker, 10_000);
+	fund(victim, 600);
+	deposit(maker, 10_000, 0);
+	deposit(victim, 600, 0);
+	let trade = |who, side| {
+		Orderbook::place_order(RuntimeOrigin::signed(who), market, 0, order(side, 50_000, 100))
+			.map_err(|e| e.error)
+	};
+	assert_ok!(trade(maker, Side::Sell));
+	assert_ok!(trade(victim, Side::Buy));
+}
+
+#[test]
+fn the_fund_backstops_in_more_markets_than_one_account_may_hold() {
+	build_and_execute(|| {
+		// One more market than an account may hold positions in (MaxPositions = 8 here).
+		let markets: u32 = <<Test as crate::Config>::MaxPositions as Get<u32>>::get() + 1;
+		for market in 1..markets {
+			Orderbook::create_market(RuntimeOrigin::root(), btc_market()).unwrap();
+			Margin::do_set_market_risk(market, btc_risk()).unwrap();
+		}
+		for market in 0..markets {
+			levered_long_in(market);
+		}
+		// A crash: every victim is liquidatable and the books hold no bids, so the fund takes
+		// half of each position over at mark. With one account for the fund, the ninth
+		// backstop failed (`TooManyPositions`) and left that victim open to a growing loss.
+		TestPrices::set("BTC", Some(46_000));
+		for market in 0..markets {
+			let victim = acct(100 + u64::from(market), 0);
+			assert_ok!(Margin::liquidate(RuntimeOrigin::signed(KEEPER), victim));
+			assert_eq!(Margin::backstop_size(market), 50, "market {market}");
+		}
+		let first = Margin::insurance_account();
+		let second = Margin::backstop_account(markets - 1).unwrap();
+		assert_eq!(second, MarginAccount::new(Margin::account_id(), INSURANCE_SUB + 1));
+		assert_eq!(Accounts::<Test>::get(&first).len(), 8);
+		assert_eq!(Accounts::<Test>::get(&second).len(), 1);
+		check();
+
+		// The second book unwinds into a bid at 48,000: its 100 USD profit is the fund's cash,
+		// counted at once and moved to the insurance account before the fund pays out.
+		TestPrices::set("BTC", Some(48_000));
+		fund(CHARLIE, 10_000);
+		deposit(CHARLIE, 10_000, 0);
+		assert_ok!(Orderbook::place_order(
+			RuntimeOrigin::signed(CHARLIE),
+			markets - 1,
+			0,
+			order(Side::Buy, 48_000, 50)
+		));
+		let cash_before = Margin::fund_cash();
+		let insurance_before = Vaults::balance_of(&first, 0);
+		// The unwind cursor walks the books' markets one a step.
+		for block in 2..(2 + markets) {
+			Margin::on_idle(u64::from(block), polkadot_sdk::frame_support::weights::Weight::MAX);
+		}
+		assert_eq!(Margin::backstop_size(markets - 1), 0);
+		let profit = 100 * USD_UNIT as i128;
+		assert_eq!(Vaults::balance_of(&second, 0), profit);
+		assert_eq!(Margin::fund_cash(), cash_before + profit);
+		assert_eq!(Margin::consolidate_fund(), Ok(insurance_before + profit));
+		assert_eq!(Vaults::balance_of(&second, 0), 0);
+		check();
+	});
+}
