@@ -67,11 +67,11 @@ impl<T: frame_system::Config> pallet_clearinghouse_margin::WeightInfo for Weight
 		// Proof Size summary in bytes:
 		//  Measured:  `669 + p * (2585 ±0)`
 		//  Estimated: `10940 + p * (4642 ±0)`
-		// Minimum execution time: 73_008_000 picoseconds.
-		Weight::from_parts(32_685_119, 0)
+		// Minimum execution time: 72_097_000 picoseconds.
+		Weight::from_parts(34_277_422, 0)
 			.saturating_add(Weight::from_parts(0, 10940))
-			// Standard Error: 20_487
-			.saturating_add(Weight::from_parts(34_791_105, 0).saturating_mul(p.into()))
+			// Standard Error: 20_139
+			.saturating_add(Weight::from_parts(34_523_681, 0).saturating_mul(p.into()))
 			.saturating_add(T::DbWeight::get().reads(6))
 			.saturating_add(T::DbWeight::get().reads((5_u64).saturating_mul(p.into())))
 			.saturating_add(Weight::from_parts(0, 4642).saturating_mul(p.into()))
@@ -96,12 +96,12 @@ impl<T: frame_system::Config> pallet_clearinghouse_margin::WeightInfo for Weight
 	fn sample_funding(m: u32, ) -> Weight {
 		// Proof Size summary in bytes:
 		//  Measured:  `7737 + m * (2340 ±0)`
-		//  Estimated: `127704 + m * (4642 ±0)`
-		// Minimum execution time: 44_757_000 picoseconds.
-		Weight::from_parts(173_827_743, 0)
+		//  Estimated: `127704 + m * (4642 ±70)`
+		// Minimum execution time: 44_075_000 picoseconds.
+		Weight::from_parts(184_121_117, 0)
 			.saturating_add(Weight::from_parts(0, 127704))
-			// Standard Error: 76_663
-			.saturating_add(Weight::from_parts(24_431_843, 0).saturating_mul(m.into()))
+			// Standard Error: 71_604
+			.saturating_add(Weight::from_parts(23_815_776, 0).saturating_mul(m.into()))
 			.saturating_add(T::DbWeight::get().reads(68))
 			.saturating_add(T::DbWeight::get().reads((4_u64).saturating_mul(m.into())))
 			.saturating_add(T::DbWeight::get().writes((1_u64).saturating_mul(m.into())))
@@ -109,7 +109,7 @@ impl<T: frame_system::Config> pallet_clearinghouse_margin::WeightInfo for Weight
 	}
 	/// Storage: `Margin::Accounts` (r:34 w:34)
 	/// Proof: `Margin::Accounts` (`max_values`: None, `max_size`: Some(7475), added: 9950, mode: `MaxEncodedLen`)
-	/// Storage: `Vaults::Ledgers` (r:36 w:36)
+	/// Storage: `Vaults::Ledgers` (r:39 w:36)
 	/// Proof: `Vaults::Ledgers` (`max_values`: None, `max_size`: Some(626), added: 3101, mode: `MaxEncodedLen`)
 	/// Storage: `Vaults::SettlementCollateral` (r:1 w:0)
 	/// Proof: `Vaults::SettlementCollateral` (`max_values`: Some(1), `max_size`: Some(2), added: 497, mode: `MaxEncodedLen`)
@@ -145,10 +145,10 @@ impl<T: frame_system::Config> pallet_clearinghouse_margin::WeightInfo for Weight
 		// Proof Size summary in bytes:
 		//  Measured:  `1150250`
 		//  Estimated: `1812510`
-		// Minimum execution time: 11_656_613_000 picoseconds.
-		Weight::from_parts(11_924_590_000, 0)
+		// Minimum execution time: 11_297_389_000 picoseconds.
+		Weight::from_parts(11_738_514_000, 0)
 			.saturating_add(Weight::from_parts(0, 1812510))
-			.saturating_add(T::DbWeight::get().reads(724))
+			.saturating_add(T::DbWeight::get().reads(727))
 			.saturating_add(T::DbWeight::get().writes(403))
 	}
 	/// Storage: `Margin::Deleveraging` (r:1 w:1)
@@ -185,8 +185,8 @@ impl<T: frame_system::Config> pallet_clearinghouse_margin::WeightInfo for Weight
 		// Proof Size summary in bytes:
 		//  Measured:  `409714`
 		//  Estimated: `403550`
-		// Minimum execution time: 2_842_204_000 picoseconds.
-		Weight::from_parts(2_936_273_000, 0)
+		// Minimum execution time: 2_707_864_000 picoseconds.
+		Weight::from_parts(2_837_327_000, 0)
 			.saturating_add(Weight::from_parts(0, 403550))
 			.saturating_add(T::DbWeight::get().reads(395))
 			.saturating_add(T::DbWeight::get().writes(73))
@@ -195,7 +195,7 @@ impl<T: frame_system::Config> pallet_clearinghouse_margin::WeightInfo for Weight
 	/// Proof: `Margin::BadDebts` (`max_values`: None, `max_size`: Some(65), added: 2540, mode: `MaxEncodedLen`)
 	/// Storage: `Vaults::SettlementCollateral` (r:1 w:0)
 	/// Proof: `Vaults::SettlementCollateral` (`max_values`: Some(1), `max_size`: Some(2), added: 497, mode: `MaxEncodedLen`)
-	/// Storage: `Vaults::Ledgers` (r:2 w:2)
+	/// Storage: `Vaults::Ledgers` (r:5 w:5)
 	/// Proof: `Vaults::Ledgers` (`max_values`: None, `max_size`: Some(626), added: 3101, mode: `MaxEncodedLen`)
 	/// Storage: `Vaults::Collaterals` (r:1 w:0)
 	/// Proof: `Vaults::Collaterals` (`max_values`: None, `max_size`: Some(72), added: 2547, mode: `MaxEncodedLen`)
@@ -203,13 +203,13 @@ impl<T: frame_system::Config> pallet_clearinghouse_margin::WeightInfo for Weight
 	/// Proof: `Margin::TotalBadDebt` (`max_values`: Some(1), `max_size`: Some(16), added: 511, mode: `MaxEncodedLen`)
 	fn cover_bad_debt() -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `507`
-		//  Estimated: `7192`
-		// Minimum execution time: 43_464_000 picoseconds.
-		Weight::from_parts(46_850_000, 0)
-			.saturating_add(Weight::from_parts(0, 7192))
-			.saturating_add(T::DbWeight::get().reads(6))
-			.saturating_add(T::DbWeight::get().writes(4))
+		//  Measured:  `729`
+		//  Estimated: `16495`
+		// Minimum execution time: 90_495_000 picoseconds.
+		Weight::from_parts(94_771_000, 0)
+			.saturating_add(Weight::from_parts(0, 16495))
+			.saturating_add(T::DbWeight::get().reads(9))
+			.saturating_add(T::DbWeight::get().writes(7))
 	}
 	/// Storage: `Margin::LiquidationConfig` (r:0 w:1)
 	/// Proof: `Margin::LiquidationConfig` (`max_values`: Some(1), `max_size`: Some(8), added: 503, mode: `MaxEncodedLen`)
@@ -217,8 +217,8 @@ impl<T: frame_system::Config> pallet_clearinghouse_margin::WeightInfo for Weight
 		// Proof Size summary in bytes:
 		//  Measured:  `0`
 		//  Estimated: `0`
-		// Minimum execution time: 5_678_000 picoseconds.
-		Weight::from_parts(6_730_000, 0)
+		// Minimum execution time: 5_859_000 picoseconds.
+		Weight::from_parts(6_740_000, 0)
 			.saturating_add(Weight::from_parts(0, 0))
 			.saturating_add(T::DbWeight::get().writes(1))
 	}
@@ -234,8 +234,8 @@ impl<T: frame_system::Config> pallet_clearinghouse_margin::WeightInfo for Weight
 		// Proof Size summary in bytes:
 		//  Measured:  `45`
 		//  Estimated: `3535`
-		// Minimum execution time: 16_674_000 picoseconds.
-		Weight::from_parts(18_437_000, 0)
+		// Minimum execution time: 16_704_000 picoseconds.
+		Weight::from_parts(18_477_000, 0)
 			.saturating_add(Weight::from_parts(0, 3535))
 			.saturating_add(T::DbWeight::get().reads(3))
 			.saturating_add(T::DbWeight::get().writes(3))
