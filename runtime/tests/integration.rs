@@ -764,14 +764,16 @@ fn a_keeper_deleverage_call_of_any_size_is_a_valid_transaction() {
 		})
 		.get_dispatch_info();
 		assert!(largest.total_weight().all_lte(max), "{:?} > {max:?}", largest.total_weight());
-		// With the measured worst-case weights (a step is bounded by a full liquidation step,
-		// 1.8 MB of proof) a keeper still gets more than one step into a transaction: 3 here.
+		// With the measured worst-case weights (a trade step is its own benchmark, 404 KB of
+		// proof; it was bounded by a liquidation step's 1.8 MB, 3 steps a call) a keeper gets
+		// many steps into a transaction: proof bounds them.
 		let fitting = (1..=64u32)
 			.take_while(|&n| {
 				n == 1 || Margin::deleverage_weight(n).any_gt(Margin::deleverage_weight(n - 1))
 			})
 			.count();
-		assert!(fitting >= 2, "only {fitting} steps fit");
+		println!("{fitting} deleveraging steps fit one transaction");
+		assert!(fitting >= 10, "only {fitting} steps fit");
 		assert_eq!(Margin::deleverage_weight(u32::MAX), Margin::deleverage_weight(fitting as u32));
 		assert_eq!(largest.pays_fee, frame_support::dispatch::Pays::Yes);
 	});
