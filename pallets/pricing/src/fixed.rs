@@ -18,8 +18,6 @@ pub struct Overflow;
 #[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Debug, Default, Hash)]
 pub struct Fixed(pub i128);
 
-/// ln 2, to the last digit the scale holds (0.693147180559945309417…).
-const LN_2: Fixed = Fixed(693_147_180_559_945_309);
 /// √2 (1.414213562373095048801…).
 const SQRT_2: Fixed = Fixed(1_414_213_562_373_095_049);
 /// 1/√(2π) (0.398942280401432677939…).
@@ -56,17 +54,17 @@ impl Fixed {
 	}
 
 	/// `self + other`.
-	pub fn add(self, other: Fixed) -> Result<Fixed, Overflow> {
+	pub fn try_add(self, other: Fixed) -> Result<Fixed, Overflow> {
 		self.0.checked_add(other.0).map(Fixed).ok_or(Overflow)
 	}
 
 	/// `self − other`.
-	pub fn sub(self, other: Fixed) -> Result<Fixed, Overflow> {
+	pub fn try_sub(self, other: Fixed) -> Result<Fixed, Overflow> {
 		self.0.checked_sub(other.0).map(Fixed).ok_or(Overflow)
 	}
 
 	/// `−self`.
-	pub fn neg(self) -> Result<Fixed, Overflow> {
+	pub fn try_neg(self) -> Result<Fixed, Overflow> {
 		self.0.checked_neg().map(Fixed).ok_or(Overflow)
 	}
 
@@ -95,7 +93,7 @@ impl Fixed {
 	}
 
 	/// `self / other` as a `Result` (a zero divisor is an overflow).
-	pub fn div(self, other: Fixed) -> Result<Fixed, Overflow> {
+	pub fn try_div(self, other: Fixed) -> Result<Fixed, Overflow> {
 		self.checked_div(other).ok_or(Overflow)
 	}
 
@@ -158,6 +156,10 @@ fn wide_mul(a: u128, b: u128) -> (u128, u128) {
 }
 
 /// `(hi·2^128 + lo) / d` as (quotient, remainder), `None` if the quotient exceeds 128 bits.
+///
+/// Long division in chunks as wide as the divisor leaves room for: the remainder (below `d`)
+/// shifted left by `128 − bits(d)` still fits, so each step brings down that many bits of `lo`
+/// with one 128-bit division: two steps for a divisor below 2^64, three near 2^76.
 fn wide_div(hi: u128, lo: u128, d: u128) -> Option<(u128, u128)> {
 	if hi >= d {
 		return None;
@@ -165,7 +167,27 @@ fn wide_div(hi: u128, lo: u128, d: u128) -> Option<(u128, u128)> {
 	if hi == 0 {
 		return Some((lo / d, lo % d));
 	}
-	// Restoring division, one bit of the low half at a time.
+	let room = d.leading_zeros();
+	if room == 0 {
+		return Some(wide_div_top(hi, lo, d));
+	}
+	let (mut rem, mut quo) = (hi, 0u128);
+	let mut left = 128u32;
+	while left > 0 {
+		let step = room.min(left);
+		left -= step;
+		let bits = (lo >> left) & ((1u128 << step) - 1);
+		let num = (rem << step) | bits;
+		quo = (quo << step) | (num / d);
+		rem = num % d;
+	}
+	Some((quo, rem))
+}
+
+/// Restoring division one bit at a time (`hi < d`), the bit shifted out of the remainder
+/// standing for 2^128: what [`wide_div`] does for a divisor with its top bit set (no room to
+/// shift the remainder), and the tests' reference for any divisor.
+fn wide_div_top(hi: u128, lo: u128, d: u128) -> (u128, u128) {
 	let (mut rem, mut quo) = (hi, 0u128);
 	for i in (0..128).rev() {
 		let carry = rem >> 127;
@@ -176,7 +198,7 @@ fn wide_div(hi: u128, lo: u128, d: u128) -> Option<(u128, u128)> {
 			quo |= 1;
 		}
 	}
-	Some((quo, rem))
+	(quo, rem)
 }
 
 /// `e^x`. Exact to the last digit or two of the scale relative to the result; `0` below
@@ -188,32 +210,75 @@ pub fn exp(x: Fixed) -> Result<Fixed, Overflow> {
 	if x.0 < -42 * SCALE {
 		return Ok(Fixed::ZERO);
 	}
-	// x = k·ln 2 + r with |r| ≤ ln 2 / 2, so e^x = 2^k · e^r.
-	let k = div_round(x.0, LN_2.0);
-	let r = x.sub(Fixed(k * LN_2.0))?;
-	// e^r by its Taylor series, every term of the same sign as r^n: 22 terms reach the scale.
-	let mut term = Fixed::ONE;
-	let mut sum = Fixed::ONE;
-	let mut n = 1i128;
-	while term.0 != 0 && n < 40 {
-		term = term.checked_mul(r)?.div_int(n);
-		sum = sum.add(term)?;
+	// x = k·ln 2 + r with |r| ≤ ln 2 / 2, so e^x = 2^k · e^r; r in binary fixed point, with
+	// ln 2 to 80 bits so k·ln 2 loses nothing at the 60th.
+	let xq = q::from_fixed(x);
+	let k = div_round(xq, q::LN_2);
+	let r = xq - ((k * q::LN_2_80 + (1 << 19)) >> 20);
+	// e^r by its Taylor series: each term one product (a shift for the scale) and one
+	// 64-bit division by n; 20 terms reach 2^−60.
+	let mut term = q::ONE;
+	let mut sum = q::ONE;
+	let mut n = 1i64;
+	while term != 0 && n < 40 {
+		term = q::div_small(q::mul(term, r), n);
+		sum += term;
 		n += 1;
 	}
-	if k >= 0 {
-		let shifted = sum.0.checked_shl(k as u32).ok_or(Overflow)?;
-		if shifted >> k != sum.0 {
-			return Err(Overflow);
-		}
-		Ok(Fixed(shifted))
-	} else {
-		let shift = (-k) as u32;
+	// sum·2^k back to 18 decimals: sum · 10^18 · 2^(k − 60), rounded.
+	let decimal = sum.checked_mul(SCALE).ok_or(Overflow)?;
+	let shift = 60 - k;
+	if shift > 0 {
 		if shift >= 127 {
 			return Ok(Fixed::ZERO);
 		}
-		// Round to nearest.
-		let half = 1i128 << (shift - 1);
-		Ok(Fixed((sum.0 + half) >> shift))
+		Ok(Fixed((decimal + (1i128 << (shift - 1))) >> shift))
+	} else {
+		let up = (-shift) as u32;
+		let shifted = decimal.checked_shl(up).ok_or(Overflow)?;
+		if shifted >> up != decimal {
+			return Err(Overflow);
+		}
+		Ok(Fixed(shifted))
+	}
+}
+
+/// Binary fixed point with 60 fractional bits, for the series' inner loops: the scale is a
+/// shift, and a term divided by its index is a 64-bit division.
+mod q {
+	use super::{Fixed, SCALE};
+
+	/// 1.0.
+	pub const ONE: i128 = 1 << 60;
+	/// ln 2 · 2^60, rounded.
+	pub const LN_2: i128 = 799_144_290_325_165_979;
+	/// ln 2 · 2^80, rounded.
+	pub const LN_2_80: i128 = 837_963_523_372_001_241_319_908;
+
+	/// A decimal value (|x| < 147) in binary fixed point, rounded.
+	pub fn from_fixed(x: Fixed) -> i128 {
+		super::div_round(x.0 * ONE, SCALE)
+	}
+
+	/// Back to 18 decimals, rounded (|v| < 147).
+	pub fn to_fixed(v: i128) -> Fixed {
+		Fixed((v * SCALE + (1 << 59)) >> 60)
+	}
+
+	/// `a · b`, rounded (the product of the reals below 2^66).
+	pub fn mul(a: i128, b: i128) -> i128 {
+		(a * b + (1 << 59)) >> 60
+	}
+
+	/// `v / n`, rounded to nearest, in 64 bits where `v` fits.
+	pub fn div_small(v: i128, n: i64) -> i128 {
+		match i64::try_from(v) {
+			Ok(v) => {
+				let half = if v < 0 { -(n / 2) } else { n / 2 };
+				((v + half) / n) as i128
+			},
+			Err(_) => super::div_round(v, n as i128),
+		}
 	}
 }
 
@@ -228,7 +293,7 @@ pub fn ln(x: Fixed) -> Result<Fixed, Overflow> {
 	let mut k = bits - scale_bits;
 	let mut m = if k >= 0 {
 		// Divided, not shifted: a shift would drop the low digits.
-		x.div(Fixed(SCALE.checked_shl(k as u32).ok_or(Overflow)?))?
+		x.try_div(Fixed(SCALE.checked_shl(k as u32).ok_or(Overflow)?))?
 	} else {
 		Fixed(x.0 << (-k))
 	};
@@ -241,17 +306,20 @@ pub fn ln(x: Fixed) -> Result<Fixed, Overflow> {
 		k -= 1;
 	}
 	// ln m = 2·atanh(s), s = (m − 1)/(m + 1), |s| ≤ 0.172: s + s³/3 + s⁵/5 + …
-	let s = m.sub(Fixed::ONE)?.div(m.add(Fixed::ONE)?)?;
-	let s2 = s.checked_mul(s)?;
+	let mq = q::from_fixed(m);
+	let s = div_round((mq - q::ONE) * q::ONE, mq + q::ONE);
+	let s2 = q::mul(s, s);
 	let mut power = s;
 	let mut sum = s;
-	let mut n = 3i128;
-	while power.0 != 0 && n < 80 {
-		power = power.checked_mul(s2)?;
-		sum = sum.add(power.div_int(n))?;
+	let mut n = 3i64;
+	while power != 0 && n < 80 {
+		power = q::mul(power, s2);
+		sum += q::div_small(power, n);
 		n += 2;
 	}
-	Fixed(2 * sum.0).add(Fixed(k as i128 * LN_2.0))
+	// 2·sum + k·ln 2, in binary, then to decimal.
+	let total = 2 * sum + ((k as i128 * q::LN_2_80 + (1 << 19)) >> 20);
+	Ok(q::to_fixed(total))
 }
 
 /// `√x` for `x ≥ 0` ([`Overflow`] for a negative `x`): rounded to nearest up to `x = 340`,
@@ -302,7 +370,7 @@ pub fn npdf(x: Fixed) -> Result<Fixed, Overflow> {
 		return Ok(Fixed::ZERO);
 	}
 	let half_square = x.checked_mul(x)?.div_int(2);
-	exp(half_square.neg()?)?.checked_mul(INV_SQRT_2PI)
+	exp(half_square.try_neg()?)?.checked_mul(INV_SQRT_2PI)
 }
 
 /// The standard normal distribution Φ(x) = P(Z ≤ x), to about 10^−13 absolute.
@@ -312,36 +380,40 @@ pub fn npdf(x: Fixed) -> Result<Fixed, Overflow> {
 /// fraction of Mills' ratio, 1 − Φ(a) = φ(a) / (a + 1/(a + 2/(a + 3/(a + …)))), evaluated from
 /// a fixed depth; beyond ±9, 0 or 1 (Φ(−9) < 1.2·10^−19, under the scale).
 pub fn ncdf(x: Fixed) -> Result<Fixed, Overflow> {
+	ncdf_and_density(x).map(|(p, _)| p)
+}
+
+/// Φ(x) and φ(x) together (the density is a step of the distribution's computation).
+pub fn ncdf_and_density(x: Fixed) -> Result<(Fixed, Fixed), Overflow> {
 	if x.0 <= -9 * SCALE {
-		return Ok(Fixed::ZERO);
+		return Ok((Fixed::ZERO, npdf(x)?));
 	}
 	if x.0 >= 9 * SCALE {
-		return Ok(Fixed::ONE);
+		return Ok((Fixed::ONE, npdf(x)?));
 	}
 	let a = x.abs()?;
+	let density = npdf(a)?;
 	let upper_tail = if a.0 <= 5 * SCALE {
-		let a2 = a.checked_mul(a)?;
-		let mut term = npdf(a)?.checked_mul(a)?;
+		let aq = q::from_fixed(a);
+		let a2 = q::mul(aq, aq);
+		let mut term = q::mul(q::from_fixed(density), aq);
 		let mut sum = term;
-		let mut n = 1i128;
-		while term.0 != 0 && n < 200 {
-			term = term.checked_mul(a2)?.div_int(2 * n + 1);
-			sum = sum.add(term)?;
+		let mut n = 1i64;
+		while term != 0 && n < 200 {
+			term = q::div_small(q::mul(term, a2), 2 * n + 1);
+			sum += term;
 			n += 1;
 		}
-		Fixed::HALF.sub(sum)?
+		q::to_fixed(q::ONE / 2 - sum)
 	} else {
 		let mut r = a;
 		for k in (1..=MILLS_DEPTH).rev() {
-			r = a.add(Fixed::from_int(k).div(r)?)?;
+			r = a.try_add(Fixed::from_int(k).try_div(r)?)?;
 		}
-		npdf(a)?.div(r)?
+		density.try_div(r)?
 	};
-	if x.is_negative() {
-		Ok(upper_tail)
-	} else {
-		Fixed::ONE.sub(upper_tail)
-	}
+	let p = if x.is_negative() { upper_tail } else { Fixed::ONE.try_sub(upper_tail)? };
+	Ok((p, density))
 }
 
 /// Depth of the Mills-ratio continued fraction: enough for 10^−18 relative at |x| ≥ 5.
@@ -357,9 +429,9 @@ mod tests {
 
 	#[test]
 	fn products_and_quotients_round_to_nearest_and_never_wrap() {
-		let third = Fixed::ONE.div(Fixed::from_int(3)).unwrap();
+		let third = Fixed::ONE.try_div(Fixed::from_int(3)).unwrap();
 		assert_eq!(third, Fixed(333_333_333_333_333_333));
-		let two_thirds = Fixed::from_int(2).div(Fixed::from_int(3)).unwrap();
+		let two_thirds = Fixed::from_int(2).try_div(Fixed::from_int(3)).unwrap();
 		assert_eq!(two_thirds, Fixed(666_666_666_666_666_667));
 		// Large operands take the 256-bit path.
 		let big = Fixed::from_int(1_000_000_000);
@@ -367,6 +439,19 @@ mod tests {
 		assert_eq!(Fixed(i128::MAX).checked_mul(Fixed::from_int(2)), Err(Overflow));
 		assert_eq!(Fixed::ONE.checked_div(Fixed::ZERO), None);
 		assert_eq!(Fixed(-5).div_int(2), Fixed(-3));
+	}
+
+	/// Bit-by-bit restoring division (right for any divisor): the reference for `wide_div`.
+	fn wide_div_bitwise(hi: u128, lo: u128, d: u128) -> Option<(u128, u128)> {
+		(hi < d).then(|| wide_div_top(hi, lo, d))
+	}
+
+	proptest::proptest! {
+		#[test]
+		fn chunked_long_division_agrees_with_bitwise(a in proptest::prelude::any::<u128>(), b in proptest::prelude::any::<u128>(), d in 1u128..) {
+			let (hi, lo) = wide_mul(a, b);
+			proptest::prop_assert_eq!(wide_div(hi, lo, d), wide_div_bitwise(hi, lo, d));
+		}
 	}
 
 	#[test]
@@ -398,7 +483,7 @@ mod tests {
 	fn the_normal_distribution_is_symmetric_and_bounded() {
 		for raw in [-9 * SCALE, -5 * SCALE - 1, -3 * SCALE, -1, 0, 1, SCALE, 5 * SCALE + 1] {
 			let x = Fixed(raw);
-			let sum = ncdf(x).unwrap().add(ncdf(x.neg().unwrap()).unwrap()).unwrap();
+			let sum = ncdf(x).unwrap().try_add(ncdf(x.try_neg().unwrap()).unwrap()).unwrap();
 			assert!((sum.0 - SCALE).abs() <= 2, "Φ(x) + Φ(−x) at {raw}");
 			let p = ncdf(x).unwrap();
 			assert!(p.0 >= 0 && p.0 <= SCALE);

@@ -45,7 +45,7 @@
 
 pub mod fixed;
 
-use fixed::{exp, ln, ncdf, npdf, sqrt};
+use fixed::{exp, ln, ncdf, ncdf_and_density, sqrt};
 pub use fixed::{Fixed, Overflow, SCALE};
 
 /// Why a price could not be given.
@@ -138,8 +138,8 @@ pub fn value(inputs: &Inputs) -> Result<Valuation, Error> {
 	inputs.check()?;
 	let Inputs { right, spot, strike, vol, time, rate } = *inputs;
 	// Everything per unit of the spot price: k = K/S, then scaled back by S at the end.
-	let k = strike.div(spot)?;
-	let discount = exp(rate.checked_mul(time)?.neg()?)?;
+	let k = strike.try_div(spot)?;
+	let discount = exp(rate.checked_mul(time)?.try_neg()?)?;
 	let k_disc = k.checked_mul(discount)?;
 	let root_t = sqrt(time)?;
 	let deviation = vol.checked_mul(root_t)?;
@@ -147,24 +147,24 @@ pub fn value(inputs: &Inputs) -> Result<Valuation, Error> {
 		intrinsic(right, k_disc)?
 	} else {
 		// d1 = (ln(1/k) + (r + σ²/2)·T) / (σ√T)
-		let drift = rate.add(vol.checked_mul(vol)?.div_int(2))?.checked_mul(time)?;
-		let d1 = ln(k)?.neg()?.add(drift)?.div(deviation)?;
-		let d2 = d1.sub(deviation)?;
-		let density = npdf(d1)?;
-		let (n1, n2) = (ncdf(d1)?, ncdf(d2)?);
+		let drift = rate.try_add(vol.checked_mul(vol)?.div_int(2))?.checked_mul(time)?;
+		let d1 = ln(k)?.try_neg()?.try_add(drift)?.try_div(deviation)?;
+		let d2 = d1.try_sub(deviation)?;
+		let (n1, density) = ncdf_and_density(d1)?;
+		let n2 = ncdf(d2)?;
 		// −φ(d1)·σ / (2√T), per unit of spot.
-		let decay = density.checked_mul(vol)?.div(Fixed(2 * root_t.0))?.neg()?;
+		let decay = density.checked_mul(vol)?.try_div(Fixed(2 * root_t.0))?.try_neg()?;
 		let carry = rate.checked_mul(k_disc)?;
 		let (price, delta, theta) = match right {
 			Right::Call => {
-				(n1.sub(k_disc.checked_mul(n2)?)?, n1, decay.sub(carry.checked_mul(n2)?)?)
+				(n1.try_sub(k_disc.checked_mul(n2)?)?, n1, decay.try_sub(carry.checked_mul(n2)?)?)
 			},
 			Right::Put => {
-				let (m1, m2) = (Fixed::ONE.sub(n1)?, Fixed::ONE.sub(n2)?);
+				let (m1, m2) = (Fixed::ONE.try_sub(n1)?, Fixed::ONE.try_sub(n2)?);
 				(
-					k_disc.checked_mul(m2)?.sub(m1)?,
-					n1.sub(Fixed::ONE)?,
-					decay.add(carry.checked_mul(m2)?)?,
+					k_disc.checked_mul(m2)?.try_sub(m1)?,
+					n1.try_sub(Fixed::ONE)?,
+					decay.try_add(carry.checked_mul(m2)?)?,
 				)
 			},
 		};
@@ -172,7 +172,7 @@ pub fn value(inputs: &Inputs) -> Result<Valuation, Error> {
 			// A price is never below zero: rounding at the last digit of a worthless option.
 			price: Fixed(price.0.max(0)),
 			delta,
-			gamma: density.div(deviation)?,
+			gamma: density.try_div(deviation)?,
 			vega: density.checked_mul(root_t)?,
 			theta,
 		}
@@ -181,7 +181,7 @@ pub fn value(inputs: &Inputs) -> Result<Valuation, Error> {
 	Ok(Valuation {
 		price: unit.price.checked_mul(spot)?,
 		delta: unit.delta,
-		gamma: unit.gamma.div(spot)?,
+		gamma: unit.gamma.try_div(spot)?,
 		vega: unit.vega.checked_mul(spot)?,
 		theta: unit.theta.checked_mul(spot)?,
 	})
@@ -191,8 +191,8 @@ pub fn value(inputs: &Inputs) -> Result<Valuation, Error> {
 /// `max(1 − k·e^(−rT), 0)` for a call, `max(k·e^(−rT) − 1, 0)` for a put.
 fn intrinsic(right: Right, k_disc: Fixed) -> Result<Valuation, Error> {
 	let (price, delta) = match right {
-		Right::Call if k_disc.0 < SCALE => (Fixed::ONE.sub(k_disc)?, Fixed::ONE),
-		Right::Put if k_disc.0 > SCALE => (k_disc.sub(Fixed::ONE)?, Fixed::ONE.neg()?),
+		Right::Call if k_disc.0 < SCALE => (Fixed::ONE.try_sub(k_disc)?, Fixed::ONE),
+		Right::Put if k_disc.0 > SCALE => (k_disc.try_sub(Fixed::ONE)?, Fixed::ONE.try_neg()?),
 		_ => (Fixed::ZERO, Fixed::ZERO),
 	};
 	Ok(Valuation { price, delta, ..Default::default() })
@@ -211,7 +211,7 @@ pub fn implied_vol(inputs: &Inputs, price: Fixed, tolerance: Fixed) -> Result<Fi
 	let mut vol = Fixed(SCALE / 2);
 	for _ in 0..100 {
 		let v = at(vol)?;
-		let miss = v.price.sub(price)?;
+		let miss = v.price.try_sub(price)?;
 		if miss.abs()?.0 <= tolerance.0 {
 			return Ok(vol);
 		}
@@ -221,7 +221,7 @@ pub fn implied_vol(inputs: &Inputs, price: Fixed, tolerance: Fixed) -> Result<Fi
 		} else {
 			lo = vol;
 		}
-		let newton = if v.vega.0 > 0 { vol.sub(miss.div(v.vega)?).ok() } else { None };
+		let newton = if v.vega.0 > 0 { vol.try_sub(miss.try_div(v.vega)?).ok() } else { None };
 		vol = match newton {
 			Some(next) if next.0 > lo.0 && next.0 < hi.0 => next,
 			_ => Fixed((lo.0 + hi.0) / 2),

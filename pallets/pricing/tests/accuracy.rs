@@ -112,7 +112,7 @@ fn near_certain_options_are_worth_their_intrinsic_value() {
 		assert!((v.price.to_f64() - want).abs() < 1e-9, "{vol} {t}");
 		assert_eq!(
 			(v.delta, v.gamma, v.vega),
-			(Fixed::ONE.neg().unwrap(), Fixed::ZERO, Fixed::ZERO)
+			(Fixed::ONE.try_neg().unwrap(), Fixed::ZERO, Fixed::ZERO)
 		);
 	}
 	// 1,000% vol: a call is worth nearly the spot, a number, not a panic.
