@@ -142,8 +142,8 @@ mod benchmarks {
 		// market the close trades in, so it is the one chosen.
 		let mut entries = Accounts::<T>::get(&victim).into_inner();
 		for (i, m) in others.iter().chain(traded.iter()).enumerate() {
-			let size = if Some(*m) == chosen { 2_000 } else { 1_000 };
-			let cost = i128::from(size) / 1_000 * (120 + i as i128 % 100) * 1_000_000;
+			let size: i128 = if Some(*m) == chosen { 2_000 } else { 1_000 };
+			let cost = size / 1_000 * (120 + i as i128 % 100) * 1_000_000;
 			match entries.iter_mut().find(|e| e.market == *m) {
 				Some(e) => {
 					e.quantity = size;

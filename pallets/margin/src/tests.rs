@@ -1723,8 +1723,8 @@ fn the_fund_backstops_in_more_markets_than_one_account_may_hold() {
 		let first = Margin::insurance_account();
 		let second = Margin::backstop_account(markets - 1).unwrap();
 		assert_eq!(second, MarginAccount::new(Margin::account_id(), INSURANCE_SUB + 1));
-		assert_eq!(Accounts::<Test>::get(&first).len(), 8);
-		assert_eq!(Accounts::<Test>::get(&second).len(), 1);
+		assert_eq!(Accounts::<Test>::get(first).len(), 8);
+		assert_eq!(Accounts::<Test>::get(second).len(), 1);
 		check();
 
 		// The second book unwinds into a bid at 48,000: its 100 USD profit is the fund's cash,
