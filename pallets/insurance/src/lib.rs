@@ -18,7 +18,9 @@ pub mod runtime_api;
 mod tests;
 pub mod weights;
 
-pub use clearinghouse_primitives::collateral::{CollateralLedger, MarginAccount, SettlementReason};
+pub use clearinghouse_primitives::collateral::{
+	CollateralLedger, FundBooks, MarginAccount, SettlementReason,
+};
 pub use pallet::*;
 pub use weights::WeightInfo;
 
@@ -29,6 +31,9 @@ use polkadot_sdk::{frame_support, frame_system};
 pub trait BenchmarkHelper<AccountId> {
 	/// Put `amount` of the settlement asset in `who`'s wallet.
 	fn fund_wallet(who: &AccountId, amount: u128);
+	/// Give every further book of the fund ([`Config::Books`]) settlement cash, so a
+	/// withdrawal moves it all in first (its worst case).
+	fn fill_books() {}
 }
 
 #[frame_support::pallet]
@@ -47,6 +52,9 @@ pub mod pallet {
 
 		/// The fund's margin account (runtime: the margin engine's insurance account).
 		type Fund: Get<MarginAccount<Self::AccountId>>;
+		/// The fund's further accounts (runtime: the margin engine's backstop books): counted
+		/// in [`Pallet::balance`], moved into [`Config::Fund`] before a withdrawal.
+		type Books: FundBooks;
 
 		/// May withdraw from the fund (runtime: root, i.e. a `root`-track referendum).
 		type WithdrawOrigin: EnsureOrigin<Self::RuntimeOrigin>;
@@ -115,6 +123,7 @@ pub mod pallet {
 			T::WithdrawOrigin::ensure_origin(origin)?;
 			ensure!(amount > 0, Error::<T>::ZeroAmount);
 			ensure!(Self::balance() >= amount as i128, Error::<T>::InsufficientFund);
+			T::Books::consolidate()?;
 			T::Ledger::transfer_settlement(
 				&T::Fund::get(),
 				&MarginAccount::cross(to.clone()),
@@ -127,12 +136,13 @@ pub mod pallet {
 	}
 
 	impl<T: Config> Pallet<T> {
-		/// The fund's settlement-asset balance (negative only if it took over positions that
-		/// lost more than it held).
+		/// The fund's settlement-asset balance, its further books included (negative only if
+		/// it took over positions that lost more than it held).
 		pub fn balance() -> i128 {
 			T::Ledger::settlement_collateral()
 				.map(|id| T::Ledger::balance(&T::Fund::get(), id))
 				.unwrap_or_default()
+				.saturating_add(T::Books::extra_cash())
 		}
 	}
 }

@@ -36,6 +36,29 @@ clearinghouse_test_support::impl_balances_and_assets!(Test);
 parameter_types! {
 	pub const VaultsPalletId: PalletId = PalletId(*b"clr/vlts");
 	pub Fund: MarginAccount<AccountId> = MarginAccount::new(FUND_OWNER, 2);
+	/// A further book of the fund (the margin engine's backstop books in the runtime).
+	pub Book: MarginAccount<AccountId> = MarginAccount::new(FUND_OWNER, 3);
+}
+
+/// The fund's further book: its settlement cash counts, and moves in before a withdrawal.
+pub struct TestBooks;
+impl pallet_insurance::FundBooks for TestBooks {
+	fn extra_cash() -> i128 {
+		Vaults::balance_of(&Book::get(), 0)
+	}
+	fn consolidate() -> polkadot_sdk::sp_runtime::DispatchResult {
+		use pallet_insurance::{CollateralLedger, SettlementReason};
+		let cash = Self::extra_cash();
+		if cash > 0 {
+			Vaults::transfer_settlement(
+				&Book::get(),
+				&Fund::get(),
+				cash as u128,
+				SettlementReason::Insurance,
+			)?;
+		}
+		Ok(())
+	}
 }
 
 impl vaults::Config for Test {
@@ -56,6 +79,7 @@ impl vaults::Config for Test {
 impl pallet_insurance::Config for Test {
 	type Ledger = Vaults;
 	type Fund = Fund;
+	type Books = TestBooks;
 	type WithdrawOrigin = EnsureRoot<AccountId>;
 	type WeightInfo = ();
 	#[cfg(feature = "runtime-benchmarks")]
@@ -70,6 +94,11 @@ impl pallet_insurance::BenchmarkHelper<AccountId> for Helper {
 	fn fund_wallet(who: &AccountId, amount: u128) {
 		use polkadot_sdk::frame_support::traits::fungibles::Mutate;
 		Assets::mint_into(USD, who, amount).unwrap();
+	}
+	fn fill_books() {
+		use polkadot_sdk::frame_support::traits::fungibles::Mutate;
+		Assets::mint_into(USD, &FUND_OWNER, 10_000).unwrap();
+		Vaults::do_deposit(&FUND_OWNER, &Book::get(), 0, 10_000).unwrap();
 	}
 }
 #[cfg(feature = "runtime-benchmarks")]

@@ -56,3 +56,23 @@ fn only_a_referendum_withdraws() {
 		Vaults::do_try_state().unwrap();
 	});
 }
+
+#[test]
+fn the_funds_further_books_count_and_move_in_before_a_withdrawal() {
+	build_and_execute(|| {
+		assert_ok!(Insurance::donate(RuntimeOrigin::signed(ALICE), 100_000));
+		// Cash realised in a further book (the runtime: a backstop position's profit).
+		assert_ok!(Vaults::do_deposit(&ALICE, &Book::get(), 0, 50_000));
+		assert_eq!(Insurance::balance(), 150_000);
+		// More than the fund's own account holds, within the whole: the book's cash moves in.
+		assert_ok!(Insurance::withdraw(RuntimeOrigin::root(), 7, 120_000));
+		assert_eq!(Vaults::balance_of(&Book::get(), 0), 0);
+		assert_eq!(Vaults::balance_of(&Fund::get(), 0), 30_000);
+		assert_eq!(Insurance::balance(), 30_000);
+		assert_noop!(
+			Insurance::withdraw(RuntimeOrigin::root(), 7, 30_001),
+			Error::<Test>::InsufficientFund
+		);
+		Vaults::do_try_state().unwrap();
+	});
+}

@@ -1,7 +1,7 @@
-//! What the margin engine provides to the order book and the vaults.
+//! What the margin engine provides to the order book, the vaults and the insurance fund.
 
 use clearinghouse_primitives::{
-	collateral::WithdrawalGuard,
+	collateral::{FundBooks, WithdrawalGuard},
 	trading::{FillHandler, OrderIntent, OrderMarginCheck, RestingTotals, TradeFill, TradeSide},
 };
 use clearinghouse_risk::units;
@@ -14,6 +14,16 @@ use crate::{
 	*,
 };
 use polkadot_sdk::sp_runtime::ArithmeticError;
+
+/// The insurance fund's further backstop books (see [`Pallet::backstop_account`]).
+impl<T: Config> FundBooks for Pallet<T> {
+	fn extra_cash() -> i128 {
+		Self::books_cash()
+	}
+	fn consolidate() -> DispatchResult {
+		Self::consolidate_fund().map(|_| ())
+	}
+}
 
 impl<T: Config> FillHandler<T::AccountId> for Pallet<T> {
 	/// Both sides of the trade: funding settled, positions moved, PnL realised and fees paid,

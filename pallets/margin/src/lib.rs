@@ -544,7 +544,7 @@ pub mod pallet {
 		}
 
 		/// The backstop books other than the insurance account, for `MaxMarkets` markets.
-		pub(crate) fn extra_backstop_accounts() -> impl Iterator<Item = AccountOf<T>> {
+		pub fn extra_backstop_accounts() -> impl Iterator<Item = AccountOf<T>> {
 			let books = T::MaxMarkets::get().div_ceil(T::MaxPositions::get().max(1));
 			(1..books).filter_map(|k| {
 				let sub = u8::try_from(k).ok()?.checked_add(INSURANCE_SUB)?;

@@ -297,8 +297,14 @@ impl<T: Config> Pallet<T> {
 	/// books' (their realised PnL and funding, not yet moved over).
 	pub fn fund_cash() -> i128 {
 		let Some(settlement) = T::Ledger::settlement_collateral() else { return 0 };
-		core::iter::once(Self::insurance_account())
-			.chain(Self::extra_backstop_accounts())
+		T::Ledger::balance(&Self::insurance_account(), settlement)
+			.saturating_add(Self::books_cash())
+	}
+
+	/// The further backstop books' settlement cash.
+	pub(crate) fn books_cash() -> i128 {
+		let Some(settlement) = T::Ledger::settlement_collateral() else { return 0 };
+		Self::extra_backstop_accounts()
 			.fold(0i128, |total, book| total.saturating_add(T::Ledger::balance(&book, settlement)))
 	}
 

@@ -1748,6 +1748,9 @@ fn the_fund_backstops_in_more_markets_than_one_account_may_hold() {
 		let profit = 100 * USD_UNIT as i128;
 		assert_eq!(Vaults::balance_of(&second, 0), profit);
 		assert_eq!(Margin::fund_cash(), cash_before + profit);
+		// What the insurance pallet adds to its balance and moves in before a withdrawal.
+		use clearinghouse_primitives::collateral::FundBooks;
+		assert_eq!(<Margin as FundBooks>::extra_cash(), profit);
 		assert_eq!(Margin::consolidate_fund(), Ok(insurance_before + profit));
 		assert_eq!(Vaults::balance_of(&second, 0), 0);
 		check();

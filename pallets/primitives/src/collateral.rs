@@ -180,6 +180,26 @@ impl<AccountId> WithdrawalGuard<AccountId> for () {
 	}
 }
 
+/// Accounts besides the insurance fund's own that hold the fund's settlement cash (runtime:
+/// the margin engine's further backstop books, where realised PnL and funding of the positions
+/// the fund took over land).
+pub trait FundBooks {
+	/// Their settlement cash, summed (it may be negative: a book's realised loss).
+	fn extra_cash() -> i128;
+	/// Move all of it into the fund's own account.
+	fn consolidate() -> DispatchResult;
+}
+
+/// The fund has one account.
+impl FundBooks for () {
+	fn extra_cash() -> i128 {
+		0
+	}
+	fn consolidate() -> DispatchResult {
+		Ok(())
+	}
+}
+
 /// Sends collateral from a wallet here to an account on another chain (runtime: XCM back to
 /// the asset's reserve, or ISMP through the collateral bridge). Used by the vaults'
 /// `withdraw_to` after the ledger has paid the wallet, in the same transaction: an error undoes

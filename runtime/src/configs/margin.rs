@@ -106,6 +106,8 @@ parameter_types! {
 impl pallet_clearinghouse_insurance::Config for Runtime {
 	type Ledger = Vaults;
 	type Fund = InsuranceFund;
+	// The margin engine's further backstop books hold fund cash too.
+	type Books = crate::Margin;
 	// Only a `root`-track referendum spends the fund.
 	type WithdrawOrigin = frame_system::EnsureRoot<crate::AccountId>;
 	type WeightInfo = crate::weights::pallet_clearinghouse_insurance::WeightInfo<Runtime>;
@@ -117,6 +119,12 @@ impl pallet_clearinghouse_insurance::Config for Runtime {
 impl pallet_clearinghouse_insurance::BenchmarkHelper<crate::AccountId> for MarginBenchmarkHelper {
 	fn fund_wallet(who: &crate::AccountId, amount: u128) {
 		crate::configs::vaults::benchmark_mint_usd(who, amount);
+	}
+	fn fill_books() {
+		use pallet_clearinghouse_margin::BenchmarkHelper;
+		for book in crate::Margin::extra_backstop_accounts() {
+			MarginBenchmarkHelper::fund(&book, 1_000_000);
+		}
 	}
 }
 
