@@ -6,7 +6,11 @@ use alloc::{string::String, vec::Vec};
 use polkadot_sdk::*;
 
 use frame_benchmarking::{BenchmarkBatch, BenchmarkConfig, BenchmarkError, BenchmarkList};
-use frame_support::traits::{StorageInfo, StorageInfoTrait, WhitelistedStorageKeys};
+use frame_support::{
+	parameter_types,
+	traits::{StorageInfo, StorageInfoTrait, WhitelistedStorageKeys},
+};
+use staging_xcm as xcm;
 
 use crate::*;
 
@@ -38,6 +42,7 @@ frame_benchmarking::define_benchmarks!(
 	[pallet_clearinghouse_margin, Margin]
 	[pallet_clearinghouse_insurance, Insurance]
 	[pallet_clearinghouse_bridge, Bridge]
+	[pallet_xcm, PalletXcmExtrinsicsBenchmark::<Runtime>]
 );
 
 use cumulus_pallet_session_benchmarking::Pallet as SessionBench;
@@ -80,4 +85,79 @@ pub fn dispatch_benchmark(config: BenchmarkConfig) -> Result<Vec<BenchmarkBatch>
 		return Err("Benchmark not found for this pallet.".into());
 	}
 	Ok(batches)
+}
+
+// pallet-xcm's extrinsics, measured on this runtime's XCM configuration: the native token is
+// reserve-transferred to a sibling (this chain is its reserve; nothing is teleported), and
+// messages reach the relay chain (UMP) and siblings (XCMP, a channel opened by the helper).
+use pallet_xcm::benchmarking::Pallet as PalletXcmExtrinsicsBenchmark;
+
+parameter_types! {
+	/// A sibling the benchmarks send to.
+	pub const BenchmarkSibling: cumulus_primitives_core::ParaId = cumulus_primitives_core::ParaId::new(1_000);
+	/// The native token's existential deposit, as an XCM asset (what delivery helpers top up).
+	pub ExistentialDepositAsset: Option<xcm::latest::Asset> =
+		Some((xcm::latest::Location::here(), EXISTENTIAL_DEPOSIT).into());
+}
+
+impl pallet_xcm::benchmarking::Config for Runtime {
+	type DeliveryHelper = (
+		cumulus_primitives_utility::ToParentDeliveryHelper<
+			configs::xcm::XcmConfig,
+			ExistentialDepositAsset,
+			(),
+		>,
+		polkadot_runtime_common::xcm_sender::ToParachainDeliveryHelper<
+			configs::xcm::XcmConfig,
+			ExistentialDepositAsset,
+			polkadot_runtime_common::xcm_sender::NoPriceForMessageDelivery<
+				cumulus_primitives_core::ParaId,
+			>,
+			BenchmarkSibling,
+			ParachainSystem,
+		>,
+	);
+
+	fn reachable_dest() -> Option<xcm::latest::Location> {
+		Some(xcm::latest::Location::parent())
+	}
+
+	fn teleportable_asset_and_dest() -> Option<(xcm::latest::Asset, xcm::latest::Location)> {
+		// Nothing is teleported (`XcmTeleportFilter = Nothing`).
+		None
+	}
+
+	fn reserve_transferable_asset_and_dest() -> Option<(xcm::latest::Asset, xcm::latest::Location)>
+	{
+		Some((
+			(xcm::latest::Location::here(), 100 * EXISTENTIAL_DEPOSIT).into(),
+			xcm::latest::Location::new(
+				1,
+				[xcm::latest::Junction::Parachain(BenchmarkSibling::get().into())],
+			),
+		))
+	}
+
+	fn set_up_complex_asset_transfer(
+	) -> Option<(xcm::latest::Assets, u32, xcm::latest::Location, alloc::boxed::Box<dyn FnOnce()>)>
+	{
+		// The most this chain's transfers do: the native token, reserve-transferred to a
+		// sibling, paying its own fees.
+		use frame_support::traits::fungible::Mutate;
+		let (asset, dest) = Self::reserve_transferable_asset_and_dest()?;
+		let who = frame_benchmarking::whitelisted_caller::<AccountId>();
+		Balances::set_balance(&who, 1_000 * EXISTENTIAL_DEPOSIT);
+		let balance = Balances::free_balance(&who);
+		let verify = alloc::boxed::Box::new(move || {
+			assert!(
+				Balances::free_balance(frame_benchmarking::whitelisted_caller::<AccountId>())
+					< balance
+			);
+		});
+		Some((asset.into(), 0, dest, verify))
+	}
+
+	fn get_asset() -> xcm::latest::Asset {
+		(xcm::latest::Location::here(), EXISTENTIAL_DEPOSIT).into()
+	}
 }
