@@ -95,21 +95,17 @@ use pallet_xcm::benchmarking::Pallet as PalletXcmExtrinsicsBenchmark;
 parameter_types! {
 	/// A sibling the benchmarks send to.
 	pub const BenchmarkSibling: cumulus_primitives_core::ParaId = cumulus_primitives_core::ParaId::new(1_000);
-	/// The native token's existential deposit, as an XCM asset (what delivery helpers top up).
-	pub ExistentialDepositAsset: Option<xcm::latest::Asset> =
-		Some((xcm::latest::Location::here(), EXISTENTIAL_DEPOSIT).into());
+	/// What the delivery helpers mint to the sender before sending: nothing, delivery here
+	/// is free (`NoPriceForMessageDelivery`) and a root or relay origin has no account.
+	pub const NoDeposit: Option<xcm::latest::Asset> = None;
 }
 
 impl pallet_xcm::benchmarking::Config for Runtime {
 	type DeliveryHelper = (
-		cumulus_primitives_utility::ToParentDeliveryHelper<
-			configs::xcm::XcmConfig,
-			ExistentialDepositAsset,
-			(),
-		>,
+		cumulus_primitives_utility::ToParentDeliveryHelper<configs::xcm::XcmConfig, NoDeposit, ()>,
 		polkadot_runtime_common::xcm_sender::ToParachainDeliveryHelper<
 			configs::xcm::XcmConfig,
-			ExistentialDepositAsset,
+			NoDeposit,
 			polkadot_runtime_common::xcm_sender::NoPriceForMessageDelivery<
 				cumulus_primitives_core::ParaId,
 			>,

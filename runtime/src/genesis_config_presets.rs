@@ -148,30 +148,28 @@ fn dev_guardians() -> Vec<AccountId> {
 	]
 }
 
-/// The `local_testnet` preset (zombienet, under a relay chain): Alice and Bob collate, all
-/// well-known accounts are funded, Charlie/Dave/Eve are guardians, Alice is sudo.
-fn local_testnet() -> Value {
+/// The well-known accounts' chain: Alice and Bob collate, all well-known accounts are funded,
+/// Charlie/Dave/Eve are guardians, Alice is sudo.
+fn dev_accounts(clock: Clock) -> Value {
 	genesis(
 		dev_collators(),
 		Sr25519Keyring::well_known().map(|k| k.to_account_id()).collect(),
 		dev_guardians(),
 		Some(Sr25519Keyring::Alice.to_account_id()),
 		PARACHAIN_ID.into(),
-		Clock::RelayChain,
+		clock,
 	)
+}
+
+/// The `local_testnet` preset (zombienet, under a relay chain).
+fn local_testnet() -> Value {
+	dev_accounts(Clock::RelayChain)
 }
 
 /// The `development` preset (the relay-less `--dev` node): as `local_testnet`, with a clock
 /// that follows the wall clock instead of relay slots ([`crate::dev_clock`]).
 fn development() -> Value {
-	genesis(
-		dev_collators(),
-		Sr25519Keyring::well_known().map(|k| k.to_account_id()).collect(),
-		dev_guardians(),
-		Some(Sr25519Keyring::Alice.to_account_id()),
-		PARACHAIN_ID.into(),
-		Clock::RelayLess,
-	)
+	dev_accounts(Clock::RelayLess)
 }
 
 /// The `production` preset: no sudo key, no endowments, no guardians. The operator patches in
