@@ -790,3 +790,19 @@ fn every_market_has_a_backstop_book_the_order_book_and_vaults_accept() {
 	assert!(last.sub < subs, "backstop book {} beyond MaxSubAccounts {subs}", last.sub);
 	assert_eq!(last.owner, Margin::account_id());
 }
+
+#[test]
+fn pallet_xcm_charges_its_measured_weights() {
+	use clearinghouse_runtime::weights::pallet_xcm::WeightInfo as Measured;
+	use pallet_xcm::WeightInfo as _;
+	// Measured: `send` reads the relay's host configuration and writes the upward queue (the
+	// test weights charged 100 µs and no storage); refused calls weigh the maximum.
+	let send = Measured::<Runtime>::send();
+	assert!(send.proof_size() > 0);
+	assert!(
+		send.ref_time()
+			> <Runtime as frame_system::Config>::DbWeight::get().reads_writes(2, 1).ref_time()
+	);
+	assert_eq!(Measured::<Runtime>::teleport_assets().ref_time(), 18_446_744_073_709_551_000);
+	assert!(Measured::<Runtime>::transfer_assets().proof_size() > 0);
+}

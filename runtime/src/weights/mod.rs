@@ -7,3 +7,4 @@ pub mod pallet_clearinghouse_margin;
 pub mod pallet_clearinghouse_oracle;
 pub mod pallet_clearinghouse_orderbook;
 pub mod pallet_clearinghouse_vaults;
+pub mod pallet_xcm;
