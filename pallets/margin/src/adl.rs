@@ -194,6 +194,8 @@ impl<T: Config> Pallet<T> {
 		let mut used = db.reads_writes(1, 1);
 		let Some(mut state) = Deleveraging::<T>::get(market) else { return used };
 		let per_account = T::WeightInfo::margin_check(T::MaxPositions::get());
+		// An account that holds nothing on the counter side costs its key and entries read.
+		let per_skip = T::WeightInfo::adl_scan(1).saturating_sub(T::WeightInfo::adl_scan(0));
 		// One counterparty trade: its own benchmark (the largest counterparty, every one of its
 		// reduce-only orders refitted).
 		let per_trade = T::WeightInfo::deleverage();
@@ -218,11 +220,20 @@ impl<T: Config> Pallet<T> {
 				};
 				state.cursor =
 					Some(BoundedVec::truncate_from(Accounts::<T>::hashed_key_for(&account)));
-				visited += 1;
-				used = used.saturating_add(per_account);
-				if account.owner == Self::account_id() {
+				// Only holders of the counter side are valued and counted against
+				// `AdlAccountsPerBlock`: the rest (no position in this market, or on the
+				// inventory's side, and the pallet's own accounts) cost a read, so a round's
+				// scan moves through non-holders at read speed.
+				let holds = account.owner != Self::account_id()
+					&& Accounts::<T>::get(&account).iter().any(|e| {
+						e.market == market && e.quantity != 0 && (e.quantity > 0) == counter_long
+					});
+				if !holds {
+					used = used.saturating_add(per_skip);
 					continue;
 				}
+				visited += 1;
+				used = used.saturating_add(per_account);
 				if let Some(score) = Self::adl_score(&account, market, counter_long) {
 					Self::rank(&mut state.candidates, account, score);
 				}

@@ -2,6 +2,7 @@
 //! with many positions, the funding sampler, the governance call.
 
 use crate::{functions::PendingOrder, pallet::*, *};
+use polkadot_sdk::frame_support::weights::Weight;
 use polkadot_sdk::frame_system;
 use polkadot_sdk::{
 	frame_benchmarking::v2::*,
@@ -241,6 +242,42 @@ mod benchmarks {
 		assert!(!Deleveraging::<T>::contains_key(market));
 		let entry = Accounts::<T>::get(&counterparty).into_iter().find(|e| e.market == market);
 		assert_eq!(entry.map(|e| e.resting_sell).unwrap_or_default(), 0);
+		Ok(())
+	}
+
+	/// A deleveraging scan over `n` accounts that hold nothing on the counter side, each as
+	/// large as an account may be (`MaxPositions` positions in other markets): what the scan
+	/// reads of an account it passes over. It reaches the end and, finding nobody, ends.
+	#[benchmark]
+	fn adl_scan(n: Linear<0, 100>) -> Result<(), BenchmarkError> {
+		let market = markets::<T>(1).first().copied().ok_or(BenchmarkError::Weightless)?;
+		let elsewhere: Vec<PositionEntry> = (1..=T::MaxPositions::get())
+			.map(|i| PositionEntry {
+				quantity: 1_000,
+				cost: 100 * 1_000_000,
+				..PositionEntry::new(market + i, FixedI128::from_inner(0))
+			})
+			.collect();
+		for i in 0..n {
+			let holder = MarginAccount::new(account::<T::AccountId>("elsewhere", i, 0), 0);
+			Accounts::<T>::insert(&holder, EntriesOf::<T>::truncate_from(elsewhere.clone()));
+		}
+		Deleveraging::<T>::insert(
+			market,
+			AdlState {
+				quantity: -1_000,
+				cost: 90 * 1_000_000,
+				scanning: true,
+				cursor: None,
+				candidates: BoundedVec::new(),
+				progressed: false,
+			},
+		);
+		#[block]
+		{
+			Pallet::<T>::advance_deleveraging(market, Weight::MAX);
+		}
+		assert!(!Deleveraging::<T>::contains_key(market));
 		Ok(())
 	}
 

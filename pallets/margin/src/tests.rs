@@ -589,13 +589,10 @@ fn an_empty_fund_hands_the_loss_to_the_most_profitable_most_levered_shorts() {
 		assert_ok!(try_withdraw(KEEPER, USD_UNIT));
 		assert_ok!(try_withdraw(DAVE, USD_UNIT));
 
-		// The scan visits three accounts a block (Alice, Charlie, Dave, the fund: two blocks),
-		// then the trades run.
+		// The scan values only the shorts (Alice, Charlie): Dave is long and the fund is the
+		// fund, each a read. One block ranks, the next trades.
 		System::reset_events();
 		Margin::on_idle(2, polkadot_sdk::frame_support::weights::Weight::MAX);
-		let state = Deleveraging::<Test>::get(BTC_PERP).unwrap();
-		assert!(state.scanning && state.cursor.is_some());
-		Margin::on_idle(3, polkadot_sdk::frame_support::weights::Weight::MAX);
 		let state = Deleveraging::<Test>::get(BTC_PERP).unwrap();
 		assert!(!state.scanning);
 		assert_eq!(
@@ -603,7 +600,7 @@ fn an_empty_fund_hands_the_loss_to_the_most_profitable_most_levered_shorts() {
 			vec![CHARLIE, ALICE]
 		);
 		check();
-		Margin::on_idle(4, polkadot_sdk::frame_support::weights::Weight::MAX);
+		Margin::on_idle(3, polkadot_sdk::frame_support::weights::Weight::MAX);
 		assert_eq!(deleveraging_events(), bobs_long_handed_to_charlie_then_alice());
 		assert_eq!((size(CHARLIE, 0), size(ALICE, 0), size(DAVE, 0)), (0, -100, 100));
 		// Each short realises its profit down to the bankruptcy price: 4,000 − 3,522 and
@@ -1753,6 +1750,42 @@ fn the_fund_backstops_in_more_markets_than_one_account_may_hold() {
 		assert_eq!(<Margin as FundBooks>::extra_cash(), profit);
 		assert_eq!(Margin::consolidate_fund(), Ok(insurance_before + profit));
 		assert_eq!(Vaults::balance_of(&second, 0), 0);
+		check();
+	});
+}
+
+/// Audit 12 (ranking): a round's scan valued every account it passed, at most
+/// `AdlAccountsPerBlock` (3 here) a block, holder or not. Accounts with nothing on the
+/// counter side now cost a read and are not counted: twelve traders busy in another market do
+/// not slow the ranking of the two shorts.
+#[test]
+fn traders_elsewhere_do_not_slow_a_deleveraging_scan() {
+	build_and_execute(|| {
+		let eth = eth_market();
+		for i in 0..6u64 {
+			let (seller, buyer) = (300 + 2 * i, 301 + 2 * i);
+			for who in [seller, buyer] {
+				fund(who, 1_000);
+				deposit(who, 1_000, 0);
+			}
+			assert_ok!(place_in(eth, seller, order(Side::Sell, 2_000, 100)));
+			assert_ok!(place_in(eth, buyer, order(Side::Buy, 2_000, 100)));
+		}
+		bankrupt_long_with_two_shorts();
+		TestPrices::set("BTC", Some(40_000));
+		assert_ok!(Margin::liquidate(RuntimeOrigin::signed(KEEPER), acct(BOB, 0)));
+		assert!(Deleveraging::<Test>::get(BTC_PERP).is_some_and(|s| s.scanning));
+		// One block ranks: 12 + 4 accounts passed, 2 valued.
+		System::reset_events();
+		Margin::on_idle(2, polkadot_sdk::frame_support::weights::Weight::MAX);
+		let state = Deleveraging::<Test>::get(BTC_PERP).unwrap();
+		assert!(!state.scanning);
+		assert_eq!(
+			state.candidates.iter().map(|(a, _)| a.owner).collect::<Vec<_>>(),
+			vec![CHARLIE, ALICE]
+		);
+		Margin::on_idle(3, polkadot_sdk::frame_support::weights::Weight::MAX);
+		assert_eq!(deleveraging_events(), bobs_long_handed_to_charlie_then_alice());
 		check();
 	});
 }

@@ -240,4 +240,8 @@ impl<T: frame_system::Config> pallet_clearinghouse_margin::WeightInfo for Weight
 			.saturating_add(T::DbWeight::get().reads(3))
 			.saturating_add(T::DbWeight::get().writes(3))
 	}
+	/// Not measured yet: replaced at the next benchmark node build.
+	fn adl_scan(n: u32, ) -> Weight {
+		<pallet_clearinghouse_margin::weights::SubstrateWeight<T> as pallet_clearinghouse_margin::WeightInfo>::adl_scan(n)
+	}
 }
