@@ -527,6 +527,19 @@ fn bobs_long_handed_to_charlie_then_alice() -> Vec<Event<Test>> {
 	]
 }
 
+/// One idle block of [`bankrupt_long_with_two_shorts`]' deleveraging: the scan ends with
+/// Charlie ranked before Alice (events reset first, so the trades' events stand alone).
+fn ranks_charlie_then_alice_in_one_block() {
+	System::reset_events();
+	Margin::on_idle(2, polkadot_sdk::frame_support::weights::Weight::MAX);
+	let state = Deleveraging::<Test>::get(BTC_PERP).unwrap();
+	assert!(!state.scanning);
+	assert_eq!(
+		state.candidates.iter().map(|(a, _)| a.owner).collect::<Vec<_>>(),
+		vec![CHARLIE, ALICE]
+	);
+}
+
 /// The settlement balances of every trader and of the pallet's accounts.
 fn cash_of_everyone() -> i128 {
 	let traders = [ALICE, BOB, CHARLIE, DAVE, KEEPER].map(|w| acct(w, 0));
@@ -591,14 +604,7 @@ fn an_empty_fund_hands_the_loss_to_the_most_profitable_most_levered_shorts() {
 
 		// The scan values only the shorts (Alice, Charlie): Dave is long and the fund is the
 		// fund, each a read. One block ranks, the next trades.
-		System::reset_events();
-		Margin::on_idle(2, polkadot_sdk::frame_support::weights::Weight::MAX);
-		let state = Deleveraging::<Test>::get(BTC_PERP).unwrap();
-		assert!(!state.scanning);
-		assert_eq!(
-			state.candidates.iter().map(|(a, _)| a.owner).collect::<Vec<_>>(),
-			vec![CHARLIE, ALICE]
-		);
+		ranks_charlie_then_alice_in_one_block();
 		check();
 		Margin::on_idle(3, polkadot_sdk::frame_support::weights::Weight::MAX);
 		assert_eq!(deleveraging_events(), bobs_long_handed_to_charlie_then_alice());
@@ -1776,14 +1782,7 @@ fn traders_elsewhere_do_not_slow_a_deleveraging_scan() {
 		assert_ok!(Margin::liquidate(RuntimeOrigin::signed(KEEPER), acct(BOB, 0)));
 		assert!(Deleveraging::<Test>::get(BTC_PERP).is_some_and(|s| s.scanning));
 		// One block ranks: 12 + 4 accounts passed, 2 valued.
-		System::reset_events();
-		Margin::on_idle(2, polkadot_sdk::frame_support::weights::Weight::MAX);
-		let state = Deleveraging::<Test>::get(BTC_PERP).unwrap();
-		assert!(!state.scanning);
-		assert_eq!(
-			state.candidates.iter().map(|(a, _)| a.owner).collect::<Vec<_>>(),
-			vec![CHARLIE, ALICE]
-		);
+		ranks_charlie_then_alice_in_one_block();
 		Margin::on_idle(3, polkadot_sdk::frame_support::weights::Weight::MAX);
 		assert_eq!(deleveraging_events(), bobs_long_handed_to_charlie_then_alice());
 		check();
