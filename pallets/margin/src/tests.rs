@@ -1788,3 +1788,33 @@ fn traders_elsewhere_do_not_slow_a_deleveraging_scan() {
 		check();
 	});
 }
+
+/// Audit 8, through the real margin engine: an evicted dust order stops reserving its
+/// owner's margin at once (margin and book agree, `check_all`), and the owner can take its
+/// whole deposit out.
+#[test]
+fn an_evicted_order_releases_its_owners_margin() {
+	build_and_execute(|| {
+		let levels: u32 = <<Test as orderbook::Config>::MaxLevels as Get<u32>>::get();
+		let dust: Vec<AccountId> = (0..u64::from(levels)).map(|i| 400 + i).collect();
+		for (i, who) in dust.iter().enumerate() {
+			fund(*who, 100);
+			deposit(*who, 100, 0);
+			assert_ok!(place(*who, 0, order(Side::Buy, 100 + i as u32, 1)));
+		}
+		let first = dust[0];
+		assert_eq!(Accounts::<Test>::get(acct(first, 0))[0].resting_buy, 1);
+		// With its bid resting it may not take out everything (the bid's margin is held).
+		assert!(try_withdraw(first, 100 * USD_UNIT).is_err());
+		deposit(ALICE, 10_000, 0);
+		assert_ok!(place(ALICE, 0, order(Side::Buy, 40_000, 10)));
+		assert!(book_events().iter().any(|e| matches!(
+			e,
+			orderbook::Event::OrderCancelled { account, reason: orderbook::CancelReason::Evicted, .. }
+				if *account == acct(first, 0)
+		)));
+		assert!(Accounts::<Test>::get(acct(first, 0)).is_empty());
+		assert_ok!(try_withdraw(first, 100 * USD_UNIT));
+		check();
+	});
+}

@@ -701,6 +701,25 @@ fn the_farthest_ask_is_the_highest_and_a_taker_evicts_only_with_its_rest() {
 }
 
 #[test]
+fn a_placement_may_evict_its_owners_own_far_order() {
+	build_and_execute(|| {
+		// Alice's own order is the farthest bid; the side is full.
+		let far = place(ALICE, limit(Side::Buy, 5, 20)).unwrap();
+		for i in 0..15u64 {
+			place(100 + i, limit(Side::Buy, 10 + i, 20)).unwrap();
+		}
+		System::reset_events();
+		let near = place(ALICE, limit(Side::Buy, 90, 20)).unwrap();
+		assert!(events().contains(&evicted(ALICE, far)));
+		// Her index and her margin reservation hold the new order only.
+		let open = Orderbook::open_orders(M, &acct(ALICE));
+		assert_eq!(open.iter().map(|o| o.id).collect::<Vec<_>>(), vec![near]);
+		assert_eq!(TestMargin::resting(ALICE, M), (20, 0));
+		check();
+	});
+}
+
+#[test]
 fn a_bulk_call_evicts_at_most_one_level() {
 	build_and_execute(|| {
 		let dust = dust_bids();
