@@ -125,24 +125,33 @@ impl<T: Config> StorageBook<T> {
 	/// How many levels `side` holds now (the stored index merged with levels created or
 	/// emptied in this call), and the one farthest from the touch.
 	pub fn extent(&self, side: Side) -> (u32, Option<Price>) {
-		let live = |p: &Price| self.levels.get(&(side, *p)).is_none_or(|(l, _)| !l.is_empty());
-		let stored = self.index(side).iter().filter(|p| live(p));
-		let created = self
-			.levels
-			.iter()
-			.filter(|((s, p), (l, _))| {
-				*s == side && !l.is_empty() && search(self.index(side), side, *p).is_err()
-			})
-			.map(|((_, p), _)| p);
 		let mut count = 0u32;
 		let mut farthest: Option<Price> = None;
-		for p in stored.chain(created) {
+		for p in self.stored_live(side).chain(self.created(side)) {
 			count = count.saturating_add(1);
-			if farthest.is_none_or(|f| side.better(f, *p)) {
-				farthest = Some(*p);
+			if farthest.is_none_or(|f| side.better(f, p)) {
+				farthest = Some(p);
 			}
 		}
 		(count, farthest)
+	}
+
+	/// The stored index's prices on `side` whose level this call did not empty, best first.
+	fn stored_live(&self, side: Side) -> impl Iterator<Item = Price> + '_ {
+		self.index(side)
+			.iter()
+			.copied()
+			.filter(move |p| self.levels.get(&(side, *p)).is_none_or(|(l, _)| !l.is_empty()))
+	}
+
+	/// Prices of the non-empty levels this call created on `side` (not in the stored index).
+	fn created(&self, side: Side) -> impl Iterator<Item = Price> + '_ {
+		self.levels
+			.iter()
+			.filter(move |((s, p), (l, _))| {
+				*s == side && !l.is_empty() && self.is_new_level(side, *p)
+			})
+			.map(|((_, p), _)| *p)
 	}
 
 	/// Whether the level at `price` was created in this call (it is not in the stored index).
@@ -153,21 +162,11 @@ impl<T: Config> StorageBook<T> {
 	/// The first price on `side` after `after` (or the best, for `None`) whose level is not
 	/// empty, merging the stored index with levels created or emptied in this call.
 	fn next_live(&mut self, side: Side, after: Option<Price>) -> Option<Price> {
-		let beyond = |p: Price| after.is_none_or(|a| side.better(a, p));
-		let stored = self
-			.index(side)
-			.iter()
-			.copied()
-			.filter(|p| beyond(*p))
-			.find(|p| self.levels.get(&(side, *p)).is_none_or(|(l, _)| !l.is_empty()));
+		let beyond = |p: &Price| after.is_none_or(|a| side.better(a, *p));
+		let stored = self.stored_live(side).find(beyond);
 		// Levels created in this call are not in the stored index yet.
-		let created = self
-			.levels
-			.iter()
-			.filter(|((s, p), (l, _))| *s == side && !l.is_empty() && beyond(*p))
-			.map(|((_, p), _)| *p)
-			.filter(|p| search(self.index(side), side, *p).is_err())
-			.reduce(|a, b| if side.better(a, b) { a } else { b });
+		let created =
+			self.created(side).filter(beyond).reduce(|a, b| if side.better(a, b) { a } else { b });
 		match (stored, created) {
 			(Some(a), Some(b)) => Some(if side.better(a, b) { a } else { b }),
 			(a, b) => a.or(b),

@@ -270,14 +270,12 @@ mod q {
 		(a * b + (1 << 59)) >> 60
 	}
 
-	/// `v / n`, rounded to nearest, in 64 bits where `v` fits.
+	/// `v / n` (`n > 0`), rounded to nearest, in 64 bits where `v` and the rounding fit.
 	pub fn div_small(v: i128, n: i64) -> i128 {
-		match i64::try_from(v) {
-			Ok(v) => {
-				let half = if v < 0 { -(n / 2) } else { n / 2 };
-				((v + half) / n) as i128
-			},
-			Err(_) => super::div_round(v, n as i128),
+		let half = if v < 0 { -(n / 2) } else { n / 2 };
+		match i64::try_from(v).ok().and_then(|v| v.checked_add(half)) {
+			Some(rounded) => (rounded / n) as i128,
+			None => super::div_round(v, n as i128),
 		}
 	}
 }
