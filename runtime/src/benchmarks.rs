@@ -11,6 +11,8 @@ use frame_support::{
 	traits::{StorageInfo, StorageInfoTrait, WhitelistedStorageKeys},
 };
 use staging_xcm as xcm;
+use staging_xcm_builder as xcm_builder;
+use staging_xcm_executor as xcm_executor;
 
 use crate::*;
 
@@ -43,6 +45,8 @@ frame_benchmarking::define_benchmarks!(
 	[pallet_clearinghouse_insurance, Insurance]
 	[pallet_clearinghouse_bridge, Bridge]
 	[pallet_xcm, PalletXcmExtrinsicsBenchmark::<Runtime>]
+	[pallet_xcm_benchmarks::fungible, XcmFungibleBench::<Runtime>]
+	[pallet_xcm_benchmarks::generic, XcmGenericBench::<Runtime>]
 );
 
 use cumulus_pallet_session_benchmarking::Pallet as SessionBench;
@@ -100,19 +104,22 @@ parameter_types! {
 	pub const NoDeposit: Option<xcm::latest::Asset> = None;
 }
 
-impl pallet_xcm::benchmarking::Config for Runtime {
-	type DeliveryHelper = (
-		cumulus_primitives_utility::ToParentDeliveryHelper<configs::xcm::XcmConfig, NoDeposit, ()>,
-		polkadot_runtime_common::xcm_sender::ToParachainDeliveryHelper<
-			configs::xcm::XcmConfig,
-			NoDeposit,
-			polkadot_runtime_common::xcm_sender::NoPriceForMessageDelivery<
-				cumulus_primitives_core::ParaId,
-			>,
-			BenchmarkSibling,
-			ParachainSystem,
+/// How the XCM benchmarks make delivery to the relay chain and to [`BenchmarkSibling`] succeed.
+pub type XcmDeliveryHelper = (
+	cumulus_primitives_utility::ToParentDeliveryHelper<configs::xcm::XcmConfig, NoDeposit, ()>,
+	polkadot_runtime_common::xcm_sender::ToParachainDeliveryHelper<
+		configs::xcm::XcmConfig,
+		NoDeposit,
+		polkadot_runtime_common::xcm_sender::NoPriceForMessageDelivery<
+			cumulus_primitives_core::ParaId,
 		>,
-	);
+		BenchmarkSibling,
+		ParachainSystem,
+	>,
+);
+
+impl pallet_xcm::benchmarking::Config for Runtime {
+	type DeliveryHelper = XcmDeliveryHelper;
 
 	fn reachable_dest() -> Option<xcm::latest::Location> {
 		Some(xcm::latest::Location::parent())
@@ -155,5 +162,180 @@ impl pallet_xcm::benchmarking::Config for Runtime {
 
 	fn get_asset() -> xcm::latest::Asset {
 		(xcm::latest::Location::here(), EXISTENTIAL_DEPOSIT).into()
+	}
+}
+
+// The XCM instructions, measured on this runtime's executor (`runtime/src/weights/xcm/`). The
+// fungible instructions move the most expensive asset this chain transacts: a foreign
+// collateral (USDT of a sibling) in `ForeignAssets`, whose transfers touch the asset's
+// details and both accounts, where the native token touches accounts only.
+use pallet_xcm_benchmarks::{
+	fungible::Pallet as XcmFungibleBench, generic::Pallet as XcmGenericBench,
+};
+
+/// The benchmarks' foreign collateral, created on first use with its reserve registered.
+fn foreign_collateral() -> (xcm::latest::Location, xcm::latest::Location) {
+	configs::vaults::benchmark_foreign_collateral()
+		.expect("creating a foreign asset from root in an empty benchmark state succeeds")
+}
+
+/// `amount` of the benchmarks' foreign collateral.
+fn foreign_collateral_asset(amount: Balance) -> xcm::latest::Asset {
+	(foreign_collateral().1, amount).into()
+}
+
+impl pallet_xcm_benchmarks::Config for Runtime {
+	type XcmConfig = configs::xcm::XcmConfig;
+	type AccountIdConverter = clearinghouse_xcm_config::LocationToAccountId;
+	type DeliveryHelper = XcmDeliveryHelper;
+
+	fn valid_destination() -> Result<xcm::latest::Location, BenchmarkError> {
+		Ok(xcm::latest::Location::parent())
+	}
+
+	fn worst_case_holding(depositable_count: u32) -> xcm_executor::AssetsInHolding {
+		// A full holding register: placeholder assets up to the limit, one of them real
+		// foreign collateral that fees can be paid in.
+		use xcm_executor::traits::TransactAsset;
+		let max = clearinghouse_xcm_config::MaxAssetsIntoHolding::get();
+		let mut holding = pallet_xcm_benchmarks::generate_holding_assets(
+			max.saturating_sub(depositable_count + 1),
+		);
+		let context =
+			xcm::latest::XcmContext { origin: None, message_id: Default::default(), topic: None };
+		let collateral = foreign_collateral_asset(1_000_000 * EXISTENTIAL_DEPOSIT);
+		let minted =
+			<configs::xcm::XcmConfig as xcm_executor::Config>::AssetTransactor::mint_asset(
+				&collateral,
+				&context,
+			)
+			.expect("the foreign collateral exists and mints");
+		holding.subsume_assets(minted);
+		holding
+	}
+}
+
+parameter_types! {
+	/// No asset is teleported to or from this chain.
+	pub const NoTeleporting: Option<(xcm::latest::Location, xcm::latest::Asset)> = None;
+	/// Teleports are off, so nothing is checked.
+	pub const NoCheckedAccount: Option<(AccountId, xcm_builder::MintLocation)> = None;
+}
+
+/// The trusted reserve of the benchmarks' foreign collateral (registered on first use).
+pub struct ForeignCollateralReserve;
+impl frame_support::traits::Get<Option<(xcm::latest::Location, xcm::latest::Asset)>>
+	for ForeignCollateralReserve
+{
+	fn get() -> Option<(xcm::latest::Location, xcm::latest::Asset)> {
+		let (reserve, asset) = foreign_collateral();
+		Some((reserve, (asset, 1_000 * EXISTENTIAL_DEPOSIT).into()))
+	}
+}
+
+/// The benchmarks' foreign collateral, seen as one fungible.
+pub struct ForeignCollateralId;
+impl frame_support::traits::Get<xcm::latest::Location> for ForeignCollateralId {
+	fn get() -> xcm::latest::Location {
+		foreign_collateral().1
+	}
+}
+
+impl pallet_xcm_benchmarks::fungible::Config for Runtime {
+	type TransactAsset =
+		frame_support::traits::fungible::ItemOf<ForeignAssets, ForeignCollateralId, AccountId>;
+	type CheckedAccount = NoCheckedAccount;
+	type TrustedTeleporter = NoTeleporting;
+	type TrustedReserve = ForeignCollateralReserve;
+
+	fn get_asset() -> xcm::latest::Asset {
+		foreign_collateral_asset(1_000 * EXISTENTIAL_DEPOSIT)
+	}
+}
+
+impl pallet_xcm_benchmarks::generic::Config for Runtime {
+	type TransactAsset = Balances;
+	type RuntimeCall = RuntimeCall;
+
+	fn worst_case_response() -> (u64, xcm::latest::Response) {
+		// A response to a query pallet-xcm is waiting for, carrying a full asset list.
+		let assets: xcm::latest::Assets = (0..xcm::latest::MAX_ITEMS_IN_ASSETS as u128)
+			.map(|i| {
+				xcm::latest::Asset::from((
+					xcm::latest::Location::new(0, [xcm::latest::Junction::GeneralIndex(i)]),
+					1u128,
+				))
+			})
+			.collect::<Vec<_>>()
+			.into();
+		let query_id = <PolkadotXcm as xcm_executor::traits::QueryHandler>::new_query(
+			xcm::latest::Location::parent(),
+			frame_system::Pallet::<Runtime>::block_number() + 1_000,
+			xcm::latest::Location::here(),
+		);
+		(query_id, xcm::latest::Response::Assets(assets))
+	}
+
+	fn worst_case_asset_exchange(
+	) -> Result<(xcm::latest::Assets, xcm::latest::Assets), BenchmarkError> {
+		// No asset exchanger.
+		Err(BenchmarkError::Skip)
+	}
+
+	fn universal_alias() -> Result<(xcm::latest::Location, xcm::latest::Junction), BenchmarkError> {
+		// No universal aliases.
+		Err(BenchmarkError::Skip)
+	}
+
+	fn transact_origin_and_runtime_call(
+	) -> Result<(xcm::latest::Location, RuntimeCall), BenchmarkError> {
+		// The call's own weight is charged on top; this measures the overhead.
+		Ok((
+			xcm::latest::Location::parent(),
+			frame_system::Call::remark_with_event { remark: Vec::new() }.into(),
+		))
+	}
+
+	fn subscribe_origin() -> Result<xcm::latest::Location, BenchmarkError> {
+		Ok(xcm::latest::Location::parent())
+	}
+
+	fn claimable_asset(
+	) -> Result<(xcm::latest::Location, xcm::latest::Location, xcm::latest::Assets), BenchmarkError>
+	{
+		let origin = xcm::latest::Location::parent();
+		let assets: xcm::latest::Assets =
+			foreign_collateral_asset(1_000 * EXISTENTIAL_DEPOSIT).into();
+		let ticket = xcm::latest::Location::here();
+		Ok((origin, ticket, assets))
+	}
+
+	fn worst_case_for_trader(
+	) -> Result<(xcm::latest::Asset, xcm::latest::WeightLimit), BenchmarkError> {
+		// Paying in a foreign collateral is the longer path: the native trader is tried first.
+		Ok((
+			foreign_collateral_asset(1_000 * EXISTENTIAL_DEPOSIT),
+			xcm::latest::WeightLimit::Unlimited,
+		))
+	}
+
+	fn unlockable_asset(
+	) -> Result<(xcm::latest::Location, xcm::latest::Location, xcm::latest::Asset), BenchmarkError>
+	{
+		// No asset locker.
+		Err(BenchmarkError::Skip)
+	}
+
+	fn export_message_origin_and_destination() -> Result<
+		(xcm::latest::Location, xcm::latest::NetworkId, xcm::latest::InteriorLocation),
+		BenchmarkError,
+	> {
+		// No message exporter.
+		Err(BenchmarkError::Skip)
+	}
+
+	fn alias_origin() -> Result<(xcm::latest::Location, xcm::latest::Location), BenchmarkError> {
+		// No aliasers.
+		Err(BenchmarkError::Skip)
 	}
 }

@@ -437,8 +437,10 @@ fn a_withdrawal_that_breaks_the_margin_check_sends_nothing() {
 #[test]
 fn the_weight_and_fee_of_an_xcm_deposit() {
 	use clearinghouse_runtime::configs::xcm::XcmConfig;
+	use clearinghouse_runtime::{configs::xcm::XcmWeights, Runtime, RuntimeCall};
 	use polkadot_sdk::{
 		cumulus_primitives_utility::ChargeWeightInFungibles,
+		staging_xcm::latest::{GetWeight, XcmWeightInfo},
 		staging_xcm_executor::{traits::WeightBounds, Config},
 		xcm_simulator::PARA_MESSAGE_BUS,
 	};
@@ -466,10 +468,31 @@ fn the_weight_and_fee_of_an_xcm_deposit() {
 		let mut message: Xcm<clearinghouse_runtime::RuntimeCall> = message.into();
 		let instructions = message.len() as u64;
 		let weight = <XcmConfig as Config>::Weigher::weight(&mut message, Weight::MAX).unwrap();
-		assert_eq!(
-			weight,
-			clearinghouse_xcm_config::UnitWeightCost::get().saturating_mul(instructions)
-		);
+		// The message weighs the sum of its instructions' measured weights.
+		let summed = message.0.iter().fold(Weight::zero(), |sum, instruction| {
+			sum.saturating_add(GetWeight::<XcmWeights>::weight(instruction))
+		});
+		assert_eq!(weight, summed);
+		// Its deposit into a margin account also pays for the vaults' deposit (and the
+		// withdrawal back out if they refuse it): more than a deposit to the wallet.
+		let (assets, beneficiary) = message
+			.0
+			.iter()
+			.find_map(|i| match i {
+				Instruction::DepositAsset { assets, beneficiary } => Some((assets, beneficiary)),
+				_ => None,
+			})
+			.expect("a reserve transfer ends in a deposit");
+		let wallet = Location::new(0, [AccountId32 { network: None, id: alice().into() }]);
+		let to_margin =
+			<XcmWeights as XcmWeightInfo<RuntimeCall>>::deposit_asset(assets, beneficiary);
+		let to_wallet = <XcmWeights as XcmWeightInfo<RuntimeCall>>::deposit_asset(assets, &wallet);
+		let vaults_deposit =
+			<<Runtime as pallet_clearinghouse_vaults::Config>::WeightInfo as pallet_clearinghouse_vaults::WeightInfo>::deposit();
+		assert!(to_margin.all_gte(to_wallet.saturating_add(vaults_deposit)));
+		// Every instruction of a reserve transfer is supported and measured (an unsupported
+		// one weighs `Weight::MAX`): the whole message is a small part of a 2-second block.
+		assert!(weight.ref_time() < 20_000_000_000, "{weight:?}");
 		let fee = clearinghouse_xcm_config::FeeByMinimumBalance::<
 			clearinghouse_runtime::Runtime,
 			clearinghouse_runtime::WeightToFee,
@@ -488,4 +511,52 @@ fn the_weight_and_fee_of_an_xcm_deposit() {
 				.div_ceil(clearinghouse_runtime::EXISTENTIAL_DEPOSIT)
 		);
 	});
+}
+
+/// Instructions this runtime does not execute weigh too much for any message to carry them,
+/// and a wildcard deposit is weighed at the most assets the holding register can hold.
+#[test]
+fn unsupported_instructions_are_overweight_and_wildcards_weigh_the_worst_case() {
+	use clearinghouse_runtime::{
+		configs::xcm::{XcmConfig, XcmWeights},
+		RuntimeCall,
+	};
+	use polkadot_sdk::{
+		staging_xcm::latest::XcmWeightInfo,
+		staging_xcm_executor::{traits::WeightBounds, Config},
+	};
+	let asset: Asset = (Location::parent(), 1_000u128).into();
+	let here = Location::here();
+	let block = Weight::from_parts(2_000_000_000_000, 10 * 1024 * 1024);
+	for instruction in [
+		Instruction::<RuntimeCall>::ReceiveTeleportedAsset(asset.clone().into()),
+		Instruction::InitiateTeleport {
+			assets: asset.clone().into(),
+			dest: Location::parent(),
+			xcm: Xcm::new(),
+		},
+		Instruction::LockAsset { asset: asset.clone(), unlocker: Location::parent() },
+		Instruction::ExchangeAsset {
+			give: asset.clone().into(),
+			want: asset.clone().into(),
+			maximal: true,
+		},
+		Instruction::AliasOrigin(Location::parent()),
+		Instruction::UniversalOrigin(GlobalConsensus(NetworkId::Polkadot)),
+		Instruction::ExecuteWithOrigin { descendant_origin: None, xcm: Xcm::new() },
+	] {
+		let mut message = Xcm(vec![Instruction::ClearOrigin, instruction.clone()]);
+		let weighed = <XcmConfig as Config>::Weigher::weight(&mut message, block);
+		assert!(weighed.map_or(true, |w| w.any_gt(block)), "{instruction:?} fits a block");
+	}
+	let one = <XcmWeights as XcmWeightInfo<RuntimeCall>>::deposit_asset(
+		&AssetFilter::Definite(asset.clone().into()),
+		&here,
+	);
+	let all = <XcmWeights as XcmWeightInfo<RuntimeCall>>::deposit_asset(&Wild(All), &here);
+	let max = u64::from(clearinghouse_xcm_config::MaxAssetsIntoHolding::get());
+	assert_eq!(all, one.saturating_mul(max));
+	let counted =
+		<XcmWeights as XcmWeightInfo<RuntimeCall>>::deposit_asset(&Wild(AllCounted(3)), &here);
+	assert_eq!(counted, one.saturating_mul(3));
 }

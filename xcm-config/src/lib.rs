@@ -1,7 +1,7 @@
 //! # Clearinghouse XCM configuration
 //!
 //! The XCM executor configuration of the clearinghouse parachain. It is generic over the runtime
-//! (`R`), so the runtime crate only names it (`XcmConfig<Runtime, AllPalletsWithSystem>`) and this
+//! (`R`), so the runtime crate only names it (`XcmConfig<Runtime, AllPalletsWithSystem, ..>`) and this
 //! crate holds every decision about what crosses the chain's boundary:
 //!
 //! * **Accounts** ([`LocationToAccountId`]): the relay chain maps to its preset account, a sibling
@@ -29,8 +29,9 @@
 //!   rate scaled by the asset's minimum balance over the native existential deposit
 //!   ([`FeeByMinimumBalance`]; fees to [`XcmFeesAccount`]). Governance prices XCM fees in a
 //!   collateral through the minimum balance it registers the asset with.
-//! * **Weights**: a fixed cost per instruction ([`UnitWeightCost`], bounded by
-//!   [`MaxInstructions`]) until pallet-xcm-benchmarks weights are generated for this runtime.
+//! * **Weights** ([`Weigher`]): each instruction's weight comes from the runtime's measured
+//!   `pallet-xcm-benchmarks` weights (the runtime passes its `XcmWeightInfo`), at most
+//!   [`MaxInstructions`] instructions per message.
 
 #![cfg_attr(not(feature = "std"), no_std)]
 
@@ -64,13 +65,12 @@ use polkadot_sdk::{
 		AccountId32Aliases, AllowExplicitUnpaidExecutionFrom, AllowHrmpNotificationsFromRelayChain,
 		AllowKnownQueryResponses, AllowSubscriptionsFrom, AllowTopLevelPaidExecutionFrom,
 		DenyRecursively, DenyReserveTransferToRelayChain, DenyThenTry, DescribeAllTerminal,
-		DescribeFamily, EnsureXcmOrigin, FixedWeightBounds, FrameTransactionalProcessor,
-		FungibleAdapter, FungiblesAdapter, HashedDescription, IsConcrete,
-		MatchedConvertedConcreteId, NoChecking, ParentIsPreset, RelayChainAsNative,
-		SiblingParachainAsNative, SiblingParachainConvertsVia, SignedAccountId32AsNative,
-		SignedToAccountId32, SovereignSignedViaLocation, StartsWith, TakeWeightCredit,
-		TrailingSetTopicAsId, UsingComponents, WithComputedOrigin, WithLatestLocationConverter,
-		WithUniqueTopic,
+		DescribeFamily, EnsureXcmOrigin, FrameTransactionalProcessor, FungibleAdapter,
+		FungiblesAdapter, HashedDescription, IsConcrete, MatchedConvertedConcreteId, NoChecking,
+		ParentIsPreset, RelayChainAsNative, SiblingParachainAsNative, SiblingParachainConvertsVia,
+		SignedAccountId32AsNative, SignedToAccountId32, SovereignSignedViaLocation, StartsWith,
+		TakeWeightCredit, TrailingSetTopicAsId, UsingComponents, WeightInfoBounds,
+		WithComputedOrigin, WithLatestLocationConverter, WithUniqueTopic,
 	},
 	staging_xcm_executor::{self, traits::TransactAsset, AssetsInHolding},
 };
@@ -126,9 +126,6 @@ parameter_types! {
 	pub const RelayNetwork: Option<NetworkId> = None;
 	/// The native token, seen from here.
 	pub const NativeLocation: Location = Location::here();
-	/// A flat cost per XCM instruction until benchmarked XCM weights exist for this runtime:
-	/// 1/1000 of a second and 64 KiB of proof, an upper bound for every instruction we accept.
-	pub UnitWeightCost: Weight = Weight::from_parts(1_000_000_000, 64 * 1024);
 	/// At most this many instructions in one message (bounds the weight of any message).
 	pub const MaxInstructions: u32 = 100;
 	/// At most this many distinct assets in the holding register.
@@ -335,8 +332,9 @@ impl<R: XcmRuntime> ContainsPair<Asset, Location> for IsTrustedReserve<R> {
 	}
 }
 
-/// Instruction weights: a flat cost per instruction (see [`UnitWeightCost`]).
-pub type Weigher<R> = FixedWeightBounds<UnitWeightCost, RuntimeCallOf<R>, MaxInstructions>;
+/// Instruction weights: what `X` (the runtime's measured `XcmWeightInfo`) says each
+/// instruction weighs, plus a `Transact`'s call weight, at most [`MaxInstructions`] per message.
+pub type Weigher<R, X> = WeightInfoBounds<X, RuntimeCallOf<R>, MaxInstructions>;
 
 /// Buys execution with the native token at the weight-to-fee rate `W` (the runtime passes the
 /// one transactions use); fees go to the block author.
@@ -412,12 +410,14 @@ pub type LocalOriginToLocation<R> =
 pub type LocalXcmOrigin<R> = EnsureXcmOrigin<RuntimeOriginOf<R>, LocalOriginToLocation<R>>;
 
 /// The executor configuration. `P` is the runtime's `AllPalletsWithSystem` (pallet info
-/// queries), `W` its weight-to-fee conversion, `D` where margin deposits go.
-pub struct XcmConfig<R, P, W, D>(PhantomData<(R, P, W, D)>);
-impl<R, P, W, D> staging_xcm_executor::Config for XcmConfig<R, P, W, D>
+/// queries), `W` its weight-to-fee conversion, `D` where margin deposits go, `X` its measured
+/// instruction weights.
+pub struct XcmConfig<R, P, W, D, X>(PhantomData<(R, P, W, D, X)>);
+impl<R, P, W, D, X> staging_xcm_executor::Config for XcmConfig<R, P, W, D, X>
 where
 	R: XcmRuntime,
 	D: MarginDepositRoute,
+	X: XcmWeightInfo<RuntimeCallOf<R>>,
 	P: polkadot_sdk::frame_support::traits::PalletsInfoAccess,
 	W: polkadot_sdk::frame_support::weights::WeightToFee<Balance = u128>,
 	RuntimeOriginOf<R>: From<cumulus_pallet_xcm::Origin>
@@ -435,7 +435,7 @@ where
 	type Aliasers = Nothing;
 	type UniversalLocation = UniversalLocation<R>;
 	type Barrier = Barrier<R>;
-	type Weigher = Weigher<R>;
+	type Weigher = Weigher<R, X>;
 	type Trader = Traders<R, W>;
 	type ResponseHandler = pallet_xcm::Pallet<R>;
 	type AssetTrap = pallet_xcm::Pallet<R>;

@@ -206,27 +206,7 @@ impl pallet_clearinghouse_vaults::OutboundTransfer<AccountId, CollateralAsset> f
 	/// open channel there.
 	#[cfg(feature = "runtime-benchmarks")]
 	fn benchmark_route() -> Option<(CollateralAsset, Box<WithdrawalDestination>)> {
-		use fungibles::Inspect;
-		use staging_xcm::latest::prelude::{GeneralIndex, PalletInstance, Parachain};
-		let reserve = Location::new(1, [Parachain(1000)]);
-		let usdt = Location::new(1, [Parachain(1000), PalletInstance(50), GeneralIndex(1984)]);
-		if !<ForeignAssets as Inspect<AccountId>>::asset_exists(usdt.clone()) {
-			let owner: AccountId = frame_benchmarking::account("reserve", 0, 0);
-			ForeignAssets::force_create(
-				crate::RuntimeOrigin::root(),
-				usdt.clone(),
-				owner.clone().into(),
-				true,
-				1,
-			)
-			.ok()?;
-			ForeignAssets::set_reserves(
-				crate::RuntimeOrigin::signed(owner),
-				usdt.clone(),
-				alloc::vec![(reserve.clone(), false).into()].try_into().ok()?,
-			)
-			.ok()?;
-		}
+		let (reserve, usdt) = benchmark_foreign_collateral()?;
 		crate::ParachainSystem::open_outbound_hrmp_channel_for_benchmarks_or_tests(1000.into());
 		let beneficiary: AccountId = frame_benchmarking::account("beneficiary", 0, 0);
 		Some((
@@ -244,6 +224,35 @@ impl pallet_clearinghouse_vaults::OutboundTransfer<AccountId, CollateralAsset> f
 			})),
 		))
 	}
+}
+
+/// A foreign collateral for benchmarks, created on first use: USDT of sibling 1000 (an
+/// asset-hub-like reserve), registered with that sibling as its only trusted reserve. Returns
+/// `(reserve, asset)`.
+#[cfg(feature = "runtime-benchmarks")]
+pub fn benchmark_foreign_collateral() -> Option<(Location, Location)> {
+	use fungibles::Inspect;
+	use staging_xcm::latest::prelude::{GeneralIndex, PalletInstance, Parachain};
+	let reserve = Location::new(1, [Parachain(1000)]);
+	let usdt = Location::new(1, [Parachain(1000), PalletInstance(50), GeneralIndex(1984)]);
+	if !<ForeignAssets as Inspect<AccountId>>::asset_exists(usdt.clone()) {
+		let owner: AccountId = frame_benchmarking::account("reserve", 0, 0);
+		ForeignAssets::force_create(
+			crate::RuntimeOrigin::root(),
+			usdt.clone(),
+			owner.clone().into(),
+			true,
+			1,
+		)
+		.ok()?;
+		ForeignAssets::set_reserves(
+			crate::RuntimeOrigin::signed(owner),
+			usdt.clone(),
+			alloc::vec![(reserve.clone(), false).into()].try_into().ok()?,
+		)
+		.ok()?;
+	}
+	Some((reserve, usdt))
 }
 
 /// Benchmark collateral: fresh local assets, minted directly; prices through a real oracle feed.

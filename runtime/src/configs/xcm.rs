@@ -27,7 +27,10 @@ pub type XcmConfig = xcm_config::XcmConfig<
 	AllPalletsWithSystem,
 	WeightToFee,
 	super::vaults::VaultsDepositRoute,
+	XcmWeights,
 >;
+/// What each XCM instruction weighs here: measured (`runtime/src/weights/xcm/`).
+pub type XcmWeights = crate::weights::xcm::ClearinghouseXcmWeight<RuntimeCall>;
 /// The XCM executor of this runtime.
 pub type XcmExecutor = xcm_executor::XcmExecutor<XcmConfig>;
 /// Where outgoing XCM goes.
@@ -47,7 +50,7 @@ impl pallet_xcm::Config for Runtime {
 	// Nothing is teleported; reserve transfers of foreign assets back to their reserve are fine.
 	type XcmTeleportFilter = Nothing;
 	type XcmReserveTransferFilter = Everything;
-	type Weigher = xcm_config::Weigher<Runtime>;
+	type Weigher = xcm_config::Weigher<Runtime, XcmWeights>;
 	type UniversalLocation = UniversalLocation;
 	type RuntimeOrigin = RuntimeOrigin;
 	type RuntimeCall = RuntimeCall;

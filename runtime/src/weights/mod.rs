@@ -8,3 +8,4 @@ pub mod pallet_clearinghouse_oracle;
 pub mod pallet_clearinghouse_orderbook;
 pub mod pallet_clearinghouse_vaults;
 pub mod pallet_xcm;
+pub mod xcm;
