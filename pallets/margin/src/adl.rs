@@ -7,10 +7,13 @@
 //! goes, at the same price, to the opposite side's profitable positions, highest
 //! profit × leverage first, in two phases driven by `on_idle`:
 //!
-//! 1. **Scan**: walk every margin account from a cursor, a bounded number per block
+//! 1. **Scan**: walk the market's counter-side holders ([`Holders`], an index kept with every
+//!    position write, so nobody else is visited) from a cursor, a bounded number per block
 //!    ([`Config::AdlAccountsPerBlock`] and the block's idle weight), keeping the best
 //!    [`Config::MaxAdlCandidates`] by score ([`Pallet::adl_score`], the same ranking the
-//!    `adl_queue` runtime API shows).
+//!    `adl_queue` runtime API shows). A round's scan therefore costs one valuation per
+//!    counter-side holder, and ranks up to `MaxAdlCandidates` of them (128 in the runtime), so
+//!    a deleveraging needs another round only when more counterparties than that are needed.
 //! 2. **Execute**: close each candidate's position against the inventory at the inventory's
 //!    average bankruptcy price (cost / size), as far as both go. What is left starts another
 //!    round; a round that finds nobody ends it and the insurance account keeps the rest.
@@ -139,8 +142,14 @@ impl<T: Config> Pallet<T> {
 		Some(profit.saturating_mul(leverage))
 	}
 
-	/// The most one `deleverage` call may use: `steps` times the larger of a full account's
-	/// margin check (a scanned account) and a counterparty trade (the `deleverage` benchmark),
+	/// What ranking one counter-side holder costs: the `adl_scan` benchmark's slope (a holder
+	/// as large as an account may be, valued and ranked).
+	pub fn adl_scan_step() -> Weight {
+		T::WeightInfo::adl_scan(1).saturating_sub(T::WeightInfo::adl_scan(0))
+	}
+
+	/// The most one `deleverage` call may use: `steps` times the larger of ranking one holder
+	/// (the `adl_scan` slope) and a counterparty trade (the `deleverage` benchmark),
 	/// plus the call's existence check and the state's read and write. These are the
 	/// benchmarked pieces [`Self::advance_deleveraging`] meters itself with, so the call
 	/// cannot use more. `steps` is clamped to at least one, to
@@ -149,8 +158,7 @@ impl<T: Config> Pallet<T> {
 	/// any `steps` gives a valid transaction.
 	pub fn deleverage_weight(steps: u32) -> Weight {
 		let base = T::DbWeight::get().reads_writes(2, 1);
-		let per_step =
-			T::WeightInfo::margin_check(T::MaxPositions::get()).max(T::WeightInfo::deleverage());
+		let per_step = Self::adl_scan_step().max(T::WeightInfo::deleverage());
 		let room = T::BlockWeights::get()
 			.get(frame_support::dispatch::DispatchClass::Normal)
 			.max_extrinsic
@@ -193,18 +201,18 @@ impl<T: Config> Pallet<T> {
 		let db = T::DbWeight::get();
 		let mut used = db.reads_writes(1, 1);
 		let Some(mut state) = Deleveraging::<T>::get(market) else { return used };
-		let per_account = T::WeightInfo::margin_check(T::MaxPositions::get());
-		// An account that holds nothing on the counter side costs its key and entries read.
-		let per_skip = T::WeightInfo::adl_scan(1).saturating_sub(T::WeightInfo::adl_scan(0));
+		let per_account = Self::adl_scan_step();
 		// One counterparty trade: its own benchmark (the largest counterparty, every one of its
 		// reduce-only orders refitted).
 		let per_trade = T::WeightInfo::deleverage();
 		if state.scanning {
-			// The counterparties hold the side opposite to the inventory.
+			// The counterparties hold the side opposite to the inventory: the scan walks that
+			// side's holder index, so every account it visits is one.
 			let counter_long = state.quantity < 0;
+			let side = (market, counter_long);
 			let mut iter = match state.cursor {
-				Some(ref raw) => Accounts::<T>::iter_keys_from(raw.to_vec()),
-				None => Accounts::<T>::iter_keys(),
+				Some(ref raw) => Holders::<T>::iter_key_prefix_from(side, raw.to_vec()),
+				None => Holders::<T>::iter_key_prefix(side),
 			};
 			let mut visited = 0u32;
 			loop {
@@ -219,21 +227,13 @@ impl<T: Config> Pallet<T> {
 					break;
 				};
 				state.cursor =
-					Some(BoundedVec::truncate_from(Accounts::<T>::hashed_key_for(&account)));
-				// Only holders of the counter side are valued and counted against
-				// `AdlAccountsPerBlock`: the rest (no position in this market, or on the
-				// inventory's side, and the pallet's own accounts) cost a read, so a round's
-				// scan moves through non-holders at read speed.
-				let holds = account.owner != Self::account_id()
-					&& Accounts::<T>::get(&account).iter().any(|e| {
-						e.market == market && e.quantity != 0 && (e.quantity > 0) == counter_long
-					});
-				if !holds {
-					used = used.saturating_add(per_skip);
-					continue;
-				}
+					Some(BoundedVec::truncate_from(Holders::<T>::hashed_key_for(side, &account)));
 				visited += 1;
 				used = used.saturating_add(per_account);
+				// The pallet's own books (the insurance fund's backstops) never take inventory.
+				if account.owner == Self::account_id() {
+					continue;
+				}
 				if let Some(score) = Self::adl_score(&account, market, counter_long) {
 					Self::rank(&mut state.candidates, account, score);
 				}

@@ -78,7 +78,7 @@ mod benchmarks {
 		for m in &markets {
 			MarketStates::<T>::mutate(m, |s| s.funding_index = FixedI128::from_inner(1_000));
 		}
-		Accounts::<T>::insert(&account, EntriesOf::<T>::truncate_from(entries));
+		Pallet::<T>::store_entries(&account, EntriesOf::<T>::truncate_from(entries));
 		let pending =
 			PendingOrder { market: markets[0], size: 10, price: FixedU128::from_u32(101) };
 		#[block]
@@ -159,7 +159,7 @@ mod benchmarks {
 			MarketStates::<T>::mutate(m, |s| s.open_interest = size.unsigned_abs());
 		}
 		entries.sort_by_key(|e| e.market);
-		Accounts::<T>::insert(&victim, EntriesOf::<T>::truncate_from(entries));
+		Pallet::<T>::store_entries(&victim, EntriesOf::<T>::truncate_from(entries));
 		let settlement = T::Ledger::settlement_collateral().ok_or(BenchmarkError::Weightless)?;
 		let cash = T::Ledger::balance(&victim, settlement).max(0).unsigned_abs();
 		let sink = MarginAccount::new(account::<T::AccountId>("sink", 0, 0), 0);
@@ -206,12 +206,12 @@ mod benchmarks {
 			.collect();
 		let mut sorted = entries;
 		sorted.sort_by_key(|e| e.market);
-		Accounts::<T>::insert(&counterparty, EntriesOf::<T>::truncate_from(sorted));
+		Pallet::<T>::store_entries(&counterparty, EntriesOf::<T>::truncate_from(sorted));
 		T::BenchmarkHelper::rest_orders(&counterparty, market, 1_000, true);
 		// The fund is short the same unit, taken over at 90 (the mark is 100).
 		let fund = Pallet::<T>::backstop_account(market).ok_or(BenchmarkError::Weightless)?;
 		let cost = 90 * 1_000_000u128;
-		Accounts::<T>::insert(
+		Pallet::<T>::store_entries(
 			&fund,
 			EntriesOf::<T>::truncate_from(alloc::vec![PositionEntry {
 				quantity: -unit,
@@ -245,23 +245,33 @@ mod benchmarks {
 		Ok(())
 	}
 
-	/// A deleveraging scan over `n` accounts that hold nothing on the counter side, each as
-	/// large as an account may be (`MaxPositions` positions in other markets): what the scan
-	/// reads of an account it passes over. It reaches the end and, finding nobody, ends.
+	/// A deleveraging scan over `n` holders of the counter side (up to what one step visits),
+	/// each as large as an account may be (`MaxPositions` positions, unsettled funding in each)
+	/// and profitable, so each is valued in full and ranked.
 	#[benchmark]
-	fn adl_scan(n: Linear<0, 100>) -> Result<(), BenchmarkError> {
-		let market = markets::<T>(1).first().copied().ok_or(BenchmarkError::Weightless)?;
-		let elsewhere: Vec<PositionEntry> = (1..=T::MaxPositions::get())
-			.map(|i| PositionEntry {
+	fn adl_scan(n: Linear<0, { T::AdlAccountsPerBlock::get() }>) -> Result<(), BenchmarkError> {
+		let markets = markets::<T>(T::MaxPositions::get());
+		let market = markets.first().copied().ok_or(BenchmarkError::Weightless)?;
+		for m in &markets {
+			MarketStates::<T>::mutate(m, |s| s.funding_index = FixedI128::from_inner(1_000));
+		}
+		// Long one unit everywhere, bought below the mark (100 and up): profitable.
+		let entries: Vec<PositionEntry> = markets
+			.iter()
+			.map(|m| PositionEntry {
 				quantity: 1_000,
-				cost: 100 * 1_000_000,
-				..PositionEntry::new(market + i, FixedI128::from_inner(0))
+				cost: 50 * 1_000_000,
+				..PositionEntry::new(*m, FixedI128::from_inner(0))
 			})
 			.collect();
+		let mut sorted = entries;
+		sorted.sort_by_key(|e| e.market);
 		for i in 0..n {
-			let holder = MarginAccount::new(account::<T::AccountId>("elsewhere", i, 0), 0);
-			Accounts::<T>::insert(&holder, EntriesOf::<T>::truncate_from(elsewhere.clone()));
+			let holder = MarginAccount::new(account::<T::AccountId>("holder", i, 0), 0);
+			T::BenchmarkHelper::fund(&holder, 1_000_000 * 1_000_000);
+			Pallet::<T>::store_entries(&holder, EntriesOf::<T>::truncate_from(sorted.clone()));
 		}
+		// A short inventory: the longs are the counter side.
 		Deleveraging::<T>::insert(
 			market,
 			AdlState {
@@ -277,7 +287,12 @@ mod benchmarks {
 		{
 			Pallet::<T>::advance_deleveraging(market, Weight::MAX);
 		}
-		assert!(!Deleveraging::<T>::contains_key(market));
+		let ranked = Deleveraging::<T>::get(market).map(|d| d.candidates.len()).unwrap_or(0);
+		assert_eq!(ranked as u32, n.min(T::MaxAdlCandidates::get()));
+		// A scan of fewer holders than a step visits reached the end.
+		if n < T::AdlAccountsPerBlock::get() {
+			assert!(Deleveraging::<T>::get(market).is_none_or(|d| !d.scanning));
+		}
 		Ok(())
 	}
 

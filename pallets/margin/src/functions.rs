@@ -183,12 +183,49 @@ impl<T: Config> Pallet<T> {
 		}
 	}
 
+	/// Write `account`'s entries (empty ones dropped) and keep [`Holders`] in step.
 	pub(crate) fn store_entries(account: &AccountOf<T>, mut entries: EntriesOf<T>) {
 		entries.retain(|e| !e.is_empty());
+		Self::index_holders(account, &Accounts::<T>::get(account), &entries);
 		if entries.is_empty() {
 			Accounts::<T>::remove(account);
 		} else {
 			Accounts::<T>::insert(account, entries);
+		}
+	}
+
+	/// Update [`Holders`] for `account`'s change from `before` to `after` (both sorted by
+	/// market): a market whose side changed (opened, closed, flipped) moves in the index.
+	fn index_holders(account: &AccountOf<T>, before: &[PositionEntry], after: &[PositionEntry]) {
+		let side = |e: &PositionEntry| (e.quantity != 0).then_some(e.quantity > 0);
+		let (mut i, mut j) = (0, 0);
+		while i < before.len() || j < after.len() {
+			let (market, old, new) = match (before.get(i), after.get(j)) {
+				(Some(b), Some(a)) if b.market == a.market => {
+					i += 1;
+					j += 1;
+					(a.market, side(b), side(a))
+				},
+				(Some(b), a) if a.is_none_or(|a| b.market < a.market) => {
+					i += 1;
+					(b.market, side(b), None)
+				},
+				(_, Some(a)) => {
+					j += 1;
+					(a.market, None, side(a))
+				},
+				// Unreachable: the loop runs while either list has an entry left.
+				(_, None) => break,
+			};
+			if old == new {
+				continue;
+			}
+			if let Some(long) = old {
+				Holders::<T>::remove((market, long), account);
+			}
+			if let Some(long) = new {
+				Holders::<T>::insert((market, long), account, ());
+			}
 		}
 	}
 
@@ -667,7 +704,8 @@ impl<T: Config> Pallet<T> {
 	pub fn do_try_state() -> Result<(), sp_runtime::TryRuntimeError> {
 		use alloc::collections::btree_map::BTreeMap;
 		let mut sides: BTreeMap<MarketId, (u128, u128)> = BTreeMap::new();
-		for (_, entries) in Accounts::<T>::iter() {
+		let mut holders = 0usize;
+		for (account, entries) in Accounts::<T>::iter() {
 			ensure!(!entries.is_empty(), "empty account stored");
 			ensure!(entries.windows(2).all(|w| w[0].market < w[1].market), "entries not sorted");
 			for e in entries.iter() {
@@ -676,6 +714,13 @@ impl<T: Config> Pallet<T> {
 					MarketRisks::<T>::contains_key(e.market),
 					"entry in an unconfigured market"
 				);
+				if e.quantity != 0 {
+					holders += 1;
+					ensure!(
+						Holders::<T>::contains_key((e.market, e.quantity > 0), &account),
+						"a position missing from the holder index"
+					);
+				}
 				let s = sides.entry(e.market).or_default();
 				if e.quantity > 0 {
 					s.0 = s.0.saturating_add(e.quantity.unsigned_abs());
@@ -684,6 +729,7 @@ impl<T: Config> Pallet<T> {
 				}
 			}
 		}
+		ensure!(Holders::<T>::iter_keys().count() == holders, "a stale holder index entry");
 		let recorded: u128 = BadDebts::<T>::iter_values().fold(0, |a, d| a.saturating_add(d));
 		ensure!(recorded == TotalBadDebt::<T>::get(), "bad-debt total drifted");
 		for (market, adl) in Deleveraging::<T>::iter() {

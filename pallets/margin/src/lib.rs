@@ -275,6 +275,21 @@ pub mod pallet {
 	pub type Accounts<T: Config> =
 		StorageMap<_, Blake2_128Concat, AccountOf<T>, EntriesOf<T>, ValueQuery>;
 
+	/// Who holds a position in each market, by side (`(market, true)`: the longs): the index a
+	/// deleveraging scan walks, so it visits the counter side's holders and nobody else. Kept
+	/// in step with [`Accounts`] on every write (one write when a position opens, closes or
+	/// flips; none when it only grows or shrinks).
+	#[pallet::storage]
+	pub type Holders<T: Config> = StorageDoubleMap<
+		_,
+		Twox64Concat,
+		(MarketId, bool),
+		Blake2_128Concat,
+		AccountOf<T>,
+		(),
+		OptionQuery,
+	>;
+
 	#[pallet::event]
 	#[pallet::generate_deposit(pub(super) fn deposit_event)]
 	pub enum Event<T: Config> {

@@ -602,8 +602,8 @@ fn an_empty_fund_hands_the_loss_to_the_most_profitable_most_levered_shorts() {
 		assert_ok!(try_withdraw(KEEPER, USD_UNIT));
 		assert_ok!(try_withdraw(DAVE, USD_UNIT));
 
-		// The scan values only the shorts (Alice, Charlie): Dave is long and the fund is the
-		// fund, each a read. One block ranks, the next trades.
+		// The scan walks only the shorts (Alice, Charlie): Dave is long and the fund holds the
+		// inventory, so neither is visited. One block ranks, the next trades.
 		ranks_charlie_then_alice_in_one_block();
 		check();
 		Margin::on_idle(3, polkadot_sdk::frame_support::weights::Weight::MAX);
@@ -622,6 +622,57 @@ fn an_empty_fund_hands_the_loss_to_the_most_profitable_most_levered_shorts() {
 		// Withdrawals open again.
 		assert_ok!(Vaults::withdraw(RuntimeOrigin::signed(KEEPER), 0, USD_UNIT, 0));
 		check();
+	});
+}
+
+/// Who the holder index lists on one side of BTC.
+fn btc_holders(long: bool) -> Vec<u64> {
+	let mut owners: Vec<u64> =
+		Holders::<Test>::iter_key_prefix((BTC_PERP, long)).map(|a| a.owner).collect();
+	owners.sort();
+	owners
+}
+
+#[test]
+fn a_deleveraging_scan_visits_only_the_counter_sides_holders() {
+	build_and_execute(|| {
+		bankrupt_long_with_two_shorts();
+		assert_eq!(btc_holders(false), vec![ALICE, CHARLIE]);
+		assert_eq!(btc_holders(true), vec![BOB, DAVE]);
+		TestPrices::set("BTC", Some(40_000));
+		assert_ok!(Margin::liquidate(RuntimeOrigin::signed(KEEPER), acct(BOB, 0)));
+		// Bob is closed out; the fund's backstop book holds his long.
+		let fund = Margin::backstop_account(BTC_PERP).unwrap();
+		assert_eq!(btc_holders(true), {
+			let mut longs = vec![DAVE, fund.owner];
+			longs.sort();
+			longs
+		});
+		// A keeper call with budget for two valuations ranks both shorts and is charged for
+		// exactly those two: the longs (Dave, the fund) are never visited or charged.
+		System::reset_events();
+		let post = Margin::deleverage(RuntimeOrigin::signed(KEEPER), BTC_PERP, 2).unwrap();
+		let db: polkadot_sdk::frame_support::weights::RuntimeDbWeight =
+			<Test as polkadot_sdk::frame_system::Config>::DbWeight::get();
+		assert_eq!(
+			post.actual_weight.unwrap(),
+			db.reads(1)
+				.saturating_add(db.reads_writes(1, 1))
+				.saturating_add(Margin::adl_scan_step().saturating_mul(2))
+		);
+		let state = Deleveraging::<Test>::get(BTC_PERP).unwrap();
+		assert_eq!(
+			state.candidates.iter().map(|(a, _)| a.owner).collect::<Vec<_>>(),
+			vec![CHARLIE, ALICE]
+		);
+		// The next call finds the end of the index and trades: Charlie is closed out and
+		// leaves the index; Alice stays short.
+		assert_ok!(Margin::deleverage(RuntimeOrigin::signed(KEEPER), BTC_PERP, 1));
+		assert_ok!(Margin::deleverage(RuntimeOrigin::signed(KEEPER), BTC_PERP, 2));
+		assert!(Deleveraging::<Test>::get(BTC_PERP).is_none());
+		assert_eq!(deleveraging_events(), bobs_long_handed_to_charlie_then_alice());
+		assert_eq!(btc_holders(false), vec![ALICE]);
+		assert_eq!(btc_holders(true), vec![DAVE]);
 	});
 }
 

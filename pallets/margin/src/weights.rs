@@ -23,7 +23,7 @@ pub trait WeightInfo {
 	fn set_liquidation_params() -> Weight;
 	/// `deleverage` of one step: the longest, a counterparty trade.
 	fn deleverage() -> Weight;
-	/// A deleveraging scan over `n` accounts holding nothing on the counter side.
+	/// A deleveraging scan valuing and ranking `n` counter-side holders, each a full account.
 	fn adl_scan(n: u32) -> Weight;
 }
 
@@ -78,12 +78,12 @@ impl<T: polkadot_sdk::frame_system::Config> WeightInfo for SubstrateWeight<T> {
 			.saturating_add(Weight::from_parts(300_000_000, 300_000))
 			.saturating_add(T::DbWeight::get().reads_writes(80, 75))
 	}
-	// The state; per account its key and its entries (a full account's).
+	// The state; per holder its index key and a full account's margin check.
 	fn adl_scan(n: u32) -> Weight {
 		let n = u64::from(n);
 		Weight::from_parts(10_000_000, 1_000)
-			.saturating_add(Weight::from_parts(5_000_000, 10_000).saturating_mul(n))
-			.saturating_add(T::DbWeight::get().reads_writes(1 + 2 * n, 1))
+			.saturating_add(Self::margin_check(64).saturating_mul(n))
+			.saturating_add(T::DbWeight::get().reads_writes(1 + n, 1))
 	}
 }
 
@@ -111,6 +111,7 @@ impl WeightInfo for () {
 		Weight::from_parts(400_000_000, 0)
 	}
 	fn adl_scan(n: u32) -> Weight {
-		Weight::from_parts(10_000_000 + 5_000_000 * u64::from(n), 0)
+		Weight::from_parts(10_000_000, 0)
+			.saturating_add(Self::margin_check(64).saturating_mul(n.into()))
 	}
 }

@@ -36,8 +36,9 @@ impl pallet_clearinghouse_margin::Config for Runtime {
 	// A full market of resting orders (64 orders on 64 levels) is ~250 KB of proof to cancel:
 	// four a step keep a liquidation step near 1 MB whatever the account holds.
 	type MaxLiquidationCancels = ConstU32<4>;
-	// A deleveraging round ranks the best 16 counterparties and scans 64 accounts a block.
-	type MaxAdlCandidates = ConstU32<16>;
+	// A deleveraging round ranks the best 128 counterparties (6.3 KB of state) and values 64
+	// counter-side holders a block.
+	type MaxAdlCandidates = ConstU32<128>;
 	type AdlAccountsPerBlock = ConstU32<64>;
 	type WeightInfo = crate::weights::pallet_clearinghouse_margin::WeightInfo<Runtime>;
 	#[cfg(feature = "runtime-benchmarks")]
