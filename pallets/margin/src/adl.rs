@@ -22,9 +22,9 @@
 //! the loss from the fund to the counterparties' profits: it is zero-sum for the fund whatever
 //! the price does meanwhile. The ranking is as of the scan (prices move during it); each trade
 //! rechecks that the counterparty is still on the opposite side. An account with no position
-//! in the market is never touched. While any deleveraging is pending, the settlement asset
-//! cannot be withdrawn (a counterparty could otherwise take out the profit it is about to
-//! give up).
+//! in the market is never touched. While a deleveraging is pending, the accounts holding the
+//! side it hands its inventory to keep their settlement asset in (a counterparty could
+//! otherwise take out the profit it is about to give up); everyone else withdraws as usual.
 
 use clearinghouse_primitives::trading::{LiquidationBook, TradeSide};
 use clearinghouse_risk::position::{self, Position};
@@ -142,14 +142,30 @@ impl<T: Config> Pallet<T> {
 		Some(profit.saturating_mul(leverage))
 	}
 
-	/// What ranking one counter-side holder costs: the `adl_scan` benchmark's slope (a holder
-	/// as large as an account may be, valued and ranked).
+	/// What ranking one counter-side holder costs once the markets it holds have been read in
+	/// this call: the `adl_scan` benchmark's slope (holders as large as an account may be, in
+	/// the same markets, each valued and ranked).
 	pub fn adl_scan_step() -> Weight {
 		T::WeightInfo::adl_scan(1).saturating_sub(T::WeightInfo::adl_scan(0))
 	}
 
+	/// What ranking the `visited`-th holder of one call (from 0) may cost. A holder whose
+	/// markets were not read yet costs a full account's cold margin check plus its index key;
+	/// since only `MaxMarkets` markets exist, at most `MaxMarkets / MaxPositions` (rounded up)
+	/// holders of one call can bring unread markets, and every later one costs the warm step.
+	pub fn adl_holder_cost(visited: u32) -> Weight {
+		let cold_holders = T::MaxMarkets::get().div_ceil(T::MaxPositions::get().max(1));
+		if visited < cold_holders {
+			T::WeightInfo::margin_check(T::MaxPositions::get())
+				.saturating_add(T::DbWeight::get().reads(1))
+				.max(Self::adl_scan_step())
+		} else {
+			Self::adl_scan_step()
+		}
+	}
+
 	/// The most one `deleverage` call may use: `steps` times the larger of ranking one holder
-	/// (the `adl_scan` slope) and a counterparty trade (the `deleverage` benchmark),
+	/// cold (a full account's margin check) and a counterparty trade (the `deleverage` benchmark),
 	/// plus the call's existence check and the state's read and write. These are the
 	/// benchmarked pieces [`Self::advance_deleveraging`] meters itself with, so the call
 	/// cannot use more. `steps` is clamped to at least one, to
@@ -158,7 +174,7 @@ impl<T: Config> Pallet<T> {
 	/// any `steps` gives a valid transaction.
 	pub fn deleverage_weight(steps: u32) -> Weight {
 		let base = T::DbWeight::get().reads_writes(2, 1);
-		let per_step = Self::adl_scan_step().max(T::WeightInfo::deleverage());
+		let per_step = Self::adl_holder_cost(0).max(T::WeightInfo::deleverage());
 		let room = T::BlockWeights::get()
 			.get(frame_support::dispatch::DispatchClass::Normal)
 			.max_extrinsic
@@ -201,7 +217,6 @@ impl<T: Config> Pallet<T> {
 		let db = T::DbWeight::get();
 		let mut used = db.reads_writes(1, 1);
 		let Some(mut state) = Deleveraging::<T>::get(market) else { return used };
-		let per_account = Self::adl_scan_step();
 		// One counterparty trade: its own benchmark (the largest counterparty, every one of its
 		// reduce-only orders refitted).
 		let per_trade = T::WeightInfo::deleverage();
@@ -216,6 +231,7 @@ impl<T: Config> Pallet<T> {
 			};
 			let mut visited = 0u32;
 			loop {
+				let per_account = Self::adl_holder_cost(visited);
 				if visited >= T::AdlAccountsPerBlock::get()
 					|| used.saturating_add(per_account).any_gt(limit)
 				{

@@ -658,7 +658,8 @@ fn a_deleveraging_scan_visits_only_the_counter_sides_holders() {
 			post.actual_weight.unwrap(),
 			db.reads(1)
 				.saturating_add(db.reads_writes(1, 1))
-				.saturating_add(Margin::adl_scan_step().saturating_mul(2))
+				.saturating_add(Margin::adl_holder_cost(0))
+				.saturating_add(Margin::adl_holder_cost(1))
 		);
 		let state = Deleveraging::<Test>::get(BTC_PERP).unwrap();
 		assert_eq!(
@@ -702,9 +703,10 @@ fn a_keeper_finishes_a_deleveraging_that_on_idle_never_reaches() {
 		assert_eq!(post.pays_fee, Pays::No);
 		assert!(post.actual_weight.unwrap().all_lte(Margin::deleverage_weight(0)));
 		assert_eq!(Margin::deleverage_weight(0), Margin::deleverage_weight(1));
-		let state = Deleveraging::<Test>::get(BTC_PERP).unwrap();
-		assert!(state.scanning && state.cursor.is_some());
-		// The rest of the scan (four accounts in all), then the trades, in keeper calls alone.
+		// One step's budget ranks (it is priced at a trade or a cold valuation, whichever is
+		// larger) but does not finish: the trades are still to come.
+		assert!(Deleveraging::<Test>::get(BTC_PERP).is_some());
+		// The rest of the scan, then the trades, in keeper calls alone.
 		let mut calls = 1;
 		while Deleveraging::<Test>::get(BTC_PERP).is_some() {
 			let post = Margin::deleverage(RuntimeOrigin::signed(KEEPER), BTC_PERP, 3).unwrap();
@@ -725,6 +727,23 @@ fn a_keeper_finishes_a_deleveraging_that_on_idle_never_reaches() {
 			Error::<Test>::NoDeleveraging
 		);
 		check();
+	});
+}
+
+#[test]
+fn a_scan_charges_cold_checks_until_every_market_can_have_been_read() {
+	build_and_execute(|| {
+		let markets: u32 = <Test as Config>::MaxMarkets::get();
+		let positions: u32 = <Test as Config>::MaxPositions::get();
+		let cold_holders = markets.div_ceil(positions);
+		let cold = <Test as Config>::WeightInfo::margin_check(positions);
+		for visited in 0..cold_holders {
+			assert!(Margin::adl_holder_cost(visited).all_gte(cold));
+		}
+		// Past that, every market a holder can hold has been read in this call.
+		assert_eq!(Margin::adl_holder_cost(cold_holders), Margin::adl_scan_step());
+		// A keeper's step is priced at the cold cost.
+		assert!(Margin::deleverage_weight(1).all_gte(cold));
 	});
 }
 

@@ -67,13 +67,13 @@ impl<T: frame_system::Config> pallet_clearinghouse_margin::WeightInfo for Weight
 	/// The range of component `p` is `[1, 64]`.
 	fn margin_check(p: u32, ) -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `669 + p * (2585 ±0)`
+		//  Measured:  `681 + p * (2585 ±0)`
 		//  Estimated: `10940 + p * (4642 ±0)`
-		// Minimum execution time: 72_257_000 picoseconds.
-		Weight::from_parts(25_263_851, 0)
+		// Minimum execution time: 73_149_000 picoseconds.
+		Weight::from_parts(31_456_277, 0)
 			.saturating_add(Weight::from_parts(0, 10940))
-			// Standard Error: 39_082
-			.saturating_add(Weight::from_parts(35_572_405, 0).saturating_mul(p.into()))
+			// Standard Error: 23_840
+			.saturating_add(Weight::from_parts(35_296_461, 0).saturating_mul(p.into()))
 			.saturating_add(T::DbWeight::get().reads(6))
 			.saturating_add(T::DbWeight::get().reads((5_u64).saturating_mul(p.into())))
 			.saturating_add(Weight::from_parts(0, 4642).saturating_mul(p.into()))
@@ -98,12 +98,12 @@ impl<T: frame_system::Config> pallet_clearinghouse_margin::WeightInfo for Weight
 	fn sample_funding(m: u32, ) -> Weight {
 		// Proof Size summary in bytes:
 		//  Measured:  `7737 + m * (2340 ±0)`
-		//  Estimated: `127704 + m * (4642 ±0)`
-		// Minimum execution time: 43_685_000 picoseconds.
-		Weight::from_parts(150_001_217, 0)
+		//  Estimated: `127704 + m * (4642 ±76)`
+		// Minimum execution time: 44_627_000 picoseconds.
+		Weight::from_parts(169_721_409, 0)
 			.saturating_add(Weight::from_parts(0, 127704))
-			// Standard Error: 101_790
-			.saturating_add(Weight::from_parts(25_331_639, 0).saturating_mul(m.into()))
+			// Standard Error: 75_142
+			.saturating_add(Weight::from_parts(24_276_816, 0).saturating_mul(m.into()))
 			.saturating_add(T::DbWeight::get().reads(68))
 			.saturating_add(T::DbWeight::get().reads((4_u64).saturating_mul(m.into())))
 			.saturating_add(T::DbWeight::get().writes((1_u64).saturating_mul(m.into())))
@@ -140,21 +140,23 @@ impl<T: frame_system::Config> pallet_clearinghouse_margin::WeightInfo for Weight
 	/// Storage: `Parameters::Parameters` (r:2 w:0)
 	/// Proof: `Parameters::Parameters` (`max_values`: None, `max_size`: Some(24), added: 2499, mode: `MaxEncodedLen`)
 	/// Storage: `Margin::Deleveraging` (r:1 w:1)
-	/// Proof: `Margin::Deleveraging` (`max_values`: None, `max_size`: Some(1090), added: 3565, mode: `MaxEncodedLen`)
+	/// Proof: `Margin::Deleveraging` (`max_values`: None, `max_size`: Some(6579), added: 9054, mode: `MaxEncodedLen`)
 	/// Storage: `Margin::CounterForDeleveraging` (r:1 w:1)
 	/// Proof: `Margin::CounterForDeleveraging` (`max_values`: Some(1), `max_size`: Some(4), added: 499, mode: `MaxEncodedLen`)
+	/// Storage: `Margin::Holders` (r:0 w:34)
+	/// Proof: `Margin::Holders` (`max_values`: None, `max_size`: Some(62), added: 2537, mode: `MaxEncodedLen`)
 	fn liquidate() -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `1150250`
+		//  Measured:  `1150262`
 		//  Estimated: `1812510`
-		// Minimum execution time: 11_574_210_000 picoseconds.
-		Weight::from_parts(12_206_319_000, 0)
+		// Minimum execution time: 12_086_622_000 picoseconds.
+		Weight::from_parts(12_367_909_000, 0)
 			.saturating_add(Weight::from_parts(0, 1812510))
 			.saturating_add(T::DbWeight::get().reads(727))
-			.saturating_add(T::DbWeight::get().writes(403))
+			.saturating_add(T::DbWeight::get().writes(437))
 	}
 	/// Storage: `Margin::Deleveraging` (r:1 w:1)
-	/// Proof: `Margin::Deleveraging` (`max_values`: None, `max_size`: Some(1090), added: 3565, mode: `MaxEncodedLen`)
+	/// Proof: `Margin::Deleveraging` (`max_values`: None, `max_size`: Some(6579), added: 9054, mode: `MaxEncodedLen`)
 	/// Storage: `Margin::Accounts` (r:2 w:2)
 	/// Proof: `Margin::Accounts` (`max_values`: None, `max_size`: Some(7475), added: 9950, mode: `MaxEncodedLen`)
 	/// Storage: `Margin::MarketRisks` (r:64 w:0)
@@ -183,35 +185,59 @@ impl<T: frame_system::Config> pallet_clearinghouse_margin::WeightInfo for Weight
 	/// Proof: `Orderbook::Levels` (`max_values`: None, `max_size`: Some(3815), added: 6290, mode: `MaxEncodedLen`)
 	/// Storage: `Margin::CounterForDeleveraging` (r:1 w:1)
 	/// Proof: `Margin::CounterForDeleveraging` (`max_values`: Some(1), `max_size`: Some(4), added: 499, mode: `MaxEncodedLen`)
+	/// Storage: `Margin::Holders` (r:0 w:2)
+	/// Proof: `Margin::Holders` (`max_values`: None, `max_size`: Some(62), added: 2537, mode: `MaxEncodedLen`)
 	fn deleverage() -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `409714`
+		//  Measured:  `409726`
 		//  Estimated: `403550`
-		// Minimum execution time: 2_855_343_000 picoseconds.
-		Weight::from_parts(3_212_464_000, 0)
+		// Minimum execution time: 2_869_725_000 picoseconds.
+		Weight::from_parts(3_139_426_000, 0)
 			.saturating_add(Weight::from_parts(0, 403550))
 			.saturating_add(T::DbWeight::get().reads(395))
-			.saturating_add(T::DbWeight::get().writes(73))
+			.saturating_add(T::DbWeight::get().writes(75))
 	}
 	/// Storage: `Margin::Deleveraging` (r:1 w:1)
-	/// Proof: `Margin::Deleveraging` (`max_values`: None, `max_size`: Some(1090), added: 3565, mode: `MaxEncodedLen`)
-	/// Storage: `Margin::Accounts` (r:101 w:0)
+	/// Proof: `Margin::Deleveraging` (`max_values`: None, `max_size`: Some(6579), added: 9054, mode: `MaxEncodedLen`)
+	/// Storage: `Margin::Holders` (r:64 w:0)
+	/// Proof: `Margin::Holders` (`max_values`: None, `max_size`: Some(62), added: 2537, mode: `MaxEncodedLen`)
+	/// Storage: `Margin::Accounts` (r:64 w:0)
 	/// Proof: `Margin::Accounts` (`max_values`: None, `max_size`: Some(7475), added: 9950, mode: `MaxEncodedLen`)
+	/// Storage: `Vaults::Ledgers` (r:64 w:0)
+	/// Proof: `Vaults::Ledgers` (`max_values`: None, `max_size`: Some(626), added: 3101, mode: `MaxEncodedLen`)
+	/// Storage: `Vaults::SettlementCollateral` (r:1 w:0)
+	/// Proof: `Vaults::SettlementCollateral` (`max_values`: Some(1), `max_size`: Some(2), added: 497, mode: `MaxEncodedLen`)
+	/// Storage: `Vaults::Collaterals` (r:1 w:0)
+	/// Proof: `Vaults::Collaterals` (`max_values`: None, `max_size`: Some(72), added: 2547, mode: `MaxEncodedLen`)
+	/// Storage: `Margin::MarketRisks` (r:64 w:0)
+	/// Proof: `Margin::MarketRisks` (`max_values`: None, `max_size`: Some(70), added: 2545, mode: `MaxEncodedLen`)
+	/// Storage: `Margin::MarketStates` (r:64 w:0)
+	/// Proof: `Margin::MarketStates` (`max_values`: None, `max_size`: Some(52), added: 2527, mode: `MaxEncodedLen`)
+	/// Storage: `Oracle::KeyConfigs` (r:64 w:0)
+	/// Proof: `Oracle::KeyConfigs` (`max_values`: None, `max_size`: Some(54), added: 2529, mode: `MaxEncodedLen`)
+	/// Storage: `Oracle::KeyStates` (r:64 w:0)
+	/// Proof: `Oracle::KeyStates` (`max_values`: None, `max_size`: Some(1460), added: 3935, mode: `MaxEncodedLen`)
+	/// Storage: `Oracle::CounterForFeeders` (r:1 w:0)
+	/// Proof: `Oracle::CounterForFeeders` (`max_values`: Some(1), `max_size`: Some(4), added: 499, mode: `MaxEncodedLen`)
+	/// Storage: `Timestamp::Now` (r:1 w:0)
+	/// Proof: `Timestamp::Now` (`max_values`: Some(1), `max_size`: Some(8), added: 503, mode: `MaxEncodedLen`)
+	/// Storage: `Orderbook::Markets` (r:64 w:0)
+	/// Proof: `Orderbook::Markets` (`max_values`: None, `max_size`: Some(2167), added: 4642, mode: `MaxEncodedLen`)
 	/// Storage: `Margin::CounterForDeleveraging` (r:1 w:1)
 	/// Proof: `Margin::CounterForDeleveraging` (`max_values`: Some(1), `max_size`: Some(4), added: 499, mode: `MaxEncodedLen`)
-	/// The range of component `n` is `[0, 100]`.
+	/// The range of component `n` is `[0, 64]`.
 	fn adl_scan(n: u32, ) -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `212 + n * (7483 ±0)`
-		//  Estimated: `10940 + n * (9950 ±0)`
-		// Minimum execution time: 16_725_000 picoseconds.
-		Weight::from_parts(24_072_487, 0)
-			.saturating_add(Weight::from_parts(0, 10940))
-			// Standard Error: 10_605
-			.saturating_add(Weight::from_parts(11_118_716, 0).saturating_mul(n.into()))
-			.saturating_add(T::DbWeight::get().reads(3))
-			.saturating_add(T::DbWeight::get().reads((1_u64).saturating_mul(n.into())))
-			.saturating_add(T::DbWeight::get().writes(2))
+		//  Measured:  `159435 + n * (7667 ±0)`
+		//  Estimated: `298078 + n * (9950 ±0)`
+		// Minimum execution time: 24_266_000 picoseconds.
+		Weight::from_parts(512_935_285, 0)
+			.saturating_add(Weight::from_parts(0, 298078))
+			// Standard Error: 1_725_751
+			.saturating_add(Weight::from_parts(878_386_467, 0).saturating_mul(n.into()))
+			.saturating_add(T::DbWeight::get().reads(215))
+			.saturating_add(T::DbWeight::get().reads((5_u64).saturating_mul(n.into())))
+			.saturating_add(T::DbWeight::get().writes(1))
 			.saturating_add(Weight::from_parts(0, 9950).saturating_mul(n.into()))
 	}
 	/// Storage: `Margin::BadDebts` (r:1 w:1)
@@ -228,8 +254,8 @@ impl<T: frame_system::Config> pallet_clearinghouse_margin::WeightInfo for Weight
 		// Proof Size summary in bytes:
 		//  Measured:  `729`
 		//  Estimated: `16495`
-		// Minimum execution time: 91_126_000 picoseconds.
-		Weight::from_parts(102_682_000, 0)
+		// Minimum execution time: 90_605_000 picoseconds.
+		Weight::from_parts(95_421_000, 0)
 			.saturating_add(Weight::from_parts(0, 16495))
 			.saturating_add(T::DbWeight::get().reads(9))
 			.saturating_add(T::DbWeight::get().writes(7))
@@ -240,8 +266,8 @@ impl<T: frame_system::Config> pallet_clearinghouse_margin::WeightInfo for Weight
 		// Proof Size summary in bytes:
 		//  Measured:  `0`
 		//  Estimated: `0`
-		// Minimum execution time: 5_829_000 picoseconds.
-		Weight::from_parts(8_292_000, 0)
+		// Minimum execution time: 5_839_000 picoseconds.
+		Weight::from_parts(6_760_000, 0)
 			.saturating_add(Weight::from_parts(0, 0))
 			.saturating_add(T::DbWeight::get().writes(1))
 	}
@@ -257,8 +283,8 @@ impl<T: frame_system::Config> pallet_clearinghouse_margin::WeightInfo for Weight
 		// Proof Size summary in bytes:
 		//  Measured:  `45`
 		//  Estimated: `3535`
-		// Minimum execution time: 16_664_000 picoseconds.
-		Weight::from_parts(25_208_000, 0)
+		// Minimum execution time: 16_865_000 picoseconds.
+		Weight::from_parts(18_658_000, 0)
 			.saturating_add(Weight::from_parts(0, 3535))
 			.saturating_add(T::DbWeight::get().reads(3))
 			.saturating_add(T::DbWeight::get().writes(3))
