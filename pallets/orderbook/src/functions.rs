@@ -138,6 +138,12 @@ impl<T: Config> Pallet<T> {
 
 	pub(crate) fn do_create_market(config: MarketConfig) -> Result<MarketId, DispatchError> {
 		Self::ensure_valid_config(&config)?;
+		if let MarketKind::Option { strike, .. } = config.kind {
+			ensure!(!strike.is_zero(), Error::<T>::InvalidStrike);
+		}
+		if let Some(expiry) = config.kind.expiry() {
+			ensure!(expiry > T::Time::now(), Error::<T>::ExpiryInPast);
+		}
 		let count = Markets::<T>::count();
 		ensure!(count < T::MaxMarkets::get(), Error::<T>::TooManyMarkets);
 		let market = count;
@@ -346,6 +352,12 @@ impl<T: Config> Pallet<T> {
 			MarketStatus::Halted | MarketStatus::Settled => {
 				return Err(Error::<T>::MarketNotTrading.into())
 			},
+		}
+		// A dated market trades strictly before its expiry: nothing fills from then on (a
+		// resting order only fills against an incoming one), so the settlement's positions are
+		// the ones held at expiry.
+		if let Some(expiry) = config.kind.expiry() {
+			ensure!(T::Time::now() < expiry, Error::<T>::MarketExpired);
 		}
 		let price = match request.order_type {
 			OrderType::Limit { price } => price,

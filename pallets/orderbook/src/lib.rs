@@ -324,6 +324,13 @@ pub mod pallet {
 		InvalidMarketConfig,
 		/// The market already has this status.
 		StatusUnchanged,
+		/// The market is a dated one (a future or an option) and its expiry has come: it takes
+		/// no more orders (cancels only) until it settles.
+		MarketExpired,
+		/// A dated market listed with an expiry that is not in the future.
+		ExpiryInPast,
+		/// An option listed with a strike of zero.
+		InvalidStrike,
 		/// `bulk` with more than `MaxBulk` operations.
 		TooManyOperations,
 	}
@@ -362,7 +369,8 @@ pub mod pallet {
 		///   [`Error::MarketReduceOnly`], [`Error::ZeroPrice`], [`Error::PriceOffTick`],
 		///   [`Error::PriceOverflow`], [`Error::ZeroSize`], [`Error::SizeOffLot`],
 		///   [`Error::BelowMinSize`], [`Error::SizeOverflow`], [`Error::InvalidTimeInForce`],
-		///   [`Error::AlreadyExpired`], [`Error::PostOnlyWouldCross`], [`Error::FokUnfillable`],
+		///   [`Error::AlreadyExpired`], [`Error::MarketExpired`] (a future or option at or past
+		///   its expiry), [`Error::PostOnlyWouldCross`], [`Error::FokUnfillable`],
 		///   [`Error::ReduceOnlyViolated`], [`Error::TooManyOpenOrders`],
 		///   [`Error::DuplicateClientId`], [`Error::LevelFull`], [`Error::TooManyLevels`],
 		///   [`Error::SubAccountOutOfRange`], the margin engine's errors. Nothing changes.
@@ -466,7 +474,9 @@ pub mod pallet {
 		///
 		/// * Who: [`Config::MarketAdminOrigin`].
 		/// * Events: [`Event::MarketCreated`].
-		/// * Errors: [`Error::InvalidMarketConfig`], [`Error::TooManyMarkets`].
+		/// * Errors: [`Error::InvalidMarketConfig`], [`Error::TooManyMarkets`],
+		///   [`Error::ExpiryInPast`] (a future or option whose expiry is not after now),
+		///   [`Error::InvalidStrike`] (an option struck at zero).
 		#[pallet::call_index(4)]
 		#[pallet::weight(T::WeightInfo::create_market())]
 		pub fn create_market(origin: OriginFor<T>, config: MarketConfig) -> DispatchResult {

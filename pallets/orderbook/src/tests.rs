@@ -123,6 +123,74 @@ fn markets_are_listed_and_changed_by_governance_only() {
 	});
 }
 
+#[test]
+fn dated_markets_need_a_future_expiry_and_options_a_strike() {
+	build_and_execute(|| {
+		let future = |expiry| MarketConfig { kind: MarketKind::Future { expiry }, ..btc_perp() };
+		let call = |strike, expiry| MarketConfig {
+			kind: MarketKind::Option { right: OptionRight::Call, strike, expiry },
+			..btc_perp()
+		};
+		// An expiry now or earlier, or a zero strike: each its own error, nothing listed.
+		for (config, error) in [
+			(future(T0), Error::<Test>::ExpiryInPast),
+			(future(T0 - 1), Error::<Test>::ExpiryInPast),
+			(call(px(70_000), T0), Error::<Test>::ExpiryInPast),
+			(call(FixedU128::from_inner(0), T0 + 1), Error::<Test>::InvalidStrike),
+		] {
+			assert_noop!(Orderbook::create_market(RuntimeOrigin::root(), config), error);
+		}
+		assert_eq!(Markets::<Test>::count(), 1);
+		assert_ok!(Orderbook::create_market(RuntimeOrigin::root(), future(T0 + 1)));
+		assert_eq!(future(T0 + 1).kind.expiry(), Some(T0 + 1));
+		assert_eq!(btc_perp().kind.expiry(), None);
+	});
+}
+
+#[test]
+fn a_dated_market_takes_orders_until_its_expiry_and_cancels_after() {
+	build_and_execute(|| {
+		let expiry = T0 + 60_000;
+		let config = MarketConfig { kind: MarketKind::Future { expiry }, ..btc_perp() };
+		assert_ok!(Orderbook::create_market(RuntimeOrigin::root(), config));
+		let future = 1;
+		let on = |who, order| {
+			Orderbook::place_order(RuntimeOrigin::signed(who), future, 0, order)
+				.map_err(|e| e.error)
+		};
+		// A millisecond before expiry it trades as usual.
+		pallet_timestamp::Now::<Test>::put(expiry - 1);
+		assert_ok!(on(ALICE, limit(Side::Buy, 100, 20)));
+		assert_ok!(on(ALICE, limit(Side::Buy, 99, 20)));
+		assert_ok!(on(BOB, limit(Side::Sell, 100, 20)));
+		assert_eq!(TestMargin::fills().len(), 1);
+		// From the expiry on: no order of any kind, not even one that only reduces a
+		// position, and so no fill against the resting bid either.
+		for now in [expiry, expiry + 1] {
+			pallet_timestamp::Now::<Test>::put(now);
+			let before = Markets::<Test>::get(future);
+			let reduce = OrderRequest { reduce_only: true, ..limit(Side::Sell, 99, 20) };
+			for order in [limit(Side::Sell, 99, 20), reduce, limit(Side::Buy, 101, 20)] {
+				assert_noop!(on(BOB, order), Error::<Test>::MarketExpired);
+			}
+			assert_eq!(Markets::<Test>::get(future), before);
+		}
+		assert_eq!(TestMargin::fills().len(), 1);
+		// Cancels still work: the owner takes its resting order out.
+		let resting = Orderbook::open_orders(future, &acct(ALICE));
+		assert_eq!(resting.len(), 1);
+		assert_ok!(Orderbook::cancel_order(
+			RuntimeOrigin::signed(ALICE),
+			future,
+			0,
+			OrderRef::Id(resting[0].id)
+		));
+		// The perpetual is untouched by the future's expiry.
+		assert_ok!(place(BOB, limit(Side::Sell, 100, 20)));
+		check();
+	});
+}
+
 // ---------------------------------------------------------------------------------------------
 // Placing and matching
 

@@ -58,6 +58,16 @@ pub enum MarketKind {
 	Option { right: OptionRight, strike: FixedU128, expiry: Moment },
 }
 
+impl MarketKind {
+	/// When a dated market (a future or an option) expires (ms); `None` for a perpetual.
+	pub fn expiry(&self) -> Option<Moment> {
+		match self {
+			MarketKind::Perpetual => None,
+			MarketKind::Future { expiry } | MarketKind::Option { expiry, .. } => Some(*expiry),
+		}
+	}
+}
+
 /// Whether and how a market trades.
 #[derive(
 	Clone,
