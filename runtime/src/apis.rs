@@ -153,6 +153,12 @@ impl_runtime_apis! {
 		) -> Vec<(pallet_clearinghouse_margin::MarginAccount<AccountId>, sp_runtime::FixedU128)> {
 			crate::Margin::adl_queue(market, long, limit)
 		}
+
+		fn settlement(
+			market: pallet_clearinghouse_margin::MarketId,
+		) -> Option<pallet_clearinghouse_margin::SettlementState> {
+			crate::Margin::settlement(market)
+		}
 	}
 
 	impl pallet_clearinghouse_orderbook::runtime_api::OrderbookApi<Block, AccountId> for Runtime {

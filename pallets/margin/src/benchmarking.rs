@@ -336,6 +336,46 @@ mod benchmarks {
 	}
 
 	#[benchmark]
+	fn set_settlement_params() -> Result<(), BenchmarkError> {
+		let origin =
+			T::RiskAdminOrigin::try_successful_origin().map_err(|_| BenchmarkError::Weightless)?;
+		let params =
+			SettlementParams { window_ms: 15 * 60_000, min_coverage: Permill::from_percent(80) };
+		#[extrinsic_call]
+		_(origin as T::RuntimeOrigin, params);
+		assert_eq!(SettlementConfig::<T>::get(), params);
+		Ok(())
+	}
+
+	/// The settlement sampler over `m` dated markets, each at its expiry with a whole window
+	/// of one fresh sample behind it: every one is sampled and has its price fixed (the
+	/// longest path: the event and the write).
+	#[benchmark]
+	fn sample_settlements(m: Linear<1, { T::MaxMarkets::get() }>) {
+		let existing = MarketRisks::<T>::count();
+		let markets = markets::<T>(m.min(T::MaxMarkets::get().saturating_sub(existing)));
+		let now = T::Time::now().saturating_add(SettlementParams::default().window_ms);
+		let window_start = now.saturating_sub(SettlementParams::default().window_ms);
+		for market in &markets {
+			Settlements::<T>::insert(
+				market,
+				SettlementState {
+					last: Some((window_start, FixedU128::from_u32(100))),
+					..SettlementState::new(now)
+				},
+			);
+		}
+		T::BenchmarkHelper::set_time(now);
+		#[block]
+		{
+			Pallet::<T>::sample_settlements();
+		}
+		for market in markets {
+			assert!(Settlements::<T>::get(market).is_some_and(|s| s.price.is_some()));
+		}
+	}
+
+	#[benchmark]
 	fn set_market_risk() -> Result<(), BenchmarkError> {
 		let origin =
 			T::RiskAdminOrigin::try_successful_origin().map_err(|_| BenchmarkError::Weightless)?;

@@ -76,6 +76,10 @@ impl<T: Config> Pallet<T> {
 					market,
 					MarketState { funding_at: T::Time::now(), ..Default::default() },
 				);
+				// A dated market settles at the average index before its expiry.
+				if let Some(expiry) = T::Book::expiry(market) {
+					Settlements::<T>::insert(market, SettlementState::new(expiry));
+				}
 			},
 			Some(old) => {
 				// Positions and orders are stored in the market's size units against its
@@ -732,6 +736,18 @@ impl<T: Config> Pallet<T> {
 		ensure!(Holders::<T>::iter_keys().count() == holders, "a stale holder index entry");
 		let recorded: u128 = BadDebts::<T>::iter_values().fold(0, |a, d| a.saturating_add(d));
 		ensure!(recorded == TotalBadDebt::<T>::get(), "bad-debt total drifted");
+		for (market, settlement) in Settlements::<T>::iter() {
+			ensure!(MarketRisks::<T>::contains_key(market), "settlement of an unknown market");
+			ensure!(
+				T::Book::expiry(market) == Some(settlement.expiry),
+				"settlement expiry differs from the book's"
+			);
+			ensure!(
+				settlement.price.is_none_or(|p| !p.is_zero())
+					&& (settlement.price.is_none() || settlement.covered_ms > 0),
+				"a settlement price of zero or of nothing sampled"
+			);
+		}
 		for (market, adl) in Deleveraging::<T>::iter() {
 			ensure!(MarketRisks::<T>::contains_key(market), "deleveraging in an unknown market");
 			ensure!(adl.quantity != 0, "empty deleveraging stored");

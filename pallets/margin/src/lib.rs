@@ -57,6 +57,7 @@ mod liquidation;
 #[cfg(test)]
 mod mock;
 pub mod runtime_api;
+mod settlement;
 #[cfg(test)]
 mod tests;
 mod types;
@@ -250,6 +251,15 @@ pub mod pallet {
 	#[pallet::storage]
 	pub type LiquidationConfig<T: Config> = StorageValue<_, LiquidationParams, ValueQuery>;
 
+	/// How dated markets' settlement prices are taken (see the `settlement` module).
+	#[pallet::storage]
+	pub type SettlementConfig<T: Config> = StorageValue<_, SettlementParams, ValueQuery>;
+
+	/// Each dated market's settlement: registered with its risk parameters, sampled from the
+	/// window before expiry until its price is fixed.
+	#[pallet::storage]
+	pub type Settlements<T: Config> = CountedStorageMap<_, Twox64Concat, MarketId, SettlementState>;
+
 	/// Where the liquidation sweep resumes (the last account's storage key).
 	#[pallet::storage]
 	pub type LiquidationCursor<T: Config> = StorageValue<_, BoundedVec<u8, ConstU32<256>>>;
@@ -345,6 +355,14 @@ pub mod pallet {
 		/// A liquidation step of `account` cancelled its resting orders in `markets` markets
 		/// and stopped there: orders still rest elsewhere, the next step goes on.
 		LiquidationOrdersCancelled { account: AccountOf<T>, markets: u32 },
+		/// Governance set how settlement prices are taken.
+		SettlementParamsSet { params: SettlementParams },
+		/// `market`'s settlement price is fixed: the index averaged over `covered_ms` of fresh
+		/// samples.
+		SettlementPriceFixed { market: MarketId, price: FixedU128, covered_ms: u64 },
+		/// `market` expired with only `covered_ms` of fresh index samples of the `needed_ms`
+		/// its settlement price needs: sampling goes on until they are reached.
+		SettlementDelayed { market: MarketId, covered_ms: u64, needed_ms: u64 },
 	}
 
 	#[pallet::error]
@@ -386,7 +404,7 @@ pub mod pallet {
 	#[pallet::hooks]
 	impl<T: Config> Hooks<BlockNumberFor<T>> for Pallet<T> {
 		fn on_initialize(_n: BlockNumberFor<T>) -> Weight {
-			Self::sample_funding()
+			Self::sample_funding().saturating_add(Self::sample_settlements())
 		}
 
 		fn on_idle(_n: BlockNumberFor<T>, remaining: Weight) -> Weight {
@@ -518,6 +536,27 @@ pub mod pallet {
 			ensure!(params.penalty <= Permill::from_percent(50), Error::<T>::InvalidRiskParams);
 			LiquidationConfig::<T>::put(params);
 			Self::deposit_event(Event::LiquidationParamsSet { params });
+			Ok(())
+		}
+
+		/// Set how a dated market's settlement price is taken: the averaging window before
+		/// expiry and the share of it that fresh index samples must cover. Applies to every
+		/// settlement price not yet fixed.
+		///
+		/// * Who: [`Config::RiskAdminOrigin`].
+		/// * Events: [`Event::SettlementParamsSet`].
+		/// * Errors: [`Error::InvalidRiskParams`] (a window outside 1 minute – 1 day, or a
+		///   coverage below 10%).
+		#[pallet::call_index(5)]
+		#[pallet::weight(T::WeightInfo::set_settlement_params())]
+		pub fn set_settlement_params(
+			origin: OriginFor<T>,
+			params: SettlementParams,
+		) -> DispatchResult {
+			T::RiskAdminOrigin::ensure_origin(origin)?;
+			ensure!(params.is_valid(), Error::<T>::InvalidRiskParams);
+			SettlementConfig::<T>::put(params);
+			Self::deposit_event(Event::SettlementParamsSet { params });
 			Ok(())
 		}
 	}

@@ -1888,3 +1888,136 @@ fn an_evicted_order_releases_its_owners_margin() {
 		check();
 	});
 }
+
+// ---------------------------------------------------------------------------------------------
+// Settlement prices of dated markets
+
+/// A BTC future expiring `expiry`, listed in the book and configured here (no funding).
+fn btc_future(expiry: u64) -> u32 {
+	let config =
+		orderbook::MarketConfig { kind: orderbook::MarketKind::Future { expiry }, ..btc_market() };
+	assert_ok!(Orderbook::create_market(RuntimeOrigin::root(), config));
+	let market = orderbook::Markets::<Test>::count() - 1;
+	assert_ok!(Margin::do_set_market_risk(market, RiskParams { funding: None, ..btc_risk() }));
+	market
+}
+
+/// Move the clock to `at` and run the block's `on_initialize`.
+fn block_at(at: u64) {
+	pallet_timestamp::Now::<Test>::put(at);
+	System::set_block_number(System::block_number() + 1);
+	Margin::on_initialize(System::block_number());
+}
+
+fn settlement_events() -> Vec<Event<Test>> {
+	System::events()
+		.into_iter()
+		.filter_map(|r| match r.event {
+			RuntimeEvent::Margin(
+				e @ (Event::SettlementPriceFixed { .. } | Event::SettlementDelayed { .. }),
+			) => Some(e),
+			_ => None,
+		})
+		.collect()
+}
+
+#[test]
+fn a_future_settles_at_the_time_weighted_index_over_the_window() {
+	build_and_execute(|| {
+		let window = SettlementParams::default().window_ms;
+		let expiry = T0 + 2 * window;
+		let future = btc_future(expiry);
+		// Registered with its book expiry; a perpetual is not.
+		assert_eq!(Margin::settlement(future), Some(SettlementState::new(expiry)));
+		assert_eq!(Margin::settlement(BTC_PERP), None);
+		// Before the window nothing is sampled.
+		block_at(expiry - window - 1);
+		assert_eq!(Margin::settlement(future).unwrap().last, None);
+		// 50,000 for the first two thirds of the window, 53,000 for the last third.
+		let third = window / 3;
+		block_at(expiry - window);
+		block_at(expiry - 2 * third);
+		TestPrices::set("BTC", Some(53_000));
+		block_at(expiry - third);
+		assert!(settlement_events().is_empty());
+		block_at(expiry + 6_000);
+		let state = Margin::settlement(future).unwrap();
+		assert_eq!(state.covered_ms, window);
+		let price = FixedU128::from_u32(51_000);
+		assert_eq!(state.price, Some(price));
+		assert_eq!(
+			settlement_events(),
+			vec![Event::SettlementPriceFixed { market: future, price, covered_ms: window }]
+		);
+		// Fixed once: later blocks change nothing.
+		TestPrices::set("BTC", Some(10));
+		block_at(expiry + 12_000);
+		assert_eq!(Margin::settlement(future), Some(state));
+		assert_eq!(settlement_events().len(), 1);
+	});
+}
+
+#[test]
+fn a_missing_index_delays_settlement_until_enough_fresh_samples() {
+	build_and_execute(|| {
+		let params = SettlementParams::default();
+		let (window, needed) = (params.window_ms, params.needed_ms());
+		let expiry = T0 + 2 * window;
+		let future = btc_future(expiry);
+		// A fresh index for the first 10 minutes of the window, then none (stale or halted).
+		block_at(expiry - window);
+		TestPrices::set("BTC", None);
+		block_at(expiry - window + 600_000);
+		block_at(expiry - 60_000);
+		block_at(expiry);
+		let covered = 600_000;
+		assert_eq!(
+			settlement_events(),
+			vec![Event::SettlementDelayed {
+				market: future,
+				covered_ms: covered,
+				needed_ms: needed
+			}]
+		);
+		assert_eq!(Margin::settlement(future).unwrap().price, None);
+		// The index returns after expiry: its samples count until the coverage is reached,
+		// and only then is the price fixed (no second delay event).
+		TestPrices::set("BTC", Some(60_000));
+		block_at(expiry + 60_000);
+		block_at(expiry + 60_000 + (needed - covered) - 1);
+		assert_eq!(Margin::settlement(future).unwrap().price, None);
+		block_at(expiry + 60_000 + (needed - covered));
+		let state = Margin::settlement(future).unwrap();
+		assert_eq!(state.covered_ms, needed);
+		// 600,000 ms at 50,000 and 300,000 ms at 60,000.
+		let price = FixedU128::from_rational(50_000 * 600_000 + 60_000 * 300_000, 900_000);
+		assert_eq!(state.price, Some(price));
+		assert_eq!(settlement_events().len(), 2);
+	});
+}
+
+#[test]
+fn settlement_parameters_are_governed_and_bounded() {
+	build_and_execute(|| {
+		let params =
+			SettlementParams { window_ms: 15 * 60_000, min_coverage: Permill::from_percent(80) };
+		assert_noop!(
+			Margin::set_settlement_params(RuntimeOrigin::signed(ALICE), params),
+			DispatchError::BadOrigin
+		);
+		for bad in [
+			SettlementParams { window_ms: 59_999, ..params },
+			SettlementParams { window_ms: 86_400_001, ..params },
+			SettlementParams { min_coverage: Permill::from_percent(9), ..params },
+		] {
+			assert_noop!(
+				Margin::set_settlement_params(RuntimeOrigin::root(), bad),
+				Error::<Test>::InvalidRiskParams
+			);
+		}
+		assert_ok!(Margin::set_settlement_params(RuntimeOrigin::root(), params));
+		assert_eq!(SettlementConfig::<Test>::get(), params);
+		System::assert_last_event(Event::SettlementParamsSet { params }.into());
+		assert_eq!(params.needed_ms(), 12 * 60_000);
+	});
+}

@@ -196,6 +196,94 @@ impl Default for LiquidationParams {
 	}
 }
 
+/// How a dated market's settlement price is taken, set by governance (see the `settlement`
+/// module): the time-weighted average of the index over `window_ms` before expiry, once at
+/// least `min_coverage` of that window had a fresh index.
+#[derive(
+	Clone,
+	Copy,
+	PartialEq,
+	Eq,
+	Debug,
+	Encode,
+	Decode,
+	DecodeWithMemTracking,
+	MaxEncodedLen,
+	TypeInfo,
+)]
+pub struct SettlementParams {
+	/// The averaging window before expiry (ms): 1 minute to 1 day.
+	pub window_ms: u64,
+	/// The share of the window that must be covered by fresh index samples: 10% to 100%.
+	pub min_coverage: Permill,
+}
+
+impl SettlementParams {
+	/// The shortest window governance may set (1 minute).
+	pub const MIN_WINDOW_MS: u64 = 60_000;
+	/// The longest window governance may set (1 day).
+	pub const MAX_WINDOW_MS: u64 = 86_400_000;
+
+	/// Whether the parameters are inside their documented bounds.
+	pub fn is_valid(&self) -> bool {
+		(Self::MIN_WINDOW_MS..=Self::MAX_WINDOW_MS).contains(&self.window_ms)
+			&& self.min_coverage >= Permill::from_percent(10)
+	}
+
+	/// The covered time a settlement price needs (ms).
+	pub fn needed_ms(&self) -> u64 {
+		self.min_coverage.mul_ceil(self.window_ms)
+	}
+}
+
+impl Default for SettlementParams {
+	/// Deribit's 30 minutes, at least half of it with a fresh index.
+	fn default() -> Self {
+		Self { window_ms: 30 * 60_000, min_coverage: Permill::from_percent(50) }
+	}
+}
+
+/// A dated market's settlement: its expiry, the running average of the index samples, and the
+/// settlement price once fixed.
+#[derive(Clone, Copy, PartialEq, Eq, Debug, Encode, Decode, MaxEncodedLen, TypeInfo)]
+pub struct SettlementState {
+	/// When the market expires (ms), as listed in the book.
+	pub expiry: Moment,
+	/// Σ price (inner) × credited ms (see `clearinghouse_risk::settlement::Twap`).
+	pub weighted: u128,
+	/// Σ credited ms.
+	pub covered_ms: u64,
+	/// The last fresh sample not yet credited: time (ms) and price.
+	pub last: Option<(Moment, FixedU128)>,
+	/// Whether expiry came with too little coverage (`SettlementDelayed` was emitted).
+	pub delayed: bool,
+	/// The settlement price, once fixed.
+	pub price: Option<FixedU128>,
+}
+
+impl SettlementState {
+	/// A market expiring at `expiry`, nothing sampled yet.
+	pub fn new(expiry: Moment) -> Self {
+		Self { expiry, weighted: 0, covered_ms: 0, last: None, delayed: false, price: None }
+	}
+
+	/// The running average as the risk crate computes it.
+	pub fn twap(&self) -> clearinghouse_risk::settlement::Twap {
+		clearinghouse_risk::settlement::Twap {
+			weighted: self.weighted,
+			covered_ms: self.covered_ms,
+			last: self.last,
+		}
+	}
+
+	/// Take the running average back from the risk crate.
+	pub fn set_twap(&mut self, twap: clearinghouse_risk::settlement::Twap) {
+		self.weighted = twap.weighted;
+		self.covered_ms = twap.covered_ms;
+		self.last = twap.last;
+	}
+}
+
 /// A market's auto-deleveraging in progress (see the `adl` module).
 #[derive(
 	CloneNoBound, PartialEqNoBound, EqNoBound, DebugNoBound, Encode, Decode, MaxEncodedLen, TypeInfo,

@@ -25,6 +25,11 @@ pub trait WeightInfo {
 	fn deleverage() -> Weight;
 	/// A deleveraging scan valuing and ranking `n` counter-side holders, each a full account.
 	fn adl_scan(n: u32) -> Weight;
+	/// `set_settlement_params`.
+	fn set_settlement_params() -> Weight;
+	/// The settlement sampler over `m` registered dated markets, every one sampled and its
+	/// price fixed.
+	fn sample_settlements(m: u32) -> Weight;
 }
 
 /// Weights for a runtime with `T::DbWeight`.
@@ -71,6 +76,18 @@ impl<T: polkadot_sdk::frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	fn set_liquidation_params() -> Weight {
 		Weight::from_parts(10_000_000, 0).saturating_add(T::DbWeight::get().writes(1))
 	}
+	// One value written.
+	fn set_settlement_params() -> Weight {
+		Weight::from_parts(10_000_000, 0).saturating_add(T::DbWeight::get().writes(1))
+	}
+	// The count and parameters; per market its state, risk parameters and the oracle's price
+	// (config and state), and the state written.
+	fn sample_settlements(m: u32) -> Weight {
+		let m = u64::from(m);
+		Weight::from_parts(5_000_000, 1_000)
+			.saturating_add(Weight::from_parts(25_000_000, 4_000).saturating_mul(m))
+			.saturating_add(T::DbWeight::get().reads_writes(2 + 4 * m, m))
+	}
 	// The state, a margin check of a full account, both positions and ledger entries, and
 	// the counterparty's reduce-only orders refitted (each on its own level).
 	fn deleverage() -> Weight {
@@ -113,5 +130,11 @@ impl WeightInfo for () {
 	fn adl_scan(n: u32) -> Weight {
 		// A warm holder (its markets already read): far below a cold margin check.
 		Weight::from_parts(10_000_000 + 5_000_000 * u64::from(n), 0)
+	}
+	fn set_settlement_params() -> Weight {
+		Weight::from_parts(10_000_000, 0)
+	}
+	fn sample_settlements(m: u32) -> Weight {
+		Weight::from_parts(5_000_000 + 25_000_000 * u64::from(m), 0)
 	}
 }

@@ -541,6 +541,10 @@ impl<T: Config> BookPrices for Pallet<T> {
 	fn mid(market: MarketId) -> Option<FixedU128> {
 		Self::mid_price(market)
 	}
+
+	fn expiry(market: MarketId) -> Option<Moment> {
+		Markets::<T>::get(market).and_then(|m| m.config.kind.expiry())
+	}
 }
 
 impl<T: Config> clearinghouse_primitives::trading::LiquidationBook<T::AccountId> for Pallet<T> {

@@ -1,5 +1,6 @@
 //! The arithmetic of one margin check, for accounts with 1, 10 and 50 positions: value every
-//! position at its mark, sum unrealised PnL and requirements.
+//! position at its mark, sum unrealised PnL and requirements; and one block's settlement-price
+//! sample (`Twap::observe`).
 //!
 //! `cargo bench -p clearinghouse-risk`
 
@@ -46,5 +47,21 @@ fn margin_check(c: &mut Criterion) {
 	group.finish();
 }
 
-criterion_group!(benches, margin_check);
+/// One block's settlement sample: credit the previous sample, keep this one.
+fn settlement_sample(c: &mut Criterion) {
+	let twap = clearinghouse_risk::settlement::Twap::default()
+		.observe(0, Some(FixedU128::from_u32(50_000)), 1_800_000)
+		.expect("first sample");
+	c.bench_function("settlement sample", |b| {
+		b.iter(|| {
+			black_box(&twap).observe(
+				black_box(6_000),
+				Some(FixedU128::from_u32(50_001)),
+				black_box(1_800_000),
+			)
+		})
+	});
+}
+
+criterion_group!(benches, margin_check, settlement_sample);
 criterion_main!(benches);

@@ -16,6 +16,7 @@ pub mod funding;
 pub mod margin;
 pub mod mark;
 pub mod position;
+pub mod settlement;
 pub mod units;
 
 pub use polkadot_sdk::sp_arithmetic::{FixedI128, FixedU128, Permill, Rounding};

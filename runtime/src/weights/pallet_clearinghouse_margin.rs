@@ -69,11 +69,11 @@ impl<T: frame_system::Config> pallet_clearinghouse_margin::WeightInfo for Weight
 		// Proof Size summary in bytes:
 		//  Measured:  `681 + p * (2585 ±0)`
 		//  Estimated: `10940 + p * (4642 ±0)`
-		// Minimum execution time: 73_149_000 picoseconds.
-		Weight::from_parts(31_456_277, 0)
+		// Minimum execution time: 71_666_000 picoseconds.
+		Weight::from_parts(33_138_765, 0)
 			.saturating_add(Weight::from_parts(0, 10940))
-			// Standard Error: 23_840
-			.saturating_add(Weight::from_parts(35_296_461, 0).saturating_mul(p.into()))
+			// Standard Error: 22_402
+			.saturating_add(Weight::from_parts(34_503_737, 0).saturating_mul(p.into()))
 			.saturating_add(T::DbWeight::get().reads(6))
 			.saturating_add(T::DbWeight::get().reads((5_u64).saturating_mul(p.into())))
 			.saturating_add(Weight::from_parts(0, 4642).saturating_mul(p.into()))
@@ -98,12 +98,12 @@ impl<T: frame_system::Config> pallet_clearinghouse_margin::WeightInfo for Weight
 	fn sample_funding(m: u32, ) -> Weight {
 		// Proof Size summary in bytes:
 		//  Measured:  `7737 + m * (2340 ±0)`
-		//  Estimated: `127704 + m * (4642 ±76)`
-		// Minimum execution time: 44_627_000 picoseconds.
-		Weight::from_parts(169_721_409, 0)
+		//  Estimated: `127704 + m * (4642 ±0)`
+		// Minimum execution time: 43_575_000 picoseconds.
+		Weight::from_parts(162_582_122, 0)
 			.saturating_add(Weight::from_parts(0, 127704))
-			// Standard Error: 75_142
-			.saturating_add(Weight::from_parts(24_276_816, 0).saturating_mul(m.into()))
+			// Standard Error: 75_701
+			.saturating_add(Weight::from_parts(24_312_784, 0).saturating_mul(m.into()))
 			.saturating_add(T::DbWeight::get().reads(68))
 			.saturating_add(T::DbWeight::get().reads((4_u64).saturating_mul(m.into())))
 			.saturating_add(T::DbWeight::get().writes((1_u64).saturating_mul(m.into())))
@@ -149,8 +149,8 @@ impl<T: frame_system::Config> pallet_clearinghouse_margin::WeightInfo for Weight
 		// Proof Size summary in bytes:
 		//  Measured:  `1150262`
 		//  Estimated: `1812510`
-		// Minimum execution time: 12_086_622_000 picoseconds.
-		Weight::from_parts(12_367_909_000, 0)
+		// Minimum execution time: 11_942_117_000 picoseconds.
+		Weight::from_parts(12_510_001_000, 0)
 			.saturating_add(Weight::from_parts(0, 1812510))
 			.saturating_add(T::DbWeight::get().reads(727))
 			.saturating_add(T::DbWeight::get().writes(437))
@@ -191,8 +191,8 @@ impl<T: frame_system::Config> pallet_clearinghouse_margin::WeightInfo for Weight
 		// Proof Size summary in bytes:
 		//  Measured:  `409726`
 		//  Estimated: `403550`
-		// Minimum execution time: 2_869_725_000 picoseconds.
-		Weight::from_parts(3_139_426_000, 0)
+		// Minimum execution time: 2_780_742_000 picoseconds.
+		Weight::from_parts(3_088_029_000, 0)
 			.saturating_add(Weight::from_parts(0, 403550))
 			.saturating_add(T::DbWeight::get().reads(395))
 			.saturating_add(T::DbWeight::get().writes(75))
@@ -230,11 +230,11 @@ impl<T: frame_system::Config> pallet_clearinghouse_margin::WeightInfo for Weight
 		// Proof Size summary in bytes:
 		//  Measured:  `159435 + n * (7667 ±0)`
 		//  Estimated: `298078 + n * (9950 ±0)`
-		// Minimum execution time: 24_266_000 picoseconds.
-		Weight::from_parts(512_935_285, 0)
+		// Minimum execution time: 26_078_000 picoseconds.
+		Weight::from_parts(388_640_634, 0)
 			.saturating_add(Weight::from_parts(0, 298078))
-			// Standard Error: 1_725_751
-			.saturating_add(Weight::from_parts(878_386_467, 0).saturating_mul(n.into()))
+			// Standard Error: 2_426_567
+			.saturating_add(Weight::from_parts(879_564_463, 0).saturating_mul(n.into()))
 			.saturating_add(T::DbWeight::get().reads(215))
 			.saturating_add(T::DbWeight::get().reads((5_u64).saturating_mul(n.into())))
 			.saturating_add(T::DbWeight::get().writes(1))
@@ -254,8 +254,8 @@ impl<T: frame_system::Config> pallet_clearinghouse_margin::WeightInfo for Weight
 		// Proof Size summary in bytes:
 		//  Measured:  `729`
 		//  Estimated: `16495`
-		// Minimum execution time: 90_605_000 picoseconds.
-		Weight::from_parts(95_421_000, 0)
+		// Minimum execution time: 90_325_000 picoseconds.
+		Weight::from_parts(94_560_000, 0)
 			.saturating_add(Weight::from_parts(0, 16495))
 			.saturating_add(T::DbWeight::get().reads(9))
 			.saturating_add(T::DbWeight::get().writes(7))
@@ -266,10 +266,52 @@ impl<T: frame_system::Config> pallet_clearinghouse_margin::WeightInfo for Weight
 		// Proof Size summary in bytes:
 		//  Measured:  `0`
 		//  Estimated: `0`
-		// Minimum execution time: 5_839_000 picoseconds.
-		Weight::from_parts(6_760_000, 0)
+		// Minimum execution time: 5_638_000 picoseconds.
+		Weight::from_parts(6_560_000, 0)
 			.saturating_add(Weight::from_parts(0, 0))
 			.saturating_add(T::DbWeight::get().writes(1))
+	}
+	/// Storage: `Margin::SettlementConfig` (r:0 w:1)
+	/// Proof: `Margin::SettlementConfig` (`max_values`: Some(1), `max_size`: Some(12), added: 507, mode: `MaxEncodedLen`)
+	fn set_settlement_params() -> Weight {
+		// Proof Size summary in bytes:
+		//  Measured:  `0`
+		//  Estimated: `0`
+		// Minimum execution time: 5_608_000 picoseconds.
+		Weight::from_parts(6_620_000, 0)
+			.saturating_add(Weight::from_parts(0, 0))
+			.saturating_add(T::DbWeight::get().writes(1))
+	}
+	/// Storage: `Margin::CounterForSettlements` (r:1 w:0)
+	/// Proof: `Margin::CounterForSettlements` (`max_values`: Some(1), `max_size`: Some(4), added: 499, mode: `MaxEncodedLen`)
+	/// Storage: `Timestamp::Now` (r:1 w:0)
+	/// Proof: `Timestamp::Now` (`max_values`: Some(1), `max_size`: Some(8), added: 503, mode: `MaxEncodedLen`)
+	/// Storage: `Margin::SettlementConfig` (r:1 w:0)
+	/// Proof: `Margin::SettlementConfig` (`max_values`: Some(1), `max_size`: Some(12), added: 507, mode: `MaxEncodedLen`)
+	/// Storage: `Margin::Settlements` (r:257 w:256)
+	/// Proof: `Margin::Settlements` (`max_values`: None, `max_size`: Some(87), added: 2562, mode: `MaxEncodedLen`)
+	/// Storage: `Margin::MarketRisks` (r:256 w:0)
+	/// Proof: `Margin::MarketRisks` (`max_values`: None, `max_size`: Some(70), added: 2545, mode: `MaxEncodedLen`)
+	/// Storage: `Oracle::KeyConfigs` (r:100 w:0)
+	/// Proof: `Oracle::KeyConfigs` (`max_values`: None, `max_size`: Some(54), added: 2529, mode: `MaxEncodedLen`)
+	/// Storage: `Oracle::KeyStates` (r:100 w:0)
+	/// Proof: `Oracle::KeyStates` (`max_values`: None, `max_size`: Some(1460), added: 3935, mode: `MaxEncodedLen`)
+	/// Storage: `Oracle::CounterForFeeders` (r:1 w:0)
+	/// Proof: `Oracle::CounterForFeeders` (`max_values`: Some(1), `max_size`: Some(4), added: 499, mode: `MaxEncodedLen`)
+	/// The range of component `m` is `[1, 256]`.
+	fn sample_settlements(m: u32, ) -> Weight {
+		// Proof Size summary in bytes:
+		//  Measured:  `7726 + m * (209 ±0)`
+		//  Estimated: `127704 + m * (2562 ±0)`
+		// Minimum execution time: 39_749_000 picoseconds.
+		Weight::from_parts(174_132_071, 0)
+			.saturating_add(Weight::from_parts(0, 127704))
+			// Standard Error: 66_783
+			.saturating_add(Weight::from_parts(19_357_701, 0).saturating_mul(m.into()))
+			.saturating_add(T::DbWeight::get().reads(69))
+			.saturating_add(T::DbWeight::get().reads((3_u64).saturating_mul(m.into())))
+			.saturating_add(T::DbWeight::get().writes((1_u64).saturating_mul(m.into())))
+			.saturating_add(Weight::from_parts(0, 2562).saturating_mul(m.into()))
 	}
 	/// Storage: `Margin::MarketRisks` (r:1 w:1)
 	/// Proof: `Margin::MarketRisks` (`max_values`: None, `max_size`: Some(70), added: 2545, mode: `MaxEncodedLen`)
@@ -277,16 +319,18 @@ impl<T: frame_system::Config> pallet_clearinghouse_margin::WeightInfo for Weight
 	/// Proof: `Margin::CounterForMarketRisks` (`max_values`: Some(1), `max_size`: Some(4), added: 499, mode: `MaxEncodedLen`)
 	/// Storage: `Timestamp::Now` (r:1 w:0)
 	/// Proof: `Timestamp::Now` (`max_values`: Some(1), `max_size`: Some(8), added: 503, mode: `MaxEncodedLen`)
+	/// Storage: `Orderbook::Markets` (r:1 w:0)
+	/// Proof: `Orderbook::Markets` (`max_values`: None, `max_size`: Some(2167), added: 4642, mode: `MaxEncodedLen`)
 	/// Storage: `Margin::MarketStates` (r:0 w:1)
 	/// Proof: `Margin::MarketStates` (`max_values`: None, `max_size`: Some(52), added: 2527, mode: `MaxEncodedLen`)
 	fn set_market_risk() -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `45`
-		//  Estimated: `3535`
-		// Minimum execution time: 16_865_000 picoseconds.
-		Weight::from_parts(18_658_000, 0)
-			.saturating_add(Weight::from_parts(0, 3535))
-			.saturating_add(T::DbWeight::get().reads(3))
+		//  Measured:  `51`
+		//  Estimated: `5632`
+		// Minimum execution time: 19_278_000 picoseconds.
+		Weight::from_parts(21_091_000, 0)
+			.saturating_add(Weight::from_parts(0, 5632))
+			.saturating_add(T::DbWeight::get().reads(4))
 			.saturating_add(T::DbWeight::get().writes(3))
 	}
 }
