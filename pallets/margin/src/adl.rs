@@ -173,8 +173,18 @@ impl<T: Config> Pallet<T> {
 	/// extrinsic's maximum weight (the rest is for the transaction extensions' own weight), so
 	/// any `steps` gives a valid transaction.
 	pub fn deleverage_weight(steps: u32) -> Weight {
-		let base = T::DbWeight::get().reads_writes(2, 1);
 		let per_step = Self::adl_holder_cost(0).max(T::WeightInfo::deleverage());
+		let configured = T::AdlAccountsPerBlock::get().max(T::MaxAdlCandidates::get());
+		Self::keeper_weight(steps, per_step, configured)
+	}
+
+	/// What a keeper call of `steps` steps of `per_step` each declares: the call's existence
+	/// check and the state's read and write, plus `steps` (clamped to at least one, to at most
+	/// `configured`, and to what fits in 90% of a normal extrinsic's maximum weight — the rest
+	/// is for the transaction extensions) times `per_step`. Any `steps` gives a valid
+	/// transaction.
+	pub(crate) fn keeper_weight(steps: u32, per_step: Weight, configured: u32) -> Weight {
+		let base = T::DbWeight::get().reads_writes(2, 1);
 		let room = T::BlockWeights::get()
 			.get(frame_support::dispatch::DispatchClass::Normal)
 			.max_extrinsic
@@ -187,8 +197,7 @@ impl<T: Config> Pallet<T> {
 		let fits = |room: u64, step: u64| room.checked_div(step).unwrap_or(u64::MAX);
 		let fitting = fits(room.ref_time(), per_step.ref_time())
 			.min(fits(room.proof_size(), per_step.proof_size()));
-		let configured = u64::from(T::AdlAccountsPerBlock::get().max(T::MaxAdlCandidates::get()));
-		let steps = u64::from(steps).min(configured).min(fitting).max(1);
+		let steps = u64::from(steps).min(u64::from(configured)).min(fitting).max(1);
 		base.saturating_add(per_step.saturating_mul(steps))
 	}
 

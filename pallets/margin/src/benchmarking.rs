@@ -375,6 +375,42 @@ mod benchmarks {
 		}
 	}
 
+	/// One position settled at expiry: the holder is as large as an account may be
+	/// (`MaxPositions` positions) and owes funding in the market it settles in.
+	#[benchmark]
+	fn settle_position() -> Result<(), BenchmarkError> {
+		let markets = markets::<T>(T::MaxPositions::get());
+		let market = markets.first().copied().ok_or(BenchmarkError::Weightless)?;
+		MarketStates::<T>::mutate(market, |s| {
+			s.funding_index = FixedI128::from_inner(1_000);
+			s.open_interest = 1_000;
+		});
+		let holder = MarginAccount::new(account::<T::AccountId>("holder", 0, 0), 0);
+		T::BenchmarkHelper::fund(&holder, 1_000_000 * 1_000_000);
+		T::BenchmarkHelper::fund(&Pallet::<T>::clearing_account(), 1_000_000 * 1_000_000);
+		let mut entries: Vec<PositionEntry> = markets
+			.iter()
+			.map(|m| PositionEntry {
+				quantity: 1_000,
+				cost: 90 * 1_000_000,
+				..PositionEntry::new(*m, FixedI128::from_inner(0))
+			})
+			.collect();
+		entries.sort_by_key(|e| e.market);
+		Pallet::<T>::store_entries(&holder, EntriesOf::<T>::truncate_from(entries));
+		let price = FixedU128::from_u32(100);
+		Settlements::<T>::insert(
+			market,
+			SettlementState { price: Some(price), covered_ms: 1, ..SettlementState::new(0) },
+		);
+		#[block]
+		{
+			Pallet::<T>::settle_position(&holder, market, price)?;
+		}
+		assert_eq!(Pallet::<T>::size_in(&holder, market), 0);
+		Ok(())
+	}
+
 	#[benchmark]
 	fn set_market_risk() -> Result<(), BenchmarkError> {
 		let origin =

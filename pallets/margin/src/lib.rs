@@ -363,6 +363,16 @@ pub mod pallet {
 		/// `market` expired with only `covered_ms` of fresh index samples of the `needed_ms`
 		/// its settlement price needs: sampling goes on until they are reached.
 		SettlementDelayed { market: MarketId, covered_ms: u64, needed_ms: u64 },
+		/// `account`'s position of `quantity` (long > 0) in dated `market` settled in cash at
+		/// the settlement `price` (its PnL is in the `PositionChanged` before this event).
+		PositionSettled {
+			account: AccountOf<T>,
+			market: MarketId,
+			quantity: i128,
+			price: FixedU128,
+		},
+		/// Every position of dated `market` settled at `price`; open interest is zero.
+		MarketSettled { market: MarketId, price: FixedU128 },
 	}
 
 	#[pallet::error]
@@ -399,6 +409,9 @@ pub mod pallet {
 		DeleveragingPending,
 		/// A configured market's underlying and size decimals cannot change.
 		ImmutableParams,
+		/// The market has nothing to settle: a perpetual, a settlement price not yet fixed,
+		/// or every position already settled.
+		NothingToSettle,
 	}
 
 	#[pallet::hooks]
@@ -408,7 +421,9 @@ pub mod pallet {
 		}
 
 		fn on_idle(_n: BlockNumberFor<T>, remaining: Weight) -> Weight {
-			let used = Self::sweep_liquidations(remaining);
+			let used = Self::process_settlements(remaining);
+			let used =
+				used.saturating_add(Self::sweep_liquidations(remaining.saturating_sub(used)));
 			let used =
 				used.saturating_add(Self::process_deleveraging(remaining.saturating_sub(used)));
 			used.saturating_add(Self::unwind_fund(remaining.saturating_sub(used)))
@@ -537,6 +552,39 @@ pub mod pallet {
 			LiquidationConfig::<T>::put(params);
 			Self::deposit_event(Event::LiquidationParamsSet { params });
 			Ok(())
+		}
+
+		/// Settle up to `steps` positions of dated `market` at its fixed settlement price
+		/// (clamped to at least one and to what one transaction may weigh), exactly as
+		/// `on_idle` would: under full blocks this call is what guarantees that an expired
+		/// market settles. Positions settle longs first, each exactly once.
+		///
+		/// * Who: anyone (a keeper). A call that makes progress pays no fee; the unused part
+		///   of the declared weight is refunded.
+		/// * Weight: `steps` × the `settle_position` benchmark (a holder as large as an account
+		///   may be).
+		/// * Events: [`Event::PositionChanged`] and [`Event::PositionSettled`] per position,
+		///   [`Event::MarketSettled`] at the end.
+		/// * Errors: [`Error::NothingToSettle`] (a perpetual, a price not yet fixed, or a
+		///   market already settled).
+		#[pallet::call_index(6)]
+		#[pallet::weight(Pallet::<T>::settle_weight(*steps))]
+		pub fn settle(
+			origin: OriginFor<T>,
+			market: MarketId,
+			steps: u32,
+		) -> DispatchResultWithPostInfo {
+			ensure_signed(origin)?;
+			ensure!(
+				Settlements::<T>::get(market).is_some_and(|s| s.price.is_some() && !s.settled),
+				Error::<T>::NothingToSettle
+			);
+			let check = T::DbWeight::get().reads(1);
+			let used = check.saturating_add(Self::advance_settlement(
+				market,
+				Self::settle_weight(steps).saturating_sub(check),
+			));
+			Ok(PostDispatchInfo { actual_weight: Some(used), pays_fee: Pays::No })
 		}
 
 		/// Set how a dated market's settlement price is taken: the averaging window before

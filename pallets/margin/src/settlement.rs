@@ -11,8 +11,18 @@
 //!
 //! The book refuses orders from expiry on (`MarketExpired`), so the positions the settlement
 //! price applies to are the ones held at expiry.
+//!
+//! Once the price is fixed every position settles in cash against the clearing account, as if
+//! closed at the settlement price with no fee: the longs first, then the shorts, one holder
+//! per step taken from the market's holder index (settled positions leave it, so no cursor is
+//! kept and a step can never settle a position twice). `on_idle` drives it on spare weight and
+//! anyone may call `margin.settle(market, steps)` under full blocks. A long receives
+//! `size × price` rounded down, a short pays it rounded up (the clearing account never pays
+//! out more than it takes in); open interest falls to zero with the longs. When both sides are
+//! empty the market is settled (`MarketSettled`).
 
 use frame_support::{pallet_prelude::*, traits::Time};
+use polkadot_sdk::sp_arithmetic::{ArithmeticError, FixedU128, Permill, Rounding};
 
 use crate::{pallet::*, *};
 
@@ -33,6 +43,9 @@ impl<T: Config> Pallet<T> {
 			.filter(|(_, s)| s.price.is_none() && now >= s.expiry.saturating_sub(params.window_ms))
 			.collect();
 		for (market, mut state) in due {
+			if state.settled {
+				continue;
+			}
 			let price = MarketRisks::<T>::get(market)
 				.and_then(|risk| T::Prices::quote(&risk.underlying))
 				.map(|quote| quote.price);
@@ -68,5 +81,121 @@ impl<T: Config> Pallet<T> {
 	/// `market`'s settlement state, for the runtime API: `None` for a perpetual.
 	pub fn settlement(market: MarketId) -> Option<SettlementState> {
 		Settlements::<T>::get(market)
+	}
+
+	/// What a `settle` call of `steps` positions declares (see [`Self::keeper_weight`]): each
+	/// step finds the next holder and settles it, as many as fit one transaction.
+	pub fn settle_weight(steps: u32) -> Weight {
+		Self::keeper_weight(steps, Self::settle_step(), u32::MAX)
+	}
+
+	/// One settlement step: finding the next holder (one read per side of the index) and the
+	/// `settle_position` benchmark.
+	fn settle_step() -> Weight {
+		T::WeightInfo::settle_position().saturating_add(T::DbWeight::get().reads(2))
+	}
+
+	/// Settle every market whose price is fixed while `limit` allows. Returns the weight used.
+	pub(crate) fn process_settlements(limit: Weight) -> Weight {
+		let db = T::DbWeight::get();
+		let mut used = db.reads(1);
+		if Settlements::<T>::count() == 0 {
+			return used;
+		}
+		// Bounded by `MaxMarkets`.
+		let due: alloc::vec::Vec<MarketId> = Settlements::<T>::iter()
+			.filter(|(_, s)| s.price.is_some() && !s.settled)
+			.map(|(market, _)| market)
+			.collect();
+		used = used.saturating_add(db.reads(u64::from(Settlements::<T>::count())));
+		for market in due {
+			if used.any_gt(limit) {
+				break;
+			}
+			used =
+				used.saturating_add(Self::advance_settlement(market, limit.saturating_sub(used)));
+		}
+		used
+	}
+
+	/// Settle positions of `market` while `limit` allows, each charged the `settle_position`
+	/// benchmark. Returns the weight used. Does nothing before the price is fixed or after the
+	/// market settled.
+	pub(crate) fn advance_settlement(market: MarketId, limit: Weight) -> Weight {
+		let db = T::DbWeight::get();
+		let mut used = db.reads(1);
+		let Some(mut state) = Settlements::<T>::get(market) else { return used };
+		let Some(price) = state.price.filter(|_| !state.settled) else { return used };
+		let per_position = Self::settle_step();
+		while !used.saturating_add(per_position).any_gt(limit) {
+			// Longs first, then shorts: the first holder left on a side (settled ones have left
+			// the index).
+			let next = Holders::<T>::iter_key_prefix((market, true))
+				.next()
+				.or_else(|| Holders::<T>::iter_key_prefix((market, false)).next());
+			used = used.saturating_add(per_position);
+			let Some(account) = next else {
+				state.settled = true;
+				Settlements::<T>::insert(market, state);
+				Self::deposit_event(Event::MarketSettled { market, price });
+				return used.saturating_add(db.writes(1));
+			};
+			if let Err(error) = Self::settle_position(&account, market, price) {
+				// Nothing settles out of order: the next step retries this holder.
+				log::warn!(target: "margin", "settling {account:?} in {market}: {error:?}");
+				return used;
+			}
+		}
+		used
+	}
+
+	/// Close `account`'s position in `market` at the settlement `price` against the clearing
+	/// account, without a fee.
+	pub(crate) fn settle_position(
+		account: &AccountOf<T>,
+		market: MarketId,
+		price: FixedU128,
+	) -> DispatchResult {
+		frame_support::storage::with_storage_layer(|| {
+			let params = MarketRisks::<T>::get(market).ok_or(Error::<T>::MarketNotConfigured)?;
+			let settlement_decimals =
+				T::Ledger::settlement_decimals().ok_or(Error::<T>::NoSettlementAsset)?;
+			let quantity = Self::size_in(account, market);
+			if quantity == 0 {
+				return Ok(());
+			}
+			// A long sells at the price (receives it rounded down), a short buys back (pays it
+			// rounded up).
+			let rounding = if quantity > 0 { Rounding::Down } else { Rounding::Up };
+			let notional = clearinghouse_risk::units::value(
+				quantity.unsigned_abs(),
+				price,
+				params.size_decimals,
+				settlement_decimals,
+				rounding,
+			)
+			.ok_or(ArithmeticError::Overflow)?;
+			let mut state = MarketStates::<T>::get(market);
+			let oi_delta = Self::apply_side(
+				account,
+				market,
+				&params,
+				&state,
+				quantity.checked_neg().ok_or(ArithmeticError::Overflow)?,
+				notional,
+				Permill::zero(),
+				false,
+				settlement_decimals,
+			)?;
+			state.open_interest = Self::shifted_open_interest(&state, oi_delta, 0)?;
+			MarketStates::<T>::insert(market, state);
+			Self::deposit_event(Event::PositionSettled {
+				account: account.clone(),
+				market,
+				quantity,
+				price,
+			});
+			Ok(())
+		})
 	}
 }

@@ -2021,3 +2021,155 @@ fn settlement_parameters_are_governed_and_bounded() {
 		assert_eq!(params.needed_ms(), 12 * 60_000);
 	});
 }
+
+fn settled_positions() -> Vec<(u64, i128)> {
+	System::events()
+		.into_iter()
+		.filter_map(|r| match r.event {
+			RuntimeEvent::Margin(Event::PositionSettled { account, quantity, .. }) => {
+				Some((account.owner, quantity))
+			},
+			_ => None,
+		})
+		.collect()
+}
+
+#[test]
+fn an_expired_future_settles_every_position_once_in_cash_with_value_conserved() {
+	build_and_execute(|| {
+		let window = SettlementParams::default().window_ms;
+		let expiry = T0 + 2 * window;
+		let future = btc_future(expiry);
+		for who in [ALICE, BOB, CHARLIE] {
+			deposit(who, 100_000, 0);
+		}
+		// Alice long 0.3 (0.1 at 49,000 and 0.2 at 50,000), Bob short 0.1, Charlie short 0.2.
+		assert_ok!(place_in(future, BOB, order(Side::Sell, 49_000, 100)));
+		assert_ok!(place_in(future, ALICE, order(Side::Buy, 49_000, 100)));
+		assert_ok!(place_in(future, CHARLIE, order(Side::Sell, 50_000, 200)));
+		assert_ok!(place_in(future, ALICE, order(Side::Buy, 50_000, 200)));
+		let cash = |who| settlement(who, 0);
+		let before = [ALICE, BOB, CHARLIE].map(cash);
+		let everyone = cash_of_everyone();
+		// Nothing to settle before the price is fixed; a perpetual never has anything.
+		assert_noop!(
+			Margin::settle(RuntimeOrigin::signed(KEEPER), future, 5),
+			Error::<Test>::NothingToSettle
+		);
+		assert_noop!(
+			Margin::settle(RuntimeOrigin::signed(KEEPER), BTC_PERP, 5),
+			Error::<Test>::NothingToSettle
+		);
+		// The index sits at 52,000 through the whole window.
+		TestPrices::set("BTC", Some(52_000));
+		block_at(expiry - window);
+		block_at(expiry);
+		let price = FixedU128::from_u32(52_000);
+		assert_eq!(Margin::settlement(future).unwrap().price, Some(price));
+		// One position per keeper call: the long first, then each short, exactly once.
+		System::reset_events();
+		let post = Margin::settle(RuntimeOrigin::signed(KEEPER), future, 1).unwrap();
+		assert!(post.actual_weight.unwrap().all_lte(Margin::settle_weight(1)));
+		assert_eq!(settled_positions(), vec![(ALICE, 300)]);
+		// Mid-way the shorts still stand and the open interest is already zero.
+		assert_eq!(MarketStates::<Test>::get(future).open_interest, 0);
+		check();
+		assert_ok!(Margin::settle(RuntimeOrigin::signed(KEEPER), future, 1));
+		// `on_idle` finishes the rest.
+		Margin::on_idle(System::block_number(), polkadot_sdk::frame_support::weights::Weight::MAX);
+		let settled = settled_positions();
+		assert_eq!(settled.len(), 3);
+		assert!(settled.contains(&(BOB, -100)) && settled.contains(&(CHARLIE, -200)));
+		System::assert_last_event(Event::MarketSettled { market: future, price }.into());
+		// Alice gains 0.1 × 3,000 + 0.2 × 2,000 = 700 USD; Bob loses 300, Charlie 400.
+		let after = [ALICE, BOB, CHARLIE].map(cash);
+		let usd = USD_UNIT as i128;
+		assert_eq!(after[0] - before[0], 700 * usd);
+		assert_eq!(after[1] - before[1], -300 * usd);
+		assert_eq!(after[2] - before[2], -400 * usd);
+		assert_eq!(cash_of_everyone(), everyone);
+		assert!(Holders::<Test>::iter_key_prefix((future, true)).next().is_none());
+		assert!(Holders::<Test>::iter_key_prefix((future, false)).next().is_none());
+		// Settled once: no further call, no further step.
+		assert_noop!(
+			Margin::settle(RuntimeOrigin::signed(KEEPER), future, 5),
+			Error::<Test>::NothingToSettle
+		);
+		Margin::on_idle(System::block_number(), polkadot_sdk::frame_support::weights::Weight::MAX);
+		assert_eq!(settled_positions().len(), 3);
+		// The settled traders withdraw what they have.
+		assert_ok!(Vaults::withdraw(RuntimeOrigin::signed(BOB), 0, after[1] as u128, 0));
+		check();
+	});
+}
+
+mod settlement_props {
+	use super::*;
+	use proptest::prelude::*;
+
+	proptest! {
+		#![proptest_config(ProptestConfig::with_cases(32))]
+		/// Random trades among three traders in a future, a random settlement price and random
+		/// keeper step sizes: every position open at expiry settles exactly once, cash is
+		/// conserved, the market ends flat, and every invariant holds after every step.
+		#[test]
+		fn every_position_settles_once_and_value_is_conserved(
+			trades in proptest::collection::vec((0usize..3, 0usize..3, 1u128..200, 0u32..4_000), 1..12),
+			settle_at in 30_000u32..70_000,
+			steps in proptest::collection::vec(1u32..4, 1..10),
+		) {
+			build_and_execute(|| {
+				let window = SettlementParams::default().window_ms;
+				let expiry = T0 + 2 * window;
+				let future = btc_future(expiry);
+				let traders = [ALICE, BOB, CHARLIE];
+				for who in traders {
+					deposit(who, 200_000, 0);
+				}
+				for (maker, taker, size, offset) in trades {
+					if maker == taker {
+						continue;
+					}
+					let price = 48_000 + offset;
+					// Either may be refused (a margin check): then nothing trades.
+					if place_in(future, traders[maker], order(Side::Sell, price, size)).is_ok() {
+						let _ = place_in(future, traders[taker], order(Side::Buy, price, size));
+						let _ = Orderbook::cancel_all(RuntimeOrigin::signed(traders[maker]), future, 0);
+					}
+				}
+				check();
+				let open: Vec<(u64, i128)> = traders
+					.iter()
+					.map(|w| (*w, <Margin as clearinghouse_primitives::OrderMarginCheck<AccountId>>::position(&acct(*w, 0), future)))
+					.filter(|(_, q)| *q != 0)
+					.collect();
+				let everyone = cash_of_everyone();
+				TestPrices::set("BTC", Some(settle_at));
+				block_at(expiry - window);
+				block_at(expiry);
+				System::reset_events();
+				let mut calls = 0;
+				for s in steps.iter().cycle() {
+					if Margin::settlement(future).unwrap().settled {
+						break;
+					}
+					assert_ok!(Margin::settle(RuntimeOrigin::signed(KEEPER), future, *s));
+					check();
+					calls += 1;
+					assert!(calls <= 10, "settlement must finish");
+				}
+				let mut settled = settled_positions();
+				settled.sort();
+				let mut expected = open.clone();
+				expected.sort();
+				prop_assert_eq!(settled, expected);
+				prop_assert_eq!(cash_of_everyone(), everyone);
+				prop_assert_eq!(MarketStates::<Test>::get(future).open_interest, 0);
+				for who in traders {
+					prop_assert_eq!(<Margin as clearinghouse_primitives::OrderMarginCheck<AccountId>>::position(&acct(who, 0), future), 0);
+				}
+				Ok(())
+			})?;
+		}
+	}
+}

@@ -259,12 +259,22 @@ pub struct SettlementState {
 	pub delayed: bool,
 	/// The settlement price, once fixed.
 	pub price: Option<FixedU128>,
+	/// Whether every position has been settled at that price (`MarketSettled`).
+	pub settled: bool,
 }
 
 impl SettlementState {
 	/// A market expiring at `expiry`, nothing sampled yet.
 	pub fn new(expiry: Moment) -> Self {
-		Self { expiry, weighted: 0, covered_ms: 0, last: None, delayed: false, price: None }
+		Self {
+			expiry,
+			weighted: 0,
+			covered_ms: 0,
+			last: None,
+			delayed: false,
+			price: None,
+			settled: false,
+		}
 	}
 
 	/// The running average as the risk crate computes it.

@@ -30,6 +30,8 @@ pub trait WeightInfo {
 	/// The settlement sampler over `m` registered dated markets, every one sampled and its
 	/// price fixed.
 	fn sample_settlements(m: u32) -> Weight;
+	/// One position settled at expiry (a holder as large as an account may be).
+	fn settle_position() -> Weight;
 }
 
 /// Weights for a runtime with `T::DbWeight`.
@@ -88,6 +90,12 @@ impl<T: polkadot_sdk::frame_system::Config> WeightInfo for SubstrateWeight<T> {
 			.saturating_add(Weight::from_parts(25_000_000, 4_000).saturating_mul(m))
 			.saturating_add(T::DbWeight::get().reads_writes(2 + 4 * m, m))
 	}
+	// The holder index, the account's entries, the market's parameters and state, funding,
+	// both ledger entries, the entries and index written.
+	fn settle_position() -> Weight {
+		Weight::from_parts(60_000_000, 12_000)
+			.saturating_add(T::DbWeight::get().reads_writes(10, 7))
+	}
 	// The state, a margin check of a full account, both positions and ledger entries, and
 	// the counterparty's reduce-only orders refitted (each on its own level).
 	fn deleverage() -> Weight {
@@ -136,5 +144,8 @@ impl WeightInfo for () {
 	}
 	fn sample_settlements(m: u32) -> Weight {
 		Weight::from_parts(5_000_000 + 25_000_000 * u64::from(m), 0)
+	}
+	fn settle_position() -> Weight {
+		Weight::from_parts(60_000_000, 0)
 	}
 }
