@@ -69,11 +69,11 @@ impl<T: frame_system::Config> pallet_clearinghouse_margin::WeightInfo for Weight
 		// Proof Size summary in bytes:
 		//  Measured:  `681 + p * (2585 ±0)`
 		//  Estimated: `10940 + p * (4642 ±0)`
-		// Minimum execution time: 71_666_000 picoseconds.
-		Weight::from_parts(33_138_765, 0)
+		// Minimum execution time: 72_798_000 picoseconds.
+		Weight::from_parts(32_019_411, 0)
 			.saturating_add(Weight::from_parts(0, 10940))
-			// Standard Error: 22_402
-			.saturating_add(Weight::from_parts(34_503_737, 0).saturating_mul(p.into()))
+			// Standard Error: 24_555
+			.saturating_add(Weight::from_parts(35_336_236, 0).saturating_mul(p.into()))
 			.saturating_add(T::DbWeight::get().reads(6))
 			.saturating_add(T::DbWeight::get().reads((5_u64).saturating_mul(p.into())))
 			.saturating_add(Weight::from_parts(0, 4642).saturating_mul(p.into()))
@@ -98,12 +98,12 @@ impl<T: frame_system::Config> pallet_clearinghouse_margin::WeightInfo for Weight
 	fn sample_funding(m: u32, ) -> Weight {
 		// Proof Size summary in bytes:
 		//  Measured:  `7737 + m * (2340 ±0)`
-		//  Estimated: `127704 + m * (4642 ±0)`
-		// Minimum execution time: 43_575_000 picoseconds.
-		Weight::from_parts(162_582_122, 0)
+		//  Estimated: `127704 + m * (4642 ±76)`
+		// Minimum execution time: 45_467_000 picoseconds.
+		Weight::from_parts(175_103_271, 0)
 			.saturating_add(Weight::from_parts(0, 127704))
-			// Standard Error: 75_701
-			.saturating_add(Weight::from_parts(24_312_784, 0).saturating_mul(m.into()))
+			// Standard Error: 79_176
+			.saturating_add(Weight::from_parts(24_940_855, 0).saturating_mul(m.into()))
 			.saturating_add(T::DbWeight::get().reads(68))
 			.saturating_add(T::DbWeight::get().reads((4_u64).saturating_mul(m.into())))
 			.saturating_add(T::DbWeight::get().writes((1_u64).saturating_mul(m.into())))
@@ -149,8 +149,8 @@ impl<T: frame_system::Config> pallet_clearinghouse_margin::WeightInfo for Weight
 		// Proof Size summary in bytes:
 		//  Measured:  `1150262`
 		//  Estimated: `1812510`
-		// Minimum execution time: 11_942_117_000 picoseconds.
-		Weight::from_parts(12_510_001_000, 0)
+		// Minimum execution time: 12_097_778_000 picoseconds.
+		Weight::from_parts(12_659_933_000, 0)
 			.saturating_add(Weight::from_parts(0, 1812510))
 			.saturating_add(T::DbWeight::get().reads(727))
 			.saturating_add(T::DbWeight::get().writes(437))
@@ -191,8 +191,8 @@ impl<T: frame_system::Config> pallet_clearinghouse_margin::WeightInfo for Weight
 		// Proof Size summary in bytes:
 		//  Measured:  `409726`
 		//  Estimated: `403550`
-		// Minimum execution time: 2_780_742_000 picoseconds.
-		Weight::from_parts(3_088_029_000, 0)
+		// Minimum execution time: 2_846_790_000 picoseconds.
+		Weight::from_parts(3_060_398_000, 0)
 			.saturating_add(Weight::from_parts(0, 403550))
 			.saturating_add(T::DbWeight::get().reads(395))
 			.saturating_add(T::DbWeight::get().writes(75))
@@ -230,11 +230,11 @@ impl<T: frame_system::Config> pallet_clearinghouse_margin::WeightInfo for Weight
 		// Proof Size summary in bytes:
 		//  Measured:  `159435 + n * (7667 ±0)`
 		//  Estimated: `298078 + n * (9950 ±0)`
-		// Minimum execution time: 26_078_000 picoseconds.
-		Weight::from_parts(388_640_634, 0)
+		// Minimum execution time: 24_487_000 picoseconds.
+		Weight::from_parts(218_875_841, 0)
 			.saturating_add(Weight::from_parts(0, 298078))
-			// Standard Error: 2_426_567
-			.saturating_add(Weight::from_parts(879_564_463, 0).saturating_mul(n.into()))
+			// Standard Error: 3_497_129
+			.saturating_add(Weight::from_parts(901_367_055, 0).saturating_mul(n.into()))
 			.saturating_add(T::DbWeight::get().reads(215))
 			.saturating_add(T::DbWeight::get().reads((5_u64).saturating_mul(n.into())))
 			.saturating_add(T::DbWeight::get().writes(1))
@@ -254,8 +254,8 @@ impl<T: frame_system::Config> pallet_clearinghouse_margin::WeightInfo for Weight
 		// Proof Size summary in bytes:
 		//  Measured:  `729`
 		//  Estimated: `16495`
-		// Minimum execution time: 90_325_000 picoseconds.
-		Weight::from_parts(94_560_000, 0)
+		// Minimum execution time: 91_155_000 picoseconds.
+		Weight::from_parts(96_393_000, 0)
 			.saturating_add(Weight::from_parts(0, 16495))
 			.saturating_add(T::DbWeight::get().reads(9))
 			.saturating_add(T::DbWeight::get().writes(7))
@@ -266,8 +266,8 @@ impl<T: frame_system::Config> pallet_clearinghouse_margin::WeightInfo for Weight
 		// Proof Size summary in bytes:
 		//  Measured:  `0`
 		//  Estimated: `0`
-		// Minimum execution time: 5_638_000 picoseconds.
-		Weight::from_parts(6_560_000, 0)
+		// Minimum execution time: 5_749_000 picoseconds.
+		Weight::from_parts(6_750_000, 0)
 			.saturating_add(Weight::from_parts(0, 0))
 			.saturating_add(T::DbWeight::get().writes(1))
 	}
@@ -277,8 +277,8 @@ impl<T: frame_system::Config> pallet_clearinghouse_margin::WeightInfo for Weight
 		// Proof Size summary in bytes:
 		//  Measured:  `0`
 		//  Estimated: `0`
-		// Minimum execution time: 5_608_000 picoseconds.
-		Weight::from_parts(6_620_000, 0)
+		// Minimum execution time: 5_769_000 picoseconds.
+		Weight::from_parts(6_880_000, 0)
 			.saturating_add(Weight::from_parts(0, 0))
 			.saturating_add(T::DbWeight::get().writes(1))
 	}
@@ -289,7 +289,7 @@ impl<T: frame_system::Config> pallet_clearinghouse_margin::WeightInfo for Weight
 	/// Storage: `Margin::SettlementConfig` (r:1 w:0)
 	/// Proof: `Margin::SettlementConfig` (`max_values`: Some(1), `max_size`: Some(12), added: 507, mode: `MaxEncodedLen`)
 	/// Storage: `Margin::Settlements` (r:257 w:256)
-	/// Proof: `Margin::Settlements` (`max_values`: None, `max_size`: Some(87), added: 2562, mode: `MaxEncodedLen`)
+	/// Proof: `Margin::Settlements` (`max_values`: None, `max_size`: Some(88), added: 2563, mode: `MaxEncodedLen`)
 	/// Storage: `Margin::MarketRisks` (r:256 w:0)
 	/// Proof: `Margin::MarketRisks` (`max_values`: None, `max_size`: Some(70), added: 2545, mode: `MaxEncodedLen`)
 	/// Storage: `Oracle::KeyConfigs` (r:100 w:0)
@@ -301,17 +301,41 @@ impl<T: frame_system::Config> pallet_clearinghouse_margin::WeightInfo for Weight
 	/// The range of component `m` is `[1, 256]`.
 	fn sample_settlements(m: u32, ) -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `7726 + m * (209 ±0)`
-		//  Estimated: `127704 + m * (2562 ±0)`
-		// Minimum execution time: 39_749_000 picoseconds.
-		Weight::from_parts(174_132_071, 0)
+		//  Measured:  `7726 + m * (210 ±0)`
+		//  Estimated: `127704 + m * (2563 ±0)`
+		// Minimum execution time: 41_632_000 picoseconds.
+		Weight::from_parts(154_946_186, 0)
 			.saturating_add(Weight::from_parts(0, 127704))
-			// Standard Error: 66_783
-			.saturating_add(Weight::from_parts(19_357_701, 0).saturating_mul(m.into()))
+			// Standard Error: 70_530
+			.saturating_add(Weight::from_parts(20_734_196, 0).saturating_mul(m.into()))
 			.saturating_add(T::DbWeight::get().reads(69))
 			.saturating_add(T::DbWeight::get().reads((3_u64).saturating_mul(m.into())))
 			.saturating_add(T::DbWeight::get().writes((1_u64).saturating_mul(m.into())))
-			.saturating_add(Weight::from_parts(0, 2562).saturating_mul(m.into()))
+			.saturating_add(Weight::from_parts(0, 2563).saturating_mul(m.into()))
+	}
+	/// Storage: `Margin::MarketRisks` (r:1 w:0)
+	/// Proof: `Margin::MarketRisks` (`max_values`: None, `max_size`: Some(70), added: 2545, mode: `MaxEncodedLen`)
+	/// Storage: `Vaults::SettlementCollateral` (r:1 w:0)
+	/// Proof: `Vaults::SettlementCollateral` (`max_values`: Some(1), `max_size`: Some(2), added: 497, mode: `MaxEncodedLen`)
+	/// Storage: `Vaults::Collaterals` (r:1 w:0)
+	/// Proof: `Vaults::Collaterals` (`max_values`: None, `max_size`: Some(72), added: 2547, mode: `MaxEncodedLen`)
+	/// Storage: `Margin::Accounts` (r:1 w:1)
+	/// Proof: `Margin::Accounts` (`max_values`: None, `max_size`: Some(7475), added: 9950, mode: `MaxEncodedLen`)
+	/// Storage: `Margin::MarketStates` (r:1 w:1)
+	/// Proof: `Margin::MarketStates` (`max_values`: None, `max_size`: Some(52), added: 2527, mode: `MaxEncodedLen`)
+	/// Storage: `Vaults::Ledgers` (r:2 w:2)
+	/// Proof: `Vaults::Ledgers` (`max_values`: None, `max_size`: Some(626), added: 3101, mode: `MaxEncodedLen`)
+	/// Storage: `Margin::Holders` (r:0 w:1)
+	/// Proof: `Margin::Holders` (`max_values`: None, `max_size`: Some(62), added: 2537, mode: `MaxEncodedLen`)
+	fn settle_position() -> Weight {
+		// Proof Size summary in bytes:
+		//  Measured:  `9517`
+		//  Estimated: `10940`
+		// Minimum execution time: 107_179_000 picoseconds.
+		Weight::from_parts(117_735_000, 0)
+			.saturating_add(Weight::from_parts(0, 10940))
+			.saturating_add(T::DbWeight::get().reads(7))
+			.saturating_add(T::DbWeight::get().writes(5))
 	}
 	/// Storage: `Margin::MarketRisks` (r:1 w:1)
 	/// Proof: `Margin::MarketRisks` (`max_values`: None, `max_size`: Some(70), added: 2545, mode: `MaxEncodedLen`)
@@ -327,14 +351,10 @@ impl<T: frame_system::Config> pallet_clearinghouse_margin::WeightInfo for Weight
 		// Proof Size summary in bytes:
 		//  Measured:  `51`
 		//  Estimated: `5632`
-		// Minimum execution time: 19_278_000 picoseconds.
-		Weight::from_parts(21_091_000, 0)
+		// Minimum execution time: 19_289_000 picoseconds.
+		Weight::from_parts(21_572_000, 0)
 			.saturating_add(Weight::from_parts(0, 5632))
 			.saturating_add(T::DbWeight::get().reads(4))
 			.saturating_add(T::DbWeight::get().writes(3))
-	}
-	// Placeholder until `scripts/benchmark` measures it (overwritten by the run).
-	fn settle_position() -> Weight {
-		Weight::MAX
 	}
 }
