@@ -2081,6 +2081,11 @@ fn an_expired_future_settles_every_position_once_in_cash_with_value_conserved() 
 		assert_eq!(settled.len(), 3);
 		assert!(settled.contains(&(BOB, -100)) && settled.contains(&(CHARLIE, -200)));
 		System::assert_last_event(Event::MarketSettled { market: future, price }.into());
+		// The book marks the market settled.
+		assert_eq!(
+			orderbook::Markets::<Test>::get(future).map(|m| m.config.status),
+			Some(orderbook::MarketStatus::Settled)
+		);
 		// Alice gains 0.1 × 3,000 + 0.2 × 2,000 = 700 USD; Bob loses 300, Charlie 400.
 		let after = [ALICE, BOB, CHARLIE].map(cash);
 		let usd = USD_UNIT as i128;

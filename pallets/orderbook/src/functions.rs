@@ -721,8 +721,8 @@ impl<T: Config> Pallet<T> {
 		Ok(open.len() as u32)
 	}
 
-	/// Remove expired orders, level by level, while `limit` allows; resumes where it stopped
-	/// at the next call. Returns the weight used.
+	/// Remove expired orders — and every order of an expired market — level by level, while
+	/// `limit` allows; resumes where it stopped at the next call. Returns the weight used.
 	pub(crate) fn sweep_expired(limit: Weight) -> Weight {
 		let db = T::DbWeight::get();
 		let per_level = T::WeightInfo::sweep_level(T::MaxOrdersPerLevel::get());
@@ -778,13 +778,17 @@ impl<T: Config> Pallet<T> {
 		now: Moment,
 	) -> (u32, bool) {
 		let level = Levels::<T>::get((market_id, side, price));
-		if !level.iter().any(|o| o.expired(now)) {
+		// In an expired market every order goes, whatever its own time in force.
+		let market_expired = market.config.kind.expiry().is_some_and(|expiry| now >= expiry);
+		let goes = |o: &RestingOrder<AccountOf<T>>| market_expired || o.expired(now);
+		if !level.iter().any(goes) {
 			return (0, false);
 		}
 		let config = market.config;
 		let mut book = StorageBook::<T>::new(market_id, market);
-		let expired: Vec<RestingOrder<AccountOf<T>>> =
-			level.into_iter().filter(|o| o.expired(now)).collect();
+		let expired: Vec<RestingOrder<AccountOf<T>>> = level.into_iter().filter(goes).collect();
+		let reason =
+			if market_expired { CancelReason::MarketExpired } else { CancelReason::Expired };
 		let mut emptied = false;
 		for order in &expired {
 			matching::cancel(&mut book, side, price, order.id);
@@ -798,7 +802,7 @@ impl<T: Config> Pallet<T> {
 				order_id: order.id,
 				account: order.owner.clone(),
 				remaining: Self::size_of(&config, order.qty),
-				reason: CancelReason::Expired,
+				reason,
 			});
 		}
 		if book.level(side, price).is_none() {

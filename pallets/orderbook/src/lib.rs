@@ -574,4 +574,18 @@ impl<T: Config> clearinghouse_primitives::trading::LiquidationBook<T::AccountId>
 	) -> polkadot_sdk::sp_runtime::DispatchResult {
 		Self::do_fit_reduce_only(account, market)
 	}
+
+	fn market_settled(market: MarketId) {
+		Markets::<T>::mutate(market, |m| {
+			if let Some(m) = m {
+				if m.config.status != MarketStatus::Settled {
+					m.config.status = MarketStatus::Settled;
+					Self::deposit_event(Event::MarketStatusChanged {
+						market,
+						status: MarketStatus::Settled,
+					});
+				}
+			}
+		});
+	}
 }

@@ -191,6 +191,50 @@ fn a_dated_market_takes_orders_until_its_expiry_and_cancels_after() {
 	});
 }
 
+#[test]
+fn the_sweep_takes_every_order_out_of_an_expired_market() {
+	build_and_execute(|| {
+		let expiry = T0 + 60_000;
+		let config = MarketConfig { kind: MarketKind::Future { expiry }, ..btc_perp() };
+		assert_ok!(Orderbook::create_market(RuntimeOrigin::root(), config));
+		let future = 1;
+		let gtc = |who, order| {
+			assert_ok!(Orderbook::place_order(RuntimeOrigin::signed(who), future, 0, order));
+		};
+		gtc(ALICE, limit(Side::Buy, 99, 20));
+		gtc(ALICE, limit(Side::Buy, 98, 20));
+		gtc(BOB, limit(Side::Sell, 101, 30));
+		let perp = place(BOB, limit(Side::Sell, 120, 20)).unwrap();
+		// Before expiry the sweep leaves good-till-cancelled orders alone.
+		Orderbook::on_idle(1, Weight::from_parts(u64::MAX, u64::MAX));
+		assert_eq!(Orderbook::open_orders(future, &acct(ALICE)).len(), 2);
+		// After it, every order of the future goes (margin released), the perpetual's stays.
+		pallet_timestamp::Now::<Test>::put(expiry);
+		System::reset_events();
+		Orderbook::on_idle(1, Weight::from_parts(u64::MAX, u64::MAX));
+		assert!(Orderbook::open_orders(future, &acct(ALICE)).is_empty());
+		assert!(Orderbook::open_orders(future, &acct(BOB)).is_empty());
+		assert_eq!(TestMargin::resting(ALICE, future), (0, 0));
+		assert_eq!(TestMargin::resting(BOB, future), (0, 0));
+		let cancelled: Vec<(AccountId, u128)> = events()
+			.into_iter()
+			.filter_map(|e| match e {
+				Event::OrderCancelled { market, account, remaining, reason, .. } => {
+					assert_eq!((market, reason), (future, CancelReason::MarketExpired));
+					Some((account.owner, remaining))
+				},
+				_ => None,
+			})
+			.collect();
+		assert_eq!(cancelled.len(), 3);
+		assert!(cancelled.contains(&(BOB, 30)));
+		let depth = Orderbook::depth(future, 10).unwrap();
+		assert!(depth.bids.is_empty() && depth.asks.is_empty());
+		assert_eq!(Orderbook::open_orders(M, &acct(BOB))[0].id, perp);
+		check();
+	});
+}
+
 // ---------------------------------------------------------------------------------------------
 // Placing and matching
 

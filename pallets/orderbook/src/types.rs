@@ -307,6 +307,8 @@ pub enum CancelReason {
 	/// Its level was the farthest from the touch on a side that holds `MaxLevels` levels
 	/// when an order opened a better one.
 	Evicted,
+	/// Its market (a future or an option) expired: the sweep takes every resting order out.
+	MarketExpired,
 }
 
 impl From<RemovalReason> for CancelReason {

@@ -187,6 +187,10 @@ pub trait LiquidationBook<AccountId> {
 	/// `account`'s position in `market` changed outside the book (deleveraging): hold its
 	/// reduce-only resting orders to the new position (shrink or cancel what no longer fits).
 	fn fit_reduce_only(account: &MarginAccount<AccountId>, market: MarketId) -> DispatchResult;
+
+	/// Every position of dated `market` has settled: the book marks it settled (cancels
+	/// only, for good).
+	fn market_settled(_market: MarketId) {}
 }
 
 /// No book: nothing to cancel, nothing trades (the backstop takes everything).
