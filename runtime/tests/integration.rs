@@ -196,6 +196,37 @@ fn set_insurance_share(p: u32) -> RuntimeCall {
 	})
 }
 
+/// Submit `call` on `track`'s referendum, have every endowed account vote aye with 90% of its
+/// balance, and run the chain to block `until`. Returns the referendum's index.
+fn pass_referendum(track: TrackOrigin, call: RuntimeCall, until: u32) -> u32 {
+	let proposer = account(Sr25519Keyring::Alice);
+	let bounded = <Preimage as StorePreimage>::bound(call).unwrap();
+	assert_ok!(Referenda::submit(
+		RuntimeOrigin::signed(proposer.clone()),
+		Box::new(OriginCaller::Origins(track)),
+		bounded,
+		frame_support::traits::schedule::DispatchTime::After(0),
+	));
+	let index = pallet_referenda::ReferendumCount::<Runtime>::get() - 1;
+	assert_ok!(Referenda::place_decision_deposit(RuntimeOrigin::signed(proposer), index));
+	for voter in Sr25519Keyring::well_known() {
+		assert_ok!(pallet_conviction_voting::Pallet::<Runtime>::vote(
+			RuntimeOrigin::signed(account(voter)),
+			index,
+			AccountVote::Standard {
+				vote: Vote { aye: true, conviction: Conviction::Locked1x },
+				balance: 900_000 * UNIT,
+			},
+		));
+	}
+	run_to_block(until);
+	assert!(events().iter().any(|e| matches!(
+		e,
+		RuntimeEvent::Referenda(pallet_referenda::Event::Confirmed { index: i, .. }) if *i == index
+	)));
+	index
+}
+
 #[test]
 fn risk_admin_referendum_passes_and_dispatches_the_parameter_change() {
 	dev_ext().execute_with(|| {
@@ -208,42 +239,10 @@ fn risk_admin_referendum_passes_and_dispatches_the_parameter_change() {
 			DispatchError::BadOrigin
 		);
 
-		let proposer = account(Sr25519Keyring::Alice);
-		let bounded = <Preimage as StorePreimage>::bound(call).unwrap();
-		assert_ok!(Referenda::submit(
-			RuntimeOrigin::signed(proposer.clone()),
-			Box::new(OriginCaller::Origins(TrackOrigin::RiskAdmin)),
-			bounded,
-			frame_support::traits::schedule::DispatchTime::After(0),
-		));
-		let index = pallet_referenda::ReferendumCount::<Runtime>::get() - 1;
-		let status = pallet_referenda::ReferendumInfoFor::<Runtime>::get(index).unwrap();
-		let pallet_referenda::ReferendumInfo::Ongoing(status) = status else {
-			panic!("referendum not ongoing")
-		};
-		assert_eq!(status.track, clearinghouse_runtime::governance::tracks::id::RISK_ADMIN);
-
-		assert_ok!(Referenda::place_decision_deposit(RuntimeOrigin::signed(proposer), index));
-		// Every endowed account votes aye with 90% of its balance: support ~90% of issuance,
-		// above the track's initial 25% support and 100% approval thresholds.
-		for voter in Sr25519Keyring::well_known() {
-			assert_ok!(pallet_conviction_voting::Pallet::<Runtime>::vote(
-				RuntimeOrigin::signed(account(voter)),
-				index,
-				AccountVote::Standard {
-					vote: Vote { aye: true, conviction: Conviction::Locked1x },
-					balance: 900_000 * UNIT,
-				},
-			));
-		}
-
 		// Prepare (10 min) + confirm (1 h) + enactment (10 min) at 10 blocks a minute, and slack.
-		run_to_block(1_000);
-
-		assert!(events().iter().any(|e| matches!(
-			e,
-			RuntimeEvent::Referenda(pallet_referenda::Event::Confirmed { index: i, .. }) if *i == index
-		)));
+		let index = pass_referendum(TrackOrigin::RiskAdmin, call, 1_000);
+		let track = pallet_referenda::ReferendumInfoFor::<Runtime>::get(index);
+		assert!(matches!(track, Some(pallet_referenda::ReferendumInfo::Approved(..))));
 		assert_eq!(dynamic_params::risk::InsuranceFeeShare::get(), Permill::from_percent(35));
 		assert!(events().iter().any(|e| matches!(
 			e,
@@ -591,6 +590,44 @@ fn production_preset_lists_no_collateral() {
 	});
 }
 
+/// What the risk_admin track sets for a DOT market: its risk parameters (10% / 5%, no funding),
+/// the oracle key and Ferdie as its feeder. Returns the feeder.
+fn configure_dot_market(market: u32) -> AccountId {
+	use clearinghouse_primitives::OracleKey;
+	use clearinghouse_runtime::{Margin, Oracle};
+	let dot = OracleKey::from_symbol("DOT").unwrap();
+	assert_ok!(Margin::set_market_risk(
+		TrackOrigin::RiskAdmin.into(),
+		market,
+		pallet_clearinghouse_margin::RiskParams {
+			underlying: dot,
+			size_decimals: 3,
+			initial: Permill::from_percent(10),
+			maintenance: Permill::from_percent(5),
+			initial_at_full: Permill::from_percent(10),
+			open_interest_full: 0,
+			funding: None,
+		}
+	));
+	let feeder = account(Sr25519Keyring::Ferdie);
+	if pallet_clearinghouse_oracle::KeyConfigs::<Runtime>::get(dot).is_none() {
+		assert_ok!(Oracle::set_key(
+			TrackOrigin::RiskAdmin.into(),
+			dot,
+			pallet_clearinghouse_oracle::KeyConfig {
+				min_quorum: 1,
+				max_age: 60_000,
+				max_deviation: Permill::from_percent(10),
+				breaker_window: 300_000,
+				ema_half_life: 60_000,
+				has_vol: false,
+			}
+		));
+		assert_ok!(Oracle::add_feeder(TrackOrigin::RiskAdmin.into(), feeder.clone()));
+	}
+	feeder
+}
+
 #[test]
 fn market_admin_lists_a_market_and_orders_match_on_chain() {
 	use clearinghouse_primitives::OracleKey;
@@ -630,33 +667,7 @@ fn market_admin_lists_a_market_and_orders_match_on_chain() {
 		// Without risk parameters the market cannot trade; the risk_admin track sets them, and
 		// the oracle prices DOT.
 		let dot = OracleKey::from_symbol("DOT").unwrap();
-		assert_ok!(Margin::set_market_risk(
-			TrackOrigin::RiskAdmin.into(),
-			0,
-			pallet_clearinghouse_margin::RiskParams {
-				underlying: dot,
-				size_decimals: 3,
-				initial: Permill::from_percent(10),
-				maintenance: Permill::from_percent(5),
-				initial_at_full: Permill::from_percent(10),
-				open_interest_full: 0,
-				funding: None,
-			}
-		));
-		let feeder = account(Sr25519Keyring::Ferdie);
-		assert_ok!(Oracle::set_key(
-			TrackOrigin::RiskAdmin.into(),
-			dot,
-			pallet_clearinghouse_oracle::KeyConfig {
-				min_quorum: 1,
-				max_age: 60_000,
-				max_deviation: Permill::from_percent(10),
-				breaker_window: 300_000,
-				ema_half_life: 60_000,
-				has_vol: false,
-			}
-		));
-		assert_ok!(Oracle::add_feeder(TrackOrigin::RiskAdmin.into(), feeder.clone()));
+		let feeder = configure_dot_market(0);
 		assert_ok!(Oracle::feed(
 			RuntimeOrigin::signed(feeder),
 			vec![pallet_clearinghouse_oracle::FeedValue {
@@ -805,4 +816,148 @@ fn pallet_xcm_charges_its_measured_weights() {
 	);
 	assert_eq!(Measured::<Runtime>::teleport_assets().ref_time(), 18_446_744_073_709_551_000);
 	assert!(Measured::<Runtime>::transfer_assets().proof_size() > 0);
+}
+
+/// A dated future listed through a `market_admin` referendum trades, stops at expiry, gets its
+/// settlement price from the oracle's samples, and settles every position in cash.
+#[test]
+fn a_future_listed_by_referendum_trades_expires_and_settles() {
+	use clearinghouse_primitives::OracleKey;
+	use clearinghouse_runtime::{Margin, Oracle, Orderbook};
+	use pallet_clearinghouse_margin::{MarginAccount, SettlementParams};
+	use pallet_clearinghouse_orderbook::{
+		Call as OrderbookCall, MarketConfig, MarketKind, MarketParams, MarketStatus, OrderRequest,
+		OrderType, SelfTradePrevention, Side, TimeInForce,
+	};
+	use polkadot_sdk::{pallet_timestamp, sp_runtime::FixedU128};
+
+	dev_ext().execute_with(|| {
+		let t0 = 1_700_000_000_000u64;
+		pallet_timestamp::Now::<Runtime>::put(t0);
+		let window = SettlementParams::default().window_ms;
+		let expiry = t0 + 2 * window;
+		let (alice, bob) = (account(Sr25519Keyring::Alice), account(Sr25519Keyring::Bob));
+		let dot = OracleKey::from_symbol("DOT").unwrap();
+		let config = MarketConfig {
+			underlying: dot,
+			kind: MarketKind::Future { expiry },
+			tick_size: FixedU128::from_rational(1, 1000),
+			lot_size: 1_000,
+			params: MarketParams {
+				min_size: 1_000,
+				maker_fee: Permill::zero(),
+				taker_fee: Permill::zero(),
+				max_open_orders: 20,
+			},
+			status: MarketStatus::Active,
+		};
+		// Listed by the market_admin track's referendum (block numbers move, the clock not).
+		pass_referendum(
+			TrackOrigin::MarketAdmin,
+			OrderbookCall::<Runtime>::create_market { config }.into(),
+			3_000,
+		);
+		let future = pallet_clearinghouse_orderbook::Markets::<Runtime>::count() - 1;
+		assert_eq!(
+			<Orderbook as clearinghouse_primitives::trading::BookPrices>::expiry(future),
+			Some(expiry)
+		);
+		// Risk parameters and the oracle by the risk_admin track.
+		let feeder = configure_dot_market(future);
+		let feed = |milli: u128| {
+			assert_ok!(Oracle::feed(
+				RuntimeOrigin::signed(feeder.clone()),
+				vec![pallet_clearinghouse_oracle::FeedValue {
+					key: dot,
+					price: FixedU128::from_rational(milli, 1000),
+					vol: None
+				}]
+				.try_into()
+				.unwrap(),
+			));
+		};
+		feed(7_000);
+		for who in [&alice, &bob] {
+			assert_ok!(dispatch_signed(
+				who,
+				pallet_clearinghouse_vaults::Call::<Runtime>::deposit {
+					collateral: 0,
+					amount: 1_000 * genesis_config_presets::DEV_USD_UNIT,
+					sub: 0
+				}
+			));
+		}
+		let order = |side, milli: u128| OrderRequest {
+			side,
+			order_type: OrderType::Limit { price: FixedU128::from_rational(milli, 1000) },
+			quantity: 10_000,
+			time_in_force: TimeInForce::Gtc,
+			reduce_only: false,
+			client_id: None,
+			self_trade: SelfTradePrevention::CancelResting,
+		};
+		let place = |who: &AccountId, side, milli| {
+			dispatch_signed(
+				who,
+				OrderbookCall::<Runtime>::place_order {
+					market: future,
+					sub: 0,
+					order: order(side, milli),
+				},
+			)
+		};
+		// Bob buys 10 DOT of the future from Alice at 7.000; Alice also rests an ask.
+		assert_ok!(place(&alice, Side::Sell, 7_000));
+		assert_ok!(place(&bob, Side::Buy, 7_000));
+		assert_ok!(place(&alice, Side::Sell, 9_000));
+		let cash = |who: &AccountId| {
+			pallet_clearinghouse_vaults::Pallet::<Runtime>::balance_of(
+				&MarginAccount::new(who.clone(), 0),
+				0,
+			)
+		};
+		let before = (cash(&alice), cash(&bob));
+		// The window: the index at 7.200 for its first half, 7.600 for the second. Each block
+		// the feeder feeds first, then `on_initialize` samples (as a block's hooks would see
+		// the previous block's feed).
+		let mut n = System::block_number();
+		let mut block_at = |at: u64, milli: u128| {
+			n += 1;
+			System::set_block_number(n);
+			pallet_timestamp::Now::<Runtime>::put(at);
+			feed(milli);
+			Margin::on_initialize(n);
+		};
+		block_at(expiry - window, 7_200);
+		block_at(expiry - window / 2, 7_600);
+		// From expiry on: no orders; the price is fixed at the first block at expiry.
+		block_at(expiry, 7_600);
+		assert_eq!(
+			place(&bob, Side::Buy, 9_000),
+			Err(pallet_clearinghouse_orderbook::Error::<Runtime>::MarketExpired.into())
+		);
+		let n = System::block_number();
+		let price = FixedU128::from_rational(7_400, 1000);
+		assert_eq!(Margin::settlement(future).and_then(|s| s.price), Some(price));
+		// The idle sweep empties the expired book; a keeper settles both positions.
+		Orderbook::on_idle(n, Weight::MAX);
+		assert!(Orderbook::open_orders(future, &MarginAccount::new(alice.clone(), 0)).is_empty());
+		let keeper = account(Sr25519Keyring::Charlie);
+		assert_ok!(dispatch_signed(
+			&keeper,
+			pallet_clearinghouse_margin::Call::<Runtime>::settle { market: future, steps: 3 }
+		));
+		assert!(Margin::settlement(future).unwrap().settled);
+		assert_eq!(
+			pallet_clearinghouse_orderbook::Markets::<Runtime>::get(future)
+				.map(|m| m.config.status),
+			Some(MarketStatus::Settled)
+		);
+		// 10 DOT × (7.400 − 7.000) = 4 USD from Alice to Bob.
+		let four = 4 * genesis_config_presets::DEV_USD_UNIT as i128;
+		assert_eq!((cash(&alice), cash(&bob)), (before.0 - four, before.1 + four));
+		pallet_clearinghouse_orderbook::Pallet::<Runtime>::do_try_state().unwrap();
+		pallet_clearinghouse_margin::Pallet::<Runtime>::do_try_state().unwrap();
+		pallet_clearinghouse_vaults::Pallet::<Runtime>::do_try_state().unwrap();
+	});
 }
