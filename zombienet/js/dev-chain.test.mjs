@@ -3,14 +3,15 @@
 //   cd zombienet/js && npm ci && npm run test:dev        # WS=ws://127.0.0.1:9944 by default
 //
 // It checks what a Polkadot.js user relies on: the metadata exposes the chain's pallets and the
-// token properties, and a signed transfer from //Alice to //Bob is included with the balances and
-// the event it should have.
+// token properties, a signed transfer from //Alice to //Bob is included with the balances and
+// the event it should have, the chain clock follows the wall clock, and the margin runtime API
+// (version 2, the settlement view) is decorated and callable.
 
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { ApiPromise, WsProvider } from '@polkadot/api';
 import { Keyring } from '@polkadot/keyring';
-import { cryptoWaitReady } from '@polkadot/util-crypto';
+import { blake2AsHex, cryptoWaitReady } from '@polkadot/util-crypto';
 
 const WS = process.env.WS ?? 'ws://127.0.0.1:9944';
 const TIMEOUT_MS = 60_000;
@@ -114,4 +115,17 @@ test('the chain clock follows the wall clock, whatever the block rate', async ()
     `chain clock moved ${chain} ms over ${blocks} blocks while the wall clock moved ${wall} ms`);
   // And it is not ahead of the wall clock.
   assert.ok(end.chain <= Date.now(), `chain time ${end.chain} is ahead of the wall clock`);
+});
+
+test('the margin runtime API is decorated, settlement view included (API version 2)', async () => {
+  // A runtime API's id is the 8-byte blake2 hash of its name.
+  const id = blake2AsHex('MarginApi', 64);
+  const margin = api.runtimeVersion.apis.find(([apiId]) => apiId.toHex() === id);
+  assert.ok(margin, `MarginApi (${id}) missing from the runtime version`);
+  assert.equal(margin[1].toNumber(), 2);
+  assert.ok(api.call.marginApi, 'marginApi missing from the decorated runtime calls');
+  assert.equal(typeof api.call.marginApi.settlement, 'function', 'marginApi.settlement missing');
+  // Market 4,000,000 does not exist: a perpetual or an unknown market has no settlement.
+  const none = await api.call.marginApi.settlement(4_000_000);
+  assert.ok(none.isNone, `expected None, got ${none.toString()}`);
 });
