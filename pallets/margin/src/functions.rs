@@ -66,6 +66,9 @@ impl<T: Config> Pallet<T> {
 			&& params.size_decimals <= units::MAX_DECIMALS
 			&& params.funding.is_none_or(|f| f.period_ms > 0 && f.sample_interval_ms > 0);
 		ensure!(valid, Error::<T>::InvalidRiskParams);
+		// A dated future has no funding (it would accrue after the longs settled).
+		let expiry = T::Book::expiry(market);
+		ensure!(expiry.is_none() || params.funding.is_none(), Error::<T>::InvalidRiskParams);
 		match MarketRisks::<T>::get(market) {
 			None => {
 				ensure!(
@@ -76,10 +79,6 @@ impl<T: Config> Pallet<T> {
 					market,
 					MarketState { funding_at: T::Time::now(), ..Default::default() },
 				);
-				// A dated market settles at the average index before its expiry.
-				if let Some(expiry) = T::Book::expiry(market) {
-					Settlements::<T>::insert(market, SettlementState::new(expiry));
-				}
 			},
 			Some(old) => {
 				// Positions and orders are stored in the market's size units against its
@@ -94,6 +93,13 @@ impl<T: Config> Pallet<T> {
 					MarketStates::<T>::mutate(market, |s| s.funding_at = T::Time::now());
 				}
 			},
+		}
+		// A dated future settles at the average index before its expiry (registered whenever
+		// its parameters are set after the book lists it).
+		if let Some(expiry) = expiry {
+			if !Settlements::<T>::contains_key(market) {
+				Settlements::<T>::insert(market, SettlementState::new(expiry));
+			}
 		}
 		MarketRisks::<T>::insert(market, params);
 		Self::deposit_event(Event::MarketRiskSet { market, params });

@@ -421,9 +421,10 @@ pub mod pallet {
 		}
 
 		fn on_idle(_n: BlockNumberFor<T>, remaining: Weight) -> Weight {
-			let used = Self::process_settlements(remaining);
+			// Liquidations first: settling a large expired market must not starve them.
+			let used = Self::sweep_liquidations(remaining);
 			let used =
-				used.saturating_add(Self::sweep_liquidations(remaining.saturating_sub(used)));
+				used.saturating_add(Self::process_settlements(remaining.saturating_sub(used)));
 			let used =
 				used.saturating_add(Self::process_deleveraging(remaining.saturating_sub(used)));
 			used.saturating_add(Self::unwind_fund(remaining.saturating_sub(used)))
@@ -559,11 +560,12 @@ pub mod pallet {
 		/// `on_idle` would: under full blocks this call is what guarantees that an expired
 		/// market settles. Positions settle longs first, each exactly once.
 		///
-		/// * Who: anyone (a keeper). A call that makes progress pays no fee; the unused part
-		///   of the declared weight is refunded.
-		/// * Weight: `steps` × the `settle_position` benchmark (a holder as large as an account
-		///   may be).
-		/// * Events: [`Event::PositionChanged`] and [`Event::PositionSettled`] per position,
+		/// * Who: anyone (a keeper). A call that settles something pays no fee; the unused
+		///   part of the declared weight is refunded.
+		/// * Weight: `steps` × (the `settle_position` benchmark, a holder as large as an
+		///   account may be, plus covering a bad debt it may leave).
+		/// * Events: [`Event::PositionChanged`] and [`Event::PositionSettled`] per position
+		///   ([`Event::BadDebtRecorded`] for a holder left below zero with nothing else),
 		///   [`Event::MarketSettled`] at the end.
 		/// * Errors: [`Error::NothingToSettle`] (a perpetual, a price not yet fixed, or a
 		///   market already settled).
@@ -580,11 +582,11 @@ pub mod pallet {
 				Error::<T>::NothingToSettle
 			);
 			let check = T::DbWeight::get().reads(1);
-			let used = check.saturating_add(Self::advance_settlement(
-				market,
-				Self::settle_weight(steps).saturating_sub(check),
-			));
-			Ok(PostDispatchInfo { actual_weight: Some(used), pays_fee: Pays::No })
+			let (step, progressed) =
+				Self::advance_settlement(market, Self::settle_weight(steps).saturating_sub(check));
+			// Free only when it settled something (a stuck holder cannot be retried for free).
+			let pays_fee = if progressed { Pays::No } else { Pays::Yes };
+			Ok(PostDispatchInfo { actual_weight: Some(check.saturating_add(step)), pays_fee })
 		}
 
 		/// Set how a dated market's settlement price is taken: the averaging window before

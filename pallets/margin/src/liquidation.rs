@@ -486,7 +486,7 @@ impl<T: Config> Pallet<T> {
 	/// insurance account covers what it can. What it cannot is recorded ([`BadDebts`]) and
 	/// gates settlement withdrawals until covered. Deleveraging keeps this to rounding dust
 	/// and the rare cases it cannot take (see [`Pallet::deleveraging_price`]).
-	fn cover_new_bad_debt(account: &AccountOf<T>) -> DispatchResult {
+	pub(crate) fn cover_new_bad_debt(account: &AccountOf<T>) -> DispatchResult {
 		if Accounts::<T>::get(account).iter().any(|e| e.quantity != 0) {
 			return Ok(());
 		}

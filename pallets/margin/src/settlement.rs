@@ -90,10 +90,14 @@ impl<T: Config> Pallet<T> {
 		Self::keeper_weight(steps, Self::settle_step(), u32::MAX)
 	}
 
-	/// One settlement step: finding the next holder (one read per side of the index) and the
-	/// `settle_position` benchmark.
+	/// One settlement step: finding the next holder (one read per side of the index), the
+	/// `settle_position` benchmark, covering a bad debt it may leave (`cover_bad_debt`'s
+	/// benchmark) and fitting a pending deleveraging to the fund (its state read and written,
+	/// the backstop book read).
 	fn settle_step() -> Weight {
-		T::WeightInfo::settle_position().saturating_add(T::DbWeight::get().reads(2))
+		T::WeightInfo::settle_position()
+			.saturating_add(T::WeightInfo::cover_bad_debt())
+			.saturating_add(T::DbWeight::get().reads_writes(4, 1))
 	}
 
 	/// Settle every market whose price is fixed while `limit` allows. Returns the weight used.
@@ -109,12 +113,15 @@ impl<T: Config> Pallet<T> {
 			.map(|(market, _)| market)
 			.collect();
 		used = used.saturating_add(db.reads(u64::from(Settlements::<T>::count())));
+		if used.any_gt(limit) {
+			return Weight::zero();
+		}
 		for market in due {
 			if used.any_gt(limit) {
 				break;
 			}
-			used =
-				used.saturating_add(Self::advance_settlement(market, limit.saturating_sub(used)));
+			let (step, _) = Self::advance_settlement(market, limit.saturating_sub(used));
+			used = used.saturating_add(step);
 		}
 		used
 	}
@@ -122,11 +129,14 @@ impl<T: Config> Pallet<T> {
 	/// Settle positions of `market` while `limit` allows, each charged the `settle_position`
 	/// benchmark. Returns the weight used. Does nothing before the price is fixed or after the
 	/// market settled.
-	pub(crate) fn advance_settlement(market: MarketId, limit: Weight) -> Weight {
+	pub(crate) fn advance_settlement(market: MarketId, limit: Weight) -> (Weight, bool) {
 		let db = T::DbWeight::get();
 		let mut used = db.reads(1);
-		let Some(mut state) = Settlements::<T>::get(market) else { return used };
-		let Some(price) = state.price.filter(|_| !state.settled) else { return used };
+		let mut progressed = false;
+		let Some(mut state) = Settlements::<T>::get(market) else { return (used, progressed) };
+		let Some(price) = state.price.filter(|_| !state.settled) else {
+			return (used, progressed);
+		};
 		let per_position = Self::settle_step();
 		while !used.saturating_add(per_position).any_gt(limit) {
 			// Longs first, then shorts: the first holder left on a side (settled ones have left
@@ -142,15 +152,16 @@ impl<T: Config> Pallet<T> {
 				Self::deposit_event(Event::MarketSettled { market, price });
 				// This step's charge (a whole position's) covers the state and the book's
 				// market written.
-				return used;
+				return (used, true);
 			};
 			if let Err(error) = Self::settle_position(&account, market, price) {
 				// Nothing settles out of order: the next step retries this holder.
 				log::warn!(target: "margin", "settling {account:?} in {market}: {error:?}");
-				return used;
+				return (used, progressed);
 			}
+			progressed = true;
 		}
-		used
+		(used, progressed)
 	}
 
 	/// Close `account`'s position in `market` at the settlement `price` against the clearing
@@ -166,6 +177,10 @@ impl<T: Config> Pallet<T> {
 				T::Ledger::settlement_decimals().ok_or(Error::<T>::NoSettlementAsset)?;
 			let quantity = Self::size_in(account, market);
 			if quantity == 0 {
+				// Never indexed (try_state checks it); should it happen, the entry goes so the
+				// settlement cannot stall on it.
+				Holders::<T>::remove((market, true), account);
+				Holders::<T>::remove((market, false), account);
 				return Ok(());
 			}
 			// A long sells at the price (receives it rounded down), a short buys back (pays it
@@ -199,6 +214,14 @@ impl<T: Config> Pallet<T> {
 				quantity,
 				price,
 			});
+			// A holder left with no position and less than nothing has bad debt: covered by
+			// the fund or recorded, as after a liquidation.
+			Self::cover_new_bad_debt(account)?;
+			// The fund's backstop book settles too: a pending deleveraging of this market has
+			// nothing left to hand on.
+			if Deleveraging::<T>::contains_key(market) {
+				Self::fit_deleveraging_to_fund(market)?;
+			}
 			Ok(())
 		})
 	}

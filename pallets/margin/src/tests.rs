@@ -2178,3 +2178,68 @@ mod settlement_props {
 		}
 	}
 }
+
+#[test]
+fn a_holder_settled_below_zero_has_its_debt_covered_or_recorded() {
+	build_and_execute(|| {
+		let window = SettlementParams::default().window_ms;
+		let expiry = T0 + 2 * window;
+		let future = btc_future(expiry);
+		deposit(ALICE, 100_000, 0);
+		deposit(BOB, 6_000, 0);
+		// Bob buys 1 BTC of the future at 50,000 with 6,000 USD (10% initial margin).
+		assert_ok!(place_in(future, ALICE, order(Side::Sell, 50_000, 1_000)));
+		assert_ok!(place_in(future, BOB, order(Side::Buy, 50_000, 1_000)));
+		let fund_before = Margin::fund_cash();
+		// Nobody liquidates him before expiry; the index averages 40,000 over the window.
+		TestPrices::set("BTC", Some(40_000));
+		block_at(expiry - window);
+		block_at(expiry);
+		System::reset_events();
+		assert_ok!(Margin::settle(RuntimeOrigin::signed(KEEPER), future, 5));
+		// Bob lost 10,000 on 6,000 (less his taker fee): what the fund had covered it in
+		// part, the rest is recorded and gates settlement withdrawals.
+		let debt = BadDebts::<Test>::get(acct(BOB, 0)).unwrap_or_default();
+		assert!(debt > 0);
+		assert_eq!(TotalBadDebt::<Test>::get(), debt);
+		assert!(System::events().iter().any(|r| matches!(
+			r.event,
+			RuntimeEvent::Margin(Event::BadDebtRecorded { ref account, .. }) if *account == acct(BOB, 0)
+		)));
+		assert!(Margin::fund_cash() <= fund_before);
+		// No unrecorded deficit anywhere (the cross-pallet check would catch one).
+		check();
+	});
+}
+
+#[test]
+fn dated_markets_take_no_funding_and_options_are_not_settled_as_futures() {
+	build_and_execute(|| {
+		let expiry = T0 + 3_600_000;
+		let config = orderbook::MarketConfig {
+			kind: orderbook::MarketKind::Future { expiry },
+			..btc_market()
+		};
+		assert_ok!(Orderbook::create_market(RuntimeOrigin::root(), config));
+		let future = orderbook::Markets::<Test>::count() - 1;
+		// Funding on a future is refused (it would accrue after the longs settled).
+		assert_noop!(
+			Margin::do_set_market_risk(future, btc_risk()),
+			Error::<Test>::InvalidRiskParams
+		);
+		// Risk set before the book listed a market still registers it once listed.
+		let option = orderbook::MarketConfig {
+			kind: orderbook::MarketKind::Option {
+				right: orderbook::OptionRight::Call,
+				strike: FixedU128::from_u32(60_000),
+				expiry,
+			},
+			..btc_market()
+		};
+		assert_ok!(Orderbook::create_market(RuntimeOrigin::root(), option));
+		let option = orderbook::Markets::<Test>::count() - 1;
+		assert_ok!(Margin::do_set_market_risk(option, RiskParams { funding: None, ..btc_risk() }));
+		// An option does not settle at the index: it is not registered.
+		assert_eq!(Margin::settlement(option), None);
+	});
+}

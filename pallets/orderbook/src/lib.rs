@@ -543,7 +543,12 @@ impl<T: Config> BookPrices for Pallet<T> {
 	}
 
 	fn expiry(market: MarketId) -> Option<Moment> {
-		Markets::<T>::get(market).and_then(|m| m.config.kind.expiry())
+		// Dated futures only for now: the margin engine settles at the index, which is not an
+		// option's payoff (options become instruments there in a later change).
+		match Markets::<T>::get(market)?.config.kind {
+			MarketKind::Future { expiry } => Some(expiry),
+			MarketKind::Perpetual | MarketKind::Option { .. } => None,
+		}
 	}
 }
 

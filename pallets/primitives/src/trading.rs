@@ -139,8 +139,9 @@ pub trait BookPrices {
 	/// The midpoint of the best bid and the best ask of `market`, if both exist.
 	fn mid(market: MarketId) -> Option<FixedU128>;
 
-	/// When `market` expires (ms) if it is a dated one (a future or an option); `None` for a
-	/// perpetual or an unknown market.
+	/// When `market` expires (ms) if it is a dated future the margin engine settles at the
+	/// index; `None` for a perpetual, an option (not yet a margin instrument) or an unknown
+	/// market.
 	fn expiry(_market: MarketId) -> Option<crate::oracle::Moment> {
 		None
 	}
