@@ -177,17 +177,20 @@ proptest! {
 		prop_assert!(put >= (-forward_gap).max(0.0) - 1e-9 * s && put <= k * (-r * t).exp() + 1e-9 * s);
 	}
 
-	/// More vol or more time is never worth less (with r ≥ 0 for time, for a call).
+	/// More vol or more time is never worth less (with r ≥ 0 for time, for a call), up to the
+	/// crate's stated price accuracy (1e-10 of the spot: far out of the money two prices a
+	/// hair apart can round either way).
 	#[test]
 	fn monotone_in_vol_and_time((s, k, vol, t, r) in domain()) {
+		let tolerance = (s * 1e-10 * 1e18) as i128;
 		for right in [Right::Call, Right::Put] {
 			let base = value(&inputs(right, s, k, vol, t, r)).unwrap().price;
 			let more_vol = value(&inputs(right, s, k, vol * 1.1, t, r)).unwrap().price;
-			prop_assert!(more_vol.0 >= base.0);
+			prop_assert!(more_vol.0 + tolerance >= base.0, "{:?} < {:?}", more_vol, base);
 		}
 		let base = value(&inputs(Right::Call, s, k, vol, t, r)).unwrap().price;
 		let later = value(&inputs(Right::Call, s, k, vol, t * 1.1, r)).unwrap().price;
-		prop_assert!(later.0 >= base.0);
+		prop_assert!(later.0 + tolerance >= base.0, "{:?} < {:?}", later, base);
 	}
 
 	/// The Greeks are the price's derivatives (central differences in f64 on the crate's own
