@@ -158,6 +158,7 @@ impl<T: Config> Pallet<T> {
 		if visited < cold_holders {
 			T::WeightInfo::margin_check(T::MaxPositions::get())
 				.saturating_add(T::DbWeight::get().reads(1))
+				.saturating_add(Weight::from_parts(0, crate::settlement::HOLDER_KEY_PROOF))
 				.max(Self::adl_scan_step())
 		} else {
 			Self::adl_scan_step()

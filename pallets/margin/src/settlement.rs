@@ -27,6 +27,9 @@ use polkadot_sdk::sp_arithmetic::{ArithmeticError, FixedU128, Permill, Rounding}
 
 use crate::{pallet::*, *};
 
+/// An upper bound of the proof one `Holders` key adds (its encoded key is 94 bytes).
+pub(crate) const HOLDER_KEY_PROOF: u64 = 128;
+
 impl<T: Config> Pallet<T> {
 	/// Sample every registered dated market inside its window whose price is not fixed yet,
 	/// and fix the prices that are due. Returns the weight used.
@@ -98,6 +101,8 @@ impl<T: Config> Pallet<T> {
 		T::WeightInfo::settle_position()
 			.saturating_add(T::WeightInfo::cover_bad_debt())
 			.saturating_add(T::DbWeight::get().reads_writes(4, 1))
+			// The two index lookups' proof (a `Holders` key: under 128 bytes each).
+			.saturating_add(Weight::from_parts(0, 2 * HOLDER_KEY_PROOF))
 	}
 
 	/// Settle every market whose price is fixed while `limit` allows. Returns the weight used.
