@@ -787,6 +787,21 @@ fn a_keeper_deleverage_call_of_any_size_is_a_valid_transaction() {
 		assert!(fitting >= 10, "only {fitting} steps fit");
 		assert_eq!(Margin::deleverage_weight(u32::MAX), Margin::deleverage_weight(fitting as u32));
 		assert_eq!(largest.pays_fee, frame_support::dispatch::Pays::Yes);
+		// The same for settling an expired market: any `steps` is valid, and over a hundred
+		// positions (each a full account's, with a bad debt to cover) fit one call.
+		let largest = RuntimeCall::Margin(pallet_clearinghouse_margin::Call::settle {
+			market: 0,
+			steps: u32::MAX,
+		})
+		.get_dispatch_info();
+		assert!(largest.total_weight().all_lte(max), "{:?} > {max:?}", largest.total_weight());
+		let fitting = (1..=1_000u32)
+			.take_while(|&n| {
+				n == 1 || Margin::settle_weight(n).any_gt(Margin::settle_weight(n - 1))
+			})
+			.count();
+		println!("{fitting} settlement steps fit one transaction");
+		assert!(fitting > 100, "only {fitting} settlement steps fit");
 	});
 }
 

@@ -106,8 +106,14 @@ impl<T: Config> Pallet<T> {
 		Ok(())
 	}
 
-	/// The mark price of `market`: median of index, book mid and EMA; `None` without an index.
+	/// The mark price of `market`: a dated future's settlement price once fixed, else the
+	/// median of index, book mid and EMA; `None` without an index.
 	pub fn mark_price(market: MarketId, params: &RiskParams) -> Option<FixedU128> {
+		// Between the fixed price and a position's settlement the position is worth what it
+		// will settle at: no withdrawal or check may lean on an index that has moved since.
+		if let Some(price) = MarketStates::<T>::get(market).settlement_price {
+			return Some(price);
+		}
 		let quote = T::Prices::quote(&params.underlying)?;
 		Some(mark::mark_price(quote.price, T::Book::mid(market), quote.ema))
 	}
@@ -744,6 +750,10 @@ impl<T: Config> Pallet<T> {
 		ensure!(recorded == TotalBadDebt::<T>::get(), "bad-debt total drifted");
 		for (market, settlement) in Settlements::<T>::iter() {
 			ensure!(MarketRisks::<T>::contains_key(market), "settlement of an unknown market");
+			ensure!(
+				MarketStates::<T>::get(market).settlement_price == settlement.price,
+				"the market's settlement price differs from its settlement's"
+			);
 			ensure!(
 				T::Book::expiry(market) == Some(settlement.expiry),
 				"settlement expiry differs from the book's"

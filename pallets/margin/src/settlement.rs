@@ -62,6 +62,8 @@ impl<T: Config> Pallet<T> {
 				if twap.covers(needed_ms) {
 					if let Some(price) = twap.average() {
 						state.price = Some(price);
+						// From now on the market's positions are marked at it.
+						MarketStates::<T>::mutate(market, |s| s.settlement_price = Some(price));
 						Self::deposit_event(Event::SettlementPriceFixed {
 							market,
 							price,

@@ -2243,3 +2243,37 @@ fn dated_markets_take_no_funding_and_options_are_not_settled_as_futures() {
 		assert_eq!(Margin::settlement(option), None);
 	});
 }
+
+#[test]
+fn after_the_price_is_fixed_positions_are_marked_at_it_not_at_a_moved_index() {
+	build_and_execute(|| {
+		let window = SettlementParams::default().window_ms;
+		let expiry = T0 + 2 * window;
+		let future = btc_future(expiry);
+		deposit(ALICE, 100_000, 0);
+		deposit(BOB, 6_000, 0);
+		assert_ok!(place_in(future, ALICE, order(Side::Sell, 50_000, 1_000)));
+		assert_ok!(place_in(future, BOB, order(Side::Buy, 50_000, 1_000)));
+		TestPrices::set("BTC", Some(46_000));
+		block_at(expiry - window);
+		block_at(expiry);
+		assert_eq!(
+			MarketStates::<Test>::get(future).settlement_price,
+			Some(FixedU128::from_u32(46_000))
+		);
+		// The index then runs to 60,000 before anyone settles. At that index Bob's long would
+		// look 10,000 up; it settles at 46,000 (4,000 down): he cannot take out what he will
+		// not have.
+		TestPrices::set("BTC", Some(60_000));
+		let health = Margin::account_health(&acct(BOB, 0)).unwrap();
+		assert_eq!(
+			health.positions.iter().find(|p| p.market == future).map(|p| p.mark),
+			Some(FixedU128::from_u32(46_000))
+		);
+		assert_noop!(
+			Vaults::withdraw(RuntimeOrigin::signed(BOB), 0, 5_000 * USD_UNIT, 0),
+			Error::<Test>::InsufficientMargin
+		);
+		check();
+	});
+}

@@ -73,6 +73,9 @@ pub struct MarketState {
 	pub funding_at: Moment,
 	/// Σ long sizes (= Σ short sizes), in size units.
 	pub open_interest: u128,
+	/// A dated future's settlement price once fixed: from then on its positions are marked at
+	/// it (kept here, beside what every margin check reads of the market anyway).
+	pub settlement_price: Option<FixedU128>,
 }
 
 /// One market's entry in an account: its position and its resting orders.

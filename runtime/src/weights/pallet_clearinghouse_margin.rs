@@ -53,7 +53,7 @@ impl<T: frame_system::Config> pallet_clearinghouse_margin::WeightInfo for Weight
 	/// Storage: `Margin::MarketRisks` (r:64 w:0)
 	/// Proof: `Margin::MarketRisks` (`max_values`: None, `max_size`: Some(70), added: 2545, mode: `MaxEncodedLen`)
 	/// Storage: `Margin::MarketStates` (r:64 w:0)
-	/// Proof: `Margin::MarketStates` (`max_values`: None, `max_size`: Some(52), added: 2527, mode: `MaxEncodedLen`)
+	/// Proof: `Margin::MarketStates` (`max_values`: None, `max_size`: Some(69), added: 2544, mode: `MaxEncodedLen`)
 	/// Storage: `Oracle::KeyConfigs` (r:64 w:0)
 	/// Proof: `Oracle::KeyConfigs` (`max_values`: None, `max_size`: Some(54), added: 2529, mode: `MaxEncodedLen`)
 	/// Storage: `Oracle::KeyStates` (r:64 w:0)
@@ -67,13 +67,13 @@ impl<T: frame_system::Config> pallet_clearinghouse_margin::WeightInfo for Weight
 	/// The range of component `p` is `[1, 64]`.
 	fn margin_check(p: u32, ) -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `681 + p * (2585 ±0)`
+		//  Measured:  `681 + p * (2586 ±0)`
 		//  Estimated: `10940 + p * (4642 ±0)`
-		// Minimum execution time: 72_798_000 picoseconds.
-		Weight::from_parts(32_019_411, 0)
+		// Minimum execution time: 75_743_000 picoseconds.
+		Weight::from_parts(32_808_689, 0)
 			.saturating_add(Weight::from_parts(0, 10940))
-			// Standard Error: 24_555
-			.saturating_add(Weight::from_parts(35_336_236, 0).saturating_mul(p.into()))
+			// Standard Error: 23_403
+			.saturating_add(Weight::from_parts(37_799_651, 0).saturating_mul(p.into()))
 			.saturating_add(T::DbWeight::get().reads(6))
 			.saturating_add(T::DbWeight::get().reads((5_u64).saturating_mul(p.into())))
 			.saturating_add(Weight::from_parts(0, 4642).saturating_mul(p.into()))
@@ -85,7 +85,7 @@ impl<T: frame_system::Config> pallet_clearinghouse_margin::WeightInfo for Weight
 	/// Storage: `Margin::MarketRisks` (r:257 w:0)
 	/// Proof: `Margin::MarketRisks` (`max_values`: None, `max_size`: Some(70), added: 2545, mode: `MaxEncodedLen`)
 	/// Storage: `Margin::MarketStates` (r:256 w:256)
-	/// Proof: `Margin::MarketStates` (`max_values`: None, `max_size`: Some(52), added: 2527, mode: `MaxEncodedLen`)
+	/// Proof: `Margin::MarketStates` (`max_values`: None, `max_size`: Some(69), added: 2544, mode: `MaxEncodedLen`)
 	/// Storage: `Oracle::KeyConfigs` (r:100 w:0)
 	/// Proof: `Oracle::KeyConfigs` (`max_values`: None, `max_size`: Some(54), added: 2529, mode: `MaxEncodedLen`)
 	/// Storage: `Oracle::KeyStates` (r:100 w:0)
@@ -97,13 +97,13 @@ impl<T: frame_system::Config> pallet_clearinghouse_margin::WeightInfo for Weight
 	/// The range of component `m` is `[1, 256]`.
 	fn sample_funding(m: u32, ) -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `7737 + m * (2340 ±0)`
+		//  Measured:  `7737 + m * (2341 ±0)`
 		//  Estimated: `127704 + m * (4642 ±76)`
-		// Minimum execution time: 45_467_000 picoseconds.
-		Weight::from_parts(175_103_271, 0)
+		// Minimum execution time: 44_717_000 picoseconds.
+		Weight::from_parts(163_744_682, 0)
 			.saturating_add(Weight::from_parts(0, 127704))
-			// Standard Error: 79_176
-			.saturating_add(Weight::from_parts(24_940_855, 0).saturating_mul(m.into()))
+			// Standard Error: 74_081
+			.saturating_add(Weight::from_parts(24_458_226, 0).saturating_mul(m.into()))
 			.saturating_add(T::DbWeight::get().reads(68))
 			.saturating_add(T::DbWeight::get().reads((4_u64).saturating_mul(m.into())))
 			.saturating_add(T::DbWeight::get().writes((1_u64).saturating_mul(m.into())))
@@ -120,7 +120,7 @@ impl<T: frame_system::Config> pallet_clearinghouse_margin::WeightInfo for Weight
 	/// Storage: `Margin::MarketRisks` (r:64 w:0)
 	/// Proof: `Margin::MarketRisks` (`max_values`: None, `max_size`: Some(70), added: 2545, mode: `MaxEncodedLen`)
 	/// Storage: `Margin::MarketStates` (r:64 w:1)
-	/// Proof: `Margin::MarketStates` (`max_values`: None, `max_size`: Some(52), added: 2527, mode: `MaxEncodedLen`)
+	/// Proof: `Margin::MarketStates` (`max_values`: None, `max_size`: Some(69), added: 2544, mode: `MaxEncodedLen`)
 	/// Storage: `Oracle::KeyConfigs` (r:64 w:0)
 	/// Proof: `Oracle::KeyConfigs` (`max_values`: None, `max_size`: Some(54), added: 2529, mode: `MaxEncodedLen`)
 	/// Storage: `Oracle::KeyStates` (r:64 w:0)
@@ -147,10 +147,10 @@ impl<T: frame_system::Config> pallet_clearinghouse_margin::WeightInfo for Weight
 	/// Proof: `Margin::Holders` (`max_values`: None, `max_size`: Some(62), added: 2537, mode: `MaxEncodedLen`)
 	fn liquidate() -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `1150262`
+		//  Measured:  `1150326`
 		//  Estimated: `1812510`
-		// Minimum execution time: 12_097_778_000 picoseconds.
-		Weight::from_parts(12_659_933_000, 0)
+		// Minimum execution time: 12_326_248_000 picoseconds.
+		Weight::from_parts(12_722_467_000, 0)
 			.saturating_add(Weight::from_parts(0, 1812510))
 			.saturating_add(T::DbWeight::get().reads(727))
 			.saturating_add(T::DbWeight::get().writes(437))
@@ -165,6 +165,8 @@ impl<T: frame_system::Config> pallet_clearinghouse_margin::WeightInfo for Weight
 	/// Proof: `Vaults::SettlementCollateral` (`max_values`: Some(1), `max_size`: Some(2), added: 497, mode: `MaxEncodedLen`)
 	/// Storage: `Vaults::Collaterals` (r:1 w:0)
 	/// Proof: `Vaults::Collaterals` (`max_values`: None, `max_size`: Some(72), added: 2547, mode: `MaxEncodedLen`)
+	/// Storage: `Margin::MarketStates` (r:64 w:1)
+	/// Proof: `Margin::MarketStates` (`max_values`: None, `max_size`: Some(69), added: 2544, mode: `MaxEncodedLen`)
 	/// Storage: `Oracle::KeyConfigs` (r:64 w:0)
 	/// Proof: `Oracle::KeyConfigs` (`max_values`: None, `max_size`: Some(54), added: 2529, mode: `MaxEncodedLen`)
 	/// Storage: `Oracle::KeyStates` (r:64 w:0)
@@ -177,8 +179,6 @@ impl<T: frame_system::Config> pallet_clearinghouse_margin::WeightInfo for Weight
 	/// Proof: `Orderbook::Markets` (`max_values`: None, `max_size`: Some(2167), added: 4642, mode: `MaxEncodedLen`)
 	/// Storage: `Vaults::Ledgers` (r:2 w:2)
 	/// Proof: `Vaults::Ledgers` (`max_values`: None, `max_size`: Some(626), added: 3101, mode: `MaxEncodedLen`)
-	/// Storage: `Margin::MarketStates` (r:64 w:1)
-	/// Proof: `Margin::MarketStates` (`max_values`: None, `max_size`: Some(52), added: 2527, mode: `MaxEncodedLen`)
 	/// Storage: `Orderbook::AccountOrders` (r:1 w:1)
 	/// Proof: `Orderbook::AccountOrders` (`max_values`: None, `max_size`: Some(3136), added: 5611, mode: `MaxEncodedLen`)
 	/// Storage: `Orderbook::Levels` (r:64 w:64)
@@ -189,10 +189,10 @@ impl<T: frame_system::Config> pallet_clearinghouse_margin::WeightInfo for Weight
 	/// Proof: `Margin::Holders` (`max_values`: None, `max_size`: Some(62), added: 2537, mode: `MaxEncodedLen`)
 	fn deleverage() -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `409726`
+		//  Measured:  `409790`
 		//  Estimated: `403550`
-		// Minimum execution time: 2_846_790_000 picoseconds.
-		Weight::from_parts(3_060_398_000, 0)
+		// Minimum execution time: 2_903_825_000 picoseconds.
+		Weight::from_parts(3_090_793_000, 0)
 			.saturating_add(Weight::from_parts(0, 403550))
 			.saturating_add(T::DbWeight::get().reads(395))
 			.saturating_add(T::DbWeight::get().writes(75))
@@ -212,7 +212,7 @@ impl<T: frame_system::Config> pallet_clearinghouse_margin::WeightInfo for Weight
 	/// Storage: `Margin::MarketRisks` (r:64 w:0)
 	/// Proof: `Margin::MarketRisks` (`max_values`: None, `max_size`: Some(70), added: 2545, mode: `MaxEncodedLen`)
 	/// Storage: `Margin::MarketStates` (r:64 w:0)
-	/// Proof: `Margin::MarketStates` (`max_values`: None, `max_size`: Some(52), added: 2527, mode: `MaxEncodedLen`)
+	/// Proof: `Margin::MarketStates` (`max_values`: None, `max_size`: Some(69), added: 2544, mode: `MaxEncodedLen`)
 	/// Storage: `Oracle::KeyConfigs` (r:64 w:0)
 	/// Proof: `Oracle::KeyConfigs` (`max_values`: None, `max_size`: Some(54), added: 2529, mode: `MaxEncodedLen`)
 	/// Storage: `Oracle::KeyStates` (r:64 w:0)
@@ -228,13 +228,13 @@ impl<T: frame_system::Config> pallet_clearinghouse_margin::WeightInfo for Weight
 	/// The range of component `n` is `[0, 64]`.
 	fn adl_scan(n: u32, ) -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `159435 + n * (7667 ±0)`
+		//  Measured:  `159499 + n * (7667 ±0)`
 		//  Estimated: `298078 + n * (9950 ±0)`
-		// Minimum execution time: 24_487_000 picoseconds.
-		Weight::from_parts(218_875_841, 0)
+		// Minimum execution time: 24_467_000 picoseconds.
+		Weight::from_parts(356_843_840, 0)
 			.saturating_add(Weight::from_parts(0, 298078))
-			// Standard Error: 3_497_129
-			.saturating_add(Weight::from_parts(901_367_055, 0).saturating_mul(n.into()))
+			// Standard Error: 1_981_858
+			.saturating_add(Weight::from_parts(977_992_084, 0).saturating_mul(n.into()))
 			.saturating_add(T::DbWeight::get().reads(215))
 			.saturating_add(T::DbWeight::get().reads((5_u64).saturating_mul(n.into())))
 			.saturating_add(T::DbWeight::get().writes(1))
@@ -254,8 +254,8 @@ impl<T: frame_system::Config> pallet_clearinghouse_margin::WeightInfo for Weight
 		// Proof Size summary in bytes:
 		//  Measured:  `729`
 		//  Estimated: `16495`
-		// Minimum execution time: 91_155_000 picoseconds.
-		Weight::from_parts(96_393_000, 0)
+		// Minimum execution time: 91_576_000 picoseconds.
+		Weight::from_parts(96_443_000, 0)
 			.saturating_add(Weight::from_parts(0, 16495))
 			.saturating_add(T::DbWeight::get().reads(9))
 			.saturating_add(T::DbWeight::get().writes(7))
@@ -266,8 +266,8 @@ impl<T: frame_system::Config> pallet_clearinghouse_margin::WeightInfo for Weight
 		// Proof Size summary in bytes:
 		//  Measured:  `0`
 		//  Estimated: `0`
-		// Minimum execution time: 5_749_000 picoseconds.
-		Weight::from_parts(6_750_000, 0)
+		// Minimum execution time: 5_829_000 picoseconds.
+		Weight::from_parts(6_780_000, 0)
 			.saturating_add(Weight::from_parts(0, 0))
 			.saturating_add(T::DbWeight::get().writes(1))
 	}
@@ -277,8 +277,8 @@ impl<T: frame_system::Config> pallet_clearinghouse_margin::WeightInfo for Weight
 		// Proof Size summary in bytes:
 		//  Measured:  `0`
 		//  Estimated: `0`
-		// Minimum execution time: 5_769_000 picoseconds.
-		Weight::from_parts(6_880_000, 0)
+		// Minimum execution time: 5_768_000 picoseconds.
+		Weight::from_parts(6_981_000, 0)
 			.saturating_add(Weight::from_parts(0, 0))
 			.saturating_add(T::DbWeight::get().writes(1))
 	}
@@ -298,19 +298,21 @@ impl<T: frame_system::Config> pallet_clearinghouse_margin::WeightInfo for Weight
 	/// Proof: `Oracle::KeyStates` (`max_values`: None, `max_size`: Some(1460), added: 3935, mode: `MaxEncodedLen`)
 	/// Storage: `Oracle::CounterForFeeders` (r:1 w:0)
 	/// Proof: `Oracle::CounterForFeeders` (`max_values`: Some(1), `max_size`: Some(4), added: 499, mode: `MaxEncodedLen`)
+	/// Storage: `Margin::MarketStates` (r:256 w:256)
+	/// Proof: `Margin::MarketStates` (`max_values`: None, `max_size`: Some(69), added: 2544, mode: `MaxEncodedLen`)
 	/// The range of component `m` is `[1, 256]`.
 	fn sample_settlements(m: u32, ) -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `7726 + m * (210 ±0)`
-		//  Estimated: `127704 + m * (2563 ±0)`
-		// Minimum execution time: 41_632_000 picoseconds.
-		Weight::from_parts(154_946_186, 0)
+		//  Measured:  `7727 + m * (270 ±0)`
+		//  Estimated: `127704 + m * (2563 ±110)`
+		// Minimum execution time: 44_506_000 picoseconds.
+		Weight::from_parts(168_235_402, 0)
 			.saturating_add(Weight::from_parts(0, 127704))
-			// Standard Error: 70_530
-			.saturating_add(Weight::from_parts(20_734_196, 0).saturating_mul(m.into()))
+			// Standard Error: 69_190
+			.saturating_add(Weight::from_parts(24_004_563, 0).saturating_mul(m.into()))
 			.saturating_add(T::DbWeight::get().reads(69))
-			.saturating_add(T::DbWeight::get().reads((3_u64).saturating_mul(m.into())))
-			.saturating_add(T::DbWeight::get().writes((1_u64).saturating_mul(m.into())))
+			.saturating_add(T::DbWeight::get().reads((4_u64).saturating_mul(m.into())))
+			.saturating_add(T::DbWeight::get().writes((2_u64).saturating_mul(m.into())))
 			.saturating_add(Weight::from_parts(0, 2563).saturating_mul(m.into()))
 	}
 	/// Storage: `Margin::MarketRisks` (r:1 w:0)
@@ -322,37 +324,39 @@ impl<T: frame_system::Config> pallet_clearinghouse_margin::WeightInfo for Weight
 	/// Storage: `Margin::Accounts` (r:1 w:1)
 	/// Proof: `Margin::Accounts` (`max_values`: None, `max_size`: Some(7475), added: 9950, mode: `MaxEncodedLen`)
 	/// Storage: `Margin::MarketStates` (r:1 w:1)
-	/// Proof: `Margin::MarketStates` (`max_values`: None, `max_size`: Some(52), added: 2527, mode: `MaxEncodedLen`)
+	/// Proof: `Margin::MarketStates` (`max_values`: None, `max_size`: Some(69), added: 2544, mode: `MaxEncodedLen`)
 	/// Storage: `Vaults::Ledgers` (r:2 w:2)
 	/// Proof: `Vaults::Ledgers` (`max_values`: None, `max_size`: Some(626), added: 3101, mode: `MaxEncodedLen`)
+	/// Storage: `Margin::Deleveraging` (r:1 w:0)
+	/// Proof: `Margin::Deleveraging` (`max_values`: None, `max_size`: Some(6579), added: 9054, mode: `MaxEncodedLen`)
 	/// Storage: `Margin::Holders` (r:0 w:1)
 	/// Proof: `Margin::Holders` (`max_values`: None, `max_size`: Some(62), added: 2537, mode: `MaxEncodedLen`)
 	fn settle_position() -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `9517`
+		//  Measured:  `9518`
 		//  Estimated: `10940`
-		// Minimum execution time: 107_179_000 picoseconds.
-		Weight::from_parts(117_735_000, 0)
+		// Minimum execution time: 115_101_000 picoseconds.
+		Weight::from_parts(122_132_000, 0)
 			.saturating_add(Weight::from_parts(0, 10940))
-			.saturating_add(T::DbWeight::get().reads(7))
+			.saturating_add(T::DbWeight::get().reads(8))
 			.saturating_add(T::DbWeight::get().writes(5))
 	}
+	/// Storage: `Orderbook::Markets` (r:1 w:0)
+	/// Proof: `Orderbook::Markets` (`max_values`: None, `max_size`: Some(2167), added: 4642, mode: `MaxEncodedLen`)
 	/// Storage: `Margin::MarketRisks` (r:1 w:1)
 	/// Proof: `Margin::MarketRisks` (`max_values`: None, `max_size`: Some(70), added: 2545, mode: `MaxEncodedLen`)
 	/// Storage: `Margin::CounterForMarketRisks` (r:1 w:1)
 	/// Proof: `Margin::CounterForMarketRisks` (`max_values`: Some(1), `max_size`: Some(4), added: 499, mode: `MaxEncodedLen`)
 	/// Storage: `Timestamp::Now` (r:1 w:0)
 	/// Proof: `Timestamp::Now` (`max_values`: Some(1), `max_size`: Some(8), added: 503, mode: `MaxEncodedLen`)
-	/// Storage: `Orderbook::Markets` (r:1 w:0)
-	/// Proof: `Orderbook::Markets` (`max_values`: None, `max_size`: Some(2167), added: 4642, mode: `MaxEncodedLen`)
 	/// Storage: `Margin::MarketStates` (r:0 w:1)
-	/// Proof: `Margin::MarketStates` (`max_values`: None, `max_size`: Some(52), added: 2527, mode: `MaxEncodedLen`)
+	/// Proof: `Margin::MarketStates` (`max_values`: None, `max_size`: Some(69), added: 2544, mode: `MaxEncodedLen`)
 	fn set_market_risk() -> Weight {
 		// Proof Size summary in bytes:
 		//  Measured:  `51`
 		//  Estimated: `5632`
-		// Minimum execution time: 19_289_000 picoseconds.
-		Weight::from_parts(21_572_000, 0)
+		// Minimum execution time: 19_309_000 picoseconds.
+		Weight::from_parts(21_512_000, 0)
 			.saturating_add(Weight::from_parts(0, 5632))
 			.saturating_add(T::DbWeight::get().reads(4))
 			.saturating_add(T::DbWeight::get().writes(3))

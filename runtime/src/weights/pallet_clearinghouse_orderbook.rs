@@ -51,7 +51,7 @@ impl<T: frame_system::Config> pallet_clearinghouse_orderbook::WeightInfo for Wei
 	/// Storage: `Margin::Accounts` (r:33 w:33)
 	/// Proof: `Margin::Accounts` (`max_values`: None, `max_size`: Some(7475), added: 9950, mode: `MaxEncodedLen`)
 	/// Storage: `Margin::MarketStates` (r:64 w:1)
-	/// Proof: `Margin::MarketStates` (`max_values`: None, `max_size`: Some(52), added: 2527, mode: `MaxEncodedLen`)
+	/// Proof: `Margin::MarketStates` (`max_values`: None, `max_size`: Some(69), added: 2544, mode: `MaxEncodedLen`)
 	/// Storage: `Vaults::Ledgers` (r:35 w:35)
 	/// Proof: `Vaults::Ledgers` (`max_values`: None, `max_size`: Some(626), added: 3101, mode: `MaxEncodedLen`)
 	/// Storage: `Vaults::SettlementCollateral` (r:1 w:0)
@@ -75,13 +75,13 @@ impl<T: frame_system::Config> pallet_clearinghouse_orderbook::WeightInfo for Wei
 	/// The range of component `m` is `[0, 32]`.
 	fn place_order(m: u32, ) -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `171738 + m * (8187 ±0)`
+		//  Measured:  `171802 + m * (8187 ±0)`
 		//  Estimated: `370880 + m * (9950 ±0)`
-		// Minimum execution time: 1_938_721_000 picoseconds.
-		Weight::from_parts(2_287_399_818, 0)
+		// Minimum execution time: 2_047_102_000 picoseconds.
+		Weight::from_parts(2_164_627_227, 0)
 			.saturating_add(Weight::from_parts(0, 370880))
-			// Standard Error: 9_050_903
-			.saturating_add(Weight::from_parts(142_771_939, 0).saturating_mul(m.into()))
+			// Standard Error: 676_229
+			.saturating_add(Weight::from_parts(135_667_810, 0).saturating_mul(m.into()))
 			.saturating_add(T::DbWeight::get().reads(422))
 			.saturating_add(T::DbWeight::get().reads((4_u64).saturating_mul(m.into())))
 			.saturating_add(T::DbWeight::get().writes(7))
@@ -100,8 +100,8 @@ impl<T: frame_system::Config> pallet_clearinghouse_orderbook::WeightInfo for Wei
 		// Proof Size summary in bytes:
 		//  Measured:  `9420`
 		//  Estimated: `10940`
-		// Minimum execution time: 91_586_000 picoseconds.
-		Weight::from_parts(104_445_000, 0)
+		// Minimum execution time: 88_321_000 picoseconds.
+		Weight::from_parts(101_581_000, 0)
 			.saturating_add(Weight::from_parts(0, 10940))
 			.saturating_add(T::DbWeight::get().reads(4))
 			.saturating_add(T::DbWeight::get().writes(4))
@@ -119,11 +119,11 @@ impl<T: frame_system::Config> pallet_clearinghouse_orderbook::WeightInfo for Wei
 		// Proof Size summary in bytes:
 		//  Measured:  `8611 + n * (122 ±0)`
 		//  Estimated: `10940 + n * (6290 ±0)`
-		// Minimum execution time: 80_800_000 picoseconds.
-		Weight::from_parts(81_052_428, 0)
+		// Minimum execution time: 79_538_000 picoseconds.
+		Weight::from_parts(77_300_809, 0)
 			.saturating_add(Weight::from_parts(0, 10940))
-			// Standard Error: 92_351
-			.saturating_add(Weight::from_parts(14_854_116, 0).saturating_mul(n.into()))
+			// Standard Error: 67_285
+			.saturating_add(Weight::from_parts(14_706_036, 0).saturating_mul(n.into()))
 			.saturating_add(T::DbWeight::get().reads(3))
 			.saturating_add(T::DbWeight::get().reads((1_u64).saturating_mul(n.into())))
 			.saturating_add(T::DbWeight::get().writes(3))
@@ -141,7 +141,7 @@ impl<T: frame_system::Config> pallet_clearinghouse_orderbook::WeightInfo for Wei
 	/// Storage: `Margin::MarketRisks` (r:64 w:0)
 	/// Proof: `Margin::MarketRisks` (`max_values`: None, `max_size`: Some(70), added: 2545, mode: `MaxEncodedLen`)
 	/// Storage: `Margin::MarketStates` (r:64 w:0)
-	/// Proof: `Margin::MarketStates` (`max_values`: None, `max_size`: Some(52), added: 2527, mode: `MaxEncodedLen`)
+	/// Proof: `Margin::MarketStates` (`max_values`: None, `max_size`: Some(69), added: 2544, mode: `MaxEncodedLen`)
 	/// Storage: `Vaults::Ledgers` (r:1 w:0)
 	/// Proof: `Vaults::Ledgers` (`max_values`: None, `max_size`: Some(626), added: 3101, mode: `MaxEncodedLen`)
 	/// Storage: `Vaults::SettlementCollateral` (r:1 w:0)
@@ -160,23 +160,23 @@ impl<T: frame_system::Config> pallet_clearinghouse_orderbook::WeightInfo for Wei
 	/// The range of component `p` is `[0, 16]`.
 	fn bulk(c: u32, p: u32, ) -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `171689 + c * (127 ±0)`
-		//  Estimated: `370880 + c * (6290 ±1_683) + p * (6823 ±1_683)`
-		// Minimum execution time: 678_137_000 picoseconds.
-		Weight::from_parts(856_818_269, 0)
+		//  Measured:  `171753 + c * (127 ±0)`
+		//  Estimated: `370880 + c * (6290 ±2_153) + p * (6972 ±2_153)`
+		// Minimum execution time: 688_493_000 picoseconds.
+		Weight::from_parts(910_397_214, 0)
 			.saturating_add(Weight::from_parts(0, 370880))
-			// Standard Error: 20_091_661
-			.saturating_add(Weight::from_parts(40_764_508, 0).saturating_mul(c.into()))
-			// Standard Error: 20_091_661
-			.saturating_add(Weight::from_parts(1_039_091_279, 0).saturating_mul(p.into()))
-			.saturating_add(T::DbWeight::get().reads(251))
+			// Standard Error: 6_516_189
+			.saturating_add(Weight::from_parts(39_974_169, 0).saturating_mul(c.into()))
+			// Standard Error: 6_516_189
+			.saturating_add(Weight::from_parts(1_133_409_751, 0).saturating_mul(p.into()))
+			.saturating_add(T::DbWeight::get().reads(247))
 			.saturating_add(T::DbWeight::get().reads((4_u64).saturating_mul(c.into())))
 			.saturating_add(T::DbWeight::get().reads((11_u64).saturating_mul(p.into())))
 			.saturating_add(T::DbWeight::get().writes(3))
 			.saturating_add(T::DbWeight::get().writes((1_u64).saturating_mul(c.into())))
 			.saturating_add(T::DbWeight::get().writes((1_u64).saturating_mul(p.into())))
 			.saturating_add(Weight::from_parts(0, 6290).saturating_mul(c.into()))
-			.saturating_add(Weight::from_parts(0, 6823).saturating_mul(p.into()))
+			.saturating_add(Weight::from_parts(0, 6972).saturating_mul(p.into()))
 	}
 	/// Storage: `Orderbook::Markets` (r:1 w:1)
 	/// Proof: `Orderbook::Markets` (`max_values`: None, `max_size`: Some(2167), added: 4642, mode: `MaxEncodedLen`)
@@ -184,8 +184,8 @@ impl<T: frame_system::Config> pallet_clearinghouse_orderbook::WeightInfo for Wei
 		// Proof Size summary in bytes:
 		//  Measured:  `148`
 		//  Estimated: `5632`
-		// Minimum execution time: 12_138_000 picoseconds.
-		Weight::from_parts(13_540_000, 0)
+		// Minimum execution time: 12_279_000 picoseconds.
+		Weight::from_parts(13_890_000, 0)
 			.saturating_add(Weight::from_parts(0, 5632))
 			.saturating_add(T::DbWeight::get().reads(1))
 			.saturating_add(T::DbWeight::get().writes(1))
@@ -198,8 +198,8 @@ impl<T: frame_system::Config> pallet_clearinghouse_orderbook::WeightInfo for Wei
 		// Proof Size summary in bytes:
 		//  Measured:  `6`
 		//  Estimated: `5632`
-		// Minimum execution time: 11_537_000 picoseconds.
-		Weight::from_parts(13_250_000, 0)
+		// Minimum execution time: 11_797_000 picoseconds.
+		Weight::from_parts(13_420_000, 0)
 			.saturating_add(Weight::from_parts(0, 5632))
 			.saturating_add(T::DbWeight::get().reads(2))
 			.saturating_add(T::DbWeight::get().writes(2))
@@ -210,8 +210,8 @@ impl<T: frame_system::Config> pallet_clearinghouse_orderbook::WeightInfo for Wei
 		// Proof Size summary in bytes:
 		//  Measured:  `148`
 		//  Estimated: `5632`
-		// Minimum execution time: 12_118_000 picoseconds.
-		Weight::from_parts(13_600_000, 0)
+		// Minimum execution time: 12_448_000 picoseconds.
+		Weight::from_parts(14_031_000, 0)
 			.saturating_add(Weight::from_parts(0, 5632))
 			.saturating_add(T::DbWeight::get().reads(1))
 			.saturating_add(T::DbWeight::get().writes(1))
@@ -235,11 +235,11 @@ impl<T: frame_system::Config> pallet_clearinghouse_orderbook::WeightInfo for Wei
 		// Proof Size summary in bytes:
 		//  Measured:  `1104 + n * (7536 ±0)`
 		//  Estimated: `7280 + n * (9950 ±0)`
-		// Minimum execution time: 90_084_000 picoseconds.
-		Weight::from_parts(68_310_272, 0)
+		// Minimum execution time: 86_558_000 picoseconds.
+		Weight::from_parts(52_234_927, 0)
 			.saturating_add(Weight::from_parts(0, 7280))
-			// Standard Error: 198_168
-			.saturating_add(Weight::from_parts(32_178_806, 0).saturating_mul(n.into()))
+			// Standard Error: 216_329
+			.saturating_add(Weight::from_parts(32_446_250, 0).saturating_mul(n.into()))
 			.saturating_add(T::DbWeight::get().reads(5))
 			.saturating_add(T::DbWeight::get().reads((2_u64).saturating_mul(n.into())))
 			.saturating_add(T::DbWeight::get().writes(3))
@@ -255,7 +255,7 @@ impl<T: frame_system::Config> pallet_clearinghouse_orderbook::WeightInfo for Wei
 	/// Storage: `Margin::Accounts` (r:65 w:65)
 	/// Proof: `Margin::Accounts` (`max_values`: None, `max_size`: Some(7475), added: 9950, mode: `MaxEncodedLen`)
 	/// Storage: `Margin::MarketStates` (r:64 w:0)
-	/// Proof: `Margin::MarketStates` (`max_values`: None, `max_size`: Some(52), added: 2527, mode: `MaxEncodedLen`)
+	/// Proof: `Margin::MarketStates` (`max_values`: None, `max_size`: Some(69), added: 2544, mode: `MaxEncodedLen`)
 	/// Storage: `Vaults::Ledgers` (r:1 w:0)
 	/// Proof: `Vaults::Ledgers` (`max_values`: None, `max_size`: Some(626), added: 3101, mode: `MaxEncodedLen`)
 	/// Storage: `Vaults::SettlementCollateral` (r:1 w:0)
@@ -275,13 +275,13 @@ impl<T: frame_system::Config> pallet_clearinghouse_orderbook::WeightInfo for Wei
 	/// The range of component `n` is `[1, 64]`.
 	fn place_evicting(n: u32, ) -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `172795 + n * (7527 ±0)`
+		//  Measured:  `172859 + n * (7527 ±0)`
 		//  Estimated: `370880 + n * (9950 ±0)`
-		// Minimum execution time: 2_098_999_000 picoseconds.
-		Weight::from_parts(2_300_835_547, 0)
+		// Minimum execution time: 2_178_588_000 picoseconds.
+		Weight::from_parts(2_272_403_173, 0)
 			.saturating_add(Weight::from_parts(0, 370880))
-			// Standard Error: 766_216
-			.saturating_add(Weight::from_parts(32_541_261, 0).saturating_mul(n.into()))
+			// Standard Error: 413_768
+			.saturating_add(Weight::from_parts(32_753_532, 0).saturating_mul(n.into()))
 			.saturating_add(T::DbWeight::get().reads(421))
 			.saturating_add(T::DbWeight::get().reads((2_u64).saturating_mul(n.into())))
 			.saturating_add(T::DbWeight::get().writes(5))
