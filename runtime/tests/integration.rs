@@ -763,46 +763,48 @@ fn the_insurance_fund_takes_donations_and_pays_only_by_referendum() {
 #[test]
 fn a_keeper_deleverage_call_of_any_size_is_a_valid_transaction() {
 	use clearinghouse_runtime::Margin;
-	use frame_support::dispatch::DispatchClass;
 	dev_ext().execute_with(|| {
-		let max = <Runtime as frame_system::Config>::BlockWeights::get()
-			.get(DispatchClass::Normal)
-			.max_extrinsic
-			.expect("normal extrinsics are limited");
-		let largest = RuntimeCall::Margin(pallet_clearinghouse_margin::Call::deleverage {
-			market: 0,
-			steps: u32::MAX,
-		})
-		.get_dispatch_info();
-		assert!(largest.total_weight().all_lte(max), "{:?} > {max:?}", largest.total_weight());
 		// With the measured worst-case weights (a trade step is its own benchmark, 404 KB of
 		// proof; it was bounded by a liquidation step's 1.8 MB, 3 steps a call) a keeper gets
 		// many steps into a transaction: proof bounds them.
-		let fitting = (1..=64u32)
-			.take_while(|&n| {
-				n == 1 || Margin::deleverage_weight(n).any_gt(Margin::deleverage_weight(n - 1))
-			})
-			.count();
+		let fitting = keeper_steps_that_fit(
+			|steps| pallet_clearinghouse_margin::Call::deleverage { market: 0, steps },
+			Margin::deleverage_weight,
+			64,
+		);
 		println!("{fitting} deleveraging steps fit one transaction");
 		assert!(fitting >= 10, "only {fitting} steps fit");
-		assert_eq!(Margin::deleverage_weight(u32::MAX), Margin::deleverage_weight(fitting as u32));
-		assert_eq!(largest.pays_fee, frame_support::dispatch::Pays::Yes);
-		// The same for settling an expired market: any `steps` is valid, and over a hundred
-		// positions (each a full account's, with a bad debt to cover) fit one call.
-		let largest = RuntimeCall::Margin(pallet_clearinghouse_margin::Call::settle {
-			market: 0,
-			steps: u32::MAX,
-		})
-		.get_dispatch_info();
-		assert!(largest.total_weight().all_lte(max), "{:?} > {max:?}", largest.total_weight());
-		let fitting = (1..=1_000u32)
-			.take_while(|&n| {
-				n == 1 || Margin::settle_weight(n).any_gt(Margin::settle_weight(n - 1))
-			})
-			.count();
+		// The same for settling an expired market: over a hundred positions (each a full
+		// account's, with a bad debt to cover) fit one call.
+		let fitting = keeper_steps_that_fit(
+			|steps| pallet_clearinghouse_margin::Call::settle { market: 0, steps },
+			Margin::settle_weight,
+			1_000,
+		);
 		println!("{fitting} settlement steps fit one transaction");
 		assert!(fitting > 100, "only {fitting} settlement steps fit");
 	});
+}
+
+/// How many steps of a keeper call fit one transaction (at most `most`), after checking that
+/// the call with any `steps` is a valid transaction that pays its fee up front and declares
+/// no more than those fitting steps.
+fn keeper_steps_that_fit(
+	call: impl Fn(u32) -> pallet_clearinghouse_margin::Call<Runtime>,
+	weight: impl Fn(u32) -> Weight,
+	most: u32,
+) -> usize {
+	use frame_support::dispatch::DispatchClass;
+	let max = <Runtime as frame_system::Config>::BlockWeights::get()
+		.get(DispatchClass::Normal)
+		.max_extrinsic
+		.expect("normal extrinsics are limited");
+	let largest = RuntimeCall::Margin(call(u32::MAX)).get_dispatch_info();
+	assert!(largest.total_weight().all_lte(max), "{:?} > {max:?}", largest.total_weight());
+	assert_eq!(largest.pays_fee, frame_support::dispatch::Pays::Yes);
+	let fitting = (1..=most).take_while(|&n| n == 1 || weight(n).any_gt(weight(n - 1))).count();
+	assert_eq!(weight(u32::MAX), weight(fitting as u32));
+	fitting
 }
 
 #[test]

@@ -109,9 +109,19 @@ impl<T: Config> Pallet<T> {
 	/// The mark price of `market`: a dated future's settlement price once fixed, else the
 	/// median of index, book mid and EMA; `None` without an index.
 	pub fn mark_price(market: MarketId, params: &RiskParams) -> Option<FixedU128> {
+		Self::mark_with_state(market, params, &MarketStates::<T>::get(market))
+	}
+
+	/// [`Self::mark_price`] for a caller that has read the market's state already (the margin
+	/// check, per position: the state is not decoded twice).
+	fn mark_with_state(
+		market: MarketId,
+		params: &RiskParams,
+		state: &MarketState,
+	) -> Option<FixedU128> {
 		// Between the fixed price and a position's settlement the position is worth what it
 		// will settle at: no withdrawal or check may lean on an index that has moved since.
-		if let Some(price) = MarketStates::<T>::get(market).settlement_price {
+		if let Some(price) = state.settlement_price {
 			return Some(price);
 		}
 		let quote = T::Prices::quote(&params.underlying)?;
@@ -410,7 +420,7 @@ impl<T: Config> Pallet<T> {
 				settlement_decimals,
 			)
 			.ok_or(ArithmeticError::Overflow)?;
-			let Some(mark) = Self::mark_price(entry.market, &params) else {
+			let Some(mark) = Self::mark_with_state(entry.market, &params, &state) else {
 				match valuation {
 					Valuation::Strict => return Err(Error::<T>::PriceUnavailable.into()),
 					Valuation::Liquidation => {

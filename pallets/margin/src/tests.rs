@@ -1909,6 +1909,26 @@ fn block_at(at: u64) {
 	Margin::on_initialize(System::block_number());
 }
 
+/// The index at `price` (whole USD) through the whole settlement window before `expiry`, and
+/// the blocks that sample it: the window's first, and the first at expiry (which fixes it).
+fn index_through_the_window(expiry: u64, price: u32) {
+	TestPrices::set("BTC", Some(price));
+	block_at(expiry - SettlementParams::default().window_ms);
+	block_at(expiry);
+}
+
+/// A BTC future expiring two windows after `T0`, in which Bob (6,000 USD) is long 1 BTC
+/// bought at 50,000 from Alice (100,000 USD). Returns the market and its expiry.
+fn bob_long_one_btc_future() -> (u32, u64) {
+	let expiry = T0 + 2 * SettlementParams::default().window_ms;
+	let future = btc_future(expiry);
+	deposit(ALICE, 100_000, 0);
+	deposit(BOB, 6_000, 0);
+	assert_ok!(place_in(future, ALICE, order(Side::Sell, 50_000, 1_000)));
+	assert_ok!(place_in(future, BOB, order(Side::Buy, 50_000, 1_000)));
+	(future, expiry)
+}
+
 fn settlement_events() -> Vec<Event<Test>> {
 	System::events()
 		.into_iter()
@@ -2061,9 +2081,7 @@ fn an_expired_future_settles_every_position_once_in_cash_with_value_conserved() 
 			Error::<Test>::NothingToSettle
 		);
 		// The index sits at 52,000 through the whole window.
-		TestPrices::set("BTC", Some(52_000));
-		block_at(expiry - window);
-		block_at(expiry);
+		index_through_the_window(expiry, 52_000);
 		let price = FixedU128::from_u32(52_000);
 		assert_eq!(Margin::settlement(future).unwrap().price, Some(price));
 		// One position per keeper call: the long first, then each short, exactly once.
@@ -2149,9 +2167,7 @@ mod settlement_props {
 					.filter(|(_, q)| *q != 0)
 					.collect();
 				let everyone = cash_of_everyone();
-				TestPrices::set("BTC", Some(settle_at));
-				block_at(expiry - window);
-				block_at(expiry);
+				index_through_the_window(expiry, settle_at);
 				System::reset_events();
 				let mut calls = 0;
 				for s in steps.iter().cycle() {
@@ -2182,19 +2198,11 @@ mod settlement_props {
 #[test]
 fn a_holder_settled_below_zero_has_its_debt_covered_or_recorded() {
 	build_and_execute(|| {
-		let window = SettlementParams::default().window_ms;
-		let expiry = T0 + 2 * window;
-		let future = btc_future(expiry);
-		deposit(ALICE, 100_000, 0);
-		deposit(BOB, 6_000, 0);
 		// Bob buys 1 BTC of the future at 50,000 with 6,000 USD (10% initial margin).
-		assert_ok!(place_in(future, ALICE, order(Side::Sell, 50_000, 1_000)));
-		assert_ok!(place_in(future, BOB, order(Side::Buy, 50_000, 1_000)));
+		let (future, expiry) = bob_long_one_btc_future();
 		let fund_before = Margin::fund_cash();
 		// Nobody liquidates him before expiry; the index averages 40,000 over the window.
-		TestPrices::set("BTC", Some(40_000));
-		block_at(expiry - window);
-		block_at(expiry);
+		index_through_the_window(expiry, 40_000);
 		System::reset_events();
 		assert_ok!(Margin::settle(RuntimeOrigin::signed(KEEPER), future, 5));
 		// Bob lost 10,000 on 6,000 (less his taker fee): what the fund had covered it in
@@ -2247,16 +2255,8 @@ fn dated_markets_take_no_funding_and_options_are_not_settled_as_futures() {
 #[test]
 fn after_the_price_is_fixed_positions_are_marked_at_it_not_at_a_moved_index() {
 	build_and_execute(|| {
-		let window = SettlementParams::default().window_ms;
-		let expiry = T0 + 2 * window;
-		let future = btc_future(expiry);
-		deposit(ALICE, 100_000, 0);
-		deposit(BOB, 6_000, 0);
-		assert_ok!(place_in(future, ALICE, order(Side::Sell, 50_000, 1_000)));
-		assert_ok!(place_in(future, BOB, order(Side::Buy, 50_000, 1_000)));
-		TestPrices::set("BTC", Some(46_000));
-		block_at(expiry - window);
-		block_at(expiry);
+		let (future, expiry) = bob_long_one_btc_future();
+		index_through_the_window(expiry, 46_000);
 		assert_eq!(
 			MarketStates::<Test>::get(future).settlement_price,
 			Some(FixedU128::from_u32(46_000))
