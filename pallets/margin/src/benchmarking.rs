@@ -35,6 +35,25 @@ fn params(index: u32) -> RiskParams {
 	}
 }
 
+/// A benchmark oracle key: a four-letter prefix and two letters from `k`.
+fn key(prefix: [u8; 4], k: u8) -> OracleKey {
+	let mut symbol = [0u8; 8];
+	symbol[..4].copy_from_slice(&prefix);
+	symbol[4] = b'A' + k % 26;
+	symbol[5] = b'A' + k / 26 % 26;
+	OracleKey(symbol)
+}
+
+/// Options marked with `vol_key`'s vol: 10% haircut, floors 10% / 5%.
+fn option_params(vol_key: OracleKey) -> OptionParams {
+	OptionParams {
+		vol_key,
+		long_haircut: Permill::from_percent(10),
+		initial_floor: Permill::from_percent(10),
+		maintenance_floor: Permill::from_percent(5),
+	}
+}
+
 /// `n` markets with risk parameters and prices: order-book markets with full level indexes
 /// (what each mark price reads) where the runtime has a book, else ids from 10,000 up.
 fn markets<T: Config>(n: u32) -> Vec<MarketId> {
@@ -85,6 +104,64 @@ mod benchmarks {
 		{
 			// The account has no collateral: the check runs in full and refuses.
 			let _ = Pallet::<T>::check_order(&account, pending);
+		}
+		Ok(())
+	}
+
+	/// As `margin_check`, every position a short call with resting orders on both sides, in
+	/// `p` option markets each on an underlying of its own, marked with a vol key of its own
+	/// (the most an option's mark reads: its underlying's option parameters, the index and the
+	/// vol, each cold) and 30 days from expiry (the model runs in full).
+	#[benchmark]
+	fn option_margin_check(p: Linear<1, { T::MaxPositions::get() }>) -> Result<(), BenchmarkError> {
+		let expiry = T::Time::now().saturating_add(30 * 86_400_000);
+		let mut markets = Vec::new();
+		for i in 0..p {
+			// At most 60 underlyings and 60 vol keys: room in the oracle's key bound beside
+			// the genesis keys.
+			let k = (i % 60) as u8;
+			let (underlying, vol_key) = (key(*b"OPTN", k), key(*b"OVOL", k));
+			let spot = 100 + u32::from(k);
+			T::BenchmarkHelper::set_price(underlying, FixedU128::from_u32(spot));
+			T::BenchmarkHelper::set_vol(
+				vol_key,
+				FixedU128::from_u32(1),
+				FixedU128::from_rational(8, 10),
+			);
+			OptionRisks::<T>::insert(underlying, option_params(vol_key));
+			let market = T::BenchmarkHelper::option_market(underlying, spot, expiry)
+				.ok_or(BenchmarkError::Weightless)?;
+			let risk = RiskParams { underlying, funding: None, ..params(i) };
+			Pallet::<T>::do_set_market_risk(market, risk)
+				.map_err(|_| BenchmarkError::Weightless)?;
+			markets.push(market);
+		}
+		let account = MarginAccount::new(whitelisted_caller::<T::AccountId>(), 0);
+		let entries: Vec<PositionEntry> = markets
+			.iter()
+			.map(|m| PositionEntry {
+				quantity: -1_000,
+				cost: -5_000_000,
+				resting_buy: 500,
+				resting_sell: 500,
+				highest_buy: FixedU128::from_u32(50),
+				lowest_sell: FixedU128::from_u32(1),
+				..PositionEntry::new(*m, FixedI128::from_inner(0))
+			})
+			.collect();
+		Pallet::<T>::store_entries(&account, EntriesOf::<T>::truncate_from(entries));
+		let pending =
+			PendingOrder { market: markets[0], size: 10, price: FixedU128::from_u32(101) };
+		#[block]
+		{
+			// No collateral: the check runs in full and refuses.
+			let _ = Pallet::<T>::check_order(&account, pending);
+		}
+		// Every position was an option valued by the model, none an unpriced shortcut.
+		for market in markets {
+			let risk = MarketRisks::<T>::get(market).ok_or(BenchmarkError::Weightless)?;
+			assert!(matches!(MarketStates::<T>::get(market).instrument, Instrument::Option { .. }));
+			assert!(Pallet::<T>::mark_price(market, &risk).is_some());
 		}
 		Ok(())
 	}
@@ -408,6 +485,18 @@ mod benchmarks {
 			Pallet::<T>::settle_position(&holder, market, price)?;
 		}
 		assert_eq!(Pallet::<T>::size_in(&holder, market), 0);
+		Ok(())
+	}
+
+	#[benchmark]
+	fn set_option_params() -> Result<(), BenchmarkError> {
+		let origin =
+			T::RiskAdminOrigin::try_successful_origin().map_err(|_| BenchmarkError::Weightless)?;
+		let underlying = params(0).underlying;
+		let option = option_params(underlying);
+		#[extrinsic_call]
+		_(origin as T::RuntimeOrigin, underlying, option);
+		assert_eq!(OptionRisks::<T>::get(underlying), Some(option));
 		Ok(())
 	}
 

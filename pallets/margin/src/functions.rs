@@ -18,7 +18,11 @@ use polkadot_sdk::sp_arithmetic::{
 	Permill, Rounding,
 };
 
-use crate::{pallet::*, *};
+use crate::{
+	options::{pricing_right, Cover, Exposure, OptionMark},
+	pallet::*,
+	*,
+};
 
 /// How a health computation treats a market without a mark price.
 #[derive(Clone, Copy, PartialEq, Eq)]
@@ -66,9 +70,14 @@ impl<T: Config> Pallet<T> {
 			&& params.size_decimals <= units::MAX_DECIMALS
 			&& params.funding.is_none_or(|f| f.period_ms > 0 && f.sample_interval_ms > 0);
 		ensure!(valid, Error::<T>::InvalidRiskParams);
-		// A dated future has no funding (it would accrue after the longs settled).
-		let expiry = T::Book::expiry(market);
+		// A dated market has no funding (it would accrue after the longs settled); an option
+		// is marked with its underlying's implied vol, which governance must have named.
+		let instrument = T::Book::instrument(market).unwrap_or_default();
+		let expiry = instrument.expiry();
 		ensure!(expiry.is_none() || params.funding.is_none(), Error::<T>::InvalidRiskParams);
+		if matches!(instrument, Instrument::Option { .. }) {
+			ensure!(OptionRisks::<T>::contains_key(params.underlying), Error::<T>::NoVolKey);
+		}
 		match MarketRisks::<T>::get(market) {
 			None => {
 				ensure!(
@@ -77,7 +86,7 @@ impl<T: Config> Pallet<T> {
 				);
 				MarketStates::<T>::insert(
 					market,
-					MarketState { funding_at: T::Time::now(), ..Default::default() },
+					MarketState { funding_at: T::Time::now(), instrument, ..Default::default() },
 				);
 			},
 			Some(old) => {
@@ -94,7 +103,7 @@ impl<T: Config> Pallet<T> {
 				}
 			},
 		}
-		// A dated future settles at the average index before its expiry (registered whenever
+		// A dated market settles at the average index before its expiry (registered whenever
 		// its parameters are set after the book lists it).
 		if let Some(expiry) = expiry {
 			if !Settlements::<T>::contains_key(market) {
@@ -106,8 +115,9 @@ impl<T: Config> Pallet<T> {
 		Ok(())
 	}
 
-	/// The mark price of `market`: a dated future's settlement price once fixed, else the
-	/// median of index, book mid and EMA; `None` without an index.
+	/// The mark price of `market`: for a perpetual or future the median of index, book mid
+	/// and EMA (a future's settlement price once fixed); for an option its model price (see
+	/// [`Self::option_mark`]). `None` without a price.
 	pub fn mark_price(market: MarketId, params: &RiskParams) -> Option<FixedU128> {
 		Self::mark_with_state(market, params, &MarketStates::<T>::get(market))
 	}
@@ -119,6 +129,9 @@ impl<T: Config> Pallet<T> {
 		params: &RiskParams,
 		state: &MarketState,
 	) -> Option<FixedU128> {
+		if let Instrument::Option { right, strike, expiry } = state.instrument {
+			return Self::option_mark(params, state, right, strike, expiry).map(|o| o.mark);
+		}
 		// Between the fixed price and a position's settlement the position is worth what it
 		// will settle at: no withdrawal or check may lean on an index that has moved since.
 		if let Some(price) = state.settlement_price {
@@ -126,6 +139,31 @@ impl<T: Config> Pallet<T> {
 		}
 		let quote = T::Prices::quote(&params.underlying)?;
 		Some(mark::mark_price(quote.price, T::Book::mid(market), quote.ema))
+	}
+
+	/// An option's mark: Black–76 (rate 0) on the underlying's oracle index at the implied
+	/// vol of its underlying's vol key, with the time left to expiry; once the settlement
+	/// price is fixed, the intrinsic value there (what it will pay). `None` without option
+	/// parameters, an index or a vol, or outside the pricing domain (see
+	/// `clearinghouse_risk::options::model`).
+	pub(crate) fn option_mark(
+		params: &RiskParams,
+		state: &MarketState,
+		right: OptionRight,
+		strike: FixedU128,
+		expiry: Moment,
+	) -> Option<OptionMark> {
+		let option = OptionRisks::<T>::get(params.underlying)?;
+		if let Some(price) = state.settlement_price {
+			let mark = clearinghouse_risk::options::intrinsic(pricing_right(right), price, strike);
+			return Some(OptionMark { right, strike, spot: price, mark, option, fixed: true });
+		}
+		let (spot, _) = T::Prices::price(&params.underlying)?;
+		let (vol, _) = T::Prices::vol(&option.vol_key)?;
+		let left = expiry.saturating_sub(T::Time::now());
+		let greeks =
+			clearinghouse_risk::options::model(pricing_right(right), spot, strike, vol, left)?;
+		Some(OptionMark { right, strike, spot, mark: greeks.price, option, fixed: false })
 	}
 
 	fn settlement_decimals() -> Result<u8, DispatchError> {
@@ -282,13 +320,22 @@ impl<T: Config> Pallet<T> {
 		.ok_or(ArithmeticError::Overflow)?;
 		entry.quantity = filled.position.size;
 		entry.cost = filled.position.cost;
-		// Realised profit is paid by the clearing account; a loss paid to it.
-		Self::book(
-			account,
-			&Self::clearing_account(),
-			filled.realized.checked_neg().ok_or(ArithmeticError::Overflow)?,
-			SettlementReason::Pnl,
-		)?;
+		if matches!(state.instrument, Instrument::Option { .. }) {
+			// An option's premium changes hands at the trade, through the clearing account:
+			// the buyer pays the notional, the seller receives it (the realised PnL reported
+			// below is what those payments already made).
+			let premium = i128::try_from(notional).map_err(|_| ArithmeticError::Overflow)?;
+			let paid = if qty > 0 { premium } else { -premium };
+			Self::book(account, &Self::clearing_account(), paid, SettlementReason::Premium)?;
+		} else {
+			// Realised profit is paid by the clearing account; a loss paid to it.
+			Self::book(
+				account,
+				&Self::clearing_account(),
+				filled.realized.checked_neg().ok_or(ArithmeticError::Overflow)?,
+				SettlementReason::Pnl,
+			)?;
+		}
 		let fee = fee_rate.mul_ceil(notional);
 		if fee > 0 {
 			let insurance = if is_taker { T::InsuranceFeeShare::get().mul_floor(fee) } else { 0 };
@@ -366,6 +413,13 @@ impl<T: Config> Pallet<T> {
 			.ok_or_else(|| ArithmeticError::Overflow.into())
 	}
 
+	/// A margin check of an account with `positions` positions, whatever they are: the larger
+	/// of the benchmarked check over perpetuals (whose mark reads the book) and over options
+	/// (whose mark reads the option parameters, the index and the vol, and runs the model).
+	pub fn margin_check_weight(positions: u32) -> Weight {
+		T::WeightInfo::margin_check(positions).max(T::WeightInfo::option_margin_check(positions))
+	}
+
 	/// `account`'s health, with `pending` (if any) counted at its worst case. Errors if a
 	/// market it is exposed to has no mark price.
 	pub fn health(
@@ -406,10 +460,27 @@ impl<T: Config> Pallet<T> {
 			return Ok((health, views));
 		}
 		let settlement_decimals = Self::settlement_decimals()?;
+		// Every market read once: its parameters and state, and the order totals with the
+		// pending order counted on its side.
+		let mut exposures = Vec::with_capacity(entries.len());
 		for entry in entries {
 			let params =
 				MarketRisks::<T>::get(entry.market).ok_or(Error::<T>::MarketNotConfigured)?;
 			let state = MarketStates::<T>::get(entry.market);
+			let (mut buys, mut sells) = (entry.resting_buy, entry.resting_sell);
+			if let Some(p) = pending.filter(|p| p.market == entry.market) {
+				if p.size > 0 {
+					buys = buys.saturating_add(p.size.unsigned_abs());
+				} else {
+					sells = sells.saturating_add(p.size.unsigned_abs());
+				}
+			}
+			exposures.push(Exposure { entry, params, state, buys, sells });
+		}
+		let mut cover = Cover::of(&exposures)?;
+		// Per view: the maintenance fraction and decimals its liquidation price needs.
+		let mut linear: Vec<Option<(Permill, u8)>> = Vec::new();
+		for Exposure { entry, params, state, buys, sells } in exposures {
 			let decimals = params.size_decimals;
 			let pos = Position { size: entry.quantity, cost: entry.cost };
 			let owed = funding::payment(
@@ -420,60 +491,68 @@ impl<T: Config> Pallet<T> {
 				settlement_decimals,
 			)
 			.ok_or(ArithmeticError::Overflow)?;
-			let Some(mark) = Self::mark_with_state(entry.market, &params, &state) else {
+			let option = match state.instrument {
+				Instrument::Option { right, strike, expiry } => {
+					Self::option_mark(&params, &state, right, strike, expiry)
+				},
+				_ => None,
+			};
+			let mark = match &option {
+				Some(o) => Some(o.mark),
+				None if matches!(state.instrument, Instrument::Option { .. }) => None,
+				None => Self::mark_with_state(entry.market, &params, &state),
+			};
+			let Some(mark) = mark else {
 				match valuation {
 					Valuation::Strict => return Err(Error::<T>::PriceUnavailable.into()),
 					Valuation::Liquidation => {
-						let lost = i128::try_from(entry.cost.unsigned_abs())
-							.ok()
-							.and_then(|c| c.checked_add(owed))
-							.ok_or(ArithmeticError::Overflow)?;
+						let lost =
+							Self::unpriced_loss(&entry, &state, &params, settlement_decimals)?
+								.checked_add(owed)
+								.ok_or(ArithmeticError::Overflow)?;
 						health.equity =
 							health.equity.checked_sub(lost).ok_or(ArithmeticError::Overflow)?;
 						continue;
 					},
 				}
 			};
-			let pnl = position::unrealized(pos, mark, decimals, settlement_decimals)
-				.and_then(|u| u.checked_sub(owed))
-				.ok_or(ArithmeticError::Overflow)?;
-			health.equity = health.equity.checked_add(pnl).ok_or(ArithmeticError::Overflow)?;
-
-			// Worst case of the open orders (and the pending one): all buys or all sells fill.
-			let (mut buys, mut sells) = (entry.resting_buy, entry.resting_sell);
+			// What the position adds to equity and, for the view, its unrealised PnL.
+			let (equity, pnl) = match &option {
+				Some(o) => {
+					// The premium was paid at the trade: the position is worth its mark value,
+					// a long's after the haircut.
+					let value = position::market_value(pos, mark, decimals, settlement_decimals)
+						.ok_or(ArithmeticError::Overflow)?;
+					let counted = if value > 0 {
+						value.saturating_sub(
+							i128::try_from(o.option.long_haircut.mul_ceil(value.unsigned_abs()))
+								.unwrap_or(i128::MAX),
+						)
+					} else {
+						value
+					};
+					(counted, value.checked_sub(entry.cost).ok_or(ArithmeticError::Overflow)?)
+				},
+				None => {
+					let pnl = position::unrealized(pos, mark, decimals, settlement_decimals)
+						.and_then(|u| u.checked_sub(owed))
+						.ok_or(ArithmeticError::Overflow)?;
+					(pnl, pnl)
+				},
+			};
+			health.equity = health.equity.checked_add(equity).ok_or(ArithmeticError::Overflow)?;
+			// Trading at a price worse than the mark is an immediate loss.
 			if let Some(p) = pending.filter(|p| p.market == entry.market) {
-				if p.size > 0 {
-					buys = buys.saturating_add(p.size.unsigned_abs());
-				} else {
-					sells = sells.saturating_add(p.size.unsigned_abs());
-				}
-				// Trading at a price worse than the mark is an immediate loss.
-				let adverse = if p.size > 0 {
-					p.price.saturating_sub(mark)
-				} else {
-					mark.saturating_sub(p.price)
-				};
-				let loss = units::value(
-					p.size.unsigned_abs(),
-					adverse,
-					decimals,
-					settlement_decimals,
-					Rounding::Up,
-				)
-				.and_then(|l| i128::try_from(l).ok())
-				.ok_or(ArithmeticError::Overflow)?;
+				let loss = Self::adverse_loss(&p, mark, decimals, settlement_decimals)?;
 				health.equity = health.equity.checked_sub(loss).ok_or(ArithmeticError::Overflow)?;
 			}
-			let long = entry.quantity.saturating_add(i128::try_from(buys).unwrap_or(i128::MAX));
-			let short = entry.quantity.saturating_sub(i128::try_from(sells).unwrap_or(i128::MAX));
-			let worst = long.unsigned_abs().max(short.unsigned_abs());
-			let worst_notional =
-				units::value(worst, mark, decimals, settlement_decimals, Rounding::Up)
-					.ok_or(ArithmeticError::Overflow)?;
-			let notional = position::notional(pos, mark, decimals, settlement_decimals)
-				.ok_or(ArithmeticError::Overflow)?;
-			let (initial, maintenance) =
-				T::Model::requirements(&params, worst_notional, notional, state.open_interest);
+			let exposure = Exposure { entry, params, state, buys, sells };
+			let (initial, maintenance) = match &option {
+				Some(o) => {
+					Self::option_requirements(&exposure, o, &mut cover, settlement_decimals)?
+				},
+				None => Self::linear_requirements(&exposure, mark, settlement_decimals)?,
+			};
 			// Resting orders priced worse than the mark lose the difference when they fill
 			// (an accomplice can make them fill): orders and withdrawals must leave room for it.
 			let resting_loss = Self::resting_loss(&entry, mark, decimals, settlement_decimals)?;
@@ -488,27 +567,209 @@ impl<T: Config> Pallet<T> {
 					mark,
 					unrealized_pnl: pnl,
 					liquidation_price: None,
+					equity,
+					initial,
+					maintenance,
 				});
+				linear.push(option.is_none().then_some((params.maintenance, decimals)));
 			}
 		}
-		// Each position's liquidation price, against the account's whole cushion.
+		// Each linear position's liquidation price, against the account's whole cushion.
 		if with_views {
 			let cushion = health
 				.equity
 				.saturating_sub(i128::try_from(health.maintenance).unwrap_or(i128::MAX));
-			for view in views.iter_mut() {
-				let Some(params) = MarketRisks::<T>::get(view.market) else { continue };
+			for (view, linear) in views.iter_mut().zip(linear) {
+				let Some((maintenance, decimals)) = linear else { continue };
 				view.liquidation_price = clearinghouse_risk::margin::exhaustion_price(
 					view.quantity,
 					view.mark,
 					cushion,
-					params.maintenance,
-					params.size_decimals,
+					maintenance,
+					decimals,
 					settlement_decimals,
 				);
 			}
 		}
 		Ok((health, views))
+	}
+
+	/// What `pending` loses at its limit against `mark`, rounded up.
+	fn adverse_loss(
+		pending: &PendingOrder,
+		mark: FixedU128,
+		decimals: u8,
+		settlement_decimals: u8,
+	) -> Result<i128, DispatchError> {
+		let adverse = if pending.size > 0 {
+			pending.price.saturating_sub(mark)
+		} else {
+			mark.saturating_sub(pending.price)
+		};
+		units::value(
+			pending.size.unsigned_abs(),
+			adverse,
+			decimals,
+			settlement_decimals,
+			Rounding::Up,
+		)
+		.and_then(|l| i128::try_from(l).ok())
+		.ok_or_else(|| ArithmeticError::Overflow.into())
+	}
+
+	/// A perpetual's or future's (initial, maintenance) requirement from the [`MarginModel`]:
+	/// the initial one on the larger of the position plus all resting buys or minus all
+	/// resting sells.
+	fn linear_requirements(
+		exposure: &Exposure,
+		mark: FixedU128,
+		settlement_decimals: u8,
+	) -> Result<(u128, u128), DispatchError> {
+		let Exposure { entry, params, state, buys, sells } = exposure;
+		let decimals = params.size_decimals;
+		let long = entry.quantity.saturating_add(i128::try_from(*buys).unwrap_or(i128::MAX));
+		let short = entry.quantity.saturating_sub(i128::try_from(*sells).unwrap_or(i128::MAX));
+		let worst = long.unsigned_abs().max(short.unsigned_abs());
+		let worst_notional = units::value(worst, mark, decimals, settlement_decimals, Rounding::Up)
+			.ok_or(ArithmeticError::Overflow)?;
+		let pos = Position { size: entry.quantity, cost: entry.cost };
+		let notional = position::notional(pos, mark, decimals, settlement_decimals)
+			.ok_or(ArithmeticError::Overflow)?;
+		Ok(T::Model::requirements(params, worst_notional, notional, state.open_interest))
+	}
+
+	/// An option's (initial, maintenance) requirement (see `clearinghouse_risk::options`):
+	///
+	/// * maintenance: the short size times `max(a·S − OTM, b·S) + mark` with the market's
+	///   maintenance fraction as `a` and the maintenance floor as `b`; the part covered by the
+	///   underlying (see [`Cover`]) times the mark alone. A long needs nothing: its premium
+	///   is paid, and its value is already haircut in equity.
+	/// * initial: the worse of the two ways the resting orders can fill, with the initial
+	///   fraction (open-interest scaled) and floor — all sells fill (the short grows), or all
+	///   buys fill (the short shrinks, and what they buy beyond it is charged its whole mark
+	///   value: a premium is paid out of free collateral, the option bought never finances
+	///   itself; with the loss against the mark already charged, that is the premium at the
+	///   order's limit or more).
+	///
+	/// Once the settlement price is fixed the option is worth exactly its payoff (in equity
+	/// already): nothing more is required.
+	fn option_requirements(
+		exposure: &Exposure,
+		option: &OptionMark,
+		cover: &mut Cover,
+		settlement_decimals: u8,
+	) -> Result<(u128, u128), DispatchError> {
+		if option.fixed {
+			return Ok((0, 0));
+		}
+		let Exposure { entry, params, state, buys, sells } = exposure;
+		let decimals = params.size_decimals;
+		let q = entry.quantity;
+		let signed = |x: u128| i128::try_from(x).unwrap_or(i128::MAX);
+		let short_if_sold = q.saturating_sub(signed(*sells)).min(0).unsigned_abs();
+		let short_if_bought = q.saturating_add(signed(*buys)).min(0).unsigned_abs();
+		let bought_long = q
+			.saturating_add(signed(*buys))
+			.max(0)
+			.unsigned_abs()
+			.saturating_sub(q.max(0).unsigned_abs());
+		let short_now = q.min(0).unsigned_abs();
+
+		let budget = cover.budget(params.underlying, option.right);
+		let covered_if_sold = budget.take_initial(short_if_sold, decimals)?;
+		let covered_now = budget.take_maintenance(short_now, decimals)?;
+		let fractions = clearinghouse_risk::margin::Fractions {
+			initial: params.initial,
+			maintenance: params.maintenance,
+			initial_at_full: params.initial_at_full,
+			open_interest_full: params.open_interest_full,
+		};
+		let a_initial = fractions.initial_at(state.open_interest);
+		let short = |size: u128, covered: u128, a: Permill, b: Permill| {
+			Self::short_option_requirement(
+				option,
+				size,
+				covered,
+				a,
+				b,
+				decimals,
+				settlement_decimals,
+			)
+		};
+		let if_sold =
+			short(short_if_sold, covered_if_sold, a_initial, option.option.initial_floor)?;
+		let premium =
+			units::value(bought_long, option.mark, decimals, settlement_decimals, Rounding::Up)
+				.ok_or(ArithmeticError::Overflow)?;
+		let if_bought = short(
+			short_if_bought,
+			covered_if_sold.min(short_if_bought),
+			a_initial,
+			option.option.initial_floor,
+		)?
+		.saturating_add(premium);
+		let maintenance =
+			short(short_now, covered_now, params.maintenance, option.option.maintenance_floor)?;
+		Ok((if_sold.max(if_bought), maintenance))
+	}
+
+	/// `size` short units of `option` of which `covered` are covered: the uncovered ones at
+	/// `max(a·S − OTM, b·S) + mark`, the covered ones at the mark; rounded up.
+	fn short_option_requirement(
+		option: &OptionMark,
+		size: u128,
+		covered: u128,
+		a: Permill,
+		b: Permill,
+		decimals: u8,
+		settlement_decimals: u8,
+	) -> Result<u128, DispatchError> {
+		if size == 0 {
+			return Ok(0);
+		}
+		let right = pricing_right(option.right);
+		let price = |covered: bool| {
+			clearinghouse_risk::options::short_requirement_price(
+				right,
+				option.spot,
+				option.strike,
+				option.mark,
+				a,
+				b,
+				covered,
+			)
+		};
+		let value = |size: u128, price: FixedU128| {
+			units::value(size, price, decimals, settlement_decimals, Rounding::Up)
+				.ok_or(ArithmeticError::Overflow)
+		};
+		let covered = covered.min(size);
+		Ok(value(size - covered, price(false))?.saturating_add(value(covered, price(true))?))
+	}
+
+	/// What an unpriced position is taken to have lost when liquidation values the account
+	/// (see [`Self::liquidation_health`]): a perpetual or future its whole entry notional
+	/// `|cost|`; a long option nothing more (its premium is paid: it is worth at least zero);
+	/// a short option as if it had to pay its strike per unit.
+	fn unpriced_loss(
+		entry: &PositionEntry,
+		state: &MarketState,
+		params: &RiskParams,
+		settlement_decimals: u8,
+	) -> Result<i128, DispatchError> {
+		let lost = match state.instrument {
+			Instrument::Option { .. } if entry.quantity >= 0 => 0,
+			Instrument::Option { strike, .. } => units::value(
+				entry.quantity.unsigned_abs(),
+				strike,
+				params.size_decimals,
+				settlement_decimals,
+				Rounding::Up,
+			)
+			.ok_or(ArithmeticError::Overflow)?,
+			_ => entry.cost.unsigned_abs(),
+		};
+		i128::try_from(lost).map_err(|_| ArithmeticError::Overflow.into())
 	}
 
 	/// What `entry`'s resting orders lose against `mark` if they all fill at their worst
@@ -568,9 +829,22 @@ impl<T: Config> Pallet<T> {
 		let maintenance = i128::try_from(with.maintenance).unwrap_or(i128::MAX);
 		ensure!(
 			with.initial <= without.initial && with.equity >= maintenance,
-			Self::short_of_margin(account)
+			Self::short_of_margin_for(account, &pending)
 		);
 		Ok(())
+	}
+
+	/// The error of a failed order check: as [`Self::short_of_margin`], except that an option
+	/// buy priced with all collateral priced is [`Error::PremiumUnaffordable`] (its premium is
+	/// what the account cannot pay).
+	fn short_of_margin_for(account: &AccountOf<T>, pending: &PendingOrder) -> DispatchError {
+		let error = Self::short_of_margin(account);
+		let option =
+			matches!(MarketStates::<T>::get(pending.market).instrument, Instrument::Option { .. });
+		if pending.size > 0 && option && error == Error::<T>::InsufficientMargin.into() {
+			return Error::<T>::PremiumUnaffordable.into();
+		}
+		error
 	}
 
 	/// Rule 3 of [`Self::check_order`]: whether `pending` cannot add exposure and cannot realise

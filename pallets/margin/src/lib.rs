@@ -56,6 +56,7 @@ mod impls;
 mod liquidation;
 #[cfg(test)]
 mod mock;
+mod options;
 pub mod runtime_api;
 mod settlement;
 #[cfg(test)]
@@ -66,7 +67,7 @@ pub mod weights;
 pub use clearinghouse_primitives::{
 	collateral::{CollateralLedger, MarginAccount, SettlementReason},
 	oracle::{Moment, OracleKey, PriceProvider},
-	trading::{BookPrices, MarketId},
+	trading::{BookPrices, Instrument, MarketId, OptionRight},
 };
 pub use pallet::*;
 pub use types::*;
@@ -85,6 +86,16 @@ use polkadot_sdk::{frame_support, frame_system};
 pub trait BenchmarkHelper<AccountId> {
 	/// Make `Config::Prices` return `price` for `key`.
 	fn set_price(key: OracleKey, price: polkadot_sdk::sp_arithmetic::FixedU128);
+	/// Make `Config::Prices` return `price` for `key` and an implied vol of `vol` from its
+	/// volatility feed.
+	fn set_vol(
+		key: OracleKey,
+		price: polkadot_sdk::sp_arithmetic::FixedU128,
+		vol: polkadot_sdk::sp_arithmetic::FixedU128,
+	);
+	/// An order-book option market (a call struck at `strike`, expiring at `expiry`) on
+	/// `underlying`; `None` without a book.
+	fn option_market(underlying: OracleKey, strike: u32, expiry: Moment) -> Option<MarketId>;
 	/// Make `Config::Time` return `now`.
 	fn set_time(now: Moment);
 	/// Credit `amount` of the settlement asset to `account` through the ledger's deposit.
@@ -251,6 +262,11 @@ pub mod pallet {
 	#[pallet::storage]
 	pub type LiquidationConfig<T: Config> = StorageValue<_, LiquidationParams, ValueQuery>;
 
+	/// How options on each underlying are marked and margined (governance). An option market
+	/// can only be configured on an underlying that has them.
+	#[pallet::storage]
+	pub type OptionRisks<T: Config> = StorageMap<_, Twox64Concat, OracleKey, OptionParams>;
+
 	/// How dated markets' settlement prices are taken (see the `settlement` module).
 	#[pallet::storage]
 	pub type SettlementConfig<T: Config> = StorageValue<_, SettlementParams, ValueQuery>;
@@ -364,7 +380,8 @@ pub mod pallet {
 		/// its settlement price needs: sampling goes on until they are reached.
 		SettlementDelayed { market: MarketId, covered_ms: u64, needed_ms: u64 },
 		/// `account`'s position of `quantity` (long > 0) in dated `market` settled in cash at
-		/// the settlement `price` (its PnL is in the `PositionChanged` before this event).
+		/// `price`: a future's settlement price, an option's payoff per unit there (its PnL is
+		/// in the `PositionChanged` before this event).
 		PositionSettled {
 			account: AccountOf<T>,
 			market: MarketId,
@@ -373,6 +390,8 @@ pub mod pallet {
 		},
 		/// Every position of dated `market` settled at `price`; open interest is zero.
 		MarketSettled { market: MarketId, price: FixedU128 },
+		/// Governance set how options on `underlying` are marked and margined.
+		OptionParamsSet { underlying: OracleKey, params: OptionParams },
 	}
 
 	#[pallet::error]
@@ -412,6 +431,15 @@ pub mod pallet {
 		/// The market has nothing to settle: a perpetual, a settlement price not yet fixed,
 		/// or every position already settled.
 		NothingToSettle,
+		/// An option market's underlying has no option parameters (no implied-vol key): set
+		/// them with `set_option_params` first.
+		NoVolKey,
+		/// Option parameters must satisfy: haircut below 100%, 0 < maintenance floor ≤
+		/// initial floor.
+		InvalidOptionParams,
+		/// The option's premium at the order's limit (with the haircut on what it buys) is
+		/// more than the account's free collateral.
+		PremiumUnaffordable,
 	}
 
 	#[pallet::hooks]
@@ -607,6 +635,29 @@ pub mod pallet {
 			ensure!(params.is_valid(), Error::<T>::InvalidRiskParams);
 			SettlementConfig::<T>::put(params);
 			Self::deposit_event(Event::SettlementParamsSet { params });
+			Ok(())
+		}
+
+		/// Set how options on `underlying` are marked and margined: the oracle key whose
+		/// volatility feed marks them, the haircut on long options' value and the floors of
+		/// the short-option requirement (see [`OptionParams`]). Applies from the next margin
+		/// check on, to every option market on `underlying`; an option market cannot be
+		/// configured before its underlying has them.
+		///
+		/// * Who: [`Config::RiskAdminOrigin`].
+		/// * Events: [`Event::OptionParamsSet`].
+		/// * Errors: [`Error::InvalidOptionParams`].
+		#[pallet::call_index(7)]
+		#[pallet::weight(T::WeightInfo::set_option_params())]
+		pub fn set_option_params(
+			origin: OriginFor<T>,
+			underlying: OracleKey,
+			params: OptionParams,
+		) -> DispatchResult {
+			T::RiskAdminOrigin::ensure_origin(origin)?;
+			ensure!(params.is_valid(), Error::<T>::InvalidOptionParams);
+			OptionRisks::<T>::insert(underlying, params);
+			Self::deposit_event(Event::OptionParamsSet { underlying, params });
 			Ok(())
 		}
 	}

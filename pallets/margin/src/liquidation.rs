@@ -12,7 +12,7 @@
 //! in more markets takes more steps (each bounded), never one unbounded one.
 
 use clearinghouse_primitives::trading::{LiquidationBook, TradeSide};
-use clearinghouse_risk::{position, units};
+use clearinghouse_risk::units;
 use frame_support::{ensure, pallet_prelude::*, traits::Get};
 use polkadot_sdk::sp_arithmetic::{
 	helpers_128bit::multiply_by_rational_with_rounding, traits::Saturating, FixedU128, Permill,
@@ -47,7 +47,12 @@ impl<T: Config> Pallet<T> {
 		// The pallet's own accounts (clearing, fees, insurance) are the backstop.
 		ensure!(account.owner != Self::account_id(), Error::<T>::NotLiquidatable);
 		// A market without a price does not shield the account (see `liquidation_health`).
-		let health = Self::liquidation_health(account)?;
+		let (health, views) = Self::health_and_positions(
+			account,
+			None,
+			true,
+			crate::functions::Valuation::Liquidation,
+		)?;
 		ensure!(health.is_liquidatable(), Error::<T>::NotLiquidatable);
 		let settlement_decimals =
 			T::Ledger::settlement_decimals().ok_or(Error::<T>::NoSettlementAsset)?;
@@ -57,10 +62,29 @@ impl<T: Config> Pallet<T> {
 		if let Some(market) = Self::clear_orders(account)? {
 			return Ok(Step { market, by_book: 0, by_backstop: 0, by_deleveraging: 0, penalty: 0 });
 		}
-		let (entry, params, mark, notional) =
-			Self::largest_priced_position(account, settlement_decimals)?;
-		let held = entry.quantity.unsigned_abs();
-		let market = entry.market;
+		let (view, params) = Self::largest_requirement(account, &views)?;
+		let (mark, quantity, market) = (view.mark, view.quantity, view.market);
+		let held = quantity.unsigned_abs();
+		let notional =
+			units::value(held, mark, params.size_decimals, settlement_decimals, Rounding::Up)
+				.ok_or(ArithmeticError::Overflow)?;
+		// What closing the whole position frees of the maintenance requirement: its own
+		// requirement (an option's is not a fraction of its notional; a perpetual's is
+		// taken at the fraction, rounded down, as before).
+		let option = matches!(MarketStates::<T>::get(market).instrument, Instrument::Option { .. });
+		let frees_of = |size: u128, notional: u128| -> u128 {
+			if option {
+				multiply_by_rational_with_rounding(
+					view.maintenance,
+					size,
+					held.max(1),
+					Rounding::Down,
+				)
+				.unwrap_or_default()
+			} else {
+				params.maintenance.mul_floor(notional)
+			}
+		};
 
 		// How much to close: closing a share f of the position lowers the target by
 		// f·(1 + buffer)·mm and costs f·penalty·notional; enough for equity to reach the
@@ -69,21 +93,17 @@ impl<T: Config> Pallet<T> {
 		let close = Self::close_size(
 			held,
 			notional,
+			frees_of(held, notional),
 			buffer_factor(health.maintenance),
 			health.equity,
-			&params,
 			&params_now,
 		);
-		let side = if entry.quantity > 0 { TradeSide::Sell } else { TradeSide::Buy };
+		let side = if quantity > 0 { TradeSide::Sell } else { TradeSide::Buy };
 
 		// 1. Into the book, no worse than the bankruptcy price.
-		if let Some(limit) = Self::bankruptcy_price(
-			entry.quantity,
-			&params,
-			mark,
-			health.equity,
-			settlement_decimals,
-		) {
+		if let Some(limit) =
+			Self::bankruptcy_price(quantity, &params, mark, health.equity, settlement_decimals)
+		{
 			T::LiquidationBook::close_ioc(account, market, side, close, limit)?;
 		}
 		let after_book = Self::size_in(account, market);
@@ -119,9 +139,9 @@ impl<T: Config> Pallet<T> {
 			Self::close_size(
 				after_book.unsigned_abs(),
 				left_notional,
+				frees_of(after_book.unsigned_abs(), left_notional),
 				buffer_factor(now.maintenance),
 				now.equity.saturating_sub(book_penalty),
-				&params,
 				&params_now,
 			)
 		} else {
@@ -202,40 +222,30 @@ impl<T: Config> Pallet<T> {
 		Ok(None)
 	}
 
-	/// The priced position of `account` with the largest maintenance requirement (it cuts the
-	/// requirement most), with its market's parameters, mark and notional. An unpriced one
-	/// can only wait for its price: [`Error::PriceUnavailable`] when every position is
-	/// unpriced, [`Error::NotLiquidatable`] when there is none.
-	fn largest_priced_position(
+	/// The priced position among `views` (of `account`) with the largest maintenance
+	/// requirement (it cuts the requirement most: short options before the long options they
+	/// may hedge, which need none), with its market's parameters. An unpriced one can only
+	/// wait for its price: [`Error::PriceUnavailable`] when every position is unpriced,
+	/// [`Error::NotLiquidatable`] when there is none.
+	fn largest_requirement(
 		account: &AccountOf<T>,
-		settlement_decimals: u8,
-	) -> Result<(PositionEntry, RiskParams, FixedU128, u128), DispatchError> {
-		let mut chosen: Option<(PositionEntry, RiskParams, FixedU128, u128)> = None;
-		let mut any = false;
-		for entry in Accounts::<T>::get(account).iter().filter(|e| e.quantity != 0) {
-			any = true;
-			let params =
-				MarketRisks::<T>::get(entry.market).ok_or(Error::<T>::MarketNotConfigured)?;
-			let Some(mark) = Self::mark_price(entry.market, &params) else { continue };
-			let notional = position::notional(
-				position::Position { size: entry.quantity, cost: entry.cost },
-				mark,
-				params.size_decimals,
-				settlement_decimals,
-			)
-			.ok_or(ArithmeticError::Overflow)?;
-			let requirement = params.maintenance.mul_ceil(notional);
-			if chosen.as_ref().is_none_or(|c| requirement > c.1.maintenance.mul_ceil(c.3)) {
-				chosen = Some((*entry, params, mark, notional));
-			}
-		}
-		chosen.ok_or_else(|| {
-			if any {
+		views: &[PositionView],
+	) -> Result<(PositionView, RiskParams), DispatchError> {
+		// The first of equals: ties keep market order.
+		let chosen = views.iter().fold(None::<&PositionView>, |best, v| match best {
+			Some(b) if b.maintenance >= v.maintenance => Some(b),
+			_ => Some(v),
+		});
+		let Some(view) = chosen else {
+			let any = Accounts::<T>::get(account).iter().any(|e| e.quantity != 0);
+			return Err(if any {
 				Error::<T>::PriceUnavailable.into()
 			} else {
 				Error::<T>::NotLiquidatable.into()
-			}
-		})
+			});
+		};
+		let params = MarketRisks::<T>::get(view.market).ok_or(Error::<T>::MarketNotConfigured)?;
+		Ok((view.clone(), params))
 	}
 
 	/// Move `penalty` from `account`: the keeper's share (if a keeper called) to its
@@ -255,17 +265,17 @@ impl<T: Config> Pallet<T> {
 		Self::pay(account, &Self::insurance_account(), to_insurance, SettlementReason::Liquidation)
 	}
 
-	/// How much of a position of `held` (notional `notional` at mark) to close at mark for
-	/// `equity` to reach `target`: closing a share f lowers the target by
-	/// f·(1 + buffer)·mm·notional and costs f·penalty·notional, so `held · deficit / frees`,
-	/// rounded up, at least one unit; everything when the account is bankrupt or closing frees
-	/// nothing.
+	/// How much of a position of `held` (notional `notional` at mark, maintenance requirement
+	/// `maintenance`) to close at mark for `equity` to reach `target`: closing a share f lowers
+	/// the target by f·(1 + buffer)·maintenance and costs f·penalty·notional, so
+	/// `held · deficit / frees`, rounded up, at least one unit; everything when the account is
+	/// bankrupt or closing frees nothing.
 	fn close_size(
 		held: u128,
 		notional: u128,
+		maintenance: u128,
 		target: u128,
 		equity: i128,
-		params: &RiskParams,
 		liquidation: &LiquidationParams,
 	) -> u128 {
 		let deficit = i128::try_from(target)
@@ -273,7 +283,7 @@ impl<T: Config> Pallet<T> {
 			.saturating_sub(equity)
 			.max(0)
 			.unsigned_abs();
-		let buffered = params.maintenance.mul_floor(notional);
+		let buffered = maintenance;
 		let frees = buffered
 			.saturating_add(liquidation.target_buffer.mul_ceil(buffered))
 			.saturating_sub(liquidation.penalty.mul_ceil(notional));
@@ -550,7 +560,7 @@ impl<T: Config> Pallet<T> {
 	/// Liquidate liquidatable accounts while `limit` allows, from where the last sweep
 	/// stopped. Returns the weight used.
 	pub(crate) fn sweep_liquidations(limit: Weight) -> Weight {
-		let check = T::WeightInfo::margin_check(T::MaxPositions::get());
+		let check = Self::margin_check_weight(T::MaxPositions::get());
 		let step = T::WeightInfo::liquidate();
 		let db = T::DbWeight::get();
 		let mut used = db.reads_writes(1, 1);

@@ -43,6 +43,7 @@ clearinghouse_test_support::impl_balances_and_assets!(Test);
 thread_local! {
 	static PRICES: RefCell<BTreeMap<OracleKey, FixedU128>> = const { RefCell::new(BTreeMap::new()) };
 	static EMAS: RefCell<BTreeMap<OracleKey, FixedU128>> = const { RefCell::new(BTreeMap::new()) };
+	static VOLS: RefCell<BTreeMap<OracleKey, FixedU128>> = const { RefCell::new(BTreeMap::new()) };
 }
 
 /// Index prices the tests set; the EMA is the index unless set apart.
@@ -51,6 +52,14 @@ impl TestPrices {
 	pub fn set_ema(symbol: &str, ema: u32) {
 		let key = OracleKey::from_symbol(symbol).unwrap();
 		EMAS.with(|e| e.borrow_mut().insert(key, FixedU128::from_u32(ema)));
+	}
+	/// The implied vol of `symbol`'s volatility feed (a fraction: 0.8 = 80%), or none.
+	pub fn set_vol(symbol: &str, vol: Option<FixedU128>) {
+		let key = OracleKey::from_symbol(symbol).unwrap();
+		VOLS.with(|v| match vol {
+			Some(x) => v.borrow_mut().insert(key, x),
+			None => v.borrow_mut().remove(&key),
+		});
 	}
 	pub fn set(symbol: &str, price: Option<u32>) {
 		let key = OracleKey::from_symbol(symbol).unwrap();
@@ -64,8 +73,8 @@ impl PriceProvider<OracleKey> for TestPrices {
 	fn price(key: &OracleKey) -> Option<(FixedU128, Moment)> {
 		PRICES.with(|p| p.borrow().get(key).map(|v| (*v, 0)))
 	}
-	fn vol(_: &OracleKey) -> Option<(FixedU128, Moment)> {
-		None
+	fn vol(key: &OracleKey) -> Option<(FixedU128, Moment)> {
+		VOLS.with(|v| v.borrow().get(key).map(|x| (*x, 0)))
 	}
 	fn ema(key: &OracleKey) -> Option<FixedU128> {
 		let (price, _) = Self::price(key)?;
@@ -167,6 +176,19 @@ impl pallet_margin::Config for Test {
 impl pallet_margin::BenchmarkHelper<AccountId> for TestPrices {
 	fn set_price(key: OracleKey, price: FixedU128) {
 		PRICES.with(|p| p.borrow_mut().insert(key, price));
+	}
+	fn set_vol(key: OracleKey, price: FixedU128, vol: FixedU128) {
+		PRICES.with(|p| p.borrow_mut().insert(key, price));
+		VOLS.with(|v| v.borrow_mut().insert(key, vol));
+	}
+	fn option_market(underlying: OracleKey, strike: u32, expiry: Moment) -> Option<u32> {
+		orderbook::bench_support::option_market::<Test>(
+			underlying,
+			orderbook::OptionRight::Call,
+			strike,
+			expiry,
+		)
+		.ok()
 	}
 	fn set_time(now: Moment) {
 		pallet_timestamp::Now::<Test>::put(now);
@@ -287,6 +309,7 @@ pub fn new_test_ext() -> sp_io::TestExternalities {
 		pallet_timestamp::Now::<Test>::put(T0);
 		PRICES.with(|p| p.borrow_mut().clear());
 		EMAS.with(|e| e.borrow_mut().clear());
+		VOLS.with(|v| v.borrow_mut().clear());
 		TestPrices::set("BTC", Some(50_000));
 		Orderbook::create_market(RuntimeOrigin::root(), btc_market()).unwrap();
 		Margin::do_set_market_risk(BTC_PERP, btc_risk()).unwrap();

@@ -172,7 +172,8 @@ impl<T: Config> Pallet<T> {
 	}
 
 	/// Close `account`'s position in `market` at the settlement `price` against the clearing
-	/// account, without a fee.
+	/// account, without a fee: a future at the price, an option at its intrinsic value there
+	/// (its payoff moves as a premium would: the long receives it, the short pays it).
 	pub(crate) fn settle_position(
 		account: &AccountOf<T>,
 		market: MarketId,
@@ -190,6 +191,16 @@ impl<T: Config> Pallet<T> {
 				Holders::<T>::remove((market, false), account);
 				return Ok(());
 			}
+			let mut state = MarketStates::<T>::get(market);
+			// A future closes at the settlement price, an option at its payoff there.
+			let price = match state.instrument {
+				Instrument::Option { right, strike, .. } => clearinghouse_risk::options::intrinsic(
+					crate::options::pricing_right(right),
+					price,
+					strike,
+				),
+				_ => price,
+			};
 			// A long sells at the price (receives it rounded down), a short buys back (pays it
 			// rounded up).
 			let rounding = if quantity > 0 { Rounding::Down } else { Rounding::Up };
@@ -201,7 +212,6 @@ impl<T: Config> Pallet<T> {
 				rounding,
 			)
 			.ok_or(ArithmeticError::Overflow)?;
-			let mut state = MarketStates::<T>::get(market);
 			let oi_delta = Self::apply_side(
 				account,
 				market,

@@ -55,6 +55,9 @@ fn check() {
 	check_all();
 }
 
+/// Options: premium, marks, requirements, liquidation and settlement.
+mod options;
+
 /// Alice sells and Bob buys 0.1 BTC at 50,000 (Alice rests, Bob takes).
 fn open_trade() {
 	deposit(ALICE, 10_000, 0);
@@ -736,7 +739,7 @@ fn a_scan_charges_cold_checks_until_every_market_can_have_been_read() {
 		let markets: u32 = <Test as Config>::MaxMarkets::get();
 		let positions: u32 = <Test as Config>::MaxPositions::get();
 		let cold_holders = markets.div_ceil(positions);
-		let cold = <Test as Config>::WeightInfo::margin_check(positions);
+		let cold = Margin::margin_check_weight(positions);
 		for visited in 0..cold_holders {
 			assert!(Margin::adl_holder_cost(visited).all_gte(cold));
 		}
@@ -2221,7 +2224,7 @@ fn a_holder_settled_below_zero_has_its_debt_covered_or_recorded() {
 }
 
 #[test]
-fn dated_markets_take_no_funding_and_options_are_not_settled_as_futures() {
+fn dated_markets_take_no_funding() {
 	build_and_execute(|| {
 		let expiry = T0 + 3_600_000;
 		let config = orderbook::MarketConfig {
@@ -2235,20 +2238,6 @@ fn dated_markets_take_no_funding_and_options_are_not_settled_as_futures() {
 			Margin::do_set_market_risk(future, btc_risk()),
 			Error::<Test>::InvalidRiskParams
 		);
-		// Risk set before the book listed a market still registers it once listed.
-		let option = orderbook::MarketConfig {
-			kind: orderbook::MarketKind::Option {
-				right: orderbook::OptionRight::Call,
-				strike: FixedU128::from_u32(60_000),
-				expiry,
-			},
-			..btc_market()
-		};
-		assert_ok!(Orderbook::create_market(RuntimeOrigin::root(), option));
-		let option = orderbook::Markets::<Test>::count() - 1;
-		assert_ok!(Margin::do_set_market_risk(option, RiskParams { funding: None, ..btc_risk() }));
-		// An option does not settle at the index: it is not registered.
-		assert_eq!(Margin::settlement(option), None);
 	});
 }
 

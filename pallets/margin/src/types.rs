@@ -10,7 +10,7 @@ use polkadot_sdk::{
 };
 use scale_info::TypeInfo;
 
-use crate::{MarketId, Moment, OracleKey};
+use crate::{Instrument, MarketId, Moment, OracleKey};
 
 /// How a perpetual pays funding.
 #[derive(
@@ -73,9 +73,50 @@ pub struct MarketState {
 	pub funding_at: Moment,
 	/// Σ long sizes (= Σ short sizes), in size units.
 	pub open_interest: u128,
-	/// A dated future's settlement price once fixed: from then on its positions are marked at
-	/// it (kept here, beside what every margin check reads of the market anyway).
+	/// A dated market's settlement price (of the underlying) once fixed: from then on a
+	/// future's positions are marked at it and an option's at its intrinsic value there (kept
+	/// here, beside what every margin check reads of the market anyway).
 	pub settlement_price: Option<FixedU128>,
+	/// What the market trades, as the book listed it (copied when its risk parameters are
+	/// first set, so a margin check needs no read of the book to value it).
+	pub instrument: Instrument,
+}
+
+/// How options on one underlying are marked and margined, set by governance (`risk_admin`).
+/// The short-option requirement per whole unit is `max(a·S − OTM, b·S) + mark` (see
+/// `clearinghouse_risk::options`): `a` is the option market's own initial (or maintenance)
+/// fraction from its [`RiskParams`], `b` the floor here.
+#[derive(
+	Clone,
+	Copy,
+	PartialEq,
+	Eq,
+	Debug,
+	Encode,
+	Decode,
+	DecodeWithMemTracking,
+	MaxEncodedLen,
+	TypeInfo,
+)]
+pub struct OptionParams {
+	/// The oracle key whose volatility feed is the implied vol options are marked at.
+	pub vol_key: OracleKey,
+	/// The share of a long option's mark value that equity does not count.
+	pub long_haircut: Permill,
+	/// `b` of the initial requirement: a short option needs at least this share of the spot.
+	pub initial_floor: Permill,
+	/// `b` of the maintenance requirement (at most `initial_floor`).
+	pub maintenance_floor: Permill,
+}
+
+impl OptionParams {
+	/// Whether the parameters are coherent: a haircut below 100%, `0 < maintenance_floor ≤
+	/// initial_floor`.
+	pub fn is_valid(&self) -> bool {
+		self.long_haircut < Permill::one()
+			&& !self.maintenance_floor.is_zero()
+			&& self.maintenance_floor <= self.initial_floor
+	}
 }
 
 /// One market's entry in an account: its position and its resting orders.
@@ -145,8 +186,17 @@ pub struct PositionView {
 	pub unrealized_pnl: i128,
 	/// The mark at which the account reaches its maintenance requirement if this market alone
 	/// moves (everything else, collateral prices and funding included, held still); `None` if
-	/// no positive price does it. An estimate for traders, not what liquidation uses.
+	/// no positive price does it, and for options (not linear in the price). An estimate for
+	/// traders, not what liquidation uses.
 	pub liquidation_price: Option<FixedU128>,
+	/// What the position adds to equity: its unrealised PnL for a perpetual or future; for an
+	/// option (whose premium was paid at the trade) its mark value, a long's after the
+	/// governance haircut, a short's negative.
+	pub equity: i128,
+	/// Its initial requirement, its open orders at their worst case.
+	pub initial: u128,
+	/// Its maintenance requirement (what liquidation ranks positions by).
+	pub maintenance: u128,
 }
 
 /// An account's margin health as the runtime API reports it (settlement units).

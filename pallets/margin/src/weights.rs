@@ -32,6 +32,11 @@ pub trait WeightInfo {
 	fn sample_settlements(m: u32) -> Weight;
 	/// One position settled at expiry (a holder as large as an account may be).
 	fn settle_position() -> Weight;
+	/// `set_option_params`.
+	fn set_option_params() -> Weight;
+	/// As `margin_check`, every position a short option in a market of its own underlying and
+	/// vol key.
+	fn option_margin_check(p: u32) -> Weight;
 }
 
 /// Weights for a runtime with `T::DbWeight`.
@@ -76,6 +81,14 @@ impl<T: polkadot_sdk::frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	}
 	// One value written.
 	fn set_liquidation_params() -> Weight {
+		Weight::from_parts(10_000_000, 0).saturating_add(T::DbWeight::get().writes(1))
+	}
+	// As a margin check, with the option parameters and the vol key read per position.
+	fn option_margin_check(p: u32) -> Weight {
+		Self::margin_check(p).saturating_add(T::DbWeight::get().reads(3 * u64::from(p)))
+	}
+	// One value written.
+	fn set_option_params() -> Weight {
 		Weight::from_parts(10_000_000, 0).saturating_add(T::DbWeight::get().writes(1))
 	}
 	// One value written.
@@ -147,5 +160,11 @@ impl WeightInfo for () {
 	}
 	fn settle_position() -> Weight {
 		Weight::from_parts(60_000_000, 0)
+	}
+	fn set_option_params() -> Weight {
+		Weight::from_parts(10_000_000, 0)
+	}
+	fn option_margin_check(p: u32) -> Weight {
+		Self::margin_check(p).saturating_mul(2)
 	}
 }

@@ -534,6 +534,16 @@ pub mod pallet {
 		/// by a dedicated feeder. A key that does not exist is created with a quorum of one
 		/// and a breaker that a benchmark's prices cannot trip.
 		pub fn set_price_for_benchmarks(key: OracleKey, price: FixedU128) {
+			Self::feed_for_benchmarks(key, price, None)
+		}
+
+		/// As [`Self::set_price_for_benchmarks`], with an implied-vol feed of `vol` on the key
+		/// (created with vols enabled).
+		pub fn set_vol_for_benchmarks(key: OracleKey, price: FixedU128, vol: FixedU128) {
+			Self::feed_for_benchmarks(key, price, Some(vol))
+		}
+
+		fn feed_for_benchmarks(key: OracleKey, price: FixedU128, vol: Option<FixedU128>) {
 			use sp_arithmetic::Permill;
 			let feeder: T::AccountId =
 				polkadot_sdk::frame_benchmarking::account("oracle-benchmark-feeder", 0, 0);
@@ -544,7 +554,7 @@ pub mod pallet {
 					max_deviation: Permill::one(),
 					breaker_window: 60_000,
 					ema_half_life: 60_000,
-					has_vol: false,
+					has_vol: vol.is_some(),
 				};
 				Self::do_set_key(key, config).expect("room for a benchmark key");
 			}
@@ -557,7 +567,7 @@ pub mod pallet {
 					info.last_fed = None;
 				}
 			});
-			Self::do_feed(feeder, alloc::vec![FeedValue { key, price, vol: None }])
+			Self::do_feed(feeder, alloc::vec![FeedValue { key, price, vol }])
 				.expect("a valid benchmark price");
 		}
 	}

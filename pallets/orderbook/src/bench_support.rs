@@ -43,6 +43,24 @@ pub fn market<T: Config>(underlying: OracleKey) -> Result<MarketId, DispatchErro
 	})
 }
 
+/// An option market for `underlying` (otherwise as [`market`]): a `right` struck at `strike`
+/// (whole units) expiring at `expiry` (ms).
+pub fn option_market<T: Config>(
+	underlying: OracleKey,
+	right: OptionRight,
+	strike: u32,
+	expiry: Moment,
+) -> Result<MarketId, DispatchError> {
+	let id = market::<T>(underlying)?;
+	Markets::<T>::mutate(id, |m| {
+		if let Some(m) = m {
+			m.config.kind =
+				MarketKind::Option { right, strike: FixedU128::from_u32(strike), expiry };
+		}
+	});
+	Ok(id)
+}
+
 /// As [`market`], with the level index full on both sides around `price` (whole units): the
 /// most a mark price's book mid reads. The levels are not written (a mid does not read them);
 /// such a market is for valuation only, not for trading.

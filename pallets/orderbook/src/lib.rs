@@ -542,13 +542,8 @@ impl<T: Config> BookPrices for Pallet<T> {
 		Self::mid_price(market)
 	}
 
-	fn expiry(market: MarketId) -> Option<Moment> {
-		// Dated futures only for now: the margin engine settles at the index, which is not an
-		// option's payoff (options become instruments there in a later change).
-		match Markets::<T>::get(market)?.config.kind {
-			MarketKind::Future { expiry } => Some(expiry),
-			MarketKind::Perpetual | MarketKind::Option { .. } => None,
-		}
+	fn instrument(market: MarketId) -> Option<clearinghouse_primitives::trading::Instrument> {
+		Some(Markets::<T>::get(market)?.config.kind.instrument())
 	}
 }
 

@@ -14,27 +14,9 @@ pub use clearinghouse_matching::{
 	OrderId, Price, Qty, RemovalReason, SelfTradePrevention, Side, TimeInForce,
 };
 
-use crate::{Moment, OracleKey};
+pub use clearinghouse_primitives::trading::OptionRight;
 
-/// Call or put.
-#[derive(
-	Clone,
-	Copy,
-	PartialEq,
-	Eq,
-	Debug,
-	Encode,
-	Decode,
-	DecodeWithMemTracking,
-	MaxEncodedLen,
-	TypeInfo,
-)]
-pub enum OptionRight {
-	/// The right to buy at the strike.
-	Call,
-	/// The right to sell at the strike.
-	Put,
-}
+use crate::{Moment, OracleKey};
 
 /// What a market trades (the margin engine settles each kind).
 #[derive(
@@ -61,9 +43,18 @@ pub enum MarketKind {
 impl MarketKind {
 	/// When a dated market (a future or an option) expires (ms); `None` for a perpetual.
 	pub fn expiry(&self) -> Option<Moment> {
-		match self {
-			MarketKind::Perpetual => None,
-			MarketKind::Future { expiry } | MarketKind::Option { expiry, .. } => Some(*expiry),
+		self.instrument().expiry()
+	}
+
+	/// The instrument the margin engine values and settles.
+	pub fn instrument(&self) -> clearinghouse_primitives::trading::Instrument {
+		use clearinghouse_primitives::trading::Instrument;
+		match *self {
+			MarketKind::Perpetual => Instrument::Perpetual,
+			MarketKind::Future { expiry } => Instrument::Future { expiry },
+			MarketKind::Option { right, strike, expiry } => {
+				Instrument::Option { right, strike, expiry }
+			},
 		}
 	}
 }

@@ -77,6 +77,9 @@ pub enum SettlementReason {
 	Liquidation,
 	/// Coverage of bad debt, or auto-deleveraging.
 	Insurance,
+	/// An option's premium (at a trade) or payoff (at settlement), through the clearing
+	/// account.
+	Premium,
 }
 
 /// An account's collateral valued in the settlement asset.

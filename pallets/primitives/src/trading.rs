@@ -134,16 +134,85 @@ impl<AccountId> OrderMarginCheck<AccountId> for () {
 	}
 }
 
-/// The order book's prices, for the mark price.
+/// Call or put.
+#[derive(
+	Clone,
+	Copy,
+	PartialEq,
+	Eq,
+	Debug,
+	Encode,
+	Decode,
+	DecodeWithMemTracking,
+	MaxEncodedLen,
+	TypeInfo,
+)]
+pub enum OptionRight {
+	/// The right to buy at the strike.
+	Call,
+	/// The right to sell at the strike.
+	Put,
+}
+
+/// What a market trades, as the margin engine values and settles it.
+#[derive(
+	Clone,
+	Copy,
+	PartialEq,
+	Eq,
+	Debug,
+	Default,
+	Encode,
+	Decode,
+	DecodeWithMemTracking,
+	MaxEncodedLen,
+	TypeInfo,
+)]
+pub enum Instrument {
+	/// A perpetual future: funding, no expiry.
+	#[default]
+	Perpetual,
+	/// A dated future, cash-settled at `expiry` (ms) against the settlement price.
+	Future {
+		/// When it expires (ms).
+		expiry: crate::oracle::Moment,
+	},
+	/// A European option on the market's underlying, cash-settled at `expiry` (ms) at its
+	/// intrinsic value against the settlement price.
+	Option {
+		/// Call or put.
+		right: OptionRight,
+		/// The strike, in settlement units per whole unit of the underlying.
+		strike: FixedU128,
+		/// When it expires (ms).
+		expiry: crate::oracle::Moment,
+	},
+}
+
+impl Instrument {
+	/// When a dated instrument expires (ms); `None` for a perpetual.
+	pub fn expiry(&self) -> Option<crate::oracle::Moment> {
+		match self {
+			Instrument::Perpetual => None,
+			Instrument::Future { expiry } | Instrument::Option { expiry, .. } => Some(*expiry),
+		}
+	}
+}
+
+/// The order book's prices and listings, for the mark price and settlement.
 pub trait BookPrices {
 	/// The midpoint of the best bid and the best ask of `market`, if both exist.
 	fn mid(market: MarketId) -> Option<FixedU128>;
 
-	/// When `market` expires (ms) if it is a dated future the margin engine settles at the
-	/// index; `None` for a perpetual, an option (not yet a margin instrument) or an unknown
-	/// market.
-	fn expiry(_market: MarketId) -> Option<crate::oracle::Moment> {
+	/// What `market` trades; `None` for an unknown market (the default: a book that lists only
+	/// perpetuals may leave it so, and every market is then valued as a perpetual).
+	fn instrument(_market: MarketId) -> Option<Instrument> {
 		None
+	}
+
+	/// When `market` expires (ms) if it is dated; `None` for a perpetual or an unknown market.
+	fn expiry(market: MarketId) -> Option<crate::oracle::Moment> {
+		Self::instrument(market).and_then(|i| i.expiry())
 	}
 }
 

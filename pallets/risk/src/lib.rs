@@ -15,6 +15,7 @@
 pub mod funding;
 pub mod margin;
 pub mod mark;
+pub mod options;
 pub mod position;
 pub mod settlement;
 pub mod units;

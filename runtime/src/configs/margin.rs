@@ -53,6 +53,26 @@ impl pallet_clearinghouse_margin::BenchmarkHelper<crate::AccountId> for MarginBe
 	fn set_price(key: clearinghouse_primitives::OracleKey, price: sp_runtime::FixedU128) {
 		Oracle::set_price_for_benchmarks(key, price);
 	}
+	fn set_vol(
+		key: clearinghouse_primitives::OracleKey,
+		price: sp_runtime::FixedU128,
+		vol: sp_runtime::FixedU128,
+	) {
+		Oracle::set_vol_for_benchmarks(key, price, vol);
+	}
+	fn option_market(
+		underlying: clearinghouse_primitives::OracleKey,
+		strike: u32,
+		expiry: u64,
+	) -> Option<clearinghouse_primitives::MarketId> {
+		pallet_clearinghouse_orderbook::bench_support::option_market::<Runtime>(
+			underlying,
+			pallet_clearinghouse_orderbook::OptionRight::Call,
+			strike,
+			expiry,
+		)
+		.ok()
+	}
 	fn set_time(now: u64) {
 		pallet_timestamp::Now::<Runtime>::put(now);
 	}
