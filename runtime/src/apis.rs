@@ -159,6 +159,30 @@ impl_runtime_apis! {
 		) -> Option<pallet_clearinghouse_margin::SettlementState> {
 			crate::Margin::settlement(market)
 		}
+
+		fn option_quote(
+			market: pallet_clearinghouse_margin::MarketId,
+		) -> Option<pallet_clearinghouse_margin::OptionQuote> {
+			crate::Margin::option_quote(market)
+		}
+
+		fn option_chain(
+			underlying: pallet_clearinghouse_margin::OracleKey,
+		) -> Vec<pallet_clearinghouse_margin::OptionQuote> {
+			crate::Margin::option_chain(underlying)
+		}
+
+		fn option_positions(
+			account: pallet_clearinghouse_margin::MarginAccount<AccountId>,
+		) -> Vec<pallet_clearinghouse_margin::OptionPositionView> {
+			crate::Margin::option_positions(&account)
+		}
+
+		fn greeks_by_underlying(
+			account: pallet_clearinghouse_margin::MarginAccount<AccountId>,
+		) -> Vec<pallet_clearinghouse_margin::UnderlyingGreeks> {
+			crate::Margin::greeks_by_underlying(&account)
+		}
 	}
 
 	impl pallet_clearinghouse_orderbook::runtime_api::OrderbookApi<Block, AccountId> for Runtime {

@@ -978,3 +978,183 @@ fn a_future_listed_by_referendum_trades_expires_and_settles() {
 		pallet_clearinghouse_vaults::Pallet::<Runtime>::do_try_state().unwrap();
 	});
 }
+
+#[test]
+fn an_option_chain_listed_by_referendum_trades_expires_and_settles() {
+	use clearinghouse_primitives::OracleKey;
+	use clearinghouse_runtime::{Margin, Oracle};
+	use pallet_clearinghouse_margin::{MarginAccount, OptionParams, SettlementParams};
+	use pallet_clearinghouse_orderbook::{
+		Call as OrderbookCall, ChainTemplate, MarketParams, MarketStatus, OrderRequest, OrderType,
+		SelfTradePrevention, Side, TimeInForce,
+	};
+	use polkadot_sdk::{pallet_timestamp, sp_runtime::FixedU128};
+
+	dev_ext().execute_with(|| {
+		let t0 = 1_700_000_000_000u64;
+		pallet_timestamp::Now::<Runtime>::put(t0);
+		let window = SettlementParams::default().window_ms;
+		let expiry = t0 + 2 * window;
+		let (alice, bob) = (account(Sr25519Keyring::Alice), account(Sr25519Keyring::Bob));
+		let dot = OracleKey::from_symbol("DOT").unwrap();
+		let milli = |m: u128| FixedU128::from_rational(m, 1000);
+		// The risk_admin track: DOT's index with an implied-vol feed, and how DOT options
+		// are marked and margined (the vol key is DOT's own feed).
+		assert_ok!(Oracle::set_key(
+			TrackOrigin::RiskAdmin.into(),
+			dot,
+			pallet_clearinghouse_oracle::KeyConfig {
+				min_quorum: 1,
+				max_age: 60_000,
+				max_deviation: Permill::from_percent(10),
+				breaker_window: 300_000,
+				ema_half_life: 60_000,
+				has_vol: true,
+			}
+		));
+		let feeder = account(Sr25519Keyring::Ferdie);
+		assert_ok!(Oracle::add_feeder(TrackOrigin::RiskAdmin.into(), feeder.clone()));
+		assert_ok!(Margin::set_option_params(
+			TrackOrigin::RiskAdmin.into(),
+			dot,
+			OptionParams {
+				vol_key: dot,
+				size_decimals: 3,
+				initial: Permill::from_percent(15),
+				maintenance: Permill::from_parts(75_000),
+				initial_floor: Permill::from_percent(10),
+				maintenance_floor: Permill::from_percent(5),
+				long_haircut: Permill::from_percent(10),
+			}
+		));
+		let feed = |price: u128| {
+			assert_ok!(Oracle::feed(
+				RuntimeOrigin::signed(feeder.clone()),
+				vec![pallet_clearinghouse_oracle::FeedValue {
+					key: dot,
+					price: milli(price),
+					vol: Some(FixedU128::from_rational(6, 10)),
+				}]
+				.try_into()
+				.unwrap(),
+			));
+		};
+		feed(7_000);
+		// The market_admin track lists the chain: calls and puts at 6.500 and 7.000.
+		let first = pallet_clearinghouse_orderbook::Markets::<Runtime>::count();
+		pass_referendum(
+			TrackOrigin::MarketAdmin,
+			OrderbookCall::<Runtime>::list_option_chain {
+				underlying: dot,
+				expiry,
+				strikes: vec![milli(6_500), milli(7_000)].try_into().unwrap(),
+				template: ChainTemplate {
+					tick_size: milli(1),
+					lot_size: 1_000,
+					params: MarketParams {
+						min_size: 1_000,
+						maker_fee: Permill::zero(),
+						taker_fee: Permill::zero(),
+						max_open_orders: 20,
+					},
+				},
+			}
+			.into(),
+			3_000,
+		);
+		assert_eq!(pallet_clearinghouse_orderbook::Markets::<Runtime>::count(), first + 4);
+		// The 7.000 call is the third market (6.500 call, 6.500 put, 7.000 call, 7.000 put).
+		let call = first + 2;
+		// The referendum's blocks did not move the clock: feed again for a fresh index.
+		feed(7_000);
+		let chain = Margin::option_chain(dot);
+		assert_eq!(
+			chain.iter().map(|q| q.market).collect::<Vec<_>>(),
+			(first..first + 4).collect::<Vec<_>>()
+		);
+		assert!(chain.iter().all(|q| q.vol == FixedU128::from_rational(6, 10)));
+		for who in [&alice, &bob] {
+			assert_ok!(dispatch_signed(
+				who,
+				pallet_clearinghouse_vaults::Call::<Runtime>::deposit {
+					collateral: 0,
+					amount: 1_000 * genesis_config_presets::DEV_USD_UNIT,
+					sub: 0
+				}
+			));
+		}
+		let cash = |who: &AccountId| {
+			pallet_clearinghouse_vaults::Pallet::<Runtime>::balance_of(
+				&MarginAccount::new(who.clone(), 0),
+				0,
+			)
+		};
+		let before = (cash(&alice), cash(&bob));
+		let order = |side, price: u128| OrderRequest {
+			side,
+			order_type: OrderType::Limit { price: milli(price) },
+			quantity: 10_000,
+			time_in_force: TimeInForce::Gtc,
+			reduce_only: false,
+			client_id: None,
+			self_trade: SelfTradePrevention::CancelResting,
+		};
+		let place = |who: &AccountId, side, price| {
+			dispatch_signed(
+				who,
+				OrderbookCall::<Runtime>::place_order {
+					market: call,
+					sub: 0,
+					order: order(side, price),
+				},
+			)
+		};
+		// Alice writes 10 DOT of the 7.000 call to Bob at 0.300: Bob pays her 3 USD.
+		assert_ok!(place(&alice, Side::Sell, 300));
+		assert_ok!(place(&bob, Side::Buy, 300));
+		let three = 3 * genesis_config_presets::DEV_USD_UNIT as i128;
+		assert_eq!((cash(&alice), cash(&bob)), (before.0 + three, before.1 - three));
+		let positions = Margin::option_positions(&MarginAccount::new(bob.clone(), 0));
+		assert_eq!(
+			positions.iter().map(|p| (p.market, p.quantity)).collect::<Vec<_>>(),
+			vec![(call, 10_000)]
+		);
+		// The window: 7.200 for its first half, 7.600 for the second; fixed at 7.400.
+		let mut n = System::block_number();
+		let mut block_at = |at: u64, price: u128| {
+			n += 1;
+			System::set_block_number(n);
+			pallet_timestamp::Now::<Runtime>::put(at);
+			feed(price);
+			Margin::on_initialize(n);
+		};
+		block_at(expiry - window, 7_200);
+		block_at(expiry - window / 2, 7_600);
+		block_at(expiry, 7_600);
+		assert_eq!(
+			place(&bob, Side::Buy, 500),
+			Err(pallet_clearinghouse_orderbook::Error::<Runtime>::MarketExpired.into())
+		);
+		assert_eq!(Margin::settlement(call).and_then(|s| s.price), Some(milli(7_400)));
+		// A keeper settles every market of the chain, the empty ones too.
+		let keeper = account(Sr25519Keyring::Charlie);
+		for market in first..first + 4 {
+			assert_ok!(dispatch_signed(
+				&keeper,
+				pallet_clearinghouse_margin::Call::<Runtime>::settle { market, steps: 3 }
+			));
+			assert!(Margin::settlement(market).unwrap().settled);
+			assert_eq!(
+				pallet_clearinghouse_orderbook::Markets::<Runtime>::get(market)
+					.map(|m| m.config.status),
+				Some(MarketStatus::Settled)
+			);
+		}
+		// The call paid 10 × (7.400 − 7.000) = 4 USD from Alice to Bob.
+		let four = 4 * genesis_config_presets::DEV_USD_UNIT as i128;
+		assert_eq!((cash(&alice), cash(&bob)), (before.0 + three - four, before.1 - three + four));
+		pallet_clearinghouse_orderbook::Pallet::<Runtime>::do_try_state().unwrap();
+		pallet_clearinghouse_margin::Pallet::<Runtime>::do_try_state().unwrap();
+		pallet_clearinghouse_vaults::Pallet::<Runtime>::do_try_state().unwrap();
+	});
+}

@@ -44,10 +44,14 @@ fn key(prefix: [u8; 4], k: u8) -> OracleKey {
 	OracleKey(symbol)
 }
 
-/// Options marked with `vol_key`'s vol: 10% haircut, floors 10% / 5%.
+/// Options marked with `vol_key`'s vol: sizes in thousandths, 15% / 7.5% of the spot with
+/// floors 10% / 5%, a 10% haircut.
 fn option_params(vol_key: OracleKey) -> OptionParams {
 	OptionParams {
 		vol_key,
+		size_decimals: 3,
+		initial: Permill::from_percent(15),
+		maintenance: Permill::from_parts(75_000),
 		long_haircut: Permill::from_percent(10),
 		initial_floor: Permill::from_percent(10),
 		maintenance_floor: Permill::from_percent(5),

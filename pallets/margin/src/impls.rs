@@ -149,3 +149,24 @@ impl<T: Config> WithdrawalGuard<T::AccountId> for Pallet<T> {
 		Self::check_withdrawal(account)
 	}
 }
+
+/// Configures an option market the moment the book lists it, from its underlying's option
+/// parameters ([`OptionParams::market_risk`]): listing an option on an underlying without
+/// them fails with [`Error::NoVolKey`] and undoes the listing. Perpetuals and futures are
+/// configured by `risk_admin` through [`Pallet::set_market_risk`].
+impl<T: Config> clearinghouse_primitives::trading::MarketListing for Pallet<T> {
+	fn on_listed(
+		market: MarketId,
+		underlying: OracleKey,
+		instrument: Instrument,
+	) -> polkadot_sdk::sp_runtime::DispatchResult {
+		if !matches!(instrument, Instrument::Option { .. }) {
+			return Ok(());
+		}
+		let option = OptionRisks::<T>::get(underlying).ok_or(Error::<T>::NoVolKey)?;
+		if MarketRisks::<T>::contains_key(market) {
+			return Ok(());
+		}
+		Self::do_set_market_risk(market, option.market_risk(underlying))
+	}
+}

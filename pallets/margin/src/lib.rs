@@ -434,8 +434,8 @@ pub mod pallet {
 		/// An option market's underlying has no option parameters (no implied-vol key): set
 		/// them with `set_option_params` first.
 		NoVolKey,
-		/// Option parameters must satisfy: haircut below 100%, 0 < maintenance floor ≤
-		/// initial floor.
+		/// Option parameters must satisfy: 0 < maintenance < initial, 0 < maintenance floor ≤
+		/// initial floor, a haircut below 100%, decimals at most 38.
 		InvalidOptionParams,
 		/// The option's premium at the order's limit (with the haircut on what it buys) is
 		/// more than the account's free collateral.
@@ -639,10 +639,12 @@ pub mod pallet {
 		}
 
 		/// Set how options on `underlying` are marked and margined: the oracle key whose
-		/// volatility feed marks them, the haircut on long options' value and the floors of
-		/// the short-option requirement (see [`OptionParams`]). Applies from the next margin
-		/// check on, to every option market on `underlying`; an option market cannot be
-		/// configured before its underlying has them.
+		/// volatility feed marks them, the haircut on long options' value, the fractions and
+		/// floors of the short-option requirement (see [`OptionParams`]). The vol key, haircut
+		/// and floors apply from the next margin check on to every option on `underlying`;
+		/// the size decimals and fractions to options listed from now on (listed ones keep
+		/// their own [`RiskParams`]). The book cannot list an option on an underlying without
+		/// them.
 		///
 		/// * Who: [`Config::RiskAdminOrigin`].
 		/// * Events: [`Event::OptionParamsSet`].

@@ -137,6 +137,9 @@ impl orderbook::Config for Test {
 	type MarketAdminOrigin = EnsureRoot<AccountId>;
 	type MarginCheck = Margin;
 	type FillHandler = Margin;
+	type Listing = Margin;
+	type MaxOptionsPerExpiry = ConstU32<8>;
+	type MaxExpiriesPerUnderlying = ConstU32<3>;
 	type MaxLevels = ConstU32<32>;
 	type MaxOrdersPerLevel = ConstU32<16>;
 	type MaxOpenOrders = ConstU32<16>;

@@ -14,12 +14,16 @@
 //! * the cover is spent on the account's option markets in market order; a future whose
 //!   settlement price is fixed no longer covers anything.
 
-use alloc::collections::btree_map::BTreeMap;
+use alloc::{collections::btree_map::BTreeMap, vec::Vec};
 use clearinghouse_risk::units;
 use frame_support::pallet_prelude::*;
-use polkadot_sdk::sp_arithmetic::{traits::One, ArithmeticError, FixedU128, Rounding};
+use frame_support::traits::Time;
+use polkadot_sdk::sp_arithmetic::{
+	traits::{One, Saturating, Zero},
+	ArithmeticError, FixedI128, FixedPointNumber, FixedU128, Rounding,
+};
 
-use crate::*;
+use crate::{pallet::*, *};
 
 /// One market of an account, read once per margin check.
 pub(crate) struct Exposure {
@@ -136,5 +140,119 @@ impl Cover {
 	/// What is left to cover `right` options on `underlying`.
 	pub fn budget(&mut self, underlying: OracleKey, right: OptionRight) -> &mut Budget {
 		self.0.entry((underlying, right == OptionRight::Call)).or_default()
+	}
+}
+
+impl<T: Config> Pallet<T> {
+	/// `market`'s option quote for the runtime API; `None` for a market that is not an
+	/// option, or one without a mark (no index, no vol, outside the pricing domain).
+	pub fn option_quote(market: MarketId) -> Option<OptionQuote> {
+		use clearinghouse_risk::options;
+		let params = MarketRisks::<T>::get(market)?;
+		let state = MarketStates::<T>::get(market);
+		let Instrument::Option { right, strike, expiry } = state.instrument else { return None };
+		let option = OptionRisks::<T>::get(params.underlying)?;
+		let r = pricing_right(right);
+		let left = expiry.saturating_sub(T::Time::now());
+		let (spot, vol, greeks) = match state.settlement_price {
+			Some(price) => (
+				price,
+				FixedU128::zero(),
+				options::Greeks {
+					price: options::intrinsic(r, price, strike),
+					..Default::default()
+				},
+			),
+			None => {
+				let (spot, _) = T::Prices::price(&params.underlying)?;
+				let (vol, _) = T::Prices::vol(&option.vol_key)?;
+				(spot, vol, options::model(r, spot, strike, vol, left)?)
+			},
+		};
+		let book_mid = T::Book::mid(market);
+		let book_vol = book_mid
+			.filter(|_| state.settlement_price.is_none())
+			.and_then(|mid| options::implied_vol(r, spot, strike, mid, left));
+		Some(OptionQuote {
+			market,
+			underlying: params.underlying,
+			right,
+			strike,
+			expiry,
+			spot,
+			vol,
+			mark: greeks.price,
+			delta: greeks.delta,
+			gamma: greeks.gamma,
+			vega: greeks.vega,
+			theta: greeks.theta,
+			book_mid,
+			book_vol,
+			open_interest: state.open_interest,
+			fixed: state.settlement_price.is_some(),
+		})
+	}
+
+	/// Every option listed on `underlying` with its quote, by expiry (the runtime API's chain
+	/// view). Options without a mark are left out.
+	pub fn option_chain(underlying: OracleKey) -> Vec<OptionQuote> {
+		T::Book::option_markets(underlying).into_iter().filter_map(Self::option_quote).collect()
+	}
+
+	/// `account`'s option positions with their Greeks scaled to size.
+	pub fn option_positions(account: &AccountOf<T>) -> Vec<OptionPositionView> {
+		Accounts::<T>::get(account)
+			.iter()
+			.filter(|e| e.quantity != 0)
+			.filter_map(|e| {
+				let quote = Self::option_quote(e.market)?;
+				let units = Self::whole_units(e.market, e.quantity)?;
+				Some(OptionPositionView {
+					market: e.market,
+					quantity: e.quantity,
+					premium: e.cost,
+					delta: quote.delta.saturating_mul(units),
+					gamma: quote.gamma.saturating_mul(units),
+					vega: quote.vega.saturating_mul(units),
+					theta: quote.theta.saturating_mul(units),
+					quote,
+				})
+			})
+			.collect()
+	}
+
+	/// `account`'s aggregate Greeks per underlying: its options' and its perpetuals' and
+	/// futures' delta.
+	pub fn greeks_by_underlying(account: &AccountOf<T>) -> Vec<UnderlyingGreeks> {
+		let mut by: BTreeMap<OracleKey, UnderlyingGreeks> = BTreeMap::new();
+		for view in Self::option_positions(account) {
+			let g = by.entry(view.quote.underlying).or_default();
+			g.delta = g.delta.saturating_add(view.delta);
+			g.gamma = g.gamma.saturating_add(view.gamma);
+			g.vega = g.vega.saturating_add(view.vega);
+			g.theta = g.theta.saturating_add(view.theta);
+		}
+		for e in Accounts::<T>::get(account).iter().filter(|e| e.quantity != 0) {
+			let state = MarketStates::<T>::get(e.market);
+			if matches!(state.instrument, Instrument::Option { .. })
+				|| state.settlement_price.is_some()
+			{
+				continue;
+			}
+			let (Some(params), Some(units)) =
+				(MarketRisks::<T>::get(e.market), Self::whole_units(e.market, e.quantity))
+			else {
+				continue;
+			};
+			let g = by.entry(params.underlying).or_default();
+			g.delta = g.delta.saturating_add(units);
+		}
+		by.into_iter().map(|(underlying, g)| UnderlyingGreeks { underlying, ..g }).collect()
+	}
+
+	/// `quantity` of `market` in whole units of its underlying.
+	fn whole_units(market: MarketId, quantity: i128) -> Option<FixedI128> {
+		let decimals = MarketRisks::<T>::get(market)?.size_decimals;
+		FixedI128::checked_from_rational(quantity, 10i128.checked_pow(u32::from(decimals))?)
 	}
 }

@@ -1,16 +1,20 @@
 //! The margin engine's runtime API: an account's health and positions, the deleveraging
-//! queue, a dated market's settlement.
+//! queue, a dated market's settlement, options' quotes and Greeks.
 
 use codec::Codec;
 
 use alloc::vec::Vec;
 use polkadot_sdk::sp_arithmetic::FixedU128;
 
-use crate::{AccountHealth, MarginAccount, MarketId, SettlementState};
+use crate::{
+	AccountHealth, MarginAccount, MarketId, OptionPositionView, OptionQuote, OracleKey,
+	SettlementState, UnderlyingGreeks,
+};
 
 polkadot_sdk::sp_api::decl_runtime_apis! {
-	/// Read-only views of margin accounts. Version 2 added `settlement`.
-	#[api_version(2)]
+	/// Read-only views of margin accounts. Version 2 added `settlement`; version 3 the
+	/// option views (the chain has not launched: every method is in every version it runs).
+	#[api_version(3)]
 	pub trait MarginApi<AccountId: Codec> {
 		/// Equity, requirements, free collateral and positions of `account`, with what could
 		/// not be priced (collateral counted as zero, markets valued as liquidation does).
@@ -22,7 +26,19 @@ polkadot_sdk::sp_api::decl_runtime_apis! {
 		/// A dated market's settlement: its expiry, how much of the window fresh index samples
 		/// cover so far, whether it was delayed, and the settlement price once fixed. `None`
 		/// for a perpetual or an unknown market.
-		#[api_version(2)]
 		fn settlement(market: MarketId) -> Option<SettlementState>;
+		/// An option market's quote: its terms, the index and vol it is marked at, the mark
+		/// and Greeks per whole unit, the book's mid and the vol it implies, open interest.
+		/// `None` for a market that is not an option or has no mark.
+		fn option_quote(market: MarketId) -> Option<OptionQuote>;
+		/// Every option listed on `underlying` (each expiry's strikes, calls and puts) with
+		/// its quote, by expiry.
+		fn option_chain(underlying: OracleKey) -> Vec<OptionQuote>;
+		/// `account`'s option positions with the premium paid or received, the quote and the
+		/// Greeks scaled to the position.
+		fn option_positions(account: MarginAccount<AccountId>) -> Vec<OptionPositionView>;
+		/// `account`'s aggregate delta, gamma, vega and theta per underlying (perpetuals and
+		/// futures count their delta).
+		fn greeks_by_underlying(account: MarginAccount<AccountId>) -> Vec<UnderlyingGreeks>;
 	}
 }

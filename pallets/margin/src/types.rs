@@ -84,8 +84,10 @@ pub struct MarketState {
 
 /// How options on one underlying are marked and margined, set by governance (`risk_admin`).
 /// The short-option requirement per whole unit is `max(a·S − OTM, b·S) + mark` (see
-/// `clearinghouse_risk::options`): `a` is the option market's own initial (or maintenance)
-/// fraction from its [`RiskParams`], `b` the floor here.
+/// `clearinghouse_risk::options`), `a` a fraction and `b` a floor. When the book lists an
+/// option on the underlying, its market is configured from these (its [`RiskParams`] take
+/// `size_decimals`, `initial` and `maintenance` as `a`, no funding); governance may then change
+/// one market's fractions (say, to scale with open interest) like any market's.
 #[derive(
 	Clone,
 	Copy,
@@ -101,6 +103,12 @@ pub struct MarketState {
 pub struct OptionParams {
 	/// The oracle key whose volatility feed is the implied vol options are marked at.
 	pub vol_key: OracleKey,
+	/// Decimals of listed option markets' size unit.
+	pub size_decimals: u8,
+	/// `a` of the initial requirement, a share of the spot.
+	pub initial: Permill,
+	/// `a` of the maintenance requirement (below `initial`).
+	pub maintenance: Permill,
 	/// The share of a long option's mark value that equity does not count.
 	pub long_haircut: Permill,
 	/// `b` of the initial requirement: a short option needs at least this share of the spot.
@@ -110,12 +118,28 @@ pub struct OptionParams {
 }
 
 impl OptionParams {
-	/// Whether the parameters are coherent: a haircut below 100%, `0 < maintenance_floor ≤
-	/// initial_floor`.
+	/// Whether the parameters are coherent: `0 < maintenance < initial`, `0 < maintenance_floor
+	/// ≤ initial_floor`, a haircut below 100%, decimals at most 38.
 	pub fn is_valid(&self) -> bool {
-		self.long_haircut < Permill::one()
+		!self.maintenance.is_zero()
+			&& self.maintenance < self.initial
 			&& !self.maintenance_floor.is_zero()
 			&& self.maintenance_floor <= self.initial_floor
+			&& self.long_haircut < Permill::one()
+			&& self.size_decimals <= clearinghouse_risk::units::MAX_DECIMALS
+	}
+
+	/// The risk parameters an option market on `underlying` is listed with.
+	pub fn market_risk(&self, underlying: OracleKey) -> RiskParams {
+		RiskParams {
+			underlying,
+			size_decimals: self.size_decimals,
+			initial: self.initial,
+			maintenance: self.maintenance,
+			initial_at_full: self.initial,
+			open_interest_full: 0,
+			funding: None,
+		}
 	}
 }
 
@@ -368,4 +392,79 @@ pub struct AdlState<AccountId: Clone + PartialEq + core::fmt::Debug, MaxCandidat
 	/// Whether the current round has traded anything: a round whose candidates could take
 	/// nothing ends the deleveraging instead of ranking the same accounts again.
 	pub progressed: bool,
+}
+
+/// One option market as the runtime API reports it: its terms, the inputs of its mark, the
+/// mark and its Greeks per whole unit, what the book implies, and its open interest.
+#[derive(Clone, PartialEq, Eq, Debug, Encode, Decode, TypeInfo)]
+pub struct OptionQuote {
+	/// The market.
+	pub market: MarketId,
+	/// The underlying's oracle key.
+	pub underlying: OracleKey,
+	/// Call or put.
+	pub right: crate::OptionRight,
+	/// The strike.
+	pub strike: FixedU128,
+	/// When it expires (ms).
+	pub expiry: Moment,
+	/// The underlying's index; once the settlement price is fixed, that price.
+	pub spot: FixedU128,
+	/// The implied vol it is marked at (the vol key's feed); zero once settled.
+	pub vol: FixedU128,
+	/// The mark per whole unit: the model price, or the payoff once the price is fixed.
+	pub mark: FixedU128,
+	/// ∂mark/∂spot.
+	pub delta: FixedI128,
+	/// ∂²mark/∂spot².
+	pub gamma: FixedI128,
+	/// ∂mark/∂vol, per 1.00 of vol.
+	pub vega: FixedI128,
+	/// ∂mark/∂t, per year.
+	pub theta: FixedI128,
+	/// The book's mid price, if it has both sides.
+	pub book_mid: Option<FixedU128>,
+	/// The vol at which the model gives the book's mid, if any does.
+	pub book_vol: Option<FixedU128>,
+	/// Open interest (size units, one side).
+	pub open_interest: u128,
+	/// Whether the settlement price is fixed (the mark is final).
+	pub fixed: bool,
+}
+
+/// One option position with its Greeks, scaled to its size (whole units × per-unit Greeks).
+#[derive(Clone, PartialEq, Eq, Debug, Encode, Decode, TypeInfo)]
+pub struct OptionPositionView {
+	/// The market.
+	pub market: MarketId,
+	/// Signed quantity (long > 0), in size units.
+	pub quantity: i128,
+	/// The premium paid (positive) or received (negative) for it, as its cost basis.
+	pub premium: i128,
+	/// The market's quote (per whole unit).
+	pub quote: OptionQuote,
+	/// Position delta, in whole units of the underlying.
+	pub delta: FixedI128,
+	/// Position gamma.
+	pub gamma: FixedI128,
+	/// Position vega (settlement units per 1.00 of vol).
+	pub vega: FixedI128,
+	/// Position theta (settlement units per year).
+	pub theta: FixedI128,
+}
+
+/// An account's aggregate Greeks on one underlying: its options' plus its perpetuals' and
+/// futures' delta (one per whole unit; none once a future's price is fixed).
+#[derive(Clone, PartialEq, Eq, Debug, Default, Encode, Decode, TypeInfo)]
+pub struct UnderlyingGreeks {
+	/// The underlying.
+	pub underlying: OracleKey,
+	/// Σ delta, whole units of the underlying.
+	pub delta: FixedI128,
+	/// Σ gamma.
+	pub gamma: FixedI128,
+	/// Σ vega.
+	pub vega: FixedI128,
+	/// Σ theta.
+	pub theta: FixedI128,
 }

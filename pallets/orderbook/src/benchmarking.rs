@@ -175,6 +175,42 @@ mod benchmarks {
 		Ok(())
 	}
 
+	/// A chain of `s` strikes (`2s` markets) for a new expiry of an underlying that has options
+	/// listed for as many other expiries as it may (the expiry index read and rewritten at
+	/// its largest), each market configured by the margin engine.
+	#[benchmark]
+	fn list_option_chain(
+		s: Linear<1, { T::MaxOptionsPerExpiry::get() / 2 }>,
+	) -> Result<(), BenchmarkError> {
+		let origin = T::MarketAdminOrigin::try_successful_origin()
+			.map_err(|_| BenchmarkError::Weightless)?;
+		let underlying = config::<T>().underlying;
+		T::BenchmarkHelper::prepare_options(underlying);
+		let now = <T::Time as polkadot_sdk::frame_support::traits::Time>::now();
+		let expiry = now.saturating_add(30 * 86_400_000);
+		let others: Vec<Moment> = (1..T::MaxExpiriesPerUnderlying::get())
+			.map(|i| expiry.saturating_add(u64::from(i)))
+			.collect();
+		OptionExpiries::<T>::insert(underlying, BoundedVec::truncate_from(others));
+		let strikes: Vec<FixedU128> = (0..s).map(|i| FixedU128::from_u32(1_000 + i)).collect();
+		let template = ChainTemplate {
+			tick_size: FixedU128::from_u32(1),
+			lot_size: LOT,
+			params: config::<T>().params,
+		};
+		let before = Markets::<T>::count();
+		#[extrinsic_call]
+		_(
+			origin as T::RuntimeOrigin,
+			underlying,
+			expiry,
+			BoundedVec::truncate_from(strikes),
+			template,
+		);
+		assert_eq!(Markets::<T>::count(), before + 2 * s);
+		Ok(())
+	}
+
 	#[benchmark]
 	fn update_market() -> Result<(), BenchmarkError> {
 		let market = market::<T>();

@@ -138,21 +138,115 @@ impl<T: Config> Pallet<T> {
 
 	pub(crate) fn do_create_market(config: MarketConfig) -> Result<MarketId, DispatchError> {
 		Self::ensure_valid_config(&config)?;
-		if let MarketKind::Option { strike, .. } = config.kind {
-			ensure!(!strike.is_zero(), Error::<T>::InvalidStrike);
-		}
+		let now = T::Time::now();
 		if let Some(expiry) = config.kind.expiry() {
-			ensure!(expiry > T::Time::now(), Error::<T>::ExpiryInPast);
+			ensure!(expiry > now, Error::<T>::ExpiryInPast);
 		}
 		let count = Markets::<T>::count();
 		ensure!(count < T::MaxMarkets::get(), Error::<T>::TooManyMarkets);
 		let market = count;
+		if let MarketKind::Option { right, strike, expiry } = config.kind {
+			let tick = config.tick_size.into_inner();
+			ensure!(
+				!strike.is_zero()
+					&& strike.into_inner().is_multiple_of(tick)
+					&& strike.into_inner() <= MAX_STRIKE_INNER,
+				Error::<T>::InvalidStrike
+			);
+			ensure!(
+				expiry <= now.saturating_add(MAX_OPTION_HORIZON_MS),
+				Error::<T>::ExpiryOutOfRange
+			);
+			Self::add_to_chain(
+				config.underlying,
+				expiry,
+				ChainEntry { strike, right, market },
+				now,
+			)?;
+		}
 		Markets::<T>::insert(
 			market,
 			Market { config, next_sequence: 1, bids: Default::default(), asks: Default::default() },
 		);
 		Self::deposit_event(Event::MarketCreated { market, config });
+		<T::Listing as clearinghouse_primitives::trading::MarketListing>::on_listed(
+			market,
+			config.underlying,
+			config.kind.instrument(),
+		)?;
 		Ok(market)
+	}
+
+	/// Record `entry` in `underlying`'s chain for `expiry`, pruning expiries past `now`.
+	fn add_to_chain(
+		underlying: OracleKey,
+		expiry: Moment,
+		entry: ChainEntry,
+		now: Moment,
+	) -> DispatchResult {
+		OptionExpiries::<T>::try_mutate(underlying, |expiries| -> DispatchResult {
+			// Expired chains stay readable in `OptionChains` until settled markets are
+			// delisted; they no longer count against the bound.
+			expiries.retain(|e| *e > now);
+			if let Err(at) = expiries.binary_search(&expiry) {
+				expiries.try_insert(at, expiry).map_err(|_| Error::<T>::TooManyExpiries)?;
+			}
+			Ok(())
+		})?;
+		OptionChains::<T>::try_mutate(underlying, expiry, |chain| -> DispatchResult {
+			ensure!(
+				!chain.iter().any(|e| e.strike == entry.strike && e.right == entry.right),
+				Error::<T>::DuplicateStrike
+			);
+			chain.try_push(entry).map_err(|_| Error::<T>::TooManyStrikes.into())
+		})
+	}
+
+	/// List a call and a put at each of `strikes` (see [`Pallet::list_option_chain`]).
+	/// Returns the first market's id.
+	pub(crate) fn do_list_option_chain(
+		underlying: OracleKey,
+		expiry: Moment,
+		strikes: &[FixedU128],
+		template: ChainTemplate,
+	) -> Result<MarketId, DispatchError> {
+		let mut sorted = strikes.to_vec();
+		sorted.sort();
+		ensure!(!sorted.is_empty(), Error::<T>::TooManyStrikes);
+		ensure!(sorted.windows(2).all(|w| w[0] < w[1]), Error::<T>::DuplicateStrike);
+		ensure!(
+			sorted.len().saturating_mul(2) <= T::MaxOptionsPerExpiry::get() as usize,
+			Error::<T>::TooManyStrikes
+		);
+		let first_market = Markets::<T>::count();
+		for strike in &sorted {
+			for right in [OptionRight::Call, OptionRight::Put] {
+				Self::do_create_market(MarketConfig {
+					underlying,
+					kind: MarketKind::Option { right, strike: *strike, expiry },
+					tick_size: template.tick_size,
+					lot_size: template.lot_size,
+					params: template.params,
+					status: MarketStatus::Active,
+				})?;
+			}
+		}
+		Self::deposit_event(Event::OptionChainListed {
+			underlying,
+			expiry,
+			strikes: sorted.len() as u32,
+			first_market,
+		});
+		Ok(first_market)
+	}
+
+	/// The options listed on `underlying`, per expiry (ascending), for the runtime API.
+	pub fn option_chain(underlying: OracleKey) -> Vec<(Moment, Vec<ChainEntry>)> {
+		let mut chains: Vec<(Moment, Vec<ChainEntry>)> = OptionChains::<T>::iter_prefix(underlying)
+			.map(|(expiry, chain)| (expiry, chain.into_inner()))
+			.collect();
+		chains.sort_by_key(|(expiry, _)| *expiry);
+		chains
 	}
 
 	/// `price` in ticks: positive, on the tick, within `u64`.
@@ -949,6 +1043,31 @@ impl<T: Config> Pallet<T> {
 	/// same price, side and size and tagged with its owner, and nothing else recorded.
 	#[cfg(any(feature = "try-runtime", feature = "std"))]
 	pub fn do_try_state() -> Result<(), sp_runtime::TryRuntimeError> {
+		// The option chains index exactly the option markets, each as listed.
+		let mut indexed = 0usize;
+		for (underlying, expiry, chain) in OptionChains::<T>::iter() {
+			for entry in chain.iter() {
+				let market = Markets::<T>::get(entry.market).ok_or("chain of an unknown market")?;
+				ensure!(
+					market.config.underlying == underlying
+						&& market.config.kind
+							== MarketKind::Option {
+								right: entry.right,
+								strike: entry.strike,
+								expiry
+							},
+					"a chain entry differs from its market"
+				);
+				indexed += 1;
+			}
+		}
+		let options = Markets::<T>::iter_values()
+			.filter(|m| matches!(m.config.kind, MarketKind::Option { .. }))
+			.count();
+		ensure!(indexed == options, "an option market missing from its chain");
+		for (_, expiries) in OptionExpiries::<T>::iter() {
+			ensure!(expiries.windows(2).all(|w| w[0] < w[1]), "option expiries not ascending");
+		}
 		let mut resting = 0usize;
 		for (market_id, market) in Markets::<T>::iter() {
 			if let (Some(bid), Some(ask)) = (market.bids.first(), market.asks.first()) {

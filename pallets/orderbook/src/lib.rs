@@ -102,6 +102,8 @@ pub trait BenchmarkHelper<AccountId> {
 	/// Make `account` as large as the margin engine lets an account be (the most positions
 	/// and collaterals), so that checking it or booking its fills costs the most.
 	fn enlarge(account: &MarginAccount<AccountId>);
+	/// Let options on `underlying` be listed (the margin engine's option parameters).
+	fn prepare_options(underlying: OracleKey);
 }
 
 /// Nothing to ready (a permissive margin engine).
@@ -110,7 +112,15 @@ impl<AccountId> BenchmarkHelper<AccountId> for () {
 	fn prepare_market(_: MarketId, _: OracleKey, _: FixedU128) {}
 	fn fund(_: &MarginAccount<AccountId>) {}
 	fn enlarge(_: &MarginAccount<AccountId>) {}
+	fn prepare_options(_: OracleKey) {}
 }
+
+/// The furthest an option's expiry may be listed ahead (ms): two years, the span over which
+/// the pricing crate's accuracy is documented.
+pub const MAX_OPTION_HORIZON_MS: Moment = 2 * 365 * 86_400_000;
+
+/// The largest strike (inner `FixedU128`): 10^12 whole units, the pricing crate's domain.
+pub const MAX_STRIKE_INNER: u128 = 1_000_000_000_000 * 1_000_000_000_000_000_000;
 
 #[frame_support::pallet]
 pub mod pallet {
@@ -149,6 +159,20 @@ pub mod pallet {
 
 		/// Told of every trade in the same transaction (runtime: the margin engine).
 		type FillHandler: FillHandler<Self::AccountId>;
+
+		/// Told of every listing in the same transaction (runtime: the margin engine, which
+		/// configures options from their underlying's option parameters and refuses an option
+		/// on an underlying without them).
+		type Listing: clearinghouse_primitives::trading::MarketListing;
+
+		/// Options one expiry of one underlying may list (calls and puts: twice the strikes).
+		#[pallet::constant]
+		type MaxOptionsPerExpiry: Get<u32>;
+
+		/// Expiries one underlying may have options listed for at once (expired ones are
+		/// pruned at the next listing).
+		#[pallet::constant]
+		type MaxExpiriesPerUnderlying: Get<u32>;
 
 		/// Price levels per side of one market.
 		#[pallet::constant]
@@ -220,6 +244,30 @@ pub mod pallet {
 		ValueQuery,
 	>;
 
+	/// Each option chain: the options listed on an underlying for one expiry, in the order
+	/// they were listed (a chain listing: by strike, the call then the put).
+	#[pallet::storage]
+	pub type OptionChains<T: Config> = StorageDoubleMap<
+		_,
+		Twox64Concat,
+		OracleKey,
+		Twox64Concat,
+		Moment,
+		BoundedVec<ChainEntry, <T as Config>::MaxOptionsPerExpiry>,
+		ValueQuery,
+	>;
+
+	/// The expiries each underlying has options listed for, ascending; expired ones are
+	/// pruned when the next option on the underlying is listed.
+	#[pallet::storage]
+	pub type OptionExpiries<T: Config> = StorageMap<
+		_,
+		Twox64Concat,
+		OracleKey,
+		BoundedVec<Moment, <T as Config>::MaxExpiriesPerUnderlying>,
+		ValueQuery,
+	>;
+
 	/// Where the expiry sweep resumes: market, side and position in that side's level index.
 	#[pallet::storage]
 	pub type SweepCursor<T: Config> = StorageValue<_, (MarketId, Side, u32)>;
@@ -264,6 +312,15 @@ pub mod pallet {
 		OrderReduced { market: MarketId, order_id: OrderId, account: AccountOf<T>, remaining: u128 },
 		/// A market was listed.
 		MarketCreated { market: MarketId, config: MarketConfig },
+		/// A chain of options on `underlying` expiring at `expiry` was listed: a call and a
+		/// put at each of `strikes` strikes, as markets `first_market` onwards (each also in
+		/// its own [`Event::MarketCreated`]).
+		OptionChainListed {
+			underlying: OracleKey,
+			expiry: Moment,
+			strikes: u32,
+			first_market: MarketId,
+		},
 		/// A market's parameters changed.
 		MarketUpdated { market: MarketId, params: MarketParams },
 		/// A market's status changed.
@@ -329,8 +386,18 @@ pub mod pallet {
 		MarketExpired,
 		/// A dated market listed with an expiry that is not in the future.
 		ExpiryInPast,
-		/// An option listed with a strike of zero.
+		/// An option struck at zero, off the tick or above 10^12 (the pricing domain).
 		InvalidStrike,
+		/// An option expiring more than two years ahead (beyond the pricing's documented
+		/// accuracy).
+		ExpiryOutOfRange,
+		/// The option (strike and right) is already listed for this underlying and expiry,
+		/// or a chain names a strike twice.
+		DuplicateStrike,
+		/// More options for one expiry than `MaxOptionsPerExpiry`, or a chain of no strikes.
+		TooManyStrikes,
+		/// Options listed for more than `MaxExpiriesPerUnderlying` expiries of the underlying.
+		TooManyExpiries,
 		/// `bulk` with more than `MaxBulk` operations.
 		TooManyOperations,
 	}
@@ -470,13 +537,16 @@ pub mod pallet {
 			Ok(Some(weight).into())
 		}
 
-		/// List a market under the next id.
+		/// List a market under the next id. An option joins its underlying's chain for its
+		/// expiry (see [`Pallet::list_option_chain`] for a whole chain at once).
 		///
 		/// * Who: [`Config::MarketAdminOrigin`].
 		/// * Events: [`Event::MarketCreated`].
 		/// * Errors: [`Error::InvalidMarketConfig`], [`Error::TooManyMarkets`],
-		///   [`Error::ExpiryInPast`] (a future or option whose expiry is not after now),
-		///   [`Error::InvalidStrike`] (an option struck at zero).
+		///   [`Error::ExpiryInPast`] (a future or option whose expiry is not after now), and
+		///   for an option [`Error::InvalidStrike`], [`Error::ExpiryOutOfRange`],
+		///   [`Error::DuplicateStrike`], [`Error::TooManyStrikes`], [`Error::TooManyExpiries`]
+		///   and the margin engine's `NoVolKey` (its underlying has no option parameters).
 		#[pallet::call_index(4)]
 		#[pallet::weight(T::WeightInfo::create_market())]
 		pub fn create_market(origin: OriginFor<T>, config: MarketConfig) -> DispatchResult {
@@ -532,6 +602,34 @@ pub mod pallet {
 			Self::deposit_event(Event::MarketStatusChanged { market, status });
 			Ok(())
 		}
+
+		/// List a whole option chain in one call: a call and a put at each of `strikes` (any
+		/// order), all on `underlying`, expiring at `expiry`, with the tick and lot sizes,
+		/// minimum size, fees and open-order cap of `template`, every one active. The margin
+		/// engine configures each from the underlying's option parameters.
+		///
+		/// * Who: [`Config::MarketAdminOrigin`].
+		/// * Changes: `2 × strikes` markets under the next ids (by strike ascending, the call
+		///   then the put), the chain index ([`OptionChains`], [`OptionExpiries`]). All or
+		///   nothing.
+		/// * Events: [`Event::MarketCreated`] per market, then [`Event::OptionChainListed`].
+		/// * Errors: [`Error::TooManyStrikes`] (none, or more than the chain may hold),
+		///   [`Error::DuplicateStrike`], [`Error::InvalidStrike`], [`Error::ExpiryInPast`],
+		///   [`Error::ExpiryOutOfRange`], [`Error::TooManyExpiries`],
+		///   [`Error::InvalidMarketConfig`], [`Error::TooManyMarkets`], the margin engine's
+		///   `NoVolKey`.
+		#[pallet::call_index(7)]
+		#[pallet::weight(T::WeightInfo::list_option_chain(strikes.len() as u32))]
+		pub fn list_option_chain(
+			origin: OriginFor<T>,
+			underlying: OracleKey,
+			expiry: Moment,
+			strikes: BoundedVec<FixedU128, T::MaxOptionsPerExpiry>,
+			template: ChainTemplate,
+		) -> DispatchResult {
+			T::MarketAdminOrigin::ensure_origin(origin)?;
+			Self::do_list_option_chain(underlying, expiry, &strikes, template).map(|_| ())
+		}
 	}
 }
 
@@ -544,6 +642,13 @@ impl<T: Config> BookPrices for Pallet<T> {
 
 	fn instrument(market: MarketId) -> Option<clearinghouse_primitives::trading::Instrument> {
 		Some(Markets::<T>::get(market)?.config.kind.instrument())
+	}
+
+	fn option_markets(underlying: OracleKey) -> alloc::vec::Vec<MarketId> {
+		Self::option_chain(underlying)
+			.into_iter()
+			.flat_map(|(_, chain)| chain.into_iter().map(|e| e.market))
+			.collect()
 	}
 }
 

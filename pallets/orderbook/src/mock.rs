@@ -130,6 +130,9 @@ impl pallet_orderbook::Config for Test {
 	type MarketAdminOrigin = EnsureRoot<AccountId>;
 	type MarginCheck = TestMargin;
 	type FillHandler = TestMargin;
+	type Listing = ();
+	type MaxOptionsPerExpiry = ConstU32<8>;
+	type MaxExpiriesPerUnderlying = ConstU32<3>;
 	type MaxLevels = ConstU32<16>;
 	type MaxOrdersPerLevel = ConstU32<8>;
 	type MaxOpenOrders = ConstU32<16>;
@@ -137,7 +140,7 @@ impl pallet_orderbook::Config for Test {
 	type MaxMakersPerOrder = ConstU32<4>;
 	type MaxBulk = ConstU32<6>;
 	type MaxSubAccounts = polkadot_sdk::frame_support::traits::ConstU8<4>;
-	type MaxMarkets = ConstU32<4>;
+	type MaxMarkets = ConstU32<12>;
 	type WeightInfo = ();
 	#[cfg(feature = "runtime-benchmarks")]
 	type BenchmarkHelper = ();

@@ -5,7 +5,12 @@
 use crate::{mock::*, Error, Event, *};
 use clearinghouse_matching::{MatchLimits, MemoryBook, NewOrder};
 use polkadot_sdk::{
-	frame_support::{assert_noop, assert_ok, traits::Hooks, weights::Weight, BoundedVec},
+	frame_support::{
+		assert_noop, assert_ok,
+		traits::{Get, Hooks},
+		weights::Weight,
+		BoundedVec,
+	},
 	pallet_timestamp,
 	sp_arithmetic::FixedU128,
 	sp_runtime::DispatchError,
@@ -114,11 +119,139 @@ fn markets_are_listed_and_changed_by_governance_only() {
 			Orderbook::set_market_status(RuntimeOrigin::root(), M, MarketStatus::Active),
 			Error::<Test>::StatusUnchanged
 		);
-		assert_ok!(Orderbook::create_market(RuntimeOrigin::root(), btc_perp()));
-		assert_ok!(Orderbook::create_market(RuntimeOrigin::root(), btc_perp()));
+		while Markets::<Test>::count() < <Test as Config>::MaxMarkets::get() {
+			assert_ok!(Orderbook::create_market(RuntimeOrigin::root(), btc_perp()));
+		}
 		assert_noop!(
 			Orderbook::create_market(RuntimeOrigin::root(), btc_perp()),
 			Error::<Test>::TooManyMarkets
+		);
+	});
+}
+
+fn template() -> ChainTemplate {
+	let perp = btc_perp();
+	ChainTemplate { tick_size: perp.tick_size, lot_size: perp.lot_size, params: perp.params }
+}
+
+fn strikes(list: &[u64]) -> BoundedVec<FixedU128, <Test as Config>::MaxOptionsPerExpiry> {
+	BoundedVec::truncate_from(list.iter().map(|s| px(*s)).collect())
+}
+
+fn list_chain(expiry: u64, list: &[u64]) -> polkadot_sdk::sp_runtime::DispatchResult {
+	Orderbook::list_option_chain(RuntimeOrigin::root(), btc(), expiry, strikes(list), template())
+}
+
+fn btc() -> OracleKey {
+	OracleKey::from_symbol("BTC").unwrap()
+}
+
+#[test]
+fn an_option_chain_lists_a_call_and_a_put_per_strike_in_one_call() {
+	build_and_execute(|| {
+		let expiry = T0 + 7 * 86_400_000;
+		let first = Markets::<Test>::count();
+		// Strikes in any order: listed ascending, the call then the put.
+		assert_ok!(list_chain(expiry, &[60_000, 50_000, 55_000]));
+		System::assert_last_event(
+			Event::OptionChainListed { underlying: btc(), expiry, strikes: 3, first_market: first }
+				.into(),
+		);
+		let chain = OptionChains::<Test>::get(btc(), expiry);
+		let expected: Vec<ChainEntry> = [50_000, 55_000, 60_000]
+			.iter()
+			.enumerate()
+			.flat_map(|(i, s)| {
+				let market = first + 2 * i as u32;
+				[
+					ChainEntry { strike: px(*s), right: OptionRight::Call, market },
+					ChainEntry { strike: px(*s), right: OptionRight::Put, market: market + 1 },
+				]
+			})
+			.collect();
+		assert_eq!(chain.into_inner(), expected);
+		for entry in &expected {
+			let market = Markets::<Test>::get(entry.market).unwrap();
+			assert_eq!(
+				market.config.kind,
+				MarketKind::Option { right: entry.right, strike: entry.strike, expiry }
+			);
+			assert_eq!(market.config.status, MarketStatus::Active);
+			assert_eq!(market.config.params, template().params);
+		}
+		assert_eq!(OptionExpiries::<Test>::get(btc()).into_inner(), vec![expiry]);
+		assert_eq!(Orderbook::option_chain(btc()), vec![(expiry, expected)]);
+		// A later strike for the same expiry joins the chain.
+		assert_ok!(list_chain(expiry, &[65_000]));
+		assert_eq!(OptionChains::<Test>::get(btc(), expiry).len(), 8);
+	});
+}
+
+#[test]
+fn a_bad_option_chain_is_refused_with_its_own_error_and_lists_nothing() {
+	build_and_execute(|| {
+		let expiry = T0 + 7 * 86_400_000;
+		let two_years = MAX_OPTION_HORIZON_MS;
+		assert_noop!(
+			Orderbook::list_option_chain(
+				RuntimeOrigin::signed(ALICE),
+				btc(),
+				expiry,
+				strikes(&[50_000]),
+				template()
+			),
+			DispatchError::BadOrigin
+		);
+		for (e, list, error) in [
+			(expiry, vec![], Error::<Test>::TooManyStrikes),
+			(expiry, vec![50_000, 50_000], Error::<Test>::DuplicateStrike),
+			// The mock's chain holds 8 options: 4 strikes.
+			(expiry, vec![1, 2, 3, 4, 5], Error::<Test>::TooManyStrikes),
+			(expiry, vec![0], Error::<Test>::InvalidStrike),
+			(T0, vec![50_000], Error::<Test>::ExpiryInPast),
+			(T0 + two_years + 1, vec![50_000], Error::<Test>::ExpiryOutOfRange),
+		] {
+			assert_noop!(list_chain(e, &list), error);
+		}
+		// Above the pricing domain (on the half-unit tick), or off it.
+		for strike in [
+			FixedU128::from_inner(MAX_STRIKE_INNER + 500_000_000_000_000_000),
+			FixedU128::from_rational(1, 4),
+		] {
+			assert_noop!(
+				Orderbook::list_option_chain(
+					RuntimeOrigin::root(),
+					btc(),
+					expiry,
+					BoundedVec::truncate_from(vec![strike]),
+					template()
+				),
+				Error::<Test>::InvalidStrike
+			);
+		}
+		// A strike already listed (here one option at a time) cannot be listed again.
+		let put = MarketConfig {
+			kind: MarketKind::Option { right: OptionRight::Put, strike: px(50_000), expiry },
+			..btc_perp()
+		};
+		assert_ok!(Orderbook::create_market(RuntimeOrigin::root(), put));
+		assert_noop!(list_chain(expiry, &[45_000, 50_000]), Error::<Test>::DuplicateStrike);
+		assert_noop!(
+			Orderbook::create_market(RuntimeOrigin::root(), put),
+			Error::<Test>::DuplicateStrike
+		);
+		// A chain that would overflow the expiry's bound lists nothing.
+		assert_noop!(list_chain(expiry, &[1, 2, 3, 4]), Error::<Test>::TooManyStrikes);
+		// Three expiries at most per underlying (the mock's bound) ...
+		assert_ok!(list_chain(expiry + 1, &[50_000]));
+		assert_ok!(list_chain(expiry + 2, &[50_000]));
+		assert_noop!(list_chain(expiry + 3, &[50_000]), Error::<Test>::TooManyExpiries);
+		// ... until one expires: expired ones no longer count.
+		pallet_timestamp::Now::<Test>::put(expiry);
+		assert_ok!(list_chain(expiry + 3, &[50_000]));
+		assert_eq!(
+			OptionExpiries::<Test>::get(btc()).into_inner(),
+			vec![expiry + 1, expiry + 2, expiry + 3]
 		);
 	});
 }

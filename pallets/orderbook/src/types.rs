@@ -136,6 +136,50 @@ pub struct MarketConfig {
 	pub status: MarketStatus,
 }
 
+/// One option of a chain ([`crate::OptionChains`]).
+#[derive(
+	Clone,
+	Copy,
+	PartialEq,
+	Eq,
+	Debug,
+	Encode,
+	Decode,
+	DecodeWithMemTracking,
+	MaxEncodedLen,
+	TypeInfo,
+)]
+pub struct ChainEntry {
+	/// The strike.
+	pub strike: FixedU128,
+	/// Call or put.
+	pub right: OptionRight,
+	/// Its market.
+	pub market: crate::MarketId,
+}
+
+/// What every option of a chain listed at once shares (see `list_option_chain`).
+#[derive(
+	Clone,
+	Copy,
+	PartialEq,
+	Eq,
+	Debug,
+	Encode,
+	Decode,
+	DecodeWithMemTracking,
+	MaxEncodedLen,
+	TypeInfo,
+)]
+pub struct ChainTemplate {
+	/// Premiums are multiples of this (strikes too).
+	pub tick_size: FixedU128,
+	/// Sizes are multiples of this (size units).
+	pub lot_size: u128,
+	/// Minimum size, fees and open-order cap.
+	pub params: MarketParams,
+}
+
 /// A market's state: its configuration, the next order id, and the prices of its levels
 /// (best first). One storage value, so every order reads the market once.
 #[derive(

@@ -20,6 +20,8 @@ pub trait WeightInfo {
 	fn create_market() -> Weight;
 	/// `update_market`.
 	fn update_market() -> Weight;
+	/// `list_option_chain` of `s` strikes (`2s` markets).
+	fn list_option_chain(s: u32) -> Weight;
 	/// `set_market_status`.
 	fn set_market_status() -> Weight;
 	/// `bulk` with `c` cancels and `p` resting placements.
@@ -71,6 +73,12 @@ impl<T: polkadot_sdk::frame_system::Config> WeightInfo for SubstrateWeight<T> {
 			.saturating_add(T::DbWeight::get().reads(1))
 			.saturating_add(T::DbWeight::get().writes(2))
 	}
+	fn list_option_chain(s: u32) -> Weight {
+		// Per market as a listing, plus the chain's and the expiries' values.
+		Self::create_market()
+			.saturating_mul(2 * u64::from(s))
+			.saturating_add(T::DbWeight::get().reads_writes(2 * u64::from(s), 2 * u64::from(s)))
+	}
 	fn update_market() -> Weight {
 		Weight::from_parts(15_000_000, MARKET_PROOF)
 			.saturating_add(T::DbWeight::get().reads(1))
@@ -120,6 +128,9 @@ impl WeightInfo for () {
 	}
 	fn update_market() -> Weight {
 		Weight::from_parts(15_000_000, 0)
+	}
+	fn list_option_chain(s: u32) -> Weight {
+		Weight::from_parts(30_000_000 * u64::from(s), 0)
 	}
 	fn set_market_status() -> Weight {
 		Weight::from_parts(15_000_000, 0)

@@ -214,12 +214,37 @@ pub trait BookPrices {
 	fn expiry(market: MarketId) -> Option<crate::oracle::Moment> {
 		Self::instrument(market).and_then(|i| i.expiry())
 	}
+
+	/// The option markets listed on `underlying`, by expiry then as listed (for read-only
+	/// views: it may read every chain of the underlying).
+	fn option_markets(_underlying: crate::oracle::OracleKey) -> alloc::vec::Vec<MarketId> {
+		alloc::vec::Vec::new()
+	}
 }
 
 /// No book.
 impl BookPrices for () {
 	fn mid(_: MarketId) -> Option<FixedU128> {
 		None
+	}
+}
+
+/// Told when the book lists a market, in the listing's transaction (the margin engine
+/// configures what it can value by itself: an option from its underlying's option parameters).
+pub trait MarketListing {
+	/// `market`, on `underlying`, trading `instrument`, was just listed; an error undoes the
+	/// listing.
+	fn on_listed(
+		market: MarketId,
+		underlying: crate::oracle::OracleKey,
+		instrument: Instrument,
+	) -> DispatchResult;
+}
+
+/// Nothing to configure.
+impl MarketListing for () {
+	fn on_listed(_: MarketId, _: crate::oracle::OracleKey, _: Instrument) -> DispatchResult {
+		Ok(())
 	}
 }
 

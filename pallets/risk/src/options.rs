@@ -87,6 +87,29 @@ pub fn model(
 	})
 }
 
+/// The implied vol at which the model gives `price` (within 10^−8 of the spot), `None` if no
+/// vol in 0.1%–1,000% does (a price outside the no-arbitrage bounds) or outside the domain.
+pub fn implied_vol(
+	right: Right,
+	spot: FixedU128,
+	strike: FixedU128,
+	price: FixedU128,
+	ms_to_expiry: u64,
+) -> Option<FixedU128> {
+	let time = Fixed::from_rational(i128::from(ms_to_expiry), YEAR_MS as i128)?;
+	let inputs = Inputs {
+		right,
+		spot: to_fixed(spot)?,
+		strike: to_fixed(strike)?,
+		vol: Fixed::ZERO,
+		time,
+		rate: Fixed::ZERO,
+	};
+	let tolerance = Fixed(inputs.spot.0 / 100_000_000);
+	let vol = clearinghouse_pricing::implied_vol(&inputs, to_fixed(price)?, tolerance).ok()?;
+	Some(FixedU128::from_inner(u128::try_from(vol.0).ok()?))
+}
+
 /// What the option pays per whole unit at `price`: `max(S − K, 0)` for a call, `max(K − S, 0)`
 /// for a put.
 pub fn intrinsic(right: Right, price: FixedU128, strike: FixedU128) -> FixedU128 {
@@ -182,6 +205,18 @@ mod tests {
 		// Vol 0 before expiry: the payoff too (rate 0).
 		let flat = model(Right::Call, p(120), p(100), FixedU128::zero(), 86_400_000).unwrap();
 		assert_eq!(flat.price, p(20));
+	}
+
+	#[test]
+	fn the_implied_vol_of_a_model_price_is_the_vol_it_was_priced_at() {
+		let vol = FixedU128::from_rational(65, 100);
+		let left = 45 * 86_400_000;
+		let price = model(Right::Put, p(50_000), p(47_000), vol, left).unwrap().price;
+		let implied = implied_vol(Right::Put, p(50_000), p(47_000), price, left).unwrap();
+		let miss = implied.into_inner().abs_diff(vol.into_inner());
+		assert!(miss < 1_000_000_000_000, "{implied:?}");
+		// Below the intrinsic value no vol gives the price.
+		assert!(implied_vol(Right::Call, p(60_000), p(50_000), p(9_000), left).is_none());
 	}
 
 	#[test]

@@ -12,6 +12,9 @@ impl pallet_clearinghouse_orderbook::Config for Runtime {
 	// The margin engine checks every order and books every fill.
 	type MarginCheck = Margin;
 	type FillHandler = Margin;
+	type Listing = Margin;
+	type MaxOptionsPerExpiry = ConstU32<64>;
+	type MaxExpiriesPerUnderlying = ConstU32<12>;
 	type MaxLevels = ConstU32<128>;
 	type MaxOrdersPerLevel = ConstU32<64>;
 	type MaxOpenOrders = ConstU32<64>;
@@ -33,6 +36,20 @@ pub struct OrderbookBenchmarkHelper;
 impl pallet_clearinghouse_orderbook::BenchmarkHelper<crate::AccountId>
 	for OrderbookBenchmarkHelper
 {
+	fn prepare_options(underlying: clearinghouse_primitives::OracleKey) {
+		pallet_clearinghouse_margin::OptionRisks::<Runtime>::insert(
+			underlying,
+			pallet_clearinghouse_margin::OptionParams {
+				vol_key: underlying,
+				size_decimals: 3,
+				initial: sp_runtime::Permill::from_percent(15),
+				maintenance: sp_runtime::Permill::from_parts(75_000),
+				initial_floor: sp_runtime::Permill::from_percent(10),
+				maintenance_floor: sp_runtime::Permill::from_percent(5),
+				long_haircut: sp_runtime::Permill::from_percent(10),
+			},
+		);
+	}
 	fn prepare_market(
 		market: pallet_clearinghouse_orderbook::MarketId,
 		underlying: clearinghouse_primitives::OracleKey,

@@ -363,10 +363,10 @@ impl<T: frame_system::Config> pallet_clearinghouse_margin::WeightInfo for Weight
 	}
 	/// Placeholder until `scripts/benchmark` measures it.
 	fn set_option_params() -> Weight {
-		Weight::MAX
+		Weight::from_parts(20_000_000, 1_000)
 	}
 	/// Placeholder until `scripts/benchmark` measures it.
-	fn option_margin_check(_p: u32) -> Weight {
-		Weight::MAX
+	fn option_margin_check(p: u32) -> Weight {
+		Self::margin_check(p).saturating_mul(2)
 	}
 }

@@ -13,25 +13,23 @@ fn btc() -> OracleKey {
 	OracleKey::from_symbol("BTC").unwrap()
 }
 
-/// Options on BTC: marked with the BTCVOL feed, long value haircut 10%, floors 10% / 5%.
+/// Options on BTC: marked with the BTCVOL feed, sizes in thousandths of a BTC, `a` = 15%
+/// initial and 7.5% maintenance, floors 10% / 5%, long value haircut 10%.
 fn option_params() -> OptionParams {
 	OptionParams {
 		vol_key: OracleKey::from_symbol("BTCVOL").unwrap(),
+		size_decimals: 3,
+		initial: Permill::from_percent(15),
+		maintenance: Permill::from_parts(75_000),
 		long_haircut: Permill::from_percent(10),
 		initial_floor: Permill::from_percent(10),
 		maintenance_floor: Permill::from_percent(5),
 	}
 }
 
-/// An option market's own fractions: `a` = 15% initial, 7.5% maintenance.
+/// What an option market on BTC is listed with.
 fn option_risk() -> RiskParams {
-	RiskParams {
-		initial: Permill::from_percent(15),
-		maintenance: Permill::from_parts(75_000),
-		initial_at_full: Permill::from_percent(15),
-		funding: None,
-		..btc_risk()
-	}
+	option_params().market_risk(btc())
 }
 
 /// List a BTC option (sizes in thousandths of a BTC, prices in whole USD) with BTC options
@@ -45,7 +43,8 @@ fn btc_option(right: orderbook::OptionRight, strike: u32, expiry: u64) -> Market
 	};
 	assert_ok!(Orderbook::create_market(RuntimeOrigin::root(), config));
 	let market = orderbook::Markets::<Test>::count() - 1;
-	assert_ok!(Margin::do_set_market_risk(market, option_risk()));
+	// Configured by the listing itself.
+	assert_eq!(MarketRisks::<Test>::get(market), Some(option_risk()));
 	market
 }
 
@@ -106,11 +105,11 @@ fn option_parameters_are_governed_bounded_and_required_before_an_option_trades()
 			},
 			..btc_market()
 		};
-		assert_ok!(Orderbook::create_market(RuntimeOrigin::root(), config));
-		let option = orderbook::Markets::<Test>::count() - 1;
-		// No vol key for BTC yet: the option cannot be configured, nothing is stored.
-		assert_noop!(Margin::do_set_market_risk(option, option_risk()), Error::<Test>::NoVolKey);
-		assert!(MarketRisks::<Test>::get(option).is_none());
+		// No vol key for BTC yet: the option cannot be listed, nothing is stored.
+		assert_noop!(
+			Orderbook::create_market(RuntimeOrigin::root(), config),
+			Error::<Test>::NoVolKey
+		);
 		// Only governance sets option parameters, and only coherent ones.
 		assert_noop!(
 			Margin::set_option_params(RuntimeOrigin::signed(ALICE), btc(), option_params()),
@@ -118,6 +117,8 @@ fn option_parameters_are_governed_bounded_and_required_before_an_option_trades()
 		);
 		for bad in [
 			OptionParams { long_haircut: Permill::one(), ..option_params() },
+			OptionParams { maintenance: Permill::from_percent(15), ..option_params() },
+			OptionParams { size_decimals: 39, ..option_params() },
 			OptionParams { maintenance_floor: Permill::zero(), ..option_params() },
 			OptionParams { maintenance_floor: Permill::from_percent(11), ..option_params() },
 		] {
@@ -130,6 +131,10 @@ fn option_parameters_are_governed_bounded_and_required_before_an_option_trades()
 		System::assert_last_event(
 			Event::OptionParamsSet { underlying: btc(), params: option_params() }.into(),
 		);
+		// Listed now, and configured by the listing from the parameters.
+		assert_ok!(Orderbook::create_market(RuntimeOrigin::root(), config));
+		let option = orderbook::Markets::<Test>::count() - 1;
+		assert_eq!(MarketRisks::<Test>::get(option), Some(option_risk()));
 		// An option pays no funding.
 		assert_noop!(
 			Margin::do_set_market_risk(
@@ -138,7 +143,6 @@ fn option_parameters_are_governed_bounded_and_required_before_an_option_trades()
 			),
 			Error::<Test>::InvalidRiskParams
 		);
-		assert_ok!(Margin::do_set_market_risk(option, option_risk()));
 		// It settles at expiry like a future: registered for its settlement price.
 		assert_eq!(Margin::settlement(option).map(|s| s.expiry), Some(expiry));
 		assert!(matches!(
@@ -583,4 +587,128 @@ mod settlement_props {
 			})?;
 		}
 	}
+}
+
+#[test]
+fn a_chain_listed_in_one_call_is_configured_market_by_market_or_not_at_all() {
+	build_and_execute(|| {
+		let expiry = T0 + 7 * DAY;
+		let template = orderbook::ChainTemplate {
+			tick_size: FixedU128::from_u32(1),
+			lot_size: 1,
+			params: btc_market().params,
+		};
+		let strikes = |list: &[u32]| {
+			polkadot_sdk::frame_support::BoundedVec::truncate_from(
+				list.iter().map(|s| FixedU128::from_u32(*s)).collect(),
+			)
+		};
+		let before = orderbook::Markets::<Test>::count();
+		// Without option parameters for BTC nothing is listed.
+		assert_noop!(
+			Orderbook::list_option_chain(
+				RuntimeOrigin::root(),
+				btc(),
+				expiry,
+				strikes(&[45_000, 50_000]),
+				template
+			),
+			Error::<Test>::NoVolKey
+		);
+		assert_ok!(Margin::set_option_params(RuntimeOrigin::root(), btc(), option_params()));
+		assert_ok!(Orderbook::list_option_chain(
+			RuntimeOrigin::root(),
+			btc(),
+			expiry,
+			strikes(&[45_000, 50_000]),
+			template
+		));
+		for market in before..before + 4 {
+			assert_eq!(MarketRisks::<Test>::get(market), Some(option_risk()));
+			assert_eq!(Margin::settlement(market).map(|s| s.expiry), Some(expiry));
+		}
+		check();
+	});
+}
+
+#[test]
+fn quotes_chains_and_greeks_are_reported_per_market_position_and_underlying() {
+	build_and_execute(|| {
+		let left = 30 * DAY;
+		let c = call(50_000, T0 + left);
+		let p = put(50_000, T0 + left);
+		for who in [ALICE, BOB, CHARLIE] {
+			deposit(who, 100_000, 0);
+		}
+		trade(c, ALICE, BOB, 4_500, 1_000);
+		// Bob is also long 0.5 BTC of the perpetual.
+		assert_ok!(place(CHARLIE, 0, order(Side::Sell, 50_000, 500)));
+		assert_ok!(place(BOB, 0, order(Side::Buy, 50_000, 500)));
+		// Charlie quotes the call 4,400 / 4,700.
+		assert_ok!(place_in(c, CHARLIE, order(Side::Buy, 4_400, 100)));
+		assert_ok!(place_in(c, CHARLIE, order(Side::Sell, 4_700, 100)));
+
+		let quote = Margin::option_quote(c).unwrap();
+		let model = clearinghouse_risk::options::model(
+			clearinghouse_pricing::Right::Call,
+			FixedU128::from_u32(50_000),
+			FixedU128::from_u32(50_000),
+			FixedU128::from_rational(8, 10),
+			left,
+		)
+		.unwrap();
+		assert_eq!(
+			(quote.spot, quote.vol, quote.mark, quote.delta, quote.vega),
+			(
+				FixedU128::from_u32(50_000),
+				FixedU128::from_rational(8, 10),
+				model.price,
+				model.delta,
+				model.vega
+			)
+		);
+		assert_eq!((quote.open_interest, quote.fixed), (1_000, false));
+		// The book's mid (4,550) implies a vol just under the 80% the mark uses; pricing at
+		// it gives the mid back.
+		assert_eq!(quote.book_mid, Some(FixedU128::from_u32(4_550)));
+		let book_vol = quote.book_vol.unwrap();
+		assert!(book_vol < quote.vol && book_vol > FixedU128::from_rational(78, 100));
+		let back = clearinghouse_risk::options::model(
+			clearinghouse_pricing::Right::Call,
+			quote.spot,
+			quote.strike,
+			book_vol,
+			left,
+		)
+		.unwrap()
+		.price;
+		assert!(back.into_inner().abs_diff(4_550 * 10u128.pow(18)) < 10u128.pow(15));
+		// A perpetual is no option.
+		assert_eq!(Margin::option_quote(BTC_PERP), None);
+		// The chain: both options, with their quotes.
+		let chain = Margin::option_chain(btc());
+		assert_eq!(chain.iter().map(|q| q.market).collect::<Vec<_>>(), vec![c, p]);
+		assert_eq!(chain[0], quote);
+		// Bob's option position: 1 BTC long, Greeks at size.
+		let positions = Margin::option_positions(&acct(BOB, 0));
+		assert_eq!(positions.len(), 1);
+		assert_eq!(
+			(positions[0].quantity, positions[0].premium),
+			(1_000, 4_500 * USD_UNIT as i128)
+		);
+		assert_eq!(positions[0].delta, quote.delta);
+		// Per underlying: the call's delta plus the perpetual's 0.5; Alice the call's, short.
+		let bob = Margin::greeks_by_underlying(&acct(BOB, 0));
+		assert_eq!(bob.len(), 1);
+		assert_eq!(bob[0].underlying, btc());
+		assert_eq!(
+			bob[0].delta,
+			quote.delta + polkadot_sdk::sp_arithmetic::FixedI128::from_rational(1, 2)
+		);
+		assert_eq!(bob[0].vega, quote.vega);
+		let alice = Margin::greeks_by_underlying(&acct(ALICE, 0));
+		assert_eq!(alice[0].delta, -quote.delta);
+		assert_eq!(alice[0].gamma, -quote.gamma);
+		check();
+	});
 }
