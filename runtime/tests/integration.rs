@@ -433,6 +433,57 @@ fn dispatch_signed(who: &AccountId, call: impl Into<RuntimeCall>) -> Result<(), 
 	call.into().dispatch(RuntimeOrigin::signed(who.clone())).map(|_| ()).map_err(|e| e.error)
 }
 
+/// `who` deposits `usd` of the dev stablecoin into its cross-margin account.
+fn deposit_usd(who: &AccountId, usd: u128) {
+	assert_ok!(dispatch_signed(
+		who,
+		pallet_clearinghouse_vaults::Call::<Runtime>::deposit {
+			collateral: 0,
+			amount: usd * genesis_config_presets::DEV_USD_UNIT,
+			sub: 0
+		}
+	));
+}
+
+/// `who`'s settlement cash in its cross-margin account.
+fn cash(who: &AccountId) -> i128 {
+	pallet_clearinghouse_vaults::Pallet::<Runtime>::balance_of(
+		&pallet_clearinghouse_vaults::MarginAccount::new(who.clone(), 0),
+		0,
+	)
+}
+
+/// `who` places a good-till-cancelled limit order for 10 units (10,000 size units) at `milli`
+/// thousandths in `market`.
+fn place_ten(
+	who: &AccountId,
+	market: u32,
+	side: pallet_clearinghouse_orderbook::Side,
+	milli: u128,
+) -> Result<(), DispatchError> {
+	use pallet_clearinghouse_orderbook::{
+		OrderRequest, OrderType, SelfTradePrevention, TimeInForce,
+	};
+	dispatch_signed(
+		who,
+		pallet_clearinghouse_orderbook::Call::<Runtime>::place_order {
+			market,
+			sub: 0,
+			order: OrderRequest {
+				side,
+				order_type: OrderType::Limit {
+					price: polkadot_sdk::sp_runtime::FixedU128::from_rational(milli, 1000),
+				},
+				quantity: 10_000,
+				time_in_force: TimeInForce::Gtc,
+				reduce_only: false,
+				client_id: None,
+				self_trade: SelfTradePrevention::CancelResting,
+			},
+		},
+	)
+}
+
 #[test]
 fn dev_collateral_deposits_and_withdraws_through_the_vault() {
 	use clearinghouse_runtime::{configs::vaults::CollateralAsset, Assets, Vaults};
@@ -843,8 +894,7 @@ fn a_future_listed_by_referendum_trades_expires_and_settles() {
 	use clearinghouse_runtime::{Margin, Oracle, Orderbook};
 	use pallet_clearinghouse_margin::{MarginAccount, SettlementParams};
 	use pallet_clearinghouse_orderbook::{
-		Call as OrderbookCall, MarketConfig, MarketKind, MarketParams, MarketStatus, OrderRequest,
-		OrderType, SelfTradePrevention, Side, TimeInForce,
+		Call as OrderbookCall, MarketConfig, MarketKind, MarketParams, MarketStatus, Side,
 	};
 	use polkadot_sdk::{pallet_timestamp, sp_runtime::FixedU128};
 
@@ -895,44 +945,13 @@ fn a_future_listed_by_referendum_trades_expires_and_settles() {
 		};
 		feed(7_000);
 		for who in [&alice, &bob] {
-			assert_ok!(dispatch_signed(
-				who,
-				pallet_clearinghouse_vaults::Call::<Runtime>::deposit {
-					collateral: 0,
-					amount: 1_000 * genesis_config_presets::DEV_USD_UNIT,
-					sub: 0
-				}
-			));
+			deposit_usd(who, 1_000);
 		}
-		let order = |side, milli: u128| OrderRequest {
-			side,
-			order_type: OrderType::Limit { price: FixedU128::from_rational(milli, 1000) },
-			quantity: 10_000,
-			time_in_force: TimeInForce::Gtc,
-			reduce_only: false,
-			client_id: None,
-			self_trade: SelfTradePrevention::CancelResting,
-		};
-		let place = |who: &AccountId, side, milli| {
-			dispatch_signed(
-				who,
-				OrderbookCall::<Runtime>::place_order {
-					market: future,
-					sub: 0,
-					order: order(side, milli),
-				},
-			)
-		};
+		let place = |who: &AccountId, side, milli| place_ten(who, future, side, milli);
 		// Bob buys 10 DOT of the future from Alice at 7.000; Alice also rests an ask.
 		assert_ok!(place(&alice, Side::Sell, 7_000));
 		assert_ok!(place(&bob, Side::Buy, 7_000));
 		assert_ok!(place(&alice, Side::Sell, 9_000));
-		let cash = |who: &AccountId| {
-			pallet_clearinghouse_vaults::Pallet::<Runtime>::balance_of(
-				&MarginAccount::new(who.clone(), 0),
-				0,
-			)
-		};
 		let before = (cash(&alice), cash(&bob));
 		// The window: the index at 7.200 for its first half, 7.600 for the second. Each block
 		// the feeder feeds first, then `on_initialize` samples (as a block's hooks would see
@@ -985,8 +1004,7 @@ fn an_option_chain_listed_by_referendum_trades_expires_and_settles() {
 	use clearinghouse_runtime::{Margin, Oracle};
 	use pallet_clearinghouse_margin::{MarginAccount, OptionParams, SettlementParams};
 	use pallet_clearinghouse_orderbook::{
-		Call as OrderbookCall, ChainTemplate, MarketParams, MarketStatus, OrderRequest, OrderType,
-		SelfTradePrevention, Side, TimeInForce,
+		Call as OrderbookCall, ChainTemplate, MarketParams, MarketStatus, Side,
 	};
 	use polkadot_sdk::{pallet_timestamp, sp_runtime::FixedU128};
 
@@ -1074,41 +1092,10 @@ fn an_option_chain_listed_by_referendum_trades_expires_and_settles() {
 		);
 		assert!(chain.iter().all(|q| q.vol == FixedU128::from_rational(6, 10)));
 		for who in [&alice, &bob] {
-			assert_ok!(dispatch_signed(
-				who,
-				pallet_clearinghouse_vaults::Call::<Runtime>::deposit {
-					collateral: 0,
-					amount: 1_000 * genesis_config_presets::DEV_USD_UNIT,
-					sub: 0
-				}
-			));
+			deposit_usd(who, 1_000);
 		}
-		let cash = |who: &AccountId| {
-			pallet_clearinghouse_vaults::Pallet::<Runtime>::balance_of(
-				&MarginAccount::new(who.clone(), 0),
-				0,
-			)
-		};
 		let before = (cash(&alice), cash(&bob));
-		let order = |side, price: u128| OrderRequest {
-			side,
-			order_type: OrderType::Limit { price: milli(price) },
-			quantity: 10_000,
-			time_in_force: TimeInForce::Gtc,
-			reduce_only: false,
-			client_id: None,
-			self_trade: SelfTradePrevention::CancelResting,
-		};
-		let place = |who: &AccountId, side, price| {
-			dispatch_signed(
-				who,
-				OrderbookCall::<Runtime>::place_order {
-					market: call,
-					sub: 0,
-					order: order(side, price),
-				},
-			)
-		};
+		let place = |who: &AccountId, side, price| place_ten(who, call, side, price);
 		// Alice writes 10 DOT of the 7.000 call to Bob at 0.300: Bob pays her 3 USD.
 		assert_ok!(place(&alice, Side::Sell, 300));
 		assert_ok!(place(&bob, Side::Buy, 300));

@@ -5,7 +5,7 @@
 // It checks what a Polkadot.js user relies on: the metadata exposes the chain's pallets and the
 // token properties, a signed transfer from //Alice to //Bob is included with the balances and
 // the event it should have, the chain clock follows the wall clock, and the margin runtime API
-// (version 2, the settlement view) is decorated and callable.
+// (version 3: the settlement view and the option views) is decorated and callable.
 
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
@@ -117,15 +117,26 @@ test('the chain clock follows the wall clock, whatever the block rate', async ()
   assert.ok(end.chain <= Date.now(), `chain time ${end.chain} is ahead of the wall clock`);
 });
 
-test('the margin runtime API is decorated, settlement view included (API version 2)', async () => {
+test('the margin runtime API is decorated, settlement and option views included (API version 3)', async () => {
   // A runtime API's id is the 8-byte blake2 hash of its name.
   const id = blake2AsHex('MarginApi', 64);
   const margin = api.runtimeVersion.apis.find(([apiId]) => apiId.toHex() === id);
   assert.ok(margin, `MarginApi (${id}) missing from the runtime version`);
-  assert.equal(margin[1].toNumber(), 2);
+  assert.equal(margin[1].toNumber(), 3);
   assert.ok(api.call.marginApi, 'marginApi missing from the decorated runtime calls');
-  assert.equal(typeof api.call.marginApi.settlement, 'function', 'marginApi.settlement missing');
-  // Market 4,000,000 does not exist: a perpetual or an unknown market has no settlement.
+  for (const name of ['settlement', 'optionQuote', 'optionChain', 'optionPositions', 'greeksByUnderlying']) {
+    assert.equal(typeof api.call.marginApi[name], 'function', `marginApi.${name} missing`);
+  }
+  // Market 4,000,000 does not exist: a perpetual or an unknown market has no settlement and
+  // no option quote.
   const none = await api.call.marginApi.settlement(4_000_000);
   assert.ok(none.isNone, `expected None, got ${none.toString()}`);
+  assert.ok((await api.call.marginApi.optionQuote(4_000_000)).isNone);
+  // The dev chain lists no options: an empty chain, and Alice holds none.
+  const chain = await api.call.marginApi.optionChain('0x4254430000000000');
+  assert.equal(chain.length, 0);
+  const alice = new Keyring({ type: 'sr25519' }).addFromUri('//Alice').address;
+  const account = { owner: alice, sub: 0 };
+  assert.equal((await api.call.marginApi.optionPositions(account)).length, 0);
+  assert.equal((await api.call.marginApi.greeksByUnderlying(account)).length, 0);
 });

@@ -1032,6 +1032,14 @@ impl<T: Config> Pallet<T> {
 		ensure!(Holders::<T>::iter_keys().count() == holders, "a stale holder index entry");
 		let recorded: u128 = BadDebts::<T>::iter_values().fold(0, |a, d| a.saturating_add(d));
 		ensure!(recorded == TotalBadDebt::<T>::get(), "bad-debt total drifted");
+		for (market, _) in MarketRisks::<T>::iter() {
+			if let Some(listed) = T::Book::instrument(market) {
+				ensure!(
+					MarketStates::<T>::get(market).instrument == listed,
+					"a market valued as another instrument than it is listed as"
+				);
+			}
+		}
 		for (market, settlement) in Settlements::<T>::iter() {
 			ensure!(MarketRisks::<T>::contains_key(market), "settlement of an unknown market");
 			ensure!(

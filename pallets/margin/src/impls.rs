@@ -153,20 +153,36 @@ impl<T: Config> WithdrawalGuard<T::AccountId> for Pallet<T> {
 /// Configures an option market the moment the book lists it, from its underlying's option
 /// parameters ([`OptionParams::market_risk`]): listing an option on an underlying without
 /// them fails with [`Error::NoVolKey`] and undoes the listing. Perpetuals and futures are
-/// configured by `risk_admin` through [`Pallet::set_market_risk`].
+/// configured by `risk_admin` through [`Pallet::set_market_risk`]. A market id configured
+/// before the book listed it takes the listing's instrument now (and a dated one registers
+/// its settlement); the listing fails if those parameters cannot apply to it (another
+/// underlying: [`Error::ImmutableParams`]; funding on a dated market:
+/// [`Error::InvalidRiskParams`]).
 impl<T: Config> clearinghouse_primitives::trading::MarketListing for Pallet<T> {
 	fn on_listed(
 		market: MarketId,
 		underlying: OracleKey,
 		instrument: Instrument,
 	) -> polkadot_sdk::sp_runtime::DispatchResult {
-		if !matches!(instrument, Instrument::Option { .. }) {
-			return Ok(());
+		let option = matches!(instrument, Instrument::Option { .. });
+		if option {
+			ensure!(OptionRisks::<T>::contains_key(underlying), Error::<T>::NoVolKey);
 		}
-		let option = OptionRisks::<T>::get(underlying).ok_or(Error::<T>::NoVolKey)?;
-		if MarketRisks::<T>::contains_key(market) {
-			return Ok(());
+		let Some(params) = MarketRisks::<T>::get(market) else {
+			return match OptionRisks::<T>::get(underlying).filter(|_| option) {
+				Some(o) => Self::do_set_market_risk(market, o.market_risk(underlying)),
+				None => Ok(()),
+			};
+		};
+		ensure!(params.underlying == underlying, Error::<T>::ImmutableParams);
+		let expiry = instrument.expiry();
+		ensure!(expiry.is_none() || params.funding.is_none(), Error::<T>::InvalidRiskParams);
+		MarketStates::<T>::mutate(market, |s| s.instrument = instrument);
+		if let Some(expiry) = expiry {
+			if !Settlements::<T>::contains_key(market) {
+				Settlements::<T>::insert(market, SettlementState::new(expiry));
+			}
 		}
-		Self::do_set_market_risk(market, option.market_risk(underlying))
+		Ok(())
 	}
 }

@@ -17,8 +17,14 @@
 //!   between the account and the pallet's clearing account; fees go to the fee account, a
 //!   governance share of taker fees to the insurance account ([`Config::InsuranceFeeShare`]).
 //!   Every amount is computed once and moved once, so value is conserved to the unit.
-//! * **Mark price** = median(oracle index, book mid, oracle EMA) ([`clearinghouse_risk::mark`]):
-//!   one manipulated input cannot move it. No oracle price ⇒ no mark ⇒ only risk-reducing
+//! * **Instruments**: perpetuals, dated futures (no funding; settled at expiry, module
+//!   `settlement`) and European options (module `options`): an option's premium changes hands
+//!   at the trade, it is marked at its model price on the oracle index and its underlying's
+//!   implied vol, a long counts its haircut value, a short needs `max(a·S − OTM, b·S) + mark`
+//!   per unit (only the mark where the underlying covers it), and it settles at its intrinsic
+//!   value. Options are configured when the book lists them ([`Pallet::set_option_params`]).
+//! * **Mark price** (perpetuals, futures) = median(oracle index, book mid, oracle EMA)
+//!   ([`clearinghouse_risk::mark`]): one manipulated input cannot move it. No oracle price ⇒ no mark ⇒ only risk-reducing
 //!   orders, and no withdrawals from accounts with positions there.
 //! * **Funding** (perpetuals): every `sample_interval` the premium `(mark − index) / index`,
 //!   clamped by governance, advances the market's cumulative funding index; a position settles
@@ -39,10 +45,12 @@
 //!
 //! ## Calls
 //!
-//! [`Pallet::set_market_risk`], [`Pallet::set_liquidation_params`] (governance);
-//! [`Pallet::liquidate`], [`Pallet::cover_bad_debt`], [`Pallet::deleverage`] (anyone). Traders
-//! act through the order book and vaults. `on_idle` sweeps liquidations and advances
-//! deleveraging; `deleverage` advances it when blocks are too full for `on_idle` to run.
+//! [`Pallet::set_market_risk`], [`Pallet::set_liquidation_params`],
+//! [`Pallet::set_settlement_params`], [`Pallet::set_option_params`] (governance);
+//! [`Pallet::liquidate`], [`Pallet::cover_bad_debt`], [`Pallet::deleverage`],
+//! [`Pallet::settle`] (anyone). Traders act through the order book and vaults. `on_idle`
+//! sweeps liquidations, settles expired markets and advances deleveraging; `deleverage` and
+//! `settle` advance them when blocks are too full for `on_idle` to run.
 
 #![cfg_attr(not(feature = "std"), no_std)]
 

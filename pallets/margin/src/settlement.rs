@@ -1,7 +1,7 @@
 //! Settlement prices of dated markets (futures and options).
 //!
-//! A dated market is registered here when its risk parameters are first set (its expiry comes
-//! from the book). From `window_ms` before expiry, every block samples the oracle index of its
+//! A dated market (a future or an option) is registered here when its risk parameters are
+//! first set (its expiry comes from the book; an option's are set when it is listed). From `window_ms` before expiry, every block samples the oracle index of its
 //! underlying in `on_initialize` (`None` while the index is stale, without quorum or halted by
 //! its breaker) and keeps a time-weighted average (`clearinghouse_risk::settlement`). At the
 //! first block at or after expiry, if fresh samples covered at least `min_coverage` of the
@@ -13,7 +13,8 @@
 //! price applies to are the ones held at expiry.
 //!
 //! Once the price is fixed every position settles in cash against the clearing account, as if
-//! closed at the settlement price with no fee: the longs first, then the shorts, one holder
+//! closed with no fee at the settlement price (a future) or at its intrinsic value there (an
+//! option: `max(S − K, 0)` a call, `max(K − S, 0)` a put, moved as a premium would be): the longs first, then the shorts, one holder
 //! per step taken from the market's holder index (settled positions leave it, so no cursor is
 //! kept and a step can never settle a position twice). `on_idle` drives it on spare weight and
 //! anyone may call `margin.settle(market, steps)` under full blocks. A long receives

@@ -284,16 +284,22 @@ fn risk_parameters_are_governed() {
 			Margin::set_market_risk(RuntimeOrigin::root(), 1, moved),
 			Error::<Test>::ImmutableParams
 		);
-		// A market of the book without risk parameters cannot trade.
-		assert_ok!(Orderbook::create_market(RuntimeOrigin::root(), {
+		// The book cannot list market 1 on another underlying than it is configured for.
+		let eth = {
 			let mut m = orderbook::Markets::<Test>::get(BTC_PERP).unwrap().config;
 			m.underlying = OracleKey::from_symbol("ETH").unwrap();
 			m
-		}));
+		};
+		assert_noop!(
+			Orderbook::create_market(RuntimeOrigin::root(), eth),
+			Error::<Test>::ImmutableParams
+		);
 		assert_ok!(Orderbook::create_market(
 			RuntimeOrigin::root(),
 			orderbook::Markets::<Test>::get(BTC_PERP).unwrap().config
 		));
+		// A market of the book without risk parameters cannot trade.
+		assert_ok!(Orderbook::create_market(RuntimeOrigin::root(), eth));
 		deposit(ALICE, 1_000, 0);
 		assert_noop!(
 			Orderbook::place_order(RuntimeOrigin::signed(ALICE), 2, 0, order(Side::Buy, 50_000, 1)),

@@ -49,6 +49,24 @@ fn to_signed(x: Fixed) -> FixedI128 {
 	FixedI128::from_inner(x.0)
 }
 
+/// The pricing crate's inputs at rate 0, time in years from `ms_to_expiry`.
+fn inputs(
+	right: Right,
+	spot: FixedU128,
+	strike: FixedU128,
+	vol: FixedU128,
+	ms_to_expiry: u64,
+) -> Option<Inputs> {
+	Some(Inputs {
+		right,
+		spot: to_fixed(spot)?,
+		strike: to_fixed(strike)?,
+		vol: to_fixed(vol)?,
+		time: Fixed::from_rational(i128::from(ms_to_expiry), YEAR_MS as i128)?,
+		rate: Fixed::ZERO,
+	})
+}
+
 /// Price and Greeks of a `right` option struck at `strike` with `ms_to_expiry` left, on index
 /// `spot` at implied `vol` (a fraction: 0.8 = 80%), rate 0. `None` outside the pricing crate's
 /// domain (`S/K` outside `[1/100, 100]`, vol above 1,000%, a zero price): the option then has
@@ -60,15 +78,7 @@ pub fn model(
 	vol: FixedU128,
 	ms_to_expiry: u64,
 ) -> Option<Greeks> {
-	let time = Fixed::from_rational(i128::from(ms_to_expiry), YEAR_MS as i128)?;
-	let inputs = Inputs {
-		right,
-		spot: to_fixed(spot)?,
-		strike: to_fixed(strike)?,
-		vol: to_fixed(vol)?,
-		time,
-		rate: Fixed::ZERO,
-	};
+	let inputs = inputs(right, spot, strike, vol, ms_to_expiry)?;
 	let Valuation { price, delta, gamma, vega, theta } =
 		clearinghouse_pricing::value(&inputs).ok()?;
 	// With nothing left to chance the price is the payoff, exactly (the pricing crate works
@@ -96,15 +106,7 @@ pub fn implied_vol(
 	price: FixedU128,
 	ms_to_expiry: u64,
 ) -> Option<FixedU128> {
-	let time = Fixed::from_rational(i128::from(ms_to_expiry), YEAR_MS as i128)?;
-	let inputs = Inputs {
-		right,
-		spot: to_fixed(spot)?,
-		strike: to_fixed(strike)?,
-		vol: Fixed::ZERO,
-		time,
-		rate: Fixed::ZERO,
-	};
+	let inputs = inputs(right, spot, strike, FixedU128::zero(), ms_to_expiry)?;
 	let tolerance = Fixed(inputs.spot.0 / 100_000_000);
 	let vol = clearinghouse_pricing::implied_vol(&inputs, to_fixed(price)?, tolerance).ok()?;
 	Some(FixedU128::from_inner(u128::try_from(vol.0).ok()?))

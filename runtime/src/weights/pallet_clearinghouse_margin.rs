@@ -53,7 +53,7 @@ impl<T: frame_system::Config> pallet_clearinghouse_margin::WeightInfo for Weight
 	/// Storage: `Margin::MarketRisks` (r:64 w:0)
 	/// Proof: `Margin::MarketRisks` (`max_values`: None, `max_size`: Some(70), added: 2545, mode: `MaxEncodedLen`)
 	/// Storage: `Margin::MarketStates` (r:64 w:0)
-	/// Proof: `Margin::MarketStates` (`max_values`: None, `max_size`: Some(69), added: 2544, mode: `MaxEncodedLen`)
+	/// Proof: `Margin::MarketStates` (`max_values`: None, `max_size`: Some(95), added: 2570, mode: `MaxEncodedLen`)
 	/// Storage: `Oracle::KeyConfigs` (r:64 w:0)
 	/// Proof: `Oracle::KeyConfigs` (`max_values`: None, `max_size`: Some(54), added: 2529, mode: `MaxEncodedLen`)
 	/// Storage: `Oracle::KeyStates` (r:64 w:0)
@@ -67,16 +67,52 @@ impl<T: frame_system::Config> pallet_clearinghouse_margin::WeightInfo for Weight
 	/// The range of component `p` is `[1, 64]`.
 	fn margin_check(p: u32, ) -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `681 + p * (2586 ±0)`
+		//  Measured:  `681 + p * (2587 ±0)`
 		//  Estimated: `10940 + p * (4642 ±0)`
-		// Minimum execution time: 75_743_000 picoseconds.
-		Weight::from_parts(32_808_689, 0)
+		// Minimum execution time: 76_494_000 picoseconds.
+		Weight::from_parts(33_544_418, 0)
 			.saturating_add(Weight::from_parts(0, 10940))
-			// Standard Error: 23_403
-			.saturating_add(Weight::from_parts(37_799_651, 0).saturating_mul(p.into()))
+			// Standard Error: 33_766
+			.saturating_add(Weight::from_parts(36_838_044, 0).saturating_mul(p.into()))
 			.saturating_add(T::DbWeight::get().reads(6))
 			.saturating_add(T::DbWeight::get().reads((5_u64).saturating_mul(p.into())))
 			.saturating_add(Weight::from_parts(0, 4642).saturating_mul(p.into()))
+	}
+	/// Storage: `Margin::Accounts` (r:1 w:0)
+	/// Proof: `Margin::Accounts` (`max_values`: None, `max_size`: Some(7475), added: 9950, mode: `MaxEncodedLen`)
+	/// Storage: `Vaults::Ledgers` (r:1 w:0)
+	/// Proof: `Vaults::Ledgers` (`max_values`: None, `max_size`: Some(626), added: 3101, mode: `MaxEncodedLen`)
+	/// Storage: `Vaults::SettlementCollateral` (r:1 w:0)
+	/// Proof: `Vaults::SettlementCollateral` (`max_values`: Some(1), `max_size`: Some(2), added: 497, mode: `MaxEncodedLen`)
+	/// Storage: `Vaults::Collaterals` (r:1 w:0)
+	/// Proof: `Vaults::Collaterals` (`max_values`: None, `max_size`: Some(72), added: 2547, mode: `MaxEncodedLen`)
+	/// Storage: `Margin::MarketRisks` (r:64 w:0)
+	/// Proof: `Margin::MarketRisks` (`max_values`: None, `max_size`: Some(70), added: 2545, mode: `MaxEncodedLen`)
+	/// Storage: `Margin::MarketStates` (r:64 w:0)
+	/// Proof: `Margin::MarketStates` (`max_values`: None, `max_size`: Some(95), added: 2570, mode: `MaxEncodedLen`)
+	/// Storage: `Margin::OptionRisks` (r:60 w:0)
+	/// Proof: `Margin::OptionRisks` (`max_values`: None, `max_size`: Some(45), added: 2520, mode: `MaxEncodedLen`)
+	/// Storage: `Oracle::KeyConfigs` (r:120 w:0)
+	/// Proof: `Oracle::KeyConfigs` (`max_values`: None, `max_size`: Some(54), added: 2529, mode: `MaxEncodedLen`)
+	/// Storage: `Oracle::KeyStates` (r:120 w:0)
+	/// Proof: `Oracle::KeyStates` (`max_values`: None, `max_size`: Some(1460), added: 3935, mode: `MaxEncodedLen`)
+	/// Storage: `Timestamp::Now` (r:1 w:0)
+	/// Proof: `Timestamp::Now` (`max_values`: Some(1), `max_size`: Some(8), added: 503, mode: `MaxEncodedLen`)
+	/// Storage: `Oracle::CounterForFeeders` (r:1 w:0)
+	/// Proof: `Oracle::CounterForFeeders` (`max_values`: Some(1), `max_size`: Some(4), added: 499, mode: `MaxEncodedLen`)
+	/// The range of component `p` is `[1, 64]`.
+	fn option_margin_check(p: u32, ) -> Weight {
+		// Proof Size summary in bytes:
+		//  Measured:  `758 + p * (693 ±0)`
+		//  Estimated: `10940 + p * (7625 ±0)`
+		// Minimum execution time: 98_216_000 picoseconds.
+		Weight::from_parts(49_888_269, 0)
+			.saturating_add(Weight::from_parts(0, 10940))
+			// Standard Error: 57_918
+			.saturating_add(Weight::from_parts(57_699_468, 0).saturating_mul(p.into()))
+			.saturating_add(T::DbWeight::get().reads(9))
+			.saturating_add(T::DbWeight::get().reads((7_u64).saturating_mul(p.into())))
+			.saturating_add(Weight::from_parts(0, 7625).saturating_mul(p.into()))
 	}
 	/// Storage: `Timestamp::Now` (r:1 w:0)
 	/// Proof: `Timestamp::Now` (`max_values`: Some(1), `max_size`: Some(8), added: 503, mode: `MaxEncodedLen`)
@@ -85,7 +121,7 @@ impl<T: frame_system::Config> pallet_clearinghouse_margin::WeightInfo for Weight
 	/// Storage: `Margin::MarketRisks` (r:257 w:0)
 	/// Proof: `Margin::MarketRisks` (`max_values`: None, `max_size`: Some(70), added: 2545, mode: `MaxEncodedLen`)
 	/// Storage: `Margin::MarketStates` (r:256 w:256)
-	/// Proof: `Margin::MarketStates` (`max_values`: None, `max_size`: Some(69), added: 2544, mode: `MaxEncodedLen`)
+	/// Proof: `Margin::MarketStates` (`max_values`: None, `max_size`: Some(95), added: 2570, mode: `MaxEncodedLen`)
 	/// Storage: `Oracle::KeyConfigs` (r:100 w:0)
 	/// Proof: `Oracle::KeyConfigs` (`max_values`: None, `max_size`: Some(54), added: 2529, mode: `MaxEncodedLen`)
 	/// Storage: `Oracle::KeyStates` (r:100 w:0)
@@ -97,13 +133,13 @@ impl<T: frame_system::Config> pallet_clearinghouse_margin::WeightInfo for Weight
 	/// The range of component `m` is `[1, 256]`.
 	fn sample_funding(m: u32, ) -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `7737 + m * (2341 ±0)`
-		//  Estimated: `127704 + m * (4642 ±76)`
-		// Minimum execution time: 44_717_000 picoseconds.
-		Weight::from_parts(163_744_682, 0)
+		//  Measured:  `7737 + m * (2342 ±0)`
+		//  Estimated: `127704 + m * (4642 ±0)`
+		// Minimum execution time: 45_498_000 picoseconds.
+		Weight::from_parts(170_776_583, 0)
 			.saturating_add(Weight::from_parts(0, 127704))
-			// Standard Error: 74_081
-			.saturating_add(Weight::from_parts(24_458_226, 0).saturating_mul(m.into()))
+			// Standard Error: 93_019
+			.saturating_add(Weight::from_parts(25_261_520, 0).saturating_mul(m.into()))
 			.saturating_add(T::DbWeight::get().reads(68))
 			.saturating_add(T::DbWeight::get().reads((4_u64).saturating_mul(m.into())))
 			.saturating_add(T::DbWeight::get().writes((1_u64).saturating_mul(m.into())))
@@ -120,7 +156,7 @@ impl<T: frame_system::Config> pallet_clearinghouse_margin::WeightInfo for Weight
 	/// Storage: `Margin::MarketRisks` (r:64 w:0)
 	/// Proof: `Margin::MarketRisks` (`max_values`: None, `max_size`: Some(70), added: 2545, mode: `MaxEncodedLen`)
 	/// Storage: `Margin::MarketStates` (r:64 w:1)
-	/// Proof: `Margin::MarketStates` (`max_values`: None, `max_size`: Some(69), added: 2544, mode: `MaxEncodedLen`)
+	/// Proof: `Margin::MarketStates` (`max_values`: None, `max_size`: Some(95), added: 2570, mode: `MaxEncodedLen`)
 	/// Storage: `Oracle::KeyConfigs` (r:64 w:0)
 	/// Proof: `Oracle::KeyConfigs` (`max_values`: None, `max_size`: Some(54), added: 2529, mode: `MaxEncodedLen`)
 	/// Storage: `Oracle::KeyStates` (r:64 w:0)
@@ -147,10 +183,10 @@ impl<T: frame_system::Config> pallet_clearinghouse_margin::WeightInfo for Weight
 	/// Proof: `Margin::Holders` (`max_values`: None, `max_size`: Some(62), added: 2537, mode: `MaxEncodedLen`)
 	fn liquidate() -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `1150326`
+		//  Measured:  `1150390`
 		//  Estimated: `1812510`
-		// Minimum execution time: 12_326_248_000 picoseconds.
-		Weight::from_parts(12_722_467_000, 0)
+		// Minimum execution time: 11_440_952_000 picoseconds.
+		Weight::from_parts(11_979_252_000, 0)
 			.saturating_add(Weight::from_parts(0, 1812510))
 			.saturating_add(T::DbWeight::get().reads(727))
 			.saturating_add(T::DbWeight::get().writes(437))
@@ -166,7 +202,7 @@ impl<T: frame_system::Config> pallet_clearinghouse_margin::WeightInfo for Weight
 	/// Storage: `Vaults::Collaterals` (r:1 w:0)
 	/// Proof: `Vaults::Collaterals` (`max_values`: None, `max_size`: Some(72), added: 2547, mode: `MaxEncodedLen`)
 	/// Storage: `Margin::MarketStates` (r:64 w:1)
-	/// Proof: `Margin::MarketStates` (`max_values`: None, `max_size`: Some(69), added: 2544, mode: `MaxEncodedLen`)
+	/// Proof: `Margin::MarketStates` (`max_values`: None, `max_size`: Some(95), added: 2570, mode: `MaxEncodedLen`)
 	/// Storage: `Oracle::KeyConfigs` (r:64 w:0)
 	/// Proof: `Oracle::KeyConfigs` (`max_values`: None, `max_size`: Some(54), added: 2529, mode: `MaxEncodedLen`)
 	/// Storage: `Oracle::KeyStates` (r:64 w:0)
@@ -189,10 +225,10 @@ impl<T: frame_system::Config> pallet_clearinghouse_margin::WeightInfo for Weight
 	/// Proof: `Margin::Holders` (`max_values`: None, `max_size`: Some(62), added: 2537, mode: `MaxEncodedLen`)
 	fn deleverage() -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `409790`
+		//  Measured:  `409854`
 		//  Estimated: `403550`
-		// Minimum execution time: 2_903_825_000 picoseconds.
-		Weight::from_parts(3_090_793_000, 0)
+		// Minimum execution time: 2_900_320_000 picoseconds.
+		Weight::from_parts(3_110_933_000, 0)
 			.saturating_add(Weight::from_parts(0, 403550))
 			.saturating_add(T::DbWeight::get().reads(395))
 			.saturating_add(T::DbWeight::get().writes(75))
@@ -212,7 +248,7 @@ impl<T: frame_system::Config> pallet_clearinghouse_margin::WeightInfo for Weight
 	/// Storage: `Margin::MarketRisks` (r:64 w:0)
 	/// Proof: `Margin::MarketRisks` (`max_values`: None, `max_size`: Some(70), added: 2545, mode: `MaxEncodedLen`)
 	/// Storage: `Margin::MarketStates` (r:64 w:0)
-	/// Proof: `Margin::MarketStates` (`max_values`: None, `max_size`: Some(69), added: 2544, mode: `MaxEncodedLen`)
+	/// Proof: `Margin::MarketStates` (`max_values`: None, `max_size`: Some(95), added: 2570, mode: `MaxEncodedLen`)
 	/// Storage: `Oracle::KeyConfigs` (r:64 w:0)
 	/// Proof: `Oracle::KeyConfigs` (`max_values`: None, `max_size`: Some(54), added: 2529, mode: `MaxEncodedLen`)
 	/// Storage: `Oracle::KeyStates` (r:64 w:0)
@@ -228,13 +264,13 @@ impl<T: frame_system::Config> pallet_clearinghouse_margin::WeightInfo for Weight
 	/// The range of component `n` is `[0, 64]`.
 	fn adl_scan(n: u32, ) -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `159499 + n * (7667 ±0)`
+		//  Measured:  `159563 + n * (7667 ±0)`
 		//  Estimated: `298078 + n * (9950 ±0)`
-		// Minimum execution time: 24_467_000 picoseconds.
-		Weight::from_parts(356_843_840, 0)
+		// Minimum execution time: 28_482_000 picoseconds.
+		Weight::from_parts(530_177_266, 0)
 			.saturating_add(Weight::from_parts(0, 298078))
-			// Standard Error: 1_981_858
-			.saturating_add(Weight::from_parts(977_992_084, 0).saturating_mul(n.into()))
+			// Standard Error: 8_310_739
+			.saturating_add(Weight::from_parts(888_389_587, 0).saturating_mul(n.into()))
 			.saturating_add(T::DbWeight::get().reads(215))
 			.saturating_add(T::DbWeight::get().reads((5_u64).saturating_mul(n.into())))
 			.saturating_add(T::DbWeight::get().writes(1))
@@ -254,8 +290,8 @@ impl<T: frame_system::Config> pallet_clearinghouse_margin::WeightInfo for Weight
 		// Proof Size summary in bytes:
 		//  Measured:  `729`
 		//  Estimated: `16495`
-		// Minimum execution time: 91_576_000 picoseconds.
-		Weight::from_parts(96_443_000, 0)
+		// Minimum execution time: 90_835_000 picoseconds.
+		Weight::from_parts(106_108_000, 0)
 			.saturating_add(Weight::from_parts(0, 16495))
 			.saturating_add(T::DbWeight::get().reads(9))
 			.saturating_add(T::DbWeight::get().writes(7))
@@ -266,8 +302,8 @@ impl<T: frame_system::Config> pallet_clearinghouse_margin::WeightInfo for Weight
 		// Proof Size summary in bytes:
 		//  Measured:  `0`
 		//  Estimated: `0`
-		// Minimum execution time: 5_829_000 picoseconds.
-		Weight::from_parts(6_780_000, 0)
+		// Minimum execution time: 5_939_000 picoseconds.
+		Weight::from_parts(10_396_000, 0)
 			.saturating_add(Weight::from_parts(0, 0))
 			.saturating_add(T::DbWeight::get().writes(1))
 	}
@@ -277,8 +313,8 @@ impl<T: frame_system::Config> pallet_clearinghouse_margin::WeightInfo for Weight
 		// Proof Size summary in bytes:
 		//  Measured:  `0`
 		//  Estimated: `0`
-		// Minimum execution time: 5_768_000 picoseconds.
-		Weight::from_parts(6_981_000, 0)
+		// Minimum execution time: 6_009_000 picoseconds.
+		Weight::from_parts(7_601_000, 0)
 			.saturating_add(Weight::from_parts(0, 0))
 			.saturating_add(T::DbWeight::get().writes(1))
 	}
@@ -299,21 +335,21 @@ impl<T: frame_system::Config> pallet_clearinghouse_margin::WeightInfo for Weight
 	/// Storage: `Oracle::CounterForFeeders` (r:1 w:0)
 	/// Proof: `Oracle::CounterForFeeders` (`max_values`: Some(1), `max_size`: Some(4), added: 499, mode: `MaxEncodedLen`)
 	/// Storage: `Margin::MarketStates` (r:256 w:256)
-	/// Proof: `Margin::MarketStates` (`max_values`: None, `max_size`: Some(69), added: 2544, mode: `MaxEncodedLen`)
+	/// Proof: `Margin::MarketStates` (`max_values`: None, `max_size`: Some(95), added: 2570, mode: `MaxEncodedLen`)
 	/// The range of component `m` is `[1, 256]`.
 	fn sample_settlements(m: u32, ) -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `7727 + m * (270 ±0)`
-		//  Estimated: `127704 + m * (2563 ±110)`
-		// Minimum execution time: 44_506_000 picoseconds.
-		Weight::from_parts(168_235_402, 0)
+		//  Measured:  `7727 + m * (271 ±0)`
+		//  Estimated: `127704 + m * (2570 ±0)`
+		// Minimum execution time: 44_687_000 picoseconds.
+		Weight::from_parts(127_701_976, 0)
 			.saturating_add(Weight::from_parts(0, 127704))
-			// Standard Error: 69_190
-			.saturating_add(Weight::from_parts(24_004_563, 0).saturating_mul(m.into()))
+			// Standard Error: 105_178
+			.saturating_add(Weight::from_parts(27_451_129, 0).saturating_mul(m.into()))
 			.saturating_add(T::DbWeight::get().reads(69))
 			.saturating_add(T::DbWeight::get().reads((4_u64).saturating_mul(m.into())))
 			.saturating_add(T::DbWeight::get().writes((2_u64).saturating_mul(m.into())))
-			.saturating_add(Weight::from_parts(0, 2563).saturating_mul(m.into()))
+			.saturating_add(Weight::from_parts(0, 2570).saturating_mul(m.into()))
 	}
 	/// Storage: `Margin::MarketRisks` (r:1 w:0)
 	/// Proof: `Margin::MarketRisks` (`max_values`: None, `max_size`: Some(70), added: 2545, mode: `MaxEncodedLen`)
@@ -324,7 +360,7 @@ impl<T: frame_system::Config> pallet_clearinghouse_margin::WeightInfo for Weight
 	/// Storage: `Margin::Accounts` (r:1 w:1)
 	/// Proof: `Margin::Accounts` (`max_values`: None, `max_size`: Some(7475), added: 9950, mode: `MaxEncodedLen`)
 	/// Storage: `Margin::MarketStates` (r:1 w:1)
-	/// Proof: `Margin::MarketStates` (`max_values`: None, `max_size`: Some(69), added: 2544, mode: `MaxEncodedLen`)
+	/// Proof: `Margin::MarketStates` (`max_values`: None, `max_size`: Some(95), added: 2570, mode: `MaxEncodedLen`)
 	/// Storage: `Vaults::Ledgers` (r:2 w:2)
 	/// Proof: `Vaults::Ledgers` (`max_values`: None, `max_size`: Some(626), added: 3101, mode: `MaxEncodedLen`)
 	/// Storage: `Margin::Deleveraging` (r:1 w:0)
@@ -333,13 +369,24 @@ impl<T: frame_system::Config> pallet_clearinghouse_margin::WeightInfo for Weight
 	/// Proof: `Margin::Holders` (`max_values`: None, `max_size`: Some(62), added: 2537, mode: `MaxEncodedLen`)
 	fn settle_position() -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `9518`
+		//  Measured:  `9519`
 		//  Estimated: `10940`
-		// Minimum execution time: 115_101_000 picoseconds.
-		Weight::from_parts(122_132_000, 0)
+		// Minimum execution time: 113_328_000 picoseconds.
+		Weight::from_parts(135_661_000, 0)
 			.saturating_add(Weight::from_parts(0, 10940))
 			.saturating_add(T::DbWeight::get().reads(8))
 			.saturating_add(T::DbWeight::get().writes(5))
+	}
+	/// Storage: `Margin::OptionRisks` (r:0 w:1)
+	/// Proof: `Margin::OptionRisks` (`max_values`: None, `max_size`: Some(45), added: 2520, mode: `MaxEncodedLen`)
+	fn set_option_params() -> Weight {
+		// Proof Size summary in bytes:
+		//  Measured:  `0`
+		//  Estimated: `0`
+		// Minimum execution time: 7_330_000 picoseconds.
+		Weight::from_parts(8_873_000, 0)
+			.saturating_add(Weight::from_parts(0, 0))
+			.saturating_add(T::DbWeight::get().writes(1))
 	}
 	/// Storage: `Orderbook::Markets` (r:1 w:0)
 	/// Proof: `Orderbook::Markets` (`max_values`: None, `max_size`: Some(2167), added: 4642, mode: `MaxEncodedLen`)
@@ -350,23 +397,15 @@ impl<T: frame_system::Config> pallet_clearinghouse_margin::WeightInfo for Weight
 	/// Storage: `Timestamp::Now` (r:1 w:0)
 	/// Proof: `Timestamp::Now` (`max_values`: Some(1), `max_size`: Some(8), added: 503, mode: `MaxEncodedLen`)
 	/// Storage: `Margin::MarketStates` (r:0 w:1)
-	/// Proof: `Margin::MarketStates` (`max_values`: None, `max_size`: Some(69), added: 2544, mode: `MaxEncodedLen`)
+	/// Proof: `Margin::MarketStates` (`max_values`: None, `max_size`: Some(95), added: 2570, mode: `MaxEncodedLen`)
 	fn set_market_risk() -> Weight {
 		// Proof Size summary in bytes:
 		//  Measured:  `51`
 		//  Estimated: `5632`
-		// Minimum execution time: 19_309_000 picoseconds.
-		Weight::from_parts(21_512_000, 0)
+		// Minimum execution time: 19_188_000 picoseconds.
+		Weight::from_parts(22_604_000, 0)
 			.saturating_add(Weight::from_parts(0, 5632))
 			.saturating_add(T::DbWeight::get().reads(4))
 			.saturating_add(T::DbWeight::get().writes(3))
-	}
-	/// Placeholder until `scripts/benchmark` measures it.
-	fn set_option_params() -> Weight {
-		Weight::from_parts(20_000_000, 1_000)
-	}
-	/// Placeholder until `scripts/benchmark` measures it.
-	fn option_margin_check(p: u32) -> Weight {
-		Self::margin_check(p).saturating_mul(2)
 	}
 }

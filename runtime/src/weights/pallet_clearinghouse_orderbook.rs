@@ -51,7 +51,7 @@ impl<T: frame_system::Config> pallet_clearinghouse_orderbook::WeightInfo for Wei
 	/// Storage: `Margin::Accounts` (r:33 w:33)
 	/// Proof: `Margin::Accounts` (`max_values`: None, `max_size`: Some(7475), added: 9950, mode: `MaxEncodedLen`)
 	/// Storage: `Margin::MarketStates` (r:64 w:1)
-	/// Proof: `Margin::MarketStates` (`max_values`: None, `max_size`: Some(69), added: 2544, mode: `MaxEncodedLen`)
+	/// Proof: `Margin::MarketStates` (`max_values`: None, `max_size`: Some(95), added: 2570, mode: `MaxEncodedLen`)
 	/// Storage: `Vaults::Ledgers` (r:35 w:35)
 	/// Proof: `Vaults::Ledgers` (`max_values`: None, `max_size`: Some(626), added: 3101, mode: `MaxEncodedLen`)
 	/// Storage: `Vaults::SettlementCollateral` (r:1 w:0)
@@ -75,13 +75,13 @@ impl<T: frame_system::Config> pallet_clearinghouse_orderbook::WeightInfo for Wei
 	/// The range of component `m` is `[0, 32]`.
 	fn place_order(m: u32, ) -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `171802 + m * (8187 ±0)`
+		//  Measured:  `171866 + m * (8187 ±0)`
 		//  Estimated: `370880 + m * (9950 ±0)`
-		// Minimum execution time: 2_047_102_000 picoseconds.
-		Weight::from_parts(2_164_627_227, 0)
+		// Minimum execution time: 2_055_254_000 picoseconds.
+		Weight::from_parts(2_141_539_069, 0)
 			.saturating_add(Weight::from_parts(0, 370880))
-			// Standard Error: 676_229
-			.saturating_add(Weight::from_parts(135_667_810, 0).saturating_mul(m.into()))
+			// Standard Error: 1_783_306
+			.saturating_add(Weight::from_parts(152_471_577, 0).saturating_mul(m.into()))
 			.saturating_add(T::DbWeight::get().reads(422))
 			.saturating_add(T::DbWeight::get().reads((4_u64).saturating_mul(m.into())))
 			.saturating_add(T::DbWeight::get().writes(7))
@@ -100,8 +100,8 @@ impl<T: frame_system::Config> pallet_clearinghouse_orderbook::WeightInfo for Wei
 		// Proof Size summary in bytes:
 		//  Measured:  `9420`
 		//  Estimated: `10940`
-		// Minimum execution time: 88_321_000 picoseconds.
-		Weight::from_parts(101_581_000, 0)
+		// Minimum execution time: 102_853_000 picoseconds.
+		Weight::from_parts(118_136_000, 0)
 			.saturating_add(Weight::from_parts(0, 10940))
 			.saturating_add(T::DbWeight::get().reads(4))
 			.saturating_add(T::DbWeight::get().writes(4))
@@ -119,11 +119,11 @@ impl<T: frame_system::Config> pallet_clearinghouse_orderbook::WeightInfo for Wei
 		// Proof Size summary in bytes:
 		//  Measured:  `8611 + n * (122 ±0)`
 		//  Estimated: `10940 + n * (6290 ±0)`
-		// Minimum execution time: 79_538_000 picoseconds.
-		Weight::from_parts(77_300_809, 0)
+		// Minimum execution time: 85_948_000 picoseconds.
+		Weight::from_parts(88_292_502, 0)
 			.saturating_add(Weight::from_parts(0, 10940))
-			// Standard Error: 67_285
-			.saturating_add(Weight::from_parts(14_706_036, 0).saturating_mul(n.into()))
+			// Standard Error: 67_497
+			.saturating_add(Weight::from_parts(15_081_773, 0).saturating_mul(n.into()))
 			.saturating_add(T::DbWeight::get().reads(3))
 			.saturating_add(T::DbWeight::get().reads((1_u64).saturating_mul(n.into())))
 			.saturating_add(T::DbWeight::get().writes(3))
@@ -141,7 +141,7 @@ impl<T: frame_system::Config> pallet_clearinghouse_orderbook::WeightInfo for Wei
 	/// Storage: `Margin::MarketRisks` (r:64 w:0)
 	/// Proof: `Margin::MarketRisks` (`max_values`: None, `max_size`: Some(70), added: 2545, mode: `MaxEncodedLen`)
 	/// Storage: `Margin::MarketStates` (r:64 w:0)
-	/// Proof: `Margin::MarketStates` (`max_values`: None, `max_size`: Some(69), added: 2544, mode: `MaxEncodedLen`)
+	/// Proof: `Margin::MarketStates` (`max_values`: None, `max_size`: Some(95), added: 2570, mode: `MaxEncodedLen`)
 	/// Storage: `Vaults::Ledgers` (r:1 w:0)
 	/// Proof: `Vaults::Ledgers` (`max_values`: None, `max_size`: Some(626), added: 3101, mode: `MaxEncodedLen`)
 	/// Storage: `Vaults::SettlementCollateral` (r:1 w:0)
@@ -160,15 +160,15 @@ impl<T: frame_system::Config> pallet_clearinghouse_orderbook::WeightInfo for Wei
 	/// The range of component `p` is `[0, 16]`.
 	fn bulk(c: u32, p: u32, ) -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `171753 + c * (127 ±0)`
+		//  Measured:  `171817 + c * (127 ±0)`
 		//  Estimated: `370880 + c * (6290 ±2_153) + p * (6972 ±2_153)`
-		// Minimum execution time: 688_493_000 picoseconds.
-		Weight::from_parts(910_397_214, 0)
+		// Minimum execution time: 691_638_000 picoseconds.
+		Weight::from_parts(514_831_497, 0)
 			.saturating_add(Weight::from_parts(0, 370880))
-			// Standard Error: 6_516_189
-			.saturating_add(Weight::from_parts(39_974_169, 0).saturating_mul(c.into()))
-			// Standard Error: 6_516_189
-			.saturating_add(Weight::from_parts(1_133_409_751, 0).saturating_mul(p.into()))
+			// Standard Error: 16_384_045
+			.saturating_add(Weight::from_parts(87_429_883, 0).saturating_mul(c.into()))
+			// Standard Error: 16_384_045
+			.saturating_add(Weight::from_parts(1_139_968_357, 0).saturating_mul(p.into()))
 			.saturating_add(T::DbWeight::get().reads(247))
 			.saturating_add(T::DbWeight::get().reads((4_u64).saturating_mul(c.into())))
 			.saturating_add(T::DbWeight::get().reads((11_u64).saturating_mul(p.into())))
@@ -184,25 +184,65 @@ impl<T: frame_system::Config> pallet_clearinghouse_orderbook::WeightInfo for Wei
 		// Proof Size summary in bytes:
 		//  Measured:  `148`
 		//  Estimated: `5632`
-		// Minimum execution time: 12_279_000 picoseconds.
-		Weight::from_parts(13_890_000, 0)
+		// Minimum execution time: 11_717_000 picoseconds.
+		Weight::from_parts(13_590_000, 0)
 			.saturating_add(Weight::from_parts(0, 5632))
 			.saturating_add(T::DbWeight::get().reads(1))
 			.saturating_add(T::DbWeight::get().writes(1))
 	}
+	/// Storage: `Timestamp::Now` (r:1 w:0)
+	/// Proof: `Timestamp::Now` (`max_values`: Some(1), `max_size`: Some(8), added: 503, mode: `MaxEncodedLen`)
 	/// Storage: `Orderbook::CounterForMarkets` (r:1 w:1)
 	/// Proof: `Orderbook::CounterForMarkets` (`max_values`: Some(1), `max_size`: Some(4), added: 499, mode: `MaxEncodedLen`)
 	/// Storage: `Orderbook::Markets` (r:1 w:1)
 	/// Proof: `Orderbook::Markets` (`max_values`: None, `max_size`: Some(2167), added: 4642, mode: `MaxEncodedLen`)
 	fn create_market() -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `6`
+		//  Measured:  `48`
 		//  Estimated: `5632`
-		// Minimum execution time: 11_797_000 picoseconds.
-		Weight::from_parts(13_420_000, 0)
+		// Minimum execution time: 13_700_000 picoseconds.
+		Weight::from_parts(16_294_000, 0)
 			.saturating_add(Weight::from_parts(0, 5632))
-			.saturating_add(T::DbWeight::get().reads(2))
+			.saturating_add(T::DbWeight::get().reads(3))
 			.saturating_add(T::DbWeight::get().writes(2))
+	}
+	/// Storage: `Orderbook::CounterForMarkets` (r:1 w:1)
+	/// Proof: `Orderbook::CounterForMarkets` (`max_values`: Some(1), `max_size`: Some(4), added: 499, mode: `MaxEncodedLen`)
+	/// Storage: `Timestamp::Now` (r:1 w:0)
+	/// Proof: `Timestamp::Now` (`max_values`: Some(1), `max_size`: Some(8), added: 503, mode: `MaxEncodedLen`)
+	/// Storage: `Orderbook::OptionExpiries` (r:1 w:1)
+	/// Proof: `Orderbook::OptionExpiries` (`max_values`: None, `max_size`: Some(113), added: 2588, mode: `MaxEncodedLen`)
+	/// Storage: `Orderbook::OptionChains` (r:1 w:1)
+	/// Proof: `Orderbook::OptionChains` (`max_values`: None, `max_size`: Some(1378), added: 3853, mode: `MaxEncodedLen`)
+	/// Storage: `Orderbook::Markets` (r:64 w:64)
+	/// Proof: `Orderbook::Markets` (`max_values`: None, `max_size`: Some(2167), added: 4642, mode: `MaxEncodedLen`)
+	/// Storage: `Margin::OptionRisks` (r:1 w:0)
+	/// Proof: `Margin::OptionRisks` (`max_values`: None, `max_size`: Some(45), added: 2520, mode: `MaxEncodedLen`)
+	/// Storage: `Margin::MarketRisks` (r:64 w:64)
+	/// Proof: `Margin::MarketRisks` (`max_values`: None, `max_size`: Some(70), added: 2545, mode: `MaxEncodedLen`)
+	/// Storage: `Margin::CounterForMarketRisks` (r:1 w:1)
+	/// Proof: `Margin::CounterForMarketRisks` (`max_values`: Some(1), `max_size`: Some(4), added: 499, mode: `MaxEncodedLen`)
+	/// Storage: `Margin::Settlements` (r:64 w:64)
+	/// Proof: `Margin::Settlements` (`max_values`: None, `max_size`: Some(88), added: 2563, mode: `MaxEncodedLen`)
+	/// Storage: `Margin::CounterForSettlements` (r:1 w:1)
+	/// Proof: `Margin::CounterForSettlements` (`max_values`: Some(1), `max_size`: Some(4), added: 499, mode: `MaxEncodedLen`)
+	/// Storage: `Margin::MarketStates` (r:0 w:64)
+	/// Proof: `Margin::MarketStates` (`max_values`: None, `max_size`: Some(95), added: 2570, mode: `MaxEncodedLen`)
+	/// The range of component `s` is `[1, 32]`.
+	fn list_option_chain(s: u32, ) -> Weight {
+		// Proof Size summary in bytes:
+		//  Measured:  `254`
+		//  Estimated: `4843 + s * (9284 ±0)`
+		// Minimum execution time: 90_645_000 picoseconds.
+		Weight::from_parts(20_026_510, 0)
+			.saturating_add(Weight::from_parts(0, 4843))
+			// Standard Error: 48_244
+			.saturating_add(Weight::from_parts(73_417_697, 0).saturating_mul(s.into()))
+			.saturating_add(T::DbWeight::get().reads(7))
+			.saturating_add(T::DbWeight::get().reads((6_u64).saturating_mul(s.into())))
+			.saturating_add(T::DbWeight::get().writes(5))
+			.saturating_add(T::DbWeight::get().writes((8_u64).saturating_mul(s.into())))
+			.saturating_add(Weight::from_parts(0, 9284).saturating_mul(s.into()))
 	}
 	/// Storage: `Orderbook::Markets` (r:1 w:1)
 	/// Proof: `Orderbook::Markets` (`max_values`: None, `max_size`: Some(2167), added: 4642, mode: `MaxEncodedLen`)
@@ -210,8 +250,8 @@ impl<T: frame_system::Config> pallet_clearinghouse_orderbook::WeightInfo for Wei
 		// Proof Size summary in bytes:
 		//  Measured:  `148`
 		//  Estimated: `5632`
-		// Minimum execution time: 12_448_000 picoseconds.
-		Weight::from_parts(14_031_000, 0)
+		// Minimum execution time: 11_807_000 picoseconds.
+		Weight::from_parts(15_063_000, 0)
 			.saturating_add(Weight::from_parts(0, 5632))
 			.saturating_add(T::DbWeight::get().reads(1))
 			.saturating_add(T::DbWeight::get().writes(1))
@@ -235,11 +275,11 @@ impl<T: frame_system::Config> pallet_clearinghouse_orderbook::WeightInfo for Wei
 		// Proof Size summary in bytes:
 		//  Measured:  `1104 + n * (7536 ±0)`
 		//  Estimated: `7280 + n * (9950 ±0)`
-		// Minimum execution time: 86_558_000 picoseconds.
-		Weight::from_parts(52_234_927, 0)
+		// Minimum execution time: 88_331_000 picoseconds.
+		Weight::from_parts(62_798_497, 0)
 			.saturating_add(Weight::from_parts(0, 7280))
-			// Standard Error: 216_329
-			.saturating_add(Weight::from_parts(32_446_250, 0).saturating_mul(n.into()))
+			// Standard Error: 281_902
+			.saturating_add(Weight::from_parts(31_224_190, 0).saturating_mul(n.into()))
 			.saturating_add(T::DbWeight::get().reads(5))
 			.saturating_add(T::DbWeight::get().reads((2_u64).saturating_mul(n.into())))
 			.saturating_add(T::DbWeight::get().writes(3))
@@ -255,7 +295,7 @@ impl<T: frame_system::Config> pallet_clearinghouse_orderbook::WeightInfo for Wei
 	/// Storage: `Margin::Accounts` (r:65 w:65)
 	/// Proof: `Margin::Accounts` (`max_values`: None, `max_size`: Some(7475), added: 9950, mode: `MaxEncodedLen`)
 	/// Storage: `Margin::MarketStates` (r:64 w:0)
-	/// Proof: `Margin::MarketStates` (`max_values`: None, `max_size`: Some(69), added: 2544, mode: `MaxEncodedLen`)
+	/// Proof: `Margin::MarketStates` (`max_values`: None, `max_size`: Some(95), added: 2570, mode: `MaxEncodedLen`)
 	/// Storage: `Vaults::Ledgers` (r:1 w:0)
 	/// Proof: `Vaults::Ledgers` (`max_values`: None, `max_size`: Some(626), added: 3101, mode: `MaxEncodedLen`)
 	/// Storage: `Vaults::SettlementCollateral` (r:1 w:0)
@@ -275,21 +315,17 @@ impl<T: frame_system::Config> pallet_clearinghouse_orderbook::WeightInfo for Wei
 	/// The range of component `n` is `[1, 64]`.
 	fn place_evicting(n: u32, ) -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `172859 + n * (7527 ±0)`
+		//  Measured:  `172923 + n * (7527 ±0)`
 		//  Estimated: `370880 + n * (9950 ±0)`
-		// Minimum execution time: 2_178_588_000 picoseconds.
-		Weight::from_parts(2_272_403_173, 0)
+		// Minimum execution time: 2_158_798_000 picoseconds.
+		Weight::from_parts(2_288_218_834, 0)
 			.saturating_add(Weight::from_parts(0, 370880))
-			// Standard Error: 413_768
-			.saturating_add(Weight::from_parts(32_753_532, 0).saturating_mul(n.into()))
+			// Standard Error: 831_386
+			.saturating_add(Weight::from_parts(35_639_592, 0).saturating_mul(n.into()))
 			.saturating_add(T::DbWeight::get().reads(421))
 			.saturating_add(T::DbWeight::get().reads((2_u64).saturating_mul(n.into())))
 			.saturating_add(T::DbWeight::get().writes(5))
 			.saturating_add(T::DbWeight::get().writes((2_u64).saturating_mul(n.into())))
 			.saturating_add(Weight::from_parts(0, 9950).saturating_mul(n.into()))
-	}
-	/// Placeholder until `scripts/benchmark` measures it.
-	fn list_option_chain(s: u32) -> Weight {
-		Weight::from_parts(100_000_000 * u64::from(s), 20_000 * u64::from(s))
 	}
 }

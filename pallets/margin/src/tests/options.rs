@@ -712,3 +712,48 @@ fn quotes_chains_and_greeks_are_reported_per_market_position_and_underlying() {
 		check();
 	});
 }
+
+#[test]
+fn a_market_configured_before_its_listing_takes_the_listed_instrument() {
+	build_and_execute(|| {
+		let expiry = T0 + 7 * DAY;
+		assert_ok!(Margin::set_option_params(RuntimeOrigin::root(), btc(), option_params()));
+		TestPrices::set_vol("BTCVOL", Some(FixedU128::from_rational(8, 10)));
+		let next = orderbook::Markets::<Test>::count();
+		// Governance configures the next id first, as if a perpetual (no funding).
+		assert_ok!(Margin::do_set_market_risk(next, option_risk()));
+		let config = |kind| orderbook::MarketConfig { kind, ..btc_market() };
+		let option = orderbook::MarketKind::Option {
+			right: orderbook::OptionRight::Call,
+			strike: FixedU128::from_u32(50_000),
+			expiry,
+		};
+		assert_ok!(Orderbook::create_market(RuntimeOrigin::root(), config(option)));
+		// It is valued and settled as the option it was listed as.
+		assert!(matches!(MarketStates::<Test>::get(next).instrument, Instrument::Option { .. }));
+		assert_eq!(Margin::settlement(next).map(|s| s.expiry), Some(expiry));
+		assert!(Margin::option_quote(next).is_some());
+		// Parameters with funding cannot become a future's: that listing is refused.
+		assert_ok!(Margin::do_set_market_risk(next + 1, btc_risk()));
+		assert_noop!(
+			Orderbook::create_market(
+				RuntimeOrigin::root(),
+				config(orderbook::MarketKind::Future { expiry })
+			),
+			Error::<Test>::InvalidRiskParams
+		);
+		// Nor can another underlying's.
+		let eth = RiskParams {
+			underlying: OracleKey::from_symbol("ETH").unwrap(),
+			funding: None,
+			..btc_risk()
+		};
+		let other = next + 2;
+		assert_ok!(Margin::do_set_market_risk(other, eth));
+		assert_ok!(Orderbook::create_market(RuntimeOrigin::root(), btc_market()));
+		assert_noop!(
+			Orderbook::create_market(RuntimeOrigin::root(), btc_market()),
+			Error::<Test>::ImmutableParams
+		);
+	});
+}
