@@ -1145,3 +1145,57 @@ fn an_option_chain_listed_by_referendum_trades_expires_and_settles() {
 		pallet_clearinghouse_vaults::Pallet::<Runtime>::do_try_state().unwrap();
 	});
 }
+
+#[test]
+fn every_call_that_checks_margin_is_charged_for_an_account_of_options() {
+	use clearinghouse_runtime::Margin;
+	use pallet_clearinghouse_margin::WeightInfo as _;
+	use pallet_clearinghouse_orderbook::WeightInfo as _;
+	use pallet_clearinghouse_orderbook::{
+		OrderRequest, OrderType, SelfTradePrevention, Side, TimeInForce,
+	};
+	use polkadot_sdk::sp_runtime::FixedU128;
+	type MarginWeights = <Runtime as pallet_clearinghouse_margin::Config>::WeightInfo;
+	let positions: u32 = <Runtime as pallet_clearinghouse_margin::Config>::MaxPositions::get();
+	// Options cost more per position than the perpetuals the trading benchmarks hold.
+	let options = MarginWeights::option_margin_check(positions);
+	let perps = MarginWeights::margin_check(positions);
+	assert!(options.any_gt(perps));
+	let surcharge = Margin::check_weight_surcharge();
+	assert_eq!(surcharge, options.saturating_sub(perps));
+	let order = OrderRequest {
+		side: Side::Buy,
+		order_type: OrderType::Limit { price: FixedU128::from_u32(1) },
+		quantity: 1,
+		time_in_force: TimeInForce::Gtc,
+		reduce_only: false,
+		client_id: None,
+		self_trade: SelfTradePrevention::CancelResting,
+	};
+	let declared = |call: RuntimeCall| call.get_dispatch_info().total_weight();
+	let place = declared(
+		pallet_clearinghouse_orderbook::Call::<Runtime>::place_order { market: 0, sub: 0, order }
+			.into(),
+	);
+	let place_bench = <Runtime as pallet_clearinghouse_orderbook::Config>::WeightInfo::place_order(
+		<Runtime as pallet_clearinghouse_orderbook::Config>::MaxMakersPerOrder::get(),
+	);
+	assert!(place.all_gte(place_bench.saturating_add(surcharge)));
+	let withdraw = declared(
+		pallet_clearinghouse_vaults::Call::<Runtime>::withdraw { collateral: 0, amount: 1, sub: 0 }
+			.into(),
+	);
+	assert!(withdraw.all_gte(surcharge));
+	let liquidate = declared(
+		pallet_clearinghouse_margin::Call::<Runtime>::liquidate {
+			account: pallet_clearinghouse_margin::MarginAccount::new(
+				account(Sr25519Keyring::Alice),
+				0,
+			),
+		}
+		.into(),
+	);
+	assert!(
+		liquidate.all_gte(MarginWeights::liquidate().saturating_add(surcharge.saturating_mul(4)))
+	);
+}

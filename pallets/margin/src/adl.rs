@@ -48,7 +48,9 @@ impl<T: Config> Pallet<T> {
 		size: i128,
 		mark: FixedU128,
 	) -> Result<Option<FixedU128>, DispatchError> {
-		let equity = Self::liquidation_health(account)?.equity;
+		// No deleveraging off an estimate: while a market of the account has no price its
+		// loss there is a conservative guess, not a bankruptcy to hand to others.
+		let Some(equity) = Self::bankruptcy_equity(account)? else { return Ok(None) };
 		if equity >= 0 {
 			return Ok(None);
 		}
@@ -65,6 +67,42 @@ impl<T: Config> Pallet<T> {
 		let settlement_decimals =
 			T::Ledger::settlement_decimals().ok_or(Error::<T>::NoSettlementAsset)?;
 		Ok(Self::bankruptcy_price(size, params, mark, equity, settlement_decimals))
+	}
+
+	/// What `account` is worth for its bankruptcy price: its liquidation equity with its long
+	/// options at their whole mark (equity counts them after the haircut, which is a margin
+	/// cushion, not a loss: the book or a counterparty pays the whole mark). `None` while a
+	/// market of the account has no price.
+	pub(crate) fn bankruptcy_equity(account: &AccountOf<T>) -> Result<Option<i128>, DispatchError> {
+		let (health, views) = Self::health_and_positions(
+			account,
+			None,
+			true,
+			crate::functions::Valuation::Liquidation,
+		)?;
+		Ok(Self::bankruptcy_equity_of(account, &health, &views))
+	}
+
+	/// [`Self::bankruptcy_equity`] from a valuation already made (liquidation's `health` and
+	/// priced `views` of `account`).
+	pub(crate) fn bankruptcy_equity_of(
+		account: &AccountOf<T>,
+		health: &clearinghouse_risk::margin::Health,
+		views: &[PositionView],
+	) -> Option<i128> {
+		let held = Accounts::<T>::get(account).iter().filter(|e| e.quantity != 0).count();
+		if held > views.len() {
+			return None;
+		}
+		let haircuts = views
+			.iter()
+			.filter(|v| v.quantity > 0)
+			.filter(|v| {
+				matches!(MarketStates::<T>::get(v.market).instrument, Instrument::Option { .. })
+			})
+			.map(|v| v.unrealized_pnl.saturating_add(v.cost).saturating_sub(v.equity))
+			.fold(0i128, |a, h| a.saturating_add(h.max(0)));
+		Some(health.equity.saturating_add(haircuts))
 	}
 
 	/// The insurance account takes `size` of `account`'s position at the bankruptcy `price`

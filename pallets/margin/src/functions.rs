@@ -420,6 +420,20 @@ impl<T: Config> Pallet<T> {
 		T::WeightInfo::margin_check(positions).max(T::WeightInfo::option_margin_check(positions))
 	}
 
+	/// What one margin check of the largest account may cost beyond the perpetual-filled
+	/// account the trading benchmarks (`place_order`, `bulk`, `withdraw`, `liquidate`) use: an
+	/// account of options costs more per position. Those calls add it per check.
+	pub fn check_weight_surcharge() -> Weight {
+		let p = T::MaxPositions::get();
+		Self::margin_check_weight(p).saturating_sub(T::WeightInfo::margin_check(p))
+	}
+
+	/// A liquidation step: the benchmark (an account of perpetuals) plus the option surcharge
+	/// for each of the four valuations of the account a step makes.
+	pub fn liquidate_weight() -> Weight {
+		T::WeightInfo::liquidate().saturating_add(Self::check_weight_surcharge().saturating_mul(4))
+	}
+
 	/// `account`'s health, with `pending` (if any) counted at its worst case. Errors if a
 	/// market it is exposed to has no mark price.
 	pub fn health(
@@ -749,27 +763,45 @@ impl<T: Config> Pallet<T> {
 
 	/// What an unpriced position is taken to have lost when liquidation values the account
 	/// (see [`Self::liquidation_health`]): a perpetual or future its whole entry notional
-	/// `|cost|`; a long option nothing more (its premium is paid: it is worth at least zero);
-	/// a short option as if it had to pay its strike per unit.
+	/// `|cost|`; an option (its vol missing, or outside the pricing domain) its no-arbitrage
+	/// bound against the holder on the index where there is one — a long worth its intrinsic
+	/// value (a negative loss), a short call owing the index, a short put the strike — and
+	/// without an index a long worth nothing and a short owing its strike. A guess, so while
+	/// one stands liquidation closes no worse than the mark and nothing is deleveraged (see
+	/// [`Pallet::bankruptcy_equity`]).
 	fn unpriced_loss(
 		entry: &PositionEntry,
 		state: &MarketState,
 		params: &RiskParams,
 		settlement_decimals: u8,
 	) -> Result<i128, DispatchError> {
-		let lost = match state.instrument {
-			Instrument::Option { .. } if entry.quantity >= 0 => 0,
-			Instrument::Option { strike, .. } => units::value(
-				entry.quantity.unsigned_abs(),
-				strike,
-				params.size_decimals,
-				settlement_decimals,
-				Rounding::Up,
-			)
-			.ok_or(ArithmeticError::Overflow)?,
-			_ => entry.cost.unsigned_abs(),
+		let Instrument::Option { right, strike, .. } = state.instrument else {
+			return i128::try_from(entry.cost.unsigned_abs())
+				.map_err(|_| ArithmeticError::Overflow.into());
 		};
-		i128::try_from(lost).map_err(|_| ArithmeticError::Overflow.into())
+		let spot = state
+			.settlement_price
+			.or_else(|| T::Prices::price(&params.underlying).map(|(price, _)| price));
+		let long = entry.quantity > 0;
+		let per_unit = match (long, spot) {
+			(true, Some(spot)) => {
+				clearinghouse_risk::options::intrinsic(pricing_right(right), spot, strike)
+			},
+			(true, None) => FixedU128::zero(),
+			(false, Some(spot)) if right == OptionRight::Call => spot,
+			(false, _) => strike,
+		};
+		let rounding = if long { Rounding::Down } else { Rounding::Up };
+		let value = units::value(
+			entry.quantity.unsigned_abs(),
+			per_unit,
+			params.size_decimals,
+			settlement_decimals,
+			rounding,
+		)
+		.and_then(|v| i128::try_from(v).ok())
+		.ok_or(ArithmeticError::Overflow)?;
+		Ok(if long { -value } else { value })
 	}
 
 	/// What `entry`'s resting orders lose against `mark` if they all fill at their worst
@@ -1032,11 +1064,25 @@ impl<T: Config> Pallet<T> {
 		ensure!(Holders::<T>::iter_keys().count() == holders, "a stale holder index entry");
 		let recorded: u128 = BadDebts::<T>::iter_values().fold(0, |a, d| a.saturating_add(d));
 		ensure!(recorded == TotalBadDebt::<T>::get(), "bad-debt total drifted");
-		for (market, _) in MarketRisks::<T>::iter() {
+		for (market, params) in MarketRisks::<T>::iter() {
+			let state = MarketStates::<T>::get(market);
 			if let Some(listed) = T::Book::instrument(market) {
 				ensure!(
-					MarketStates::<T>::get(market).instrument == listed,
+					state.instrument == listed,
 					"a market valued as another instrument than it is listed as"
+				);
+			}
+			if matches!(state.instrument, Instrument::Option { .. }) {
+				ensure!(
+					OptionRisks::<T>::contains_key(params.underlying),
+					"an option on an underlying without option parameters"
+				);
+			}
+			if let Some(expiry) = state.instrument.expiry() {
+				ensure!(params.funding.is_none(), "funding on a dated market");
+				ensure!(
+					Settlements::<T>::get(market).is_some_and(|s| s.expiry == expiry),
+					"a dated market without its settlement"
 				);
 			}
 		}

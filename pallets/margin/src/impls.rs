@@ -79,6 +79,10 @@ impl<T: Config> OrderMarginCheck<T::AccountId> for Pallet<T> {
 		Self::check_order(account, PendingOrder { market: order.market, size, price: order.price })
 	}
 
+	fn check_weight_surcharge() -> Weight {
+		Self::check_weight_surcharge()
+	}
+
 	fn position(account: &AccountOf<T>, market: MarketId) -> i128 {
 		Accounts::<T>::get(account)
 			.iter()
@@ -123,6 +127,10 @@ impl<T: Config> OrderMarginCheck<T::AccountId> for Pallet<T> {
 }
 
 impl<T: Config> WithdrawalGuard<T::AccountId> for Pallet<T> {
+	fn check_weight_surcharge() -> Weight {
+		Self::check_weight_surcharge()
+	}
+
 	fn ensure_can_withdraw(
 		account: &AccountOf<T>,
 		collateral: clearinghouse_primitives::CollateralId,

@@ -515,7 +515,7 @@ pub mod pallet {
 		///   vaults' events for the trades and transfers.
 		/// * Errors: [`Error::NotLiquidatable`], [`Error::PriceUnavailable`].
 		#[pallet::call_index(1)]
-		#[pallet::weight(T::WeightInfo::liquidate())]
+		#[pallet::weight(Pallet::<T>::liquidate_weight())]
 		pub fn liquidate(
 			origin: OriginFor<T>,
 			account: AccountOf<T>,

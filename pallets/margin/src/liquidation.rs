@@ -100,10 +100,18 @@ impl<T: Config> Pallet<T> {
 		);
 		let side = if quantity > 0 { TradeSide::Sell } else { TradeSide::Buy };
 
-		// 1. Into the book, no worse than the bankruptcy price.
-		if let Some(limit) =
-			Self::bankruptcy_price(quantity, &params, mark, health.equity, settlement_decimals)
-		{
+		// 1. Into the book, no worse than the bankruptcy price — or, while a market of the
+		// account has no price (its equity is then a conservative guess), no worse than the
+		// mark: nobody may buy a position below its worth off an estimate.
+		// (Resting orders count for nothing in liquidation equity: the valuation made before
+		// they were cancelled still holds.)
+		let limit = match Self::bankruptcy_equity_of(account, &health, &views) {
+			Some(equity) => {
+				Self::bankruptcy_price(quantity, &params, mark, equity, settlement_decimals)
+			},
+			None => Some(mark),
+		};
+		if let Some(limit) = limit {
 			T::LiquidationBook::close_ioc(account, market, side, close, limit)?;
 		}
 		let after_book = Self::size_in(account, market);
@@ -224,18 +232,48 @@ impl<T: Config> Pallet<T> {
 
 	/// The priced position among `views` (of `account`) with the largest maintenance
 	/// requirement (it cuts the requirement most: short options before the long options they
-	/// may hedge, which need none), with its market's parameters. An unpriced one can only
-	/// wait for its price: [`Error::PriceUnavailable`] when every position is unpriced,
-	/// [`Error::NotLiquidatable`] when there is none.
+	/// may hedge, which need none), with its market's parameters. A perpetual or future that
+	/// covers a short option of the account (a long under a short call, a short under a short
+	/// put) waits until those options are closed: closing it first would uncover them and
+	/// raise the requirement. An unpriced position can only wait for its price:
+	/// [`Error::PriceUnavailable`] when every position is unpriced, [`Error::NotLiquidatable`]
+	/// when there is none.
 	fn largest_requirement(
 		account: &AccountOf<T>,
 		views: &[PositionView],
 	) -> Result<(PositionView, RiskParams), DispatchError> {
-		// The first of equals: ties keep market order.
-		let chosen = views.iter().fold(None::<&PositionView>, |best, v| match best {
-			Some(b) if b.maintenance >= v.maintenance => Some(b),
-			_ => Some(v),
-		});
+		// Each view's underlying and, for an option, whether it is long and its right.
+		let described: alloc::vec::Vec<(OracleKey, Option<(bool, OptionRight)>)> = views
+			.iter()
+			.map(|v| {
+				let underlying =
+					MarketRisks::<T>::get(v.market).map(|p| p.underlying).unwrap_or_default();
+				let option = match MarketStates::<T>::get(v.market).instrument {
+					Instrument::Option { right, .. } => Some((v.quantity > 0, right)),
+					_ => None,
+				};
+				(underlying, option)
+			})
+			.collect();
+		let short = |underlying: OracleKey, right: OptionRight| {
+			described.iter().any(|(u, o)| *u == underlying && *o == Some((false, right)))
+		};
+		let covers = |i: usize| {
+			let (underlying, option) = described[i];
+			let right = if views[i].quantity > 0 { OptionRight::Call } else { OptionRight::Put };
+			option.is_none() && short(underlying, right)
+		};
+		let largest = |skip_covers: bool| {
+			// The first of equals: ties keep market order.
+			views.iter().enumerate().filter(|(i, _)| !(skip_covers && covers(*i))).fold(
+				None::<&PositionView>,
+				|best, (_, v)| match best {
+					Some(b) if b.maintenance >= v.maintenance => Some(b),
+					_ => Some(v),
+				},
+			)
+		};
+		let chosen = largest(true).or_else(|| largest(false));
 		let Some(view) = chosen else {
 			let any = Accounts::<T>::get(account).iter().any(|e| e.quantity != 0);
 			return Err(if any {
@@ -411,7 +449,7 @@ impl<T: Config> Pallet<T> {
 	/// it held `MaxPositions` of them every further backstop would fail. Returns the weight used.
 	pub(crate) fn unwind_fund(limit: Weight) -> Weight {
 		// A step is an IOC into the book and two positions moved: bounded by a liquidation.
-		let step = T::WeightInfo::liquidate();
+		let step = Self::liquidate_weight();
 		let db = T::DbWeight::get();
 		let mut used = db.reads_writes(2, 1);
 		if used.saturating_add(step).any_gt(limit) {
@@ -561,7 +599,7 @@ impl<T: Config> Pallet<T> {
 	/// stopped. Returns the weight used.
 	pub(crate) fn sweep_liquidations(limit: Weight) -> Weight {
 		let check = Self::margin_check_weight(T::MaxPositions::get());
-		let step = T::WeightInfo::liquidate();
+		let step = Self::liquidate_weight();
 		let db = T::DbWeight::get();
 		let mut used = db.reads_writes(1, 1);
 		if used.saturating_add(check).saturating_add(step).any_gt(limit) {

@@ -98,7 +98,8 @@ impl<T: Config> Pallet<T> {
 	/// The weight of a placement that touched `touched` resting orders and evicted
 	/// `evicted`.
 	pub(crate) fn place_weight(touched: u32, evicted: u32) -> Weight {
-		let place = T::WeightInfo::place_order(touched);
+		let place = T::WeightInfo::place_order(touched)
+			.saturating_add(T::MarginCheck::check_weight_surcharge());
 		if evicted == 0 {
 			place
 		} else {

@@ -442,7 +442,7 @@ pub mod pallet {
 		///   [`Error::DuplicateClientId`], [`Error::LevelFull`], [`Error::TooManyLevels`],
 		///   [`Error::SubAccountOutOfRange`], the margin engine's errors. Nothing changes.
 		#[pallet::call_index(0)]
-		#[pallet::weight(T::WeightInfo::place_order(T::MaxMakersPerOrder::get())
+		#[pallet::weight(Pallet::<T>::place_weight(T::MaxMakersPerOrder::get(), 0)
 			.saturating_add(Pallet::<T>::eviction_weight(T::MaxOrdersPerLevel::get())))]
 		pub fn place_order(
 			origin: OriginFor<T>,
@@ -502,7 +502,8 @@ pub mod pallet {
 			.saturating_add(T::WeightInfo::place_order(T::MaxMakersPerOrder::get())
 				.saturating_sub(T::WeightInfo::place_order(0))
 				.saturating_mul(places.len() as u64))
-			.saturating_add(Pallet::<T>::eviction_weight(T::MaxOrdersPerLevel::get())))]
+			.saturating_add(Pallet::<T>::eviction_weight(T::MaxOrdersPerLevel::get()))
+			.saturating_add(T::MarginCheck::check_weight_surcharge().saturating_mul(places.len() as u64)))]
 		pub fn bulk(
 			origin: OriginFor<T>,
 			market: MarketId,
@@ -518,7 +519,11 @@ pub mod pallet {
 			let account = MarginAccount::new(who, sub);
 			// The bulk benchmark covers resting placements; each placement that traded adds
 			// what its fills cost over a resting one.
-			let mut weight = T::WeightInfo::bulk(cancels.len() as u32, places.len() as u32);
+			// Each placement's margin check may cost more than the benchmark's account's.
+			let mut weight = T::WeightInfo::bulk(cancels.len() as u32, places.len() as u32)
+				.saturating_add(
+					T::MarginCheck::check_weight_surcharge().saturating_mul(places.len() as u64),
+				);
 			for order in cancels {
 				Self::do_cancel(&account, market, order)?;
 			}

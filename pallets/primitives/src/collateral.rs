@@ -174,6 +174,12 @@ pub trait WithdrawalGuard<AccountId> {
 		account: &MarginAccount<AccountId>,
 		collateral: CollateralId,
 	) -> DispatchResult;
+
+	/// What one check of the largest account may cost beyond what the caller's benchmark
+	/// measured (see `OrderMarginCheck::check_weight_surcharge`).
+	fn check_weight_surcharge() -> polkadot_sdk::sp_runtime::Weight {
+		polkadot_sdk::sp_runtime::Weight::zero()
+	}
 }
 
 /// No positions anywhere: every withdrawal the ledger itself allows passes.

@@ -96,6 +96,13 @@ pub trait OrderMarginCheck<AccountId> {
 	/// Whether `account` may place `order` (counting its open orders at their worst case).
 	fn ensure_can_place(account: &MarginAccount<AccountId>, order: &OrderIntent) -> DispatchResult;
 
+	/// What one check of the largest account may cost beyond what the caller's benchmark
+	/// measured (benchmarks fill accounts with one kind of position; another kind may cost
+	/// more per position). Added to every weight that includes a check.
+	fn check_weight_surcharge() -> polkadot_sdk::sp_runtime::Weight {
+		polkadot_sdk::sp_runtime::Weight::zero()
+	}
+
 	/// `account`'s signed position in `market`, in size units (for reduce-only orders).
 	fn position(account: &MarginAccount<AccountId>, market: MarketId) -> i128;
 

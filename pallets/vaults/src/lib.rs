@@ -360,7 +360,8 @@ pub mod pallet {
 		///   [`Error::CollateralPriceUnavailable`], the margin engine's error. Nothing moves on
 		///   error.
 		#[pallet::call_index(1)]
-		#[pallet::weight(T::WeightInfo::withdraw(T::MaxCollaterals::get()))]
+		#[pallet::weight(T::WeightInfo::withdraw(T::MaxCollaterals::get())
+			.saturating_add(T::WithdrawalGuard::check_weight_surcharge()))]
 		pub fn withdraw(
 			origin: OriginFor<T>,
 			collateral: CollateralId,
@@ -370,7 +371,11 @@ pub mod pallet {
 			let who = ensure_signed(origin)?;
 			let held =
 				Self::do_withdraw(&MarginAccount::new(who.clone(), sub), collateral, amount, &who)?;
-			Ok(Some(T::WeightInfo::withdraw(held)).into())
+			Ok(Some(
+				T::WeightInfo::withdraw(held)
+					.saturating_add(T::WithdrawalGuard::check_weight_surcharge()),
+			)
+			.into())
 		}
 
 		/// Move `amount` of `collateral` between two of the signer's sub-accounts.
@@ -385,7 +390,8 @@ pub mod pallet {
 		///   [`Error::InsufficientCollateral`], [`Error::CollateralPriceUnavailable`], the
 		///   margin engine's error.
 		#[pallet::call_index(2)]
-		#[pallet::weight(T::WeightInfo::transfer(T::MaxCollaterals::get()))]
+		#[pallet::weight(T::WeightInfo::transfer(T::MaxCollaterals::get())
+			.saturating_add(T::WithdrawalGuard::check_weight_surcharge()))]
 		pub fn transfer(
 			origin: OriginFor<T>,
 			collateral: CollateralId,
@@ -395,7 +401,11 @@ pub mod pallet {
 		) -> DispatchResultWithPostInfo {
 			let who = ensure_signed(origin)?;
 			let held = Self::do_transfer(&who, collateral, amount, from_sub, to_sub)?;
-			Ok(Some(T::WeightInfo::transfer(held)).into())
+			Ok(Some(
+				T::WeightInfo::transfer(held)
+					.saturating_add(T::WithdrawalGuard::check_weight_surcharge()),
+			)
+			.into())
 		}
 
 		/// Register `asset` as collateral under the next id.
@@ -465,7 +475,8 @@ pub mod pallet {
 		/// * Events: [`Event::Withdrawn`], [`Event::SentOut`] and the route's own.
 		/// * Errors: those of [`Pallet::withdraw`], and the route's (runtime: pallet-xcm's).
 		#[pallet::call_index(6)]
-		#[pallet::weight(T::WeightInfo::withdraw_to())]
+		#[pallet::weight(T::WeightInfo::withdraw_to()
+			.saturating_add(T::WithdrawalGuard::check_weight_surcharge()))]
 		pub fn withdraw_to(
 			origin: OriginFor<T>,
 			collateral: CollateralId,

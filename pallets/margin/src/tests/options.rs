@@ -757,3 +757,71 @@ fn a_market_configured_before_its_listing_takes_the_listed_instrument() {
 		);
 	});
 }
+
+fn liquidated_markets() -> Vec<(MarketId, u128)> {
+	System::events()
+		.into_iter()
+		.filter_map(|r| match r.event {
+			RuntimeEvent::Margin(Event::Liquidated { market, by_deleveraging, .. }) => {
+				Some((market, by_deleveraging))
+			},
+			_ => None,
+		})
+		.collect()
+}
+
+#[test]
+fn liquidation_buys_back_covered_calls_before_it_sells_their_cover() {
+	build_and_execute(|| {
+		// A 7-day call: its maintenance (its mark, covered) is below the perpetual's 5%.
+		let option = call(50_000, T0 + 7 * DAY);
+		deposit(ALICE, 100_000, 0);
+		deposit(BOB, 100_000, 0);
+		deposit(CHARLIE, 7_400, 0);
+		assert_ok!(place(BOB, 0, order(Side::Sell, 50_000, 1_000)));
+		assert_ok!(place(CHARLIE, 0, order(Side::Buy, 50_000, 1_000)));
+		trade(option, CHARLIE, ALICE, 2_200, 1_000);
+		// BTC falls to 42,000: the perpetual's loss takes Charlie below maintenance.
+		TestPrices::set("BTC", Some(42_000));
+		let health = Margin::account_health(&acct(CHARLIE, 0)).unwrap();
+		assert!(health.liquidatable);
+		let (perp, covered) = (view(CHARLIE, BTC_PERP), view(CHARLIE, option));
+		assert!(perp.maintenance > covered.maintenance);
+		System::reset_events();
+		assert_ok!(Margin::liquidate(RuntimeOrigin::signed(KEEPER), acct(CHARLIE, 0)));
+		// The covered call goes first: selling the perpetual would leave it naked.
+		assert_eq!(liquidated_markets().first().map(|l| l.0), Some(option));
+		assert_eq!(size(CHARLIE, 0), 1_000);
+		check();
+	});
+}
+
+#[test]
+fn a_vol_outage_neither_deleverages_nor_dumps_below_the_mark() {
+	build_and_execute(|| {
+		let option = put(40_000, T0 + 30 * DAY);
+		deposit(ALICE, 200_000, 0);
+		deposit(BOB, 100_000, 0);
+		deposit(CHARLIE, 70_000, 0);
+		// Charlie: long 1 BTC of the perpetual, short 2 far out-of-the-money puts (mark ≈ 905).
+		assert_ok!(place(BOB, 0, order(Side::Sell, 50_000, 1_000)));
+		assert_ok!(place(CHARLIE, 0, order(Side::Buy, 50_000, 1_000)));
+		trade(option, CHARLIE, ALICE, 900, 2_000);
+		assert!(!Margin::account_health(&acct(CHARLIE, 0)).unwrap().liquidatable);
+		// A bid below the mark, above what a bankruptcy-priced dump would accept.
+		assert_ok!(place(ALICE, 0, order(Side::Buy, 46_000, 1_000)));
+		// The vol feed stops: the puts count at their strike (80,000) and Charlie looks about
+		// 6,000 short of zero to liquidation: a bankruptcy price near 43,800.
+		TestPrices::set_vol("BTCVOL", None);
+		let guess = Margin::liquidation_health(&acct(CHARLIE, 0)).unwrap();
+		assert!(guess.equity < 0 && guess.equity > -10_000 * USD_UNIT as i128);
+		System::reset_events();
+		assert_ok!(Margin::liquidate(RuntimeOrigin::signed(KEEPER), acct(CHARLIE, 0)));
+		// His perpetual (the only priced position) is closed no worse than the mark: the
+		// 46,000 bid is not hit, and nothing is handed to deleveraging off the guess.
+		assert_eq!(liquidated_markets(), vec![(BTC_PERP, 0)]);
+		assert_eq!(size(ALICE, 0), 0);
+		assert_eq!(Deleveraging::<Test>::count(), 0);
+		check();
+	});
+}
