@@ -825,3 +825,47 @@ fn a_vol_outage_neither_deleverages_nor_dumps_below_the_mark() {
 		check();
 	});
 }
+
+#[test]
+fn a_bankrupt_option_writer_is_deleveraged_against_the_profitable_holders() {
+	build_and_execute(|| {
+		let option = call(50_000, T0 + 30 * DAY);
+		deposit(BOB, 10_000, 0);
+		deposit(CHARLIE, 12_500, 0);
+		// Charlie writes 1 BTC of the call to Bob; the fund holds only fee income.
+		trade(option, CHARLIE, BOB, 4_500, 1_000);
+		let everyone = cash_of_everyone();
+		// BTC jumps to 70,000: the call is worth over 20,000, Charlie is thousands short of
+		// zero, far beyond the fund.
+		TestPrices::set("BTC", Some(70_000));
+		let equity = Margin::liquidation_health(&acct(CHARLIE, 0)).unwrap().equity;
+		assert!(equity < -(Margin::fund_cash()));
+		System::reset_events();
+		assert_ok!(Margin::liquidate(RuntimeOrigin::signed(KEEPER), acct(CHARLIE, 0)));
+		// He buys the call back from the fund at his bankruptcy price (the mark less what he
+		// is short): zero left, no bad debt; the fund holds the short to hand on.
+		assert!(deleveraging_events().iter().any(|e| matches!(
+			e,
+			Event::DeleveragingQueued { market, quantity: -1_000, .. } if *market == option
+		)));
+		assert_eq!(position_in(CHARLIE, option), 0);
+		assert_eq!(settlement(CHARLIE, 0), 0);
+		assert_eq!(TotalBadDebt::<Test>::get(), 0);
+		check();
+		// Deleveraging hands it to the profitable long: Bob sells his call to the fund at
+		// that price, and the fund ends flat.
+		for n in 3..6 {
+			Margin::on_idle(n, polkadot_sdk::frame_support::weights::Weight::MAX);
+		}
+		assert!(deleveraging_events().iter().any(|e| matches!(
+			e,
+			Event::Deleveraged { account, market, quantity: 1_000, .. }
+				if *market == option && account.owner == BOB
+		)));
+		assert_eq!(position_in(BOB, option), 0);
+		assert_eq!(Deleveraging::<Test>::count(), 0);
+		assert_eq!(MarketStates::<Test>::get(option).open_interest, 0);
+		assert_eq!(cash_of_everyone(), everyone);
+		check();
+	});
+}
