@@ -161,9 +161,9 @@ impl<T: Config> Pallet<T> {
 		let (spot, _) = T::Prices::price(&params.underlying)?;
 		let (vol, _) = T::Prices::vol(&option.vol_key)?;
 		let left = expiry.saturating_sub(T::Time::now());
-		let greeks =
-			clearinghouse_risk::options::model(pricing_right(right), spot, strike, vol, left)?;
-		Some(OptionMark { right, strike, spot, mark: greeks.price, option, fixed: false })
+		let mark =
+			clearinghouse_risk::options::price(pricing_right(right), spot, strike, vol, left)?;
+		Some(OptionMark { right, strike, spot, mark, option, fixed: false })
 	}
 
 	fn settlement_decimals() -> Result<u8, DispatchError> {

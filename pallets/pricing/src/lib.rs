@@ -24,7 +24,9 @@
 //! * Accuracy (tested against an independent double-precision reference over moneyness S/K
 //!   0.5–2, vol 5%–150%, expiry 1 day–2 years): price within 10^−8 of `S` (per unit of the
 //!   underlying's price), each Greek within 10^−6 in the same normalisation (delta as is,
-//!   gamma·S, vega/S, theta/S). The arithmetic is good to about 10^−13; the bounds leave room.
+//!   gamma·S, vega/S, theta/S). The arithmetic is good to about 10^−15 (Φ to 10^−17 against
+//!   mpmath); the bounds leave room, and the double-precision reference is itself only good to
+//!   about 10^−11 in places.
 //! * Where the option is all but certain (σ·√T below 10^−9: vol 0, expiry now) the price is
 //!   the discounted intrinsic value `max(S − K·e^(−rT), 0)` (call) and the Greeks those of the
 //!   payoff (delta 0 or ±1, gamma and vega 0); deep in or out of the money `N(d)` is 0 or 1 to
@@ -38,12 +40,19 @@
 //! crates at hand do not fit: `sp_arithmetic`'s `FixedI128` has no `exp`/`ln`/normal
 //! distribution, and general libraries (`fixed` + `cordic`) give about 10^−10 on these
 //! functions, short of the 10^−8 price bound once errors compound through `N(d)` and the
-//! strike term. This crate has no dependencies; its functions are short series with
-//! documented error (see [`fixed`]).
+//! strike term. This crate has no dependencies; `exp`, `ln` and `sqrt` are short series and Φ
+//! a generated polynomial table, each with documented error (see [`fixed`]).
+//!
+//! ## Many revaluations
+//!
+//! [`price`] skips the Greeks; a [`Revaluer`] keeps everything of one option at one vol and
+//! time that does not depend on the spot and prices it at a spot in two table lookups of Φ
+//! and a few binary fixed-point products (what a margin scenario grid needs).
 
 #![cfg_attr(not(feature = "std"), no_std)]
 
 pub mod fixed;
+mod ncdf_table;
 
 use fixed::{exp, ln, ncdf, ncdf_and_density, sqrt};
 pub use fixed::{Fixed, Overflow, SCALE};
@@ -185,6 +194,160 @@ pub fn value(inputs: &Inputs) -> Result<Valuation, Error> {
 		vega: unit.vega.checked_mul(spot)?,
 		theta: unit.theta.checked_mul(spot)?,
 	})
+}
+
+/// The price alone of `inputs` (as [`value`]'s `price`, without the Greeks: the density is
+/// not needed, so no `exp` of `d1²`). What margin scenarios revalue options with.
+pub fn price(inputs: &Inputs) -> Result<Fixed, Error> {
+	inputs.check()?;
+	let Inputs { right, spot, strike, vol, time, rate } = *inputs;
+	let k = strike.try_div(spot)?;
+	let discount =
+		if rate.0 == 0 { Fixed::ONE } else { exp(rate.checked_mul(time)?.try_neg()?)? };
+	let k_disc = k.checked_mul(discount)?;
+	let deviation = vol.checked_mul(sqrt(time)?)?;
+	let unit = if deviation.0 < MIN_DEVIATION {
+		intrinsic(right, k_disc)?.price
+	} else {
+		let drift = rate.try_add(vol.checked_mul(vol)?.div_int(2))?.checked_mul(time)?;
+		let d1 = ln(k)?.try_neg()?.try_add(drift)?.try_div(deviation)?;
+		let d2 = d1.try_sub(deviation)?;
+		let (n1, n2) = (ncdf(d1)?, ncdf(d2)?);
+		let p = match right {
+			Right::Call => n1.try_sub(k_disc.checked_mul(n2)?)?,
+			Right::Put => {
+				k_disc.checked_mul(Fixed::ONE.try_sub(n2)?)?.try_sub(Fixed::ONE.try_sub(n1)?)?
+			},
+		};
+		Fixed(p.0.max(0))
+	};
+	Ok(unit.checked_mul(spot)?)
+}
+
+/// One option at one vol and time, revalued at many spots (rate 0): what a margin scenario
+/// grid needs. Everything that does not depend on the spot — `σ√T`, its inverse, `σ²T/2` —
+/// is computed once; each [`Revaluer::price`] then costs two normal distributions and a few
+/// products, given `ln(S/K)` (which a grid of relative moves gets by adding `ln(1 + m)` to
+/// the option's own `ln(S/K)`, both computed once).
+#[derive(Clone, Copy, Debug)]
+pub struct Revaluer {
+	right: Right,
+	strike: Fixed,
+	/// `σ√T`, `1/(σ√T)` and `σ²T/2` in 60-bit binary fixed point; no deviation: the payoff.
+	deviation: i128,
+	inverse_deviation: i128,
+	half_variance: i128,
+	payoff_only: bool,
+}
+
+/// `ln 100`: the moneyness bound of the domain, as a log.
+const LN_100: Fixed = Fixed(4_605_170_185_988_091_368);
+
+/// `a · b` in binary fixed point, saturating to ±2^70 (Φ is 0 or 1 far before).
+fn mul_q_saturating(a: i128, b: i128) -> i128 {
+	match a.checked_mul(b) {
+		Some(p) => (p + (1 << 59)) >> 60,
+		None if (a < 0) != (b < 0) => -(1 << 70),
+		None => 1 << 70,
+	}
+}
+
+/// `v · n / 2^60` for `0 ≤ v < 2^127` and `0 ≤ n ≤ 2^60`, rounded: a price scaled by a
+/// probability, in 192 bits without a division.
+fn scale_by(v: i128, n: i128) -> i128 {
+	let (hi, lo) = (v >> 64, v & ((1 << 64) - 1));
+	((hi * n) << 4) + ((lo * n + (1 << 59)) >> 60)
+}
+
+impl Revaluer {
+	/// The option `right` struck at `strike`, at `vol` with `time` (years) to expiry, rate 0.
+	/// [`Error::OutOfDomain`] outside the domain's strike, vol and time bounds.
+	pub fn new(right: Right, strike: Fixed, vol: Fixed, time: Fixed) -> Result<Self, Error> {
+		Self::with_root_time(right, strike, vol, time, sqrt(time)?)
+	}
+
+	/// As [`Revaluer::new`] with `√time` given (revaluers at several vols of one expiry
+	/// share it).
+	pub fn with_root_time(
+		right: Right,
+		strike: Fixed,
+		vol: Fixed,
+		time: Fixed,
+		root_time: Fixed,
+	) -> Result<Self, Error> {
+		Inputs { right, spot: strike, strike, vol, time, rate: Fixed::ZERO }.check()?;
+		let deviation = vol.checked_mul(root_time)?;
+		let payoff_only = deviation.0 < MIN_DEVIATION;
+		let deviation_q = fixed::q::from_small(deviation.0);
+		// 1/(σ√T) in binary fixed point: 2^120 / (σ√T · 2^60), one 128-bit division.
+		let inverse_deviation = if payoff_only || deviation_q <= 0 {
+			0
+		} else {
+			((1i128 << 120) + deviation_q / 2) / deviation_q
+		};
+		Ok(Self {
+			right,
+			strike,
+			deviation: deviation_q,
+			inverse_deviation,
+			half_variance: fixed::q::mul(deviation_q, deviation_q) / 2,
+			payoff_only,
+		})
+	}
+
+	/// The delta at `ln_moneyness` = `ln(spot / strike)`: `Φ(d1)` for a call, `Φ(d1) − 1`
+	/// for a put (the payoff's 0 or ±1 with no deviation left).
+	pub fn delta(&self, ln_moneyness: Fixed) -> Fixed {
+		let one = 1i128 << 60;
+		let n1 = if self.payoff_only {
+			if ln_moneyness.0 > 0 {
+				one
+			} else {
+				0
+			}
+		} else {
+			let x = fixed::q::from_small(ln_moneyness.0) + self.half_variance;
+			fixed::ncdf_q(mul_q_saturating(x, self.inverse_deviation))
+		};
+		let d = match self.right {
+			Right::Call => n1,
+			Right::Put => n1 - one,
+		};
+		fixed::q::to_fixed(d)
+	}
+
+	/// The price at `spot`, given `ln_moneyness` = `ln(spot / strike)`: [`price`] of the
+	/// same inputs to within 10^−15 of the spot. [`Error::OutOfDomain`] for a spot outside the
+	/// domain or a moneyness beyond 1/100–100.
+	pub fn price(&self, spot: Fixed, ln_moneyness: Fixed) -> Result<Fixed, Error> {
+		if spot.0 < 1 || spot.0 > MAX_PRICE || ln_moneyness.0.unsigned_abs() > LN_100.0 as u128 {
+			return Err(Error::OutOfDomain);
+		}
+		let (s, k) = (spot.0, self.strike.0);
+		if self.payoff_only {
+			let payoff = match self.right {
+				Right::Call => s - k,
+				Right::Put => k - s,
+			};
+			return Ok(Fixed(payoff.max(0)));
+		}
+		// In binary fixed point throughout: d1, d2 and Φ, then the two products.
+		let x = fixed::q::from_small(ln_moneyness.0) + self.half_variance;
+		let d1 = mul_q_saturating(x, self.inverse_deviation);
+		let d2 = d1 - self.deviation;
+		let (n1, n2) = (fixed::ncdf_q(d1), fixed::ncdf_q(d2));
+		let one = 1i128 << 60;
+		let p = match self.right {
+			Right::Call => scale_by(s, n1) - scale_by(k, n2),
+			Right::Put => scale_by(k, one - n2) - scale_by(s, one - n1),
+		};
+		Ok(Fixed(p.max(0)))
+	}
+}
+
+/// `ln x`, for callers building [`Revaluer`] moneyness (the crate's own series).
+pub fn log(x: Fixed) -> Result<Fixed, Error> {
+	Ok(ln(x)?)
 }
 
 /// The payoff's value and Greeks per unit of spot when nothing is left to chance:

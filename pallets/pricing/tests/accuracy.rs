@@ -177,6 +177,37 @@ proptest! {
 		prop_assert!(put >= (-forward_gap).max(0.0) - 1e-9 * s && put <= k * (-r * t).exp() + 1e-9 * s);
 	}
 
+	/// The price-only path gives exactly `value`'s price.
+	#[test]
+	fn price_alone_is_values_price((s, k, vol, t, r) in domain(), put in any::<bool>()) {
+		let right = if put { Right::Put } else { Right::Call };
+		let i = inputs(right, s, k, vol, t, r);
+		prop_assert_eq!(clearinghouse_pricing::price(&i).unwrap(), value(&i).unwrap().price);
+	}
+
+	/// A revaluer's price at any spot is `price`'s at that spot, to 10^−15 of the spot.
+	#[test]
+	fn a_revaluer_prices_as_price_does(
+		(s, k, vol, t, _r) in domain(), put in any::<bool>(), moves in proptest::collection::vec(-0.45f64..0.45, 1..5),
+	) {
+		let right = if put { Right::Put } else { Right::Call };
+		let base = inputs(right, s, k, vol, t, 0.0);
+		let revaluer = clearinghouse_pricing::Revaluer::new(right, base.strike, base.vol, base.time).unwrap();
+		let ln_sk = clearinghouse_pricing::log(base.spot.try_div(base.strike).unwrap()).unwrap();
+		for m in moves {
+			let factor = Fixed::from_f64(1.0 + m);
+			let spot = base.spot.checked_mul(factor).unwrap();
+			let ln_m = clearinghouse_pricing::log(factor).unwrap();
+			let direct = clearinghouse_pricing::price(&Inputs { spot, ..base });
+			let fast = revaluer.price(spot, ln_sk.try_add(ln_m).unwrap());
+			match (direct, fast) {
+				(Ok(a), Ok(b)) => prop_assert!((a.0 - b.0).abs() as f64 <= 1e-15 * spot.0 as f64 + 4.0, "{a:?} vs {b:?}"),
+				(Err(_), Err(_)) => {},
+				(a, b) => prop_assert!(false, "{a:?} vs {b:?}"),
+			}
+		}
+	}
+
 	/// More vol or more time is never worth less (with r ≥ 0 for time, for a call), up to the
 	/// crate's stated price accuracy (1e-10 of the spot: far out of the money two prices a
 	/// hair apart can round either way).

@@ -12,11 +12,14 @@
 
 #![cfg_attr(not(feature = "std"), no_std)]
 
+extern crate alloc;
+
 pub mod funding;
 pub mod margin;
 pub mod mark;
 pub mod options;
 pub mod position;
+pub mod scenario;
 pub mod settlement;
 pub mod units;
 

@@ -97,6 +97,24 @@ pub fn model(
 	})
 }
 
+/// The model price alone (as [`model`]'s, without the Greeks): what marks and margin
+/// scenarios need. `None` where [`model`] is.
+pub fn price(
+	right: Right,
+	spot: FixedU128,
+	strike: FixedU128,
+	vol: FixedU128,
+	ms_to_expiry: u64,
+) -> Option<FixedU128> {
+	if ms_to_expiry == 0 || vol.is_zero() {
+		// As `model`: the payoff exactly (the domain still checked).
+		inputs(right, spot, strike, vol, ms_to_expiry)?.check().ok()?;
+		return Some(intrinsic(right, spot, strike));
+	}
+	let p = clearinghouse_pricing::price(&inputs(right, spot, strike, vol, ms_to_expiry)?).ok()?;
+	Some(FixedU128::from_inner(u128::try_from(p.0.max(0)).ok()?))
+}
+
 /// The implied vol at which the model gives `price` (within 10^−8 of the spot), `None` if no
 /// vol in 0.1%–1,000% does (a price outside the no-arbitrage bounds) or outside the domain.
 pub fn implied_vol(
@@ -207,6 +225,21 @@ mod tests {
 		// Vol 0 before expiry: the payoff too (rate 0).
 		let flat = model(Right::Call, p(120), p(100), FixedU128::zero(), 86_400_000).unwrap();
 		assert_eq!(flat.price, p(20));
+	}
+
+	#[test]
+	fn the_price_alone_is_the_models_price() {
+		let vol = FixedU128::from_rational(8, 10);
+		for (right, strike, days) in
+			[(Right::Call, 45_000, 30), (Right::Put, 52_000, 1), (Right::Call, 60_000, 0)]
+		{
+			let left = days * 86_400_000;
+			assert_eq!(
+				price(right, p(50_000), p(strike), vol, left),
+				model(right, p(50_000), p(strike), vol, left).map(|g| g.price)
+			);
+		}
+		assert_eq!(price(Right::Call, p(100), p(100), p(11), 86_400_000), None);
 	}
 
 	#[test]
