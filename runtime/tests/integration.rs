@@ -1157,12 +1157,14 @@ fn every_call_that_checks_margin_is_charged_for_an_account_of_options() {
 	use polkadot_sdk::sp_runtime::FixedU128;
 	type MarginWeights = <Runtime as pallet_clearinghouse_margin::Config>::WeightInfo;
 	let positions: u32 = <Runtime as pallet_clearinghouse_margin::Config>::MaxPositions::get();
-	// Options cost more per position than the perpetuals the trading benchmarks hold.
+	// Options (and more so options under the portfolio model) cost more per position than
+	// the perpetuals the trading benchmarks hold.
 	let options = MarginWeights::option_margin_check(positions);
+	let portfolio = MarginWeights::portfolio_margin_check(positions);
 	let perps = MarginWeights::margin_check(positions);
 	assert!(options.any_gt(perps));
 	let surcharge = Margin::check_weight_surcharge();
-	assert_eq!(surcharge, options.saturating_sub(perps));
+	assert_eq!(surcharge, options.max(portfolio).saturating_sub(perps));
 	let order = OrderRequest {
 		side: Side::Buy,
 		order_type: OrderType::Limit { price: FixedU128::from_u32(1) },
@@ -1198,4 +1200,144 @@ fn every_call_that_checks_margin_is_charged_for_an_account_of_options() {
 	assert!(
 		liquidate.all_gte(MarginWeights::liquidate().saturating_add(surcharge.saturating_mul(4)))
 	);
+}
+
+#[test]
+fn an_account_opted_into_portfolio_margin_by_the_governance_path_writes_a_covered_call() {
+	use clearinghouse_primitives::OracleKey;
+	use clearinghouse_runtime::{Margin, Oracle};
+	use pallet_clearinghouse_margin::{MarginAccount, OptionParams, PortfolioParams};
+	use pallet_clearinghouse_orderbook::{
+		MarketConfig, MarketKind, MarketParams, MarketStatus, OptionRight, Side,
+	};
+	use polkadot_sdk::{pallet_timestamp, sp_runtime::FixedU128};
+
+	dev_ext().execute_with(|| {
+		let t0 = 1_700_000_000_000u64;
+		pallet_timestamp::Now::<Runtime>::put(t0);
+		let (alice, bob) = (account(Sr25519Keyring::Alice), account(Sr25519Keyring::Bob));
+		let dot = OracleKey::from_symbol("DOT").unwrap();
+		let milli = |m: u128| FixedU128::from_rational(m, 1000);
+		assert_ok!(Oracle::set_key(
+			TrackOrigin::RiskAdmin.into(),
+			dot,
+			pallet_clearinghouse_oracle::KeyConfig {
+				min_quorum: 1,
+				max_age: 60_000,
+				max_deviation: Permill::from_percent(10),
+				breaker_window: 300_000,
+				ema_half_life: 60_000,
+				has_vol: true,
+			}
+		));
+		let feeder = account(Sr25519Keyring::Ferdie);
+		assert_ok!(Oracle::add_feeder(TrackOrigin::RiskAdmin.into(), feeder.clone()));
+		assert_ok!(Margin::set_option_params(
+			TrackOrigin::RiskAdmin.into(),
+			dot,
+			OptionParams {
+				vol_key: dot,
+				size_decimals: 3,
+				initial: Permill::from_percent(15),
+				maintenance: Permill::from_parts(75_000),
+				initial_floor: Permill::from_percent(10),
+				maintenance_floor: Permill::from_percent(5),
+				long_haircut: Permill::from_percent(10),
+			}
+		));
+		let market = |kind| MarketConfig {
+			underlying: dot,
+			kind,
+			tick_size: milli(1),
+			lot_size: 1_000,
+			params: MarketParams {
+				min_size: 1_000,
+				maker_fee: Permill::zero(),
+				taker_fee: Permill::zero(),
+				max_open_orders: 20,
+			},
+			status: MarketStatus::Active,
+		};
+		let perp = pallet_clearinghouse_orderbook::Markets::<Runtime>::count();
+		assert_ok!(pallet_clearinghouse_orderbook::Pallet::<Runtime>::create_market(
+			TrackOrigin::MarketAdmin.into(),
+			market(MarketKind::Perpetual)
+		));
+		configure_dot_market(perp);
+		// A call struck deep in the money, 30 days out.
+		let call = perp + 1;
+		assert_ok!(pallet_clearinghouse_orderbook::Pallet::<Runtime>::create_market(
+			TrackOrigin::MarketAdmin.into(),
+			market(MarketKind::Option {
+				right: OptionRight::Call,
+				strike: milli(5_000),
+				expiry: t0 + 30 * 86_400_000
+			})
+		));
+		let feed = || {
+			assert_ok!(Oracle::feed(
+				RuntimeOrigin::signed(feeder.clone()),
+				vec![pallet_clearinghouse_oracle::FeedValue {
+					key: dot,
+					price: milli(7_000),
+					vol: Some(FixedU128::from_rational(6, 10)),
+				}]
+				.try_into()
+				.unwrap(),
+			));
+		};
+		feed();
+		deposit_usd(&alice, 15);
+		deposit_usd(&bob, 1_000);
+		// Alice buys 10 DOT of the perpetual from Bob; Bob bids for the call at 2.000.
+		assert_ok!(place_ten(&bob, perp, Side::Sell, 7_000));
+		assert_ok!(place_ten(&alice, perp, Side::Buy, 7_000));
+		assert_ok!(place_ten(&bob, call, Side::Buy, 2_000));
+		// The standard model wants the perpetual's 7 and the covered call's mark (about 20):
+		// more than Alice's 15. (The portfolio model wants 10.5 for the perpetual alone, a
+		// 15% fall: she can opt in.)
+		assert_eq!(
+			place_ten(&alice, call, Side::Sell, 2_000),
+			Err(pallet_clearinghouse_margin::Error::<Runtime>::InsufficientMargin.into())
+		);
+		// The risk_admin track's referendum sets the portfolio model; Alice opts in.
+		// The risk crate's default grid (28 scenarios), no concentration add-on (Alice holds
+		// all of these markets' open interest).
+		let model = PortfolioParams {
+			price_range: Permill::from_percent(15),
+			price_steps: 13,
+			vol_up: Permill::from_percent(45),
+			vol_down: Permill::from_percent(30),
+			vol_scaling: Permill::from_percent(30),
+			extreme_multiple: 3,
+			extreme_fraction: Permill::from_percent(33),
+			decay_ms: 86_400_000,
+			short_option_minimum: Permill::from_percent(1),
+			concentration: Permill::zero(),
+			mm_ratio: Permill::from_percent(70),
+			credits: Default::default(),
+		};
+		pass_referendum(
+			TrackOrigin::RiskAdmin,
+			pallet_clearinghouse_margin::Call::<Runtime>::set_portfolio_params { params: model }
+				.into(),
+			3_000,
+		);
+		assert!(pallet_clearinghouse_margin::PortfolioConfig::<Runtime>::get().is_some());
+		feed();
+		assert_ok!(dispatch_signed(
+			&alice,
+			pallet_clearinghouse_margin::Call::<Runtime>::set_portfolio_margin {
+				sub: 0,
+				enabled: true
+			}
+		));
+		// The portfolio sees a hedged book: the covered call trades.
+		assert_ok!(place_ten(&alice, call, Side::Sell, 2_000));
+		let health = Margin::account_health(&MarginAccount::new(alice.clone(), 0)).unwrap();
+		assert!(!health.liquidatable);
+		assert!(health.initial < 15 * genesis_config_presets::DEV_USD_UNIT, "{health:?}");
+		pallet_clearinghouse_margin::Pallet::<Runtime>::do_try_state().unwrap();
+		pallet_clearinghouse_orderbook::Pallet::<Runtime>::do_try_state().unwrap();
+	});
 }

@@ -58,6 +58,58 @@ fn option_params(vol_key: OracleKey) -> OptionParams {
 	}
 }
 
+/// The portfolio model at the risk crate's defaults, no credits.
+fn default_portfolio() -> PortfolioParams {
+	PortfolioParams::from_model(
+		clearinghouse_risk::scenario::ModelParams::default(),
+		BoundedVec::new(),
+	)
+}
+
+/// The whitelisted caller's cross-margin account short a call in each of `p` option markets,
+/// each on an underlying of its own marked with a vol key of its own, 30 days from expiry,
+/// with resting orders on both sides on the wrong side of the mark.
+fn option_book<T: Config>(
+	p: u32,
+) -> Result<(MarginAccount<T::AccountId>, Vec<MarketId>), BenchmarkError> {
+	let expiry = T::Time::now().saturating_add(30 * 86_400_000);
+	let mut markets = Vec::new();
+	for i in 0..p {
+		// At most 60 underlyings and 60 vol keys: room in the oracle's key bound beside the
+		// genesis keys.
+		let k = (i % 60) as u8;
+		let (underlying, vol_key) = (key(*b"OPTN", k), key(*b"OVOL", k));
+		let spot = 100 + u32::from(k);
+		T::BenchmarkHelper::set_price(underlying, FixedU128::from_u32(spot));
+		T::BenchmarkHelper::set_vol(
+			vol_key,
+			FixedU128::from_u32(1),
+			FixedU128::from_rational(8, 10),
+		);
+		OptionRisks::<T>::insert(underlying, option_params(vol_key));
+		let market = T::BenchmarkHelper::option_market(underlying, spot, expiry)
+			.ok_or(BenchmarkError::Weightless)?;
+		let risk = RiskParams { underlying, funding: None, ..params(i) };
+		Pallet::<T>::do_set_market_risk(market, risk).map_err(|_| BenchmarkError::Weightless)?;
+		markets.push(market);
+	}
+	let account = MarginAccount::new(whitelisted_caller::<T::AccountId>(), 0);
+	let entries: Vec<PositionEntry> = markets
+		.iter()
+		.map(|m| PositionEntry {
+			quantity: -1_000,
+			cost: -5_000_000,
+			resting_buy: 500,
+			resting_sell: 500,
+			highest_buy: FixedU128::from_u32(50),
+			lowest_sell: FixedU128::from_u32(1),
+			..PositionEntry::new(*m, FixedI128::from_inner(0))
+		})
+		.collect();
+	Pallet::<T>::store_entries(&account, EntriesOf::<T>::truncate_from(entries));
+	Ok((account, markets))
+}
+
 /// `n` markets with risk parameters and prices: order-book markets with full level indexes
 /// (what each mark price reads) where the runtime has a book, else ids from 10,000 up.
 fn markets<T: Config>(n: u32) -> Vec<MarketId> {
@@ -118,42 +170,7 @@ mod benchmarks {
 	/// vol, each cold) and 30 days from expiry (the model runs in full).
 	#[benchmark]
 	fn option_margin_check(p: Linear<1, { T::MaxPositions::get() }>) -> Result<(), BenchmarkError> {
-		let expiry = T::Time::now().saturating_add(30 * 86_400_000);
-		let mut markets = Vec::new();
-		for i in 0..p {
-			// At most 60 underlyings and 60 vol keys: room in the oracle's key bound beside
-			// the genesis keys.
-			let k = (i % 60) as u8;
-			let (underlying, vol_key) = (key(*b"OPTN", k), key(*b"OVOL", k));
-			let spot = 100 + u32::from(k);
-			T::BenchmarkHelper::set_price(underlying, FixedU128::from_u32(spot));
-			T::BenchmarkHelper::set_vol(
-				vol_key,
-				FixedU128::from_u32(1),
-				FixedU128::from_rational(8, 10),
-			);
-			OptionRisks::<T>::insert(underlying, option_params(vol_key));
-			let market = T::BenchmarkHelper::option_market(underlying, spot, expiry)
-				.ok_or(BenchmarkError::Weightless)?;
-			let risk = RiskParams { underlying, funding: None, ..params(i) };
-			Pallet::<T>::do_set_market_risk(market, risk)
-				.map_err(|_| BenchmarkError::Weightless)?;
-			markets.push(market);
-		}
-		let account = MarginAccount::new(whitelisted_caller::<T::AccountId>(), 0);
-		let entries: Vec<PositionEntry> = markets
-			.iter()
-			.map(|m| PositionEntry {
-				quantity: -1_000,
-				cost: -5_000_000,
-				resting_buy: 500,
-				resting_sell: 500,
-				highest_buy: FixedU128::from_u32(50),
-				lowest_sell: FixedU128::from_u32(1),
-				..PositionEntry::new(*m, FixedI128::from_inner(0))
-			})
-			.collect();
-		Pallet::<T>::store_entries(&account, EntriesOf::<T>::truncate_from(entries));
+		let (account, markets) = option_book::<T>(p)?;
 		let pending =
 			PendingOrder { market: markets[0], size: 10, price: FixedU128::from_u32(101) };
 		#[block]
@@ -167,6 +184,57 @@ mod benchmarks {
 			assert!(matches!(MarketStates::<T>::get(market).instrument, Instrument::Option { .. }));
 			assert!(Pallet::<T>::mark_price(market, &risk).is_some());
 		}
+		Ok(())
+	}
+
+	/// As `option_margin_check`, the account margined by the portfolio model on the default
+	/// grid: every option revalued in every scenario, and each market's resting orders
+	/// evaluated alone both ways.
+	#[benchmark]
+	fn portfolio_margin_check(
+		p: Linear<1, { T::MaxPositions::get() }>,
+	) -> Result<(), BenchmarkError> {
+		let (account, markets) = option_book::<T>(p)?;
+		PortfolioConfig::<T>::put(default_portfolio());
+		PortfolioAccounts::<T>::insert(&account, ());
+		let pending =
+			PendingOrder { market: markets[0], size: 10, price: FixedU128::from_u32(101) };
+		#[block]
+		{
+			// No collateral: the check runs in full (twice) and refuses.
+			let _ = Pallet::<T>::check_order(&account, pending);
+		}
+		assert!(Pallet::<T>::portfolio_of(&account).is_some());
+		Ok(())
+	}
+
+	/// The largest portfolio model: the default grid with every correlation credit it may hold.
+	#[benchmark]
+	fn set_portfolio_params() -> Result<(), BenchmarkError> {
+		let origin =
+			T::RiskAdminOrigin::try_successful_origin().map_err(|_| BenchmarkError::Weightless)?;
+		let mut params = default_portfolio();
+		params.credits = BoundedVec::truncate_from(
+			(0..16u8)
+				.map(|k| (key(*b"CRDA", k), key(*b"CRDB", k), Permill::from_percent(30)))
+				.collect(),
+		);
+		#[extrinsic_call]
+		_(origin as T::RuntimeOrigin, params.clone());
+		assert_eq!(PortfolioConfig::<T>::get(), Some(params));
+		Ok(())
+	}
+
+	/// Opting the largest account in (`MaxPositions` options with orders, collateral enough):
+	/// the portfolio check runs in full and passes.
+	#[benchmark]
+	fn set_portfolio_margin() -> Result<(), BenchmarkError> {
+		let (account, _) = option_book::<T>(T::MaxPositions::get())?;
+		T::BenchmarkHelper::fund(&account, 1_000_000 * 1_000_000);
+		PortfolioConfig::<T>::put(default_portfolio());
+		#[extrinsic_call]
+		_(frame_system::RawOrigin::Signed(account.owner.clone()), account.sub, true);
+		assert!(PortfolioAccounts::<T>::contains_key(&account));
 		Ok(())
 	}
 

@@ -413,11 +413,14 @@ impl<T: Config> Pallet<T> {
 			.ok_or_else(|| ArithmeticError::Overflow.into())
 	}
 
-	/// A margin check of an account with `positions` positions, whatever they are: the larger
-	/// of the benchmarked check over perpetuals (whose mark reads the book) and over options
-	/// (whose mark reads the option parameters, the index and the vol, and runs the model).
+	/// A margin check of an account with `positions` positions, whatever they are: the largest
+	/// of the benchmarked check over perpetuals (whose mark reads the book), over options
+	/// (whose mark reads the option parameters, the index and the vol, and runs the model),
+	/// and over options margined by the portfolio model (the scenarios run on top).
 	pub fn margin_check_weight(positions: u32) -> Weight {
-		T::WeightInfo::margin_check(positions).max(T::WeightInfo::option_margin_check(positions))
+		T::WeightInfo::margin_check(positions)
+			.max(T::WeightInfo::option_margin_check(positions))
+			.max(T::WeightInfo::portfolio_margin_check(positions))
 	}
 
 	/// What one margin check of the largest account may cost beyond the perpetual-filled
@@ -492,6 +495,12 @@ impl<T: Config> Pallet<T> {
 			exposures.push(Exposure { entry, params, state, buys, sells });
 		}
 		let mut cover = Cover::of(&exposures)?;
+		// A portfolio account's requirements come from the scenario model (see the
+		// `portfolio` module): its legs are collected here, its resting orders' losses summed.
+		let portfolio = Self::portfolio_of(account);
+		let now = Self::portfolio_now();
+		let mut legs = Vec::new();
+		let mut resting_total: u128 = 0;
 		// Per view: the maintenance fraction and decimals its liquidation price needs.
 		let mut linear: Vec<Option<(Permill, u8)>> = Vec::new();
 		for Exposure { entry, params, state, buys, sells } in exposures {
@@ -570,6 +579,10 @@ impl<T: Config> Pallet<T> {
 			// Resting orders priced worse than the mark lose the difference when they fill
 			// (an accomplice can make them fill): orders and withdrawals must leave room for it.
 			let resting_loss = Self::resting_loss(&entry, mark, decimals, settlement_decimals)?;
+			if portfolio.is_some() {
+				legs.extend(crate::portfolio::Leg::of(&entry, &params, &state, now));
+				resting_total = resting_total.saturating_add(resting_loss);
+			}
 			let initial = initial.saturating_add(resting_loss);
 			health.initial = health.initial.saturating_add(initial);
 			health.maintenance = health.maintenance.saturating_add(maintenance);
@@ -587,6 +600,31 @@ impl<T: Config> Pallet<T> {
 				});
 				linear.push(option.is_none().then_some((params.maintenance, decimals)));
 			}
+		}
+		if let Some(params) = &portfolio {
+			let (initial, maintenance) = Self::portfolio_requirements(
+				params,
+				&legs,
+				pending,
+				settlement_decimals,
+				valuation,
+			)?;
+			health.initial = initial.saturating_add(resting_total);
+			health.maintenance = maintenance;
+			if with_views {
+				// Per position: what it adds to the maintenance requirement (closing it frees
+				// that); no initial share and no single-market liquidation price.
+				let marginals = Self::portfolio_marginals(params, &legs, settlement_decimals)?;
+				for view in views.iter_mut() {
+					view.maintenance = marginals
+						.iter()
+						.find(|(m, _)| *m == view.market)
+						.map(|(_, mm)| *mm)
+						.unwrap_or_default();
+					view.initial = 0;
+				}
+			}
+			return Ok((health, views));
 		}
 		// Each linear position's liquidation price, against the account's whole cushion.
 		if with_views {

@@ -65,6 +65,7 @@ mod liquidation;
 #[cfg(test)]
 mod mock;
 mod options;
+mod portfolio;
 pub mod runtime_api;
 mod settlement;
 #[cfg(test)]
@@ -275,6 +276,15 @@ pub mod pallet {
 	#[pallet::storage]
 	pub type OptionRisks<T: Config> = StorageMap<_, Twox64Concat, OracleKey, OptionParams>;
 
+	/// The portfolio-margin model (governance); `None`: not offered.
+	#[pallet::storage]
+	pub type PortfolioConfig<T: Config> = StorageValue<_, PortfolioParams>;
+
+	/// Margin accounts margined by the portfolio model (see the `portfolio` module).
+	#[pallet::storage]
+	pub type PortfolioAccounts<T: Config> =
+		StorageMap<_, Blake2_128Concat, AccountOf<T>, (), OptionQuery>;
+
 	/// How dated markets' settlement prices are taken (see the `settlement` module).
 	#[pallet::storage]
 	pub type SettlementConfig<T: Config> = StorageValue<_, SettlementParams, ValueQuery>;
@@ -400,6 +410,10 @@ pub mod pallet {
 		MarketSettled { market: MarketId, price: FixedU128 },
 		/// Governance set how options on `underlying` are marked and margined.
 		OptionParamsSet { underlying: OracleKey, params: OptionParams },
+		/// Governance set the portfolio-margin model.
+		PortfolioParamsSet { params: PortfolioParams },
+		/// `account` is now margined by the portfolio model (`enabled`) or the standard one.
+		PortfolioMarginSet { account: AccountOf<T>, enabled: bool },
 	}
 
 	#[pallet::error]
@@ -448,6 +462,26 @@ pub mod pallet {
 		/// The option's premium at the order's limit (with the haircut on what it buys) is
 		/// more than the account's free collateral.
 		PremiumUnaffordable,
+		/// A portfolio grid without a single price step.
+		PortfolioGridEmpty,
+		/// A portfolio grid of more than 64 scenarios (31 price steps).
+		PortfolioGridTooLarge,
+		/// A portfolio price range of zero or above 50%, or extreme moves of 100% or more.
+		PortfolioPriceRangeOutOfBounds,
+		/// A portfolio vol fall of 100%.
+		PortfolioVolShockOutOfBounds,
+		/// A margin period of risk above a week.
+		PortfolioDecayOutOfBounds,
+		/// A short-option minimum above 10%.
+		PortfolioShortMinimumOutOfBounds,
+		/// A portfolio maintenance ratio of 0 or 100%.
+		PortfolioMaintenanceRatio,
+		/// A correlation credit above 50%, or of an underlying with itself.
+		PortfolioCreditAboveBound,
+		/// Governance has not set a portfolio model: accounts cannot opt in.
+		PortfolioUnavailable,
+		/// The account is already margined by the model asked for.
+		ModelUnchanged,
 	}
 
 	#[pallet::hooks]
@@ -668,6 +702,64 @@ pub mod pallet {
 			ensure!(params.is_valid(), Error::<T>::InvalidOptionParams);
 			OptionRisks::<T>::insert(underlying, params);
 			Self::deposit_event(Event::OptionParamsSet { underlying, params });
+			Ok(())
+		}
+
+		/// Set the portfolio-margin model: the scenario grid, the add-ons, the maintenance
+		/// ratio and the correlation credits (see [`PortfolioParams`]). Applies from the next
+		/// check of every portfolio account on.
+		///
+		/// * Who: [`Config::RiskAdminOrigin`].
+		/// * Events: [`Event::PortfolioParamsSet`].
+		/// * Errors: one per bound — [`Error::PortfolioGridEmpty`],
+		///   [`Error::PortfolioGridTooLarge`], [`Error::PortfolioPriceRangeOutOfBounds`],
+		///   [`Error::PortfolioVolShockOutOfBounds`], [`Error::PortfolioDecayOutOfBounds`],
+		///   [`Error::PortfolioShortMinimumOutOfBounds`], [`Error::PortfolioMaintenanceRatio`],
+		///   [`Error::PortfolioCreditAboveBound`].
+		#[pallet::call_index(8)]
+		#[pallet::weight(T::WeightInfo::set_portfolio_params())]
+		pub fn set_portfolio_params(
+			origin: OriginFor<T>,
+			params: PortfolioParams,
+		) -> DispatchResult {
+			T::RiskAdminOrigin::ensure_origin(origin)?;
+			Self::check_portfolio_params(&params)?;
+			PortfolioConfig::<T>::put(params.clone());
+			Self::deposit_event(Event::PortfolioParamsSet { params });
+			Ok(())
+		}
+
+		/// Margin the signer's sub-account `sub` by the portfolio model (`enabled`) or the
+		/// standard one. The account must meet the initial requirement of the model it moves
+		/// to (a switch cannot take it below what it would need to trade).
+		///
+		/// * Who: the account's owner.
+		/// * Weight: a margin check of the largest account under the portfolio model.
+		/// * Events: [`Event::PortfolioMarginSet`].
+		/// * Errors: [`Error::PortfolioUnavailable`] (no model set), [`Error::ModelUnchanged`],
+		///   [`Error::InsufficientMargin`] / [`Error::CollateralUnpriced`] /
+		///   [`Error::PriceUnavailable`] (the new model's check). Nothing changes on error.
+		#[pallet::call_index(9)]
+		#[pallet::weight(T::WeightInfo::set_portfolio_margin())]
+		pub fn set_portfolio_margin(
+			origin: OriginFor<T>,
+			sub: u8,
+			enabled: bool,
+		) -> DispatchResult {
+			let owner = ensure_signed(origin)?;
+			let account = MarginAccount::new(owner, sub);
+			ensure!(!enabled || PortfolioConfig::<T>::exists(), Error::<T>::PortfolioUnavailable);
+			ensure!(
+				PortfolioAccounts::<T>::contains_key(&account) != enabled,
+				Error::<T>::ModelUnchanged
+			);
+			if enabled {
+				PortfolioAccounts::<T>::insert(&account, ());
+			} else {
+				PortfolioAccounts::<T>::remove(&account);
+			}
+			Self::check_withdrawal(&account)?;
+			Self::deposit_event(Event::PortfolioMarginSet { account, enabled });
 			Ok(())
 		}
 	}

@@ -235,7 +235,9 @@ impl<T: Config> Pallet<T> {
 	/// may hedge, which need none), with its market's parameters. A perpetual or future that
 	/// covers a short option of the account (a long under a short call, a short under a short
 	/// put) waits until those options are closed: closing it first would uncover them and
-	/// raise the requirement. An unpriced position can only wait for its price:
+	/// raise the requirement (for a portfolio account the figures are the maintenance each
+	/// position adds, hedges counted, and the largest simply goes first). An unpriced
+	/// position can only wait for its price:
 	/// [`Error::PriceUnavailable`] when every position is unpriced, [`Error::NotLiquidatable`]
 	/// when there is none.
 	fn largest_requirement(
@@ -273,7 +275,10 @@ impl<T: Config> Pallet<T> {
 				},
 			)
 		};
-		let chosen = largest(true).or_else(|| largest(false));
+		// A portfolio account's figures are already what closing each position frees, hedges
+		// counted: no cover waits there.
+		let portfolio = Self::portfolio_of(account).is_some();
+		let chosen = largest(!portfolio).or_else(|| largest(false));
 		let Some(view) = chosen else {
 			let any = Accounts::<T>::get(account).iter().any(|e| e.quantity != 0);
 			return Err(if any {

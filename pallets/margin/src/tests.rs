@@ -58,6 +58,9 @@ fn check() {
 /// Options: premium, marks, requirements, liquidation and settlement.
 mod options;
 
+/// Portfolio margin: the model's governance, opting in, checks and liquidation.
+mod portfolio;
+
 /// Alice sells and Bob buys 0.1 BTC at 50,000 (Alice rests, Bob takes).
 fn open_trade() {
 	deposit(ALICE, 10_000, 0);

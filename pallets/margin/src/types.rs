@@ -468,3 +468,75 @@ pub struct UnderlyingGreeks {
 	/// Σ theta.
 	pub theta: FixedI128,
 }
+
+/// Portfolio-margin parameters, set by governance (see `clearinghouse_risk::scenario` for the
+/// model and [`clearinghouse_risk::scenario::ModelParams::check`] for every bound).
+#[derive(
+	Clone, PartialEq, Eq, Debug, Encode, Decode, DecodeWithMemTracking, MaxEncodedLen, TypeInfo,
+)]
+pub struct PortfolioParams {
+	/// The largest ordinary price move (at most 50%).
+	pub price_range: Permill,
+	/// Ordinary price moves from −range to +range (1 to 31).
+	pub price_steps: u32,
+	/// Relative vol rise at 30 days to expiry.
+	pub vol_up: Permill,
+	/// Relative vol fall at 30 days to expiry (below 100%).
+	pub vol_down: Permill,
+	/// `p` of the shock scaling `(30 days / T)^p`.
+	pub vol_scaling: Permill,
+	/// Extreme moves at this multiple of the range (0: none).
+	pub extreme_multiple: u8,
+	/// The share of an extreme scenario's loss that counts.
+	pub extreme_fraction: Permill,
+	/// The margin period of risk options decay over (ms, at most a week).
+	pub decay_ms: u64,
+	/// Per short option unit, this share of the spot (at most 10%).
+	pub short_option_minimum: Permill,
+	/// Concentration rate on notional × share of open interest.
+	pub concentration: Permill,
+	/// `MM = mm_ratio × IM` (strictly between 0 and 100%).
+	pub mm_ratio: Permill,
+	/// Correlation credits between underlyings whose net deltas offset (each at most 50%).
+	pub credits: BoundedVec<(OracleKey, OracleKey, Permill), ConstU32<16>>,
+}
+
+impl PortfolioParams {
+	/// The risk crate's model parameters.
+	pub fn model(&self) -> clearinghouse_risk::scenario::ModelParams {
+		clearinghouse_risk::scenario::ModelParams {
+			price_range: self.price_range,
+			price_steps: self.price_steps,
+			vol_up: self.vol_up,
+			vol_down: self.vol_down,
+			vol_scaling: self.vol_scaling,
+			extreme_multiple: self.extreme_multiple,
+			extreme_fraction: self.extreme_fraction,
+			decay_ms: self.decay_ms,
+			short_option_minimum: self.short_option_minimum,
+			concentration: self.concentration,
+			mm_ratio: self.mm_ratio,
+		}
+	}
+
+	/// `model` with `credits`.
+	pub fn from_model(
+		model: clearinghouse_risk::scenario::ModelParams,
+		credits: BoundedVec<(OracleKey, OracleKey, Permill), ConstU32<16>>,
+	) -> Self {
+		Self {
+			price_range: model.price_range,
+			price_steps: model.price_steps,
+			vol_up: model.vol_up,
+			vol_down: model.vol_down,
+			vol_scaling: model.vol_scaling,
+			extreme_multiple: model.extreme_multiple,
+			extreme_fraction: model.extreme_fraction,
+			decay_ms: model.decay_ms,
+			short_option_minimum: model.short_option_minimum,
+			concentration: model.concentration,
+			mm_ratio: model.mm_ratio,
+			credits,
+		}
+	}
+}

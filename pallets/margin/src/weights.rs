@@ -37,6 +37,12 @@ pub trait WeightInfo {
 	/// As `margin_check`, every position a short option in a market of its own underlying and
 	/// vol key.
 	fn option_margin_check(p: u32) -> Weight;
+	/// As `option_margin_check`, the account margined by the portfolio model.
+	fn portfolio_margin_check(p: u32) -> Weight;
+	/// `set_portfolio_params`.
+	fn set_portfolio_params() -> Weight;
+	/// `set_portfolio_margin` of the largest account.
+	fn set_portfolio_margin() -> Weight;
 }
 
 /// Weights for a runtime with `T::DbWeight`.
@@ -82,6 +88,18 @@ impl<T: polkadot_sdk::frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	// One value written.
 	fn set_liquidation_params() -> Weight {
 		Weight::from_parts(10_000_000, 0).saturating_add(T::DbWeight::get().writes(1))
+	}
+	// As an option check, the scenario model run on top (measured on the runtime).
+	fn portfolio_margin_check(p: u32) -> Weight {
+		Self::option_margin_check(p).saturating_mul(3)
+	}
+	// One value written.
+	fn set_portfolio_params() -> Weight {
+		Weight::from_parts(10_000_000, 0).saturating_add(T::DbWeight::get().writes(1))
+	}
+	// A portfolio check of the largest account and the opt-in written.
+	fn set_portfolio_margin() -> Weight {
+		Self::portfolio_margin_check(64).saturating_add(T::DbWeight::get().reads_writes(2, 1))
 	}
 	// As a margin check, with the option parameters and the vol key read per position.
 	fn option_margin_check(p: u32) -> Weight {
@@ -166,5 +184,14 @@ impl WeightInfo for () {
 	}
 	fn option_margin_check(p: u32) -> Weight {
 		Self::margin_check(p).saturating_mul(2)
+	}
+	fn portfolio_margin_check(p: u32) -> Weight {
+		Self::margin_check(p).saturating_mul(4)
+	}
+	fn set_portfolio_params() -> Weight {
+		Weight::from_parts(10_000_000, 0)
+	}
+	fn set_portfolio_margin() -> Weight {
+		Self::portfolio_margin_check(64)
 	}
 }

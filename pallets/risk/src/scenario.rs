@@ -507,57 +507,74 @@ pub fn evaluate_on<K: Copy + PartialEq>(
 	holdings: &[Holding<K>],
 	settlement_decimals: u8,
 ) -> Result<RiskArray<K>, Error> {
+	let revaluation = revalue(grid, params, states, holdings)?;
+	let quantities: Vec<i128> = holdings.iter().map(|h| h.quantity).collect();
+	risk_array(&revaluation, params, credits, &quantities, settlement_decimals)
+}
+
+/// One holding revalued: its per-unit change in each scenario held long and held short (they
+/// differ only where the pricing gave way to the no-arbitrage bound), its delta per whole
+/// unit, and its underlying's place in [`Revaluation`].
+#[derive(Clone, PartialEq, Eq, Debug)]
+struct Revalued {
+	at: usize,
+	long: Vec<i128>,
+	/// Held short, where it differs from `long` (only where a bound stood in for a price).
+	short: Option<Vec<i128>>,
+	unit_delta: FixedI128,
+	option: bool,
+}
+
+/// Every holding of an account revalued under the grid ([`revalue`]): the expensive part of an
+/// evaluation, independent of the quantities held. [`risk_array`] then gives the requirement
+/// of any quantities of the same holdings without pricing anything again (a check with and
+/// without an order, resting orders alone).
+#[derive(Clone, PartialEq, Eq, Debug)]
+pub struct Revaluation<K> {
+	scenarios: Vec<Scenario>,
+	underlyings: Vec<(K, FixedU128)>,
+	holdings: Vec<(Holding<K>, Revalued)>,
+}
+
+/// Revalue every holding (whatever its quantity, zero included) under `grid`.
+pub fn revalue<K: Copy + PartialEq>(
+	grid: &Grid,
+	params: &ModelParams,
+	states: &[UnderlyingState<K>],
+	holdings: &[Holding<K>],
+) -> Result<Revaluation<K>, Error> {
 	let scenarios = grid.scenarios.clone();
-	let ln_moves = &grid.ln_moves;
-	let mut underlyings: Vec<UnderlyingRisk<K>> = Vec::new();
-	// Per underlying, its spot after each scenario's move (computed once, shared by every
-	// position on it).
+	let mut underlyings: Vec<(K, FixedU128)> = Vec::new();
+	// Per underlying, its spot after each scenario's move, shared by its holdings.
 	let mut moved_spots: Vec<Vec<FixedU128>> = Vec::new();
-	// Per underlying, the scenario PnL of its positions of one size scale, summed unrounded
-	// (quantity × per-unit change) and converted to settlement units once per scenario.
-	let mut sums: Vec<Sums> = Vec::new();
-	for h in holdings.iter().filter(|h| h.quantity != 0) {
+	let mut out = Vec::with_capacity(holdings.len());
+	for h in holdings {
 		let state = states.iter().find(|s| s.underlying == h.underlying).ok_or(Error::Unpriced)?;
-		let at = match underlyings.iter().position(|u| u.underlying == h.underlying) {
+		let at = match underlyings.iter().position(|(u, _)| *u == h.underlying) {
 			Some(at) => at,
 			None => {
-				underlyings.push(UnderlyingRisk {
-					underlying: h.underlying,
-					pnl: alloc::vec![0; scenarios.len()],
-					worst: None,
-					scan_loss: 0,
-					short_option_minimum: 0,
-					concentration: 0,
-					delta: FixedI128::zero(),
-					requirement: 0,
-				});
+				underlyings.push((h.underlying, state.spot));
 				moved_spots
 					.push(scenarios.iter().map(|s| moved(state.spot, s.price_move)).collect());
-				sums.push(Sums { divisor: None, numerators: alloc::vec![0; scenarios.len()] });
 				underlyings.len() - 1
 			},
 		};
-		let risk = &mut underlyings[at];
 		let spots = &moved_spots[at];
-		let sum = &mut sums[at];
-		let divisor = pnl_divisor(h.size_decimals, settlement_decimals);
-		if sum.divisor.is_none() {
-			sum.divisor = divisor;
-		}
-		let summed = divisor.is_some() && divisor == sum.divisor;
 		let spot = state.spot;
-		let whole = FixedI128::checked_from_rational(
-			h.quantity,
-			10i128.checked_pow(u32::from(h.size_decimals)).ok_or(Error::Overflow)?,
-		)
-		.ok_or(Error::Overflow)?;
-		match h.kind {
+		let revalued = match h.kind {
 			Kind::Linear => {
-				for (i, pnl) in risk.pnl.iter_mut().enumerate() {
-					let delta = signed(spots[i])? - signed(spot)?;
-					sum.add_or(summed, i, pnl, h, delta, settlement_decimals)?;
+				let now = signed(spot)?;
+				let long = spots
+					.iter()
+					.map(|s| signed(*s).map(|v| v - now))
+					.collect::<Result<Vec<i128>, Error>>()?;
+				Revalued {
+					at,
+					short: None,
+					long,
+					unit_delta: FixedI128::from_u32(1),
+					option: false,
 				}
-				risk.delta = risk.delta.saturating_add(whole);
 			},
 			Kind::Option { right, strike, ms_to_expiry } => {
 				let vol = state.vol.ok_or(Error::Unpriced)?;
@@ -573,8 +590,7 @@ pub fn evaluate_on<K: Copy + PartialEq>(
 				let now_price = at_mark
 					.price(fixed(spot).ok_or(Error::Overflow)?, ln_now)
 					.map_err(|_| Error::NoMark)?;
-				let now_delta = FixedI128::from_inner(at_mark.delta(ln_now).0);
-				let long = h.quantity > 0;
+				let unit_delta = FixedI128::from_inner(at_mark.delta(ln_now).0);
 				let left = ms_to_expiry.saturating_sub(params.decay_ms);
 				let scale = shock_scale(params.vol_scaling, ms_to_expiry);
 				let up = scaled_shock(params.vol_up, scale);
@@ -584,40 +600,112 @@ pub fn evaluate_on<K: Copy + PartialEq>(
 					after.and_then(|t| revaluer(right, strike, shocked_vol(vol, up, true), t)),
 					after.and_then(|t| revaluer(right, strike, shocked_vol(vol, down, false), t)),
 				];
-				for (i, ((pnl, s), ln_move)) in
-					risk.pnl.iter_mut().zip(&scenarios).zip(ln_moves).enumerate()
-				{
+				let mut long = Vec::with_capacity(scenarios.len());
+				let mut short: Option<Vec<i128>> = None;
+				for (i, (s, ln_move)) in scenarios.iter().zip(&grid.ln_moves).enumerate() {
 					let spot_s = spots[i];
 					let revaluer = &revaluers[usize::from(!s.vol_up)];
 					let value = revaluer
 						.zip(ln_sk.zip(*ln_move))
 						.zip(fixed(spot_s))
 						.and_then(|((r, (a, b)), spot_s)| r.price(spot_s, a.try_add(b).ok()?).ok())
-						.map(unsigned)
-						.unwrap_or_else(|| bound(right, long, spot_s, strike));
-					let delta = signed(value)? - now_price.0;
-					sum.add_or(summed, i, pnl, h, delta, settlement_decimals)?;
+						.map(unsigned);
+					let (l, sh) = match value {
+						Some(v) => (v, v),
+						None => (
+							bound(right, true, spot_s, strike),
+							bound(right, false, spot_s, strike),
+						),
+					};
+					let l = signed(l)? - now_price.0;
+					let sh = signed(sh)? - now_price.0;
+					if sh != l && short.is_none() {
+						short = Some(long.clone());
+					}
+					if let Some(short) = short.as_mut() {
+						short.push(sh);
+					}
+					long.push(l);
 				}
-				risk.delta = risk.delta.saturating_add(now_delta.saturating_mul(whole));
-				if h.quantity < 0 {
-					let minimum = FixedU128::from_inner(
-						params.short_option_minimum.mul_ceil(spot.into_inner()),
-					);
-					let add_on = units::value(
-						h.quantity.unsigned_abs(),
-						minimum,
-						h.size_decimals,
-						settlement_decimals,
-						Rounding::Up,
-					)
-					.ok_or(Error::Overflow)?;
-					risk.short_option_minimum = risk.short_option_minimum.saturating_add(add_on);
-				}
+				Revalued { at, long, short, unit_delta, option: true }
 			},
+		};
+		out.push((*h, revalued));
+	}
+	Ok(Revaluation { scenarios, underlyings, holdings: out })
+}
+
+/// The risk array of `revaluation`'s holdings at `quantities` (one per holding, in order;
+/// zero: not held), pricing nothing again.
+pub fn risk_array<K: Copy + PartialEq>(
+	revaluation: &Revaluation<K>,
+	params: &ModelParams,
+	credits: &[(K, K, Permill)],
+	quantities: &[i128],
+	settlement_decimals: u8,
+) -> Result<RiskArray<K>, Error> {
+	let scenarios = revaluation.scenarios.clone();
+	let mut underlyings: Vec<UnderlyingRisk<K>> = Vec::new();
+	// Where each of the revaluation's underlyings sits in `underlyings`, once held.
+	let mut place: Vec<Option<usize>> = alloc::vec![None; revaluation.underlyings.len()];
+	// Per underlying, the scenario PnL of its positions of one size scale, summed unrounded
+	// (quantity × per-unit change) and converted to settlement units once per scenario.
+	let mut sums: Vec<Sums> = Vec::new();
+	for ((h, r), &quantity) in revaluation.holdings.iter().zip(quantities) {
+		if quantity == 0 {
+			continue;
+		}
+		let (underlying, spot) = revaluation.underlyings[r.at];
+		let at = match place[r.at] {
+			Some(at) => at,
+			None => {
+				underlyings.push(UnderlyingRisk {
+					underlying,
+					pnl: alloc::vec![0; scenarios.len()],
+					worst: None,
+					scan_loss: 0,
+					short_option_minimum: 0,
+					concentration: 0,
+					delta: FixedI128::zero(),
+					requirement: 0,
+				});
+				sums.push(Sums { divisor: None, numerators: alloc::vec![0; scenarios.len()] });
+				place[r.at] = Some(underlyings.len() - 1);
+				underlyings.len() - 1
+			},
+		};
+		let h = Holding { quantity, ..*h };
+		let risk = &mut underlyings[at];
+		let sum = &mut sums[at];
+		let divisor = pnl_divisor(h.size_decimals, settlement_decimals);
+		if sum.divisor.is_none() {
+			sum.divisor = divisor;
+		}
+		let summed = divisor.is_some() && divisor == sum.divisor;
+		let units = match (&r.short, quantity > 0) {
+			(Some(short), false) => short,
+			_ => &r.long,
+		};
+		for (i, pnl) in risk.pnl.iter_mut().enumerate() {
+			sum.add_or(summed, i, pnl, &h, units[i], settlement_decimals)?;
+		}
+		let whole = FixedI128::checked_from_rational(
+			quantity,
+			10i128.checked_pow(u32::from(h.size_decimals)).ok_or(Error::Overflow)?,
+		)
+		.ok_or(Error::Overflow)?;
+		risk.delta = risk.delta.saturating_add(r.unit_delta.saturating_mul(whole));
+		let size = quantity.unsigned_abs();
+		if r.option && quantity < 0 {
+			let minimum =
+				FixedU128::from_inner(params.short_option_minimum.mul_ceil(spot.into_inner()));
+			let add_on =
+				units::value(size, minimum, h.size_decimals, settlement_decimals, Rounding::Up)
+					.ok_or(Error::Overflow)?;
+			risk.short_option_minimum = risk.short_option_minimum.saturating_add(add_on);
 		}
 		// Concentration: rate × notional (at the spot) × the position's share of the open
 		// interest (all of it when the market reports none).
-		let size = h.quantity.unsigned_abs();
 		let notional = units::value(size, spot, h.size_decimals, settlement_decimals, Rounding::Up)
 			.ok_or(Error::Overflow)?;
 		let share = if h.open_interest == 0 {

@@ -54,27 +54,29 @@ impl<T: frame_system::Config> pallet_clearinghouse_margin::WeightInfo for Weight
 	/// Proof: `Margin::MarketRisks` (`max_values`: None, `max_size`: Some(70), added: 2545, mode: `MaxEncodedLen`)
 	/// Storage: `Margin::MarketStates` (r:64 w:0)
 	/// Proof: `Margin::MarketStates` (`max_values`: None, `max_size`: Some(95), added: 2570, mode: `MaxEncodedLen`)
+	/// Storage: `Margin::PortfolioAccounts` (r:1 w:0)
+	/// Proof: `Margin::PortfolioAccounts` (`max_values`: None, `max_size`: Some(49), added: 2524, mode: `MaxEncodedLen`)
+	/// Storage: `Timestamp::Now` (r:1 w:0)
+	/// Proof: `Timestamp::Now` (`max_values`: Some(1), `max_size`: Some(8), added: 503, mode: `MaxEncodedLen`)
 	/// Storage: `Oracle::KeyConfigs` (r:64 w:0)
 	/// Proof: `Oracle::KeyConfigs` (`max_values`: None, `max_size`: Some(54), added: 2529, mode: `MaxEncodedLen`)
 	/// Storage: `Oracle::KeyStates` (r:64 w:0)
 	/// Proof: `Oracle::KeyStates` (`max_values`: None, `max_size`: Some(1460), added: 3935, mode: `MaxEncodedLen`)
 	/// Storage: `Oracle::CounterForFeeders` (r:1 w:0)
 	/// Proof: `Oracle::CounterForFeeders` (`max_values`: Some(1), `max_size`: Some(4), added: 499, mode: `MaxEncodedLen`)
-	/// Storage: `Timestamp::Now` (r:1 w:0)
-	/// Proof: `Timestamp::Now` (`max_values`: Some(1), `max_size`: Some(8), added: 503, mode: `MaxEncodedLen`)
 	/// Storage: `Orderbook::Markets` (r:64 w:0)
 	/// Proof: `Orderbook::Markets` (`max_values`: None, `max_size`: Some(2167), added: 4642, mode: `MaxEncodedLen`)
 	/// The range of component `p` is `[1, 64]`.
 	fn margin_check(p: u32, ) -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `681 + p * (2587 ±0)`
+		//  Measured:  `705 + p * (2587 ±0)`
 		//  Estimated: `10940 + p * (4642 ±0)`
-		// Minimum execution time: 76_494_000 picoseconds.
-		Weight::from_parts(33_544_418, 0)
+		// Minimum execution time: 83_003_000 picoseconds.
+		Weight::from_parts(42_958_905, 0)
 			.saturating_add(Weight::from_parts(0, 10940))
-			// Standard Error: 33_766
-			.saturating_add(Weight::from_parts(36_838_044, 0).saturating_mul(p.into()))
-			.saturating_add(T::DbWeight::get().reads(6))
+			// Standard Error: 27_205
+			.saturating_add(Weight::from_parts(36_807_300, 0).saturating_mul(p.into()))
+			.saturating_add(T::DbWeight::get().reads(7))
 			.saturating_add(T::DbWeight::get().reads((5_u64).saturating_mul(p.into())))
 			.saturating_add(Weight::from_parts(0, 4642).saturating_mul(p.into()))
 	}
@@ -90,29 +92,118 @@ impl<T: frame_system::Config> pallet_clearinghouse_margin::WeightInfo for Weight
 	/// Proof: `Margin::MarketRisks` (`max_values`: None, `max_size`: Some(70), added: 2545, mode: `MaxEncodedLen`)
 	/// Storage: `Margin::MarketStates` (r:64 w:0)
 	/// Proof: `Margin::MarketStates` (`max_values`: None, `max_size`: Some(95), added: 2570, mode: `MaxEncodedLen`)
+	/// Storage: `Margin::PortfolioAccounts` (r:1 w:0)
+	/// Proof: `Margin::PortfolioAccounts` (`max_values`: None, `max_size`: Some(49), added: 2524, mode: `MaxEncodedLen`)
+	/// Storage: `Timestamp::Now` (r:1 w:0)
+	/// Proof: `Timestamp::Now` (`max_values`: Some(1), `max_size`: Some(8), added: 503, mode: `MaxEncodedLen`)
 	/// Storage: `Margin::OptionRisks` (r:60 w:0)
 	/// Proof: `Margin::OptionRisks` (`max_values`: None, `max_size`: Some(45), added: 2520, mode: `MaxEncodedLen`)
 	/// Storage: `Oracle::KeyConfigs` (r:120 w:0)
 	/// Proof: `Oracle::KeyConfigs` (`max_values`: None, `max_size`: Some(54), added: 2529, mode: `MaxEncodedLen`)
 	/// Storage: `Oracle::KeyStates` (r:120 w:0)
 	/// Proof: `Oracle::KeyStates` (`max_values`: None, `max_size`: Some(1460), added: 3935, mode: `MaxEncodedLen`)
-	/// Storage: `Timestamp::Now` (r:1 w:0)
-	/// Proof: `Timestamp::Now` (`max_values`: Some(1), `max_size`: Some(8), added: 503, mode: `MaxEncodedLen`)
 	/// Storage: `Oracle::CounterForFeeders` (r:1 w:0)
 	/// Proof: `Oracle::CounterForFeeders` (`max_values`: Some(1), `max_size`: Some(4), added: 499, mode: `MaxEncodedLen`)
 	/// The range of component `p` is `[1, 64]`.
 	fn option_margin_check(p: u32, ) -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `758 + p * (693 ±0)`
-		//  Estimated: `10940 + p * (7625 ±0)`
-		// Minimum execution time: 98_216_000 picoseconds.
-		Weight::from_parts(49_888_269, 0)
+		//  Measured:  `783 + p * (693 ±0)`
+		//  Estimated: `10940 + p * (7625 ±11)`
+		// Minimum execution time: 100_750_000 picoseconds.
+		Weight::from_parts(54_944_448, 0)
 			.saturating_add(Weight::from_parts(0, 10940))
-			// Standard Error: 57_918
-			.saturating_add(Weight::from_parts(57_699_468, 0).saturating_mul(p.into()))
-			.saturating_add(T::DbWeight::get().reads(9))
+			// Standard Error: 32_950
+			.saturating_add(Weight::from_parts(53_063_906, 0).saturating_mul(p.into()))
+			.saturating_add(T::DbWeight::get().reads(10))
 			.saturating_add(T::DbWeight::get().reads((7_u64).saturating_mul(p.into())))
 			.saturating_add(Weight::from_parts(0, 7625).saturating_mul(p.into()))
+	}
+	/// Storage: `Margin::Accounts` (r:1 w:0)
+	/// Proof: `Margin::Accounts` (`max_values`: None, `max_size`: Some(7475), added: 9950, mode: `MaxEncodedLen`)
+	/// Storage: `Vaults::Ledgers` (r:1 w:0)
+	/// Proof: `Vaults::Ledgers` (`max_values`: None, `max_size`: Some(626), added: 3101, mode: `MaxEncodedLen`)
+	/// Storage: `Vaults::SettlementCollateral` (r:1 w:0)
+	/// Proof: `Vaults::SettlementCollateral` (`max_values`: Some(1), `max_size`: Some(2), added: 497, mode: `MaxEncodedLen`)
+	/// Storage: `Vaults::Collaterals` (r:1 w:0)
+	/// Proof: `Vaults::Collaterals` (`max_values`: None, `max_size`: Some(72), added: 2547, mode: `MaxEncodedLen`)
+	/// Storage: `Margin::MarketRisks` (r:64 w:0)
+	/// Proof: `Margin::MarketRisks` (`max_values`: None, `max_size`: Some(70), added: 2545, mode: `MaxEncodedLen`)
+	/// Storage: `Margin::MarketStates` (r:64 w:0)
+	/// Proof: `Margin::MarketStates` (`max_values`: None, `max_size`: Some(95), added: 2570, mode: `MaxEncodedLen`)
+	/// Storage: `Margin::PortfolioAccounts` (r:1 w:0)
+	/// Proof: `Margin::PortfolioAccounts` (`max_values`: None, `max_size`: Some(49), added: 2524, mode: `MaxEncodedLen`)
+	/// Storage: `Margin::PortfolioConfig` (r:1 w:0)
+	/// Proof: `Margin::PortfolioConfig` (`max_values`: Some(1), `max_size`: Some(366), added: 861, mode: `MaxEncodedLen`)
+	/// Storage: `Timestamp::Now` (r:1 w:0)
+	/// Proof: `Timestamp::Now` (`max_values`: Some(1), `max_size`: Some(8), added: 503, mode: `MaxEncodedLen`)
+	/// Storage: `Margin::OptionRisks` (r:60 w:0)
+	/// Proof: `Margin::OptionRisks` (`max_values`: None, `max_size`: Some(45), added: 2520, mode: `MaxEncodedLen`)
+	/// Storage: `Oracle::KeyConfigs` (r:120 w:0)
+	/// Proof: `Oracle::KeyConfigs` (`max_values`: None, `max_size`: Some(54), added: 2529, mode: `MaxEncodedLen`)
+	/// Storage: `Oracle::KeyStates` (r:120 w:0)
+	/// Proof: `Oracle::KeyStates` (`max_values`: None, `max_size`: Some(1460), added: 3935, mode: `MaxEncodedLen`)
+	/// Storage: `Oracle::CounterForFeeders` (r:1 w:0)
+	/// Proof: `Oracle::CounterForFeeders` (`max_values`: Some(1), `max_size`: Some(4), added: 499, mode: `MaxEncodedLen`)
+	/// The range of component `p` is `[1, 64]`.
+	fn portfolio_margin_check(p: u32, ) -> Weight {
+		// Proof Size summary in bytes:
+		//  Measured:  `924 + p * (693 ±0)`
+		//  Estimated: `10940 + p * (7625 ±0)`
+		// Minimum execution time: 193_798_000 picoseconds.
+		Weight::from_parts(85_007_124, 0)
+			.saturating_add(Weight::from_parts(0, 10940))
+			// Standard Error: 138_405
+			.saturating_add(Weight::from_parts(125_771_512, 0).saturating_mul(p.into()))
+			.saturating_add(T::DbWeight::get().reads(11))
+			.saturating_add(T::DbWeight::get().reads((7_u64).saturating_mul(p.into())))
+			.saturating_add(Weight::from_parts(0, 7625).saturating_mul(p.into()))
+	}
+	/// Storage: `Margin::PortfolioConfig` (r:0 w:1)
+	/// Proof: `Margin::PortfolioConfig` (`max_values`: Some(1), `max_size`: Some(366), added: 861, mode: `MaxEncodedLen`)
+	fn set_portfolio_params() -> Weight {
+		// Proof Size summary in bytes:
+		//  Measured:  `0`
+		//  Estimated: `0`
+		// Minimum execution time: 6_770_000 picoseconds.
+		Weight::from_parts(7_931_000, 0)
+			.saturating_add(Weight::from_parts(0, 0))
+			.saturating_add(T::DbWeight::get().writes(1))
+	}
+	/// Storage: `Margin::PortfolioConfig` (r:1 w:0)
+	/// Proof: `Margin::PortfolioConfig` (`max_values`: Some(1), `max_size`: Some(366), added: 861, mode: `MaxEncodedLen`)
+	/// Storage: `Margin::PortfolioAccounts` (r:1 w:1)
+	/// Proof: `Margin::PortfolioAccounts` (`max_values`: None, `max_size`: Some(49), added: 2524, mode: `MaxEncodedLen`)
+	/// Storage: `Margin::Accounts` (r:1 w:0)
+	/// Proof: `Margin::Accounts` (`max_values`: None, `max_size`: Some(7475), added: 9950, mode: `MaxEncodedLen`)
+	/// Storage: `Vaults::Ledgers` (r:1 w:0)
+	/// Proof: `Vaults::Ledgers` (`max_values`: None, `max_size`: Some(626), added: 3101, mode: `MaxEncodedLen`)
+	/// Storage: `Vaults::SettlementCollateral` (r:1 w:0)
+	/// Proof: `Vaults::SettlementCollateral` (`max_values`: Some(1), `max_size`: Some(2), added: 497, mode: `MaxEncodedLen`)
+	/// Storage: `Vaults::Collaterals` (r:1 w:0)
+	/// Proof: `Vaults::Collaterals` (`max_values`: None, `max_size`: Some(72), added: 2547, mode: `MaxEncodedLen`)
+	/// Storage: `Margin::MarketRisks` (r:64 w:0)
+	/// Proof: `Margin::MarketRisks` (`max_values`: None, `max_size`: Some(70), added: 2545, mode: `MaxEncodedLen`)
+	/// Storage: `Margin::MarketStates` (r:64 w:0)
+	/// Proof: `Margin::MarketStates` (`max_values`: None, `max_size`: Some(95), added: 2570, mode: `MaxEncodedLen`)
+	/// Storage: `Timestamp::Now` (r:1 w:0)
+	/// Proof: `Timestamp::Now` (`max_values`: Some(1), `max_size`: Some(8), added: 503, mode: `MaxEncodedLen`)
+	/// Storage: `Margin::OptionRisks` (r:60 w:0)
+	/// Proof: `Margin::OptionRisks` (`max_values`: None, `max_size`: Some(45), added: 2520, mode: `MaxEncodedLen`)
+	/// Storage: `Oracle::KeyConfigs` (r:120 w:0)
+	/// Proof: `Oracle::KeyConfigs` (`max_values`: None, `max_size`: Some(54), added: 2529, mode: `MaxEncodedLen`)
+	/// Storage: `Oracle::KeyStates` (r:120 w:0)
+	/// Proof: `Oracle::KeyStates` (`max_values`: None, `max_size`: Some(1460), added: 3935, mode: `MaxEncodedLen`)
+	/// Storage: `Oracle::CounterForFeeders` (r:1 w:0)
+	/// Proof: `Oracle::CounterForFeeders` (`max_values`: Some(1), `max_size`: Some(4), added: 499, mode: `MaxEncodedLen`)
+	fn set_portfolio_margin() -> Weight {
+		// Proof Size summary in bytes:
+		//  Measured:  `43550`
+		//  Estimated: `473190`
+		// Minimum execution time: 4_279_700_000 picoseconds.
+		Weight::from_parts(4_383_645_000, 0)
+			.saturating_add(Weight::from_parts(0, 473190))
+			.saturating_add(T::DbWeight::get().reads(436))
+			.saturating_add(T::DbWeight::get().writes(1))
 	}
 	/// Storage: `Timestamp::Now` (r:1 w:0)
 	/// Proof: `Timestamp::Now` (`max_values`: Some(1), `max_size`: Some(8), added: 503, mode: `MaxEncodedLen`)
@@ -135,11 +226,11 @@ impl<T: frame_system::Config> pallet_clearinghouse_margin::WeightInfo for Weight
 		// Proof Size summary in bytes:
 		//  Measured:  `7737 + m * (2342 ±0)`
 		//  Estimated: `127704 + m * (4642 ±0)`
-		// Minimum execution time: 45_498_000 picoseconds.
-		Weight::from_parts(170_776_583, 0)
+		// Minimum execution time: 44_697_000 picoseconds.
+		Weight::from_parts(184_123_973, 0)
 			.saturating_add(Weight::from_parts(0, 127704))
-			// Standard Error: 93_019
-			.saturating_add(Weight::from_parts(25_261_520, 0).saturating_mul(m.into()))
+			// Standard Error: 79_330
+			.saturating_add(Weight::from_parts(24_029_259, 0).saturating_mul(m.into()))
 			.saturating_add(T::DbWeight::get().reads(68))
 			.saturating_add(T::DbWeight::get().reads((4_u64).saturating_mul(m.into())))
 			.saturating_add(T::DbWeight::get().writes((1_u64).saturating_mul(m.into())))
@@ -157,14 +248,16 @@ impl<T: frame_system::Config> pallet_clearinghouse_margin::WeightInfo for Weight
 	/// Proof: `Margin::MarketRisks` (`max_values`: None, `max_size`: Some(70), added: 2545, mode: `MaxEncodedLen`)
 	/// Storage: `Margin::MarketStates` (r:64 w:1)
 	/// Proof: `Margin::MarketStates` (`max_values`: None, `max_size`: Some(95), added: 2570, mode: `MaxEncodedLen`)
+	/// Storage: `Margin::PortfolioAccounts` (r:1 w:0)
+	/// Proof: `Margin::PortfolioAccounts` (`max_values`: None, `max_size`: Some(49), added: 2524, mode: `MaxEncodedLen`)
+	/// Storage: `Timestamp::Now` (r:1 w:0)
+	/// Proof: `Timestamp::Now` (`max_values`: Some(1), `max_size`: Some(8), added: 503, mode: `MaxEncodedLen`)
 	/// Storage: `Oracle::KeyConfigs` (r:64 w:0)
 	/// Proof: `Oracle::KeyConfigs` (`max_values`: None, `max_size`: Some(54), added: 2529, mode: `MaxEncodedLen`)
 	/// Storage: `Oracle::KeyStates` (r:64 w:0)
 	/// Proof: `Oracle::KeyStates` (`max_values`: None, `max_size`: Some(1460), added: 3935, mode: `MaxEncodedLen`)
 	/// Storage: `Oracle::CounterForFeeders` (r:1 w:0)
 	/// Proof: `Oracle::CounterForFeeders` (`max_values`: Some(1), `max_size`: Some(4), added: 499, mode: `MaxEncodedLen`)
-	/// Storage: `Timestamp::Now` (r:1 w:0)
-	/// Proof: `Timestamp::Now` (`max_values`: Some(1), `max_size`: Some(8), added: 503, mode: `MaxEncodedLen`)
 	/// Storage: `Orderbook::Markets` (r:64 w:5)
 	/// Proof: `Orderbook::Markets` (`max_values`: None, `max_size`: Some(2167), added: 4642, mode: `MaxEncodedLen`)
 	/// Storage: `Margin::LiquidationConfig` (r:1 w:0)
@@ -183,12 +276,12 @@ impl<T: frame_system::Config> pallet_clearinghouse_margin::WeightInfo for Weight
 	/// Proof: `Margin::Holders` (`max_values`: None, `max_size`: Some(62), added: 2537, mode: `MaxEncodedLen`)
 	fn liquidate() -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `1150390`
+		//  Measured:  `1150414`
 		//  Estimated: `1812510`
-		// Minimum execution time: 11_440_952_000 picoseconds.
-		Weight::from_parts(11_979_252_000, 0)
+		// Minimum execution time: 12_131_318_000 picoseconds.
+		Weight::from_parts(12_519_065_000, 0)
 			.saturating_add(Weight::from_parts(0, 1812510))
-			.saturating_add(T::DbWeight::get().reads(727))
+			.saturating_add(T::DbWeight::get().reads(728))
 			.saturating_add(T::DbWeight::get().writes(437))
 	}
 	/// Storage: `Margin::Deleveraging` (r:1 w:1)
@@ -215,6 +308,8 @@ impl<T: frame_system::Config> pallet_clearinghouse_margin::WeightInfo for Weight
 	/// Proof: `Orderbook::Markets` (`max_values`: None, `max_size`: Some(2167), added: 4642, mode: `MaxEncodedLen`)
 	/// Storage: `Vaults::Ledgers` (r:2 w:2)
 	/// Proof: `Vaults::Ledgers` (`max_values`: None, `max_size`: Some(626), added: 3101, mode: `MaxEncodedLen`)
+	/// Storage: `Margin::PortfolioAccounts` (r:1 w:0)
+	/// Proof: `Margin::PortfolioAccounts` (`max_values`: None, `max_size`: Some(49), added: 2524, mode: `MaxEncodedLen`)
 	/// Storage: `Orderbook::AccountOrders` (r:1 w:1)
 	/// Proof: `Orderbook::AccountOrders` (`max_values`: None, `max_size`: Some(3136), added: 5611, mode: `MaxEncodedLen`)
 	/// Storage: `Orderbook::Levels` (r:64 w:64)
@@ -225,12 +320,12 @@ impl<T: frame_system::Config> pallet_clearinghouse_margin::WeightInfo for Weight
 	/// Proof: `Margin::Holders` (`max_values`: None, `max_size`: Some(62), added: 2537, mode: `MaxEncodedLen`)
 	fn deleverage() -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `409854`
+		//  Measured:  `409879`
 		//  Estimated: `403550`
-		// Minimum execution time: 2_900_320_000 picoseconds.
-		Weight::from_parts(3_110_933_000, 0)
+		// Minimum execution time: 2_908_742_000 picoseconds.
+		Weight::from_parts(2_986_628_000, 0)
 			.saturating_add(Weight::from_parts(0, 403550))
-			.saturating_add(T::DbWeight::get().reads(395))
+			.saturating_add(T::DbWeight::get().reads(396))
 			.saturating_add(T::DbWeight::get().writes(75))
 	}
 	/// Storage: `Margin::Deleveraging` (r:1 w:1)
@@ -249,14 +344,16 @@ impl<T: frame_system::Config> pallet_clearinghouse_margin::WeightInfo for Weight
 	/// Proof: `Margin::MarketRisks` (`max_values`: None, `max_size`: Some(70), added: 2545, mode: `MaxEncodedLen`)
 	/// Storage: `Margin::MarketStates` (r:64 w:0)
 	/// Proof: `Margin::MarketStates` (`max_values`: None, `max_size`: Some(95), added: 2570, mode: `MaxEncodedLen`)
+	/// Storage: `Margin::PortfolioAccounts` (r:64 w:0)
+	/// Proof: `Margin::PortfolioAccounts` (`max_values`: None, `max_size`: Some(49), added: 2524, mode: `MaxEncodedLen`)
+	/// Storage: `Timestamp::Now` (r:1 w:0)
+	/// Proof: `Timestamp::Now` (`max_values`: Some(1), `max_size`: Some(8), added: 503, mode: `MaxEncodedLen`)
 	/// Storage: `Oracle::KeyConfigs` (r:64 w:0)
 	/// Proof: `Oracle::KeyConfigs` (`max_values`: None, `max_size`: Some(54), added: 2529, mode: `MaxEncodedLen`)
 	/// Storage: `Oracle::KeyStates` (r:64 w:0)
 	/// Proof: `Oracle::KeyStates` (`max_values`: None, `max_size`: Some(1460), added: 3935, mode: `MaxEncodedLen`)
 	/// Storage: `Oracle::CounterForFeeders` (r:1 w:0)
 	/// Proof: `Oracle::CounterForFeeders` (`max_values`: Some(1), `max_size`: Some(4), added: 499, mode: `MaxEncodedLen`)
-	/// Storage: `Timestamp::Now` (r:1 w:0)
-	/// Proof: `Timestamp::Now` (`max_values`: Some(1), `max_size`: Some(8), added: 503, mode: `MaxEncodedLen`)
 	/// Storage: `Orderbook::Markets` (r:64 w:0)
 	/// Proof: `Orderbook::Markets` (`max_values`: None, `max_size`: Some(2167), added: 4642, mode: `MaxEncodedLen`)
 	/// Storage: `Margin::CounterForDeleveraging` (r:1 w:1)
@@ -265,14 +362,14 @@ impl<T: frame_system::Config> pallet_clearinghouse_margin::WeightInfo for Weight
 	fn adl_scan(n: u32, ) -> Weight {
 		// Proof Size summary in bytes:
 		//  Measured:  `159563 + n * (7667 ±0)`
-		//  Estimated: `298078 + n * (9950 ±0)`
-		// Minimum execution time: 28_482_000 picoseconds.
-		Weight::from_parts(530_177_266, 0)
+		//  Estimated: `298078 + n * (9950 ±7)`
+		// Minimum execution time: 24_536_000 picoseconds.
+		Weight::from_parts(533_788_371, 0)
 			.saturating_add(Weight::from_parts(0, 298078))
-			// Standard Error: 8_310_739
-			.saturating_add(Weight::from_parts(888_389_587, 0).saturating_mul(n.into()))
+			// Standard Error: 1_735_635
+			.saturating_add(Weight::from_parts(842_182_291, 0).saturating_mul(n.into()))
 			.saturating_add(T::DbWeight::get().reads(215))
-			.saturating_add(T::DbWeight::get().reads((5_u64).saturating_mul(n.into())))
+			.saturating_add(T::DbWeight::get().reads((6_u64).saturating_mul(n.into())))
 			.saturating_add(T::DbWeight::get().writes(1))
 			.saturating_add(Weight::from_parts(0, 9950).saturating_mul(n.into()))
 	}
@@ -290,8 +387,8 @@ impl<T: frame_system::Config> pallet_clearinghouse_margin::WeightInfo for Weight
 		// Proof Size summary in bytes:
 		//  Measured:  `729`
 		//  Estimated: `16495`
-		// Minimum execution time: 90_835_000 picoseconds.
-		Weight::from_parts(106_108_000, 0)
+		// Minimum execution time: 90_404_000 picoseconds.
+		Weight::from_parts(94_891_000, 0)
 			.saturating_add(Weight::from_parts(0, 16495))
 			.saturating_add(T::DbWeight::get().reads(9))
 			.saturating_add(T::DbWeight::get().writes(7))
@@ -302,8 +399,8 @@ impl<T: frame_system::Config> pallet_clearinghouse_margin::WeightInfo for Weight
 		// Proof Size summary in bytes:
 		//  Measured:  `0`
 		//  Estimated: `0`
-		// Minimum execution time: 5_939_000 picoseconds.
-		Weight::from_parts(10_396_000, 0)
+		// Minimum execution time: 5_699_000 picoseconds.
+		Weight::from_parts(6_770_000, 0)
 			.saturating_add(Weight::from_parts(0, 0))
 			.saturating_add(T::DbWeight::get().writes(1))
 	}
@@ -313,8 +410,8 @@ impl<T: frame_system::Config> pallet_clearinghouse_margin::WeightInfo for Weight
 		// Proof Size summary in bytes:
 		//  Measured:  `0`
 		//  Estimated: `0`
-		// Minimum execution time: 6_009_000 picoseconds.
-		Weight::from_parts(7_601_000, 0)
+		// Minimum execution time: 5_768_000 picoseconds.
+		Weight::from_parts(6_791_000, 0)
 			.saturating_add(Weight::from_parts(0, 0))
 			.saturating_add(T::DbWeight::get().writes(1))
 	}
@@ -341,11 +438,11 @@ impl<T: frame_system::Config> pallet_clearinghouse_margin::WeightInfo for Weight
 		// Proof Size summary in bytes:
 		//  Measured:  `7727 + m * (271 ±0)`
 		//  Estimated: `127704 + m * (2570 ±0)`
-		// Minimum execution time: 44_687_000 picoseconds.
-		Weight::from_parts(127_701_976, 0)
+		// Minimum execution time: 44_356_000 picoseconds.
+		Weight::from_parts(168_186_625, 0)
 			.saturating_add(Weight::from_parts(0, 127704))
-			// Standard Error: 105_178
-			.saturating_add(Weight::from_parts(27_451_129, 0).saturating_mul(m.into()))
+			// Standard Error: 75_662
+			.saturating_add(Weight::from_parts(24_130_957, 0).saturating_mul(m.into()))
 			.saturating_add(T::DbWeight::get().reads(69))
 			.saturating_add(T::DbWeight::get().reads((4_u64).saturating_mul(m.into())))
 			.saturating_add(T::DbWeight::get().writes((2_u64).saturating_mul(m.into())))
@@ -371,8 +468,8 @@ impl<T: frame_system::Config> pallet_clearinghouse_margin::WeightInfo for Weight
 		// Proof Size summary in bytes:
 		//  Measured:  `9519`
 		//  Estimated: `10940`
-		// Minimum execution time: 113_328_000 picoseconds.
-		Weight::from_parts(135_661_000, 0)
+		// Minimum execution time: 114_510_000 picoseconds.
+		Weight::from_parts(124_926_000, 0)
 			.saturating_add(Weight::from_parts(0, 10940))
 			.saturating_add(T::DbWeight::get().reads(8))
 			.saturating_add(T::DbWeight::get().writes(5))
@@ -383,8 +480,8 @@ impl<T: frame_system::Config> pallet_clearinghouse_margin::WeightInfo for Weight
 		// Proof Size summary in bytes:
 		//  Measured:  `0`
 		//  Estimated: `0`
-		// Minimum execution time: 7_330_000 picoseconds.
-		Weight::from_parts(8_873_000, 0)
+		// Minimum execution time: 7_231_000 picoseconds.
+		Weight::from_parts(8_402_000, 0)
 			.saturating_add(Weight::from_parts(0, 0))
 			.saturating_add(T::DbWeight::get().writes(1))
 	}
@@ -402,8 +499,8 @@ impl<T: frame_system::Config> pallet_clearinghouse_margin::WeightInfo for Weight
 		// Proof Size summary in bytes:
 		//  Measured:  `51`
 		//  Estimated: `5632`
-		// Minimum execution time: 19_188_000 picoseconds.
-		Weight::from_parts(22_604_000, 0)
+		// Minimum execution time: 18_868_000 picoseconds.
+		Weight::from_parts(20_851_000, 0)
 			.saturating_add(Weight::from_parts(0, 5632))
 			.saturating_add(T::DbWeight::get().reads(4))
 			.saturating_add(T::DbWeight::get().writes(3))

@@ -7,15 +7,15 @@ use clearinghouse_primitives::OrderMarginCheck;
 use clearinghouse_risk::units;
 use polkadot_sdk::sp_arithmetic::Rounding;
 
-const DAY: u64 = 86_400_000;
+pub(super) const DAY: u64 = 86_400_000;
 
-fn btc() -> OracleKey {
+pub(super) fn btc() -> OracleKey {
 	OracleKey::from_symbol("BTC").unwrap()
 }
 
 /// Options on BTC: marked with the BTCVOL feed, sizes in thousandths of a BTC, `a` = 15%
 /// initial and 7.5% maintenance, floors 10% / 5%, long value haircut 10%.
-fn option_params() -> OptionParams {
+pub(super) fn option_params() -> OptionParams {
 	OptionParams {
 		vol_key: OracleKey::from_symbol("BTCVOL").unwrap(),
 		size_decimals: 3,
@@ -28,13 +28,13 @@ fn option_params() -> OptionParams {
 }
 
 /// What an option market on BTC is listed with.
-fn option_risk() -> RiskParams {
+pub(super) fn option_risk() -> RiskParams {
 	option_params().market_risk(btc())
 }
 
 /// List a BTC option (sizes in thousandths of a BTC, prices in whole USD) with BTC options
 /// configured at 80% implied vol; returns the market.
-fn btc_option(right: orderbook::OptionRight, strike: u32, expiry: u64) -> MarketId {
+pub(super) fn btc_option(right: orderbook::OptionRight, strike: u32, expiry: u64) -> MarketId {
 	assert_ok!(Margin::set_option_params(RuntimeOrigin::root(), btc(), option_params()));
 	TestPrices::set_vol("BTCVOL", Some(FixedU128::from_rational(8, 10)));
 	let config = orderbook::MarketConfig {
@@ -48,31 +48,36 @@ fn btc_option(right: orderbook::OptionRight, strike: u32, expiry: u64) -> Market
 	market
 }
 
-fn call(strike: u32, expiry: u64) -> MarketId {
+pub(super) fn call(strike: u32, expiry: u64) -> MarketId {
 	btc_option(orderbook::OptionRight::Call, strike, expiry)
 }
 
-fn put(strike: u32, expiry: u64) -> MarketId {
+pub(super) fn put(strike: u32, expiry: u64) -> MarketId {
 	btc_option(orderbook::OptionRight::Put, strike, expiry)
 }
 
 /// `maker` rests a sell of `size` at `price`, `taker` buys it.
-fn trade(market: MarketId, maker: AccountId, taker: AccountId, price: u32, size: u128) {
+pub(super) fn trade(market: MarketId, maker: AccountId, taker: AccountId, price: u32, size: u128) {
 	assert_ok!(place_in(market, maker, order(Side::Sell, price, size)));
 	assert_ok!(place_in(market, taker, order(Side::Buy, price, size)));
 }
 
-fn position_in(who: AccountId, market: MarketId) -> i128 {
+pub(super) fn position_in(who: AccountId, market: MarketId) -> i128 {
 	<Margin as OrderMarginCheck<AccountId>>::position(&acct(who, 0), market)
 }
 
 /// `size` thousandths of a BTC at `price`, in micro-USD, rounded as asked.
-fn usd_of(size: u128, price: FixedU128, rounding: Rounding) -> u128 {
+pub(super) fn usd_of(size: u128, price: FixedU128, rounding: Rounding) -> u128 {
 	units::value(size, price, 3, 6, rounding).unwrap()
 }
 
 /// The model mark of `market` as the pricing crate gives it for the BTC index at `spot`.
-fn model_mark(right: clearinghouse_pricing::Right, spot: u32, strike: u32, left: u64) -> FixedU128 {
+pub(super) fn model_mark(
+	right: clearinghouse_pricing::Right,
+	spot: u32,
+	strike: u32,
+	left: u64,
+) -> FixedU128 {
 	clearinghouse_risk::options::model(
 		right,
 		FixedU128::from_u32(spot),
@@ -84,7 +89,7 @@ fn model_mark(right: clearinghouse_pricing::Right, spot: u32, strike: u32, left:
 	.price
 }
 
-fn view(who: AccountId, market: MarketId) -> PositionView {
+pub(super) fn view(who: AccountId, market: MarketId) -> PositionView {
 	Margin::account_health(&acct(who, 0))
 		.unwrap()
 		.positions
@@ -758,7 +763,7 @@ fn a_market_configured_before_its_listing_takes_the_listed_instrument() {
 	});
 }
 
-fn liquidated_markets() -> Vec<(MarketId, u128)> {
+pub(super) fn liquidated_markets() -> Vec<(MarketId, u128)> {
 	System::events()
 		.into_iter()
 		.filter_map(|r| match r.event {

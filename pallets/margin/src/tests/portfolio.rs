@@ -1,0 +1,184 @@
+//! Portfolio margin in the pallet: governed parameters, opting in and out, the covered call
+//! the standard model refuses, switching back, liquidation.
+
+use super::{options::*, *};
+use clearinghouse_risk::scenario::ModelParams;
+use polkadot_sdk::frame_support::BoundedVec;
+
+/// The default grid with no concentration add-on (the tests' markets are all one account's).
+fn params() -> PortfolioParams {
+	PortfolioParams::from_model(
+		ModelParams { concentration: Permill::zero(), ..ModelParams::default() },
+		BoundedVec::new(),
+	)
+}
+
+fn opt_in(who: AccountId) {
+	assert_ok!(Margin::set_portfolio_margin(RuntimeOrigin::signed(who), 0, true));
+}
+
+#[test]
+fn portfolio_parameters_are_governed_and_each_bound_has_its_error() {
+	build_and_execute(|| {
+		assert_noop!(
+			Margin::set_portfolio_params(RuntimeOrigin::signed(ALICE), params()),
+			DispatchError::BadOrigin
+		);
+		let p = params();
+		let eth = OracleKey::from_symbol("ETH").unwrap();
+		for (bad, error) in [
+			(PortfolioParams { price_steps: 0, ..p.clone() }, Error::<Test>::PortfolioGridEmpty),
+			(
+				PortfolioParams { price_steps: 32, ..p.clone() },
+				Error::<Test>::PortfolioGridTooLarge,
+			),
+			(
+				PortfolioParams { price_range: Permill::from_percent(51), ..p.clone() },
+				Error::<Test>::PortfolioPriceRangeOutOfBounds,
+			),
+			(
+				PortfolioParams { vol_down: Permill::one(), ..p.clone() },
+				Error::<Test>::PortfolioVolShockOutOfBounds,
+			),
+			(
+				PortfolioParams { decay_ms: 8 * DAY, ..p.clone() },
+				Error::<Test>::PortfolioDecayOutOfBounds,
+			),
+			(
+				PortfolioParams { short_option_minimum: Permill::from_percent(11), ..p.clone() },
+				Error::<Test>::PortfolioShortMinimumOutOfBounds,
+			),
+			(
+				PortfolioParams { mm_ratio: Permill::one(), ..p.clone() },
+				Error::<Test>::PortfolioMaintenanceRatio,
+			),
+			(
+				PortfolioParams {
+					credits: BoundedVec::truncate_from(vec![(
+						btc(),
+						eth,
+						Permill::from_percent(60),
+					)]),
+					..p.clone()
+				},
+				Error::<Test>::PortfolioCreditAboveBound,
+			),
+		] {
+			assert_noop!(Margin::set_portfolio_params(RuntimeOrigin::root(), bad), error);
+		}
+		assert_ok!(Margin::set_portfolio_params(RuntimeOrigin::root(), params()));
+		System::assert_last_event(Event::PortfolioParamsSet { params: params() }.into());
+		assert_eq!(PortfolioConfig::<Test>::get(), Some(params()));
+	});
+}
+
+#[test]
+fn an_account_opts_in_only_where_offered_and_switches_once() {
+	build_and_execute(|| {
+		assert_noop!(
+			Margin::set_portfolio_margin(RuntimeOrigin::signed(ALICE), 0, true),
+			Error::<Test>::PortfolioUnavailable
+		);
+		assert_ok!(Margin::set_portfolio_params(RuntimeOrigin::root(), params()));
+		opt_in(ALICE);
+		System::assert_last_event(
+			Event::PortfolioMarginSet { account: acct(ALICE, 0), enabled: true }.into(),
+		);
+		assert_noop!(
+			Margin::set_portfolio_margin(RuntimeOrigin::signed(ALICE), 0, true),
+			Error::<Test>::ModelUnchanged
+		);
+		// Another sub-account is its own choice.
+		assert!(!PortfolioAccounts::<Test>::contains_key(acct(ALICE, 1)));
+		assert_ok!(Margin::set_portfolio_margin(RuntimeOrigin::signed(ALICE), 0, false));
+		assert!(!PortfolioAccounts::<Test>::contains_key(acct(ALICE, 0)));
+	});
+}
+
+/// Charlie: 8,000 USD, long 1 BTC of the perpetual; Bob has a bid for the call.
+fn charlie_long_one_btc(call_market: MarketId) {
+	deposit(BOB, 100_000, 0);
+	deposit(CHARLIE, 8_000, 0);
+	assert_ok!(place(BOB, 0, order(Side::Sell, 50_000, 1_000)));
+	assert_ok!(place(CHARLIE, 0, order(Side::Buy, 50_000, 1_000)));
+	assert_ok!(place_in(call_market, BOB, order(Side::Buy, 4_500, 1_000)));
+}
+
+#[test]
+fn a_covered_call_the_standard_model_refuses_trades_under_portfolio_margin() {
+	build_and_execute(|| {
+		let option = call(50_000, T0 + 30 * DAY);
+		charlie_long_one_btc(option);
+		// The standard model wants 5,000 for the perpetual and the call's mark (≈ 4,565) for
+		// the covered call: more than Charlie has.
+		assert_noop!(
+			place_in(option, CHARLIE, order(Side::Sell, 4_500, 1_000)),
+			Error::<Test>::InsufficientMargin
+		);
+		assert_ok!(Margin::set_portfolio_params(RuntimeOrigin::root(), params()));
+		opt_in(CHARLIE);
+		// The portfolio sees the hedge: the worst scenario of the pair is far smaller.
+		assert_ok!(place_in(option, CHARLIE, order(Side::Sell, 4_500, 1_000)));
+		assert_eq!(position_in(CHARLIE, option), -1_000);
+		let health = Margin::account_health(&acct(CHARLIE, 0)).unwrap();
+		assert!(!health.liquidatable);
+		assert!(health.initial < 9_000 * USD_UNIT, "{}", health.initial);
+		// The maintenance requirement is the model's share of it.
+		assert_eq!(
+			health.maintenance,
+			Permill::from_percent(70)
+				.mul_ceil(Margin::health(&acct(CHARLIE, 0), None).unwrap().initial)
+		);
+		// Back to the standard model needs the standard requirement: refused, unchanged.
+		assert_noop!(
+			Margin::set_portfolio_margin(RuntimeOrigin::signed(CHARLIE), 0, false),
+			Error::<Test>::InsufficientMargin
+		);
+		check();
+	});
+}
+
+#[test]
+fn a_portfolio_account_without_an_options_vol_cannot_add_risk() {
+	build_and_execute(|| {
+		let option = call(50_000, T0 + 30 * DAY);
+		charlie_long_one_btc(option);
+		assert_ok!(Margin::set_portfolio_params(RuntimeOrigin::root(), params()));
+		opt_in(CHARLIE);
+		assert_ok!(place_in(option, CHARLIE, order(Side::Sell, 4_500, 1_000)));
+		TestPrices::set_vol("BTCVOL", None);
+		// More risk: refused for want of a price.
+		assert_noop!(
+			place(CHARLIE, 0, order(Side::Buy, 50_000, 100)),
+			Error::<Test>::PriceUnavailable
+		);
+		check();
+	});
+}
+
+#[test]
+fn a_portfolio_account_below_maintenance_is_liquidated_and_ends_healthier() {
+	build_and_execute(|| {
+		let option = call(50_000, T0 + 30 * DAY);
+		charlie_long_one_btc(option);
+		assert_ok!(Margin::set_portfolio_params(RuntimeOrigin::root(), params()));
+		opt_in(CHARLIE);
+		assert_ok!(place_in(option, CHARLIE, order(Side::Sell, 4_500, 1_000)));
+		deposit(ALICE, 100_000, 0);
+		// BTC falls to 40,000: the perpetual loses 10,000, the call gives back most of its
+		// mark; Charlie is below maintenance.
+		TestPrices::set("BTC", Some(40_000));
+		let before = Margin::liquidation_health(&acct(CHARLIE, 0)).unwrap();
+		assert!(before.is_liquidatable());
+		System::reset_events();
+		assert_ok!(Margin::liquidate(RuntimeOrigin::signed(KEEPER), acct(CHARLIE, 0)));
+		// The perpetual carries the risk the model sees: it goes first.
+		assert_eq!(liquidated_markets().first().map(|l| l.0), Some(BTC_PERP));
+		let after = Margin::liquidation_health(&acct(CHARLIE, 0)).unwrap();
+		let margin = |h: &clearinghouse_risk::margin::Health| {
+			h.equity - i128::try_from(h.maintenance).unwrap()
+		};
+		assert!(margin(&after) > margin(&before), "{after:?} vs {before:?}");
+		check();
+	});
+}
