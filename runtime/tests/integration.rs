@@ -453,6 +453,42 @@ fn cash(who: &AccountId) -> i128 {
 	)
 }
 
+/// The risk_admin track's set-up of DOT options: DOT's oracle key with an implied-vol feed
+/// (Ferdie feeds it) and DOT's option parameters (the vol key is DOT's own feed). Returns the
+/// feeder.
+fn dot_with_vol_and_options() -> AccountId {
+	use clearinghouse_runtime::{Margin, Oracle};
+	let dot = clearinghouse_primitives::OracleKey::from_symbol("DOT").unwrap();
+	assert_ok!(Oracle::set_key(
+		TrackOrigin::RiskAdmin.into(),
+		dot,
+		pallet_clearinghouse_oracle::KeyConfig {
+			min_quorum: 1,
+			max_age: 60_000,
+			max_deviation: Permill::from_percent(10),
+			breaker_window: 300_000,
+			ema_half_life: 60_000,
+			has_vol: true,
+		}
+	));
+	let feeder = account(Sr25519Keyring::Ferdie);
+	assert_ok!(Oracle::add_feeder(TrackOrigin::RiskAdmin.into(), feeder.clone()));
+	assert_ok!(Margin::set_option_params(
+		TrackOrigin::RiskAdmin.into(),
+		dot,
+		pallet_clearinghouse_margin::OptionParams {
+			vol_key: dot,
+			size_decimals: 3,
+			initial: Permill::from_percent(15),
+			maintenance: Permill::from_parts(75_000),
+			initial_floor: Permill::from_percent(10),
+			maintenance_floor: Permill::from_percent(5),
+			long_haircut: Permill::from_percent(10),
+		}
+	));
+	feeder
+}
+
 /// `who` places a good-till-cancelled limit order for 10 units (10,000 size units) at `milli`
 /// thousandths in `market`.
 fn place_ten(
@@ -1002,7 +1038,7 @@ fn a_future_listed_by_referendum_trades_expires_and_settles() {
 fn an_option_chain_listed_by_referendum_trades_expires_and_settles() {
 	use clearinghouse_primitives::OracleKey;
 	use clearinghouse_runtime::{Margin, Oracle};
-	use pallet_clearinghouse_margin::{MarginAccount, OptionParams, SettlementParams};
+	use pallet_clearinghouse_margin::{MarginAccount, SettlementParams};
 	use pallet_clearinghouse_orderbook::{
 		Call as OrderbookCall, ChainTemplate, MarketParams, MarketStatus, Side,
 	};
@@ -1018,33 +1054,7 @@ fn an_option_chain_listed_by_referendum_trades_expires_and_settles() {
 		let milli = |m: u128| FixedU128::from_rational(m, 1000);
 		// The risk_admin track: DOT's index with an implied-vol feed, and how DOT options
 		// are marked and margined (the vol key is DOT's own feed).
-		assert_ok!(Oracle::set_key(
-			TrackOrigin::RiskAdmin.into(),
-			dot,
-			pallet_clearinghouse_oracle::KeyConfig {
-				min_quorum: 1,
-				max_age: 60_000,
-				max_deviation: Permill::from_percent(10),
-				breaker_window: 300_000,
-				ema_half_life: 60_000,
-				has_vol: true,
-			}
-		));
-		let feeder = account(Sr25519Keyring::Ferdie);
-		assert_ok!(Oracle::add_feeder(TrackOrigin::RiskAdmin.into(), feeder.clone()));
-		assert_ok!(Margin::set_option_params(
-			TrackOrigin::RiskAdmin.into(),
-			dot,
-			OptionParams {
-				vol_key: dot,
-				size_decimals: 3,
-				initial: Permill::from_percent(15),
-				maintenance: Permill::from_parts(75_000),
-				initial_floor: Permill::from_percent(10),
-				maintenance_floor: Permill::from_percent(5),
-				long_haircut: Permill::from_percent(10),
-			}
-		));
+		let feeder = dot_with_vol_and_options();
 		let feed = |price: u128| {
 			assert_ok!(Oracle::feed(
 				RuntimeOrigin::signed(feeder.clone()),
@@ -1206,7 +1216,7 @@ fn every_call_that_checks_margin_is_charged_for_an_account_of_options() {
 fn an_account_opted_into_portfolio_margin_by_the_governance_path_writes_a_covered_call() {
 	use clearinghouse_primitives::OracleKey;
 	use clearinghouse_runtime::{Margin, Oracle};
-	use pallet_clearinghouse_margin::{MarginAccount, OptionParams, PortfolioParams};
+	use pallet_clearinghouse_margin::{MarginAccount, PortfolioParams};
 	use pallet_clearinghouse_orderbook::{
 		MarketConfig, MarketKind, MarketParams, MarketStatus, OptionRight, Side,
 	};
@@ -1218,33 +1228,7 @@ fn an_account_opted_into_portfolio_margin_by_the_governance_path_writes_a_covere
 		let (alice, bob) = (account(Sr25519Keyring::Alice), account(Sr25519Keyring::Bob));
 		let dot = OracleKey::from_symbol("DOT").unwrap();
 		let milli = |m: u128| FixedU128::from_rational(m, 1000);
-		assert_ok!(Oracle::set_key(
-			TrackOrigin::RiskAdmin.into(),
-			dot,
-			pallet_clearinghouse_oracle::KeyConfig {
-				min_quorum: 1,
-				max_age: 60_000,
-				max_deviation: Permill::from_percent(10),
-				breaker_window: 300_000,
-				ema_half_life: 60_000,
-				has_vol: true,
-			}
-		));
-		let feeder = account(Sr25519Keyring::Ferdie);
-		assert_ok!(Oracle::add_feeder(TrackOrigin::RiskAdmin.into(), feeder.clone()));
-		assert_ok!(Margin::set_option_params(
-			TrackOrigin::RiskAdmin.into(),
-			dot,
-			OptionParams {
-				vol_key: dot,
-				size_decimals: 3,
-				initial: Permill::from_percent(15),
-				maintenance: Permill::from_parts(75_000),
-				initial_floor: Permill::from_percent(10),
-				maintenance_floor: Permill::from_percent(5),
-				long_haircut: Permill::from_percent(10),
-			}
-		));
+		let feeder = dot_with_vol_and_options();
 		let market = |kind| MarketConfig {
 			underlying: dot,
 			kind,

@@ -582,6 +582,22 @@ impl<T: Config> Pallet<T> {
 			if portfolio.is_some() {
 				legs.extend(crate::portfolio::Leg::of(&entry, &params, &state, now));
 				resting_total = resting_total.saturating_add(resting_loss);
+				// An option bought counts in equity after its haircut: what the buys (resting
+				// and pending) would add long is charged that haircut up front, as the
+				// scenarios revalue it at its whole mark.
+				if let Some(o) = &option {
+					let bought = entry
+						.quantity
+						.saturating_add(i128::try_from(buys).unwrap_or(i128::MAX))
+						.max(0)
+						.unsigned_abs()
+						.saturating_sub(entry.quantity.max(0).unsigned_abs());
+					let value =
+						units::value(bought, mark, decimals, settlement_decimals, Rounding::Up)
+							.ok_or(ArithmeticError::Overflow)?;
+					resting_total =
+						resting_total.saturating_add(o.option.long_haircut.mul_ceil(value));
+				}
 			}
 			let initial = initial.saturating_add(resting_loss);
 			health.initial = health.initial.saturating_add(initial);
@@ -602,13 +618,20 @@ impl<T: Config> Pallet<T> {
 			}
 		}
 		if let Some(params) = &portfolio {
-			let (initial, maintenance) = Self::portfolio_requirements(
+			let figures = Self::portfolio_requirements(
 				params,
 				&legs,
 				pending,
 				settlement_decimals,
 				valuation,
-			)?;
+			);
+			let (initial, maintenance) = match (figures, valuation) {
+				(Ok(figures), _) => figures,
+				// Liquidation is never blocked by the model: where it cannot value the book
+				// (an option it cannot price), the standard figures stand.
+				(Err(_), Valuation::Liquidation) => return Ok((health, views)),
+				(Err(e), Valuation::Strict) => return Err(e),
+			};
 			health.initial = initial.saturating_add(resting_total);
 			health.maintenance = maintenance;
 			if with_views {

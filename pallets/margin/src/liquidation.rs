@@ -72,8 +72,12 @@ impl<T: Config> Pallet<T> {
 		// requirement (an option's is not a fraction of its notional; a perpetual's is
 		// taken at the fraction, rounded down, as before).
 		let option = matches!(MarketStates::<T>::get(market).instrument, Instrument::Option { .. });
+		// A portfolio account's figure is what closing the position frees of the model's MM
+		// (hedges counted): it sizes every close, a hedged leg's (0: all of it) included, so
+		// a liquidation never shaves a hedge leg by leg into more risk.
+		let by_figure = option || Self::portfolio_of(account).is_some();
 		let frees_of = |size: u128, notional: u128| -> u128 {
-			if option {
+			if by_figure {
 				multiply_by_rational_with_rounding(
 					view.maintenance,
 					size,

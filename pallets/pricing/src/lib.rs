@@ -240,6 +240,9 @@ pub struct Revaluer {
 	payoff_only: bool,
 }
 
+/// The largest `σ√T` a [`Revaluer`] takes (exclusive): 11.
+const MAX_REVALUER_DEVIATION: i128 = 11 * SCALE;
+
 /// `ln 100`: the moneyness bound of the domain, as a log.
 const LN_100: Fixed = Fixed(4_605_170_185_988_091_368);
 
@@ -277,6 +280,12 @@ impl Revaluer {
 	) -> Result<Self, Error> {
 		Inputs { right, spot: strike, strike, vol, time, rate: Fixed::ZERO }.check()?;
 		let deviation = vol.checked_mul(root_time)?;
+		// σ√T ≥ 11 (vol near the domain's 1,000% over years) would overflow σ²T/2 in binary
+		// fixed point: such an option is refused here (a scenario grid then takes its
+		// no-arbitrage bound), `price` still values it.
+		if deviation.0 >= MAX_REVALUER_DEVIATION {
+			return Err(Error::OutOfDomain);
+		}
 		let payoff_only = deviation.0 < MIN_DEVIATION;
 		let deviation_q = fixed::q::from_small(deviation.0);
 		// 1/(σ√T) in binary fixed point: 2^120 / (σ√T · 2^60), one 128-bit division.

@@ -208,6 +208,26 @@ proptest! {
 		}
 	}
 
+	/// Near the domain's largest vol × time a revaluer refuses rather than overflow; within
+	/// its range it still prices as `price` does.
+	#[test]
+	fn a_revaluer_refuses_what_would_overflow(vol in 7.0f64..10.0, days in 600.0f64..730.0) {
+		let base = inputs(Right::Call, 100.0, 100.0, vol, days / 365.0, 0.0);
+		let deviation = vol * (days / 365.0).sqrt();
+		match clearinghouse_pricing::Revaluer::new(Right::Call, base.strike, base.vol, base.time) {
+			Ok(r) => {
+				prop_assert!(deviation < 11.0 + 1e-9);
+				let fast = r.price(base.spot, Fixed::ZERO).unwrap();
+				let direct = clearinghouse_pricing::price(&base).unwrap();
+				prop_assert!((fast.0 - direct.0).abs() < 1_000_000_000, "{fast:?} vs {direct:?}");
+			},
+			Err(e) => {
+				prop_assert_eq!(e, Error::OutOfDomain);
+				prop_assert!(deviation >= 11.0 - 1e-9);
+			},
+		}
+	}
+
 	/// More vol or more time is never worth less (with r ≥ 0 for time, for a call), up to the
 	/// crate's stated price accuracy (1e-10 of the spot: far out of the money two prices a
 	/// hair apart can round either way).

@@ -24,9 +24,10 @@
 //! short is never free) plus a **concentration add-on** (per position a rate of its notional
 //! times its share of the market's open interest). Across underlyings, a governance list of
 //! **correlation credits** `(a, b, c)`: when the two underlyings' net deltas have opposite
-//! signs (one hedges the other), `c × min(R_a, R_b)` comes off, each underlying's requirement
-//! credited at most once in all (pairs in list order). `IM` = the sum less the credits,
-//! `MM = mm_ratio × IM`.
+//! signs (one hedges the other), `c × min(L_a, L_b) × h` comes off, `L` the scan losses (never
+//! the add-ons) and `h` the hedged share, the smaller delta notional over the larger (a small
+//! hedge earns a small credit); each underlying's scan loss is credited at most once in all
+//! (pairs in list order). `IM` = the sum less the credits, `MM = mm_ratio × IM`.
 //!
 //! Every rounding is against the account: losses and add-ons up, gains down. A revaluation the
 //! pricing cannot give (a scenario pushing an option outside the pricing domain) takes the
@@ -747,8 +748,21 @@ pub fn risk_array<K: Copy + PartialEq>(
 			.saturating_add(risk.concentration);
 		total = total.saturating_add(risk.requirement);
 	}
-	// Correlation credits, each underlying's requirement credited at most once in all.
-	let mut creditable: Vec<u128> = underlyings.iter().map(|u| u.requirement).collect();
+	// Correlation credits: off the scan losses only (never the add-ons), scaled by how much of
+	// the larger delta the smaller one offsets, each underlying's scan loss credited at most
+	// once in all.
+	let mut creditable: Vec<u128> = underlyings.iter().map(|u| u.scan_loss).collect();
+	let delta_notional = |i: usize| -> u128 {
+		let spot = revaluation
+			.underlyings
+			.iter()
+			.find(|(k, _)| *k == underlyings[i].underlying)
+			.map(|(_, spot)| *spot)
+			.unwrap_or_default();
+		FixedU128::from_inner(underlyings[i].delta.into_inner().unsigned_abs())
+			.saturating_mul(spot)
+			.into_inner()
+	};
 	let mut given = Vec::new();
 	for (a, b, rate) in credits {
 		let (Some(i), Some(j)) = (
@@ -763,7 +777,15 @@ pub fn risk_array<K: Copy + PartialEq>(
 		if !hedged {
 			continue;
 		}
-		let base = creditable[i].min(creditable[j]);
+		let (na, nb) = (delta_notional(i), delta_notional(j));
+		let (small, large) = (na.min(nb), na.max(nb));
+		let offsetting = creditable[i].min(creditable[j]);
+		let base = if large == 0 {
+			0
+		} else {
+			multiply_by_rational_with_rounding(offsetting, small, large, Rounding::Down)
+				.unwrap_or_default()
+		};
 		let credit = rate.mul_floor(base);
 		if credit == 0 {
 			continue;
@@ -958,12 +980,24 @@ mod tests {
 		let params = ModelParams::default();
 		let with = evaluate(&params, &credits, &states(), &hedged, 6).unwrap();
 		let without = evaluate(&params, &[], &states(), &hedged, 6).unwrap();
-		let base = without.underlyings.iter().map(|u| u.requirement).min().unwrap();
+		// 1 BTC against 25 ETH: 50,000 of delta each way, fully hedged: the smaller scan loss.
+		let base = without.underlyings.iter().map(|u| u.scan_loss).min().unwrap();
 		assert_eq!(
 			with.credits,
 			alloc::vec![(BTC, ETH, Permill::from_percent(40).mul_floor(base))]
 		);
 		assert_eq!(with.initial, without.initial - Permill::from_percent(40).mul_floor(base));
+		// A small hedge earns a small credit: 1 ETH against the BTC (2,000 of 50,000).
+		let small = evaluate(&params, &credits, &states(), &[perp(1_000), eth(-1_000)], 6).unwrap();
+		let small_base = small.underlyings.iter().map(|u| u.scan_loss).min().unwrap();
+		assert_eq!(
+			small.credits,
+			alloc::vec![(
+				BTC,
+				ETH,
+				Permill::from_percent(40).mul_floor(small_base * 2_000 / 50_000)
+			)]
+		);
 		// Same direction: no credit.
 		let both_long =
 			evaluate(&params, &credits, &states(), &[perp(1_000), eth(25_000)], 6).unwrap();

@@ -104,6 +104,17 @@ fn charlie_long_one_btc(call_market: MarketId) {
 	assert_ok!(place_in(call_market, BOB, order(Side::Buy, 4_500, 1_000)));
 }
 
+/// Charlie, long 1 BTC of the perpetual on portfolio margin, writes 1 BTC of the at-the-money
+/// 30-day call to Bob. Returns the call's market.
+fn charlie_writes_a_covered_call_under_portfolio_margin() -> MarketId {
+	let option = call(50_000, T0 + 30 * DAY);
+	charlie_long_one_btc(option);
+	assert_ok!(Margin::set_portfolio_params(RuntimeOrigin::root(), params()));
+	opt_in(CHARLIE);
+	assert_ok!(place_in(option, CHARLIE, order(Side::Sell, 4_500, 1_000)));
+	option
+}
+
 #[test]
 fn a_covered_call_the_standard_model_refuses_trades_under_portfolio_margin() {
 	build_and_execute(|| {
@@ -141,11 +152,7 @@ fn a_covered_call_the_standard_model_refuses_trades_under_portfolio_margin() {
 #[test]
 fn a_portfolio_account_without_an_options_vol_cannot_add_risk() {
 	build_and_execute(|| {
-		let option = call(50_000, T0 + 30 * DAY);
-		charlie_long_one_btc(option);
-		assert_ok!(Margin::set_portfolio_params(RuntimeOrigin::root(), params()));
-		opt_in(CHARLIE);
-		assert_ok!(place_in(option, CHARLIE, order(Side::Sell, 4_500, 1_000)));
+		charlie_writes_a_covered_call_under_portfolio_margin();
 		TestPrices::set_vol("BTCVOL", None);
 		// More risk: refused for want of a price.
 		assert_noop!(
@@ -159,11 +166,7 @@ fn a_portfolio_account_without_an_options_vol_cannot_add_risk() {
 #[test]
 fn a_portfolio_account_below_maintenance_is_liquidated_and_ends_healthier() {
 	build_and_execute(|| {
-		let option = call(50_000, T0 + 30 * DAY);
-		charlie_long_one_btc(option);
-		assert_ok!(Margin::set_portfolio_params(RuntimeOrigin::root(), params()));
-		opt_in(CHARLIE);
-		assert_ok!(place_in(option, CHARLIE, order(Side::Sell, 4_500, 1_000)));
+		charlie_writes_a_covered_call_under_portfolio_margin();
 		deposit(ALICE, 100_000, 0);
 		// BTC falls to 40,000: the perpetual loses 10,000, the call gives back most of its
 		// mark; Charlie is below maintenance.
@@ -179,6 +182,51 @@ fn a_portfolio_account_below_maintenance_is_liquidated_and_ends_healthier() {
 			h.equity - i128::try_from(h.maintenance).unwrap()
 		};
 		assert!(margin(&after) > margin(&before), "{after:?} vs {before:?}");
+		check();
+	});
+}
+
+#[test]
+fn an_option_bought_on_portfolio_margin_is_charged_its_haircut_up_front() {
+	build_and_execute(|| {
+		let option = call(55_000, T0 + 30 * DAY);
+		deposit(ALICE, 100_000, 0);
+		assert_ok!(Margin::set_portfolio_params(RuntimeOrigin::root(), params()));
+		opt_in(ALICE);
+		let buy = crate::functions::PendingOrder {
+			market: option,
+			size: 1_000,
+			price: FixedU128::from_u32(2_600),
+		};
+		let without = Margin::health(&acct(ALICE, 0), None).unwrap();
+		let with = Margin::health(&acct(ALICE, 0), Some(buy)).unwrap();
+		// The 10% haircut equity will apply to the call once bought is in the requirement
+		// already (beside the scenarios' loss of the premium): buying cannot leave the account
+		// short of its maintenance the moment it fills.
+		let mark = Margin::mark_price(option, &option_risk()).unwrap();
+		let haircut = Permill::from_percent(10).mul_ceil(usd_of(
+			1_000,
+			mark,
+			polkadot_sdk::sp_arithmetic::Rounding::Up,
+		));
+		// Exactly: the model's requirement with the call bought, plus the haircut.
+		let leg = crate::portfolio::Leg::of(
+			&PositionEntry::new(option, Default::default()),
+			&option_risk(),
+			&MarketStates::<Test>::get(option),
+			pallet_timestamp::Now::<Test>::get(),
+		)
+		.unwrap();
+		let (model, _) = Margin::portfolio_requirements(
+			&params(),
+			&[leg],
+			Some(buy),
+			6,
+			crate::functions::Valuation::Strict,
+		)
+		.unwrap();
+		assert_eq!(with.initial, model + haircut);
+		assert_eq!(without.initial, 0);
 		check();
 	});
 }
