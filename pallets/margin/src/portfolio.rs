@@ -7,7 +7,9 @@
 //!   plus, for every market with resting orders, the larger of the `IM` of its resting buys
 //!   alone and of its resting sells alone (the worst loss of a sum is at most the sum of the
 //!   worst losses, so this bounds every way the resting orders can fill, across markets
-//!   too), plus the resting orders' loss against the mark as for every account. An order
+//!   too) and the concentration add-on's cross term of orders that extend the position (it
+//!   grows with the square of the size), plus the resting orders' loss against the mark as
+//!   for every account, plus the haircut of the options the buys would add. An order
 //!   that reduces the portfolio's risk lowers the first term: an account below its initial
 //!   requirement can still de-risk.
 //!
@@ -207,9 +209,55 @@ impl<T: Config> Pallet<T> {
 					.initial)
 			};
 			let worst = alone(to_u128(leg.resting_buy))?.max(alone(-to_u128(leg.resting_sell))?);
-			initial = initial.saturating_add(worst);
+			// The concentration add-on grows with the square of the size: orders extending the
+			// position add 2·rate·notional(orders)·|position| / open interest beyond what each
+			// costs alone.
+			let extending =
+				if leg.holding.quantity > 0 { leg.resting_buy } else { leg.resting_sell };
+			let cross =
+				Self::concentration_cross(params, leg, extending, &states, settlement_decimals)?;
+			initial = initial.saturating_add(worst).saturating_add(cross);
 		}
 		Ok((initial, held.maintenance))
+	}
+
+	/// `2 · rate · notional(orders) · |position| / open interest` (the whole open interest
+	/// when none is reported): what filling `orders` that extend `leg`'s position adds to the
+	/// concentration add-on beyond the orders' own.
+	fn concentration_cross(
+		params: &PortfolioParams,
+		leg: &Leg,
+		orders: u128,
+		states: &[UnderlyingState<OracleKey>],
+		settlement_decimals: u8,
+	) -> Result<u128, DispatchError> {
+		let held = leg.holding.quantity.unsigned_abs();
+		if orders == 0 || held == 0 || params.concentration.is_zero() {
+			return Ok(0);
+		}
+		let spot = states
+			.iter()
+			.find(|s| s.underlying == leg.holding.underlying)
+			.map(|s| s.spot)
+			.ok_or(Error::<T>::PriceUnavailable)?;
+		let notional = clearinghouse_risk::units::value(
+			orders,
+			spot,
+			leg.holding.size_decimals,
+			settlement_decimals,
+			polkadot_sdk::sp_arithmetic::Rounding::Up,
+		)
+		.ok_or(ArithmeticError::Overflow)?;
+		let interest = leg.holding.open_interest.max(1);
+		let share =
+			polkadot_sdk::sp_arithmetic::helpers_128bit::multiply_by_rational_with_rounding(
+				notional.saturating_mul(2),
+				held.min(interest),
+				interest,
+				polkadot_sdk::sp_arithmetic::Rounding::Up,
+			)
+			.ok_or(ArithmeticError::Overflow)?;
+		Ok(params.concentration.mul_ceil(share))
 	}
 
 	/// What each of `legs`' positions adds to the portfolio's maintenance requirement:

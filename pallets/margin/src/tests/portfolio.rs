@@ -230,3 +230,45 @@ fn an_option_bought_on_portfolio_margin_is_charged_its_haircut_up_front() {
 		check();
 	});
 }
+
+#[test]
+fn resting_orders_that_extend_a_position_pay_the_concentration_cross_term() {
+	build_and_execute(|| {
+		// Concentration 10%: Charlie holds all of the perpetual's open interest (1 BTC).
+		let with_concentration =
+			PortfolioParams { concentration: Permill::from_percent(10), ..params() };
+		assert_ok!(Margin::set_portfolio_params(RuntimeOrigin::root(), with_concentration.clone()));
+		deposit(BOB, 100_000, 0);
+		deposit(CHARLIE, 100_000, 0);
+		assert_ok!(place(BOB, 0, order(Side::Sell, 50_000, 1_000)));
+		assert_ok!(place(CHARLIE, 0, order(Side::Buy, 50_000, 1_000)));
+		opt_in(CHARLIE);
+		// A resting buy of 0.5 BTC far below the mark: it would take him to 1.5 BTC.
+		assert_ok!(place(CHARLIE, 0, order(Side::Buy, 40_000, 500)));
+		let entry = Accounts::<Test>::get(acct(CHARLIE, 0))[0];
+		let now = pallet_timestamp::Now::<Test>::get();
+		let state = MarketStates::<Test>::get(BTC_PERP);
+		let leg = crate::portfolio::Leg::of(&entry, &btc_risk(), &state, now).unwrap();
+		let requirement = |legs: &[crate::portfolio::Leg]| {
+			Margin::portfolio_requirements(
+				&with_concentration,
+				legs,
+				None,
+				6,
+				crate::functions::Valuation::Strict,
+			)
+			.unwrap()
+			.0
+		};
+		let bare = crate::portfolio::Leg { resting_buy: 0, resting_sell: 0, ..leg };
+		let alone = crate::portfolio::Leg {
+			holding: clearinghouse_risk::scenario::Holding { quantity: 500, ..leg.holding },
+			..bare
+		};
+		// 2 × 10% × 25,000 (the orders' notional) × 1 BTC held / 1 BTC of open interest.
+		let cross = 5_000 * USD_UNIT;
+		assert_eq!(requirement(&[leg]), requirement(&[bare]) + requirement(&[alone]) + cross);
+		assert_eq!(Margin::health(&acct(CHARLIE, 0), None).unwrap().initial, requirement(&[leg]));
+		check();
+	});
+}
