@@ -272,3 +272,38 @@ fn resting_orders_that_extend_a_position_pay_the_concentration_cross_term() {
 		check();
 	});
 }
+
+#[test]
+fn a_hedged_portfolio_book_below_maintenance_is_closed_not_shaved_into_more_risk() {
+	build_and_execute(|| {
+		assert_ok!(Margin::set_portfolio_params(RuntimeOrigin::root(), params()));
+		let future = btc_future(T0 + 30 * DAY);
+		deposit(BOB, 100_000, 0);
+		deposit(CHARLIE, 8_000, 0);
+		opt_in(CHARLIE);
+		// Charlie: long 1 BTC of the perpetual (the model wants 7,500 for it alone), then short
+		// 1 BTC of the future: no scenario loses.
+		assert_ok!(place(BOB, 0, order(Side::Sell, 50_000, 1_000)));
+		assert_ok!(place(CHARLIE, 0, order(Side::Buy, 50_000, 1_000)));
+		assert_ok!(place_in(future, BOB, order(Side::Buy, 50_000, 1_000)));
+		assert_ok!(place_in(future, CHARLIE, order(Side::Sell, 50_000, 1_000)));
+		assert!(!Margin::account_health(&acct(CHARLIE, 0)).unwrap().liquidatable);
+		// Governance adds a 20% concentration add-on: he holds all of both markets' open
+		// interest, so 10,000 per leg; he is below maintenance though no price moved.
+		assert_ok!(Margin::set_portfolio_params(
+			RuntimeOrigin::root(),
+			PortfolioParams { concentration: Permill::from_percent(20), ..params() }
+		));
+		assert!(Margin::account_health(&acct(CHARLIE, 0)).unwrap().liquidatable);
+		// Each leg alone frees nothing of the model's requirement (the other goes naked):
+		// liquidation still converges in a few steps and leaves him flat.
+		let mut steps = 0;
+		while Margin::liquidation_health(&acct(CHARLIE, 0)).unwrap().is_liquidatable() {
+			assert_ok!(Margin::liquidate(RuntimeOrigin::signed(KEEPER), acct(CHARLIE, 0)));
+			steps += 1;
+			assert!(steps <= 4, "liquidation must converge");
+		}
+		assert_eq!(size(CHARLIE, 0), 0);
+		check();
+	});
+}
