@@ -183,6 +183,12 @@ impl_runtime_apis! {
 		) -> Vec<pallet_clearinghouse_margin::UnderlyingGreeks> {
 			crate::Margin::greeks_by_underlying(&account)
 		}
+
+		fn risk_array(
+			account: pallet_clearinghouse_margin::MarginAccount<AccountId>,
+		) -> Option<pallet_clearinghouse_margin::RiskArrayView> {
+			crate::Margin::risk_array(&account)
+		}
 	}
 
 	impl pallet_clearinghouse_orderbook::runtime_api::OrderbookApi<Block, AccountId> for Runtime {

@@ -5,7 +5,7 @@
 // It checks what a Polkadot.js user relies on: the metadata exposes the chain's pallets and the
 // token properties, a signed transfer from //Alice to //Bob is included with the balances and
 // the event it should have, the chain clock follows the wall clock, and the margin runtime API
-// (version 3: the settlement view and the option views) is decorated and callable.
+// (version 4: the settlement, option and portfolio risk-array views) is decorated and callable.
 
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
@@ -117,14 +117,14 @@ test('the chain clock follows the wall clock, whatever the block rate', async ()
   assert.ok(end.chain <= Date.now(), `chain time ${end.chain} is ahead of the wall clock`);
 });
 
-test('the margin runtime API is decorated, settlement and option views included (API version 3)', async () => {
+test('the margin runtime API is decorated, settlement, option and risk-array views included (API version 4)', async () => {
   // A runtime API's id is the 8-byte blake2 hash of its name.
   const id = blake2AsHex('MarginApi', 64);
   const margin = api.runtimeVersion.apis.find(([apiId]) => apiId.toHex() === id);
   assert.ok(margin, `MarginApi (${id}) missing from the runtime version`);
-  assert.equal(margin[1].toNumber(), 3);
+  assert.equal(margin[1].toNumber(), 4);
   assert.ok(api.call.marginApi, 'marginApi missing from the decorated runtime calls');
-  for (const name of ['settlement', 'optionQuote', 'optionChain', 'optionPositions', 'greeksByUnderlying']) {
+  for (const name of ['settlement', 'optionQuote', 'optionChain', 'optionPositions', 'greeksByUnderlying', 'riskArray']) {
     assert.equal(typeof api.call.marginApi[name], 'function', `marginApi.${name} missing`);
   }
   // Market 4,000,000 does not exist: a perpetual or an unknown market has no settlement and
@@ -139,4 +139,6 @@ test('the margin runtime API is decorated, settlement and option views included 
   const account = { owner: alice, sub: 0 };
   assert.equal((await api.call.marginApi.optionPositions(account)).length, 0);
   assert.equal((await api.call.marginApi.greeksByUnderlying(account)).length, 0);
+  // No portfolio model is set on a fresh dev chain: no risk array.
+  assert.ok((await api.call.marginApi.riskArray(account)).isNone);
 });

@@ -463,6 +463,18 @@ impl<T: Config> Pallet<T> {
 		with_views: bool,
 		valuation: Valuation,
 	) -> Result<(Health, Vec<PositionView>), DispatchError> {
+		Self::health_by_model(account, pending, with_views, valuation, true)
+	}
+
+	/// [`Self::health_and_positions`], by the account's own model, or by the standard model
+	/// whatever the account's (`portfolio_allowed` false: the runtime API's comparison).
+	pub(crate) fn health_by_model(
+		account: &AccountOf<T>,
+		pending: Option<PendingOrder>,
+		with_views: bool,
+		valuation: Valuation,
+		portfolio_allowed: bool,
+	) -> Result<(Health, Vec<PositionView>), DispatchError> {
 		let mut entries: Vec<PositionEntry> = Accounts::<T>::get(account).into_inner();
 		if let Some(p) = pending {
 			if entries.iter().all(|e| e.market != p.market) {
@@ -497,7 +509,7 @@ impl<T: Config> Pallet<T> {
 		let mut cover = Cover::of(&exposures)?;
 		// A portfolio account's requirements come from the scenario model (see the
 		// `portfolio` module): its legs are collected here, its resting orders' losses summed.
-		let portfolio = Self::portfolio_of(account);
+		let portfolio = Self::portfolio_of(account).filter(|_| portfolio_allowed);
 		let now = Self::portfolio_now();
 		let mut legs = Vec::new();
 		let mut resting_total: u128 = 0;

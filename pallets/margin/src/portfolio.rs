@@ -302,6 +302,66 @@ impl<T: Config> Pallet<T> {
 		})
 	}
 
+	/// `account`'s portfolio risk array (whether or not it opted in) with the standard model's
+	/// requirements beside it, for the runtime API; `None` without a portfolio model or a
+	/// settlement asset. Positions without a price are left out and named.
+	pub fn risk_array(account: &AccountOf<T>) -> Option<RiskArrayView> {
+		let params = PortfolioConfig::<T>::get()?;
+		let settlement_decimals = T::Ledger::settlement_decimals()?;
+		let now = T::Time::now();
+		let all: Vec<Leg> = Accounts::<T>::get(account)
+			.iter()
+			.filter_map(|e| {
+				let risk = MarketRisks::<T>::get(e.market)?;
+				Leg::of(e, &risk, &MarketStates::<T>::get(e.market), now)
+			})
+			.collect();
+		let (legs, states) = Self::priced_legs(&all, Valuation::Liquidation).ok()?;
+		let unpriced_markets = all
+			.iter()
+			.filter(|l| l.holding.quantity != 0 && legs.iter().all(|k| k.market != l.market))
+			.map(|l| l.market)
+			.collect();
+		let revaluation = Self::revalue_legs(&params, &legs, &states).ok()?;
+		let quantities: Vec<i128> = legs.iter().map(|l| l.holding.quantity).collect();
+		let array =
+			Self::requirement_at(&params, &revaluation, &quantities, settlement_decimals).ok()?;
+		let (standard, _) =
+			Self::health_by_model(account, None, false, Valuation::Liquidation, false).ok()?;
+		Some(RiskArrayView {
+			portfolio_margined: PortfolioAccounts::<T>::contains_key(account),
+			scenarios: array
+				.scenarios
+				.iter()
+				.map(|s| ScenarioView {
+					price_move: s.price_move,
+					vol_up: s.vol_up,
+					weight: s.weight,
+				})
+				.collect(),
+			underlyings: array
+				.underlyings
+				.into_iter()
+				.map(|u| UnderlyingRiskView {
+					underlying: u.underlying,
+					pnl: u.pnl,
+					worst: u.worst,
+					scan_loss: u.scan_loss,
+					short_option_minimum: u.short_option_minimum,
+					concentration: u.concentration,
+					delta: u.delta,
+					requirement: u.requirement,
+				})
+				.collect(),
+			credits: array.credits,
+			initial: array.initial,
+			maintenance: array.maintenance,
+			standard_initial: standard.initial,
+			standard_maintenance: standard.maintenance,
+			unpriced_markets,
+		})
+	}
+
 	/// The time the model's options count their expiry from.
 	pub(crate) fn portfolio_now() -> Moment {
 		T::Time::now()

@@ -8,13 +8,14 @@ use polkadot_sdk::sp_arithmetic::FixedU128;
 
 use crate::{
 	AccountHealth, MarginAccount, MarketId, OptionPositionView, OptionQuote, OracleKey,
-	SettlementState, UnderlyingGreeks,
+	RiskArrayView, SettlementState, UnderlyingGreeks,
 };
 
 polkadot_sdk::sp_api::decl_runtime_apis! {
 	/// Read-only views of margin accounts. Version 2 added `settlement`; version 3 the
-	/// option views (the chain has not launched: every method is in every version it runs).
-	#[api_version(3)]
+	/// option views; version 4 the portfolio risk array (the chain has not launched: every
+	/// method is in every version it runs).
+	#[api_version(4)]
 	pub trait MarginApi<AccountId: Codec> {
 		/// Equity, requirements, free collateral and positions of `account`, with what could
 		/// not be priced (collateral counted as zero, markets valued as liquidation does).
@@ -40,5 +41,9 @@ polkadot_sdk::sp_api::decl_runtime_apis! {
 		/// `account`'s aggregate delta, gamma, vega and theta per underlying (perpetuals and
 		/// futures count their delta).
 		fn greeks_by_underlying(account: MarginAccount<AccountId>) -> Vec<UnderlyingGreeks>;
+		/// `account`'s portfolio risk array — every scenario's PnL per underlying, the worst
+		/// named, the add-ons, the credits, IM and MM — with the standard model's requirements
+		/// beside it (whether or not the account opted in). `None` without a portfolio model.
+		fn risk_array(account: MarginAccount<AccountId>) -> Option<RiskArrayView>;
 	}
 }

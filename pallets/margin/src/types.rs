@@ -540,3 +540,59 @@ impl PortfolioParams {
 		}
 	}
 }
+
+/// One scenario of the portfolio grid, as the runtime API reports it.
+#[derive(Clone, PartialEq, Eq, Debug, Encode, Decode, TypeInfo)]
+pub struct ScenarioView {
+	/// The price move, parts per million of the spot.
+	pub price_move: i32,
+	/// Whether the implied vol is shocked up (else down).
+	pub vol_up: bool,
+	/// The share of the scenario's loss that counts.
+	pub weight: Permill,
+}
+
+/// One underlying's row of a risk array: the PnL of every scenario and what its requirement
+/// is made of (settlement units).
+#[derive(Clone, PartialEq, Eq, Debug, Encode, Decode, TypeInfo)]
+pub struct UnderlyingRiskView {
+	/// The underlying.
+	pub underlying: OracleKey,
+	/// The PnL of each scenario, in the grid's order.
+	pub pnl: alloc::vec::Vec<i128>,
+	/// The scenario with the largest weighted loss.
+	pub worst: Option<u16>,
+	/// That loss.
+	pub scan_loss: u128,
+	/// The short-option minimum.
+	pub short_option_minimum: u128,
+	/// The concentration add-on.
+	pub concentration: u128,
+	/// Net delta, whole units of the underlying.
+	pub delta: FixedI128,
+	/// Scan loss plus the add-ons.
+	pub requirement: u128,
+}
+
+/// An account's portfolio risk array with the standard model's figures beside it.
+#[derive(Clone, PartialEq, Eq, Debug, Encode, Decode, TypeInfo)]
+pub struct RiskArrayView {
+	/// Whether the account is margined by the portfolio model.
+	pub portfolio_margined: bool,
+	/// The grid.
+	pub scenarios: alloc::vec::Vec<ScenarioView>,
+	/// Per underlying held.
+	pub underlyings: alloc::vec::Vec<UnderlyingRiskView>,
+	/// Correlation credits given: the pair and the amount.
+	pub credits: alloc::vec::Vec<(OracleKey, OracleKey, u128)>,
+	/// The portfolio model's initial requirement of the positions (orders not counted).
+	pub initial: u128,
+	/// Its maintenance requirement.
+	pub maintenance: u128,
+	/// The standard model's initial requirement of the same account (orders counted).
+	pub standard_initial: u128,
+	/// The standard model's maintenance requirement.
+	pub standard_maintenance: u128,
+	/// Markets left out for want of a price.
+	pub unpriced_markets: alloc::vec::Vec<MarketId>,
+}

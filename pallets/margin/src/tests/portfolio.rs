@@ -307,3 +307,37 @@ fn a_hedged_portfolio_book_below_maintenance_is_closed_not_shaved_into_more_risk
 		check();
 	});
 }
+
+#[test]
+fn the_risk_array_explains_the_requirement_beside_the_standard_models() {
+	build_and_execute(|| {
+		assert_eq!(Margin::risk_array(&acct(CHARLIE, 0)), None);
+		charlie_writes_a_covered_call_under_portfolio_margin();
+		let array = Margin::risk_array(&acct(CHARLIE, 0)).unwrap();
+		assert!(array.portfolio_margined);
+		assert_eq!(array.scenarios.len(), 28);
+		assert_eq!(array.underlyings.len(), 1);
+		let btc_row = &array.underlyings[0];
+		assert_eq!(btc_row.underlying, btc());
+		assert_eq!(btc_row.pnl.len(), 28);
+		// The requirement is the named worst scenario's weighted loss plus the add-ons.
+		let worst = usize::from(btc_row.worst.unwrap());
+		let loss = array.scenarios[worst].weight.mul_ceil(btc_row.pnl[worst].unsigned_abs());
+		assert_eq!(btc_row.scan_loss, loss);
+		assert!(btc_row
+			.pnl
+			.iter()
+			.zip(&array.scenarios)
+			.all(|(p, s)| { s.weight.mul_ceil(p.min(&0).unsigned_abs()) <= loss }));
+		assert_eq!(
+			btc_row.requirement,
+			btc_row.scan_loss + btc_row.short_option_minimum + btc_row.concentration
+		);
+		// What the account is held to, and what the standard model would want: more.
+		let health = Margin::health(&acct(CHARLIE, 0), None).unwrap();
+		assert_eq!((array.initial, array.maintenance), (health.initial, health.maintenance));
+		assert!(array.standard_initial > array.initial);
+		assert!(array.unpriced_markets.is_empty());
+		check();
+	});
+}
