@@ -489,6 +489,22 @@ fn dot_with_vol_and_options() -> AccountId {
 	feeder
 }
 
+/// The blocks of the settlement window before `expiry` (`window` ms long), each fed by
+/// `feed(milli)` and then sampled by `on_initialize` (as a block's hooks see the previous
+/// block's feed): the index at 7.200 for the first half, 7.600 for the second and at the
+/// first block at expiry, where the price is fixed (7.400).
+fn window_at_7_200_then_7_600(expiry: u64, window: u64, feed: impl Fn(u128)) {
+	use polkadot_sdk::pallet_timestamp;
+	let mut n = System::block_number();
+	for (at, milli) in [(expiry - window, 7_200), (expiry - window / 2, 7_600), (expiry, 7_600)] {
+		n += 1;
+		System::set_block_number(n);
+		pallet_timestamp::Now::<Runtime>::put(at);
+		feed(milli);
+		clearinghouse_runtime::Margin::on_initialize(n);
+	}
+}
+
 /// `who` places a good-till-cancelled limit order for 10 units (10,000 size units) at `milli`
 /// thousandths in `market`.
 fn place_ten(
@@ -992,18 +1008,8 @@ fn a_future_listed_by_referendum_trades_expires_and_settles() {
 		// The window: the index at 7.200 for its first half, 7.600 for the second. Each block
 		// the feeder feeds first, then `on_initialize` samples (as a block's hooks would see
 		// the previous block's feed).
-		let mut n = System::block_number();
-		let mut block_at = |at: u64, milli: u128| {
-			n += 1;
-			System::set_block_number(n);
-			pallet_timestamp::Now::<Runtime>::put(at);
-			feed(milli);
-			Margin::on_initialize(n);
-		};
-		block_at(expiry - window, 7_200);
-		block_at(expiry - window / 2, 7_600);
 		// From expiry on: no orders; the price is fixed at the first block at expiry.
-		block_at(expiry, 7_600);
+		window_at_7_200_then_7_600(expiry, window, feed);
 		assert_eq!(
 			place(&bob, Side::Buy, 9_000),
 			Err(pallet_clearinghouse_orderbook::Error::<Runtime>::MarketExpired.into())
@@ -1117,17 +1123,7 @@ fn an_option_chain_listed_by_referendum_trades_expires_and_settles() {
 			vec![(call, 10_000)]
 		);
 		// The window: 7.200 for its first half, 7.600 for the second; fixed at 7.400.
-		let mut n = System::block_number();
-		let mut block_at = |at: u64, price: u128| {
-			n += 1;
-			System::set_block_number(n);
-			pallet_timestamp::Now::<Runtime>::put(at);
-			feed(price);
-			Margin::on_initialize(n);
-		};
-		block_at(expiry - window, 7_200);
-		block_at(expiry - window / 2, 7_600);
-		block_at(expiry, 7_600);
+		window_at_7_200_then_7_600(expiry, window, feed);
 		assert_eq!(
 			place(&bob, Side::Buy, 500),
 			Err(pallet_clearinghouse_orderbook::Error::<Runtime>::MarketExpired.into())

@@ -16,12 +16,8 @@ use polkadot_sdk::{
 fn params(index: u32) -> RiskParams {
 	// At most 100 distinct underlyings, so the oracle's key bound is never the limit (markets
 	// may share an underlying, as futures of different expiries do).
-	let index = index % 100;
-	let mut symbol = *b"MRGN\0\0\0\0";
-	symbol[4] = b'A' + (index % 26) as u8;
-	symbol[5] = b'A' + (index / 26 % 26) as u8;
 	RiskParams {
-		underlying: OracleKey(symbol),
+		underlying: key(*b"MRGN", (index % 100) as u8),
 		size_decimals: 3,
 		initial: Permill::from_percent(10),
 		maintenance: Permill::from_percent(5),

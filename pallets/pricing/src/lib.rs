@@ -304,59 +304,50 @@ impl Revaluer {
 		})
 	}
 
-	/// The delta at `ln_moneyness` = `ln(spot / strike)`: `Φ(d1)` for a call, `Φ(d1) − 1`
-	/// for a put (the payoff's 0 or ±1 with no deviation left).
-	pub fn delta(&self, ln_moneyness: Fixed) -> Fixed {
-		let one = 1i128 << 60;
-		let n1 = if self.payoff_only {
-			if ln_moneyness.0 > 0 {
-				one
-			} else {
-				0
-			}
-		} else {
-			let x = fixed::q::from_small(ln_moneyness.0) + self.half_variance;
-			fixed::ncdf_q(mul_q_saturating(x, self.inverse_deviation))
-		};
-		let d = match self.right {
-			Right::Call => n1,
-			Right::Put => n1 - one,
-		};
-		fixed::q::to_fixed(d)
-	}
-
 	/// The price at `spot`, given `ln_moneyness` = `ln(spot / strike)`: [`price`] of the
 	/// same inputs to within 10^−15 of the spot. [`Error::OutOfDomain`] for a spot outside the
 	/// domain or a moneyness beyond 1/100–100.
 	pub fn price(&self, spot: Fixed, ln_moneyness: Fixed) -> Result<Fixed, Error> {
+		Ok(self.price_and_delta(spot, ln_moneyness)?.0)
+	}
+
+	/// [`Revaluer::price`] and the delta there — `Φ(d1)` for a call, `Φ(d1) − 1` for a put
+	/// (the payoff's 0 or ±1 with no deviation left) — from one `d1`.
+	pub fn price_and_delta(
+		&self,
+		spot: Fixed,
+		ln_moneyness: Fixed,
+	) -> Result<(Fixed, Fixed), Error> {
 		if spot.0 < 1 || spot.0 > MAX_PRICE || ln_moneyness.0.unsigned_abs() > LN_100.0 as u128 {
 			return Err(Error::OutOfDomain);
 		}
 		let (s, k) = (spot.0, self.strike.0);
+		let one = 1i128 << 60;
+		let delta = |n1: i128| {
+			fixed::q::to_fixed(match self.right {
+				Right::Call => n1,
+				Right::Put => n1 - one,
+			})
+		};
 		if self.payoff_only {
 			let payoff = match self.right {
 				Right::Call => s - k,
 				Right::Put => k - s,
 			};
-			return Ok(Fixed(payoff.max(0)));
+			let n1 = if ln_moneyness.0 > 0 { one } else { 0 };
+			return Ok((Fixed(payoff.max(0)), delta(n1)));
 		}
 		// In binary fixed point throughout: d1, d2 and Φ, then the two products.
 		let x = fixed::q::from_small(ln_moneyness.0) + self.half_variance;
 		let d1 = mul_q_saturating(x, self.inverse_deviation);
 		let d2 = d1 - self.deviation;
 		let (n1, n2) = (fixed::ncdf_q(d1), fixed::ncdf_q(d2));
-		let one = 1i128 << 60;
 		let p = match self.right {
 			Right::Call => scale_by(s, n1) - scale_by(k, n2),
 			Right::Put => scale_by(k, one - n2) - scale_by(s, one - n1),
 		};
-		Ok(Fixed(p.max(0)))
+		Ok((Fixed(p.max(0)), delta(n1)))
 	}
-}
-
-/// `ln x`, for callers building [`Revaluer`] moneyness (the crate's own series).
-pub fn log(x: Fixed) -> Result<Fixed, Error> {
-	Ok(ln(x)?)
 }
 
 /// The payoff's value and Greeks per unit of spot when nothing is left to chance:

@@ -193,11 +193,11 @@ proptest! {
 		let right = if put { Right::Put } else { Right::Call };
 		let base = inputs(right, s, k, vol, t, 0.0);
 		let revaluer = clearinghouse_pricing::Revaluer::new(right, base.strike, base.vol, base.time).unwrap();
-		let ln_sk = clearinghouse_pricing::log(base.spot.try_div(base.strike).unwrap()).unwrap();
+		let ln_sk = clearinghouse_pricing::fixed::ln(base.spot.try_div(base.strike).unwrap()).unwrap();
 		for m in moves {
 			let factor = Fixed::from_f64(1.0 + m);
 			let spot = base.spot.checked_mul(factor).unwrap();
-			let ln_m = clearinghouse_pricing::log(factor).unwrap();
+			let ln_m = clearinghouse_pricing::fixed::ln(factor).unwrap();
 			let direct = clearinghouse_pricing::price(&Inputs { spot, ..base });
 			let fast = revaluer.price(spot, ln_sk.try_add(ln_m).unwrap());
 			match (direct, fast) {

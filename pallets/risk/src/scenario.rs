@@ -588,10 +588,10 @@ pub fn revalue<K: Copy + PartialEq>(
 					.and_then(|t| revaluer(right, strike, vol, t))
 					.ok_or(Error::NoMark)?;
 				let ln_now = ln_sk.ok_or(Error::NoMark)?;
-				let now_price = at_mark
-					.price(fixed(spot).ok_or(Error::Overflow)?, ln_now)
+				let (now_price, now_delta) = at_mark
+					.price_and_delta(fixed(spot).ok_or(Error::Overflow)?, ln_now)
 					.map_err(|_| Error::NoMark)?;
-				let unit_delta = FixedI128::from_inner(at_mark.delta(ln_now).0);
+				let unit_delta = FixedI128::from_inner(now_delta.0);
 				let left = ms_to_expiry.saturating_sub(params.decay_ms);
 				let scale = shock_scale(params.vol_scaling, ms_to_expiry);
 				let up = scaled_shock(params.vol_up, scale);
