@@ -189,6 +189,14 @@ impl_runtime_apis! {
 		) -> Option<pallet_clearinghouse_margin::RiskArrayView> {
 			crate::Margin::risk_array(&account)
 		}
+
+		fn simulate(
+			account: pallet_clearinghouse_margin::MarginAccount<AccountId>,
+			trades: Vec<pallet_clearinghouse_margin::SimulatedTrade>,
+			deposits: Vec<pallet_clearinghouse_margin::SimulatedDeposit>,
+		) -> Result<pallet_clearinghouse_margin::Simulation, pallet_clearinghouse_margin::SimulationError> {
+			crate::Margin::simulate(&account, trades, deposits)
+		}
 	}
 
 	impl pallet_clearinghouse_orderbook::runtime_api::OrderbookApi<Block, AccountId> for Runtime {

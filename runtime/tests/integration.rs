@@ -1305,6 +1305,26 @@ fn an_account_opted_into_portfolio_margin_by_the_governance_path_writes_a_covere
 		);
 		assert!(pallet_clearinghouse_margin::PortfolioConfig::<Runtime>::get().is_some());
 		feed();
+		// Before opting in, Alice asks what the covered call would do (what the runtime API's
+		// `simulate` answers): short of margin by her standard model, within the portfolio's.
+		let simulate = || {
+			Margin::simulate(
+				&MarginAccount::new(alice.clone(), 0),
+				vec![pallet_clearinghouse_margin::SimulatedTrade {
+					market: call,
+					quantity: -10_000,
+					price: Some(milli(2_000)),
+				}],
+				vec![],
+			)
+			.unwrap()
+		};
+		let sim = simulate();
+		assert!(!sim.portfolio_margined);
+		assert!(sim.standard.free_collateral < 0, "{sim:?}");
+		let by_portfolio = sim.portfolio.unwrap();
+		assert!(by_portfolio.free_collateral >= 0, "{sim:?}");
+		assert_eq!(sim.risk_array.unwrap().initial, by_portfolio.initial);
 		assert_ok!(dispatch_signed(
 			&alice,
 			pallet_clearinghouse_margin::Call::<Runtime>::set_portfolio_margin {
@@ -1313,9 +1333,15 @@ fn an_account_opted_into_portfolio_margin_by_the_governance_path_writes_a_covere
 			}
 		));
 		// The portfolio sees a hedged book: the covered call trades.
+		assert_eq!(simulate().after, by_portfolio);
 		assert_ok!(place_ten(&alice, call, Side::Sell, 2_000));
 		let health = Margin::account_health(&MarginAccount::new(alice.clone(), 0)).unwrap();
 		assert!(!health.liquidatable);
+		// No fees in these markets: the simulation was exact.
+		assert_eq!(
+			(health.equity, health.initial, health.maintenance),
+			(by_portfolio.equity, by_portfolio.initial, by_portfolio.maintenance)
+		);
 		assert!(health.initial < 15 * genesis_config_presets::DEV_USD_UNIT, "{health:?}");
 		pallet_clearinghouse_margin::Pallet::<Runtime>::do_try_state().unwrap();
 		pallet_clearinghouse_orderbook::Pallet::<Runtime>::do_try_state().unwrap();

@@ -199,37 +199,6 @@ impl<T: Config> Pallet<T> {
 		T::Ledger::transfer_settlement(from, to, amount, reason)
 	}
 
-	/// Settle what `entry` owes in funding up to the market's index.
-	fn settle_funding(
-		account: &AccountOf<T>,
-		entry: &mut PositionEntry,
-		params: &RiskParams,
-		state: &MarketState,
-		settlement_decimals: u8,
-	) -> DispatchResult {
-		if entry.funding_index == state.funding_index {
-			return Ok(());
-		}
-		let owed = funding::payment(
-			entry.quantity,
-			entry.funding_index,
-			state.funding_index,
-			params.size_decimals,
-			settlement_decimals,
-		)
-		.ok_or(ArithmeticError::Overflow)?;
-		entry.funding_index = state.funding_index;
-		if owed != 0 {
-			Self::book(account, &Self::clearing_account(), owed, SettlementReason::Funding)?;
-			Self::deposit_event(Event::FundingSettled {
-				account: account.clone(),
-				market: entry.market,
-				amount: owed,
-			});
-		}
-		Ok(())
-	}
-
 	/// The index of `market`'s entry in `entries`, inserting a fresh one if absent.
 	pub(crate) fn entry_index(
 		entries: &mut EntriesOf<T>,
@@ -293,6 +262,49 @@ impl<T: Config> Pallet<T> {
 		}
 	}
 
+	/// One side of a fill applied to `entry`, nothing booked: its funding brought up to the
+	/// market's index, the position and cost basis moved. Returns what the account now owes
+	/// and is owed (see [`FillCash`]). The one arithmetic of a fill, for [`Self::apply_side`]
+	/// and the simulator.
+	pub(crate) fn fill_entry(
+		entry: &mut PositionEntry,
+		params: &RiskParams,
+		state: &MarketState,
+		qty: i128,
+		notional: u128,
+		settlement_decimals: u8,
+	) -> Result<FillCash, DispatchError> {
+		let funding = funding::payment(
+			entry.quantity,
+			entry.funding_index,
+			state.funding_index,
+			params.size_decimals,
+			settlement_decimals,
+		)
+		.ok_or(ArithmeticError::Overflow)?;
+		entry.funding_index = state.funding_index;
+		let filled = position::apply_fill(
+			Position { size: entry.quantity, cost: entry.cost },
+			qty,
+			notional,
+		)
+		.ok_or(ArithmeticError::Overflow)?;
+		entry.quantity = filled.position.size;
+		entry.cost = filled.position.cost;
+		let (paid, reason) = if matches!(state.instrument, Instrument::Option { .. }) {
+			// An option's premium changes hands at the trade, through the clearing account:
+			// the buyer pays the notional, the seller receives it (the realised PnL reported
+			// is what those payments already made).
+			let premium = i128::try_from(notional).map_err(|_| ArithmeticError::Overflow)?;
+			(if qty > 0 { premium } else { -premium }, SettlementReason::Premium)
+		} else {
+			// Realised profit is paid by the clearing account; a loss paid to it.
+			let loss = filled.realized.checked_neg().ok_or(ArithmeticError::Overflow)?;
+			(loss, SettlementReason::Pnl)
+		};
+		Ok(FillCash { funding, paid, reason, realized: filled.realized })
+	}
+
 	/// Apply one side of a fill to `account`: funding, position, realised PnL, fee. Returns
 	/// the change in the market's long open interest.
 	#[allow(clippy::too_many_arguments)]
@@ -310,32 +322,18 @@ impl<T: Config> Pallet<T> {
 		let mut entries = Accounts::<T>::get(account);
 		let i = Self::entry_index(&mut entries, market, state.funding_index)?;
 		let entry = entries.get_mut(i).ok_or(ArithmeticError::Overflow)?;
-		Self::settle_funding(account, entry, params, state, settlement_decimals)?;
 		let before = entry.quantity;
-		let filled = position::apply_fill(
-			Position { size: entry.quantity, cost: entry.cost },
-			qty,
-			notional,
-		)
-		.ok_or(ArithmeticError::Overflow)?;
-		entry.quantity = filled.position.size;
-		entry.cost = filled.position.cost;
-		if matches!(state.instrument, Instrument::Option { .. }) {
-			// An option's premium changes hands at the trade, through the clearing account:
-			// the buyer pays the notional, the seller receives it (the realised PnL reported
-			// below is what those payments already made).
-			let premium = i128::try_from(notional).map_err(|_| ArithmeticError::Overflow)?;
-			let paid = if qty > 0 { premium } else { -premium };
-			Self::book(account, &Self::clearing_account(), paid, SettlementReason::Premium)?;
-		} else {
-			// Realised profit is paid by the clearing account; a loss paid to it.
-			Self::book(
-				account,
-				&Self::clearing_account(),
-				filled.realized.checked_neg().ok_or(ArithmeticError::Overflow)?,
-				SettlementReason::Pnl,
-			)?;
+		let cash = Self::fill_entry(entry, params, state, qty, notional, settlement_decimals)?;
+		if cash.funding != 0 {
+			let clearing = Self::clearing_account();
+			Self::book(account, &clearing, cash.funding, SettlementReason::Funding)?;
+			Self::deposit_event(Event::FundingSettled {
+				account: account.clone(),
+				market,
+				amount: cash.funding,
+			});
 		}
+		Self::book(account, &Self::clearing_account(), cash.paid, cash.reason)?;
 		let fee = fee_rate.mul_ceil(notional);
 		if fee > 0 {
 			let insurance = if is_taker { T::InsuranceFeeShare::get().mul_floor(fee) } else { 0 };
@@ -347,7 +345,7 @@ impl<T: Config> Pallet<T> {
 			market,
 			quantity: entry.quantity,
 			cost: entry.cost,
-			realized_pnl: filled.realized,
+			realized_pnl: cash.realized,
 			fee,
 		};
 		let oi_delta = entry.quantity.max(0) - before.max(0);
@@ -475,14 +473,34 @@ impl<T: Config> Pallet<T> {
 		valuation: Valuation,
 		portfolio_allowed: bool,
 	) -> Result<(Health, Vec<PositionView>), DispatchError> {
-		let mut entries: Vec<PositionEntry> = Accounts::<T>::get(account).into_inner();
+		let portfolio = Self::portfolio_of(account).filter(|_| portfolio_allowed);
+		Self::health_of(
+			Accounts::<T>::get(account).into_inner(),
+			T::Ledger::collateral_value(account)?,
+			portfolio.as_ref(),
+			pending,
+			with_views,
+			valuation,
+		)
+	}
+
+	/// The health of an account holding `entries` and `collateral`, margined by the portfolio
+	/// model of `portfolio` or, without, the standard model: what every check and view runs,
+	/// on the account's stored book or (the simulator) a hypothetical one.
+	pub(crate) fn health_of(
+		mut entries: Vec<PositionEntry>,
+		collateral: CollateralValuation,
+		portfolio: Option<&PortfolioParams>,
+		pending: Option<PendingOrder>,
+		with_views: bool,
+		valuation: Valuation,
+	) -> Result<(Health, Vec<PositionView>), DispatchError> {
 		if let Some(p) = pending {
 			if entries.iter().all(|e| e.market != p.market) {
 				let index = MarketStates::<T>::get(p.market).funding_index;
 				entries.push(PositionEntry::new(p.market, index));
 			}
 		}
-		let collateral = T::Ledger::collateral_value(account)?;
 		let mut health = Health { equity: collateral.value, ..Default::default() };
 		let mut views = Vec::new();
 		if entries.is_empty() {
@@ -509,7 +527,6 @@ impl<T: Config> Pallet<T> {
 		let mut cover = Cover::of(&exposures)?;
 		// A portfolio account's requirements come from the scenario model (see the
 		// `portfolio` module): its legs are collected here, its resting orders' losses summed.
-		let portfolio = Self::portfolio_of(account).filter(|_| portfolio_allowed);
 		let now = Self::portfolio_now();
 		let mut legs = Vec::new();
 		let mut resting_total: u128 = 0;
@@ -629,7 +646,7 @@ impl<T: Config> Pallet<T> {
 				linear.push(option.is_none().then_some((params.maintenance, decimals)));
 			}
 		}
-		if let Some(params) = &portfolio {
+		if let Some(params) = portfolio {
 			let figures = Self::portfolio_requirements(
 				params,
 				&legs,
@@ -1069,16 +1086,7 @@ impl<T: Config> Pallet<T> {
 	/// (see [`AccountHealth`]). `None` only if the valuation itself fails (no settlement asset,
 	/// an overflow).
 	pub fn account_health(account: &AccountOf<T>) -> Option<AccountHealth> {
-		let unpriced_markets: Vec<MarketId> = Accounts::<T>::get(account)
-			.iter()
-			.filter(|e| {
-				MarketRisks::<T>::get(e.market)
-					.is_none_or(|params| Self::mark_price(e.market, &params).is_none())
-			})
-			.map(|e| e.market)
-			.collect();
-		let valuation =
-			if unpriced_markets.is_empty() { Valuation::Strict } else { Valuation::Liquidation };
+		let (unpriced_markets, valuation) = Self::views_valuation(&Accounts::<T>::get(account));
 		let (health, positions) =
 			Self::health_and_positions(account, None, true, valuation).ok()?;
 		Some(AccountHealth {
@@ -1091,6 +1099,23 @@ impl<T: Config> Pallet<T> {
 			unpriced_collaterals: T::Ledger::collateral_value(account).ok()?.unpriced,
 			unpriced_markets,
 		})
+	}
+
+	/// The markets of `entries` without a mark price, and how a view values the account:
+	/// strictly when every market is priced, else as liquidation does (a view must not fail
+	/// for one missing price).
+	pub(crate) fn views_valuation(entries: &[PositionEntry]) -> (Vec<MarketId>, Valuation) {
+		let unpriced: Vec<MarketId> = entries
+			.iter()
+			.filter(|e| {
+				MarketRisks::<T>::get(e.market)
+					.is_none_or(|params| Self::mark_price(e.market, &params).is_none())
+			})
+			.map(|e| e.market)
+			.collect();
+		let valuation =
+			if unpriced.is_empty() { Valuation::Strict } else { Valuation::Liquidation };
+		(unpriced, valuation)
 	}
 
 	/// The error of a failed margin check: [`Error::CollateralUnpriced`] when collateral of the

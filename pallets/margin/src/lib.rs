@@ -68,13 +68,16 @@ mod options;
 mod portfolio;
 pub mod runtime_api;
 mod settlement;
+mod simulate;
 #[cfg(test)]
 mod tests;
 mod types;
 pub mod weights;
 
 pub use clearinghouse_primitives::{
-	collateral::{CollateralLedger, MarginAccount, SettlementReason},
+	collateral::{
+		CollateralId, CollateralLedger, CollateralValuation, MarginAccount, SettlementReason,
+	},
 	oracle::{Moment, OracleKey, PriceProvider},
 	trading::{BookPrices, Instrument, MarketId, OptionRight},
 };

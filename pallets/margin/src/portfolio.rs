@@ -306,10 +306,26 @@ impl<T: Config> Pallet<T> {
 	/// requirements beside it, for the runtime API; `None` without a portfolio model or a
 	/// settlement asset. Positions without a price are left out and named.
 	pub fn risk_array(account: &AccountOf<T>) -> Option<RiskArrayView> {
+		let (standard, _) =
+			Self::health_by_model(account, None, false, Valuation::Liquidation, false).ok()?;
+		Self::risk_array_of(
+			&Accounts::<T>::get(account),
+			standard,
+			PortfolioAccounts::<T>::contains_key(account),
+		)
+	}
+
+	/// The risk array of an account holding `entries` (stored or hypothetical), `standard`
+	/// its standard model's figures.
+	pub(crate) fn risk_array_of(
+		entries: &[PositionEntry],
+		standard: clearinghouse_risk::margin::Health,
+		portfolio_margined: bool,
+	) -> Option<RiskArrayView> {
 		let params = PortfolioConfig::<T>::get()?;
 		let settlement_decimals = T::Ledger::settlement_decimals()?;
 		let now = T::Time::now();
-		let all: Vec<Leg> = Accounts::<T>::get(account)
+		let all: Vec<Leg> = entries
 			.iter()
 			.filter_map(|e| {
 				let risk = MarketRisks::<T>::get(e.market)?;
@@ -326,10 +342,8 @@ impl<T: Config> Pallet<T> {
 		let quantities: Vec<i128> = legs.iter().map(|l| l.holding.quantity).collect();
 		let array =
 			Self::requirement_at(&params, &revaluation, &quantities, settlement_decimals).ok()?;
-		let (standard, _) =
-			Self::health_by_model(account, None, false, Valuation::Liquidation, false).ok()?;
 		Some(RiskArrayView {
-			portfolio_margined: PortfolioAccounts::<T>::contains_key(account),
+			portfolio_margined,
 			scenarios: array
 				.scenarios
 				.iter()

@@ -1,5 +1,6 @@
 //! The margin engine's runtime API: an account's health and positions, the deleveraging
-//! queue, a dated market's settlement, options' quotes and Greeks.
+//! queue, a dated market's settlement, options' quotes and Greeks, the portfolio risk array
+//! and the what-if simulator.
 
 use codec::Codec;
 
@@ -8,14 +9,15 @@ use polkadot_sdk::sp_arithmetic::FixedU128;
 
 use crate::{
 	AccountHealth, MarginAccount, MarketId, OptionPositionView, OptionQuote, OracleKey,
-	RiskArrayView, SettlementState, UnderlyingGreeks,
+	RiskArrayView, SettlementState, SimulatedDeposit, SimulatedTrade, Simulation, SimulationError,
+	UnderlyingGreeks,
 };
 
 polkadot_sdk::sp_api::decl_runtime_apis! {
 	/// Read-only views of margin accounts. Version 2 added `settlement`; version 3 the
-	/// option views; version 4 the portfolio risk array (the chain has not launched: every
-	/// method is in every version it runs).
-	#[api_version(4)]
+	/// option views; version 4 the portfolio risk array; version 5 the simulator (the chain
+	/// has not launched: every method is in every version it runs).
+	#[api_version(5)]
 	pub trait MarginApi<AccountId: Codec> {
 		/// Equity, requirements, free collateral and positions of `account`, with what could
 		/// not be priced (collateral counted as zero, markets valued as liquidation does).
@@ -45,5 +47,15 @@ polkadot_sdk::sp_api::decl_runtime_apis! {
 		/// named, the add-ons, the credits, IM and MM — with the standard model's requirements
 		/// beside it (whether or not the account opted in). `None` without a portfolio model.
 		fn risk_array(account: MarginAccount<AccountId>) -> Option<RiskArrayView>;
+		/// `account` after hypothetical `trades` (each at its price, or the mark; fees not
+		/// counted) and `deposits` (negative: withdrawals): its figures before and after by its
+		/// own model, after by the standard and the portfolio model, the positions and the risk
+		/// array after. Nothing changes. An unknown market, a settled one, a zero quantity, an
+		/// unpriced market without a price, a collateral the ledger refuses: an error naming it.
+		fn simulate(
+			account: MarginAccount<AccountId>,
+			trades: Vec<SimulatedTrade>,
+			deposits: Vec<SimulatedDeposit>,
+		) -> Result<Simulation, SimulationError>;
 	}
 }

@@ -61,6 +61,9 @@ mod options;
 /// Portfolio margin: the model's governance, opting in, checks and liquidation.
 mod portfolio;
 
+/// The what-if simulator.
+mod simulate;
+
 /// Alice sells and Bob buys 0.1 BTC at 50,000 (Alice rests, Bob takes).
 fn open_trade() {
 	deposit(ALICE, 10_000, 0);

@@ -10,7 +10,7 @@ use polkadot_sdk::{
 };
 use scale_info::TypeInfo;
 
-use crate::{Instrument, MarketId, Moment, OracleKey};
+use crate::{CollateralId, Instrument, MarketId, Moment, OracleKey, SettlementReason};
 
 /// How a perpetual pays funding.
 #[derive(
@@ -595,4 +595,126 @@ pub struct RiskArrayView {
 	pub standard_maintenance: u128,
 	/// Markets left out for want of a price.
 	pub unpriced_markets: alloc::vec::Vec<MarketId>,
+}
+
+/// What one side of a fill moves in cash (settlement units, signed as the account pays the
+/// clearing account): the funding it owed up to the fill, then the premium (an option) or the
+/// realised loss (a perpetual or future; a profit is negative).
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub(crate) struct FillCash {
+	/// Funding owed up to the fill.
+	pub funding: i128,
+	/// The premium paid or the realised loss.
+	pub paid: i128,
+	/// Why `paid` moves.
+	pub reason: SettlementReason,
+	/// The realised PnL, as the position event reports it.
+	pub realized: i128,
+}
+
+/// A hypothetical trade for [`crate::Pallet::simulate`].
+#[derive(Clone, Copy, PartialEq, Eq, Debug, Encode, Decode, TypeInfo)]
+pub struct SimulatedTrade {
+	/// The market.
+	pub market: MarketId,
+	/// Signed quantity in the market's size units (a buy > 0).
+	pub quantity: i128,
+	/// The price it fills at; `None`: the mark.
+	pub price: Option<FixedU128>,
+}
+
+/// A hypothetical deposit (a withdrawal when negative) for [`crate::Pallet::simulate`].
+#[derive(Clone, Copy, PartialEq, Eq, Debug, Encode, Decode, TypeInfo)]
+pub struct SimulatedDeposit {
+	/// The collateral.
+	pub collateral: CollateralId,
+	/// Signed amount in the collateral's smallest unit.
+	pub amount: i128,
+}
+
+/// At most this many trades, and this many deposits, in one simulation.
+pub const MAX_SIMULATED_TRADES: u32 = 64;
+/// See [`MAX_SIMULATED_TRADES`].
+pub const MAX_SIMULATED_DEPOSITS: u32 = 16;
+
+/// Why [`crate::Pallet::simulate`] could not run.
+#[derive(Clone, Copy, PartialEq, Eq, Debug, Encode, Decode, TypeInfo)]
+pub enum SimulationError {
+	/// More than [`MAX_SIMULATED_TRADES`] trades.
+	TooManyTrades,
+	/// More than [`MAX_SIMULATED_DEPOSITS`] deposits.
+	TooManyDeposits,
+	/// No market is configured under this id.
+	UnknownMarket(MarketId),
+	/// The market's settlement price is fixed: it no longer trades.
+	MarketSettled(MarketId),
+	/// A trade of quantity zero.
+	ZeroQuantity(MarketId),
+	/// A trade without a price in a market without a mark.
+	NoPrice(MarketId),
+	/// The trades would open more positions than an account may hold.
+	TooManyPositions,
+	/// No settlement asset has been chosen.
+	NoSettlementAsset,
+	/// The ledger refused the deposits (its error: an unknown collateral, a withdrawal of
+	/// more than the balance, more distinct assets than an account may hold).
+	Collateral(polkadot_sdk::sp_runtime::DispatchError),
+	/// The valuation failed (its error: an overflow, a market without risk parameters).
+	Valuation(polkadot_sdk::sp_runtime::DispatchError),
+}
+
+/// An account's margin figures (settlement units).
+#[derive(Clone, Copy, PartialEq, Eq, Debug, Encode, Decode, TypeInfo)]
+pub struct HealthFigures {
+	/// Collateral value + unrealised PnL − unsettled funding.
+	pub equity: i128,
+	/// Initial requirement, open orders at their worst case.
+	pub initial: u128,
+	/// Maintenance requirement.
+	pub maintenance: u128,
+	/// Equity above the initial requirement.
+	pub free_collateral: i128,
+	/// Whether equity is below maintenance.
+	pub liquidatable: bool,
+}
+
+impl From<clearinghouse_risk::margin::Health> for HealthFigures {
+	fn from(h: clearinghouse_risk::margin::Health) -> Self {
+		Self {
+			equity: h.equity,
+			initial: h.initial,
+			maintenance: h.maintenance,
+			free_collateral: h.free_collateral(),
+			liquidatable: h.is_liquidatable(),
+		}
+	}
+}
+
+/// What an account would look like after hypothetical trades and deposits (nothing changes):
+/// Deribit's portfolio-margin simulator.
+#[derive(Clone, PartialEq, Eq, Debug, Encode, Decode, TypeInfo)]
+pub struct Simulation {
+	/// Whether the account is margined by the portfolio model (`after` is by that model).
+	pub portfolio_margined: bool,
+	/// The account's figures now, by its own model.
+	pub before: HealthFigures,
+	/// After the trades and deposits, by its own model.
+	pub after: HealthFigures,
+	/// After, by the standard model.
+	pub standard: HealthFigures,
+	/// After, by the portfolio model (`None` without one): what opting in would give.
+	pub portfolio: Option<HealthFigures>,
+	/// Settlement cash the trades move into the account (negative: out of it): premiums,
+	/// realised PnL and the funding the touched positions owed. Fees are the order book's and
+	/// not counted.
+	pub cash: i128,
+	/// The positions after, by the account's own model.
+	pub positions: alloc::vec::Vec<PositionView>,
+	/// The portfolio risk array after (`None` without a portfolio model).
+	pub risk_array: Option<RiskArrayView>,
+	/// Markets held after without a mark price: when any, the figures are liquidation's
+	/// (see [`AccountHealth::unpriced_markets`]).
+	pub unpriced_markets: alloc::vec::Vec<MarketId>,
+	/// Collateral assets held after without a usable price (counted as zero).
+	pub unpriced_collaterals: u32,
 }

@@ -116,6 +116,18 @@ pub trait CollateralLedger<AccountId> {
 		account: &MarginAccount<AccountId>,
 	) -> Result<CollateralValuation, DispatchError>;
 
+	/// `account`'s collateral valued as if `settlement_cash` had been added to its settlement
+	/// balance (it may go negative, as realised losses take it) and then `changes`
+	/// (collateral, signed amount: deposits and withdrawals) in order, nothing written: the
+	/// margin engine's what-if simulation. Errors for an unregistered collateral
+	/// (`UnknownCollateral`), a withdrawal of more than the balance then holds
+	/// (`InsufficientBalance`) or more distinct assets than an account may hold.
+	fn collateral_value_with(
+		account: &MarginAccount<AccountId>,
+		settlement_cash: i128,
+		changes: &[(CollateralId, i128)],
+	) -> Result<CollateralValuation, DispatchError>;
+
 	/// Move `amount` of the settlement asset from `from` to `to` (PnL, fees, funding,
 	/// insurance). `from` may go negative: the caller decides, by its margin rules, whether
 	/// it may. Fails if there is no settlement asset, `amount` is zero or on overflow.

@@ -39,6 +39,27 @@ impl<T: Config> Pallet<T> {
 		Self::value_ledger(&Ledgers::<T>::get(account))
 	}
 
+	/// `account`'s collateral valued as if `settlement_cash` and then `changes` had been added
+	/// to its balances (see `CollateralLedger::collateral_value_with`); nothing is written.
+	pub fn collateral_value_with(
+		account: &MarginAccount<T::AccountId>,
+		settlement_cash: i128,
+		changes: &[(CollateralId, i128)],
+	) -> Result<CollateralValuation, DispatchError> {
+		let mut ledger = Ledgers::<T>::get(account);
+		if settlement_cash != 0 {
+			let settlement =
+				SettlementCollateral::<T>::get().ok_or(Error::<T>::NoSettlementCollateral)?;
+			ledger.add(settlement, settlement_cash).map_err(Self::ledger_error)?;
+		}
+		for (id, amount) in changes {
+			ensure!(Collaterals::<T>::contains_key(id), Error::<T>::UnknownCollateral);
+			let balance = ledger.add(*id, *amount).map_err(Self::ledger_error)?;
+			ensure!(*amount >= 0 || balance >= 0, Error::<T>::InsufficientBalance);
+		}
+		Self::value_ledger(&ledger)
+	}
+
 	pub(crate) fn value_ledger(
 		ledger: &AccountLedger<T::MaxCollaterals>,
 	) -> Result<CollateralValuation, DispatchError> {

@@ -26,6 +26,14 @@ impl<T: Config> CollateralLedger<T::AccountId> for Pallet<T> {
 		Pallet::<T>::collateral_value(account)
 	}
 
+	fn collateral_value_with(
+		account: &MarginAccount<T::AccountId>,
+		settlement_cash: i128,
+		changes: &[(CollateralId, i128)],
+	) -> Result<CollateralValuation, DispatchError> {
+		Pallet::<T>::collateral_value_with(account, settlement_cash, changes)
+	}
+
 	fn transfer_settlement(
 		from: &MarginAccount<T::AccountId>,
 		to: &MarginAccount<T::AccountId>,

@@ -409,6 +409,62 @@ fn valuation_applies_haircuts_prices_and_decimals() {
 }
 
 #[test]
+fn a_what_if_valuation_writes_nothing_and_refuses_what_a_withdrawal_would() {
+	build_and_execute(|| {
+		assert_ok!(deposit(ALICE, USD, 1_000 * USD_UNIT, 0));
+		assert_ok!(deposit(ALICE, BTC, BTC_UNIT / 2, 0));
+		let account = margin(ALICE, 0);
+		let before = Vaults::collateral_value(&account).unwrap();
+		let root = polkadot_sdk::sp_io::storage::root(polkadot_sdk::sp_runtime::StateVersion::V1);
+		let usd = |amount: u128| (amount * USD_UNIT) as i128;
+		// A realised loss of 1,500 USD takes the settlement balance negative (debt); half a
+		// BTC more counts 27,000 after the 10% haircut.
+		let what_if = <Vaults as CollateralLedger<AccountId>>::collateral_value_with(
+			&account,
+			-usd(1_500),
+			&[(BTC, (BTC_UNIT / 2) as i128)],
+		)
+		.unwrap();
+		assert_eq!(what_if.value, before.value + usd(27_000) - usd(1_500));
+		// An asset the account does not hold yet (CLR: 100 at 0.5, 50% off).
+		assert_eq!(
+			Vaults::collateral_value_with(&account, 0, &[(CLR, (100 * CLR_UNIT) as i128)])
+				.unwrap()
+				.value,
+			before.value + usd(25)
+		);
+		// A withdrawal may not take a balance below zero, the settlement asset's included; a
+		// deposit may follow a loss that did.
+		assert_eq!(
+			Vaults::collateral_value_with(&account, 0, &[(BTC, -((BTC_UNIT / 2) as i128) - 1)]),
+			Err(Error::<Test>::InsufficientBalance.into())
+		);
+		assert_eq!(
+			Vaults::collateral_value_with(&account, 0, &[(USD, -usd(1_000) - 1)]),
+			Err(Error::<Test>::InsufficientBalance.into())
+		);
+		assert_eq!(
+			Vaults::collateral_value_with(&account, usd(500), &[(USD, -usd(1_500))]).unwrap().value,
+			before.value - usd(1_000)
+		);
+		assert_eq!(
+			Vaults::collateral_value_with(&account, -usd(2_000), &[(USD, usd(1))]).unwrap().value,
+			before.value - usd(1_999)
+		);
+		assert_eq!(
+			Vaults::collateral_value_with(&account, 0, &[(7, 1)]),
+			Err(Error::<Test>::UnknownCollateral.into())
+		);
+		assert_eq!(Vaults::collateral_value_with(&account, 0, &[]).unwrap(), before);
+		assert_eq!(
+			polkadot_sdk::sp_io::storage::root(polkadot_sdk::sp_runtime::StateVersion::V1),
+			root
+		);
+		assert_eq!(Vaults::collateral_value(&account).unwrap(), before);
+	});
+}
+
+#[test]
 fn an_asset_without_a_price_counts_zero() {
 	build_and_execute(|| {
 		assert_ok!(deposit(ALICE, USD, 10 * USD_UNIT, 0));

@@ -6,14 +6,14 @@ use clearinghouse_risk::scenario::ModelParams;
 use polkadot_sdk::frame_support::BoundedVec;
 
 /// The default grid with no concentration add-on (the tests' markets are all one account's).
-fn params() -> PortfolioParams {
+pub(super) fn params() -> PortfolioParams {
 	PortfolioParams::from_model(
 		ModelParams { concentration: Permill::zero(), ..ModelParams::default() },
 		BoundedVec::new(),
 	)
 }
 
-fn opt_in(who: AccountId) {
+pub(super) fn opt_in(who: AccountId) {
 	assert_ok!(Margin::set_portfolio_margin(RuntimeOrigin::signed(who), 0, true));
 }
 
@@ -96,7 +96,7 @@ fn an_account_opts_in_only_where_offered_and_switches_once() {
 }
 
 /// Charlie: 8,000 USD, long 1 BTC of the perpetual; Bob has a bid for the call.
-fn charlie_long_one_btc(call_market: MarketId) {
+pub(super) fn charlie_long_one_btc(call_market: MarketId) {
 	deposit(BOB, 100_000, 0);
 	deposit(CHARLIE, 8_000, 0);
 	assert_ok!(place(BOB, 0, order(Side::Sell, 50_000, 1_000)));
