@@ -5,7 +5,8 @@
 // It checks what a Polkadot.js user relies on: the metadata exposes the chain's pallets and the
 // token properties, a signed transfer from //Alice to //Bob is included with the balances and
 // the event it should have, the chain clock follows the wall clock, and the margin runtime API
-// (version 4: the settlement, option and portfolio risk-array views) is decorated and callable.
+// (version 5: the settlement, option, portfolio risk-array and simulator views) is decorated and
+// callable.
 
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
@@ -117,14 +118,14 @@ test('the chain clock follows the wall clock, whatever the block rate', async ()
   assert.ok(end.chain <= Date.now(), `chain time ${end.chain} is ahead of the wall clock`);
 });
 
-test('the margin runtime API is decorated, settlement, option and risk-array views included (API version 4)', async () => {
+test('the margin runtime API is decorated, settlement, option, risk-array and simulator views included (API version 5)', async () => {
   // A runtime API's id is the 8-byte blake2 hash of its name.
   const id = blake2AsHex('MarginApi', 64);
   const margin = api.runtimeVersion.apis.find(([apiId]) => apiId.toHex() === id);
   assert.ok(margin, `MarginApi (${id}) missing from the runtime version`);
-  assert.equal(margin[1].toNumber(), 4);
+  assert.equal(margin[1].toNumber(), 5);
   assert.ok(api.call.marginApi, 'marginApi missing from the decorated runtime calls');
-  for (const name of ['settlement', 'optionQuote', 'optionChain', 'optionPositions', 'greeksByUnderlying', 'riskArray']) {
+  for (const name of ['settlement', 'optionQuote', 'optionChain', 'optionPositions', 'greeksByUnderlying', 'riskArray', 'simulate']) {
     assert.equal(typeof api.call.marginApi[name], 'function', `marginApi.${name} missing`);
   }
   // Market 4,000,000 does not exist: a perpetual or an unknown market has no settlement and
@@ -141,4 +142,31 @@ test('the margin runtime API is decorated, settlement, option and risk-array vie
   assert.equal((await api.call.marginApi.greeksByUnderlying(account)).length, 0);
   // No portfolio model is set on a fresh dev chain: no risk array.
   assert.ok((await api.call.marginApi.riskArray(account)).isNone);
+});
+
+test('the simulator values a hypothetical deposit, names an unknown market and the ledger\'s refusal, and changes nothing', async () => {
+  const who = { owner: keyring.addFromUri('//Charlie').address, sub: 0 };
+  const usd = (n) => BigInt(n) * 1_000_000n;
+  const before = await api.query.vaults.ledgers(who);
+  // 1,000 USD (collateral 0, the settlement asset, at par) deposited: equity and free
+  // collateral rise by exactly that, nothing is required, no portfolio model to compare.
+  const sim = await api.call.marginApi.simulate(who, [], [{ collateral: 0, amount: usd(1_000) }]);
+  assert.ok(sim.isOk, `expected Ok, got ${sim.toString()}`);
+  const ok = sim.asOk;
+  assert.equal(ok.after.equity.toBigInt() - ok.before.equity.toBigInt(), usd(1_000));
+  assert.equal(ok.after.freeCollateral.toBigInt(), ok.after.equity.toBigInt());
+  assert.equal(ok.after.initial.toBigInt(), 0n);
+  assert.ok(ok.portfolio.isNone && ok.riskArray.isNone);
+  assert.deepEqual(ok.standard.toJSON(), ok.after.toJSON());
+  // A trade in a market that does not exist: the error names it.
+  const unknown = await api.call.marginApi.simulate(who, [{ market: 4_000_000, quantity: 1, price: null }], []);
+  assert.ok(unknown.isErr && unknown.asErr.isUnknownMarket, unknown.toString());
+  assert.equal(unknown.asErr.asUnknownMarket.toNumber(), 4_000_000);
+  // A withdrawal of more than the account holds: the ledger's own error, decodable by name.
+  const over = await api.call.marginApi.simulate(who, [], [{ collateral: 0, amount: -1n }]);
+  assert.ok(over.isErr && over.asErr.isCollateral, over.toString());
+  const { section, name } = api.registry.findMetaError(over.asErr.asCollateral.asModule);
+  assert.equal(`${section}.${name}`, 'vaults.InsufficientBalance');
+  // Nothing was written.
+  assert.equal((await api.query.vaults.ledgers(who)).toHex(), before.toHex());
 });

@@ -24,6 +24,17 @@ use crate::{
 	*,
 };
 
+/// What a health computation gives: the figures, the per-position views if asked, and the
+/// initial requirement without the pending order where the model gave it for free.
+pub(crate) struct Valued {
+	/// The account's figures, the pending order counted.
+	pub health: Health,
+	/// The positions, if asked for.
+	pub views: Vec<PositionView>,
+	/// The initial requirement were the pending order not there (portfolio accounts only).
+	pub initial_without_pending: Option<u128>,
+}
+
 /// How a health computation treats a market without a mark price.
 #[derive(Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Valuation {
@@ -474,14 +485,33 @@ impl<T: Config> Pallet<T> {
 		portfolio_allowed: bool,
 	) -> Result<(Health, Vec<PositionView>), DispatchError> {
 		let portfolio = Self::portfolio_of(account).filter(|_| portfolio_allowed);
-		Self::health_of(
+		let valued = Self::health_of(
 			Accounts::<T>::get(account).into_inner(),
 			T::Ledger::collateral_value(account)?,
 			portfolio.as_ref(),
 			pending,
 			with_views,
 			valuation,
-		)
+		)?;
+		Ok((valued.health, valued.views))
+	}
+
+	/// `account`'s health with `pending` counted (strictly, by its own model), and its initial
+	/// requirement without it where the valuation gave that too (the portfolio model: one
+	/// revaluation serves both): what an order check needs.
+	pub(crate) fn order_health(
+		account: &AccountOf<T>,
+		pending: PendingOrder,
+	) -> Result<(Health, Option<u128>), DispatchError> {
+		let valued = Self::health_of(
+			Accounts::<T>::get(account).into_inner(),
+			T::Ledger::collateral_value(account)?,
+			Self::portfolio_of(account).as_ref(),
+			Some(pending),
+			false,
+			Valuation::Strict,
+		)?;
+		Ok((valued.health, valued.initial_without_pending))
 	}
 
 	/// The health of an account holding `entries` and `collateral`, margined by the portfolio
@@ -494,7 +524,10 @@ impl<T: Config> Pallet<T> {
 		pending: Option<PendingOrder>,
 		with_views: bool,
 		valuation: Valuation,
-	) -> Result<(Health, Vec<PositionView>), DispatchError> {
+	) -> Result<Valued, DispatchError> {
+		// The standard model's figures stand in where the portfolio model cannot value the book
+		// for liquidation: the book is kept for that.
+		let fallback = portfolio.map(|_| entries.clone());
 		if let Some(p) = pending {
 			if entries.iter().all(|e| e.market != p.market) {
 				let index = MarketStates::<T>::get(p.market).funding_index;
@@ -504,7 +537,7 @@ impl<T: Config> Pallet<T> {
 		let mut health = Health { equity: collateral.value, ..Default::default() };
 		let mut views = Vec::new();
 		if entries.is_empty() {
-			return Ok((health, views));
+			return Ok(Valued { health, views, initial_without_pending: None });
 		}
 		let settlement_decimals = Self::settlement_decimals()?;
 		// Every market read once: its parameters and state, and the order totals with the
@@ -530,6 +563,8 @@ impl<T: Config> Pallet<T> {
 		let now = Self::portfolio_now();
 		let mut legs = Vec::new();
 		let mut resting_total: u128 = 0;
+		// What of `resting_total` the pending order adds (the haircut of an option it buys).
+		let mut pending_haircut: u128 = 0;
 		// Per view: the maintenance fraction and decimals its liquidation price needs.
 		let mut linear: Vec<Option<(Permill, u8)>> = Vec::new();
 		for Exposure { entry, params, state, buys, sells } in exposures {
@@ -599,7 +634,10 @@ impl<T: Config> Pallet<T> {
 				health.equity = health.equity.checked_sub(loss).ok_or(ArithmeticError::Overflow)?;
 			}
 			let exposure = Exposure { entry, params, state, buys, sells };
+			// A portfolio account's requirements are the model's: the standard ones are not
+			// computed for it.
 			let (initial, maintenance) = match &option {
+				_ if portfolio.is_some() => (0, 0),
 				Some(o) => {
 					Self::option_requirements(&exposure, o, &mut cover, settlement_decimals)?
 				},
@@ -615,17 +653,23 @@ impl<T: Config> Pallet<T> {
 				// and pending) would add long is charged that haircut up front, as the
 				// scenarios revalue it at its whole mark.
 				if let Some(o) = &option {
-					let bought = entry
-						.quantity
-						.saturating_add(i128::try_from(buys).unwrap_or(i128::MAX))
-						.max(0)
-						.unsigned_abs()
-						.saturating_sub(entry.quantity.max(0).unsigned_abs());
-					let value =
-						units::value(bought, mark, decimals, settlement_decimals, Rounding::Up)
-							.ok_or(ArithmeticError::Overflow)?;
-					resting_total =
-						resting_total.saturating_add(o.option.long_haircut.mul_ceil(value));
+					let haircut = |buys: u128| -> Result<u128, DispatchError> {
+						let bought = entry
+							.quantity
+							.saturating_add(i128::try_from(buys).unwrap_or(i128::MAX))
+							.max(0)
+							.unsigned_abs()
+							.saturating_sub(entry.quantity.max(0).unsigned_abs());
+						let value =
+							units::value(bought, mark, decimals, settlement_decimals, Rounding::Up)
+								.ok_or(ArithmeticError::Overflow)?;
+						Ok(o.option.long_haircut.mul_ceil(value))
+					};
+					let with = haircut(buys)?;
+					if buys != entry.resting_buy {
+						pending_haircut = with.saturating_sub(haircut(entry.resting_buy)?);
+					}
+					resting_total = resting_total.saturating_add(with);
 				}
 			}
 			let initial = initial.saturating_add(resting_loss);
@@ -654,15 +698,26 @@ impl<T: Config> Pallet<T> {
 				settlement_decimals,
 				valuation,
 			);
-			let (initial, maintenance) = match (figures, valuation) {
+			let (initial, without, maintenance) = match (figures, valuation) {
 				(Ok(figures), _) => figures,
 				// Liquidation is never blocked by the model: where it cannot value the book
 				// (an option it cannot price), the standard figures stand.
-				(Err(_), Valuation::Liquidation) => return Ok((health, views)),
+				(Err(_), Valuation::Liquidation) => {
+					return Self::health_of(
+						fallback.unwrap_or_default(),
+						collateral,
+						None,
+						pending,
+						with_views,
+						valuation,
+					);
+				},
 				(Err(e), Valuation::Strict) => return Err(e),
 			};
 			health.initial = initial.saturating_add(resting_total);
 			health.maintenance = maintenance;
+			let initial_without_pending =
+				without.saturating_add(resting_total.saturating_sub(pending_haircut));
 			if with_views {
 				// Per position: what it adds to the maintenance requirement (closing it frees
 				// that); no initial share and no single-market liquidation price.
@@ -676,7 +731,11 @@ impl<T: Config> Pallet<T> {
 					view.initial = 0;
 				}
 			}
-			return Ok((health, views));
+			return Ok(Valued {
+				health,
+				views,
+				initial_without_pending: Some(initial_without_pending),
+			});
 		}
 		// Each linear position's liquidation price, against the account's whole cushion.
 		if with_views {
@@ -695,7 +754,7 @@ impl<T: Config> Pallet<T> {
 				);
 			}
 		}
-		Ok((health, views))
+		Ok(Valued { health, views, initial_without_pending: None })
 	}
 
 	/// What `pending` loses at its limit against `mark`, rounded up.
@@ -936,8 +995,8 @@ impl<T: Config> Pallet<T> {
 	///    the position's average entry price (so it realises no loss that no price can value).
 	///    Otherwise [`Error::PriceUnavailable`].
 	pub(crate) fn check_order(account: &AccountOf<T>, pending: PendingOrder) -> DispatchResult {
-		let with = match Self::health(account, Some(pending)) {
-			Ok(with) => with,
+		let (with, initial_without) = match Self::order_health(account, pending) {
+			Ok(valued) => valued,
 			Err(e) if e == Error::<T>::PriceUnavailable.into() => {
 				ensure!(Self::reduces_without_a_loss(account, pending)?, e);
 				return Ok(());
@@ -947,10 +1006,13 @@ impl<T: Config> Pallet<T> {
 		if with.meets_initial() {
 			return Ok(());
 		}
-		let without = Self::health(account, None)?;
+		let initial_without = match initial_without {
+			Some(initial) => initial,
+			None => Self::health(account, None)?.initial,
+		};
 		let maintenance = i128::try_from(with.maintenance).unwrap_or(i128::MAX);
 		ensure!(
-			with.initial <= without.initial && with.equity >= maintenance,
+			with.initial <= initial_without && with.equity >= maintenance,
 			Self::short_of_margin_for(account, &pending)
 		);
 		Ok(())

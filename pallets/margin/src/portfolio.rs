@@ -163,21 +163,22 @@ impl<T: Config> Pallet<T> {
 		}
 	}
 
-	/// The (initial, maintenance) requirement of a portfolio account's `legs` (see the module
-	/// docs), `pending` counted filled for the initial one. Resting orders' loss against the
-	/// mark is the caller's. The legs are revalued once; every requirement below combines
-	/// those revaluations at other quantities.
+	/// The (initial, initial without `pending`, maintenance) requirement of a portfolio
+	/// account's `legs` (see the module docs), `pending` counted filled for the first. Resting
+	/// orders' loss against the mark is the caller's. The legs are revalued once; every
+	/// requirement below combines those revaluations at other quantities.
 	pub(crate) fn portfolio_requirements(
 		params: &PortfolioParams,
 		legs: &[Leg],
 		pending: Option<PendingOrder>,
 		settlement_decimals: u8,
 		valuation: Valuation,
-	) -> Result<(u128, u128), DispatchError> {
+	) -> Result<(u128, u128, u128), DispatchError> {
 		let (legs, states) = Self::priced_legs(legs, valuation)?;
 		let revaluation = Self::revalue_legs(params, &legs, &states)?;
 		let now: Vec<i128> = legs.iter().map(|l| l.holding.quantity).collect();
 		let held = Self::requirement_at(params, &revaluation, &now, settlement_decimals)?;
+		let mut without = held.initial;
 		let mut initial = match pending {
 			None => held.initial,
 			Some(p) => {
@@ -216,9 +217,11 @@ impl<T: Config> Pallet<T> {
 				if leg.holding.quantity > 0 { leg.resting_buy } else { leg.resting_sell };
 			let cross =
 				Self::concentration_cross(params, leg, extending, &states, settlement_decimals)?;
-			initial = initial.saturating_add(worst).saturating_add(cross);
+			let resting = worst.saturating_add(cross);
+			initial = initial.saturating_add(resting);
+			without = without.saturating_add(resting);
 		}
-		Ok((initial, held.maintenance))
+		Ok((initial, without, held.maintenance))
 	}
 
 	/// `2 · rate · notional(orders) · |position| / open interest` (the whole open interest

@@ -88,6 +88,7 @@ impl<T: Config> Pallet<T> {
 		let (unpriced_markets, valuation) = Self::views_valuation(&entries);
 		let value = |model: Option<&PortfolioParams>, views: bool| {
 			Self::health_of(entries.clone(), collateral, model, None, views, valuation)
+				.map(|valued| (valued.health, valued.views))
 				.map_err(E::Valuation)
 		};
 		let (after, positions) = value(own.as_ref(), true)?;

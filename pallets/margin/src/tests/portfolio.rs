@@ -217,7 +217,7 @@ fn an_option_bought_on_portfolio_margin_is_charged_its_haircut_up_front() {
 			pallet_timestamp::Now::<Test>::get(),
 		)
 		.unwrap();
-		let (model, _) = Margin::portfolio_requirements(
+		let (model, _, _) = Margin::portfolio_requirements(
 			&params(),
 			&[leg],
 			Some(buy),
@@ -338,6 +338,40 @@ fn the_risk_array_explains_the_requirement_beside_the_standard_models() {
 		assert_eq!((array.initial, array.maintenance), (health.initial, health.maintenance));
 		assert!(array.standard_initial > array.initial);
 		assert!(array.unpriced_markets.is_empty());
+		check();
+	});
+}
+
+/// A failing order check of a portfolio account values the book once: the initial requirement
+/// without the order comes from the same revaluation, and must be what a valuation without it
+/// gives — for orders that add, cut or flip a position, in a market held or new, option buys
+/// (whose haircut is charged up front) and sells, with resting orders on the book.
+#[test]
+fn one_valuation_gives_the_initial_requirement_with_and_without_the_order() {
+	build_and_execute(|| {
+		let option = charlie_writes_a_covered_call_under_portfolio_margin();
+		let put = put(45_000, T0 + 30 * DAY);
+		deposit(CHARLIE, 20_000, 0);
+		assert_ok!(place_in(option, CHARLIE, order(Side::Buy, 4_000, 300)));
+		assert_ok!(place(CHARLIE, 0, order(Side::Sell, 51_000, 200)));
+		let who = acct(CHARLIE, 0);
+		let without = Margin::health(&who, None).unwrap().initial;
+		let price = FixedU128::from_u32;
+		for (market, size, at) in [
+			(option, 500, 4_600),
+			(option, -500, 4_400),
+			(option, 2_500, 4_700),
+			(BTC_PERP, 2_000, 50_100),
+			(BTC_PERP, -1_000, 49_900),
+			(BTC_PERP, -3_000, 49_000),
+			(put, 700, 2_000),
+			(put, -700, 1_500),
+		] {
+			let pending = crate::functions::PendingOrder { market, size, price: price(at) };
+			let (with, alone) = Margin::order_health(&who, pending).unwrap();
+			assert_eq!(alone, Some(without), "{market} {size}");
+			assert_eq!(with, Margin::health(&who, Some(pending)).unwrap());
+		}
 		check();
 	});
 }

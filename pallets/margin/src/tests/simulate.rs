@@ -82,6 +82,25 @@ fn simulating_shows_what_opting_in_would_allow_without_opting_in() {
 		let array = sim.risk_array.unwrap();
 		assert!(!array.portfolio_margined);
 		assert_eq!(array.initial, portfolio.initial);
+		// The README's worked example, to the micro-USD. Equity: 8,000 deposited − 25 of fee on
+		// the perpetual + 4,500 of premium − the call's mark 4,564.92.
+		assert_eq!(sim.standard.equity, 7_910_079_609);
+		// Standard: 10% of the perpetual (5,000) + the covered call's mark.
+		assert_eq!(sim.standard.initial, 9_564_920_391);
+		// Portfolio: the worst scenario is the extreme fall (−45%, vol up) counted at 33%:
+		// 18,094.53 × 33% = 5,971.19, plus the short-option minimum (1% of 50,000).
+		let btc_risk = &array.underlyings[0];
+		assert_eq!(array.scenarios[btc_risk.worst.unwrap() as usize].price_move, -450_000);
+		assert_eq!(btc_risk.pnl[btc_risk.worst.unwrap() as usize], -18_094_526_736);
+		assert_eq!(
+			(btc_risk.scan_loss, btc_risk.short_option_minimum),
+			(5_971_193_823, 500_000_000)
+		);
+		assert_eq!((portfolio.initial, portfolio.maintenance), (6_471_193_823, 4_529_835_677));
+		assert_eq!(
+			(sim.standard.free_collateral, portfolio.free_collateral),
+			(-1_654_840_782, 1_438_885_786)
+		);
 		// And with no portfolio model offered, there is none to compare.
 		PortfolioConfig::<Test>::kill();
 		let sim = Margin::simulate(&who, vec![sell(option, 1_000, Some(4_500))], vec![]).unwrap();
