@@ -50,12 +50,12 @@ impl<T: frame_system::Config> pallet_clearinghouse_margin::WeightInfo for Weight
 	/// Proof: `Vaults::SettlementCollateral` (`max_values`: Some(1), `max_size`: Some(2), added: 497, mode: `MaxEncodedLen`)
 	/// Storage: `Vaults::Collaterals` (r:1 w:0)
 	/// Proof: `Vaults::Collaterals` (`max_values`: None, `max_size`: Some(72), added: 2547, mode: `MaxEncodedLen`)
+	/// Storage: `Margin::PortfolioAccounts` (r:1 w:0)
+	/// Proof: `Margin::PortfolioAccounts` (`max_values`: None, `max_size`: Some(49), added: 2524, mode: `MaxEncodedLen`)
 	/// Storage: `Margin::MarketRisks` (r:64 w:0)
 	/// Proof: `Margin::MarketRisks` (`max_values`: None, `max_size`: Some(70), added: 2545, mode: `MaxEncodedLen`)
 	/// Storage: `Margin::MarketStates` (r:64 w:0)
 	/// Proof: `Margin::MarketStates` (`max_values`: None, `max_size`: Some(95), added: 2570, mode: `MaxEncodedLen`)
-	/// Storage: `Margin::PortfolioAccounts` (r:1 w:0)
-	/// Proof: `Margin::PortfolioAccounts` (`max_values`: None, `max_size`: Some(49), added: 2524, mode: `MaxEncodedLen`)
 	/// Storage: `Timestamp::Now` (r:1 w:0)
 	/// Proof: `Timestamp::Now` (`max_values`: Some(1), `max_size`: Some(8), added: 503, mode: `MaxEncodedLen`)
 	/// Storage: `Oracle::KeyConfigs` (r:64 w:0)
@@ -71,11 +71,11 @@ impl<T: frame_system::Config> pallet_clearinghouse_margin::WeightInfo for Weight
 		// Proof Size summary in bytes:
 		//  Measured:  `705 + p * (2587 ±0)`
 		//  Estimated: `10940 + p * (4642 ±0)`
-		// Minimum execution time: 83_003_000 picoseconds.
-		Weight::from_parts(42_958_905, 0)
+		// Minimum execution time: 85_537_000 picoseconds.
+		Weight::from_parts(44_746_029, 0)
 			.saturating_add(Weight::from_parts(0, 10940))
-			// Standard Error: 27_205
-			.saturating_add(Weight::from_parts(36_807_300, 0).saturating_mul(p.into()))
+			// Standard Error: 274_990
+			.saturating_add(Weight::from_parts(42_924_340, 0).saturating_mul(p.into()))
 			.saturating_add(T::DbWeight::get().reads(7))
 			.saturating_add(T::DbWeight::get().reads((5_u64).saturating_mul(p.into())))
 			.saturating_add(Weight::from_parts(0, 4642).saturating_mul(p.into()))
@@ -88,12 +88,12 @@ impl<T: frame_system::Config> pallet_clearinghouse_margin::WeightInfo for Weight
 	/// Proof: `Vaults::SettlementCollateral` (`max_values`: Some(1), `max_size`: Some(2), added: 497, mode: `MaxEncodedLen`)
 	/// Storage: `Vaults::Collaterals` (r:1 w:0)
 	/// Proof: `Vaults::Collaterals` (`max_values`: None, `max_size`: Some(72), added: 2547, mode: `MaxEncodedLen`)
+	/// Storage: `Margin::PortfolioAccounts` (r:1 w:0)
+	/// Proof: `Margin::PortfolioAccounts` (`max_values`: None, `max_size`: Some(49), added: 2524, mode: `MaxEncodedLen`)
 	/// Storage: `Margin::MarketRisks` (r:64 w:0)
 	/// Proof: `Margin::MarketRisks` (`max_values`: None, `max_size`: Some(70), added: 2545, mode: `MaxEncodedLen`)
 	/// Storage: `Margin::MarketStates` (r:64 w:0)
 	/// Proof: `Margin::MarketStates` (`max_values`: None, `max_size`: Some(95), added: 2570, mode: `MaxEncodedLen`)
-	/// Storage: `Margin::PortfolioAccounts` (r:1 w:0)
-	/// Proof: `Margin::PortfolioAccounts` (`max_values`: None, `max_size`: Some(49), added: 2524, mode: `MaxEncodedLen`)
 	/// Storage: `Timestamp::Now` (r:1 w:0)
 	/// Proof: `Timestamp::Now` (`max_values`: Some(1), `max_size`: Some(8), added: 503, mode: `MaxEncodedLen`)
 	/// Storage: `Margin::OptionRisks` (r:60 w:0)
@@ -108,12 +108,12 @@ impl<T: frame_system::Config> pallet_clearinghouse_margin::WeightInfo for Weight
 	fn option_margin_check(p: u32, ) -> Weight {
 		// Proof Size summary in bytes:
 		//  Measured:  `783 + p * (693 ±0)`
-		//  Estimated: `10940 + p * (7625 ±11)`
-		// Minimum execution time: 100_750_000 picoseconds.
-		Weight::from_parts(54_944_448, 0)
+		//  Estimated: `10940 + p * (7625 ±12)`
+		// Minimum execution time: 102_242_000 picoseconds.
+		Weight::from_parts(23_687_987, 0)
 			.saturating_add(Weight::from_parts(0, 10940))
-			// Standard Error: 32_950
-			.saturating_add(Weight::from_parts(53_063_906, 0).saturating_mul(p.into()))
+			// Standard Error: 221_840
+			.saturating_add(Weight::from_parts(58_970_354, 0).saturating_mul(p.into()))
 			.saturating_add(T::DbWeight::get().reads(10))
 			.saturating_add(T::DbWeight::get().reads((7_u64).saturating_mul(p.into())))
 			.saturating_add(Weight::from_parts(0, 7625).saturating_mul(p.into()))
@@ -126,14 +126,14 @@ impl<T: frame_system::Config> pallet_clearinghouse_margin::WeightInfo for Weight
 	/// Proof: `Vaults::SettlementCollateral` (`max_values`: Some(1), `max_size`: Some(2), added: 497, mode: `MaxEncodedLen`)
 	/// Storage: `Vaults::Collaterals` (r:1 w:0)
 	/// Proof: `Vaults::Collaterals` (`max_values`: None, `max_size`: Some(72), added: 2547, mode: `MaxEncodedLen`)
-	/// Storage: `Margin::MarketRisks` (r:64 w:0)
-	/// Proof: `Margin::MarketRisks` (`max_values`: None, `max_size`: Some(70), added: 2545, mode: `MaxEncodedLen`)
-	/// Storage: `Margin::MarketStates` (r:64 w:0)
-	/// Proof: `Margin::MarketStates` (`max_values`: None, `max_size`: Some(95), added: 2570, mode: `MaxEncodedLen`)
 	/// Storage: `Margin::PortfolioAccounts` (r:1 w:0)
 	/// Proof: `Margin::PortfolioAccounts` (`max_values`: None, `max_size`: Some(49), added: 2524, mode: `MaxEncodedLen`)
 	/// Storage: `Margin::PortfolioConfig` (r:1 w:0)
 	/// Proof: `Margin::PortfolioConfig` (`max_values`: Some(1), `max_size`: Some(366), added: 861, mode: `MaxEncodedLen`)
+	/// Storage: `Margin::MarketRisks` (r:64 w:0)
+	/// Proof: `Margin::MarketRisks` (`max_values`: None, `max_size`: Some(70), added: 2545, mode: `MaxEncodedLen`)
+	/// Storage: `Margin::MarketStates` (r:64 w:0)
+	/// Proof: `Margin::MarketStates` (`max_values`: None, `max_size`: Some(95), added: 2570, mode: `MaxEncodedLen`)
 	/// Storage: `Timestamp::Now` (r:1 w:0)
 	/// Proof: `Timestamp::Now` (`max_values`: Some(1), `max_size`: Some(8), added: 503, mode: `MaxEncodedLen`)
 	/// Storage: `Margin::OptionRisks` (r:60 w:0)
@@ -149,11 +149,11 @@ impl<T: frame_system::Config> pallet_clearinghouse_margin::WeightInfo for Weight
 		// Proof Size summary in bytes:
 		//  Measured:  `924 + p * (693 ±0)`
 		//  Estimated: `10940 + p * (7625 ±0)`
-		// Minimum execution time: 193_798_000 picoseconds.
-		Weight::from_parts(85_007_124, 0)
+		// Minimum execution time: 124_505_000 picoseconds.
+		Weight::from_parts(61_950_673, 0)
 			.saturating_add(Weight::from_parts(0, 10940))
-			// Standard Error: 138_405
-			.saturating_add(Weight::from_parts(125_771_512, 0).saturating_mul(p.into()))
+			// Standard Error: 130_496
+			.saturating_add(Weight::from_parts(73_939_578, 0).saturating_mul(p.into()))
 			.saturating_add(T::DbWeight::get().reads(11))
 			.saturating_add(T::DbWeight::get().reads((7_u64).saturating_mul(p.into())))
 			.saturating_add(Weight::from_parts(0, 7625).saturating_mul(p.into()))
@@ -164,8 +164,8 @@ impl<T: frame_system::Config> pallet_clearinghouse_margin::WeightInfo for Weight
 		// Proof Size summary in bytes:
 		//  Measured:  `0`
 		//  Estimated: `0`
-		// Minimum execution time: 6_770_000 picoseconds.
-		Weight::from_parts(7_931_000, 0)
+		// Minimum execution time: 6_810_000 picoseconds.
+		Weight::from_parts(10_766_000, 0)
 			.saturating_add(Weight::from_parts(0, 0))
 			.saturating_add(T::DbWeight::get().writes(1))
 	}
@@ -199,8 +199,8 @@ impl<T: frame_system::Config> pallet_clearinghouse_margin::WeightInfo for Weight
 		// Proof Size summary in bytes:
 		//  Measured:  `43550`
 		//  Estimated: `473190`
-		// Minimum execution time: 4_279_700_000 picoseconds.
-		Weight::from_parts(4_383_645_000, 0)
+		// Minimum execution time: 4_382_163_000 picoseconds.
+		Weight::from_parts(4_664_432_000, 0)
 			.saturating_add(Weight::from_parts(0, 473190))
 			.saturating_add(T::DbWeight::get().reads(436))
 			.saturating_add(T::DbWeight::get().writes(1))
@@ -225,17 +225,19 @@ impl<T: frame_system::Config> pallet_clearinghouse_margin::WeightInfo for Weight
 	fn sample_funding(m: u32, ) -> Weight {
 		// Proof Size summary in bytes:
 		//  Measured:  `7737 + m * (2342 ±0)`
-		//  Estimated: `127704 + m * (4642 ±0)`
-		// Minimum execution time: 44_697_000 picoseconds.
-		Weight::from_parts(184_123_973, 0)
+		//  Estimated: `127704 + m * (4642 ±119)`
+		// Minimum execution time: 46_009_000 picoseconds.
+		Weight::from_parts(127_452_139, 0)
 			.saturating_add(Weight::from_parts(0, 127704))
-			// Standard Error: 79_330
-			.saturating_add(Weight::from_parts(24_029_259, 0).saturating_mul(m.into()))
+			// Standard Error: 175_065
+			.saturating_add(Weight::from_parts(27_897_225, 0).saturating_mul(m.into()))
 			.saturating_add(T::DbWeight::get().reads(68))
 			.saturating_add(T::DbWeight::get().reads((4_u64).saturating_mul(m.into())))
 			.saturating_add(T::DbWeight::get().writes((1_u64).saturating_mul(m.into())))
 			.saturating_add(Weight::from_parts(0, 4642).saturating_mul(m.into()))
 	}
+	/// Storage: `Margin::PortfolioAccounts` (r:1 w:0)
+	/// Proof: `Margin::PortfolioAccounts` (`max_values`: None, `max_size`: Some(49), added: 2524, mode: `MaxEncodedLen`)
 	/// Storage: `Margin::Accounts` (r:34 w:34)
 	/// Proof: `Margin::Accounts` (`max_values`: None, `max_size`: Some(7475), added: 9950, mode: `MaxEncodedLen`)
 	/// Storage: `Vaults::Ledgers` (r:39 w:36)
@@ -248,8 +250,6 @@ impl<T: frame_system::Config> pallet_clearinghouse_margin::WeightInfo for Weight
 	/// Proof: `Margin::MarketRisks` (`max_values`: None, `max_size`: Some(70), added: 2545, mode: `MaxEncodedLen`)
 	/// Storage: `Margin::MarketStates` (r:64 w:1)
 	/// Proof: `Margin::MarketStates` (`max_values`: None, `max_size`: Some(95), added: 2570, mode: `MaxEncodedLen`)
-	/// Storage: `Margin::PortfolioAccounts` (r:1 w:0)
-	/// Proof: `Margin::PortfolioAccounts` (`max_values`: None, `max_size`: Some(49), added: 2524, mode: `MaxEncodedLen`)
 	/// Storage: `Timestamp::Now` (r:1 w:0)
 	/// Proof: `Timestamp::Now` (`max_values`: Some(1), `max_size`: Some(8), added: 503, mode: `MaxEncodedLen`)
 	/// Storage: `Oracle::KeyConfigs` (r:64 w:0)
@@ -278,8 +278,8 @@ impl<T: frame_system::Config> pallet_clearinghouse_margin::WeightInfo for Weight
 		// Proof Size summary in bytes:
 		//  Measured:  `1150414`
 		//  Estimated: `1812510`
-		// Minimum execution time: 12_131_318_000 picoseconds.
-		Weight::from_parts(12_519_065_000, 0)
+		// Minimum execution time: 12_202_174_000 picoseconds.
+		Weight::from_parts(13_677_576_000, 0)
 			.saturating_add(Weight::from_parts(0, 1812510))
 			.saturating_add(T::DbWeight::get().reads(728))
 			.saturating_add(T::DbWeight::get().writes(437))
@@ -306,10 +306,10 @@ impl<T: frame_system::Config> pallet_clearinghouse_margin::WeightInfo for Weight
 	/// Proof: `Timestamp::Now` (`max_values`: Some(1), `max_size`: Some(8), added: 503, mode: `MaxEncodedLen`)
 	/// Storage: `Orderbook::Markets` (r:64 w:1)
 	/// Proof: `Orderbook::Markets` (`max_values`: None, `max_size`: Some(2167), added: 4642, mode: `MaxEncodedLen`)
-	/// Storage: `Vaults::Ledgers` (r:2 w:2)
-	/// Proof: `Vaults::Ledgers` (`max_values`: None, `max_size`: Some(626), added: 3101, mode: `MaxEncodedLen`)
 	/// Storage: `Margin::PortfolioAccounts` (r:1 w:0)
 	/// Proof: `Margin::PortfolioAccounts` (`max_values`: None, `max_size`: Some(49), added: 2524, mode: `MaxEncodedLen`)
+	/// Storage: `Vaults::Ledgers` (r:2 w:2)
+	/// Proof: `Vaults::Ledgers` (`max_values`: None, `max_size`: Some(626), added: 3101, mode: `MaxEncodedLen`)
 	/// Storage: `Orderbook::AccountOrders` (r:1 w:1)
 	/// Proof: `Orderbook::AccountOrders` (`max_values`: None, `max_size`: Some(3136), added: 5611, mode: `MaxEncodedLen`)
 	/// Storage: `Orderbook::Levels` (r:64 w:64)
@@ -322,8 +322,8 @@ impl<T: frame_system::Config> pallet_clearinghouse_margin::WeightInfo for Weight
 		// Proof Size summary in bytes:
 		//  Measured:  `409879`
 		//  Estimated: `403550`
-		// Minimum execution time: 2_908_742_000 picoseconds.
-		Weight::from_parts(2_986_628_000, 0)
+		// Minimum execution time: 3_030_714_000 picoseconds.
+		Weight::from_parts(3_529_395_000, 0)
 			.saturating_add(Weight::from_parts(0, 403550))
 			.saturating_add(T::DbWeight::get().reads(396))
 			.saturating_add(T::DbWeight::get().writes(75))
@@ -334,6 +334,8 @@ impl<T: frame_system::Config> pallet_clearinghouse_margin::WeightInfo for Weight
 	/// Proof: `Margin::Holders` (`max_values`: None, `max_size`: Some(62), added: 2537, mode: `MaxEncodedLen`)
 	/// Storage: `Margin::Accounts` (r:64 w:0)
 	/// Proof: `Margin::Accounts` (`max_values`: None, `max_size`: Some(7475), added: 9950, mode: `MaxEncodedLen`)
+	/// Storage: `Margin::PortfolioAccounts` (r:64 w:0)
+	/// Proof: `Margin::PortfolioAccounts` (`max_values`: None, `max_size`: Some(49), added: 2524, mode: `MaxEncodedLen`)
 	/// Storage: `Vaults::Ledgers` (r:64 w:0)
 	/// Proof: `Vaults::Ledgers` (`max_values`: None, `max_size`: Some(626), added: 3101, mode: `MaxEncodedLen`)
 	/// Storage: `Vaults::SettlementCollateral` (r:1 w:0)
@@ -344,8 +346,6 @@ impl<T: frame_system::Config> pallet_clearinghouse_margin::WeightInfo for Weight
 	/// Proof: `Margin::MarketRisks` (`max_values`: None, `max_size`: Some(70), added: 2545, mode: `MaxEncodedLen`)
 	/// Storage: `Margin::MarketStates` (r:64 w:0)
 	/// Proof: `Margin::MarketStates` (`max_values`: None, `max_size`: Some(95), added: 2570, mode: `MaxEncodedLen`)
-	/// Storage: `Margin::PortfolioAccounts` (r:64 w:0)
-	/// Proof: `Margin::PortfolioAccounts` (`max_values`: None, `max_size`: Some(49), added: 2524, mode: `MaxEncodedLen`)
 	/// Storage: `Timestamp::Now` (r:1 w:0)
 	/// Proof: `Timestamp::Now` (`max_values`: Some(1), `max_size`: Some(8), added: 503, mode: `MaxEncodedLen`)
 	/// Storage: `Oracle::KeyConfigs` (r:64 w:0)
@@ -362,12 +362,12 @@ impl<T: frame_system::Config> pallet_clearinghouse_margin::WeightInfo for Weight
 	fn adl_scan(n: u32, ) -> Weight {
 		// Proof Size summary in bytes:
 		//  Measured:  `159563 + n * (7667 ±0)`
-		//  Estimated: `298078 + n * (9950 ±7)`
-		// Minimum execution time: 24_536_000 picoseconds.
-		Weight::from_parts(533_788_371, 0)
+		//  Estimated: `298078 + n * (9950 ±6)`
+		// Minimum execution time: 28_743_000 picoseconds.
+		Weight::from_parts(787_106_379, 0)
 			.saturating_add(Weight::from_parts(0, 298078))
-			// Standard Error: 1_735_635
-			.saturating_add(Weight::from_parts(842_182_291, 0).saturating_mul(n.into()))
+			// Standard Error: 5_592_559
+			.saturating_add(Weight::from_parts(879_794_360, 0).saturating_mul(n.into()))
 			.saturating_add(T::DbWeight::get().reads(215))
 			.saturating_add(T::DbWeight::get().reads((6_u64).saturating_mul(n.into())))
 			.saturating_add(T::DbWeight::get().writes(1))
@@ -387,8 +387,8 @@ impl<T: frame_system::Config> pallet_clearinghouse_margin::WeightInfo for Weight
 		// Proof Size summary in bytes:
 		//  Measured:  `729`
 		//  Estimated: `16495`
-		// Minimum execution time: 90_404_000 picoseconds.
-		Weight::from_parts(94_891_000, 0)
+		// Minimum execution time: 90_705_000 picoseconds.
+		Weight::from_parts(97_706_000, 0)
 			.saturating_add(Weight::from_parts(0, 16495))
 			.saturating_add(T::DbWeight::get().reads(9))
 			.saturating_add(T::DbWeight::get().writes(7))
@@ -400,7 +400,7 @@ impl<T: frame_system::Config> pallet_clearinghouse_margin::WeightInfo for Weight
 		//  Measured:  `0`
 		//  Estimated: `0`
 		// Minimum execution time: 5_699_000 picoseconds.
-		Weight::from_parts(6_770_000, 0)
+		Weight::from_parts(7_060_000, 0)
 			.saturating_add(Weight::from_parts(0, 0))
 			.saturating_add(T::DbWeight::get().writes(1))
 	}
@@ -410,8 +410,8 @@ impl<T: frame_system::Config> pallet_clearinghouse_margin::WeightInfo for Weight
 		// Proof Size summary in bytes:
 		//  Measured:  `0`
 		//  Estimated: `0`
-		// Minimum execution time: 5_768_000 picoseconds.
-		Weight::from_parts(6_791_000, 0)
+		// Minimum execution time: 5_838_000 picoseconds.
+		Weight::from_parts(7_080_000, 0)
 			.saturating_add(Weight::from_parts(0, 0))
 			.saturating_add(T::DbWeight::get().writes(1))
 	}
@@ -438,11 +438,11 @@ impl<T: frame_system::Config> pallet_clearinghouse_margin::WeightInfo for Weight
 		// Proof Size summary in bytes:
 		//  Measured:  `7727 + m * (271 ±0)`
 		//  Estimated: `127704 + m * (2570 ±0)`
-		// Minimum execution time: 44_356_000 picoseconds.
-		Weight::from_parts(168_186_625, 0)
+		// Minimum execution time: 45_628_000 picoseconds.
+		Weight::from_parts(153_363_371, 0)
 			.saturating_add(Weight::from_parts(0, 127704))
-			// Standard Error: 75_662
-			.saturating_add(Weight::from_parts(24_130_957, 0).saturating_mul(m.into()))
+			// Standard Error: 126_373
+			.saturating_add(Weight::from_parts(25_892_447, 0).saturating_mul(m.into()))
 			.saturating_add(T::DbWeight::get().reads(69))
 			.saturating_add(T::DbWeight::get().reads((4_u64).saturating_mul(m.into())))
 			.saturating_add(T::DbWeight::get().writes((2_u64).saturating_mul(m.into())))
@@ -468,8 +468,8 @@ impl<T: frame_system::Config> pallet_clearinghouse_margin::WeightInfo for Weight
 		// Proof Size summary in bytes:
 		//  Measured:  `9519`
 		//  Estimated: `10940`
-		// Minimum execution time: 114_510_000 picoseconds.
-		Weight::from_parts(124_926_000, 0)
+		// Minimum execution time: 116_273_000 picoseconds.
+		Weight::from_parts(133_949_000, 0)
 			.saturating_add(Weight::from_parts(0, 10940))
 			.saturating_add(T::DbWeight::get().reads(8))
 			.saturating_add(T::DbWeight::get().writes(5))
@@ -480,8 +480,8 @@ impl<T: frame_system::Config> pallet_clearinghouse_margin::WeightInfo for Weight
 		// Proof Size summary in bytes:
 		//  Measured:  `0`
 		//  Estimated: `0`
-		// Minimum execution time: 7_231_000 picoseconds.
-		Weight::from_parts(8_402_000, 0)
+		// Minimum execution time: 7_251_000 picoseconds.
+		Weight::from_parts(8_483_000, 0)
 			.saturating_add(Weight::from_parts(0, 0))
 			.saturating_add(T::DbWeight::get().writes(1))
 	}
@@ -499,8 +499,8 @@ impl<T: frame_system::Config> pallet_clearinghouse_margin::WeightInfo for Weight
 		// Proof Size summary in bytes:
 		//  Measured:  `51`
 		//  Estimated: `5632`
-		// Minimum execution time: 18_868_000 picoseconds.
-		Weight::from_parts(20_851_000, 0)
+		// Minimum execution time: 19_189_000 picoseconds.
+		Weight::from_parts(22_613_000, 0)
 			.saturating_add(Weight::from_parts(0, 5632))
 			.saturating_add(T::DbWeight::get().reads(4))
 			.saturating_add(T::DbWeight::get().writes(3))
