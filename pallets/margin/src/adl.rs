@@ -194,7 +194,7 @@ impl<T: Config> Pallet<T> {
 	pub fn adl_holder_cost(visited: u32) -> Weight {
 		let cold_holders = T::MaxMarkets::get().div_ceil(T::MaxPositions::get().max(1));
 		if visited < cold_holders {
-			Self::margin_check_weight(T::MaxPositions::get())
+			Self::liquidation_valuation_weight(T::MaxPositions::get())
 				.saturating_add(T::DbWeight::get().reads(1))
 				.saturating_add(Weight::from_parts(0, crate::settlement::HOLDER_KEY_PROOF))
 				.max(Self::adl_scan_step())

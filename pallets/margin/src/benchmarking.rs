@@ -197,7 +197,8 @@ mod benchmarks {
 			PendingOrder { market: markets[0], size: 10, price: FixedU128::from_u32(101) };
 		#[block]
 		{
-			// No collateral: the check runs in full (twice) and refuses.
+			// No collateral: the check runs in full and refuses (one revaluation serves the
+			// figures with and without the order).
 			let _ = Pallet::<T>::check_order(&account, pending);
 		}
 		assert!(Pallet::<T>::portfolio_of(&account).is_some());

@@ -440,10 +440,29 @@ impl<T: Config> Pallet<T> {
 		Self::margin_check_weight(p).saturating_sub(T::WeightInfo::margin_check(p))
 	}
 
-	/// A liquidation step: the benchmark (an account of perpetuals) plus the option surcharge
-	/// for each of the four valuations of the account a step makes.
+	/// A valuation as liquidation makes it, of an account with `positions` positions: as
+	/// [`Self::margin_check_weight`], except that a portfolio account whose book the model
+	/// cannot value is valued again by the standard model (`health_of`'s fallback), so its
+	/// worst case is both: their times added, and the larger proof (the second valuation reads
+	/// the keys the first one read).
+	pub fn liquidation_valuation_weight(positions: u32) -> Weight {
+		let model = T::WeightInfo::portfolio_margin_check(positions);
+		let standard = T::WeightInfo::option_margin_check(positions);
+		let both = Weight::from_parts(
+			model.ref_time().saturating_add(standard.ref_time()),
+			model.proof_size().max(standard.proof_size()),
+		);
+		Self::margin_check_weight(positions).max(both)
+	}
+
+	/// A liquidation step: the benchmark (an account of perpetuals) plus, for each of the four
+	/// valuations of the account a step makes, what a valuation of the largest account of
+	/// options or on portfolio margin may cost beyond it.
 	pub fn liquidate_weight() -> Weight {
-		T::WeightInfo::liquidate().saturating_add(Self::check_weight_surcharge().saturating_mul(4))
+		let p = T::MaxPositions::get();
+		let surcharge =
+			Self::liquidation_valuation_weight(p).saturating_sub(T::WeightInfo::margin_check(p));
+		T::WeightInfo::liquidate().saturating_add(surcharge.saturating_mul(4))
 	}
 
 	/// `account`'s health, with `pending` (if any) counted at its worst case. Errors if a

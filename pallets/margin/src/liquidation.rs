@@ -607,7 +607,7 @@ impl<T: Config> Pallet<T> {
 	/// Liquidate liquidatable accounts while `limit` allows, from where the last sweep
 	/// stopped. Returns the weight used.
 	pub(crate) fn sweep_liquidations(limit: Weight) -> Weight {
-		let check = Self::margin_check_weight(T::MaxPositions::get());
+		let check = Self::liquidation_valuation_weight(T::MaxPositions::get());
 		let step = Self::liquidate_weight();
 		let db = T::DbWeight::get();
 		let mut used = db.reads_writes(1, 1);

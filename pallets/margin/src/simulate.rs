@@ -8,7 +8,12 @@
 //! ([`Pallet::health_of`]), on the account's ledger as the vaults would hold it after the
 //! deposits and that cash (`CollateralLedger::collateral_value_with`). What a simulation
 //! leaves out: the book's fees (the order book's schedule), the counterparty's side of each
-//! trade (open interest is taken as it stands) and the resting orders a trade would cancel.
+//! trade (open interest is taken as it stands), the resting orders a trade would cancel, and
+//! the vault's own refusals beyond a balance going negative (collateral status and caps, the
+//! vault's liquidity, debt cover): the figures say whether the margin engine would allow the
+//! result, the vault decides the withdrawal itself. Where a market held is unpriced the
+//! figures are liquidation's, and a portfolio account's may then be the standard model's (as
+//! liquidation's are when the model cannot value the book).
 
 use alloc::vec::Vec;
 use clearinghouse_risk::units;
@@ -75,9 +80,10 @@ impl<T: Config> Pallet<T> {
 				.checked_add(moved.paid)
 				.and_then(|out| cash.checked_sub(out))
 				.ok_or_else(overflow)?;
+			// A closed position frees its slot at once, as a real fill's does.
+			entries.retain(|e| !e.is_empty());
 		}
-		let mut entries = entries.into_inner();
-		entries.retain(|e| !e.is_empty());
+		let entries = entries.into_inner();
 		let changes: Vec<(CollateralId, i128)> =
 			deposits.iter().map(|d| (d.collateral, d.amount)).collect();
 		let collateral =
@@ -93,10 +99,10 @@ impl<T: Config> Pallet<T> {
 		};
 		let (after, positions) = value(own.as_ref(), true)?;
 		let (standard, _) = value(None, false)?;
-		let portfolio = match &offered {
-			Some(params) => Some(value(Some(params), false)?.0),
-			None => None,
-		};
+		// What opting in would give, where the model can value the book (the account's own
+		// figures do not depend on it).
+		let portfolio =
+			offered.as_ref().and_then(|params| value(Some(params), false).ok()).map(|v| v.0);
 		let (_, before_valuation) = Self::views_valuation(&Accounts::<T>::get(account));
 		let (before, _) = Self::health_and_positions(account, None, false, before_valuation)
 			.map_err(E::Valuation)?;

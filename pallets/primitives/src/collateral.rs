@@ -121,7 +121,9 @@ pub trait CollateralLedger<AccountId> {
 	/// (collateral, signed amount: deposits and withdrawals) in order, nothing written: the
 	/// margin engine's what-if simulation. Errors for an unregistered collateral
 	/// (`UnknownCollateral`), a withdrawal of more than the balance then holds
-	/// (`InsufficientBalance`) or more distinct assets than an account may hold.
+	/// (`InsufficientBalance`) or more distinct assets than an account may hold; the other
+	/// refusals of a real deposit or withdrawal (status, caps, the vault's liquidity, debt
+	/// cover) are not applied.
 	fn collateral_value_with(
 		account: &MarginAccount<AccountId>,
 		settlement_cash: i128,

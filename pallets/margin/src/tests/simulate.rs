@@ -242,6 +242,10 @@ fn every_input_the_simulator_refuses_is_named() {
 			trades.push(buy(market, 1));
 		}
 		assert_eq!(refused(trades.clone()), Err(SimulationError::TooManyPositions));
+		// Closing a position first frees its slot, as a real fill does.
+		let mut close_then_open = trades.clone();
+		close_then_open[0] = buy(BTC_PERP, -100);
+		assert_ok!(refused(close_then_open));
 		trades.pop();
 		assert_ok!(refused(trades));
 		// Without an index the perpetual has no mark: a trade in it needs a price, and the
