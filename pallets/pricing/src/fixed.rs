@@ -389,8 +389,8 @@ pub fn npdf(x: Fixed) -> Result<Fixed, Overflow> {
 /// On [0, 9) Φ is a degree-12 polynomial per interval of width 1/2 (mpmath Chebyshev fits,
 /// error below 2·10^−18: [`crate::ncdf_table`]), evaluated by Estrin's scheme in 60-bit binary
 /// fixed point, and Φ(−x) = 1 − Φ(x); beyond ±9, 0 or 1 (Φ(−9) < 1.2·10^−19, under the scale).
-/// Fifteen 128-bit multiplications in four dependent rounds: the earlier series (Marsaglia's, up to a hundred terms)
-/// took most of a price's time.
+/// Fifteen 128-bit multiplications in four dependent rounds: the earlier series (Marsaglia's,
+/// up to a hundred terms) took most of a price's time.
 pub fn ncdf(x: Fixed) -> Result<Fixed, Overflow> {
 	if x.0 <= -9 * SCALE {
 		return Ok(Fixed::ZERO);
