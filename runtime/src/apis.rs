@@ -123,6 +123,22 @@ impl_runtime_apis! {
 		}
 	}
 
+	impl pallet_clearinghouse_confidential::runtime_api::ConfidentialApi<Block, AccountId> for Runtime {
+		fn state(
+			account: pallet_clearinghouse_confidential::MarginAccount<AccountId>,
+		) -> Option<pallet_clearinghouse_confidential::ConfidentialAccount> {
+			crate::Confidential::state(&account)
+		}
+
+		fn genesis() -> [u8; 32] {
+			crate::Confidential::genesis()
+		}
+
+		fn pool_total() -> u128 {
+			pallet_clearinghouse_confidential::PoolTotal::<Runtime>::get()
+		}
+	}
+
 	impl pallet_clearinghouse_insurance::runtime_api::InsuranceApi<Block> for Runtime {
 		fn balance() -> i128 {
 			crate::Insurance::balance()

@@ -43,6 +43,7 @@ frame_benchmarking::define_benchmarks!(
 	[pallet_clearinghouse_orderbook, Orderbook]
 	[pallet_clearinghouse_margin, Margin]
 	[pallet_clearinghouse_insurance, Insurance]
+	[pallet_clearinghouse_confidential, Confidential]
 	[pallet_clearinghouse_bridge, Bridge]
 	[pallet_xcm, PalletXcmExtrinsicsBenchmark::<Runtime>]
 	[pallet_xcm_benchmarks::fungible, XcmFungibleBench::<Runtime>]

@@ -336,6 +336,8 @@ mod runtime {
 	pub type Insurance = pallet_clearinghouse_insurance;
 	#[runtime::pallet_index(75)]
 	pub type Bridge = pallet_clearinghouse_bridge;
+	#[runtime::pallet_index(76)]
+	pub type Confidential = pallet_clearinghouse_confidential;
 
 	// ISMP (Hyperbridge).
 	#[runtime::pallet_index(80)]

@@ -80,6 +80,8 @@ pub enum SettlementReason {
 	/// An option's premium (at a trade) or payoff (at settlement), through the clearing
 	/// account.
 	Premium,
+	/// A confidential account's hidden balance shielded into or unshielded out of the pool.
+	Confidential,
 }
 
 /// An account's collateral valued in the settlement asset.

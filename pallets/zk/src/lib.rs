@@ -11,7 +11,7 @@
 //!   batching randomness is derived from the transcript after the whole proof is absorbed.
 //! * [`verify_opening`] (the commitment opens to a public value) and [`verify_knowledge`] (the
 //!   prover knows an opening): Schnorr proofs over the same transcript.
-//! * [`prover`] (feature `prover`, std): what a trader runs locally.
+//! * [`prover`] (feature `prover`; `std` adds OS randomness): what a trader runs locally.
 //!
 //! Every failure is a distinct [`Error`]; nothing here allocates more than the proof's fixed size
 //! implies, panics or reads a clock or an RNG when verifying.
@@ -23,9 +23,9 @@ extern crate alloc;
 
 use alloc::vec::Vec;
 use bulletproofs::{BulletproofGens, PedersenGens, RangeProof};
+pub use curve25519_dalek::scalar::Scalar;
 use curve25519_dalek::{
 	ristretto::{CompressedRistretto, RistrettoPoint},
-	scalar::Scalar,
 	traits::{Identity, VartimeMultiscalarMul},
 };
 use merlin::Transcript;

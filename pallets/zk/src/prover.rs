@@ -1,8 +1,20 @@
 //! The prover: what a trader runs on its own machine to make the proofs the chain verifies.
-//! It draws blindings and nonces from the operating system's RNG; the verifier never does.
+//! Every function takes its RNG; with `std` the conveniences draw from the operating system's
+//! (the verifier never draws randomness at all).
 
 use super::*;
-use rand::{rngs::OsRng, CryptoRng, RngCore};
+#[cfg(feature = "std")]
+use rand::rngs::OsRng;
+use rand_core::{CryptoRng, RngCore};
+
+/// A deterministic RNG keyed by `seed` (merlin's transcript RNG): for benchmarks and tests
+/// inside the runtime, which has no entropy. Its blindings are predictable — never for a
+/// wallet.
+pub fn seeded_rng(seed: &[u8]) -> impl RngCore + CryptoRng {
+	let mut t = Transcript::new(b"clearinghouse/seeded-rng");
+	t.append_message(b"seed", seed);
+	t.build_rng().finalize(&mut NoEntropy)
+}
 
 /// A value and the blinding that commits to it: what only the owner knows.
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
@@ -15,6 +27,7 @@ pub struct Opening {
 
 impl Opening {
 	/// An opening of `value` with a fresh random blinding.
+	#[cfg(feature = "std")]
 	pub fn random(value: u64) -> Self {
 		Self { value, blinding: Scalar::random(&mut OsRng) }
 	}
@@ -35,6 +48,7 @@ impl Opening {
 
 /// A range proof that each of `openings` (1 or 2) is in `[0, 2^64)`, for `statement`, and the
 /// commitments it is about (the chain computes those itself and must find the same ones).
+#[cfg(feature = "std")]
 pub fn prove_range(
 	statement: &Statement,
 	openings: &[Opening],

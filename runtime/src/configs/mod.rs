@@ -4,6 +4,7 @@
 //! have their own files.
 
 mod assets;
+mod confidential;
 pub mod governance;
 pub mod ismp;
 mod margin;

@@ -2,6 +2,7 @@
 //! Pallets without a file here use their own hand-derived `SubstrateWeight`.
 
 pub mod pallet_clearinghouse_bridge;
+pub mod pallet_clearinghouse_confidential;
 pub mod pallet_clearinghouse_insurance;
 pub mod pallet_clearinghouse_margin;
 pub mod pallet_clearinghouse_oracle;

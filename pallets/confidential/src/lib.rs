@@ -1,0 +1,375 @@
+//! # Confidential accounts pallet
+//!
+//! A confidential sub-account holds its settlement-asset collateral as a Pedersen commitment
+//! `C = c·G + r·H` instead of a public balance; the protocol and its safety argument are in
+//! this crate's `README.md`, the cryptography in `clearinghouse-zk`.
+//!
+//! This slice: **enable** (a commitment to zero, proven), **shield** (a public amount into the
+//! hidden balance) and **unshield** (a public amount out of it, with a range proof that what
+//! stays covers the floor). Every confidential balance is backed by the **pool**, a margin
+//! account of this pallet in the vaults' settlement ledger, whose balance is [`PoolTotal`]
+//! (checked by `try_state`): the vaults' own invariant is untouched. Shielding is a withdrawal
+//! as far as the margin engine is concerned (its guard runs): until band proofs are wired into
+//! it, a hidden balance backs no position.
+//!
+//! No storage item or event holds `c` or a blinding; events carry only the public amounts that
+//! moved and the commitment's version.
+
+#![cfg_attr(not(feature = "std"), no_std)]
+
+extern crate alloc;
+
+#[cfg(feature = "runtime-benchmarks")]
+mod benchmarking;
+#[cfg(test)]
+mod mock;
+pub mod runtime_api;
+#[cfg(test)]
+mod tests;
+pub mod weights;
+
+pub use clearinghouse_primitives::collateral::{
+	CollateralLedger, MarginAccount, SettlementReason, WithdrawalGuard,
+};
+pub use pallet::*;
+pub use weights::WeightInfo;
+
+use codec::{Decode, DecodeWithMemTracking, Encode, MaxEncodedLen};
+use polkadot_sdk::{
+	frame_support::{self, traits::ConstU32, BoundedVec},
+	frame_system,
+};
+use scale_info::TypeInfo;
+
+/// Funds accounts for the benchmarks.
+#[cfg(feature = "runtime-benchmarks")]
+pub trait BenchmarkHelper<AccountId> {
+	/// Put `amount` of the settlement asset in `who`'s public balance.
+	fn fund(who: &MarginAccount<AccountId>, amount: u128);
+}
+
+/// The longest proof any call takes (a range proof over two values); each call checks the
+/// exact length its proof must have before any curve arithmetic.
+pub const MAX_PROOF_LEN: u32 = 736;
+
+/// A proof as submitted.
+pub type Proof = BoundedVec<u8, ConstU32<MAX_PROOF_LEN>>;
+
+/// A confidential sub-account's public state: nothing here reveals the hidden balance.
+#[derive(
+	Clone,
+	Copy,
+	PartialEq,
+	Eq,
+	Debug,
+	Encode,
+	Decode,
+	DecodeWithMemTracking,
+	MaxEncodedLen,
+	TypeInfo,
+)]
+pub struct ConfidentialAccount {
+	/// The commitment to the hidden balance (compressed Ristretto).
+	pub commitment: [u8; 32],
+	/// Bumped after every successful verification against the commitment: a proof is for one
+	/// version only.
+	pub version: u64,
+	/// The proven lower bound of the hidden balance (`X_lock`): zero until band proofs land.
+	pub floor: i128,
+	/// The owner's encryption key (x25519) for openings sent to it.
+	pub key: [u8; 32],
+}
+
+#[frame_support::pallet]
+pub mod pallet {
+	use super::*;
+	use clearinghouse_zk::{Commitment, Operation, Statement};
+	use frame_support::pallet_prelude::*;
+	use frame_system::pallet_prelude::*;
+	use polkadot_sdk::sp_runtime::{traits::Zero, ArithmeticError};
+
+	#[pallet::pallet]
+	pub struct Pallet<T>(_);
+
+	#[pallet::config]
+	pub trait Config: polkadot_sdk::frame_system::Config {
+		/// The collateral ledger (runtime: the vaults).
+		type Ledger: CollateralLedger<Self::AccountId>;
+		/// Consulted after value leaves an account's public collateral (runtime: the margin
+		/// engine: equity must stay above the initial requirement).
+		type Guard: WithdrawalGuard<Self::AccountId>;
+		/// The margin account holding every confidential balance publicly, as one total.
+		type Pool: Get<MarginAccount<Self::AccountId>>;
+		/// Sub-accounts per owner (the vaults' bound).
+		type MaxSubAccounts: Get<u8>;
+		/// Weights of this pallet's calls.
+		type WeightInfo: WeightInfo;
+		/// Funds accounts for the benchmarks.
+		#[cfg(feature = "runtime-benchmarks")]
+		type BenchmarkHelper: BenchmarkHelper<Self::AccountId>;
+	}
+
+	/// Confidential sub-accounts.
+	#[pallet::storage]
+	pub type Accounts<T: Config> =
+		StorageMap<_, Blake2_128Concat, MarginAccount<T::AccountId>, ConfidentialAccount>;
+
+	/// Σ of every hidden balance, publicly: what was shielded less what was unshielded. The
+	/// pool's settlement balance in the vaults always equals it.
+	#[pallet::storage]
+	pub type PoolTotal<T: Config> = StorageValue<_, u128, ValueQuery>;
+
+	#[pallet::event]
+	#[pallet::generate_deposit(pub(super) fn deposit_event)]
+	pub enum Event<T: Config> {
+		/// `account` became confidential, its balance a commitment to zero; openings for it
+		/// are sealed to `key`.
+		Enabled { account: MarginAccount<T::AccountId>, key: [u8; 32] },
+		/// `amount` of the settlement asset left `account`'s public balance into its hidden one.
+		Shielded { account: MarginAccount<T::AccountId>, amount: u128 },
+		/// `amount` left `account`'s hidden balance into its public one; the commitment is now
+		/// at `version`.
+		Unshielded { account: MarginAccount<T::AccountId>, amount: u128, version: u64 },
+	}
+
+	#[pallet::error]
+	pub enum Error<T> {
+		/// The sub-account index is not below `MaxSubAccounts`.
+		SubAccountOutOfRange,
+		/// The sub-account is already confidential.
+		AlreadyEnabled,
+		/// The sub-account is not confidential.
+		NotEnabled,
+		/// A commitment with no blinding (the group identity): it would hide nothing.
+		IdentityCommitment,
+		/// An amount of zero.
+		ZeroAmount,
+		/// An amount above `2^64 − 1` (what a range proof can show).
+		AmountTooLarge,
+		/// The account's public settlement balance is below the amount.
+		InsufficientBalance,
+		/// No settlement asset has been chosen.
+		NoSettlementAsset,
+		/// The proof's length is not the one its kind implies (checked before any work).
+		ProofWrongSize,
+		/// A scalar of the proof is not in canonical form.
+		ProofNonCanonical,
+		/// A point of the proof, or a commitment, is not a valid Ristretto encoding.
+		ProofInvalidPoint,
+		/// The proof does not verify for this account, version and amount.
+		ProofInvalid,
+		/// The pool holds less than the amount (would mean a broken invariant).
+		PoolShortfall,
+	}
+
+	#[pallet::call]
+	impl<T: Config> Pallet<T> {
+		/// Make the signer's sub-account `sub` confidential: its hidden balance starts as
+		/// `commitment`, proven (`proof`, 64 bytes) to commit to zero; openings sent to it are
+		/// sealed to `key`.
+		///
+		/// * Who: the owner.
+		/// * Events: [`Event::Enabled`].
+		/// * Errors: [`Error::SubAccountOutOfRange`], [`Error::AlreadyEnabled`],
+		///   [`Error::IdentityCommitment`], the proof errors ([`Error::ProofWrongSize`],
+		///   [`Error::ProofNonCanonical`], [`Error::ProofInvalidPoint`],
+		///   [`Error::ProofInvalid`]). Nothing changes on any error; the verification is paid
+		///   for whatever its outcome.
+		#[pallet::call_index(0)]
+		#[pallet::weight(T::WeightInfo::enable())]
+		pub fn enable(
+			origin: OriginFor<T>,
+			sub: u8,
+			key: [u8; 32],
+			commitment: [u8; 32],
+			proof: Proof,
+		) -> DispatchResult {
+			let account = Self::account_of(origin, sub)?;
+			ensure!(!Accounts::<T>::contains_key(&account), Error::<T>::AlreadyEnabled);
+			let commitment = Commitment(commitment);
+			ensure!(commitment != Commitment::zero(), Error::<T>::IdentityCommitment);
+			let encoded = account.encode();
+			let statement = Self::statement(Operation::Enable, &encoded, 0, &key);
+			clearinghouse_zk::verify_opening(&statement, &commitment, 0, &proof)
+				.map_err(Self::proof_error)?;
+			Accounts::<T>::insert(
+				&account,
+				ConfidentialAccount { commitment: commitment.0, version: 0, floor: 0, key },
+			);
+			Self::deposit_event(Event::Enabled { account, key });
+			Ok(())
+		}
+
+		/// Move `amount` of the settlement asset from the signer's sub-account `sub`'s public
+		/// balance into its hidden one (`C := C + amount·G`); the pool holds it.
+		///
+		/// * Who: the owner of a confidential sub-account.
+		/// * Events: [`Event::Shielded`] (and the vaults' `SettlementTransferred`).
+		/// * Errors: [`Error::NotEnabled`], [`Error::ZeroAmount`], [`Error::AmountTooLarge`],
+		///   [`Error::InsufficientBalance`], [`Error::NoSettlementAsset`], and the margin
+		///   engine's refusal when the account's positions need the amount (a shielded amount
+		///   backs no position yet).
+		#[pallet::call_index(1)]
+		#[pallet::weight(T::WeightInfo::shield().saturating_add(T::Guard::check_weight_surcharge()))]
+		pub fn shield(
+			origin: OriginFor<T>,
+			sub: u8,
+			#[pallet::compact] amount: u128,
+		) -> DispatchResult {
+			let account = Self::account_of(origin, sub)?;
+			let mut state = Accounts::<T>::get(&account).ok_or(Error::<T>::NotEnabled)?;
+			let (settlement, signed) = Self::check_amount(amount)?;
+			ensure!(
+				T::Ledger::balance(&account, settlement) >= signed,
+				Error::<T>::InsufficientBalance
+			);
+			state.commitment =
+				Commitment(state.commitment).add_value(signed).map_err(Self::proof_error)?.0;
+			let total =
+				PoolTotal::<T>::get().checked_add(amount).ok_or(ArithmeticError::Overflow)?;
+			T::Ledger::transfer_settlement(
+				&account,
+				&T::Pool::get(),
+				amount,
+				SettlementReason::Confidential,
+			)?;
+			T::Guard::ensure_can_withdraw(&account, settlement)?;
+			Accounts::<T>::insert(&account, state);
+			PoolTotal::<T>::put(total);
+			Self::deposit_event(Event::Shielded { account, amount });
+			Ok(())
+		}
+
+		/// Move `amount` from the signer's sub-account `sub`'s hidden balance into its public
+		/// one, with a range proof (672 bytes) that what stays covers the floor:
+		/// `C − (amount + floor⁺)·G` opens to a value in `[0, 2^64)`. The commitment's version
+		/// is bumped.
+		///
+		/// * Who: the owner of a confidential sub-account.
+		/// * Events: [`Event::Unshielded`] (and the vaults' `SettlementTransferred`).
+		/// * Errors: [`Error::NotEnabled`], [`Error::ZeroAmount`], [`Error::AmountTooLarge`],
+		///   [`Error::NoSettlementAsset`], [`Error::PoolShortfall`], the proof errors (a proof
+		///   for another account, version or amount is [`Error::ProofInvalid`]). Nothing
+		///   changes on any error; the verification is paid for whatever its outcome.
+		#[pallet::call_index(2)]
+		#[pallet::weight(T::WeightInfo::unshield())]
+		pub fn unshield(
+			origin: OriginFor<T>,
+			sub: u8,
+			#[pallet::compact] amount: u128,
+			proof: Proof,
+		) -> DispatchResult {
+			let account = Self::account_of(origin, sub)?;
+			let mut state = Accounts::<T>::get(&account).ok_or(Error::<T>::NotEnabled)?;
+			let (_, signed) = Self::check_amount(amount)?;
+			let total =
+				PoolTotal::<T>::get().checked_sub(amount).ok_or(Error::<T>::PoolShortfall)?;
+			let current = Commitment(state.commitment);
+			let kept = signed.checked_add(state.floor.max(0)).ok_or(ArithmeticError::Overflow)?;
+			let remainder = current.add_value(-kept).map_err(Self::proof_error)?;
+			let encoded = account.encode();
+			let public = amount.encode();
+			let statement = Self::statement(Operation::Unshield, &encoded, state.version, &public);
+			clearinghouse_zk::verify_range(&statement, &[remainder], &proof)
+				.map_err(Self::proof_error)?;
+			T::Ledger::transfer_settlement(
+				&T::Pool::get(),
+				&account,
+				amount,
+				SettlementReason::Confidential,
+			)?;
+			state.commitment = current.add_value(-signed).map_err(Self::proof_error)?.0;
+			state.version = state.version.checked_add(1).ok_or(ArithmeticError::Overflow)?;
+			let version = state.version;
+			Accounts::<T>::insert(&account, state);
+			PoolTotal::<T>::put(total);
+			Self::deposit_event(Event::Unshielded { account, amount, version });
+			Ok(())
+		}
+	}
+
+	#[pallet::hooks]
+	impl<T: Config> Hooks<BlockNumberFor<T>> for Pallet<T> {
+		#[cfg(feature = "try-runtime")]
+		fn try_state(
+			_: BlockNumberFor<T>,
+		) -> Result<(), polkadot_sdk::sp_runtime::TryRuntimeError> {
+			Self::do_try_state()
+		}
+	}
+
+	impl<T: Config> Pallet<T> {
+		fn account_of(
+			origin: OriginFor<T>,
+			sub: u8,
+		) -> Result<MarginAccount<T::AccountId>, DispatchError> {
+			let owner = ensure_signed(origin)?;
+			ensure!(sub < T::MaxSubAccounts::get(), Error::<T>::SubAccountOutOfRange);
+			Ok(MarginAccount::new(owner, sub))
+		}
+
+		/// The settlement asset and `amount` as a signed value, if it is a provable amount.
+		fn check_amount(amount: u128) -> Result<(u16, i128), DispatchError> {
+			ensure!(!amount.is_zero(), Error::<T>::ZeroAmount);
+			ensure!(amount <= u128::from(u64::MAX), Error::<T>::AmountTooLarge);
+			let settlement =
+				T::Ledger::settlement_collateral().ok_or(Error::<T>::NoSettlementAsset)?;
+			Ok((settlement, amount as i128))
+		}
+
+		/// The chain's genesis hash (known from block 1 on; the placeholder before).
+		pub fn genesis() -> [u8; 32] {
+			let hash = frame_system::Pallet::<T>::block_hash(BlockNumberFor::<T>::zero());
+			let mut out = [0u8; 32];
+			let bytes = hash.as_ref();
+			let n = bytes.len().min(32);
+			out[..n].copy_from_slice(&bytes[..n]);
+			out
+		}
+
+		/// The statement a proof of `operation` by the account encoded as `account` must be
+		/// bound to. Epoch 0: only band proofs name an oracle epoch.
+		pub fn statement<'a>(
+			operation: Operation,
+			account: &'a [u8],
+			version: u64,
+			public: &'a [u8],
+		) -> Statement<'a> {
+			Statement { genesis: Self::genesis(), operation, account, version, epoch: 0, public }
+		}
+
+		fn proof_error(e: clearinghouse_zk::Error) -> DispatchError {
+			use clearinghouse_zk::Error as Z;
+			match e {
+				Z::WrongAggregation | Z::WrongLength => Error::<T>::ProofWrongSize,
+				Z::NonCanonical => Error::<T>::ProofNonCanonical,
+				Z::InvalidPoint => Error::<T>::ProofInvalidPoint,
+				Z::Invalid => Error::<T>::ProofInvalid,
+			}
+			.into()
+		}
+
+		/// `account`'s confidential state (the runtime API).
+		pub fn state(account: &MarginAccount<T::AccountId>) -> Option<ConfidentialAccount> {
+			Accounts::<T>::get(account)
+		}
+
+		/// The invariants: the pool's settlement balance is [`PoolTotal`]; every commitment is a
+		/// valid point.
+		#[cfg(any(feature = "try-runtime", feature = "std"))]
+		pub fn do_try_state() -> Result<(), polkadot_sdk::sp_runtime::TryRuntimeError> {
+			if let Some(settlement) = T::Ledger::settlement_collateral() {
+				let pool = T::Ledger::balance(&T::Pool::get(), settlement);
+				ensure!(
+					pool == PoolTotal::<T>::get() as i128,
+					"the pool's settlement balance differs from the shielded total"
+				);
+			}
+			for (_, state) in Accounts::<T>::iter() {
+				let c = Commitment(state.commitment);
+				ensure!(c.point().is_ok(), "a commitment is not a valid point");
+			}
+			Ok(())
+		}
+	}
+}
