@@ -1347,3 +1347,228 @@ fn an_account_opted_into_portfolio_margin_by_the_governance_path_writes_a_covere
 		pallet_clearinghouse_orderbook::Pallet::<Runtime>::do_try_state().unwrap();
 	});
 }
+
+/// A confidential account end to end on the real runtime, with real proofs: Alice hides 1,000
+/// USD, proves a band with headroom (her floor: 500), trades on it, and when DOT falls through
+/// her floor she gets a grace period before liquidation; liquidation then takes the floor, no
+/// more, and what stays hidden is hers and provably not negative.
+#[test]
+fn a_confidential_account_trades_on_its_proven_floor_and_is_liquidated_only_after_grace() {
+	use clearinghouse_primitives::{collateral::BandValuation, OracleKey};
+	use clearinghouse_runtime::{Confidential, Margin, Oracle};
+	use clearinghouse_zk::{
+		prover::{self, Opening},
+		Operation, Scalar, Statement,
+	};
+	use pallet_clearinghouse_confidential::{Event as ConfidentialEvent, PoolTotal, Proof};
+	use pallet_clearinghouse_margin::MarginAccount;
+	use pallet_clearinghouse_orderbook::{
+		MarketConfig, MarketKind, MarketParams, MarketStatus, OrderRequest, OrderType,
+		SelfTradePrevention, Side, TimeInForce,
+	};
+	use polkadot_sdk::{pallet_timestamp, sp_runtime::FixedU128};
+
+	dev_ext().execute_with(|| {
+		let t0 = 1_700_000_000_000u64;
+		pallet_timestamp::Now::<Runtime>::put(t0);
+		run_to_block(2);
+		let usd = |n: u128| n * genesis_config_presets::DEV_USD_UNIT;
+		let (alice, bob, charlie) = (
+			account(Sr25519Keyring::Alice),
+			account(Sr25519Keyring::Bob),
+			account(Sr25519Keyring::Charlie),
+		);
+		let who = MarginAccount::new(alice.clone(), 0);
+		let dot = OracleKey::from_symbol("DOT").unwrap();
+		let milli = |m: u128| FixedU128::from_rational(m, 1000);
+		let perp = pallet_clearinghouse_orderbook::Markets::<Runtime>::count();
+		assert_ok!(pallet_clearinghouse_orderbook::Pallet::<Runtime>::create_market(
+			TrackOrigin::MarketAdmin.into(),
+			MarketConfig {
+				underlying: dot,
+				kind: MarketKind::Perpetual,
+				tick_size: milli(1),
+				lot_size: 1_000,
+				params: MarketParams {
+					min_size: 1_000,
+					maker_fee: Permill::zero(),
+					taker_fee: Permill::zero(),
+					max_open_orders: 20,
+				},
+				status: MarketStatus::Active,
+			}
+		));
+		let feeder = configure_dot_market(perp);
+		// One feed a block.
+		let feed = |m: u128| {
+			run_to_block(System::block_number() + 1);
+			assert_ok!(Oracle::feed(
+				RuntimeOrigin::signed(feeder.clone()),
+				vec![pallet_clearinghouse_oracle::FeedValue {
+					key: dot,
+					price: milli(m),
+					vol: None
+				}]
+				.try_into()
+				.unwrap(),
+			));
+		};
+		feed(7_000);
+		deposit_usd(&alice, 1_000);
+		deposit_usd(&bob, 10_000);
+		let encoded = who.encode();
+		let proof = |bytes: &[u8]| Proof::truncate_from(bytes.to_vec());
+
+		// Enable (a proven commitment to zero) and hide all 1,000 USD.
+		let key = [9u8; 32];
+		let zero = Opening { value: 0, blinding: Scalar::from(0xa11ce_u64) };
+		let st = Confidential::statement(Operation::Enable, &encoded, 0, &key);
+		let p = prover::prove_opening(&st, &zero, &mut prover::seeded_rng(b"alice"));
+		assert_ok!(Confidential::enable(
+			RuntimeOrigin::signed(alice.clone()),
+			0,
+			key,
+			zero.commitment().0,
+			proof(&p)
+		));
+		assert_ok!(Confidential::shield(RuntimeOrigin::signed(alice.clone()), 0, usd(1_000)));
+		let hidden = zero.add_value(usd(1_000) as i128).unwrap();
+		assert_eq!(cash(&alice), 0);
+
+		// Nothing public backs an order yet: refused.
+		let buy = |quantity: u128, m: u128| {
+			dispatch_signed(
+				&alice,
+				pallet_clearinghouse_orderbook::Call::<Runtime>::place_order {
+					market: perp,
+					sub: 0,
+					order: OrderRequest {
+						side: Side::Buy,
+						order_type: OrderType::Limit { price: milli(m) },
+						quantity,
+						time_in_force: TimeInForce::Gtc,
+						reduce_only: false,
+						client_id: None,
+						self_trade: SelfTradePrevention::CancelResting,
+					},
+				},
+			)
+		};
+		assert_ok!(dispatch_signed(
+			&bob,
+			pallet_clearinghouse_orderbook::Call::<Runtime>::place_order {
+				market: perp,
+				sub: 0,
+				order: OrderRequest {
+					side: Side::Sell,
+					order_type: OrderType::Limit { price: milli(7_000) },
+					quantity: 500_000,
+					time_in_force: TimeInForce::Gtc,
+					reduce_only: false,
+					client_id: None,
+					self_trade: SelfTradePrevention::CancelResting,
+				},
+			}
+		));
+		assert_eq!(
+			buy(500_000, 7_000),
+			Err(pallet_clearinghouse_margin::Error::<Runtime>::InsufficientMargin.into())
+		);
+
+		// The band [6.500, 7.500] with 500 USD of headroom: the chain values her (empty) book at
+		// both ends; her wallet proves c − 500 ≥ 0 there. Floor: 500.
+		let (low, high, headroom) = (milli(6_500), milli(7_500), usd(500));
+		let ends = [low, high].map(|p| {
+			let s = <Margin as BandValuation<AccountId>>::surplus_at(&who, dot, p).unwrap();
+			hidden.add_value(s - headroom as i128).unwrap()
+		});
+		let public = (dot, low, high, headroom).encode();
+		let st = Statement {
+			epoch: Confidential::epoch(),
+			..Confidential::statement(Operation::Band, &encoded, 0, &public)
+		};
+		let (p, _) =
+			prover::prove_range_with_rng(&st, &ends, &mut prover::seeded_rng(b"band")).unwrap();
+		assert_ok!(Confidential::prove_band(
+			RuntimeOrigin::signed(alice.clone()),
+			0,
+			dot,
+			low,
+			high,
+			headroom,
+			proof(&p)
+		));
+		// The margin engine now counts 500 of her hidden balance: 500 DOT long (350 IM) trades.
+		assert_eq!(Margin::account_health(&who).unwrap().equity, usd(500) as i128);
+		assert_ok!(buy(500_000, 7_000));
+
+		// DOT falls to 6.300 (in steps the oracle's circuit breaker lets through: under 10% a
+		// window): 350 lost, equity 150 at the floor, below maintenance (157.5).
+		for (at, m) in [(10_000, 6_400), (320_000, 6_300)] {
+			pallet_timestamp::Now::<Runtime>::put(t0 + at);
+			feed(m);
+		}
+		assert!(<Margin as BandValuation<AccountId>>::is_liquidatable(&who));
+		let keeper = RuntimeOrigin::signed(charlie.clone());
+		// Her floor is proven: liquidation waits for a grace period, which a keeper starts.
+		assert_eq!(
+			Margin::liquidate(keeper.clone(), who.clone()).map_err(|e| e.error),
+			Err(pallet_clearinghouse_margin::Error::<Runtime>::LiquidationDeferred.into())
+		);
+		assert_ok!(Confidential::start_grace(keeper.clone(), who.clone()));
+		assert_eq!(
+			Margin::liquidate(keeper.clone(), who.clone()).map_err(|e| e.error),
+			Err(pallet_clearinghouse_margin::Error::<Runtime>::LiquidationDeferred.into())
+		);
+
+		// She does not prove a new band. Past the grace period DOT is at 5.700 (650 lost, more
+		// than her floor): liquidation closes her out and the floor — no more — covers the debt.
+		for (at, m) in [(630_000, 5_800), (940_000, 5_700)] {
+			pallet_timestamp::Now::<Runtime>::put(t0 + at);
+			feed(m);
+		}
+		let mut steps = 0;
+		while pallet_clearinghouse_margin::Accounts::<Runtime>::get(&who)
+			.iter()
+			.any(|e| e.quantity != 0)
+		{
+			assert_ok!(Margin::liquidate(keeper.clone(), who.clone()));
+			steps += 1;
+			assert!(steps < 10, "liquidation converges");
+		}
+		let seized: Vec<u128> = events()
+			.into_iter()
+			.filter_map(|e| match e {
+				RuntimeEvent::Confidential(ConfidentialEvent::Seized { amount, .. }) => {
+					Some(amount)
+				},
+				_ => None,
+			})
+			.collect();
+		assert_eq!(seized, vec![usd(500)]);
+		assert_eq!(PoolTotal::<Runtime>::get(), usd(500));
+		assert_eq!(Confidential::state(&who).unwrap().floor, 0);
+		// What stays hidden (500) is hers: she proves the remainder and takes it out.
+		let rest = hidden.add_value(-(usd(500) as i128)).unwrap();
+		let version = Confidential::state(&who).unwrap().version;
+		let amount = usd(500);
+		let public = amount.encode();
+		let st = Confidential::statement(Operation::Unshield, &encoded, version, &public);
+		let (p, _) = prover::prove_range_with_rng(
+			&st,
+			&[rest.add_value(-(amount as i128)).unwrap()],
+			&mut prover::seeded_rng(b"out"),
+		)
+		.unwrap();
+		assert_ok!(Confidential::unshield(
+			RuntimeOrigin::signed(alice.clone()),
+			0,
+			amount,
+			proof(&p)
+		));
+		assert_eq!(PoolTotal::<Runtime>::get(), 0);
+		pallet_clearinghouse_confidential::Pallet::<Runtime>::do_try_state().unwrap();
+		pallet_clearinghouse_vaults::Pallet::<Runtime>::do_try_state().unwrap();
+		pallet_clearinghouse_margin::Pallet::<Runtime>::do_try_state().unwrap();
+	});
+}

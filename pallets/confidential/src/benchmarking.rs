@@ -91,5 +91,49 @@ mod benchmarks {
 		assert_eq!(PoolTotal::<T>::get(), 0);
 	}
 
+	/// A two-value range proof verified and the book valued at both ends. (In the runtime the
+	/// account here holds no position: the two valuations of the largest account are charged
+	/// on top by the runtime's weight until a worst-case setup lands.)
+	#[benchmark]
+	fn prove_band() {
+		let caller: T::AccountId = whitelisted_caller();
+		let account = confidential::<T>(&caller);
+		let underlying = OracleKey::from_symbol("BTC").unwrap_or_default();
+		let (low, high) = T::BenchmarkHelper::band(underlying);
+		let ends = [
+			T::Margin::surplus_at(&account, underlying, low).unwrap_or_default(),
+			T::Margin::surplus_at(&account, underlying, high).unwrap_or_default(),
+		];
+		let openings = ends.map(|s| opening(AMOUNT as u64).add_value(s).unwrap());
+		let encoded = account.encode();
+		let public = (underlying, low, high, 0u128).encode();
+		let statement = clearinghouse_zk::Statement {
+			epoch: Pallet::<T>::epoch(),
+			..Pallet::<T>::statement(Operation::Band, &encoded, 0, &public)
+		};
+		let (p, _) =
+			prover::prove_range_with_rng(&statement, &openings, &mut prover::seeded_rng(b"band"))
+				.unwrap();
+		#[extrinsic_call]
+		_(RawOrigin::Signed(caller), 0, underlying, low, high, 0, proof(&p));
+		assert!(Bands::<T>::contains_key(account));
+	}
+
+	/// The margin engine's liquidation check of an account with a floor.
+	#[benchmark]
+	fn start_grace() {
+		let caller: T::AccountId = whitelisted_caller();
+		let account = confidential::<T>(&caller);
+		Accounts::<T>::mutate(&account, |s| {
+			if let Some(s) = s {
+				s.floor = AMOUNT as i128;
+			}
+		});
+		T::BenchmarkHelper::make_liquidatable(&account, AMOUNT);
+		#[extrinsic_call]
+		_(RawOrigin::Signed(caller), account.clone());
+		assert!(GraceUntil::<T>::contains_key(account));
+	}
+
 	impl_benchmark_test_suite!(Pallet, crate::mock::new_test_ext(), crate::mock::Test);
 }

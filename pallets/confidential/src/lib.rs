@@ -28,8 +28,12 @@ pub mod runtime_api;
 mod tests;
 pub mod weights;
 
-pub use clearinghouse_primitives::collateral::{
-	CollateralLedger, MarginAccount, SettlementReason, WithdrawalGuard,
+pub use clearinghouse_primitives::{
+	collateral::{
+		BandValuation, CollateralLedger, HiddenCollateral, MarginAccount, SettlementReason,
+		WithdrawalGuard,
+	},
+	oracle::{Moment, OracleKey, PriceProvider},
 };
 pub use pallet::*;
 pub use weights::WeightInfo;
@@ -38,14 +42,43 @@ use codec::{Decode, DecodeWithMemTracking, Encode, MaxEncodedLen};
 use polkadot_sdk::{
 	frame_support::{self, traits::ConstU32, BoundedVec},
 	frame_system,
+	sp_arithmetic::FixedU128,
 };
 use scale_info::TypeInfo;
+
+/// The price band a confidential account proved itself solvent over.
+#[derive(
+	Clone,
+	Copy,
+	PartialEq,
+	Eq,
+	Debug,
+	Encode,
+	Decode,
+	DecodeWithMemTracking,
+	MaxEncodedLen,
+	TypeInfo,
+)]
+pub struct Band {
+	/// The underlying whose price the band is of.
+	pub underlying: OracleKey,
+	/// The lower end.
+	pub low: FixedU128,
+	/// The upper end.
+	pub high: FixedU128,
+	/// The band-proof epoch it was proven in.
+	pub epoch: u64,
+}
 
 /// Funds accounts for the benchmarks.
 #[cfg(feature = "runtime-benchmarks")]
 pub trait BenchmarkHelper<AccountId> {
 	/// Put `amount` of the settlement asset in `who`'s public balance.
 	fn fund(who: &MarginAccount<AccountId>, amount: u128);
+	/// Price `underlying` and return a band around its price.
+	fn band(underlying: OracleKey) -> (FixedU128, FixedU128);
+	/// Make the margin engine find `who`, whose floor is `floor`, liquidatable.
+	fn make_liquidatable(who: &MarginAccount<AccountId>, floor: u128);
 }
 
 /// The longest proof any call takes (a range proof over two values); each call checks the
@@ -102,6 +135,19 @@ pub mod pallet {
 		type Pool: Get<MarginAccount<Self::AccountId>>;
 		/// Sub-accounts per owner (the vaults' bound).
 		type MaxSubAccounts: Get<u8>;
+		/// Values a book at a band's ends (runtime: the margin engine).
+		type Margin: BandValuation<Self::AccountId>;
+		/// Oracle prices (a band must contain the current one).
+		type Prices: PriceProvider<OracleKey>;
+		/// The chain's clock (grace periods, band epochs).
+		type Time: frame_support::traits::Time<Moment = Moment>;
+		/// How long a confidential account whose proof stopped covering it has to prove a new
+		/// band before it is liquidated (ms).
+		#[pallet::constant]
+		type GracePeriod: Get<Moment>;
+		/// A band proof names its epoch (`now / EpochMs`) and must land within it (ms).
+		#[pallet::constant]
+		type EpochMs: Get<Moment>;
 		/// Weights of this pallet's calls.
 		type WeightInfo: WeightInfo;
 		/// Funds accounts for the benchmarks.
@@ -113,6 +159,15 @@ pub mod pallet {
 	#[pallet::storage]
 	pub type Accounts<T: Config> =
 		StorageMap<_, Blake2_128Concat, MarginAccount<T::AccountId>, ConfidentialAccount>;
+
+	/// The band each confidential account last proved itself solvent over.
+	#[pallet::storage]
+	pub type Bands<T: Config> = StorageMap<_, Blake2_128Concat, MarginAccount<T::AccountId>, Band>;
+
+	/// When the grace period of an account whose proof stopped covering it runs out.
+	#[pallet::storage]
+	pub type GraceUntil<T: Config> =
+		StorageMap<_, Blake2_128Concat, MarginAccount<T::AccountId>, Moment>;
 
 	/// Σ of every hidden balance, publicly: what was shielded less what was unshielded. The
 	/// pool's settlement balance in the vaults always equals it.
@@ -130,6 +185,15 @@ pub mod pallet {
 		/// `amount` left `account`'s hidden balance into its public one; the commitment is now
 		/// at `version`.
 		Unshielded { account: MarginAccount<T::AccountId>, amount: u128, version: u64 },
+		/// `account` proved itself solvent over `band`: its hidden balance is at least `floor`
+		/// (what the margin engine now counts); the commitment is now at `version`.
+		BandProven { account: MarginAccount<T::AccountId>, band: Band, floor: u128, version: u64 },
+		/// `account`'s proof no longer covers it: it is liquidated after `until` unless it
+		/// proves a new band first.
+		GraceStarted { account: MarginAccount<T::AccountId>, until: Moment },
+		/// Liquidation took `amount` of `account`'s hidden balance (at most its floor) to cover
+		/// a public debt.
+		Seized { account: MarginAccount<T::AccountId>, amount: u128 },
 	}
 
 	#[pallet::error]
@@ -160,6 +224,19 @@ pub mod pallet {
 		ProofInvalid,
 		/// The pool holds less than the amount (would mean a broken invariant).
 		PoolShortfall,
+		/// A band whose low end is zero or above its high end.
+		InvalidBand,
+		/// The band does not contain the oracle's price now.
+		BandExcludesPrice,
+		/// No price for the band's underlying.
+		PriceUnavailable,
+		/// The account is not liquidatable: no grace period to start.
+		NotLiquidatable,
+		/// The account's grace period has already started.
+		GraceAlreadyStarted,
+		/// The account has proved no floor: nothing of its hidden balance counts, nothing to
+		/// wait for.
+		NoFloor,
 	}
 
 	#[pallet::call]
@@ -286,6 +363,105 @@ pub mod pallet {
 			Self::deposit_event(Event::Unshielded { account, amount, version });
 			Ok(())
 		}
+
+		/// Prove the signer's sub-account `sub` solvent over `[low, high]` on `underlying`, with
+		/// `headroom` to spare: a range proof over two values (736 bytes) that
+		/// `c + s(low) − headroom` and `c + s(high) − headroom` are not negative, where `s(P)` is
+		/// the account's public equity less its initial requirement with the underlying at `P`
+		/// — computed here by the margin engine, never taken from the call. The floor,
+		/// `max(0, headroom − s(low), headroom − s(high))`, is then what the margin engine counts
+		/// of the hidden balance (the headroom is what new orders may use); any grace period
+		/// ends; the commitment's version is bumped. The proof names the current band epoch
+		/// (`now / EpochMs`).
+		///
+		/// * Who: the owner of a confidential sub-account.
+		/// * Events: [`Event::BandProven`].
+		/// * Errors: [`Error::NotEnabled`], [`Error::InvalidBand`], [`Error::PriceUnavailable`],
+		///   [`Error::BandExcludesPrice`], the margin engine's `BandUnsupported` (options, the
+		///   portfolio model, several underlyings), the proof errors. Nothing changes on any
+		///   error; the verification is paid for whatever its outcome.
+		#[pallet::call_index(3)]
+		#[pallet::weight(T::WeightInfo::prove_band())]
+		pub fn prove_band(
+			origin: OriginFor<T>,
+			sub: u8,
+			underlying: OracleKey,
+			low: FixedU128,
+			high: FixedU128,
+			#[pallet::compact] headroom: u128,
+			proof: Proof,
+		) -> DispatchResult {
+			let account = Self::account_of(origin, sub)?;
+			let mut state = Accounts::<T>::get(&account).ok_or(Error::<T>::NotEnabled)?;
+			ensure!(!low.is_zero() && low <= high, Error::<T>::InvalidBand);
+			ensure!(headroom <= u128::from(u64::MAX), Error::<T>::AmountTooLarge);
+			let headroom = headroom as i128;
+			let (price, _) = T::Prices::price(&underlying).ok_or(Error::<T>::PriceUnavailable)?;
+			ensure!(low <= price && price <= high, Error::<T>::BandExcludesPrice);
+			let band = Band { underlying, low, high, epoch: Self::epoch() };
+			let ends = [
+				T::Margin::surplus_at(&account, underlying, low)?
+					.checked_sub(headroom)
+					.ok_or(ArithmeticError::Overflow)?,
+				T::Margin::surplus_at(&account, underlying, high)?
+					.checked_sub(headroom)
+					.ok_or(ArithmeticError::Overflow)?,
+			];
+			let current = Commitment(state.commitment);
+			let commitments = [
+				current.add_value(ends[0]).map_err(Self::proof_error)?,
+				current.add_value(ends[1]).map_err(Self::proof_error)?,
+			];
+			let encoded = account.encode();
+			let public = (underlying, low, high, headroom as u128).encode();
+			let statement = Statement {
+				epoch: band.epoch,
+				..Self::statement(Operation::Band, &encoded, state.version, &public)
+			};
+			clearinghouse_zk::verify_range(&statement, &commitments, &proof)
+				.map_err(Self::proof_error)?;
+			let floor = ends.iter().map(|s| s.saturating_neg()).max().unwrap_or_default().max(0);
+			state.floor = floor;
+			state.version = state.version.checked_add(1).ok_or(ArithmeticError::Overflow)?;
+			let version = state.version;
+			Accounts::<T>::insert(&account, state);
+			Bands::<T>::insert(&account, band);
+			GraceUntil::<T>::remove(&account);
+			Self::deposit_event(Event::BandProven {
+				account,
+				band,
+				floor: floor.unsigned_abs(),
+				version,
+			});
+			Ok(())
+		}
+
+		/// Start `account`'s grace period: its proof no longer covers it (the margin engine,
+		/// counting its floor, finds it liquidatable). It is liquidated once the period has run
+		/// out unless it proves a new band first.
+		///
+		/// * Who: anyone (a keeper).
+		/// * Events: [`Event::GraceStarted`].
+		/// * Errors: [`Error::NotEnabled`], [`Error::NoFloor`] (nothing to wait for: it is
+		///   liquidated like any account), [`Error::GraceAlreadyStarted`],
+		///   [`Error::NotLiquidatable`].
+		#[pallet::call_index(4)]
+		#[pallet::weight(T::WeightInfo::start_grace())]
+		pub fn start_grace(
+			origin: OriginFor<T>,
+			account: MarginAccount<T::AccountId>,
+		) -> DispatchResult {
+			ensure_signed(origin)?;
+			let state = Accounts::<T>::get(&account).ok_or(Error::<T>::NotEnabled)?;
+			ensure!(state.floor > 0, Error::<T>::NoFloor);
+			ensure!(!GraceUntil::<T>::contains_key(&account), Error::<T>::GraceAlreadyStarted);
+			ensure!(T::Margin::is_liquidatable(&account), Error::<T>::NotLiquidatable);
+			let until = <T::Time as frame_support::traits::Time>::now()
+				.saturating_add(T::GracePeriod::get());
+			GraceUntil::<T>::insert(&account, until);
+			Self::deposit_event(Event::GraceStarted { account, until });
+			Ok(())
+		}
 	}
 
 	#[pallet::hooks]
@@ -315,6 +491,12 @@ pub mod pallet {
 			let settlement =
 				T::Ledger::settlement_collateral().ok_or(Error::<T>::NoSettlementAsset)?;
 			Ok((settlement, amount as i128))
+		}
+
+		/// The band-proof epoch now: `now / EpochMs`.
+		pub fn epoch() -> u64 {
+			use frame_support::traits::Time;
+			T::Time::now() / T::EpochMs::get().max(1)
 		}
 
 		/// The chain's genesis hash (known from block 1 on; the placeholder before).
@@ -371,5 +553,50 @@ pub mod pallet {
 			}
 			Ok(())
 		}
+	}
+}
+
+/// What the margin engine counts of confidential accounts.
+impl<T: Config> HiddenCollateral<T::AccountId> for Pallet<T> {
+	fn floor(account: &MarginAccount<T::AccountId>) -> u128 {
+		Accounts::<T>::get(account).map(|s| s.floor.max(0).unsigned_abs()).unwrap_or_default()
+	}
+
+	/// Deferred while the account has a floor and no grace period that has run out.
+	fn liquidation_deferred(account: &MarginAccount<T::AccountId>) -> bool {
+		use frame_support::traits::Time;
+		if Self::floor(account) == 0 {
+			return false;
+		}
+		GraceUntil::<T>::get(account).is_none_or(|until| T::Time::now() < until)
+	}
+
+	/// At most the floor (`c ≥ floor` is proven), and at most what the pool holds.
+	fn cover(
+		account: &MarginAccount<T::AccountId>,
+		amount: u128,
+	) -> Result<u128, polkadot_sdk::sp_runtime::DispatchError> {
+		let Some(mut state) = Accounts::<T>::get(account) else { return Ok(0) };
+		let moved = amount.min(Self::floor(account)).min(PoolTotal::<T>::get());
+		if moved == 0 {
+			return Ok(0);
+		}
+		let signed = i128::try_from(moved)
+			.map_err(|_| polkadot_sdk::sp_runtime::ArithmeticError::Overflow)?;
+		T::Ledger::transfer_settlement(
+			&<T::Pool as polkadot_sdk::frame_support::traits::Get<_>>::get(),
+			account,
+			moved,
+			SettlementReason::Confidential,
+		)?;
+		state.commitment = clearinghouse_zk::Commitment(state.commitment)
+			.add_value(-signed)
+			.map_err(|_| Error::<T>::ProofInvalidPoint)?
+			.0;
+		state.floor = state.floor.saturating_sub(signed);
+		Accounts::<T>::insert(account, state);
+		PoolTotal::<T>::mutate(|t| *t = t.saturating_sub(moved));
+		Pallet::<T>::deposit_event(Event::Seized { account: account.clone(), amount: moved });
+		Ok(moved)
 	}
 }

@@ -8,7 +8,7 @@ use polkadot_sdk::{
 		parameter_types,
 		traits::{
 			fungible::{NativeFromLeft, NativeOrWithId, UnionOf},
-			ConstU32, ConstU8,
+			ConstU32, ConstU64, ConstU8,
 		},
 		PalletId,
 	},
@@ -43,6 +43,76 @@ parameter_types! {
 thread_local! {
 	/// Whether the margin engine stand-in refuses value leaving an account.
 	pub static REFUSE: Cell<bool> = const { Cell::new(false) };
+	/// The margin engine stand-in's surplus `s(P) = base + slope·P` (whole USD, P in USD):
+	/// equity less initial requirement with the underlying at `P`, the hidden balance not
+	/// counted. `None`: the book is one the band argument does not cover.
+	pub static SURPLUS: Cell<Option<(i128, i128)>> = const { Cell::new(Some((0, 0))) };
+	/// Whether the margin engine stand-in finds accounts liquidatable.
+	pub static LIQUIDATABLE: Cell<bool> = const { Cell::new(false) };
+	/// The BTC index (whole USD), if any.
+	pub static BTC_PRICE: Cell<Option<u32>> = const { Cell::new(Some(50_000)) };
+	/// The clock (ms).
+	pub static NOW: Cell<u64> = const { Cell::new(T0) };
+}
+
+pub const T0: u64 = 1_700_000_000_000;
+pub const GRACE_MS: u64 = 600_000;
+pub const EPOCH_MS: u64 = 60_000;
+
+/// The margin engine, as the band proofs see it.
+pub struct TestMargin;
+impl pallet_confidential::BandValuation<AccountId> for TestMargin {
+	fn surplus_at(
+		_: &MarginAccount<AccountId>,
+		_: pallet_confidential::OracleKey,
+		price: polkadot_sdk::sp_arithmetic::FixedU128,
+	) -> Result<i128, polkadot_sdk::sp_runtime::DispatchError> {
+		let (base, slope) = SURPLUS
+			.with(Cell::get)
+			.ok_or(polkadot_sdk::sp_runtime::DispatchError::Other("BandUnsupported"))?;
+		let whole = (price.into_inner() / 1_000_000_000_000_000_000) as i128;
+		Ok((base + slope * whole) * USD_UNIT as i128)
+	}
+	fn is_liquidatable(_: &MarginAccount<AccountId>) -> bool {
+		LIQUIDATABLE.with(Cell::get)
+	}
+}
+
+/// The oracle: BTC only.
+pub struct TestPrices;
+impl pallet_confidential::PriceProvider<pallet_confidential::OracleKey> for TestPrices {
+	fn price(
+		key: &pallet_confidential::OracleKey,
+	) -> Option<(polkadot_sdk::sp_arithmetic::FixedU128, u64)> {
+		(*key == btc())
+			.then(|| BTC_PRICE.with(Cell::get))
+			.flatten()
+			.map(|p| (polkadot_sdk::sp_arithmetic::FixedU128::from_u32(p), NOW.with(Cell::get)))
+	}
+	fn vol(
+		_: &pallet_confidential::OracleKey,
+	) -> Option<(polkadot_sdk::sp_arithmetic::FixedU128, u64)> {
+		None
+	}
+	fn ema(_: &pallet_confidential::OracleKey) -> Option<polkadot_sdk::sp_arithmetic::FixedU128> {
+		None
+	}
+	fn is_halted(_: &pallet_confidential::OracleKey) -> bool {
+		false
+	}
+}
+
+/// The clock.
+pub struct TestTime;
+impl polkadot_sdk::frame_support::traits::Time for TestTime {
+	type Moment = u64;
+	fn now() -> u64 {
+		NOW.with(Cell::get)
+	}
+}
+
+pub fn btc() -> pallet_confidential::OracleKey {
+	pallet_confidential::OracleKey::from_symbol("BTC").unwrap()
 }
 
 /// The margin engine's withdrawal guard, as a switch.
@@ -77,6 +147,11 @@ impl pallet_confidential::Config for Test {
 	type Guard = TestGuard;
 	type Pool = Pool;
 	type MaxSubAccounts = ConstU8<4>;
+	type Margin = TestMargin;
+	type Prices = TestPrices;
+	type Time = TestTime;
+	type GracePeriod = ConstU64<GRACE_MS>;
+	type EpochMs = ConstU64<EPOCH_MS>;
 	type WeightInfo = ();
 	#[cfg(feature = "runtime-benchmarks")]
 	type BenchmarkHelper = Helper;
@@ -86,11 +161,19 @@ impl pallet_confidential::Config for Test {
 #[cfg(feature = "runtime-benchmarks")]
 pub struct Helper;
 #[cfg(feature = "runtime-benchmarks")]
+use polkadot_sdk::sp_arithmetic::FixedU128;
+#[cfg(feature = "runtime-benchmarks")]
 impl pallet_confidential::BenchmarkHelper<AccountId> for Helper {
 	fn fund(who: &MarginAccount<AccountId>, amount: u128) {
 		use polkadot_sdk::frame_support::traits::fungibles::Mutate;
 		Assets::mint_into(USD, &who.owner, amount).unwrap();
 		Vaults::do_deposit(&who.owner, who, 0, amount).unwrap();
+	}
+	fn band(_: pallet_confidential::OracleKey) -> (FixedU128, FixedU128) {
+		(FixedU128::from_u32(45_000), FixedU128::from_u32(55_000))
+	}
+	fn make_liquidatable(_: &MarginAccount<AccountId>, _: u128) {
+		LIQUIDATABLE.with(|l| l.set(true));
 	}
 }
 #[cfg(feature = "runtime-benchmarks")]
@@ -149,6 +232,10 @@ pub fn new_test_ext() -> sp_io::TestExternalities {
 	ext.execute_with(|| {
 		System::set_block_number(1);
 		REFUSE.with(|r| r.set(false));
+		SURPLUS.with(|r| r.set(Some((0, 0))));
+		LIQUIDATABLE.with(|r| r.set(false));
+		BTC_PRICE.with(|r| r.set(Some(50_000)));
+		NOW.with(|r| r.set(T0));
 	});
 	ext
 }

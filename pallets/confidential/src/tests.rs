@@ -285,3 +285,297 @@ fn an_unshield_proof_is_for_one_account_version_and_amount_and_never_more_than_i
 		assert_eq!(PoolTotal::<Test>::get(), 7_000 * USD_UNIT);
 	});
 }
+
+// ---------------------------------------------------------------------------------------------
+// Solvency over a band, grace and seizing (the margin engine stood in for: `SURPLUS`)
+
+use polkadot_sdk::{sp_arithmetic::FixedU128, sp_runtime::DispatchResult};
+
+fn usd(n: i128) -> i128 {
+	n * USD_UNIT as i128
+}
+
+/// A band proof for `who`, whose hidden `opening` the wallet knows, over `[low, high]` given
+/// the chain's surpluses there (what the prover reads from the chain).
+fn band_proof(who: AccountId, opening: &Opening, version: u64, low: u32, high: u32) -> Proof {
+	band_proof_with(who, opening, version, low, high, 0)
+}
+
+/// As [`band_proof`], with `headroom` (USD) to spare.
+fn band_proof_with(
+	who: AccountId,
+	opening: &Opening,
+	version: u64,
+	low: u32,
+	high: u32,
+	headroom: i128,
+) -> Proof {
+	let (base, slope) = SURPLUS.with(|s| s.get()).unwrap();
+	let ends = [low, high].map(|p| opening.add_value(usd(base + slope * i128::from(p) - headroom)));
+	let ends =
+		[ends[0].expect("covered at the low end"), ends[1].expect("covered at the high end")];
+	let encoded = acct(who, 0).encode();
+	let public =
+		(btc(), FixedU128::from_u32(low), FixedU128::from_u32(high), usd(headroom) as u128)
+			.encode();
+	let statement = clearinghouse_zk::Statement {
+		epoch: Confidential::epoch(),
+		..Confidential::statement(Operation::Band, &encoded, version, &public)
+	};
+	proof(&prove_range(&statement, &ends).unwrap().0)
+}
+
+fn prove_band(who: AccountId, low: u32, high: u32, p: Proof) -> DispatchResult {
+	prove_band_with(who, low, high, 0, p)
+}
+
+fn prove_band_with(
+	who: AccountId,
+	low: u32,
+	high: u32,
+	headroom: i128,
+	p: Proof,
+) -> DispatchResult {
+	Confidential::prove_band(
+		RuntimeOrigin::signed(who),
+		0,
+		btc(),
+		FixedU128::from_u32(low),
+		FixedU128::from_u32(high),
+		usd(headroom) as u128,
+		p,
+	)
+}
+
+/// Alice: 10,000 USD hidden (the book's surplus stood in for by each test).
+fn alice_hidden_10k() -> Opening {
+	deposit(ALICE, 10_000);
+	let hidden = enable(ALICE).add_value(usd(10_000)).unwrap();
+	assert_ok!(Confidential::shield(RuntimeOrigin::signed(ALICE), 0, 10_000 * USD_UNIT));
+	SURPLUS.with(|s| s.set(Some((19_000, 0))));
+	hidden
+}
+
+#[test]
+fn a_band_proof_sets_the_floor_the_margin_engine_counts() {
+	build_and_execute(|| {
+		let hidden = alice_hidden_10k();
+		// s(P) = −(P − 50,000) − 4,000: −1,000 at 47,000; −7,000 at 53,000.
+		SURPLUS.with(|s| s.set(Some((46_000, -1))));
+		let p = band_proof(ALICE, &hidden, 0, 47_000, 53_000);
+		assert_ok!(prove_band(ALICE, 47_000, 53_000, p));
+		let band = Band {
+			underlying: btc(),
+			low: FixedU128::from_u32(47_000),
+			high: FixedU128::from_u32(53_000),
+			epoch: Confidential::epoch(),
+		};
+		System::assert_last_event(
+			Event::BandProven {
+				account: acct(ALICE, 0),
+				band,
+				floor: 7_000 * USD_UNIT,
+				version: 1,
+			}
+			.into(),
+		);
+		assert_eq!(
+			<Confidential as HiddenCollateral<AccountId>>::floor(&acct(ALICE, 0)),
+			7_000 * USD_UNIT
+		);
+		assert_eq!(Bands::<Test>::get(acct(ALICE, 0)), Some(band));
+		// A floor and no grace period started: liquidation waits for one to run out...
+		assert!(<Confidential as HiddenCollateral<AccountId>>::liquidation_deferred(&acct(
+			ALICE, 0
+		)));
+		// ...and only the excess above the floor can leave: 3,000, not 3,001.
+		assert_eq!(hidden.add_value(usd(-3_000) - usd(7_000)).map(|o| o.value), Some(0));
+		assert_eq!(hidden.add_value(usd(-3_001) - usd(7_000)), None);
+		let encoded = acct(ALICE, 0).encode();
+		let public = (3_000 * USD_UNIT).encode();
+		let st = Confidential::statement(Operation::Unshield, &encoded, 1, &public);
+		let out = hidden.add_value(usd(-3_000) - usd(7_000)).unwrap();
+		let p = proof(&prove_range(&st, &[out]).unwrap().0);
+		// A proof of the remainder alone (ignoring the floor) is for another commitment.
+		let naive = proof(&prove_range(&st, &[hidden.add_value(usd(-3_000)).unwrap()]).unwrap().0);
+		assert_noop!(
+			Confidential::unshield(RuntimeOrigin::signed(ALICE), 0, 3_000 * USD_UNIT, naive),
+			Error::<Test>::ProofInvalid
+		);
+		assert_ok!(Confidential::unshield(RuntimeOrigin::signed(ALICE), 0, 3_000 * USD_UNIT, p));
+	});
+}
+
+#[test]
+fn a_band_proof_is_refused_for_every_reason_named_and_changes_nothing() {
+	build_and_execute(|| {
+		let hidden = alice_hidden_10k();
+		SURPLUS.with(|s| s.set(Some((46_000, -1))));
+		let good = band_proof(ALICE, &hidden, 0, 47_000, 53_000);
+		// The band must hold the index, be ordered and start above zero.
+		assert_noop!(
+			prove_band(ALICE, 51_000, 53_000, good.clone()),
+			Error::<Test>::BandExcludesPrice
+		);
+		assert_noop!(
+			prove_band(ALICE, 45_000, 49_000, good.clone()),
+			Error::<Test>::BandExcludesPrice
+		);
+		assert_noop!(prove_band(ALICE, 53_000, 47_000, good.clone()), Error::<Test>::InvalidBand);
+		assert_noop!(prove_band(ALICE, 0, 53_000, good.clone()), Error::<Test>::InvalidBand);
+		// Another band than proven (the chain computes other commitments).
+		assert_noop!(prove_band(ALICE, 46_000, 53_000, good.clone()), Error::<Test>::ProofInvalid);
+		// The book changed since the proof was made (the margin engine values it otherwise).
+		SURPLUS.with(|s| s.set(Some((45_000, -1))));
+		assert_noop!(prove_band(ALICE, 47_000, 53_000, good.clone()), Error::<Test>::ProofInvalid);
+		SURPLUS.with(|s| s.set(Some((46_000, -1))));
+		// A book the band argument does not cover.
+		SURPLUS.with(|s| s.set(None));
+		assert_noop!(
+			prove_band(ALICE, 47_000, 53_000, good.clone()),
+			DispatchError::Other("BandUnsupported")
+		);
+		SURPLUS.with(|s| s.set(Some((46_000, -1))));
+		BTC_PRICE.with(|p| p.set(None));
+		assert_noop!(
+			prove_band(ALICE, 47_000, 53_000, good.clone()),
+			Error::<Test>::PriceUnavailable
+		);
+		BTC_PRICE.with(|p| p.set(Some(50_000)));
+		// Bob's proof (his account) and an old epoch's.
+		assert_noop!(
+			Confidential::prove_band(
+				RuntimeOrigin::signed(BOB),
+				0,
+				btc(),
+				FixedU128::from_u32(47_000),
+				FixedU128::from_u32(53_000),
+				0,
+				good.clone()
+			),
+			Error::<Test>::NotEnabled
+		);
+		NOW.with(|n| n.set(T0 + EPOCH_MS));
+		assert_noop!(prove_band(ALICE, 47_000, 53_000, good.clone()), Error::<Test>::ProofInvalid);
+		NOW.with(|n| n.set(T0));
+		// More needed than is hidden: at 62,000 the book needs 16,000 > 10,000 — the wallet
+		// cannot make that proof, and one for a band it can cover does not pass for it.
+		assert_eq!(hidden.add_value(usd(46_000 - 62_000)), None);
+		BTC_PRICE.with(|p| p.set(Some(60_000)));
+		assert_noop!(prove_band(ALICE, 47_000, 62_000, good.clone()), Error::<Test>::ProofInvalid);
+		BTC_PRICE.with(|p| p.set(Some(50_000)));
+		assert_noop!(
+			prove_band(ALICE, 47_000, 53_000, proof(&good[..672])),
+			Error::<Test>::ProofWrongSize
+		);
+		// The good one, once; replayed, the version has moved on.
+		assert_ok!(prove_band(ALICE, 47_000, 53_000, good.clone()));
+		assert_noop!(prove_band(ALICE, 47_000, 53_000, good), Error::<Test>::ProofInvalid);
+	});
+}
+
+#[test]
+fn out_of_its_band_an_account_gets_a_grace_period_then_liquidation_takes_at_most_the_floor() {
+	build_and_execute(|| {
+		let account = acct(ALICE, 0);
+		let hidden = alice_hidden_10k();
+		let signed = RuntimeOrigin::signed;
+		// No floor yet: nothing to wait for.
+		assert_noop!(Confidential::start_grace(signed(BOB), account), Error::<Test>::NoFloor);
+		SURPLUS.with(|s| s.set(Some((46_000, -1))));
+		let p = band_proof(ALICE, &hidden, 0, 47_000, 53_000);
+		assert_ok!(prove_band(ALICE, 47_000, 53_000, p));
+		// Covered: a keeper cannot start the clock.
+		assert_noop!(
+			Confidential::start_grace(signed(BOB), account),
+			Error::<Test>::NotLiquidatable
+		);
+		// The index runs to 56,000: at the floor the margin engine finds her liquidatable.
+		LIQUIDATABLE.with(|l| l.set(true));
+		assert_ok!(Confidential::start_grace(signed(BOB), account));
+		System::assert_last_event(Event::GraceStarted { account, until: T0 + GRACE_MS }.into());
+		assert_noop!(
+			Confidential::start_grace(signed(BOB), account),
+			Error::<Test>::GraceAlreadyStarted
+		);
+		let deferred =
+			|| <Confidential as HiddenCollateral<AccountId>>::liquidation_deferred(&account);
+		assert!(deferred());
+		NOW.with(|n| n.set(T0 + GRACE_MS - 1));
+		assert!(deferred());
+		NOW.with(|n| n.set(T0 + GRACE_MS));
+		assert!(!deferred());
+		// Liquidation closes her positions; a public debt of 9,000 is left: the floor (7,000)
+		// pays, no more.
+		let covered =
+			<Confidential as HiddenCollateral<AccountId>>::cover(&account, 9_000 * USD_UNIT)
+				.unwrap();
+		assert_eq!(covered, 7_000 * USD_UNIT);
+		System::assert_last_event(Event::Seized { account, amount: 7_000 * USD_UNIT }.into());
+		assert_eq!(public(ALICE), (7_000 * USD_UNIT) as i128);
+		assert_eq!(PoolTotal::<Test>::get(), 3_000 * USD_UNIT);
+		assert_eq!(<Confidential as HiddenCollateral<AccountId>>::floor(&account), 0);
+		assert_eq!(<Confidential as HiddenCollateral<AccountId>>::cover(&account, 1), Ok(0));
+		// What stays is hers and provably not negative: she takes all 3,000 out.
+		let rest = hidden.add_value(usd(-7_000)).unwrap();
+		let p = unshield_proof(ALICE, &rest, 1, 3_000 * USD_UNIT);
+		assert_ok!(Confidential::unshield(signed(ALICE), 0, 3_000 * USD_UNIT, p));
+		assert_eq!(PoolTotal::<Test>::get(), 0);
+	});
+}
+
+#[test]
+fn a_new_band_proof_ends_the_grace_period() {
+	build_and_execute(|| {
+		let account = acct(ALICE, 0);
+		let hidden = alice_hidden_10k();
+		SURPLUS.with(|s| s.set(Some((46_000, -1))));
+		assert_ok!(prove_band(
+			ALICE,
+			47_000,
+			53_000,
+			band_proof(ALICE, &hidden, 0, 47_000, 53_000)
+		));
+		LIQUIDATABLE.with(|l| l.set(true));
+		BTC_PRICE.with(|p| p.set(Some(54_000)));
+		assert_ok!(Confidential::start_grace(RuntimeOrigin::signed(BOB), account));
+		// Her hidden excess covers a wider band: she proves it in time.
+		assert_ok!(prove_band(
+			ALICE,
+			50_000,
+			55_000,
+			band_proof(ALICE, &hidden, 1, 50_000, 55_000)
+		));
+		assert_eq!(GraceUntil::<Test>::get(account), None);
+		assert_eq!(
+			<Confidential as HiddenCollateral<AccountId>>::floor(&account),
+			9_000 * USD_UNIT
+		);
+	});
+}
+
+#[test]
+fn headroom_raises_the_floor_for_orders_to_come_and_is_bound_into_the_proof() {
+	build_and_execute(|| {
+		let hidden = alice_hidden_10k();
+		// No position yet: the book needs nothing at either end (her public balance is zero).
+		SURPLUS.with(|s| s.set(Some((0, 0))));
+		let p = band_proof_with(ALICE, &hidden, 0, 45_000, 55_000, 6_000);
+		// The same proof claimed with less (or more) headroom is another statement.
+		assert_noop!(
+			prove_band_with(ALICE, 45_000, 55_000, 5_000, p.clone()),
+			Error::<Test>::ProofInvalid
+		);
+		assert_noop!(
+			prove_band_with(ALICE, 45_000, 55_000, 7_000, p.clone()),
+			Error::<Test>::ProofInvalid
+		);
+		assert_ok!(prove_band_with(ALICE, 45_000, 55_000, 6_000, p));
+		assert_eq!(
+			<Confidential as HiddenCollateral<AccountId>>::floor(&acct(ALICE, 0)),
+			6_000 * USD_UNIT
+		);
+		// More headroom than is hidden: the wallet cannot make the proof.
+		assert_eq!(hidden.add_value(usd(-10_001)), None);
+	});
+}

@@ -11,6 +11,10 @@ pub trait WeightInfo {
 	fn shield() -> Weight;
 	/// `unshield`: a range proof verified, generators included, and a ledger transfer.
 	fn unshield() -> Weight;
+	/// `prove_band`: the book valued at both ends and a two-value range proof verified.
+	fn prove_band() -> Weight;
+	/// `start_grace`: the margin engine's liquidation check.
+	fn start_grace() -> Weight;
 }
 
 /// For tests: the native times of the verifications, rounded up.
@@ -23,5 +27,11 @@ impl WeightInfo for () {
 	}
 	fn unshield() -> Weight {
 		Weight::from_parts(4_000_000_000, 0)
+	}
+	fn prove_band() -> Weight {
+		Weight::from_parts(6_000_000_000, 0)
+	}
+	fn start_grace() -> Weight {
+		Weight::from_parts(100_000_000, 0)
 	}
 }

@@ -1,6 +1,7 @@
 //! The margin engine's logic.
 
 use alloc::vec::Vec;
+use clearinghouse_primitives::collateral::HiddenCollateral;
 use clearinghouse_risk::{
 	funding,
 	margin::Health,
@@ -506,13 +507,26 @@ impl<T: Config> Pallet<T> {
 		let portfolio = Self::portfolio_of(account).filter(|_| portfolio_allowed);
 		let valued = Self::health_of(
 			Accounts::<T>::get(account).into_inner(),
-			T::Ledger::collateral_value(account)?,
+			Self::collateral_of(account)?,
 			portfolio.as_ref(),
 			pending,
 			with_views,
 			valuation,
+			None,
 		)?;
 		Ok((valued.health, valued.views))
+	}
+
+	/// `account`'s collateral as every check counts it: its public collateral and, for a
+	/// confidential account, the proven floor of its hidden balance.
+	pub(crate) fn collateral_of(
+		account: &AccountOf<T>,
+	) -> Result<CollateralValuation, DispatchError> {
+		let mut collateral = T::Ledger::collateral_value(account)?;
+		let floor =
+			i128::try_from(T::Hidden::floor(account)).map_err(|_| ArithmeticError::Overflow)?;
+		collateral.value = collateral.value.checked_add(floor).ok_or(ArithmeticError::Overflow)?;
+		Ok(collateral)
 	}
 
 	/// `account`'s health with `pending` counted (strictly, by its own model), and its initial
@@ -524,18 +538,22 @@ impl<T: Config> Pallet<T> {
 	) -> Result<(Health, Option<u128>), DispatchError> {
 		let valued = Self::health_of(
 			Accounts::<T>::get(account).into_inner(),
-			T::Ledger::collateral_value(account)?,
+			Self::collateral_of(account)?,
 			Self::portfolio_of(account).as_ref(),
 			Some(pending),
 			false,
 			Valuation::Strict,
+			None,
 		)?;
 		Ok((valued.health, valued.initial_without_pending))
 	}
 
 	/// The health of an account holding `entries` and `collateral`, margined by the portfolio
 	/// model of `portfolio` or, without, the standard model: what every check and view runs,
-	/// on the account's stored book or (the simulator) a hypothetical one.
+	/// on the account's stored book or (the simulator) a hypothetical one. With `marked_at`,
+	/// every perpetual and future on that underlying is marked at that price instead (a band
+	/// proof's ends).
+	#[allow(clippy::too_many_arguments)]
 	pub(crate) fn health_of(
 		mut entries: Vec<PositionEntry>,
 		collateral: CollateralValuation,
@@ -543,6 +561,7 @@ impl<T: Config> Pallet<T> {
 		pending: Option<PendingOrder>,
 		with_views: bool,
 		valuation: Valuation,
+		marked_at: Option<(OracleKey, FixedU128)>,
 	) -> Result<Valued, DispatchError> {
 		// The standard model's figures stand in where the portfolio model cannot value the book
 		// for liquidation: the book is kept for that.
@@ -606,7 +625,10 @@ impl<T: Config> Pallet<T> {
 			let mark = match &option {
 				Some(o) => Some(o.mark),
 				None if matches!(state.instrument, Instrument::Option { .. }) => None,
-				None => Self::mark_with_state(entry.market, &params, &state),
+				None => match marked_at {
+					Some((underlying, price)) if underlying == params.underlying => Some(price),
+					_ => Self::mark_with_state(entry.market, &params, &state),
+				},
 			};
 			let Some(mark) = mark else {
 				match valuation {
@@ -729,6 +751,7 @@ impl<T: Config> Pallet<T> {
 						pending,
 						with_views,
 						valuation,
+						marked_at,
 					);
 				},
 				(Err(e), Valuation::Strict) => return Err(e),

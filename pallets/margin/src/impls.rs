@@ -1,7 +1,7 @@
 //! What the margin engine provides to the order book, the vaults and the insurance fund.
 
 use clearinghouse_primitives::{
-	collateral::{FundBooks, WithdrawalGuard},
+	collateral::{BandValuation, FundBooks, WithdrawalGuard},
 	trading::{FillHandler, OrderIntent, OrderMarginCheck, RestingTotals, TradeFill, TradeSide},
 };
 use clearinghouse_risk::units;
@@ -192,5 +192,47 @@ impl<T: Config> clearinghouse_primitives::trading::MarketListing for Pallet<T> {
 			}
 		}
 		Ok(())
+	}
+}
+
+/// A band proof's public values: the book valued with the band's underlying at one end.
+impl<T: Config> BandValuation<T::AccountId> for Pallet<T> {
+	/// Refused ([`Error::BandUnsupported`]) for a portfolio account and for a book with an
+	/// option or a market on another underlying: the band argument needs a requirement affine
+	/// in the one price that moves. Strict: a market without a price is an error too.
+	fn surplus_at(
+		account: &AccountOf<T>,
+		underlying: OracleKey,
+		price: polkadot_sdk::sp_arithmetic::FixedU128,
+	) -> Result<i128, DispatchError> {
+		ensure!(Self::portfolio_of(account).is_none(), Error::<T>::BandUnsupported);
+		let entries = Accounts::<T>::get(account).into_inner();
+		for entry in &entries {
+			let params =
+				MarketRisks::<T>::get(entry.market).ok_or(Error::<T>::MarketNotConfigured)?;
+			let linear = !matches!(
+				MarketStates::<T>::get(entry.market).instrument,
+				Instrument::Option { .. }
+			);
+			ensure!(linear && params.underlying == underlying, Error::<T>::BandUnsupported);
+		}
+		let health = Self::health_of(
+			entries,
+			T::Ledger::collateral_value(account)?,
+			None,
+			None,
+			false,
+			crate::functions::Valuation::Strict,
+			Some((underlying, price)),
+		)?
+		.health;
+		health
+			.equity
+			.checked_sub(i128::try_from(health.initial).map_err(|_| ArithmeticError::Overflow)?)
+			.ok_or_else(|| ArithmeticError::Overflow.into())
+	}
+
+	fn is_liquidatable(account: &AccountOf<T>) -> bool {
+		Self::liquidation_health(account).map(|h| h.is_liquidatable()).unwrap_or(false)
 	}
 }

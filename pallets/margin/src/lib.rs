@@ -207,6 +207,11 @@ pub mod pallet {
 		/// The collateral ledger (runtime: the vaults).
 		type Ledger: CollateralLedger<Self::AccountId>;
 
+		/// Confidential accounts' hidden collateral (runtime: the confidential pallet): its
+		/// proven floor counts in equity; liquidation waits out its grace period and covers a
+		/// public debt from it.
+		type Hidden: clearinghouse_primitives::collateral::HiddenCollateral<Self::AccountId>;
+
 		/// The requirement model.
 		type Model: MarginModel;
 
@@ -441,6 +446,11 @@ pub mod pallet {
 		TooManyMarkets,
 		/// The account's equity is not below its maintenance requirement.
 		NotLiquidatable,
+		/// A confidential account whose grace period to prove a new band has not run out.
+		LiquidationDeferred,
+		/// A band proof's valuation of a book the band argument does not cover (options, the
+		/// portfolio model, markets on another underlying).
+		BandUnsupported,
 		/// Bad debt is outstanding: the settlement asset cannot be withdrawn until it is
 		/// covered.
 		BadDebtOutstanding,
@@ -550,7 +560,8 @@ pub mod pallet {
 		///   account. A successful liquidation pays no fee.
 		/// * Events: [`Event::Liquidated`], [`Event::BadDebt`], and the order book's and
 		///   vaults' events for the trades and transfers.
-		/// * Errors: [`Error::NotLiquidatable`], [`Error::PriceUnavailable`].
+		/// * Errors: [`Error::NotLiquidatable`], [`Error::PriceUnavailable`],
+		///   [`Error::LiquidationDeferred`] (a confidential account within its grace period).
 		#[pallet::call_index(1)]
 		#[pallet::weight(Pallet::<T>::liquidate_weight())]
 		pub fn liquidate(

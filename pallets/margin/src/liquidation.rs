@@ -11,6 +11,7 @@
 //! cancelled first, in at most `MaxLiquidationCancels` markets a step: an account with orders
 //! in more markets takes more steps (each bounded), never one unbounded one.
 
+use clearinghouse_primitives::collateral::HiddenCollateral;
 use clearinghouse_primitives::trading::{LiquidationBook, TradeSide};
 use clearinghouse_risk::units;
 use frame_support::{ensure, pallet_prelude::*, traits::Get};
@@ -54,6 +55,8 @@ impl<T: Config> Pallet<T> {
 			crate::functions::Valuation::Liquidation,
 		)?;
 		ensure!(health.is_liquidatable(), Error::<T>::NotLiquidatable);
+		// A confidential account may prove a new band until its grace period runs out.
+		ensure!(!T::Hidden::liquidation_deferred(account), Error::<T>::LiquidationDeferred);
 		let settlement_decimals =
 			T::Ledger::settlement_decimals().ok_or(Error::<T>::NoSettlementAsset)?;
 		let params_now = LiquidationConfig::<T>::get();
@@ -547,7 +550,14 @@ impl<T: Config> Pallet<T> {
 		if Accounts::<T>::get(account).iter().any(|e| e.quantity != 0) {
 			return Ok(());
 		}
-		let value = T::Ledger::collateral_value(account)?.value;
+		let mut value = T::Ledger::collateral_value(account)?.value;
+		if value >= 0 {
+			return Ok(());
+		}
+		// A confidential account's proven floor pays first: that much of its hidden balance is
+		// known to be there.
+		let from_hidden = T::Hidden::cover(account, value.unsigned_abs())?;
+		value = value.saturating_add(i128::try_from(from_hidden).unwrap_or(i128::MAX));
 		if value >= 0 {
 			return Ok(());
 		}
@@ -636,8 +646,8 @@ impl<T: Config> Pallet<T> {
 				continue;
 			}
 			used = used.saturating_add(check);
-			let liquidatable =
-				Self::liquidation_health(&account).map(|h| h.is_liquidatable()).unwrap_or(false);
+			let liquidatable = !T::Hidden::liquidation_deferred(&account)
+				&& Self::liquidation_health(&account).map(|h| h.is_liquidatable()).unwrap_or(false);
 			if liquidatable {
 				used = used.saturating_add(step);
 				// A failure (say a missing price mid-way) leaves the account for a keeper.

@@ -158,6 +158,7 @@ impl pallet_margin::Config for Test {
 	type Prices = TestPrices;
 	type Book = Orderbook;
 	type Ledger = Vaults;
+	type Hidden = ();
 	type Model = pallet_margin::StandardModel;
 	type RiskAdminOrigin = EnsureRoot<AccountId>;
 	type PalletId = MarginPalletId;

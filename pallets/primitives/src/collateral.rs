@@ -266,3 +266,50 @@ impl<AccountId, AssetKind> OutboundTransfer<AccountId, AssetKind> for () {
 		Err(polkadot_sdk::sp_runtime::DispatchError::Other("no outbound route"))
 	}
 }
+
+/// What the margin engine needs of confidential accounts (runtime: the confidential pallet):
+/// a confidential account's hidden settlement balance counts in its equity only as its proven
+/// lower bound, the floor (see `pallets/confidential/README.md`).
+pub trait HiddenCollateral<AccountId> {
+	/// The proven lower bound of `account`'s hidden settlement balance: what the margin engine
+	/// counts beside its public collateral. Zero for an account that is not confidential.
+	fn floor(account: &MarginAccount<AccountId>) -> u128;
+
+	/// Whether liquidation of `account` must wait: a confidential account whose floor counts
+	/// is liquidated only once its grace period, started when its proof stopped covering it,
+	/// has run out (it may prove a new band meanwhile).
+	fn liquidation_deferred(account: &MarginAccount<AccountId>) -> bool;
+
+	/// Move up to `amount` of `account`'s hidden balance, at most its floor, into its public
+	/// settlement balance (liquidation covering a public debt): returns what moved.
+	fn cover(account: &MarginAccount<AccountId>, amount: u128) -> Result<u128, DispatchError>;
+}
+
+/// No confidential accounts.
+impl<AccountId> HiddenCollateral<AccountId> for () {
+	fn floor(_: &MarginAccount<AccountId>) -> u128 {
+		0
+	}
+	fn liquidation_deferred(_: &MarginAccount<AccountId>) -> bool {
+		false
+	}
+	fn cover(_: &MarginAccount<AccountId>, _: u128) -> Result<u128, DispatchError> {
+		Ok(0)
+	}
+}
+
+/// What the confidential pallet needs of the margin engine to verify a band proof.
+pub trait BandValuation<AccountId> {
+	/// `account`'s equity less its initial requirement (resting orders at their worst) with
+	/// every market on `underlying` marked at `price` and its hidden balance not counted — the
+	/// public part of `c + uPnL(P) − IM(P)`. Refused for a book the band argument does not
+	/// cover (options, the portfolio model, markets on another underlying).
+	fn surplus_at(
+		account: &MarginAccount<AccountId>,
+		underlying: crate::OracleKey,
+		price: polkadot_sdk::sp_arithmetic::FixedU128,
+	) -> Result<i128, DispatchError>;
+
+	/// Whether `account` is liquidatable now, its floor counted.
+	fn is_liquidatable(account: &MarginAccount<AccountId>) -> bool;
+}

@@ -3,7 +3,7 @@
 
 use crate::{AccountId, Runtime, Vaults};
 use polkadot_sdk::{
-	frame_support::{parameter_types, PalletId},
+	frame_support::{parameter_types, traits::ConstU64, PalletId},
 	sp_runtime::traits::AccountIdConversion,
 };
 
@@ -21,6 +21,14 @@ impl pallet_clearinghouse_confidential::Config for Runtime {
 	type Guard = crate::Margin;
 	type Pool = ConfidentialPool;
 	type MaxSubAccounts = <Runtime as pallet_clearinghouse_vaults::Config>::MaxSubAccounts;
+	// Band proofs are valued by the margin engine at the band's ends.
+	type Margin = crate::Margin;
+	type Prices = crate::Oracle;
+	type Time = crate::Timestamp;
+	// Ten minutes to prove a new band once the proof stops covering the account; a proof names
+	// a one-minute epoch.
+	type GracePeriod = ConstU64<600_000>;
+	type EpochMs = ConstU64<60_000>;
 	type WeightInfo = crate::weights::pallet_clearinghouse_confidential::WeightInfo<Runtime>;
 	#[cfg(feature = "runtime-benchmarks")]
 	type BenchmarkHelper = ConfidentialBenchmarkHelper;
@@ -33,5 +41,24 @@ pub struct ConfidentialBenchmarkHelper;
 impl pallet_clearinghouse_confidential::BenchmarkHelper<AccountId> for ConfidentialBenchmarkHelper {
 	fn fund(who: &clearinghouse_primitives::MarginAccount<AccountId>, amount: u128) {
 		crate::configs::vaults::benchmark_fund_margin(who, amount);
+	}
+	fn band(
+		underlying: clearinghouse_primitives::OracleKey,
+	) -> (polkadot_sdk::sp_arithmetic::FixedU128, polkadot_sdk::sp_arithmetic::FixedU128) {
+		use pallet_clearinghouse_margin::BenchmarkHelper;
+		use polkadot_sdk::sp_arithmetic::FixedU128;
+		crate::configs::margin::MarginBenchmarkHelper::set_price(
+			underlying,
+			FixedU128::from_u32(100),
+		);
+		(FixedU128::from_u32(90), FixedU128::from_u32(110))
+	}
+	fn make_liquidatable(who: &clearinghouse_primitives::MarginAccount<AccountId>, floor: u128) {
+		use clearinghouse_primitives::collateral::{CollateralLedger, SettlementReason};
+		// A public debt larger than the floor: equity below zero, the maintenance requirement.
+		let elsewhere = clearinghouse_primitives::MarginAccount::new(who.owner.clone(), 1);
+		let held = u128::try_from(Vaults::balance(who, 0).max(0)).unwrap_or_default();
+		Vaults::transfer_settlement(who, &elsewhere, held + 2 * floor, SettlementReason::Pnl)
+			.expect("settlement moves");
 	}
 }

@@ -21,6 +21,8 @@ impl pallet_clearinghouse_margin::Config for Runtime {
 	type Prices = Oracle;
 	type Book = Orderbook;
 	type Ledger = Vaults;
+	// A confidential account's proven floor counts as collateral.
+	type Hidden = crate::Confidential;
 	type Model = pallet_clearinghouse_margin::StandardModel;
 	type RiskAdminOrigin = RiskAdminOrigin;
 	type PalletId = MarginPalletId;

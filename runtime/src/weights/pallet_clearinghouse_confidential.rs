@@ -22,4 +22,15 @@ impl<T: polkadot_sdk::frame_system::Config> pallet_clearinghouse_confidential::W
 		Weight::from_parts(8_000_000_000, 8_000)
 			.saturating_add(T::DbWeight::get().reads_writes(8, 4))
 	}
+	// A two-value verification and two valuations of the largest account (the margin
+	// engine's worst check) on top.
+	fn prove_band() -> Weight {
+		Weight::from_parts(20_000_000_000, 600_000)
+			.saturating_add(T::DbWeight::get().reads_writes(500, 3))
+	}
+	// The margin engine's liquidation valuation of the largest account.
+	fn start_grace() -> Weight {
+		Weight::from_parts(8_000_000_000, 600_000)
+			.saturating_add(T::DbWeight::get().reads_writes(500, 1))
+	}
 }
