@@ -30,8 +30,8 @@ pub mod weights;
 
 pub use clearinghouse_primitives::{
 	collateral::{
-		BandValuation, CollateralLedger, HiddenCollateral, MarginAccount, SettlementReason,
-		WithdrawalGuard,
+		BandValuation, CollateralLedger, Deferral, HiddenCollateral, MarginAccount,
+		SettlementReason, WithdrawalGuard,
 	},
 	oracle::{Moment, OracleKey, PriceProvider},
 };
@@ -381,7 +381,8 @@ pub mod pallet {
 		///   portfolio model, several underlyings), the proof errors. Nothing changes on any
 		///   error; the verification is paid for whatever its outcome.
 		#[pallet::call_index(3)]
-		#[pallet::weight(T::WeightInfo::prove_band())]
+		#[pallet::weight(T::WeightInfo::prove_band()
+			.saturating_add(T::Margin::valuation_weight().saturating_mul(3)))]
 		pub fn prove_band(
 			origin: OriginFor<T>,
 			sub: u8,
@@ -426,7 +427,11 @@ pub mod pallet {
 			let version = state.version;
 			Accounts::<T>::insert(&account, state);
 			Bands::<T>::insert(&account, band);
-			GraceUntil::<T>::remove(&account);
+			// The grace period ends only if the new floor covers the account at the engine's
+			// own marks (a band around the index is not enough when the mark differs).
+			if !T::Margin::is_liquidatable(&account) {
+				GraceUntil::<T>::remove(&account);
+			}
 			Self::deposit_event(Event::BandProven {
 				account,
 				band,
@@ -446,7 +451,8 @@ pub mod pallet {
 		///   liquidated like any account), [`Error::GraceAlreadyStarted`],
 		///   [`Error::NotLiquidatable`].
 		#[pallet::call_index(4)]
-		#[pallet::weight(T::WeightInfo::start_grace())]
+		#[pallet::weight(T::WeightInfo::start_grace()
+			.saturating_add(T::Margin::valuation_weight()))]
 		pub fn start_grace(
 			origin: OriginFor<T>,
 			account: MarginAccount<T::AccountId>,
@@ -456,10 +462,7 @@ pub mod pallet {
 			ensure!(state.floor > 0, Error::<T>::NoFloor);
 			ensure!(!GraceUntil::<T>::contains_key(&account), Error::<T>::GraceAlreadyStarted);
 			ensure!(T::Margin::is_liquidatable(&account), Error::<T>::NotLiquidatable);
-			let until = <T::Time as frame_support::traits::Time>::now()
-				.saturating_add(T::GracePeriod::get());
-			GraceUntil::<T>::insert(&account, until);
-			Self::deposit_event(Event::GraceStarted { account, until });
+			Self::begin_grace(&account);
 			Ok(())
 		}
 	}
@@ -491,6 +494,15 @@ pub mod pallet {
 			let settlement =
 				T::Ledger::settlement_collateral().ok_or(Error::<T>::NoSettlementAsset)?;
 			Ok((settlement, amount as i128))
+		}
+
+		/// Start `account`'s grace period now.
+		pub(crate) fn begin_grace(account: &MarginAccount<T::AccountId>) -> Moment {
+			let until = <T::Time as frame_support::traits::Time>::now()
+				.saturating_add(T::GracePeriod::get());
+			GraceUntil::<T>::insert(account, until);
+			Self::deposit_event(Event::GraceStarted { account: account.clone(), until });
+			until
 		}
 
 		/// The band-proof epoch now: `now / EpochMs`.
@@ -562,13 +574,21 @@ impl<T: Config> HiddenCollateral<T::AccountId> for Pallet<T> {
 		Accounts::<T>::get(account).map(|s| s.floor.max(0).unsigned_abs()).unwrap_or_default()
 	}
 
-	/// Deferred while the account has a floor and no grace period that has run out.
-	fn liquidation_deferred(account: &MarginAccount<T::AccountId>) -> bool {
+	/// Deferred while the account has a floor, positive equity and a grace period that has not
+	/// run out — started here the first time.
+	fn defer_liquidation(account: &MarginAccount<T::AccountId>, equity: i128) -> Deferral {
 		use frame_support::traits::Time;
-		if Self::floor(account) == 0 {
-			return false;
+		if Self::floor(account) == 0 || equity <= 0 {
+			return Deferral::No;
 		}
-		GraceUntil::<T>::get(account).is_none_or(|until| T::Time::now() < until)
+		match GraceUntil::<T>::get(account) {
+			None => {
+				Self::begin_grace(account);
+				Deferral::GraceStarted
+			},
+			Some(until) if T::Time::now() < until => Deferral::GraceRunning,
+			Some(_) => Deferral::No,
+		}
 	}
 
 	/// At most the floor (`c ≥ floor` is proven), and at most what the pool holds.

@@ -76,6 +76,9 @@ impl pallet_confidential::BandValuation<AccountId> for TestMargin {
 	fn is_liquidatable(_: &MarginAccount<AccountId>) -> bool {
 		LIQUIDATABLE.with(Cell::get)
 	}
+	fn valuation_weight() -> polkadot_sdk::frame_support::weights::Weight {
+		polkadot_sdk::frame_support::weights::Weight::from_parts(1_000_000, 0)
+	}
 }
 
 /// The oracle: BTC only.

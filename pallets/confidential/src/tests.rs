@@ -384,11 +384,7 @@ fn a_band_proof_sets_the_floor_the_margin_engine_counts() {
 			7_000 * USD_UNIT
 		);
 		assert_eq!(Bands::<Test>::get(acct(ALICE, 0)), Some(band));
-		// A floor and no grace period started: liquidation waits for one to run out...
-		assert!(<Confidential as HiddenCollateral<AccountId>>::liquidation_deferred(&acct(
-			ALICE, 0
-		)));
-		// ...and only the excess above the floor can leave: 3,000, not 3,001.
+		// Only the excess above the floor can leave: 3,000, not 3,001.
 		assert_eq!(hidden.add_value(usd(-3_000) - usd(7_000)).map(|o| o.value), Some(0));
 		assert_eq!(hidden.add_value(usd(-3_001) - usd(7_000)), None);
 		let encoded = acct(ALICE, 0).encode();
@@ -498,13 +494,16 @@ fn out_of_its_band_an_account_gets_a_grace_period_then_liquidation_takes_at_most
 			Confidential::start_grace(signed(BOB), account),
 			Error::<Test>::GraceAlreadyStarted
 		);
-		let deferred =
-			|| <Confidential as HiddenCollateral<AccountId>>::liquidation_deferred(&account);
-		assert!(deferred());
+		let defer = |equity: i128| {
+			<Confidential as HiddenCollateral<AccountId>>::defer_liquidation(&account, equity)
+		};
+		assert_eq!(defer(usd(100)), Deferral::GraceRunning);
 		NOW.with(|n| n.set(T0 + GRACE_MS - 1));
-		assert!(deferred());
+		assert_eq!(defer(usd(100)), Deferral::GraceRunning);
+		// Bankrupt at the floor: waiting could only cost the insurance fund.
+		assert_eq!(defer(0), Deferral::No);
 		NOW.with(|n| n.set(T0 + GRACE_MS));
-		assert!(!deferred());
+		assert_eq!(defer(usd(100)), Deferral::No);
 		// Liquidation closes her positions; a public debt of 9,000 is left: the floor (7,000)
 		// pays, no more.
 		let covered =
@@ -539,12 +538,22 @@ fn a_new_band_proof_ends_the_grace_period() {
 		LIQUIDATABLE.with(|l| l.set(true));
 		BTC_PRICE.with(|p| p.set(Some(54_000)));
 		assert_ok!(Confidential::start_grace(RuntimeOrigin::signed(BOB), account));
-		// Her hidden excess covers a wider band: she proves it in time.
+		// A band that still leaves her liquidatable at the engine's marks keeps the clock
+		// running.
+		assert_ok!(prove_band(
+			ALICE,
+			47_000,
+			54_000,
+			band_proof(ALICE, &hidden, 1, 47_000, 54_000)
+		));
+		assert_eq!(GraceUntil::<Test>::get(account), Some(T0 + GRACE_MS));
+		// Her hidden excess covers a wider band that does cover her: she proves it in time.
+		LIQUIDATABLE.with(|l| l.set(false));
 		assert_ok!(prove_band(
 			ALICE,
 			50_000,
 			55_000,
-			band_proof(ALICE, &hidden, 1, 50_000, 55_000)
+			band_proof(ALICE, &hidden, 2, 50_000, 55_000)
 		));
 		assert_eq!(GraceUntil::<Test>::get(account), None);
 		assert_eq!(
@@ -577,5 +586,32 @@ fn headroom_raises_the_floor_for_orders_to_come_and_is_bound_into_the_proof() {
 		);
 		// More headroom than is hidden: the wallet cannot make the proof.
 		assert_eq!(hidden.add_value(usd(-10_001)), None);
+	});
+}
+
+#[test]
+fn the_first_liquidation_attempt_starts_the_grace_period_no_keeper_needed() {
+	build_and_execute(|| {
+		let account = acct(ALICE, 0);
+		let hidden = alice_hidden_10k();
+		let defer = |equity: i128| {
+			<Confidential as HiddenCollateral<AccountId>>::defer_liquidation(&account, equity)
+		};
+		// No floor: liquidated like any account.
+		assert_eq!(defer(usd(100)), Deferral::No);
+		SURPLUS.with(|s| s.set(Some((46_000, -1))));
+		assert_ok!(prove_band(
+			ALICE,
+			47_000,
+			53_000,
+			band_proof(ALICE, &hidden, 0, 47_000, 53_000)
+		));
+		// A floor of 1 unit or 7,000 alike: the first attempt (a keeper's or the sweep's)
+		// starts the clock; liquidation then waits for it, no longer.
+		assert_eq!(defer(usd(100)), Deferral::GraceStarted);
+		System::assert_last_event(Event::GraceStarted { account, until: T0 + GRACE_MS }.into());
+		assert_eq!(defer(usd(100)), Deferral::GraceRunning);
+		NOW.with(|n| n.set(T0 + GRACE_MS));
+		assert_eq!(defer(usd(100)), Deferral::No);
 	});
 }

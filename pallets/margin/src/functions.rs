@@ -625,8 +625,14 @@ impl<T: Config> Pallet<T> {
 			let mark = match &option {
 				Some(o) => Some(o.mark),
 				None if matches!(state.instrument, Instrument::Option { .. }) => None,
+				// A band's end stands in for the mark — never for a fixed settlement price (the
+				// position is worth that whatever the index does).
 				None => match marked_at {
-					Some((underlying, price)) if underlying == params.underlying => Some(price),
+					Some((underlying, price))
+						if underlying == params.underlying && state.settlement_price.is_none() =>
+					{
+						Some(price)
+					},
 					_ => Self::mark_with_state(entry.market, &params, &state),
 				},
 			};

@@ -235,4 +235,8 @@ impl<T: Config> BandValuation<T::AccountId> for Pallet<T> {
 	fn is_liquidatable(account: &AccountOf<T>) -> bool {
 		Self::liquidation_health(account).map(|h| h.is_liquidatable()).unwrap_or(false)
 	}
+
+	fn valuation_weight() -> Weight {
+		Self::liquidation_valuation_weight(T::MaxPositions::get())
+	}
 }

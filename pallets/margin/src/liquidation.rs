@@ -11,7 +11,7 @@
 //! cancelled first, in at most `MaxLiquidationCancels` markets a step: an account with orders
 //! in more markets takes more steps (each bounded), never one unbounded one.
 
-use clearinghouse_primitives::collateral::HiddenCollateral;
+use clearinghouse_primitives::collateral::{Deferral, HiddenCollateral};
 use clearinghouse_primitives::trading::{LiquidationBook, TradeSide};
 use clearinghouse_risk::units;
 use frame_support::{ensure, pallet_prelude::*, traits::Get};
@@ -55,8 +55,23 @@ impl<T: Config> Pallet<T> {
 			crate::functions::Valuation::Liquidation,
 		)?;
 		ensure!(health.is_liquidatable(), Error::<T>::NotLiquidatable);
-		// A confidential account may prove a new band until its grace period runs out.
-		ensure!(!T::Hidden::liquidation_deferred(account), Error::<T>::LiquidationDeferred);
+		// A confidential account may prove a new band until its grace period runs out (the
+		// first liquidation attempt starts it).
+		match T::Hidden::defer_liquidation(account, health.equity) {
+			Deferral::No => {},
+			// The grace period this attempt started is kept: the call succeeds.
+			Deferral::GraceStarted => {
+				let market = views.first().map(|v| v.market).unwrap_or_default();
+				return Ok(Step {
+					market,
+					by_book: 0,
+					by_backstop: 0,
+					by_deleveraging: 0,
+					penalty: 0,
+				});
+			},
+			Deferral::GraceRunning => return Err(Error::<T>::LiquidationDeferred.into()),
+		}
 		let settlement_decimals =
 			T::Ledger::settlement_decimals().ok_or(Error::<T>::NoSettlementAsset)?;
 		let params_now = LiquidationConfig::<T>::get();
@@ -646,8 +661,8 @@ impl<T: Config> Pallet<T> {
 				continue;
 			}
 			used = used.saturating_add(check);
-			let liquidatable = !T::Hidden::liquidation_deferred(&account)
-				&& Self::liquidation_health(&account).map(|h| h.is_liquidatable()).unwrap_or(false);
+			let liquidatable =
+				Self::liquidation_health(&account).map(|h| h.is_liquidatable()).unwrap_or(false);
 			if liquidatable {
 				used = used.saturating_add(step);
 				// A failure (say a missing price mid-way) leaves the account for a keeper.

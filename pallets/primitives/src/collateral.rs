@@ -267,6 +267,17 @@ impl<AccountId, AssetKind> OutboundTransfer<AccountId, AssetKind> for () {
 	}
 }
 
+/// Whether a liquidation waits for a confidential account's grace period.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub enum Deferral {
+	/// Liquidate now.
+	No,
+	/// A grace period has just started: nothing else happens now.
+	GraceStarted,
+	/// The grace period is still running.
+	GraceRunning,
+}
+
 /// What the margin engine needs of confidential accounts (runtime: the confidential pallet):
 /// a confidential account's hidden settlement balance counts in its equity only as its proven
 /// lower bound, the floor (see `pallets/confidential/README.md`).
@@ -275,10 +286,12 @@ pub trait HiddenCollateral<AccountId> {
 	/// counts beside its public collateral. Zero for an account that is not confidential.
 	fn floor(account: &MarginAccount<AccountId>) -> u128;
 
-	/// Whether liquidation of `account` must wait: a confidential account whose floor counts
-	/// is liquidated only once its grace period, started when its proof stopped covering it,
-	/// has run out (it may prove a new band meanwhile).
-	fn liquidation_deferred(account: &MarginAccount<AccountId>) -> bool;
+	/// Whether liquidation of `account`, found liquidatable with `equity` (its floor counted),
+	/// must wait: a confidential account whose floor counts and whose equity is still positive
+	/// gets a grace period to prove a new band — started by the first liquidation attempt (a
+	/// keeper's or the sweep's) — and is liquidated once it has run out. An account at or below
+	/// zero equity is never deferred: waiting could only cost the insurance fund.
+	fn defer_liquidation(account: &MarginAccount<AccountId>, equity: i128) -> Deferral;
 
 	/// Move up to `amount` of `account`'s hidden balance, at most its floor, into its public
 	/// settlement balance (liquidation covering a public debt): returns what moved.
@@ -290,8 +303,8 @@ impl<AccountId> HiddenCollateral<AccountId> for () {
 	fn floor(_: &MarginAccount<AccountId>) -> u128 {
 		0
 	}
-	fn liquidation_deferred(_: &MarginAccount<AccountId>) -> bool {
-		false
+	fn defer_liquidation(_: &MarginAccount<AccountId>, _: i128) -> Deferral {
+		Deferral::No
 	}
 	fn cover(_: &MarginAccount<AccountId>, _: u128) -> Result<u128, DispatchError> {
 		Ok(0)
@@ -312,4 +325,8 @@ pub trait BandValuation<AccountId> {
 
 	/// Whether `account` is liquidatable now, its floor counted.
 	fn is_liquidatable(account: &MarginAccount<AccountId>) -> bool;
+
+	/// What one valuation of the largest account may cost ([`Self::surplus_at`] and
+	/// [`Self::is_liquidatable`] each make one).
+	fn valuation_weight() -> polkadot_sdk::sp_runtime::Weight;
 }
