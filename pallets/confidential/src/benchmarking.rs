@@ -41,6 +41,46 @@ fn confidential<T: Config>(caller: &T::AccountId) -> MarginAccount<T::AccountId>
 	account
 }
 
+/// Another confidential account (a receiver).
+fn receiver<T: Config>() -> MarginAccount<T::AccountId> {
+	let account = MarginAccount::new(account::<T::AccountId>("receiver", 0, 0), 0);
+	Accounts::<T>::insert(
+		&account,
+		ConfidentialAccount {
+			commitment: opening(0).commitment().0,
+			version: 1,
+			floor: 0,
+			key: KEY,
+		},
+	);
+	account
+}
+
+/// A transfer of `amount` from `from` waiting in `to`'s inbox under id 0.
+fn pending<T: Config>(
+	to: &MarginAccount<T::AccountId>,
+	from: &MarginAccount<T::AccountId>,
+	amount: &Opening,
+	expires: Moment,
+) {
+	Accounts::<T>::mutate(to, |s| {
+		if let Some(s) = s {
+			s.version = 1;
+		}
+	});
+	Inbox::<T>::insert(
+		to,
+		0,
+		PendingTransfer {
+			from: from.clone(),
+			amount: amount.commitment().0,
+			sealed: Sealed::truncate_from(alloc::vec![7; MAX_SEALED_LEN as usize]),
+			expires,
+		},
+	);
+	InboxCount::<T>::insert(to, 1);
+}
+
 #[benchmarks]
 mod benchmarks {
 	use super::*;
@@ -133,6 +173,62 @@ mod benchmarks {
 		#[extrinsic_call]
 		_(RawOrigin::Signed(caller), account.clone());
 		assert!(GraceUntil::<T>::contains_key(account));
+	}
+
+	/// A two-value range proof verified and the receiver's inbox written.
+	#[benchmark]
+	fn transfer() {
+		let caller: T::AccountId = whitelisted_caller();
+		let from = confidential::<T>(&caller);
+		let to = receiver::<T>();
+		let amount = Opening { value: 1_000, blinding: Scalar::from(7u64) };
+		let hidden = opening(AMOUNT as u64);
+		let rest = Opening {
+			value: hidden.value - amount.value,
+			blinding: hidden.blinding - amount.blinding,
+		};
+		let sealed = Sealed::truncate_from(alloc::vec![7; MAX_SEALED_LEN as usize]);
+		let encoded = from.encode();
+		let public = (&to, amount.commitment().0, &sealed).encode();
+		let statement = Pallet::<T>::statement(Operation::Transfer, &encoded, 0, &public);
+		let (p, _) = prover::prove_range_with_rng(
+			&statement,
+			&[amount, rest],
+			&mut prover::seeded_rng(b"transfer"),
+		)
+		.unwrap();
+		#[extrinsic_call]
+		_(RawOrigin::Signed(caller), 0, to.clone(), amount.commitment().0, sealed, proof(&p));
+		assert_eq!(InboxCount::<T>::get(to), 1);
+	}
+
+	/// A knowledge proof verified and the transfer added.
+	#[benchmark]
+	fn accept() {
+		let caller: T::AccountId = whitelisted_caller();
+		let to = confidential::<T>(&caller);
+		let amount = Opening { value: 1_000, blinding: Scalar::from(7u64) };
+		pending::<T>(&to, &receiver::<T>(), &amount, Moment::MAX);
+		let encoded = to.encode();
+		let public = 0u64.encode();
+		let statement = Pallet::<T>::statement(Operation::Accept, &encoded, 1, &public);
+		let p = prover::prove_knowledge(&statement, &amount, &mut prover::seeded_rng(b"accept"));
+		#[extrinsic_call]
+		_(RawOrigin::Signed(caller), 0, 0, proof(&p));
+		assert_eq!(InboxCount::<T>::get(to), 0);
+	}
+
+	/// The sender taking back an expired transfer (its longest path: both inboxes read).
+	#[benchmark]
+	fn reclaim() {
+		let caller: T::AccountId = whitelisted_caller();
+		let from = confidential::<T>(&caller);
+		let to = receiver::<T>();
+		let amount = Opening { value: 1_000, blinding: Scalar::from(7u64) };
+		pending::<T>(&to, &from, &amount, 0);
+		#[extrinsic_call]
+		_(RawOrigin::Signed(caller), 0, to.clone(), 0);
+		assert_eq!(InboxCount::<T>::get(to), 0);
 	}
 
 	impl_benchmark_test_suite!(Pallet, crate::mock::new_test_ext(), crate::mock::Test);

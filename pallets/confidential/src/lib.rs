@@ -88,6 +88,29 @@ pub const MAX_PROOF_LEN: u32 = 736;
 /// A proof as submitted.
 pub type Proof = BoundedVec<u8, ConstU32<MAX_PROOF_LEN>>;
 
+/// The most bytes of a sealed opening (an x25519 key, a nonce, the sealed `(a, r)` and a tag fit
+/// in about 100).
+pub const MAX_SEALED_LEN: u32 = 160;
+
+/// A sealed opening as submitted: only the receiver's key opens it; the chain stores it as is.
+pub type Sealed = BoundedVec<u8, ConstU32<MAX_SEALED_LEN>>;
+
+/// A transfer waiting in its receiver's inbox.
+#[derive(
+	Clone, PartialEq, Eq, Debug, Encode, Decode, DecodeWithMemTracking, MaxEncodedLen, TypeInfo,
+)]
+#[scale_info(skip_type_params(AccountId))]
+pub struct PendingTransfer<AccountId> {
+	/// The sender.
+	pub from: MarginAccount<AccountId>,
+	/// The commitment to the amount.
+	pub amount: [u8; 32],
+	/// The amount's opening, sealed to the receiver's key.
+	pub sealed: Sealed,
+	/// When the sender may take it back if the receiver has not accepted it.
+	pub expires: Moment,
+}
+
 /// A confidential sub-account's public state: nothing here reveals the hidden balance.
 #[derive(
 	Clone,
@@ -148,6 +171,12 @@ pub mod pallet {
 		/// A band proof names its epoch (`now / EpochMs`) and must land within it (ms).
 		#[pallet::constant]
 		type EpochMs: Get<Moment>;
+		/// The most transfers one account's inbox holds.
+		#[pallet::constant]
+		type MaxInbox: Get<u32>;
+		/// How long a transfer waits for its receiver before its sender may take it back (ms).
+		#[pallet::constant]
+		type TransferExpiry: Get<Moment>;
 		/// Weights of this pallet's calls.
 		type WeightInfo: WeightInfo;
 		/// Funds accounts for the benchmarks.
@@ -168,6 +197,26 @@ pub mod pallet {
 	#[pallet::storage]
 	pub type GraceUntil<T: Config> =
 		StorageMap<_, Blake2_128Concat, MarginAccount<T::AccountId>, Moment>;
+
+	/// Transfers waiting for their receivers, by receiver and id.
+	#[pallet::storage]
+	pub type Inbox<T: Config> = StorageDoubleMap<
+		_,
+		Blake2_128Concat,
+		MarginAccount<T::AccountId>,
+		Twox64Concat,
+		u64,
+		PendingTransfer<T::AccountId>,
+	>;
+
+	/// How many transfers each inbox holds.
+	#[pallet::storage]
+	pub type InboxCount<T: Config> =
+		StorageMap<_, Blake2_128Concat, MarginAccount<T::AccountId>, u32, ValueQuery>;
+
+	/// The id the next transfer gets.
+	#[pallet::storage]
+	pub type NextTransferId<T: Config> = StorageValue<_, u64, ValueQuery>;
 
 	/// Σ of every hidden balance, publicly: what was shielded less what was unshielded. The
 	/// pool's settlement balance in the vaults always equals it.
@@ -194,6 +243,22 @@ pub mod pallet {
 		/// Liquidation took `amount` of `account`'s hidden balance (at most its floor) to cover
 		/// a public debt.
 		Seized { account: MarginAccount<T::AccountId>, amount: u128 },
+		/// `from` sent transfer `id` (its amount hidden) to `to`'s inbox; `from`'s commitment is
+		/// now at `version`.
+		TransferSent {
+			from: MarginAccount<T::AccountId>,
+			to: MarginAccount<T::AccountId>,
+			id: u64,
+			version: u64,
+		},
+		/// `to` accepted transfer `id` into its hidden balance.
+		TransferAccepted { to: MarginAccount<T::AccountId>, id: u64 },
+		/// Transfer `id` went back to its sender (rejected, or expired and taken back).
+		TransferReturned {
+			from: MarginAccount<T::AccountId>,
+			to: MarginAccount<T::AccountId>,
+			id: u64,
+		},
 	}
 
 	#[pallet::error]
@@ -237,6 +302,16 @@ pub mod pallet {
 		/// The account has proved no floor: nothing of its hidden balance counts, nothing to
 		/// wait for.
 		NoFloor,
+		/// The receiver is not a confidential account.
+		ReceiverNotEnabled,
+		/// A transfer to the sending account itself.
+		SameAccount,
+		/// The receiver's inbox is full.
+		InboxFull,
+		/// No such transfer in this inbox.
+		UnknownTransfer,
+		/// The transfer has not expired: only its receiver may act on it yet.
+		NotExpired,
 	}
 
 	#[pallet::call]
@@ -465,6 +540,129 @@ pub mod pallet {
 			Self::begin_grace(&account);
 			Ok(())
 		}
+
+		/// Send a hidden amount from the signer's sub-account `sub` to `to`'s inbox: `amount` is
+		/// its commitment `A`, `sealed` its opening sealed to `to`'s key, `proof` one aggregated
+		/// range proof (736 bytes) that `A` and `C − A − floor·G` open to values in
+		/// `[0, 2^64)` — the amount is not negative and what stays covers the floor. The sender's
+		/// commitment becomes `C − A` (version bumped); `to` adds it when it accepts.
+		///
+		/// * Who: the owner of a confidential sub-account.
+		/// * Events: [`Event::TransferSent`] (no amount).
+		/// * Errors: [`Error::NotEnabled`], [`Error::ReceiverNotEnabled`],
+		///   [`Error::SameAccount`], [`Error::InboxFull`], [`Error::IdentityCommitment`], the
+		///   proof errors. Nothing changes on any error.
+		#[pallet::call_index(5)]
+		#[pallet::weight(T::WeightInfo::transfer())]
+		pub fn transfer(
+			origin: OriginFor<T>,
+			sub: u8,
+			to: MarginAccount<T::AccountId>,
+			amount: [u8; 32],
+			sealed: Sealed,
+			proof: Proof,
+		) -> DispatchResult {
+			let from = Self::account_of(origin, sub)?;
+			let mut state = Accounts::<T>::get(&from).ok_or(Error::<T>::NotEnabled)?;
+			ensure!(from != to, Error::<T>::SameAccount);
+			ensure!(Accounts::<T>::contains_key(&to), Error::<T>::ReceiverNotEnabled);
+			let count = InboxCount::<T>::get(&to);
+			ensure!(count < T::MaxInbox::get(), Error::<T>::InboxFull);
+			let amount = Commitment(amount);
+			ensure!(amount != Commitment::zero(), Error::<T>::IdentityCommitment);
+			let current = Commitment(state.commitment);
+			let rest = current.sub(&amount).map_err(Self::proof_error)?;
+			let kept = rest.add_value(-state.floor.max(0)).map_err(Self::proof_error)?;
+			let encoded = from.encode();
+			let public = (&to, amount.0, &sealed).encode();
+			let statement = Self::statement(Operation::Transfer, &encoded, state.version, &public);
+			clearinghouse_zk::verify_range(&statement, &[amount, kept], &proof)
+				.map_err(Self::proof_error)?;
+			state.commitment = rest.0;
+			state.version = state.version.checked_add(1).ok_or(ArithmeticError::Overflow)?;
+			let version = state.version;
+			let id = NextTransferId::<T>::get();
+			let expires = <T::Time as frame_support::traits::Time>::now()
+				.saturating_add(T::TransferExpiry::get());
+			Accounts::<T>::insert(&from, state);
+			Inbox::<T>::insert(
+				&to,
+				id,
+				PendingTransfer { from: from.clone(), amount: amount.0, sealed, expires },
+			);
+			InboxCount::<T>::insert(&to, count.saturating_add(1));
+			NextTransferId::<T>::put(id.saturating_add(1));
+			Self::deposit_event(Event::TransferSent { from, to, id, version });
+			Ok(())
+		}
+
+		/// Accept transfer `id` into the signer's sub-account `sub`: `proof` (96 bytes) shows the
+		/// receiver knows an opening of the amount's commitment, so nothing enters its balance
+		/// that it cannot open. The commitment becomes `C + A` (version bumped).
+		///
+		/// * Who: the receiver.
+		/// * Events: [`Event::TransferAccepted`].
+		/// * Errors: [`Error::NotEnabled`], [`Error::UnknownTransfer`], the proof errors.
+		#[pallet::call_index(6)]
+		#[pallet::weight(T::WeightInfo::accept())]
+		pub fn accept(origin: OriginFor<T>, sub: u8, id: u64, proof: Proof) -> DispatchResult {
+			let to = Self::account_of(origin, sub)?;
+			let mut state = Accounts::<T>::get(&to).ok_or(Error::<T>::NotEnabled)?;
+			let pending = Inbox::<T>::get(&to, id).ok_or(Error::<T>::UnknownTransfer)?;
+			let amount = Commitment(pending.amount);
+			let encoded = to.encode();
+			let public = id.encode();
+			let statement = Self::statement(Operation::Accept, &encoded, state.version, &public);
+			clearinghouse_zk::verify_knowledge(&statement, &amount, &proof)
+				.map_err(Self::proof_error)?;
+			state.commitment =
+				Commitment(state.commitment).add(&amount).map_err(Self::proof_error)?.0;
+			state.version = state.version.checked_add(1).ok_or(ArithmeticError::Overflow)?;
+			Accounts::<T>::insert(&to, state);
+			Self::take_from_inbox(&to, id);
+			Self::deposit_event(Event::TransferAccepted { to, id });
+			Ok(())
+		}
+
+		/// Send transfer `id` back to its sender: the receiver may always (reject), the sender
+		/// once it has expired (the sender knows the amount's opening: its balance stays known
+		/// to it).
+		///
+		/// * Who: the receiver (`sub` its sub-account, `receiver` ignored) or, after expiry, the
+		///   sender (`receiver` the inbox it sent to).
+		/// * Events: [`Event::TransferReturned`].
+		/// * Errors: [`Error::UnknownTransfer`], [`Error::NotExpired`].
+		#[pallet::call_index(7)]
+		#[pallet::weight(T::WeightInfo::reclaim())]
+		pub fn reclaim(
+			origin: OriginFor<T>,
+			sub: u8,
+			receiver: MarginAccount<T::AccountId>,
+			id: u64,
+		) -> DispatchResult {
+			let caller = Self::account_of(origin, sub)?;
+			let (inbox, pending) = match Inbox::<T>::get(&caller, id) {
+				Some(pending) => (caller, pending),
+				None => {
+					let pending =
+						Inbox::<T>::get(&receiver, id).ok_or(Error::<T>::UnknownTransfer)?;
+					ensure!(pending.from == caller, Error::<T>::UnknownTransfer);
+					let now = <T::Time as frame_support::traits::Time>::now();
+					ensure!(now >= pending.expires, Error::<T>::NotExpired);
+					(receiver, pending)
+				},
+			};
+			if let Some(mut state) = Accounts::<T>::get(&pending.from) {
+				state.commitment = Commitment(state.commitment)
+					.add(&Commitment(pending.amount))
+					.map_err(Self::proof_error)?
+					.0;
+				Accounts::<T>::insert(&pending.from, state);
+			}
+			Self::take_from_inbox(&inbox, id);
+			Self::deposit_event(Event::TransferReturned { from: pending.from, to: inbox, id });
+			Ok(())
+		}
 	}
 
 	#[pallet::hooks]
@@ -494,6 +692,11 @@ pub mod pallet {
 			let settlement =
 				T::Ledger::settlement_collateral().ok_or(Error::<T>::NoSettlementAsset)?;
 			Ok((settlement, amount as i128))
+		}
+
+		fn take_from_inbox(to: &MarginAccount<T::AccountId>, id: u64) {
+			Inbox::<T>::remove(to, id);
+			InboxCount::<T>::mutate(to, |c| *c = c.saturating_sub(1));
 		}
 
 		/// Start `account`'s grace period now.
@@ -562,6 +765,13 @@ pub mod pallet {
 			for (_, state) in Accounts::<T>::iter() {
 				let c = Commitment(state.commitment);
 				ensure!(c.point().is_ok(), "a commitment is not a valid point");
+			}
+			for (to, count) in InboxCount::<T>::iter() {
+				ensure!(
+					Inbox::<T>::iter_prefix(&to).count() == count as usize,
+					"an inbox count differs from its transfers"
+				);
+				ensure!(count <= T::MaxInbox::get(), "an inbox above its bound");
 			}
 			Ok(())
 		}

@@ -58,6 +58,7 @@ thread_local! {
 pub const T0: u64 = 1_700_000_000_000;
 pub const GRACE_MS: u64 = 600_000;
 pub const EPOCH_MS: u64 = 60_000;
+pub const EXPIRY_MS: u64 = 86_400_000;
 
 /// The margin engine, as the band proofs see it.
 pub struct TestMargin;
@@ -155,6 +156,8 @@ impl pallet_confidential::Config for Test {
 	type Time = TestTime;
 	type GracePeriod = ConstU64<GRACE_MS>;
 	type EpochMs = ConstU64<EPOCH_MS>;
+	type MaxInbox = ConstU32<2>;
+	type TransferExpiry = ConstU64<EXPIRY_MS>;
 	type WeightInfo = ();
 	#[cfg(feature = "runtime-benchmarks")]
 	type BenchmarkHelper = Helper;

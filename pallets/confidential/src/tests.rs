@@ -615,3 +615,214 @@ fn the_first_liquidation_attempt_starts_the_grace_period_no_keeper_needed() {
 		assert_eq!(defer(usd(100)), Deferral::No);
 	});
 }
+
+// ---------------------------------------------------------------------------------------------
+// Confidential transfers
+
+const CHARLIE: AccountId = 3;
+
+fn sealed() -> Sealed {
+	Sealed::truncate_from(vec![7; 100])
+}
+
+/// Alice's transfer of `a` (its opening `amount`) to Bob, from her hidden `opening` at
+/// `version` with `floor` to keep: the call's arguments, and the opening she keeps.
+fn transfer_proof(
+	opening: &Opening,
+	amount: &Opening,
+	version: u64,
+	floor: i128,
+	to: MarginAccount<AccountId>,
+) -> (Proof, Opening) {
+	let rest = Opening {
+		value: opening.value - amount.value,
+		blinding: opening.blinding - amount.blinding,
+	};
+	let kept = rest.add_value(-floor).expect("the floor is covered");
+	let encoded = acct(ALICE, 0).encode();
+	let public = (&to, amount.commitment().0, &sealed()).encode();
+	let st = Confidential::statement(Operation::Transfer, &encoded, version, &public);
+	(proof(&prove_range(&st, &[*amount, kept]).unwrap().0), rest)
+}
+
+fn transfer(to: MarginAccount<AccountId>, amount: &Opening, p: Proof) -> DispatchResult {
+	Confidential::transfer(RuntimeOrigin::signed(ALICE), 0, to, amount.commitment().0, sealed(), p)
+}
+
+fn accept_proof(who: AccountId, version: u64, id: u64, amount: &Opening) -> Proof {
+	let encoded = acct(who, 0).encode();
+	let public = id.encode();
+	let st = Confidential::statement(Operation::Accept, &encoded, version, &public);
+	proof(&clearinghouse_zk::prover::prove_knowledge(&st, amount, &mut OsRng))
+}
+
+#[test]
+fn a_hidden_amount_moves_between_confidential_accounts_and_the_receiver_can_spend_it() {
+	build_and_execute(|| {
+		let hidden = alice_hidden_10k();
+		let bob_zero = enable(BOB);
+		let amount = Opening::random(2_500 * USD_UNIT as u64);
+		let (p, rest) = transfer_proof(&hidden, &amount, 0, 0, acct(BOB, 0));
+		assert_ok!(transfer(acct(BOB, 0), &amount, p));
+		// No amount anywhere in public: the event names the parties and the id.
+		System::assert_last_event(
+			Event::TransferSent { from: acct(ALICE, 0), to: acct(BOB, 0), id: 0, version: 1 }
+				.into(),
+		);
+		assert_eq!(commitment(ALICE), rest.commitment().0);
+		assert_eq!(InboxCount::<Test>::get(acct(BOB, 0)), 1);
+		// Bob proves he can open it, and it is his.
+		assert_ok!(Confidential::accept(
+			RuntimeOrigin::signed(BOB),
+			0,
+			0,
+			accept_proof(BOB, 0, 0, &amount)
+		));
+		System::assert_last_event(Event::TransferAccepted { to: acct(BOB, 0), id: 0 }.into());
+		let bob = Opening { value: amount.value, blinding: bob_zero.blinding + amount.blinding };
+		assert_eq!(commitment(BOB), bob.commitment().0);
+		assert_eq!(InboxCount::<Test>::get(acct(BOB, 0)), 0);
+		// The pool did not move; Bob takes his 2,500 out with a proof only he can make.
+		assert_eq!(PoolTotal::<Test>::get(), 10_000 * USD_UNIT);
+		let p = unshield_proof(BOB, &bob, 1, 2_500 * USD_UNIT);
+		assert_ok!(Confidential::unshield(RuntimeOrigin::signed(BOB), 0, 2_500 * USD_UNIT, p));
+		assert_eq!(public(BOB), (2_500 * USD_UNIT) as i128);
+		// Alice's remainder is hers too.
+		let p = unshield_proof(ALICE, &rest, 1, 7_500 * USD_UNIT);
+		assert_ok!(Confidential::unshield(RuntimeOrigin::signed(ALICE), 0, 7_500 * USD_UNIT, p));
+		assert_eq!(PoolTotal::<Test>::get(), 0);
+	});
+}
+
+#[test]
+fn a_transfer_never_takes_more_than_is_hidden_nor_the_floor_and_every_refusal_is_named() {
+	build_and_execute(|| {
+		let hidden = alice_hidden_10k();
+		enable(BOB);
+		let signed = RuntimeOrigin::signed;
+		// A floor of 7,000: only 3,000 may leave.
+		SURPLUS.with(|s| s.set(Some((46_000, -1))));
+		assert_ok!(prove_band(
+			ALICE,
+			47_000,
+			53_000,
+			band_proof(ALICE, &hidden, 0, 47_000, 53_000)
+		));
+		let floor = usd(7_000);
+		let too_much = Opening::random(3_001 * USD_UNIT as u64);
+		assert_eq!(
+			Opening {
+				value: hidden.value - too_much.value,
+				blinding: hidden.blinding - too_much.blinding
+			}
+			.add_value(-floor),
+			None
+		);
+		// A proof ignoring the floor is for another commitment.
+		let (naive, _) = transfer_proof(&hidden, &too_much, 1, 0, acct(BOB, 0));
+		assert_noop!(transfer(acct(BOB, 0), &too_much, naive), Error::<Test>::ProofInvalid);
+		let amount = Opening::random(3_000 * USD_UNIT as u64);
+		let (good, _) = transfer_proof(&hidden, &amount, 1, floor, acct(BOB, 0));
+		// To someone not confidential, to herself, an identity commitment, another receiver
+		// than proven, a tampered proof.
+		assert_noop!(
+			transfer(acct(CHARLIE, 0), &amount, good.clone()),
+			Error::<Test>::ReceiverNotEnabled
+		);
+		assert_noop!(transfer(acct(ALICE, 0), &amount, good.clone()), Error::<Test>::SameAccount);
+		assert_noop!(
+			Confidential::transfer(
+				signed(ALICE),
+				0,
+				acct(BOB, 0),
+				Commitment::zero().0,
+				sealed(),
+				good.clone()
+			),
+			Error::<Test>::IdentityCommitment
+		);
+		enable(CHARLIE);
+		assert_noop!(
+			transfer(acct(CHARLIE, 0), &amount, good.clone()),
+			Error::<Test>::ProofInvalid
+		);
+		let mut tampered = good.to_vec();
+		tampered[300] ^= 1;
+		assert!(transfer(acct(BOB, 0), &amount, proof(&tampered)).is_err());
+		assert_noop!(
+			Confidential::transfer(
+				signed(ALICE),
+				0,
+				acct(BOB, 0),
+				amount.commitment().0,
+				Sealed::truncate_from(vec![8; 100]),
+				good.clone()
+			),
+			Error::<Test>::ProofInvalid
+		);
+		assert_ok!(transfer(acct(BOB, 0), &amount, good.clone()));
+		// Replayed: the version moved on.
+		assert_noop!(transfer(acct(BOB, 0), &amount, good), Error::<Test>::ProofInvalid);
+		// The floor still stands behind her positions.
+		assert_eq!(
+			<Confidential as HiddenCollateral<AccountId>>::floor(&acct(ALICE, 0)),
+			7_000 * USD_UNIT
+		);
+	});
+}
+
+#[test]
+fn inboxes_are_bounded_and_a_transfer_goes_back_rejected_or_expired_never_lost() {
+	build_and_execute(|| {
+		let hidden = alice_hidden_10k();
+		enable(BOB);
+		let signed = RuntimeOrigin::signed;
+		let (a, b, c) = (Opening::random(100), Opening::random(200), Opening::random(300));
+		let (p, rest) = transfer_proof(&hidden, &a, 0, 0, acct(BOB, 0));
+		assert_ok!(transfer(acct(BOB, 0), &a, p));
+		let (p, rest) = transfer_proof(&rest, &b, 1, 0, acct(BOB, 0));
+		assert_ok!(transfer(acct(BOB, 0), &b, p));
+		let (p, _) = transfer_proof(&rest, &c, 2, 0, acct(BOB, 0));
+		assert_noop!(transfer(acct(BOB, 0), &c, p), Error::<Test>::InboxFull);
+		// Only Bob may accept; a proof for another transfer does not open this one.
+		assert_noop!(
+			Confidential::accept(signed(CHARLIE), 0, 0, accept_proof(CHARLIE, 0, 0, &a)),
+			Error::<Test>::NotEnabled
+		);
+		assert_noop!(
+			Confidential::accept(signed(BOB), 0, 0, accept_proof(BOB, 0, 1, &a)),
+			Error::<Test>::ProofInvalid
+		);
+		assert_noop!(
+			Confidential::accept(signed(BOB), 0, 0, accept_proof(BOB, 0, 0, &b)),
+			Error::<Test>::ProofInvalid
+		);
+		assert_noop!(
+			Confidential::accept(signed(BOB), 0, 9, accept_proof(BOB, 0, 9, &a)),
+			Error::<Test>::UnknownTransfer
+		);
+		// Bob rejects the first: it is back in Alice's commitment.
+		let before = commitment(ALICE);
+		assert_ok!(Confidential::reclaim(signed(BOB), 0, acct(BOB, 0), 0));
+		System::assert_last_event(
+			Event::TransferReturned { from: acct(ALICE, 0), to: acct(BOB, 0), id: 0 }.into(),
+		);
+		assert_eq!(Commitment(before).add(&a.commitment()).unwrap().0, commitment(ALICE));
+		// Alice may take back the second only once it has expired.
+		assert_noop!(
+			Confidential::reclaim(signed(ALICE), 0, acct(BOB, 0), 1),
+			Error::<Test>::NotExpired
+		);
+		NOW.with(|n| n.set(T0 + EXPIRY_MS));
+		assert_ok!(Confidential::reclaim(signed(ALICE), 0, acct(BOB, 0), 1));
+		assert_eq!(InboxCount::<Test>::get(acct(BOB, 0)), 0);
+		assert_noop!(
+			Confidential::reclaim(signed(ALICE), 0, acct(BOB, 0), 1),
+			Error::<Test>::UnknownTransfer
+		);
+		// All of it is Alice's again: she proves 10,000 and takes it out.
+		assert_eq!(commitment(ALICE), hidden.commitment().0);
+		let p = unshield_proof(ALICE, &hidden, 2, 10_000 * USD_UNIT);
+		assert_ok!(Confidential::unshield(signed(ALICE), 0, 10_000 * USD_UNIT, p));
+	});
+}

@@ -15,6 +15,12 @@ pub trait WeightInfo {
 	fn prove_band() -> Weight;
 	/// `start_grace`: the margin engine's liquidation check.
 	fn start_grace() -> Weight;
+	/// `transfer`: a two-value range proof verified, the inbox written.
+	fn transfer() -> Weight;
+	/// `accept`: a knowledge proof verified.
+	fn accept() -> Weight;
+	/// `reclaim`: the transfer returned.
+	fn reclaim() -> Weight;
 }
 
 /// For tests: the native times of the verifications, rounded up.
@@ -32,6 +38,15 @@ impl WeightInfo for () {
 		Weight::from_parts(6_000_000_000, 0)
 	}
 	fn start_grace() -> Weight {
+		Weight::from_parts(100_000_000, 0)
+	}
+	fn transfer() -> Weight {
+		Weight::from_parts(6_000_000_000, 0)
+	}
+	fn accept() -> Weight {
+		Weight::from_parts(200_000_000, 0)
+	}
+	fn reclaim() -> Weight {
 		Weight::from_parts(100_000_000, 0)
 	}
 }

@@ -3,7 +3,11 @@
 
 use crate::{AccountId, Runtime, Vaults};
 use polkadot_sdk::{
-	frame_support::{parameter_types, traits::ConstU64, PalletId},
+	frame_support::{
+		parameter_types,
+		traits::{ConstU32, ConstU64},
+		PalletId,
+	},
 	sp_runtime::traits::AccountIdConversion,
 };
 
@@ -29,6 +33,9 @@ impl pallet_clearinghouse_confidential::Config for Runtime {
 	// a one-minute epoch.
 	type GracePeriod = ConstU64<600_000>;
 	type EpochMs = ConstU64<60_000>;
+	// Sixteen transfers wait in an inbox at most, a day each before the sender may take one back.
+	type MaxInbox = ConstU32<16>;
+	type TransferExpiry = ConstU64<86_400_000>;
 	type WeightInfo = crate::weights::pallet_clearinghouse_confidential::WeightInfo<Runtime>;
 	#[cfg(feature = "runtime-benchmarks")]
 	type BenchmarkHelper = ConfidentialBenchmarkHelper;

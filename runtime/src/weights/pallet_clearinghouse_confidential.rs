@@ -33,4 +33,15 @@ impl<T: polkadot_sdk::frame_system::Config> pallet_clearinghouse_confidential::W
 		Weight::from_parts(8_000_000_000, 600_000)
 			.saturating_add(T::DbWeight::get().reads_writes(500, 1))
 	}
+	// A two-value verification (as unshield's one value, doubled) and the inbox.
+	fn transfer() -> Weight {
+		Weight::from_parts(12_000_000_000, 12_000)
+			.saturating_add(T::DbWeight::get().reads_writes(6, 5))
+	}
+	fn accept() -> Weight {
+		Weight::from_parts(600_000_000, 8_000).saturating_add(T::DbWeight::get().reads_writes(3, 3))
+	}
+	fn reclaim() -> Weight {
+		Weight::from_parts(200_000_000, 8_000).saturating_add(T::DbWeight::get().reads_writes(4, 3))
+	}
 }
