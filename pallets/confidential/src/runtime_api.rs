@@ -11,7 +11,8 @@ polkadot_sdk::sp_api::decl_runtime_apis! {
 		/// `account`'s commitment, version, floor and encryption key; `None` if it is not
 		/// confidential.
 		fn state(account: MarginAccount<AccountId>) -> Option<ConfidentialAccount>;
-		/// The genesis hash every proof is bound to.
+		/// The genesis hash every proof is bound to — from block 1 on (at block 0 the runtime
+		/// does not know it yet; a client may take its own `genesisHash`).
 		fn genesis() -> [u8; 32];
 		/// The pool's total: Σ of every hidden balance, publicly.
 		fn pool_total() -> u128;
