@@ -28,6 +28,12 @@ fn bench(c: &mut Criterion) {
 			b.iter(|| prove_range(&s, &openings).unwrap())
 		});
 	}
+	// What a verification spends deriving its generators (hash-to-curve of 128 points per value).
+	for m in [1usize, 2] {
+		c.bench_function(&format!("generators m={m}"), |b| {
+			b.iter(|| bulletproofs::BulletproofGens::new(RANGE_BITS, m))
+		});
+	}
 	let o = Opening::random(0);
 	let proof = prove_opening(&s, &o, &mut rand::rngs::OsRng);
 	c.bench_function("verify_opening", |b| {
