@@ -522,7 +522,15 @@ impl<T: Config> Pallet<T> {
 	pub(crate) fn collateral_of(
 		account: &AccountOf<T>,
 	) -> Result<CollateralValuation, DispatchError> {
-		let mut collateral = T::Ledger::collateral_value(account)?;
+		Self::with_floor(account, T::Ledger::collateral_value(account)?)
+	}
+
+	/// `collateral` (public, stored or hypothetical) with `account`'s proven floor added: the
+	/// one place a confidential account's hidden balance enters a valuation.
+	pub(crate) fn with_floor(
+		account: &AccountOf<T>,
+		mut collateral: CollateralValuation,
+	) -> Result<CollateralValuation, DispatchError> {
 		let floor =
 			i128::try_from(T::Hidden::floor(account)).map_err(|_| ArithmeticError::Overflow)?;
 		collateral.value = collateral.value.checked_add(floor).ok_or(ArithmeticError::Overflow)?;

@@ -16,7 +16,6 @@
 //! liquidation's are when the model cannot value the book).
 
 use alloc::vec::Vec;
-use clearinghouse_primitives::collateral::HiddenCollateral;
 use clearinghouse_risk::units;
 use polkadot_sdk::sp_arithmetic::Rounding;
 
@@ -87,13 +86,10 @@ impl<T: Config> Pallet<T> {
 		let entries = entries.into_inner();
 		let changes: Vec<(CollateralId, i128)> =
 			deposits.iter().map(|d| (d.collateral, d.amount)).collect();
-		let mut collateral =
+		let collateral =
 			T::Ledger::collateral_value_with(account, cash, &changes).map_err(E::Collateral)?;
 		// A confidential account's hidden balance counts at its proven floor, as in every check.
-		collateral.value = collateral
-			.value
-			.checked_add(i128::try_from(T::Hidden::floor(account)).unwrap_or(i128::MAX))
-			.ok_or_else(overflow)?;
+		let collateral = Self::with_floor(account, collateral).map_err(E::Valuation)?;
 
 		let own = Self::portfolio_of(account);
 		let offered = PortfolioConfig::<T>::get();
