@@ -126,7 +126,7 @@ impl_runtime_apis! {
 	impl pallet_clearinghouse_confidential::runtime_api::ConfidentialApi<Block, AccountId> for Runtime {
 		fn state(
 			account: pallet_clearinghouse_confidential::MarginAccount<AccountId>,
-		) -> Option<pallet_clearinghouse_confidential::ConfidentialAccount> {
+		) -> Option<pallet_clearinghouse_confidential::ConfidentialView> {
 			crate::Confidential::state(&account)
 		}
 
@@ -136,6 +136,16 @@ impl_runtime_apis! {
 
 		fn pool_total() -> u128 {
 			pallet_clearinghouse_confidential::PoolTotal::<Runtime>::get()
+		}
+
+		fn band_quote(
+			account: pallet_clearinghouse_confidential::MarginAccount<AccountId>,
+			underlying: pallet_clearinghouse_confidential::OracleKey,
+			low: sp_runtime::FixedU128,
+			high: sp_runtime::FixedU128,
+			headroom: u128,
+		) -> Result<pallet_clearinghouse_confidential::BandQuote, sp_runtime::DispatchError> {
+			crate::Confidential::band_quote(&account, underlying, low, high, headroom)
 		}
 	}
 

@@ -13,7 +13,8 @@ use frame_system::RawOrigin;
 use polkadot_sdk::frame_benchmarking;
 
 const KEY: [u8; 32] = [3; 32];
-const AMOUNT: u128 = 1_000_000_000;
+/// 100,000 USD (six decimals): more than the largest band book needs at the band's ends.
+const AMOUNT: u128 = 100_000_000_000;
 
 fn opening(value: u64) -> Opening {
 	Opening { value, blinding: Scalar::from(0x5eed_u64) }
@@ -131,19 +132,16 @@ mod benchmarks {
 		assert_eq!(PoolTotal::<T>::get(), 0);
 	}
 
-	/// A two-value range proof verified and the book valued at both ends. (In the runtime the
-	/// account here holds no position: the two valuations of the largest account are charged
-	/// on top by the runtime's weight until a worst-case setup lands.)
+	/// A two-value range proof verified, the largest book a band covers valued at both ends,
+	/// and its liquidation check (the three valuations the call makes).
 	#[benchmark]
 	fn prove_band() {
 		let caller: T::AccountId = whitelisted_caller();
 		let account = confidential::<T>(&caller);
 		let underlying = OracleKey::from_symbol("BTC").unwrap_or_default();
-		let (low, high) = T::BenchmarkHelper::band(underlying);
-		let ends = [
-			T::Margin::surplus_at(&account, underlying, low).unwrap_or_default(),
-			T::Margin::surplus_at(&account, underlying, high).unwrap_or_default(),
-		];
+		let (low, high) = T::BenchmarkHelper::band(&account, underlying);
+		let ends = [low, high]
+			.map(|p| T::Margin::surplus_at(&account, underlying, p).expect("a book a band covers"));
 		let openings = ends.map(|s| opening(AMOUNT as u64).add_value(s).unwrap());
 		let encoded = account.encode();
 		let public = (underlying, low, high, 0u128).encode();

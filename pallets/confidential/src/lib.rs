@@ -4,13 +4,17 @@
 //! `C = c·G + r·H` instead of a public balance; the protocol and its safety argument are in
 //! this crate's `README.md`, the cryptography in `clearinghouse-zk`.
 //!
-//! This slice: **enable** (a commitment to zero, proven), **shield** (a public amount into the
-//! hidden balance) and **unshield** (a public amount out of it, with a range proof that what
-//! stays covers the floor). Every confidential balance is backed by the **pool**, a margin
-//! account of this pallet in the vaults' settlement ledger, whose balance is [`PoolTotal`]
-//! (checked by `try_state`): the vaults' own invariant is untouched. Shielding is a withdrawal
-//! as far as the margin engine is concerned (its guard runs): until band proofs are wired into
-//! it, a hidden balance backs no position.
+//! Calls: **enable** (a commitment to zero, proven), **shield** (a public amount into the
+//! hidden balance), **unshield** (a public amount out of it, with a range proof that what stays
+//! covers the floor), **prove_band** (one aggregated range proof that the account is solvent at
+//! both ends of a price band; the floor it proves counts as collateral in every margin check),
+//! **start_grace** (a keeper's, when the floor no longer covers the account), **transfer**,
+//! **accept** and **reclaim** (a hidden amount between confidential accounts, its opening sealed
+//! to the receiver). Every confidential balance is backed by the **pool**, a margin account of
+//! this pallet in the vaults' settlement ledger, whose balance is [`PoolTotal`] (checked by
+//! `try_state`): the vaults' own invariant is untouched. The margin engine asks this pallet, as
+//! its [`HiddenCollateral`], for an account's floor, whether to defer its liquidation (the grace
+//! period) and to cover a liquidated account's debt from the floor.
 //!
 //! No storage item or event holds `c` or a blinding; events carry only the public amounts that
 //! moved and the commitment's version.
@@ -75,8 +79,10 @@ pub struct Band {
 pub trait BenchmarkHelper<AccountId> {
 	/// Put `amount` of the settlement asset in `who`'s public balance.
 	fn fund(who: &MarginAccount<AccountId>, amount: u128);
-	/// Price `underlying` and return a band around its price.
-	fn band(underlying: OracleKey) -> (FixedU128, FixedU128);
+	/// Price `underlying`, give `who` the largest book a band proof on it covers (the most
+	/// positions, all linear on `underlying`, with resting orders) and return a band around
+	/// the price that the benchmark's hidden balance covers.
+	fn band(who: &MarginAccount<AccountId>, underlying: OracleKey) -> (FixedU128, FixedU128);
 	/// Make the margin engine find `who`, whose floor is `floor`, liquidatable.
 	fn make_liquidatable(who: &MarginAccount<AccountId>, floor: u128);
 }
@@ -130,10 +136,52 @@ pub struct ConfidentialAccount {
 	/// Bumped after every successful verification against the commitment: a proof is for one
 	/// version only.
 	pub version: u64,
-	/// The proven lower bound of the hidden balance (`X_lock`): zero until band proofs land.
+	/// The proven lower bound of the hidden balance (`X_lock`), set by the last band proof and
+	/// lowered by transfers out of it only as far as they prove; zero without a band.
 	pub floor: i128,
 	/// The owner's encryption key (x25519) for openings sent to it.
 	pub key: [u8; 32],
+}
+
+/// Everything public about a confidential sub-account (the runtime API's view): its state,
+/// the band it last proved and the end of its grace period, if one runs. Still nothing that
+/// reveals the hidden balance.
+#[derive(Clone, PartialEq, Eq, Debug, Encode, Decode, TypeInfo)]
+pub struct ConfidentialView {
+	/// The commitment to the hidden balance (compressed Ristretto).
+	pub commitment: [u8; 32],
+	/// The version the next proof must name.
+	pub version: u64,
+	/// The proven floor (`X_lock`) the margin engine counts as collateral.
+	pub floor: u128,
+	/// The owner's encryption key (x25519).
+	pub key: [u8; 32],
+	/// The band last proven, if any.
+	pub band: Option<Band>,
+	/// When the grace period ends, if one runs (ms).
+	pub grace_until: Option<Moment>,
+}
+
+/// What a band proof over `[low, high]` with some headroom is checked against if it lands
+/// now: the chain's public surplus at each end (`s(low)`, `s(high)`: equity less the initial
+/// requirement with the underlying at that end, the hidden balance not counted), the floor the
+/// proof would set (`max(0, headroom − s(low), headroom − s(high))`: the proof shows `c` is at
+/// least this), and the epoch and version the proof must name. A prover builds its proof from
+/// this; nothing in it depends on the hidden balance.
+#[derive(Clone, PartialEq, Eq, Debug, Encode, Decode, TypeInfo)]
+pub struct BandQuote {
+	/// `s(low)` in settlement units.
+	pub surplus_low: i128,
+	/// `s(high)` in settlement units.
+	pub surplus_high: i128,
+	/// The floor a valid proof sets.
+	pub floor: u128,
+	/// The band epoch (`now / EpochMs`) the proof must name.
+	pub epoch: u64,
+	/// The commitment version the proof must name.
+	pub version: u64,
+	/// The underlying's oracle price now (inside the band, or the quote is refused).
+	pub price: FixedU128,
 }
 
 #[frame_support::pallet]
@@ -456,8 +504,7 @@ pub mod pallet {
 		///   portfolio model, several underlyings), the proof errors. Nothing changes on any
 		///   error; the verification is paid for whatever its outcome.
 		#[pallet::call_index(3)]
-		#[pallet::weight(T::WeightInfo::prove_band()
-			.saturating_add(T::Margin::valuation_weight().saturating_mul(3)))]
+		#[pallet::weight(T::WeightInfo::prove_band())]
 		pub fn prove_band(
 			origin: OriginFor<T>,
 			sub: u8,
@@ -469,19 +516,13 @@ pub mod pallet {
 		) -> DispatchResult {
 			let account = Self::account_of(origin, sub)?;
 			let mut state = Accounts::<T>::get(&account).ok_or(Error::<T>::NotEnabled)?;
-			ensure!(!low.is_zero() && low <= high, Error::<T>::InvalidBand);
-			ensure!(headroom <= u128::from(u64::MAX), Error::<T>::AmountTooLarge);
+			let quote = Self::quote(&account, &state, underlying, low, high, headroom)?;
+			let band = Band { underlying, low, high, epoch: quote.epoch };
+			// `headroom` fits a u64 (checked by the quote).
 			let headroom = headroom as i128;
-			let (price, _) = T::Prices::price(&underlying).ok_or(Error::<T>::PriceUnavailable)?;
-			ensure!(low <= price && price <= high, Error::<T>::BandExcludesPrice);
-			let band = Band { underlying, low, high, epoch: Self::epoch() };
 			let ends = [
-				T::Margin::surplus_at(&account, underlying, low)?
-					.checked_sub(headroom)
-					.ok_or(ArithmeticError::Overflow)?,
-				T::Margin::surplus_at(&account, underlying, high)?
-					.checked_sub(headroom)
-					.ok_or(ArithmeticError::Overflow)?,
+				quote.surplus_low.checked_sub(headroom).ok_or(ArithmeticError::Overflow)?,
+				quote.surplus_high.checked_sub(headroom).ok_or(ArithmeticError::Overflow)?,
 			];
 			let current = Commitment(state.commitment);
 			let commitments = [
@@ -496,8 +537,7 @@ pub mod pallet {
 			};
 			clearinghouse_zk::verify_range(&statement, &commitments, &proof)
 				.map_err(Self::proof_error)?;
-			let floor = ends.iter().map(|s| s.saturating_neg()).max().unwrap_or_default().max(0);
-			state.floor = floor;
+			state.floor = i128::try_from(quote.floor).map_err(|_| ArithmeticError::Overflow)?;
 			state.version = state.version.checked_add(1).ok_or(ArithmeticError::Overflow)?;
 			let version = state.version;
 			Accounts::<T>::insert(&account, state);
@@ -507,12 +547,7 @@ pub mod pallet {
 			if !T::Margin::is_liquidatable(&account) {
 				GraceUntil::<T>::remove(&account);
 			}
-			Self::deposit_event(Event::BandProven {
-				account,
-				band,
-				floor: floor.unsigned_abs(),
-				version,
-			});
+			Self::deposit_event(Event::BandProven { account, band, floor: quote.floor, version });
 			Ok(())
 		}
 
@@ -746,9 +781,59 @@ pub mod pallet {
 			.into()
 		}
 
-		/// `account`'s confidential state (the runtime API).
-		pub fn state(account: &MarginAccount<T::AccountId>) -> Option<ConfidentialAccount> {
-			Accounts::<T>::get(account)
+		/// `account`'s confidential state, band and grace deadline (the runtime API).
+		pub fn state(account: &MarginAccount<T::AccountId>) -> Option<ConfidentialView> {
+			Accounts::<T>::get(account).map(|s| ConfidentialView {
+				commitment: s.commitment,
+				version: s.version,
+				floor: s.floor.max(0).unsigned_abs(),
+				key: s.key,
+				band: Bands::<T>::get(account),
+				grace_until: GraceUntil::<T>::get(account),
+			})
+		}
+
+		/// What a band proof by `account` over `[low, high]` with `headroom` is checked against
+		/// if it lands now (the runtime API; [`Self::prove_band`] checks exactly this). Errors as
+		/// `prove_band` does before it looks at the proof.
+		pub fn band_quote(
+			account: &MarginAccount<T::AccountId>,
+			underlying: OracleKey,
+			low: FixedU128,
+			high: FixedU128,
+			headroom: u128,
+		) -> Result<BandQuote, DispatchError> {
+			let state = Accounts::<T>::get(account).ok_or(Error::<T>::NotEnabled)?;
+			Self::quote(account, &state, underlying, low, high, headroom)
+		}
+
+		fn quote(
+			account: &MarginAccount<T::AccountId>,
+			state: &ConfidentialAccount,
+			underlying: OracleKey,
+			low: FixedU128,
+			high: FixedU128,
+			headroom: u128,
+		) -> Result<BandQuote, DispatchError> {
+			ensure!(!low.is_zero() && low <= high, Error::<T>::InvalidBand);
+			ensure!(headroom <= u128::from(u64::MAX), Error::<T>::AmountTooLarge);
+			let (price, _) = T::Prices::price(&underlying).ok_or(Error::<T>::PriceUnavailable)?;
+			ensure!(low <= price && price <= high, Error::<T>::BandExcludesPrice);
+			let surplus_low = T::Margin::surplus_at(account, underlying, low)?;
+			let surplus_high = T::Margin::surplus_at(account, underlying, high)?;
+			let shortfall = |s: i128| (headroom as i128).checked_sub(s).map(|d| d.max(0));
+			let floor = shortfall(surplus_low)
+				.zip(shortfall(surplus_high))
+				.map(|(a, b)| a.max(b).unsigned_abs())
+				.ok_or(ArithmeticError::Overflow)?;
+			Ok(BandQuote {
+				surplus_low,
+				surplus_high,
+				floor,
+				epoch: Self::epoch(),
+				version: state.version,
+				price,
+			})
 		}
 
 		/// The invariants: the pool's settlement balance is [`PoolTotal`]; every commitment is a

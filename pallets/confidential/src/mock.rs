@@ -175,7 +175,10 @@ impl pallet_confidential::BenchmarkHelper<AccountId> for Helper {
 		Assets::mint_into(USD, &who.owner, amount).unwrap();
 		Vaults::do_deposit(&who.owner, who, 0, amount).unwrap();
 	}
-	fn band(_: pallet_confidential::OracleKey) -> (FixedU128, FixedU128) {
+	fn band(
+		_: &MarginAccount<AccountId>,
+		_: pallet_confidential::OracleKey,
+	) -> (FixedU128, FixedU128) {
 		(FixedU128::from_u32(45_000), FixedU128::from_u32(55_000))
 	}
 	fn make_liquidatable(_: &MarginAccount<AccountId>, _: u128) {

@@ -470,6 +470,86 @@ fn a_band_proof_is_refused_for_every_reason_named_and_changes_nothing() {
 	});
 }
 
+/// A prover builds its band proof from the chain's quote alone (the runtime API), and the
+/// quote is what the call checks: the floor it names is the floor set; the account's view then
+/// shows the band, and later the grace deadline.
+#[test]
+fn a_band_proof_built_from_the_quote_lands_and_the_view_shows_band_floor_and_grace() {
+	build_and_execute(|| {
+		let hidden = alice_hidden_10k();
+		SURPLUS.with(|s| s.set(Some((46_000, -1))));
+		let (low, high) = (FixedU128::from_u32(47_000), FixedU128::from_u32(53_000));
+		let headroom = 500 * USD_UNIT;
+		let quote = Confidential::band_quote(&acct(ALICE, 0), btc(), low, high, headroom).unwrap();
+		assert_eq!(
+			quote,
+			BandQuote {
+				surplus_low: usd(-1_000),
+				surplus_high: usd(-7_000),
+				floor: 7_500 * USD_UNIT,
+				epoch: Confidential::epoch(),
+				version: 0,
+				price: FixedU128::from_u32(50_000),
+			}
+		);
+		// The prover's side: c + s − headroom at both ends, bound to the quote's epoch/version.
+		let ends = [quote.surplus_low, quote.surplus_high]
+			.map(|s| hidden.add_value(s - headroom as i128).unwrap());
+		let encoded = acct(ALICE, 0).encode();
+		let public = (btc(), low, high, headroom).encode();
+		let st = clearinghouse_zk::Statement {
+			epoch: quote.epoch,
+			..Confidential::statement(Operation::Band, &encoded, quote.version, &public)
+		};
+		let p = proof(&prove_range(&st, &ends).unwrap().0);
+		assert_ok!(prove_band_with(ALICE, 47_000, 53_000, 500, p));
+		let view = Confidential::state(&acct(ALICE, 0)).unwrap();
+		assert_eq!(view.floor, quote.floor);
+		assert_eq!(view.version, 1);
+		assert_eq!(view.band, Some(Band { underlying: btc(), low, high, epoch: quote.epoch }));
+		assert_eq!(view.grace_until, None);
+		// The next quote names the next version; an account without a band has none to show.
+		assert_eq!(
+			Confidential::band_quote(&acct(ALICE, 0), btc(), low, high, 0).unwrap().version,
+			1
+		);
+		// Out of the band: the view shows the grace deadline the margin engine started.
+		BTC_PRICE.with(|p| p.set(Some(54_000)));
+		LIQUIDATABLE.with(|l| l.set(true));
+		assert_ok!(Confidential::start_grace(RuntimeOrigin::signed(BOB), acct(ALICE, 0)));
+		assert_eq!(Confidential::state(&acct(ALICE, 0)).unwrap().grace_until, Some(T0 + GRACE_MS));
+		// The quote refuses what the call refuses, before any proof.
+		assert_noop!(
+			Confidential::band_quote(&acct(ALICE, 0), btc(), low, high, 0),
+			Error::<Test>::BandExcludesPrice
+		);
+		assert_noop!(
+			Confidential::band_quote(&acct(ALICE, 0), btc(), high, low, 0),
+			Error::<Test>::InvalidBand
+		);
+		assert_noop!(
+			Confidential::band_quote(&acct(BOB, 0), btc(), low, high, 0),
+			Error::<Test>::NotEnabled
+		);
+		assert_noop!(
+			Confidential::band_quote(
+				&acct(ALICE, 0),
+				btc(),
+				low,
+				FixedU128::from_u32(60_000),
+				u128::from(u64::MAX) + 1
+			),
+			Error::<Test>::AmountTooLarge
+		);
+		SURPLUS.with(|s| s.set(None));
+		assert_noop!(
+			Confidential::band_quote(&acct(ALICE, 0), btc(), low, FixedU128::from_u32(60_000), 0),
+			DispatchError::Other("BandUnsupported")
+		);
+		assert_eq!(Confidential::state(&acct(BOB, 0)), None);
+	});
+}
+
 #[test]
 fn out_of_its_band_an_account_gets_a_grace_period_then_liquidation_takes_at_most_the_floor() {
 	build_and_execute(|| {

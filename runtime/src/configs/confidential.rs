@@ -50,14 +50,11 @@ impl pallet_clearinghouse_confidential::BenchmarkHelper<AccountId> for Confident
 		crate::configs::vaults::benchmark_fund_margin(who, amount);
 	}
 	fn band(
+		who: &clearinghouse_primitives::MarginAccount<AccountId>,
 		underlying: clearinghouse_primitives::OracleKey,
 	) -> (polkadot_sdk::sp_arithmetic::FixedU128, polkadot_sdk::sp_arithmetic::FixedU128) {
-		use pallet_clearinghouse_margin::BenchmarkHelper;
 		use polkadot_sdk::sp_arithmetic::FixedU128;
-		crate::configs::margin::MarginBenchmarkHelper::set_price(
-			underlying,
-			FixedU128::from_u32(100),
-		);
+		crate::configs::margin::benchmark_band_book(who, underlying, 100);
 		(FixedU128::from_u32(90), FixedU128::from_u32(110))
 	}
 	fn make_liquidatable(who: &clearinghouse_primitives::MarginAccount<AccountId>, floor: u128) {

@@ -193,6 +193,45 @@ pub fn benchmark_most_positions(
 	Accounts::<Runtime>::insert(account, EntriesOf::<Runtime>::truncate_from(entries));
 }
 
+/// Benchmarks of band proofs: give `account` the largest book a band proof covers — a
+/// position of one unit in each of `MaxPositions` perpetuals on `underlying` (order-book
+/// markets whose level index is full, so each mark reads the most), every one with resting
+/// orders on both sides at prices that lose (the resting-loss path runs) — with `underlying`
+/// priced at `price`.
+#[cfg(feature = "runtime-benchmarks")]
+pub fn benchmark_band_book(
+	account: &clearinghouse_primitives::MarginAccount<crate::AccountId>,
+	underlying: clearinghouse_primitives::OracleKey,
+	price: u32,
+) {
+	use frame_support::traits::Get;
+	use pallet_clearinghouse_margin::{Accounts, EntriesOf, PositionEntry};
+	use sp_runtime::FixedU128;
+	crate::Oracle::set_price_for_benchmarks(underlying, FixedU128::from_u32(price));
+	let count: u32 = <Runtime as pallet_clearinghouse_margin::Config>::MaxPositions::get();
+	let mut entries: alloc::vec::Vec<PositionEntry> = (0..count)
+		.map(|_| {
+			let market = pallet_clearinghouse_orderbook::bench_support::market_with_full_index::<
+				Runtime,
+			>(underlying, u64::from(price))
+			.expect("room for the markets");
+			crate::Margin::do_set_market_risk(market, benchmark_risk_params(underlying))
+				.expect("valid parameters");
+			PositionEntry {
+				quantity: 1,
+				cost: i128::from(price) * 1_000_000,
+				resting_buy: 1,
+				resting_sell: 1,
+				highest_buy: FixedU128::from_u32(price.saturating_mul(2)),
+				lowest_sell: FixedU128::from_u32(1),
+				..PositionEntry::new(market, Default::default())
+			}
+		})
+		.collect();
+	entries.sort_by_key(|e| e.market);
+	Accounts::<Runtime>::insert(account, EntriesOf::<Runtime>::truncate_from(entries));
+}
+
 /// The risk parameters of every benchmark market: whole-unit sizes, 10% initial, 5%
 /// maintenance, no funding.
 #[cfg(feature = "runtime-benchmarks")]
