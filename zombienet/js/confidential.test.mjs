@@ -74,6 +74,11 @@ const cash = async (pair) => {
   return usd ? usd[1].toBigInt() : 0n;
 };
 
+/** What `pair` has on hold for confidential inbox entries. */
+const inboxDeposits = async (pair) => (await api.query.balances.holds(pair.address))
+  .filter((h) => h.id.isConfidential && h.id.asConfidential.isInboxEntry)
+  .reduce((sum, h) => sum + h.amount.toBigInt(), 0n);
+
 /** Lists a DOT perpetual (10% initial, 5% maintenance) and has Ferdie feed DOT at `price`. */
 async function dotMarket(price) {
   const [alice, ferdie] = ['//Alice', '//Ferdie'].map((uri) => keyring.addFromUri(uri));
@@ -183,6 +188,10 @@ test('shield, prove a band, trade on it, transfer a hidden amount, accept and un
   assert.ok(sent, 'TransferSent');
   assert.ok(!JSON.stringify(sent.event.toJSON()).includes(`${30n * USD}`), 'no amount in the event');
   const id = sent.event.data.id.toNumber();
+  // Dave pays for the inbox entry: a deposit on hold until it leaves the inbox.
+  const deposit = api.consts.confidential.inboxDeposit.toBigInt();
+  assert.ok(deposit > 0n);
+  assert.equal(await inboxDeposits(dave), deposit);
 
   // Eve opens it from her inbox, proves she can, and it is hers.
   const pending = (await api.query.confidential.inbox(account(eve), id)).unwrap();
@@ -192,6 +201,7 @@ test('shield, prove a band, trade on it, transfer a hidden amount, accept and un
   await send(api.tx.confidential.accept(0, id, acc.proof), eve);
   assert.equal((await state(eve)).commitment.toHex(), acc.commitment);
   wallet('dave', 'delivered', '--amount', t.amount);
+  assert.equal(await inboxDeposits(dave), 0n, 'the deposit is back');
 
   // Eve takes her 40 out; Dave takes out 500, all that is above his floor of 440 but 30.
   for (const [name, pair, usd] of [['eve', eve, 40n], ['dave', dave, 500n]]) {

@@ -11,6 +11,7 @@ use clearinghouse_zk::{
 use frame_benchmarking::v2::*;
 use frame_system::RawOrigin;
 use polkadot_sdk::frame_benchmarking;
+use polkadot_sdk::frame_support::traits::Get;
 
 const KEY: [u8; 32] = [3; 32];
 /// 100,000 USD (six decimals): more than the largest band book needs at the band's ends.
@@ -29,6 +30,7 @@ fn proof(bytes: &[u8]) -> Proof {
 fn confidential<T: Config>(caller: &T::AccountId) -> MarginAccount<T::AccountId> {
 	let account = MarginAccount::new(caller.clone(), 0);
 	T::BenchmarkHelper::fund(&account, AMOUNT * 2);
+	fund_native::<T>(caller);
 	Accounts::<T>::insert(
 		&account,
 		ConfidentialAccount {
@@ -40,6 +42,13 @@ fn confidential<T: Config>(caller: &T::AccountId) -> MarginAccount<T::AccountId>
 	);
 	Pallet::<T>::shield(RawOrigin::Signed(caller.clone()).into(), 0, AMOUNT).unwrap();
 	account
+}
+
+/// Enough of the native currency for `who` to pay inbox deposits.
+fn fund_native<T: Config>(who: &T::AccountId) {
+	use frame_support::traits::fungible::{Inspect, Mutate};
+	let ed = T::Currency::minimum_balance();
+	T::Currency::set_balance(who, ed.saturating_add(T::InboxDeposit::get().saturating_mul(10)));
 }
 
 /// Another confidential account (a receiver).
@@ -77,9 +86,15 @@ fn pending<T: Config>(
 			amount: amount.commitment().0,
 			sealed: Sealed::truncate_from(alloc::vec![7; MAX_SEALED_LEN as usize]),
 			expires,
+			deposit: T::InboxDeposit::get(),
 		},
 	);
 	InboxCount::<T>::insert(to, 1);
+	// The deposit really is on hold: releasing it is part of what is measured.
+	use frame_support::traits::fungible::MutateHold;
+	fund_native::<T>(&from.owner);
+	T::Currency::hold(&HoldReason::InboxEntry.into(), &from.owner, T::InboxDeposit::get())
+		.expect("funded");
 }
 
 #[benchmarks]

@@ -115,6 +115,9 @@ pub struct PendingTransfer<AccountId> {
 	pub sealed: Sealed,
 	/// When the sender may take it back if the receiver has not accepted it.
 	pub expires: Moment,
+	/// What the sender's owner has on hold for the inbox entry, released to it when the
+	/// transfer is accepted or sent back.
+	pub deposit: u128,
 }
 
 /// A confidential sub-account's public state: nothing here reveals the hidden balance.
@@ -225,11 +228,31 @@ pub mod pallet {
 		/// How long a transfer waits for its receiver before its sender may take it back (ms).
 		#[pallet::constant]
 		type TransferExpiry: Get<Moment>;
+		/// The native currency a transfer's inbox entry is paid for in: held from the sender
+		/// while the entry waits (a full inbox costs whoever filled it).
+		type Currency: frame_support::traits::fungible::MutateHold<
+				Self::AccountId,
+				Reason = Self::RuntimeHoldReason,
+				Balance = u128,
+			> + frame_support::traits::fungible::Mutate<Self::AccountId>;
+		/// The runtime's hold reasons, this pallet's among them.
+		type RuntimeHoldReason: From<HoldReason>;
+		/// What one inbox entry holds of the sender's native balance.
+		#[pallet::constant]
+		type InboxDeposit: Get<u128>;
 		/// Weights of this pallet's calls.
 		type WeightInfo: WeightInfo;
 		/// Funds accounts for the benchmarks.
 		#[cfg(feature = "runtime-benchmarks")]
 		type BenchmarkHelper: BenchmarkHelper<Self::AccountId>;
+	}
+
+	/// Why this pallet holds native balance.
+	#[pallet::composite_enum]
+	pub enum HoldReason {
+		/// A confidential transfer waiting in its receiver's inbox.
+		#[codec(index = 0)]
+		InboxEntry,
 	}
 
 	/// Confidential sub-accounts.
@@ -241,7 +264,8 @@ pub mod pallet {
 	#[pallet::storage]
 	pub type Bands<T: Config> = StorageMap<_, Blake2_128Concat, MarginAccount<T::AccountId>, Band>;
 
-	/// When the grace period of an account whose proof stopped covering it runs out.
+	/// When the grace period of an account whose proof stopped covering it runs out. One that
+	/// ran out more than a period ago is over (see [`Pallet::grace_deadline`]).
 	#[pallet::storage]
 	pub type GraceUntil<T: Config> =
 		StorageMap<_, Blake2_128Concat, MarginAccount<T::AccountId>, Moment>;
@@ -360,6 +384,8 @@ pub mod pallet {
 		UnknownTransfer,
 		/// The transfer has not expired: only its receiver may act on it yet.
 		NotExpired,
+		/// The sender's owner cannot put the inbox entry's deposit on hold.
+		CannotHoldDeposit,
 	}
 
 	#[pallet::call]
@@ -570,7 +596,7 @@ pub mod pallet {
 			ensure_signed(origin)?;
 			let state = Accounts::<T>::get(&account).ok_or(Error::<T>::NotEnabled)?;
 			ensure!(state.floor > 0, Error::<T>::NoFloor);
-			ensure!(!GraceUntil::<T>::contains_key(&account), Error::<T>::GraceAlreadyStarted);
+			ensure!(Self::grace_deadline(&account).is_none(), Error::<T>::GraceAlreadyStarted);
 			ensure!(T::Margin::is_liquidatable(&account), Error::<T>::NotLiquidatable);
 			Self::begin_grace(&account);
 			Ok(())
@@ -580,13 +606,15 @@ pub mod pallet {
 		/// its commitment `A`, `sealed` its opening sealed to `to`'s key, `proof` one aggregated
 		/// range proof (736 bytes) that `A` and `C − A − floor·G` open to values in
 		/// `[0, 2^64)` — the amount is not negative and what stays covers the floor. The sender's
-		/// commitment becomes `C − A` (version bumped); `to` adds it when it accepts.
+		/// commitment becomes `C − A` (version bumped); `to` adds it when it accepts. The
+		/// signer pays for the inbox entry: [`Config::InboxDeposit`] of its native balance is
+		/// held until the transfer is accepted or sent back.
 		///
 		/// * Who: the owner of a confidential sub-account.
 		/// * Events: [`Event::TransferSent`] (no amount).
 		/// * Errors: [`Error::NotEnabled`], [`Error::ReceiverNotEnabled`],
 		///   [`Error::SameAccount`], [`Error::InboxFull`], [`Error::IdentityCommitment`], the
-		///   proof errors. Nothing changes on any error.
+		///   proof errors, [`Error::CannotHoldDeposit`]. Nothing changes on any error.
 		#[pallet::call_index(5)]
 		#[pallet::weight(T::WeightInfo::transfer())]
 		pub fn transfer(
@@ -619,11 +647,18 @@ pub mod pallet {
 			let id = NextTransferId::<T>::get();
 			let expires = <T::Time as frame_support::traits::Time>::now()
 				.saturating_add(T::TransferExpiry::get());
+			let deposit = T::InboxDeposit::get();
+			<T::Currency as frame_support::traits::fungible::MutateHold<_>>::hold(
+				&HoldReason::InboxEntry.into(),
+				&from.owner,
+				deposit,
+			)
+			.map_err(|_| Error::<T>::CannotHoldDeposit)?;
 			Accounts::<T>::insert(&from, state);
 			Inbox::<T>::insert(
 				&to,
 				id,
-				PendingTransfer { from: from.clone(), amount: amount.0, sealed, expires },
+				PendingTransfer { from: from.clone(), amount: amount.0, sealed, expires, deposit },
 			);
 			InboxCount::<T>::insert(&to, count.saturating_add(1));
 			NextTransferId::<T>::put(id.saturating_add(1));
@@ -654,7 +689,7 @@ pub mod pallet {
 				Commitment(state.commitment).add(&amount).map_err(Self::proof_error)?.0;
 			state.version = state.version.checked_add(1).ok_or(ArithmeticError::Overflow)?;
 			Accounts::<T>::insert(&to, state);
-			Self::take_from_inbox(&to, id);
+			Self::take_from_inbox(&to, id, &pending)?;
 			Self::deposit_event(Event::TransferAccepted { to, id });
 			Ok(())
 		}
@@ -694,7 +729,7 @@ pub mod pallet {
 					.0;
 				Accounts::<T>::insert(&pending.from, state);
 			}
-			Self::take_from_inbox(&inbox, id);
+			Self::take_from_inbox(&inbox, id, &pending)?;
 			Self::deposit_event(Event::TransferReturned { from: pending.from, to: inbox, id });
 			Ok(())
 		}
@@ -729,9 +764,33 @@ pub mod pallet {
 			Ok((settlement, amount as i128))
 		}
 
-		fn take_from_inbox(to: &MarginAccount<T::AccountId>, id: u64) {
+		/// Remove transfer `id` from `to`'s inbox and release its deposit to the sender's owner.
+		fn take_from_inbox(
+			to: &MarginAccount<T::AccountId>,
+			id: u64,
+			pending: &PendingTransfer<T::AccountId>,
+		) -> DispatchResult {
+			use frame_support::traits::{fungible::MutateHold, tokens::Precision};
 			Inbox::<T>::remove(to, id);
 			InboxCount::<T>::mutate(to, |c| *c = c.saturating_sub(1));
+			T::Currency::release(
+				&HoldReason::InboxEntry.into(),
+				&pending.from.owner,
+				pending.deposit,
+				Precision::BestEffort,
+			)?;
+			Ok(())
+		}
+
+		/// `account`'s grace deadline, while its grace period runs and for one period after it
+		/// ran out (when a keeper liquidates it). A deadline further back is over: the account
+		/// was not liquidated in all that time, so it had recovered, and its next shortfall
+		/// starts a new grace period rather than an immediate liquidation. (A new band proof
+		/// ends a grace period at once.)
+		pub fn grace_deadline(account: &MarginAccount<T::AccountId>) -> Option<Moment> {
+			use frame_support::traits::Time;
+			let until = GraceUntil::<T>::get(account)?;
+			(T::Time::now() < until.saturating_add(T::GracePeriod::get())).then_some(until)
 		}
 
 		/// Start `account`'s grace period now.
@@ -789,7 +848,7 @@ pub mod pallet {
 				floor: s.floor.max(0).unsigned_abs(),
 				key: s.key,
 				band: Bands::<T>::get(account),
-				grace_until: GraceUntil::<T>::get(account),
+				grace_until: Self::grace_deadline(account),
 			})
 		}
 
@@ -858,6 +917,29 @@ pub mod pallet {
 				);
 				ensure!(count <= T::MaxInbox::get(), "an inbox above its bound");
 			}
+			// Bands and grace periods belong to confidential accounts only.
+			for (account, _) in Bands::<T>::iter() {
+				ensure!(Accounts::<T>::contains_key(&account), "a band of no confidential account");
+			}
+			for (account, _) in GraceUntil::<T>::iter() {
+				ensure!(
+					Accounts::<T>::contains_key(&account),
+					"a grace period of no confidential account"
+				);
+			}
+			// Every sender's owner has on hold what its inbox entries say.
+			let mut held = alloc::collections::btree_map::BTreeMap::<T::AccountId, u128>::new();
+			for (_, _, pending) in Inbox::<T>::iter() {
+				let sum = held.entry(pending.from.owner.clone()).or_default();
+				*sum = sum.saturating_add(pending.deposit);
+			}
+			for (owner, sum) in held {
+				use frame_support::traits::fungible::InspectHold;
+				ensure!(
+					T::Currency::balance_on_hold(&HoldReason::InboxEntry.into(), &owner) == sum,
+					"an owner's inbox deposits differ from what is on hold"
+				);
+			}
 			Ok(())
 		}
 	}
@@ -876,7 +958,7 @@ impl<T: Config> HiddenCollateral<T::AccountId> for Pallet<T> {
 		if Self::floor(account) == 0 || equity <= 0 {
 			return Deferral::No;
 		}
-		match GraceUntil::<T>::get(account) {
+		match Self::grace_deadline(account) {
 			None => {
 				Self::begin_grace(account);
 				Deferral::GraceStarted

@@ -8,7 +8,7 @@ use polkadot_sdk::{
 		parameter_types,
 		traits::{
 			fungible::{NativeFromLeft, NativeOrWithId, UnionOf},
-			ConstU32, ConstU64, ConstU8,
+			ConstU128, ConstU32, ConstU64, ConstU8,
 		},
 		PalletId,
 	},
@@ -158,6 +158,9 @@ impl pallet_confidential::Config for Test {
 	type EpochMs = ConstU64<EPOCH_MS>;
 	type MaxInbox = ConstU32<2>;
 	type TransferExpiry = ConstU64<EXPIRY_MS>;
+	type Currency = Balances;
+	type RuntimeHoldReason = RuntimeHoldReason;
+	type InboxDeposit = ConstU128<INBOX_DEPOSIT>;
 	type WeightInfo = ();
 	#[cfg(feature = "runtime-benchmarks")]
 	type BenchmarkHelper = Helper;
@@ -207,11 +210,22 @@ pub const BOB: AccountId = 2;
 pub const POOL_OWNER: AccountId = 99;
 pub const USD: u32 = 1;
 pub const USD_UNIT: u128 = 1_000_000;
+/// What an inbox entry holds of its sender's native balance.
+pub const INBOX_DEPOSIT: u128 = 10;
+/// Every test account's native balance at genesis.
+pub const NATIVE: u128 = 1_000;
 
-/// Alice and Bob each hold 100,000 USD in their wallets; block 1 has begun (the genesis hash
-/// proofs are bound to is the block hash of block 0).
+/// Alice and Bob each hold 100,000 USD in their wallets; Alice, Bob and Charlie hold
+/// [`NATIVE`] of the native token; block 1 has begun (the genesis hash proofs are bound to is
+/// the block hash of block 0).
 pub fn new_test_ext() -> sp_io::TestExternalities {
 	let mut storage = frame_system::GenesisConfig::<Test>::default().build_storage().unwrap();
+	pallet_balances::GenesisConfig::<Test> {
+		balances: vec![(ALICE, NATIVE), (BOB, NATIVE), (3, NATIVE)],
+		..Default::default()
+	}
+	.assimilate_storage(&mut storage)
+	.unwrap();
 	pallet_assets::GenesisConfig::<Test> {
 		assets: vec![(USD, 99, true, 1)],
 		metadata: vec![],

@@ -696,6 +696,48 @@ fn the_first_liquidation_attempt_starts_the_grace_period_no_keeper_needed() {
 	});
 }
 
+/// A grace period the account outlived without being liquidated (it recovered: the price came
+/// back into its band) does not count against the next shortfall: that one gets a period of
+/// its own instead of an immediate liquidation — but only once the old one is a full period
+/// past, so an account still short when its period runs out is liquidated.
+#[test]
+fn a_grace_period_long_past_does_not_cut_the_next_one_short() {
+	build_and_execute(|| {
+		let account = acct(ALICE, 0);
+		let hidden = alice_hidden_10k();
+		let defer = |equity: i128| {
+			<Confidential as HiddenCollateral<AccountId>>::defer_liquidation(&account, equity)
+		};
+		SURPLUS.with(|s| s.set(Some((46_000, -1))));
+		assert_ok!(prove_band(
+			ALICE,
+			47_000,
+			53_000,
+			band_proof(ALICE, &hidden, 0, 47_000, 53_000)
+		));
+		assert_eq!(defer(usd(100)), Deferral::GraceStarted);
+		// Run out and within a period of it: liquidation (a keeper would have liquidated it).
+		NOW.with(|n| n.set(T0 + 2 * GRACE_MS - 1));
+		assert_eq!(defer(usd(100)), Deferral::No);
+		assert_eq!(Confidential::state(&account).unwrap().grace_until, Some(T0 + GRACE_MS));
+		LIQUIDATABLE.with(|l| l.set(true));
+		assert_noop!(
+			Confidential::start_grace(RuntimeOrigin::signed(BOB), account),
+			Error::<Test>::GraceAlreadyStarted
+		);
+		// A period later it is over: the view shows none, and the next shortfall (a keeper's
+		// or the engine's first attempt alike) starts a new one.
+		NOW.with(|n| n.set(T0 + 2 * GRACE_MS));
+		assert_eq!(Confidential::state(&account).unwrap().grace_until, None);
+		assert_ok!(Confidential::start_grace(RuntimeOrigin::signed(BOB), account));
+		System::assert_last_event(Event::GraceStarted { account, until: T0 + 3 * GRACE_MS }.into());
+		assert_eq!(defer(usd(100)), Deferral::GraceRunning);
+		NOW.with(|n| n.set(T0 + 5 * GRACE_MS));
+		assert_eq!(defer(usd(100)), Deferral::GraceStarted);
+		System::assert_last_event(Event::GraceStarted { account, until: T0 + 6 * GRACE_MS }.into());
+	});
+}
+
 // ---------------------------------------------------------------------------------------------
 // Confidential transfers
 
@@ -848,6 +890,50 @@ fn a_transfer_never_takes_more_than_is_hidden_nor_the_floor_and_every_refusal_is
 			<Confidential as HiddenCollateral<AccountId>>::floor(&acct(ALICE, 0)),
 			7_000 * USD_UNIT
 		);
+	});
+}
+
+/// An inbox entry is paid for by its sender: the deposit is held while the transfer waits and
+/// released to the sender when it is accepted, rejected or taken back; a sender who cannot put
+/// it on hold sends nothing.
+#[test]
+fn every_inbox_entry_holds_a_deposit_of_its_sender_until_it_leaves_the_inbox() {
+	use polkadot_sdk::frame_support::traits::fungible::{Inspect, InspectHold, Mutate};
+	build_and_execute(|| {
+		let hidden = alice_hidden_10k();
+		enable(BOB);
+		let reason: RuntimeHoldReason = HoldReason::InboxEntry.into();
+		let held = |who| Balances::balance_on_hold(&reason, &who);
+		let (a, b, c) = (Opening::random(100), Opening::random(200), Opening::random(300));
+		let (p, rest) = transfer_proof(&hidden, &a, 0, 0, acct(BOB, 0));
+		assert_ok!(transfer(acct(BOB, 0), &a, p));
+		let (p, rest) = transfer_proof(&rest, &b, 1, 0, acct(BOB, 0));
+		assert_ok!(transfer(acct(BOB, 0), &b, p));
+		assert_eq!(held(ALICE), 2 * INBOX_DEPOSIT);
+		assert_eq!(Balances::balance(&ALICE), NATIVE - 2 * INBOX_DEPOSIT);
+		assert_eq!(held(BOB), 0);
+		assert_eq!(Inbox::<Test>::get(acct(BOB, 0), 0).unwrap().deposit, INBOX_DEPOSIT);
+		// Accepted: the sender gets its deposit back, the receiver pays nothing.
+		assert_ok!(Confidential::accept(
+			RuntimeOrigin::signed(BOB),
+			0,
+			0,
+			accept_proof(BOB, 0, 0, &a)
+		));
+		assert_eq!(held(ALICE), INBOX_DEPOSIT);
+		// Rejected: back too.
+		assert_ok!(Confidential::reclaim(RuntimeOrigin::signed(BOB), 0, acct(BOB, 0), 1));
+		assert_eq!(held(ALICE), 0);
+		assert_eq!(Balances::balance(&ALICE), NATIVE);
+		// Without the deposit's worth free (the existential deposit stays), nothing is sent.
+		<Balances as Mutate<AccountId>>::set_balance(&ALICE, INBOX_DEPOSIT);
+		let back = Opening { value: rest.value + b.value, blinding: rest.blinding + b.blinding };
+		let (p, _) = transfer_proof(&back, &c, 2, 0, acct(BOB, 0));
+		assert_noop!(transfer(acct(BOB, 0), &c, p.clone()), Error::<Test>::CannotHoldDeposit);
+		// With it, the same transfer goes.
+		<Balances as Mutate<AccountId>>::set_balance(&ALICE, NATIVE);
+		assert_ok!(transfer(acct(BOB, 0), &c, p));
+		assert_eq!(held(ALICE), INBOX_DEPOSIT);
 	});
 }
 

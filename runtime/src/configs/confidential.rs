@@ -1,7 +1,7 @@
 //! Confidential margin accounts: hidden settlement balances in the vaults' pool, checked by
 //! the margin engine as withdrawals when shielded.
 
-use crate::{AccountId, Runtime, Vaults};
+use crate::{deposit, AccountId, Balance, Balances, Runtime, RuntimeHoldReason, Vaults};
 use polkadot_sdk::{
 	frame_support::{
 		parameter_types,
@@ -16,6 +16,9 @@ parameter_types! {
 	/// The pool: every hidden balance, as one public total in the settlement ledger.
 	pub ConfidentialPool: clearinghouse_primitives::MarginAccount<AccountId> =
 		clearinghouse_primitives::MarginAccount::new(ConfidentialPalletId::get().into_account_truncating(), 0);
+	/// An inbox entry's storage (about 300 bytes with its keys), held from the sender while
+	/// the transfer waits: ~0.23 CLR.
+	pub const InboxDeposit: Balance = deposit(1, 300);
 }
 
 impl pallet_clearinghouse_confidential::Config for Runtime {
@@ -36,6 +39,9 @@ impl pallet_clearinghouse_confidential::Config for Runtime {
 	// Sixteen transfers wait in an inbox at most, a day each before the sender may take one back.
 	type MaxInbox = ConstU32<16>;
 	type TransferExpiry = ConstU64<86_400_000>;
+	type Currency = Balances;
+	type RuntimeHoldReason = RuntimeHoldReason;
+	type InboxDeposit = InboxDeposit;
 	type WeightInfo = crate::weights::pallet_clearinghouse_confidential::WeightInfo<Runtime>;
 	#[cfg(feature = "runtime-benchmarks")]
 	type BenchmarkHelper = ConfidentialBenchmarkHelper;
