@@ -356,6 +356,20 @@ fn alice_hidden_10k() -> Opening {
 	hidden
 }
 
+/// Alice: 10,000 USD hidden and a floor of 7,000 proven over [47,000, 53,000] (her book's
+/// surplus there: −1,000 and −7,000).
+fn alice_with_floor_7k() -> Opening {
+	let hidden = alice_hidden_10k();
+	SURPLUS.with(|s| s.set(Some((46_000, -1))));
+	assert_ok!(prove_band(ALICE, 47_000, 53_000, band_proof(ALICE, &hidden, 0, 47_000, 53_000)));
+	hidden
+}
+
+/// What the margin engine's liquidation attempt on Alice's sub-account 0, at `equity`, hears.
+fn defer(equity: i128) -> Deferral {
+	<Confidential as HiddenCollateral<AccountId>>::defer_liquidation(&acct(ALICE, 0), equity)
+}
+
 #[test]
 fn a_band_proof_sets_the_floor_the_margin_engine_counts() {
 	build_and_execute(|| {
@@ -574,9 +588,6 @@ fn out_of_its_band_an_account_gets_a_grace_period_then_liquidation_takes_at_most
 			Confidential::start_grace(signed(BOB), account),
 			Error::<Test>::GraceAlreadyStarted
 		);
-		let defer = |equity: i128| {
-			<Confidential as HiddenCollateral<AccountId>>::defer_liquidation(&account, equity)
-		};
 		assert_eq!(defer(usd(100)), Deferral::GraceRunning);
 		NOW.with(|n| n.set(T0 + GRACE_MS - 1));
 		assert_eq!(defer(usd(100)), Deferral::GraceRunning);
@@ -607,14 +618,7 @@ fn out_of_its_band_an_account_gets_a_grace_period_then_liquidation_takes_at_most
 fn a_new_band_proof_ends_the_grace_period() {
 	build_and_execute(|| {
 		let account = acct(ALICE, 0);
-		let hidden = alice_hidden_10k();
-		SURPLUS.with(|s| s.set(Some((46_000, -1))));
-		assert_ok!(prove_band(
-			ALICE,
-			47_000,
-			53_000,
-			band_proof(ALICE, &hidden, 0, 47_000, 53_000)
-		));
+		let hidden = alice_with_floor_7k();
 		LIQUIDATABLE.with(|l| l.set(true));
 		BTC_PRICE.with(|p| p.set(Some(54_000)));
 		assert_ok!(Confidential::start_grace(RuntimeOrigin::signed(BOB), account));
@@ -674,9 +678,6 @@ fn the_first_liquidation_attempt_starts_the_grace_period_no_keeper_needed() {
 	build_and_execute(|| {
 		let account = acct(ALICE, 0);
 		let hidden = alice_hidden_10k();
-		let defer = |equity: i128| {
-			<Confidential as HiddenCollateral<AccountId>>::defer_liquidation(&account, equity)
-		};
 		// No floor: liquidated like any account.
 		assert_eq!(defer(usd(100)), Deferral::No);
 		SURPLUS.with(|s| s.set(Some((46_000, -1))));
@@ -704,17 +705,7 @@ fn the_first_liquidation_attempt_starts_the_grace_period_no_keeper_needed() {
 fn a_grace_period_long_past_does_not_cut_the_next_one_short() {
 	build_and_execute(|| {
 		let account = acct(ALICE, 0);
-		let hidden = alice_hidden_10k();
-		let defer = |equity: i128| {
-			<Confidential as HiddenCollateral<AccountId>>::defer_liquidation(&account, equity)
-		};
-		SURPLUS.with(|s| s.set(Some((46_000, -1))));
-		assert_ok!(prove_band(
-			ALICE,
-			47_000,
-			53_000,
-			band_proof(ALICE, &hidden, 0, 47_000, 53_000)
-		));
+		alice_with_floor_7k();
 		assert_eq!(defer(usd(100)), Deferral::GraceStarted);
 		// Run out and within a period of it: liquidation (a keeper would have liquidated it).
 		NOW.with(|n| n.set(T0 + 2 * GRACE_MS - 1));
@@ -819,17 +810,10 @@ fn a_hidden_amount_moves_between_confidential_accounts_and_the_receiver_can_spen
 #[test]
 fn a_transfer_never_takes_more_than_is_hidden_nor_the_floor_and_every_refusal_is_named() {
 	build_and_execute(|| {
-		let hidden = alice_hidden_10k();
+		// A floor of 7,000: only 3,000 may leave.
+		let hidden = alice_with_floor_7k();
 		enable(BOB);
 		let signed = RuntimeOrigin::signed;
-		// A floor of 7,000: only 3,000 may leave.
-		SURPLUS.with(|s| s.set(Some((46_000, -1))));
-		assert_ok!(prove_band(
-			ALICE,
-			47_000,
-			53_000,
-			band_proof(ALICE, &hidden, 0, 47_000, 53_000)
-		));
 		let floor = usd(7_000);
 		let too_much = Opening::random(3_001 * USD_UNIT as u64);
 		assert_eq!(
