@@ -161,12 +161,13 @@ pub struct ConfidentialView {
 	pub key: [u8; 32],
 	/// The band last proven, if any.
 	pub band: Option<Band>,
-	/// When the grace period ends, if one runs (ms).
+	/// The grace deadline (ms), if a grace period was started since the last band proof
+	/// that covered the account — run out or not: one grace period per band.
 	pub grace_until: Option<Moment>,
 }
 
-/// What a band proof over `[low, high]` with some headroom is checked against if it lands
-/// now: the chain's public surplus at each end (`s(low)`, `s(high)`: equity less the initial
+/// What a band proof over `[low, high]` with some headroom is checked against in the state
+/// the quote is made on (a client's: the best block): the chain's public surplus at each end (`s(low)`, `s(high)`: equity less the initial
 /// requirement with the underlying at that end, the hidden balance not counted), the floor the
 /// proof would set (`max(0, headroom − s(low), headroom − s(high))`: the proof shows `c` is at
 /// least this), and the epoch and version the proof must name. A prover builds its proof from
@@ -179,7 +180,9 @@ pub struct BandQuote {
 	pub surplus_high: i128,
 	/// The floor a valid proof sets.
 	pub floor: u128,
-	/// The band epoch (`now / EpochMs`) the proof must name.
+	/// The band epoch of the quoted block's time (`now / EpochMs`). A proof must name the
+	/// epoch of the block it lands in: the same unless the epoch turns first (or the chain was
+	/// idle since — a dev chain that seals on demand; a prover then takes the wall clock's).
 	pub epoch: u64,
 	/// The commitment version the proof must name.
 	pub version: u64,
@@ -264,8 +267,9 @@ pub mod pallet {
 	#[pallet::storage]
 	pub type Bands<T: Config> = StorageMap<_, Blake2_128Concat, MarginAccount<T::AccountId>, Band>;
 
-	/// When the grace period of an account whose proof stopped covering it runs out. One that
-	/// ran out more than a period ago is over (see [`Pallet::grace_deadline`]).
+	/// When the grace period of an account whose proof stopped covering it runs out. It stays,
+	/// run out or not, until the owner proves a band that covers the account: one grace period
+	/// per band.
 	#[pallet::storage]
 	pub type GraceUntil<T: Config> =
 		StorageMap<_, Blake2_128Concat, MarginAccount<T::AccountId>, Moment>;
@@ -525,7 +529,8 @@ pub mod pallet {
 		///
 		/// * Who: the owner of a confidential sub-account.
 		/// * Events: [`Event::BandProven`].
-		/// * Errors: [`Error::NotEnabled`], [`Error::InvalidBand`], [`Error::PriceUnavailable`],
+		/// * Errors: [`Error::NotEnabled`], [`Error::InvalidBand`], [`Error::AmountTooLarge`]
+		///   (headroom above `2^64 − 1`), [`Error::PriceUnavailable`],
 		///   [`Error::BandExcludesPrice`], the margin engine's `BandUnsupported` (options, the
 		///   portfolio model, several underlyings), the proof errors. Nothing changes on any
 		///   error; the verification is paid for whatever its outcome.
@@ -596,7 +601,7 @@ pub mod pallet {
 			ensure_signed(origin)?;
 			let state = Accounts::<T>::get(&account).ok_or(Error::<T>::NotEnabled)?;
 			ensure!(state.floor > 0, Error::<T>::NoFloor);
-			ensure!(Self::grace_deadline(&account).is_none(), Error::<T>::GraceAlreadyStarted);
+			ensure!(!GraceUntil::<T>::contains_key(&account), Error::<T>::GraceAlreadyStarted);
 			ensure!(T::Margin::is_liquidatable(&account), Error::<T>::NotLiquidatable);
 			Self::begin_grace(&account);
 			Ok(())
@@ -782,17 +787,6 @@ pub mod pallet {
 			Ok(())
 		}
 
-		/// `account`'s grace deadline, while its grace period runs and for one period after it
-		/// ran out (when a keeper liquidates it). A deadline further back is over: the account
-		/// was not liquidated in all that time, so it had recovered, and its next shortfall
-		/// starts a new grace period rather than an immediate liquidation. (A new band proof
-		/// ends a grace period at once.)
-		pub fn grace_deadline(account: &MarginAccount<T::AccountId>) -> Option<Moment> {
-			use frame_support::traits::Time;
-			let until = GraceUntil::<T>::get(account)?;
-			(T::Time::now() < until.saturating_add(T::GracePeriod::get())).then_some(until)
-		}
-
 		/// Start `account`'s grace period now.
 		pub(crate) fn begin_grace(account: &MarginAccount<T::AccountId>) -> Moment {
 			let until = <T::Time as frame_support::traits::Time>::now()
@@ -848,12 +842,12 @@ pub mod pallet {
 				floor: s.floor.max(0).unsigned_abs(),
 				key: s.key,
 				band: Bands::<T>::get(account),
-				grace_until: Self::grace_deadline(account),
+				grace_until: GraceUntil::<T>::get(account),
 			})
 		}
 
 		/// What a band proof by `account` over `[low, high]` with `headroom` is checked against
-		/// if it lands now (the runtime API; [`Self::prove_band`] checks exactly this). Errors as
+		/// in the current state (the runtime API; [`Self::prove_band`] checks exactly this). Errors as
 		/// `prove_band` does before it looks at the proof.
 		pub fn band_quote(
 			account: &MarginAccount<T::AccountId>,
@@ -958,7 +952,7 @@ impl<T: Config> HiddenCollateral<T::AccountId> for Pallet<T> {
 		if Self::floor(account) == 0 || equity <= 0 {
 			return Deferral::No;
 		}
-		match Self::grace_deadline(account) {
+		match GraceUntil::<T>::get(account) {
 			None => {
 				Self::begin_grace(account);
 				Deferral::GraceStarted

@@ -18,7 +18,7 @@ polkadot_sdk::sp_api::decl_runtime_apis! {
 		/// The pool's total: Σ of every hidden balance, publicly.
 		fn pool_total() -> u128;
 		/// What `confidential.proveBand(sub, underlying, low, high, headroom, proof)` by
-		/// `account` is checked against if it lands in the next block: the surpluses at both
+		/// `account` is checked against in the queried block's state: the surpluses at both
 		/// ends, the floor it sets, the epoch and version to name. The call's own errors
 		/// (`NotEnabled`, `InvalidBand`, `PriceUnavailable`, `BandExcludesPrice`, the margin
 		/// engine's `BandUnsupported`, ...) before any proof.

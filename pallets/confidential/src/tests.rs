@@ -697,18 +697,19 @@ fn the_first_liquidation_attempt_starts_the_grace_period_no_keeper_needed() {
 	});
 }
 
-/// A grace period the account outlived without being liquidated (it recovered: the price came
-/// back into its band) does not count against the next shortfall: that one gets a period of
-/// its own instead of an immediate liquidation — but only once the old one is a full period
-/// past, so an account still short when its period runs out is liquidated.
+/// One grace period per band: an account that outlived its grace period without proving a new
+/// band (the price came back) is liquidated at its next shortfall without another — the view
+/// shows the deadline it used — and a band proof that covers it gives the next shortfall a
+/// period of its own. (A deadline that merely lapsed must not restart the clock: a liquidation
+/// that takes longer than a period would otherwise be paused by its own length.)
 #[test]
-fn a_grace_period_long_past_does_not_cut_the_next_one_short() {
+fn one_grace_period_per_band_and_a_covering_proof_gives_the_next_shortfall_its_own() {
 	build_and_execute(|| {
 		let account = acct(ALICE, 0);
-		alice_with_floor_7k();
+		let hidden = alice_with_floor_7k();
 		assert_eq!(defer(usd(100)), Deferral::GraceStarted);
-		// Run out and within a period of it: liquidation (a keeper would have liquidated it).
-		NOW.with(|n| n.set(T0 + 2 * GRACE_MS - 1));
+		// Long after it ran out, and no new band: liquidated at once, no second period.
+		NOW.with(|n| n.set(T0 + 10 * GRACE_MS));
 		assert_eq!(defer(usd(100)), Deferral::No);
 		assert_eq!(Confidential::state(&account).unwrap().grace_until, Some(T0 + GRACE_MS));
 		LIQUIDATABLE.with(|l| l.set(true));
@@ -716,16 +717,20 @@ fn a_grace_period_long_past_does_not_cut_the_next_one_short() {
 			Confidential::start_grace(RuntimeOrigin::signed(BOB), account),
 			Error::<Test>::GraceAlreadyStarted
 		);
-		// A period later it is over: the view shows none, and the next shortfall (a keeper's
-		// or the engine's first attempt alike) starts a new one.
-		NOW.with(|n| n.set(T0 + 2 * GRACE_MS));
+		// A band proof that covers the account ends it ...
+		LIQUIDATABLE.with(|l| l.set(false));
+		assert_ok!(prove_band(
+			ALICE,
+			47_000,
+			53_000,
+			band_proof(ALICE, &hidden, 1, 47_000, 53_000)
+		));
 		assert_eq!(Confidential::state(&account).unwrap().grace_until, None);
-		assert_ok!(Confidential::start_grace(RuntimeOrigin::signed(BOB), account));
-		System::assert_last_event(Event::GraceStarted { account, until: T0 + 3 * GRACE_MS }.into());
-		assert_eq!(defer(usd(100)), Deferral::GraceRunning);
-		NOW.with(|n| n.set(T0 + 5 * GRACE_MS));
+		// ... and the next shortfall gets a period of its own.
 		assert_eq!(defer(usd(100)), Deferral::GraceStarted);
-		System::assert_last_event(Event::GraceStarted { account, until: T0 + 6 * GRACE_MS }.into());
+		System::assert_last_event(
+			Event::GraceStarted { account, until: T0 + 11 * GRACE_MS }.into(),
+		);
 	});
 }
 

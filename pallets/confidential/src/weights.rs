@@ -11,7 +11,8 @@ pub trait WeightInfo {
 	fn shield() -> Weight;
 	/// `unshield`: a range proof verified, generators included, and a ledger transfer.
 	fn unshield() -> Weight;
-	/// `prove_band`: the book valued at both ends and a two-value range proof verified.
+	/// `prove_band`: a two-value range proof verified and three valuations of the largest
+	/// book a band covers (both ends, then the liquidation check).
 	fn prove_band() -> Weight;
 	/// `start_grace`: the margin engine's liquidation check.
 	fn start_grace() -> Weight;
