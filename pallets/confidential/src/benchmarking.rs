@@ -53,7 +53,12 @@ fn fund_native<T: Config>(who: &T::AccountId) {
 
 /// Another confidential account (a receiver).
 fn receiver<T: Config>() -> MarginAccount<T::AccountId> {
-	let account = MarginAccount::new(account::<T::AccountId>("receiver", 0, 0), 0);
+	receiver_of::<T>(account::<T::AccountId>("receiver", 0, 0))
+}
+
+/// `who`'s sub-account 0, confidential, holding nothing (a receiver).
+fn receiver_of<T: Config>(who: T::AccountId) -> MarginAccount<T::AccountId> {
+	let account = MarginAccount::new(who, 0);
 	Accounts::<T>::insert(
 		&account,
 		ConfidentialAccount {
@@ -231,12 +236,14 @@ mod benchmarks {
 		assert_eq!(InboxCount::<T>::get(to), 0);
 	}
 
-	/// The sender taking back an expired transfer (its longest path: both inboxes read).
+	/// The receiver rejecting a transfer: the sender's commitment and its deposit's hold (an
+	/// account other than the caller) are written. (The other path, a sender taking back an
+	/// expired transfer, reads one inbox more but writes its own, already-loaded account.)
 	#[benchmark]
 	fn reclaim() {
 		let caller: T::AccountId = whitelisted_caller();
-		let from = confidential::<T>(&caller);
-		let to = receiver::<T>();
+		let from = confidential::<T>(&account::<T::AccountId>("sender", 0, 0));
+		let to = receiver_of::<T>(caller.clone());
 		let amount = Opening { value: 1_000, blinding: Scalar::from(7u64) };
 		pending::<T>(&to, &from, &amount, 0);
 		#[extrinsic_call]

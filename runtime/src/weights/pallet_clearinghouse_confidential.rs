@@ -26,7 +26,7 @@
 // --template
 // scripts/weight-template.hbs
 // --output
-// /tmp/conf5.rs
+// runtime/src/weights/pallet_clearinghouse_confidential.rs
 
 #![cfg_attr(rustfmt, rustfmt_skip)]
 #![allow(unused_parens)]
@@ -50,8 +50,8 @@ impl<T: frame_system::Config> pallet_clearinghouse_confidential::WeightInfo for 
 		// Proof Size summary in bytes:
 		//  Measured:  `96`
 		//  Estimated: `3602`
-		// Minimum execution time: 234_148_000 picoseconds.
-		Weight::from_parts(259_165_000, 0)
+		// Minimum execution time: 235_340_000 picoseconds.
+		Weight::from_parts(241_028_000, 0)
 			.saturating_add(Weight::from_parts(0, 3602))
 			.saturating_add(T::DbWeight::get().reads(2))
 			.saturating_add(T::DbWeight::get().writes(1))
@@ -76,8 +76,8 @@ impl<T: frame_system::Config> pallet_clearinghouse_confidential::WeightInfo for 
 		// Proof Size summary in bytes:
 		//  Measured:  `624`
 		//  Estimated: `10940`
-		// Minimum execution time: 223_292_000 picoseconds.
-		Weight::from_parts(230_182_000, 0)
+		// Minimum execution time: 224_273_000 picoseconds.
+		Weight::from_parts(230_853_000, 0)
 			.saturating_add(Weight::from_parts(0, 10940))
 			.saturating_add(T::DbWeight::get().reads(9))
 			.saturating_add(T::DbWeight::get().writes(4))
@@ -98,8 +98,8 @@ impl<T: frame_system::Config> pallet_clearinghouse_confidential::WeightInfo for 
 		// Proof Size summary in bytes:
 		//  Measured:  `675`
 		//  Estimated: `7192`
-		// Minimum execution time: 7_749_326_000 picoseconds.
-		Weight::from_parts(7_905_739_000, 0)
+		// Minimum execution time: 7_867_843_000 picoseconds.
+		Weight::from_parts(7_961_932_000, 0)
 			.saturating_add(Weight::from_parts(0, 7192))
 			.saturating_add(T::DbWeight::get().reads(7))
 			.saturating_add(T::DbWeight::get().writes(4))
@@ -140,8 +140,8 @@ impl<T: frame_system::Config> pallet_clearinghouse_confidential::WeightInfo for 
 		// Proof Size summary in bytes:
 		//  Measured:  `153773`
 		//  Estimated: `298078`
-		// Minimum execution time: 15_902_833_000 picoseconds.
-		Weight::from_parts(16_253_664_000, 0)
+		// Minimum execution time: 16_074_889_000 picoseconds.
+		Weight::from_parts(16_238_712_000, 0)
 			.saturating_add(Weight::from_parts(0, 298078))
 			.saturating_add(T::DbWeight::get().reads(203))
 			.saturating_add(T::DbWeight::get().writes(3))
@@ -166,8 +166,8 @@ impl<T: frame_system::Config> pallet_clearinghouse_confidential::WeightInfo for 
 		// Proof Size summary in bytes:
 		//  Measured:  `690`
 		//  Estimated: `10940`
-		// Minimum execution time: 41_602_000 picoseconds.
-		Weight::from_parts(44_526_000, 0)
+		// Minimum execution time: 41_842_000 picoseconds.
+		Weight::from_parts(45_238_000, 0)
 			.saturating_add(Weight::from_parts(0, 10940))
 			.saturating_add(T::DbWeight::get().reads(8))
 			.saturating_add(T::DbWeight::get().writes(1))
@@ -190,8 +190,8 @@ impl<T: frame_system::Config> pallet_clearinghouse_confidential::WeightInfo for 
 		// Proof Size summary in bytes:
 		//  Measured:  `428`
 		//  Estimated: `6214`
-		// Minimum execution time: 13_657_876_000 picoseconds.
-		Weight::from_parts(13_845_516_000, 0)
+		// Minimum execution time: 13_751_356_000 picoseconds.
+		Weight::from_parts(13_962_229_000, 0)
 			.saturating_add(Weight::from_parts(0, 6214))
 			.saturating_add(T::DbWeight::get().reads(7))
 			.saturating_add(T::DbWeight::get().writes(5))
@@ -212,30 +212,30 @@ impl<T: frame_system::Config> pallet_clearinghouse_confidential::WeightInfo for 
 		// Proof Size summary in bytes:
 		//  Measured:  `982`
 		//  Estimated: `3781`
-		// Minimum execution time: 341_056_000 picoseconds.
-		Weight::from_parts(350_861_000, 0)
+		// Minimum execution time: 342_479_000 picoseconds.
+		Weight::from_parts(351_452_000, 0)
 			.saturating_add(Weight::from_parts(0, 3781))
 			.saturating_add(T::DbWeight::get().reads(6))
 			.saturating_add(T::DbWeight::get().writes(5))
 	}
-	/// Storage: `Confidential::Inbox` (r:2 w:1)
+	/// Storage: `Confidential::Inbox` (r:1 w:1)
 	/// Proof: `Confidential::Inbox` (`max_values`: None, `max_size`: Some(316), added: 2791, mode: `MaxEncodedLen`)
-	/// Storage: `Timestamp::Now` (r:1 w:0)
-	/// Proof: `Timestamp::Now` (`max_values`: Some(1), `max_size`: Some(8), added: 503, mode: `MaxEncodedLen`)
 	/// Storage: `Confidential::Accounts` (r:1 w:1)
 	/// Proof: `Confidential::Accounts` (`max_values`: None, `max_size`: Some(137), added: 2612, mode: `MaxEncodedLen`)
 	/// Storage: `Confidential::InboxCount` (r:1 w:1)
 	/// Proof: `Confidential::InboxCount` (`max_values`: None, `max_size`: Some(53), added: 2528, mode: `MaxEncodedLen`)
+	/// Storage: `System::Account` (r:1 w:1)
+	/// Proof: `System::Account` (`max_values`: None, `max_size`: Some(128), added: 2603, mode: `MaxEncodedLen`)
 	/// Storage: `Balances::Holds` (r:1 w:1)
 	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(157), added: 2632, mode: `MaxEncodedLen`)
 	fn reclaim() -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `792`
-		//  Estimated: `6572`
-		// Minimum execution time: 100_319_000 picoseconds.
-		Weight::from_parts(106_649_000, 0)
-			.saturating_add(Weight::from_parts(0, 6572))
-			.saturating_add(T::DbWeight::get().reads(6))
-			.saturating_add(T::DbWeight::get().writes(4))
+		//  Measured:  `853`
+		//  Estimated: `3781`
+		// Minimum execution time: 94_911_000 picoseconds.
+		Weight::from_parts(99_748_000, 0)
+			.saturating_add(Weight::from_parts(0, 3781))
+			.saturating_add(T::DbWeight::get().reads(5))
+			.saturating_add(T::DbWeight::get().writes(5))
 	}
 }
