@@ -1348,19 +1348,47 @@ fn an_account_opted_into_portfolio_margin_by_the_governance_path_writes_a_covere
 	});
 }
 
-/// A confidential account end to end on the real runtime, with real proofs: Alice hides 1,000
-/// USD, proves a band with headroom (her floor: 500), trades on it, and when DOT falls through
-/// her floor she gets a grace period before liquidation; liquidation then takes the floor, no
-/// more, and what stays hidden is hers and provably not negative.
-#[test]
-fn a_confidential_account_trades_on_its_proven_floor_and_is_liquidated_only_after_grace() {
+/// What [`confidential_alice_long_on_her_floor`] leaves: the accounts, the DOT feeder, the
+/// clock's start and Alice's hidden opening.
+struct ConfidentialTrader {
+	t0: u64,
+	alice: AccountId,
+	bob: AccountId,
+	charlie: AccountId,
+	who: pallet_clearinghouse_margin::MarginAccount<AccountId>,
+	feeder: AccountId,
+	encoded: Vec<u8>,
+	hidden: clearinghouse_zk::prover::Opening,
+}
+
+/// DOT at `m` thousandths, fed in the next block (one feed a block).
+fn feed_dot(feeder: &AccountId, m: u128) {
+	use clearinghouse_primitives::OracleKey;
+	use polkadot_sdk::sp_runtime::FixedU128;
+	run_to_block(System::block_number() + 1);
+	assert_ok!(clearinghouse_runtime::Oracle::feed(
+		RuntimeOrigin::signed(feeder.clone()),
+		vec![pallet_clearinghouse_oracle::FeedValue {
+			key: OracleKey::from_symbol("DOT").unwrap(),
+			price: FixedU128::from_rational(m, 1000),
+			vol: None
+		}]
+		.try_into()
+		.unwrap(),
+	));
+}
+
+/// A confidential account on the real runtime, with real proofs: Alice hides all her 1,000
+/// USD, is refused an order with nothing public behind it, proves the band [6.500, 7.500] with
+/// 500 USD of headroom (her floor: 500) and buys 500 DOT at 7.000 on it.
+fn confidential_alice_long_on_her_floor() -> ConfidentialTrader {
 	use clearinghouse_primitives::{collateral::BandValuation, OracleKey};
-	use clearinghouse_runtime::{Confidential, Margin, Oracle};
+	use clearinghouse_runtime::{Confidential, Margin};
 	use clearinghouse_zk::{
 		prover::{self, Opening},
 		Operation, Scalar, Statement,
 	};
-	use pallet_clearinghouse_confidential::{Event as ConfidentialEvent, PoolTotal, Proof};
+	use pallet_clearinghouse_confidential::Proof;
 	use pallet_clearinghouse_margin::MarginAccount;
 	use pallet_clearinghouse_orderbook::{
 		MarketConfig, MarketKind, MarketParams, MarketStatus, OrderRequest, OrderType,
@@ -1368,139 +1396,146 @@ fn a_confidential_account_trades_on_its_proven_floor_and_is_liquidated_only_afte
 	};
 	use polkadot_sdk::{pallet_timestamp, sp_runtime::FixedU128};
 
-	dev_ext().execute_with(|| {
-		let t0 = 1_700_000_000_000u64;
-		pallet_timestamp::Now::<Runtime>::put(t0);
-		run_to_block(2);
-		let usd = |n: u128| n * genesis_config_presets::DEV_USD_UNIT;
-		let (alice, bob, charlie) = (
-			account(Sr25519Keyring::Alice),
-			account(Sr25519Keyring::Bob),
-			account(Sr25519Keyring::Charlie),
-		);
-		let who = MarginAccount::new(alice.clone(), 0);
-		let dot = OracleKey::from_symbol("DOT").unwrap();
-		let milli = |m: u128| FixedU128::from_rational(m, 1000);
-		let perp = pallet_clearinghouse_orderbook::Markets::<Runtime>::count();
-		assert_ok!(pallet_clearinghouse_orderbook::Pallet::<Runtime>::create_market(
-			TrackOrigin::MarketAdmin.into(),
-			MarketConfig {
-				underlying: dot,
-				kind: MarketKind::Perpetual,
-				tick_size: milli(1),
-				lot_size: 1_000,
-				params: MarketParams {
-					min_size: 1_000,
-					maker_fee: Permill::zero(),
-					taker_fee: Permill::zero(),
-					max_open_orders: 20,
-				},
-				status: MarketStatus::Active,
-			}
-		));
-		let feeder = configure_dot_market(perp);
-		// One feed a block.
-		let feed = |m: u128| {
-			run_to_block(System::block_number() + 1);
-			assert_ok!(Oracle::feed(
-				RuntimeOrigin::signed(feeder.clone()),
-				vec![pallet_clearinghouse_oracle::FeedValue {
-					key: dot,
-					price: milli(m),
-					vol: None
-				}]
-				.try_into()
-				.unwrap(),
-			));
-		};
-		feed(7_000);
-		deposit_usd(&alice, 1_000);
-		deposit_usd(&bob, 10_000);
-		let encoded = who.encode();
-		let proof = |bytes: &[u8]| Proof::truncate_from(bytes.to_vec());
+	let t0 = 1_700_000_000_000u64;
+	pallet_timestamp::Now::<Runtime>::put(t0);
+	run_to_block(2);
+	let usd = |n: u128| n * genesis_config_presets::DEV_USD_UNIT;
+	let (alice, bob, charlie) = (
+		account(Sr25519Keyring::Alice),
+		account(Sr25519Keyring::Bob),
+		account(Sr25519Keyring::Charlie),
+	);
+	let who = MarginAccount::new(alice.clone(), 0);
+	let dot = OracleKey::from_symbol("DOT").unwrap();
+	let milli = |m: u128| FixedU128::from_rational(m, 1000);
+	let perp = pallet_clearinghouse_orderbook::Markets::<Runtime>::count();
+	assert_ok!(pallet_clearinghouse_orderbook::Pallet::<Runtime>::create_market(
+		TrackOrigin::MarketAdmin.into(),
+		MarketConfig {
+			underlying: dot,
+			kind: MarketKind::Perpetual,
+			tick_size: milli(1),
+			lot_size: 1_000,
+			params: MarketParams {
+				min_size: 1_000,
+				maker_fee: Permill::zero(),
+				taker_fee: Permill::zero(),
+				max_open_orders: 20,
+			},
+			status: MarketStatus::Active,
+		}
+	));
+	let feeder = configure_dot_market(perp);
+	feed_dot(&feeder, 7_000);
+	deposit_usd(&alice, 1_000);
+	deposit_usd(&bob, 10_000);
+	let encoded = who.encode();
+	let proof = |bytes: &[u8]| Proof::truncate_from(bytes.to_vec());
 
-		// Enable (a proven commitment to zero) and hide all 1,000 USD.
-		let key = [9u8; 32];
-		let zero = Opening { value: 0, blinding: Scalar::from(0xa11ce_u64) };
-		let st = Confidential::statement(Operation::Enable, &encoded, 0, &key);
-		let p = prover::prove_opening(&st, &zero, &mut prover::seeded_rng(b"alice"));
-		assert_ok!(Confidential::enable(
-			RuntimeOrigin::signed(alice.clone()),
-			0,
-			key,
-			zero.commitment().0,
-			proof(&p)
-		));
-		assert_ok!(Confidential::shield(RuntimeOrigin::signed(alice.clone()), 0, usd(1_000)));
-		let hidden = zero.add_value(usd(1_000) as i128).unwrap();
-		assert_eq!(cash(&alice), 0);
+	// Enable (a proven commitment to zero) and hide all 1,000 USD.
+	let key = [9u8; 32];
+	let zero = Opening { value: 0, blinding: Scalar::from(0xa11ce_u64) };
+	let st = Confidential::statement(Operation::Enable, &encoded, 0, &key);
+	let p = prover::prove_opening(&st, &zero, &mut prover::seeded_rng(b"alice"));
+	assert_ok!(Confidential::enable(
+		RuntimeOrigin::signed(alice.clone()),
+		0,
+		key,
+		zero.commitment().0,
+		proof(&p)
+	));
+	assert_ok!(Confidential::shield(RuntimeOrigin::signed(alice.clone()), 0, usd(1_000)));
+	let hidden = zero.add_value(usd(1_000) as i128).unwrap();
+	assert_eq!(cash(&alice), 0);
 
-		// Nothing public backs an order yet: refused.
-		let buy = |quantity: u128, m: u128| {
-			dispatch_signed(
-				&alice,
-				pallet_clearinghouse_orderbook::Call::<Runtime>::place_order {
-					market: perp,
-					sub: 0,
-					order: OrderRequest {
-						side: Side::Buy,
-						order_type: OrderType::Limit { price: milli(m) },
-						quantity,
-						time_in_force: TimeInForce::Gtc,
-						reduce_only: false,
-						client_id: None,
-						self_trade: SelfTradePrevention::CancelResting,
-					},
-				},
-			)
-		};
-		assert_ok!(dispatch_signed(
-			&bob,
+	// Nothing public backs an order yet: refused.
+	let buy = |quantity: u128, m: u128| {
+		dispatch_signed(
+			&alice,
 			pallet_clearinghouse_orderbook::Call::<Runtime>::place_order {
 				market: perp,
 				sub: 0,
 				order: OrderRequest {
-					side: Side::Sell,
-					order_type: OrderType::Limit { price: milli(7_000) },
-					quantity: 500_000,
+					side: Side::Buy,
+					order_type: OrderType::Limit { price: milli(m) },
+					quantity,
 					time_in_force: TimeInForce::Gtc,
 					reduce_only: false,
 					client_id: None,
 					self_trade: SelfTradePrevention::CancelResting,
 				},
-			}
-		));
-		assert_eq!(
-			buy(500_000, 7_000),
-			Err(pallet_clearinghouse_margin::Error::<Runtime>::InsufficientMargin.into())
-		);
+			},
+		)
+	};
+	assert_ok!(dispatch_signed(
+		&bob,
+		pallet_clearinghouse_orderbook::Call::<Runtime>::place_order {
+			market: perp,
+			sub: 0,
+			order: OrderRequest {
+				side: Side::Sell,
+				order_type: OrderType::Limit { price: milli(7_000) },
+				quantity: 500_000,
+				time_in_force: TimeInForce::Gtc,
+				reduce_only: false,
+				client_id: None,
+				self_trade: SelfTradePrevention::CancelResting,
+			},
+		}
+	));
+	assert_eq!(
+		buy(500_000, 7_000),
+		Err(pallet_clearinghouse_margin::Error::<Runtime>::InsufficientMargin.into())
+	);
 
-		// The band [6.500, 7.500] with 500 USD of headroom: the chain values her (empty) book at
-		// both ends; her wallet proves c − 500 ≥ 0 there. Floor: 500.
-		let (low, high, headroom) = (milli(6_500), milli(7_500), usd(500));
-		let ends = [low, high].map(|p| {
-			let s = <Margin as BandValuation<AccountId>>::surplus_at(&who, dot, p).unwrap();
-			hidden.add_value(s - headroom as i128).unwrap()
-		});
-		let public = (dot, low, high, headroom).encode();
-		let st = Statement {
-			epoch: Confidential::epoch(),
-			..Confidential::statement(Operation::Band, &encoded, 0, &public)
-		};
-		let (p, _) =
-			prover::prove_range_with_rng(&st, &ends, &mut prover::seeded_rng(b"band")).unwrap();
-		assert_ok!(Confidential::prove_band(
-			RuntimeOrigin::signed(alice.clone()),
-			0,
-			dot,
-			low,
-			high,
-			headroom,
-			proof(&p)
-		));
-		// The margin engine now counts 500 of her hidden balance: 500 DOT long (350 IM) trades.
-		assert_eq!(Margin::account_health(&who).unwrap().equity, usd(500) as i128);
-		assert_ok!(buy(500_000, 7_000));
+	// The band [6.500, 7.500] with 500 USD of headroom: the chain values her (empty) book at
+	// both ends; her wallet proves c − 500 ≥ 0 there. Floor: 500.
+	let (low, high, headroom) = (milli(6_500), milli(7_500), usd(500));
+	let ends = [low, high].map(|p| {
+		let s = <Margin as BandValuation<AccountId>>::surplus_at(&who, dot, p).unwrap();
+		hidden.add_value(s - headroom as i128).unwrap()
+	});
+	let public = (dot, low, high, headroom).encode();
+	let st = Statement {
+		epoch: Confidential::epoch(),
+		..Confidential::statement(Operation::Band, &encoded, 0, &public)
+	};
+	let (p, _) =
+		prover::prove_range_with_rng(&st, &ends, &mut prover::seeded_rng(b"band")).unwrap();
+	assert_ok!(Confidential::prove_band(
+		RuntimeOrigin::signed(alice.clone()),
+		0,
+		dot,
+		low,
+		high,
+		headroom,
+		proof(&p)
+	));
+	// The margin engine now counts 500 of her hidden balance: 500 DOT long (350 IM) trades.
+	assert_eq!(Margin::account_health(&who).unwrap().equity, usd(500) as i128);
+	assert_ok!(buy(500_000, 7_000));
+
+	ConfidentialTrader { t0, alice, bob, charlie, who, feeder, encoded, hidden }
+}
+
+/// A confidential account end to end on the real runtime, with real proofs: Alice hides 1,000
+/// USD, proves a band with headroom (her floor: 500), trades on it, and when DOT falls through
+/// her floor she gets a grace period before liquidation; liquidation then takes the floor, no
+/// more, and what stays hidden is hers and provably not negative.
+#[test]
+fn a_confidential_account_trades_on_its_proven_floor_and_is_liquidated_only_after_grace() {
+	use clearinghouse_primitives::collateral::BandValuation;
+	use clearinghouse_runtime::{Confidential, Margin};
+	use clearinghouse_zk::{prover, Operation};
+	use pallet_clearinghouse_confidential::{Event as ConfidentialEvent, PoolTotal, Proof};
+	use polkadot_sdk::pallet_timestamp;
+
+	dev_ext().execute_with(|| {
+		let ConfidentialTrader { t0, alice, charlie, who, feeder, encoded, hidden, .. } =
+			confidential_alice_long_on_her_floor();
+		let usd = |n: u128| n * genesis_config_presets::DEV_USD_UNIT;
+		let feed = |m: u128| feed_dot(&feeder, m);
+		let proof = |bytes: &[u8]| Proof::truncate_from(bytes.to_vec());
 
 		// DOT falls to 6.300 (in steps the oracle's circuit breaker lets through: under 10% a
 		// window): 350 lost, equity 150 at the floor, below maintenance (157.5).
@@ -1571,6 +1606,129 @@ fn a_confidential_account_trades_on_its_proven_floor_and_is_liquidated_only_afte
 			proof(&p)
 		));
 		assert_eq!(PoolTotal::<Runtime>::get(), 0);
+		pallet_clearinghouse_confidential::Pallet::<Runtime>::do_try_state().unwrap();
+		pallet_clearinghouse_vaults::Pallet::<Runtime>::do_try_state().unwrap();
+		pallet_clearinghouse_margin::Pallet::<Runtime>::do_try_state().unwrap();
+	});
+}
+
+/// Out of its band, a confidential account keeps its position by proving a new band within its
+/// grace period, built from the chain's quote as a wallet would: the grace period ends, a
+/// keeper's liquidation is refused, and the owner can still send a hidden amount out of what is
+/// above the new floor (the receiver accepts it). The pool never moves.
+#[test]
+fn out_of_its_band_a_new_proof_within_grace_keeps_a_confidential_account_open() {
+	use clearinghouse_primitives::{collateral::BandValuation, OracleKey};
+	use clearinghouse_runtime::{Confidential, Margin};
+	use clearinghouse_zk::{
+		prover::{self, Opening},
+		Operation, Scalar, Statement,
+	};
+	use pallet_clearinghouse_confidential::{PoolTotal, Proof, Sealed};
+	use pallet_clearinghouse_margin::MarginAccount;
+	use polkadot_sdk::{pallet_timestamp, sp_runtime::FixedU128};
+
+	dev_ext().execute_with(|| {
+		let ConfidentialTrader { t0, alice, bob, charlie, who, feeder, encoded, hidden } =
+			confidential_alice_long_on_her_floor();
+		let usd = |n: u128| n * genesis_config_presets::DEV_USD_UNIT;
+		let milli = |m: u128| FixedU128::from_rational(m, 1000);
+		let proof = |bytes: &[u8]| Proof::truncate_from(bytes.to_vec());
+		let dot = OracleKey::from_symbol("DOT").unwrap();
+		let long = || {
+			pallet_clearinghouse_margin::Accounts::<Runtime>::get(&who)
+				.iter()
+				.any(|e| e.quantity == 500_000)
+		};
+		// DOT falls to 6.300: out of her band, below maintenance at her floor; the first
+		// liquidation attempt starts her grace period.
+		for (at, m) in [(10_000, 6_400), (320_000, 6_300)] {
+			pallet_timestamp::Now::<Runtime>::put(t0 + at);
+			feed_dot(&feeder, m);
+		}
+		let keeper = RuntimeOrigin::signed(charlie.clone());
+		assert_ok!(Margin::liquidate(keeper.clone(), who.clone()));
+		let deadline = Confidential::state(&who).unwrap().grace_until.expect("grace started");
+
+		// Within it she proves [6.000, 6.600], no headroom. The quote is all her wallet needs:
+		// at 6.000 she is 500 down with 300 of initial margin to hold, so her floor is 800.
+		let (low, high) = (milli(6_000), milli(6_600));
+		let quote = Confidential::band_quote(&who, dot, low, high, 0).unwrap();
+		assert_eq!(quote.surplus_low, -(usd(800) as i128));
+		assert_eq!(quote.floor, usd(800));
+		let public = (dot, low, high, 0u128).encode();
+		let st = Statement {
+			epoch: quote.epoch,
+			..Confidential::statement(Operation::Band, &encoded, quote.version, &public)
+		};
+		let ends = [quote.surplus_low, quote.surplus_high].map(|s| hidden.add_value(s).unwrap());
+		let (p, _) =
+			prover::prove_range_with_rng(&st, &ends, &mut prover::seeded_rng(b"again")).unwrap();
+		assert_ok!(Confidential::prove_band(
+			RuntimeOrigin::signed(alice.clone()),
+			0,
+			dot,
+			low,
+			high,
+			0,
+			proof(&p)
+		));
+		// Open again: no grace period, nothing to liquidate, even past the old deadline.
+		assert_eq!(Confidential::state(&who).unwrap().grace_until, None);
+		pallet_timestamp::Now::<Runtime>::put(deadline + 1);
+		feed_dot(&feeder, 6_300);
+		assert!(!<Margin as BandValuation<AccountId>>::is_liquidatable(&who));
+		assert_eq!(
+			Margin::liquidate(keeper, who.clone()).map_err(|e| e.error),
+			Err(pallet_clearinghouse_margin::Error::<Runtime>::NotLiquidatable.into())
+		);
+		assert!(long());
+
+		// She sends Bob 100 of the 200 above her floor; he accepts it.
+		let to = MarginAccount::new(bob.clone(), 0);
+		let bob_zero = Opening { value: 0, blinding: Scalar::from(0xb0b_u64) };
+		let bob_encoded = to.encode();
+		let st = Confidential::statement(Operation::Enable, &bob_encoded, 0, &[5u8; 32]);
+		let p = prover::prove_opening(&st, &bob_zero, &mut prover::seeded_rng(b"bob"));
+		assert_ok!(Confidential::enable(
+			RuntimeOrigin::signed(bob.clone()),
+			0,
+			[5u8; 32],
+			bob_zero.commitment().0,
+			proof(&p)
+		));
+		let amount = Opening { value: usd(100) as u64, blinding: Scalar::from(0x100_u64) };
+		let rest = Opening {
+			value: hidden.value - amount.value,
+			blinding: hidden.blinding - amount.blinding,
+		};
+		let sealed = Sealed::truncate_from(vec![7; 100]);
+		let public = (&to, amount.commitment().0, &sealed).encode();
+		let version = Confidential::state(&who).unwrap().version;
+		let st = Confidential::statement(Operation::Transfer, &encoded, version, &public);
+		let kept = rest.add_value(-(usd(800) as i128)).unwrap();
+		let (p, _) =
+			prover::prove_range_with_rng(&st, &[amount, kept], &mut prover::seeded_rng(b"send"))
+				.unwrap();
+		assert_ok!(Confidential::transfer(
+			RuntimeOrigin::signed(alice.clone()),
+			0,
+			to.clone(),
+			amount.commitment().0,
+			sealed,
+			proof(&p)
+		));
+		let id = pallet_clearinghouse_confidential::NextTransferId::<Runtime>::get() - 1;
+		let public = id.encode();
+		let st = Confidential::statement(Operation::Accept, &bob_encoded, 0, &public);
+		let p = prover::prove_knowledge(&st, &amount, &mut prover::seeded_rng(b"accept"));
+		assert_ok!(Confidential::accept(RuntimeOrigin::signed(bob.clone()), 0, id, proof(&p)));
+		let bob_hidden =
+			Opening { value: amount.value, blinding: bob_zero.blinding + amount.blinding };
+		assert_eq!(Confidential::state(&to).unwrap().commitment, bob_hidden.commitment().0);
+		assert_eq!(Confidential::state(&who).unwrap().commitment, rest.commitment().0);
+		assert_eq!(PoolTotal::<Runtime>::get(), usd(1_000));
+		assert!(long());
 		pallet_clearinghouse_confidential::Pallet::<Runtime>::do_try_state().unwrap();
 		pallet_clearinghouse_vaults::Pallet::<Runtime>::do_try_state().unwrap();
 		pallet_clearinghouse_margin::Pallet::<Runtime>::do_try_state().unwrap();
