@@ -124,7 +124,9 @@ async function proveBand(name, pair, low, high, headroom) {
   const p = wallet(name, 'band', '--underlying', 'DOT', '--low', `${low}`, '--high', `${high}`,
     '--headroom', `${headroom}`, '--surplus-low', quote.surplusLow.toString(),
     '--surplus-high', quote.surplusHigh.toString(), '--version', quote.version.toString(),
-    '--epoch', quote.epoch.toString());
+    // The epoch of the block it will land in: the wall clock's (the quote's is the best
+    // block's, which on an idle dev chain may be an epoch old).
+    '--epoch', (BigInt(Date.now()) / EPOCH_MS).toString());
   const events = await send(api.tx.confidential.proveBand(0, DOT, low, high, headroom, p.proof), pair);
   const proven = events.find(({ event }) => api.events.confidential.BandProven.is(event));
   assert.ok(proven, 'BandProven');
