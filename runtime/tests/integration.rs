@@ -695,6 +695,27 @@ fn production_preset_lists_no_collateral() {
 
 /// What the risk_admin track sets for a DOT market: its risk parameters (10% / 5%, no funding),
 /// the oracle key and Ferdie as its feeder. Returns the feeder.
+/// A DOT market of `kind` as these tests list it: ticks of 0.001, lots and a minimum of 1,000
+/// size units (one DOT at three decimals), no fees, 20 open orders an account.
+fn dot_market(
+	kind: pallet_clearinghouse_orderbook::MarketKind,
+) -> pallet_clearinghouse_orderbook::MarketConfig {
+	use pallet_clearinghouse_orderbook::{MarketConfig, MarketParams, MarketStatus};
+	MarketConfig {
+		underlying: clearinghouse_primitives::OracleKey::from_symbol("DOT").unwrap(),
+		kind,
+		tick_size: polkadot_sdk::sp_runtime::FixedU128::from_rational(1, 1000),
+		lot_size: 1_000,
+		params: MarketParams {
+			min_size: 1_000,
+			maker_fee: Permill::zero(),
+			taker_fee: Permill::zero(),
+			max_open_orders: 20,
+		},
+		status: MarketStatus::Active,
+	}
+}
+
 fn configure_dot_market(market: u32) -> AccountId {
 	use clearinghouse_primitives::OracleKey;
 	use clearinghouse_runtime::{Margin, Oracle};
@@ -945,9 +966,7 @@ fn a_future_listed_by_referendum_trades_expires_and_settles() {
 	use clearinghouse_primitives::OracleKey;
 	use clearinghouse_runtime::{Margin, Oracle, Orderbook};
 	use pallet_clearinghouse_margin::{MarginAccount, SettlementParams};
-	use pallet_clearinghouse_orderbook::{
-		Call as OrderbookCall, MarketConfig, MarketKind, MarketParams, MarketStatus, Side,
-	};
+	use pallet_clearinghouse_orderbook::{Call as OrderbookCall, MarketKind, MarketStatus, Side};
 	use polkadot_sdk::{pallet_timestamp, sp_runtime::FixedU128};
 
 	dev_ext().execute_with(|| {
@@ -957,19 +976,7 @@ fn a_future_listed_by_referendum_trades_expires_and_settles() {
 		let expiry = t0 + 2 * window;
 		let (alice, bob) = (account(Sr25519Keyring::Alice), account(Sr25519Keyring::Bob));
 		let dot = OracleKey::from_symbol("DOT").unwrap();
-		let config = MarketConfig {
-			underlying: dot,
-			kind: MarketKind::Future { expiry },
-			tick_size: FixedU128::from_rational(1, 1000),
-			lot_size: 1_000,
-			params: MarketParams {
-				min_size: 1_000,
-				maker_fee: Permill::zero(),
-				taker_fee: Permill::zero(),
-				max_open_orders: 20,
-			},
-			status: MarketStatus::Active,
-		};
+		let config = dot_market(MarketKind::Future { expiry });
 		// Listed by the market_admin track's referendum (block numbers move, the clock not).
 		pass_referendum(
 			TrackOrigin::MarketAdmin,
@@ -1213,9 +1220,7 @@ fn an_account_opted_into_portfolio_margin_by_the_governance_path_writes_a_covere
 	use clearinghouse_primitives::OracleKey;
 	use clearinghouse_runtime::{Margin, Oracle};
 	use pallet_clearinghouse_margin::{MarginAccount, PortfolioParams};
-	use pallet_clearinghouse_orderbook::{
-		MarketConfig, MarketKind, MarketParams, MarketStatus, OptionRight, Side,
-	};
+	use pallet_clearinghouse_orderbook::{MarketKind, OptionRight, Side};
 	use polkadot_sdk::{pallet_timestamp, sp_runtime::FixedU128};
 
 	dev_ext().execute_with(|| {
@@ -1225,19 +1230,7 @@ fn an_account_opted_into_portfolio_margin_by_the_governance_path_writes_a_covere
 		let dot = OracleKey::from_symbol("DOT").unwrap();
 		let milli = |m: u128| FixedU128::from_rational(m, 1000);
 		let feeder = dot_with_vol_and_options();
-		let market = |kind| MarketConfig {
-			underlying: dot,
-			kind,
-			tick_size: milli(1),
-			lot_size: 1_000,
-			params: MarketParams {
-				min_size: 1_000,
-				maker_fee: Permill::zero(),
-				taker_fee: Permill::zero(),
-				max_open_orders: 20,
-			},
-			status: MarketStatus::Active,
-		};
+		let market = dot_market;
 		let perp = pallet_clearinghouse_orderbook::Markets::<Runtime>::count();
 		assert_ok!(pallet_clearinghouse_orderbook::Pallet::<Runtime>::create_market(
 			TrackOrigin::MarketAdmin.into(),
@@ -1361,6 +1354,44 @@ struct ConfidentialTrader {
 	hidden: clearinghouse_zk::prover::Opening,
 }
 
+/// Alice's wallet proves her sub-account 0 solvent over the DOT band `(low, high)` (in
+/// thousandths) with `headroom`, from nothing but the chain's quote, and submits it; the quote.
+fn prove_alice_band(
+	alice: &AccountId,
+	hidden: &clearinghouse_zk::prover::Opening,
+	(low, high): (u128, u128),
+	headroom: u128,
+) -> pallet_clearinghouse_confidential::BandQuote {
+	use clearinghouse_primitives::OracleKey;
+	use clearinghouse_runtime::Confidential;
+	use clearinghouse_zk::{prover, Operation, Statement};
+	use polkadot_sdk::sp_runtime::FixedU128;
+	let who = pallet_clearinghouse_margin::MarginAccount::new(alice.clone(), 0);
+	let dot = OracleKey::from_symbol("DOT").unwrap();
+	let (low, high) = (FixedU128::from_rational(low, 1000), FixedU128::from_rational(high, 1000));
+	let quote = Confidential::band_quote(&who, dot, low, high, headroom).unwrap();
+	let encoded = who.encode();
+	let public = (dot, low, high, headroom).encode();
+	let st = Statement {
+		epoch: quote.epoch,
+		..Confidential::statement(Operation::Band, &encoded, quote.version, &public)
+	};
+	let ends = [quote.surplus_low, quote.surplus_high]
+		.map(|s| hidden.add_value(s - headroom as i128).expect("the wallet covers the band"));
+	let (p, _) =
+		prover::prove_range_with_rng(&st, &ends, &mut prover::seeded_rng(&encoded)).unwrap();
+	assert_ok!(Confidential::prove_band(
+		RuntimeOrigin::signed(alice.clone()),
+		0,
+		dot,
+		low,
+		high,
+		headroom,
+		pallet_clearinghouse_confidential::Proof::truncate_from(p)
+	));
+	quote
+}
+
 /// DOT at `m` thousandths, fed in the next block (one feed a block).
 fn feed_dot(feeder: &AccountId, m: u128) {
 	use clearinghouse_primitives::OracleKey;
@@ -1382,17 +1413,15 @@ fn feed_dot(feeder: &AccountId, m: u128) {
 /// USD, is refused an order with nothing public behind it, proves the band [6.500, 7.500] with
 /// 500 USD of headroom (her floor: 500) and buys 500 DOT at 7.000 on it.
 fn confidential_alice_long_on_her_floor() -> ConfidentialTrader {
-	use clearinghouse_primitives::{collateral::BandValuation, OracleKey};
 	use clearinghouse_runtime::{Confidential, Margin};
 	use clearinghouse_zk::{
 		prover::{self, Opening},
-		Operation, Scalar, Statement,
+		Operation, Scalar,
 	};
 	use pallet_clearinghouse_confidential::Proof;
 	use pallet_clearinghouse_margin::MarginAccount;
 	use pallet_clearinghouse_orderbook::{
-		MarketConfig, MarketKind, MarketParams, MarketStatus, OrderRequest, OrderType,
-		SelfTradePrevention, Side, TimeInForce,
+		MarketKind, OrderRequest, OrderType, SelfTradePrevention, Side, TimeInForce,
 	};
 	use polkadot_sdk::{pallet_timestamp, sp_runtime::FixedU128};
 
@@ -1406,24 +1435,11 @@ fn confidential_alice_long_on_her_floor() -> ConfidentialTrader {
 		account(Sr25519Keyring::Charlie),
 	);
 	let who = MarginAccount::new(alice.clone(), 0);
-	let dot = OracleKey::from_symbol("DOT").unwrap();
 	let milli = |m: u128| FixedU128::from_rational(m, 1000);
 	let perp = pallet_clearinghouse_orderbook::Markets::<Runtime>::count();
 	assert_ok!(pallet_clearinghouse_orderbook::Pallet::<Runtime>::create_market(
 		TrackOrigin::MarketAdmin.into(),
-		MarketConfig {
-			underlying: dot,
-			kind: MarketKind::Perpetual,
-			tick_size: milli(1),
-			lot_size: 1_000,
-			params: MarketParams {
-				min_size: 1_000,
-				maker_fee: Permill::zero(),
-				taker_fee: Permill::zero(),
-				max_open_orders: 20,
-			},
-			status: MarketStatus::Active,
-		}
+		dot_market(MarketKind::Perpetual)
 	));
 	let feeder = configure_dot_market(perp);
 	feed_dot(&feeder, 7_000);
@@ -1490,27 +1506,9 @@ fn confidential_alice_long_on_her_floor() -> ConfidentialTrader {
 
 	// The band [6.500, 7.500] with 500 USD of headroom: the chain values her (empty) book at
 	// both ends; her wallet proves c − 500 ≥ 0 there. Floor: 500.
-	let (low, high, headroom) = (milli(6_500), milli(7_500), usd(500));
-	let ends = [low, high].map(|p| {
-		let s = <Margin as BandValuation<AccountId>>::surplus_at(&who, dot, p).unwrap();
-		hidden.add_value(s - headroom as i128).unwrap()
-	});
-	let public = (dot, low, high, headroom).encode();
-	let st = Statement {
-		epoch: Confidential::epoch(),
-		..Confidential::statement(Operation::Band, &encoded, 0, &public)
-	};
-	let (p, _) =
-		prover::prove_range_with_rng(&st, &ends, &mut prover::seeded_rng(b"band")).unwrap();
-	assert_ok!(Confidential::prove_band(
-		RuntimeOrigin::signed(alice.clone()),
-		0,
-		dot,
-		low,
-		high,
-		headroom,
-		proof(&p)
-	));
+	let quote = prove_alice_band(&alice, &hidden, (6_500, 7_500), usd(500));
+	assert_eq!((quote.surplus_low, quote.surplus_high), (0, 0));
+	assert_eq!(quote.floor, usd(500));
 	// The margin engine now counts 500 of her hidden balance: 500 DOT long (350 IM) trades.
 	assert_eq!(Margin::account_health(&who).unwrap().equity, usd(500) as i128);
 	assert_ok!(buy(500_000, 7_000));
@@ -1618,23 +1616,21 @@ fn a_confidential_account_trades_on_its_proven_floor_and_is_liquidated_only_afte
 /// above the new floor (the receiver accepts it). The pool never moves.
 #[test]
 fn out_of_its_band_a_new_proof_within_grace_keeps_a_confidential_account_open() {
-	use clearinghouse_primitives::{collateral::BandValuation, OracleKey};
+	use clearinghouse_primitives::collateral::BandValuation;
 	use clearinghouse_runtime::{Confidential, Margin};
 	use clearinghouse_zk::{
 		prover::{self, Opening},
-		Operation, Scalar, Statement,
+		Operation, Scalar,
 	};
 	use pallet_clearinghouse_confidential::{PoolTotal, Proof, Sealed};
 	use pallet_clearinghouse_margin::MarginAccount;
-	use polkadot_sdk::{pallet_timestamp, sp_runtime::FixedU128};
+	use polkadot_sdk::pallet_timestamp;
 
 	dev_ext().execute_with(|| {
 		let ConfidentialTrader { t0, alice, bob, charlie, who, feeder, encoded, hidden } =
 			confidential_alice_long_on_her_floor();
 		let usd = |n: u128| n * genesis_config_presets::DEV_USD_UNIT;
-		let milli = |m: u128| FixedU128::from_rational(m, 1000);
 		let proof = |bytes: &[u8]| Proof::truncate_from(bytes.to_vec());
-		let dot = OracleKey::from_symbol("DOT").unwrap();
 		let long = || {
 			pallet_clearinghouse_margin::Accounts::<Runtime>::get(&who)
 				.iter()
@@ -1652,27 +1648,9 @@ fn out_of_its_band_a_new_proof_within_grace_keeps_a_confidential_account_open() 
 
 		// Within it she proves [6.000, 6.600], no headroom. The quote is all her wallet needs:
 		// at 6.000 she is 500 down with 300 of initial margin to hold, so her floor is 800.
-		let (low, high) = (milli(6_000), milli(6_600));
-		let quote = Confidential::band_quote(&who, dot, low, high, 0).unwrap();
+		let quote = prove_alice_band(&alice, &hidden, (6_000, 6_600), 0);
 		assert_eq!(quote.surplus_low, -(usd(800) as i128));
 		assert_eq!(quote.floor, usd(800));
-		let public = (dot, low, high, 0u128).encode();
-		let st = Statement {
-			epoch: quote.epoch,
-			..Confidential::statement(Operation::Band, &encoded, quote.version, &public)
-		};
-		let ends = [quote.surplus_low, quote.surplus_high].map(|s| hidden.add_value(s).unwrap());
-		let (p, _) =
-			prover::prove_range_with_rng(&st, &ends, &mut prover::seeded_rng(b"again")).unwrap();
-		assert_ok!(Confidential::prove_band(
-			RuntimeOrigin::signed(alice.clone()),
-			0,
-			dot,
-			low,
-			high,
-			0,
-			proof(&p)
-		));
 		// Open again: no grace period, nothing to liquidate, even past the old deadline.
 		assert_eq!(Confidential::state(&who).unwrap().grace_until, None);
 		pallet_timestamp::Now::<Runtime>::put(deadline + 1);
