@@ -963,8 +963,7 @@ fn pallet_xcm_charges_its_measured_weights() {
 /// settlement price from the oracle's samples, and settles every position in cash.
 #[test]
 fn a_future_listed_by_referendum_trades_expires_and_settles() {
-	use clearinghouse_primitives::OracleKey;
-	use clearinghouse_runtime::{Margin, Oracle, Orderbook};
+	use clearinghouse_runtime::{Margin, Orderbook};
 	use pallet_clearinghouse_margin::{MarginAccount, SettlementParams};
 	use pallet_clearinghouse_orderbook::{Call as OrderbookCall, MarketKind, MarketStatus, Side};
 	use polkadot_sdk::{pallet_timestamp, sp_runtime::FixedU128};
@@ -975,7 +974,6 @@ fn a_future_listed_by_referendum_trades_expires_and_settles() {
 		let window = SettlementParams::default().window_ms;
 		let expiry = t0 + 2 * window;
 		let (alice, bob) = (account(Sr25519Keyring::Alice), account(Sr25519Keyring::Bob));
-		let dot = OracleKey::from_symbol("DOT").unwrap();
 		let config = dot_market(MarketKind::Future { expiry });
 		// Listed by the market_admin track's referendum (block numbers move, the clock not).
 		pass_referendum(
@@ -990,18 +988,7 @@ fn a_future_listed_by_referendum_trades_expires_and_settles() {
 		);
 		// Risk parameters and the oracle by the risk_admin track.
 		let feeder = configure_dot_market(future);
-		let feed = |milli: u128| {
-			assert_ok!(Oracle::feed(
-				RuntimeOrigin::signed(feeder.clone()),
-				vec![pallet_clearinghouse_oracle::FeedValue {
-					key: dot,
-					price: FixedU128::from_rational(milli, 1000),
-					vol: None
-				}]
-				.try_into()
-				.unwrap(),
-			));
-		};
+		let feed = |milli: u128| dot_feed(&feeder, milli, None);
 		feed(7_000);
 		for who in [&alice, &bob] {
 			deposit_usd(who, 1_000);
@@ -1050,10 +1037,10 @@ fn a_future_listed_by_referendum_trades_expires_and_settles() {
 #[test]
 fn an_option_chain_listed_by_referendum_trades_expires_and_settles() {
 	use clearinghouse_primitives::OracleKey;
-	use clearinghouse_runtime::{Margin, Oracle};
+	use clearinghouse_runtime::Margin;
 	use pallet_clearinghouse_margin::{MarginAccount, SettlementParams};
 	use pallet_clearinghouse_orderbook::{
-		Call as OrderbookCall, ChainTemplate, MarketParams, MarketStatus, Side,
+		Call as OrderbookCall, ChainTemplate, MarketKind, MarketStatus, Side,
 	};
 	use polkadot_sdk::{pallet_timestamp, sp_runtime::FixedU128};
 
@@ -1068,18 +1055,7 @@ fn an_option_chain_listed_by_referendum_trades_expires_and_settles() {
 		// The risk_admin track: DOT's index with an implied-vol feed, and how DOT options
 		// are marked and margined (the vol key is DOT's own feed).
 		let feeder = dot_with_vol_and_options();
-		let feed = |price: u128| {
-			assert_ok!(Oracle::feed(
-				RuntimeOrigin::signed(feeder.clone()),
-				vec![pallet_clearinghouse_oracle::FeedValue {
-					key: dot,
-					price: milli(price),
-					vol: Some(FixedU128::from_rational(6, 10)),
-				}]
-				.try_into()
-				.unwrap(),
-			));
-		};
+		let feed = |price: u128| dot_feed(&feeder, price, Some(FixedU128::from_rational(6, 10)));
 		feed(7_000);
 		// The market_admin track lists the chain: calls and puts at 6.500 and 7.000.
 		let first = pallet_clearinghouse_orderbook::Markets::<Runtime>::count();
@@ -1092,12 +1068,7 @@ fn an_option_chain_listed_by_referendum_trades_expires_and_settles() {
 				template: ChainTemplate {
 					tick_size: milli(1),
 					lot_size: 1_000,
-					params: MarketParams {
-						min_size: 1_000,
-						maker_fee: Permill::zero(),
-						taker_fee: Permill::zero(),
-						max_open_orders: 20,
-					},
+					params: dot_market(MarketKind::Perpetual).params,
 				},
 			}
 			.into(),
@@ -1217,8 +1188,7 @@ fn every_call_that_checks_margin_is_charged_for_an_account_of_options() {
 
 #[test]
 fn an_account_opted_into_portfolio_margin_by_the_governance_path_writes_a_covered_call() {
-	use clearinghouse_primitives::OracleKey;
-	use clearinghouse_runtime::{Margin, Oracle};
+	use clearinghouse_runtime::Margin;
 	use pallet_clearinghouse_margin::{MarginAccount, PortfolioParams};
 	use pallet_clearinghouse_orderbook::{MarketKind, OptionRight, Side};
 	use polkadot_sdk::{pallet_timestamp, sp_runtime::FixedU128};
@@ -1227,7 +1197,6 @@ fn an_account_opted_into_portfolio_margin_by_the_governance_path_writes_a_covere
 		let t0 = 1_700_000_000_000u64;
 		pallet_timestamp::Now::<Runtime>::put(t0);
 		let (alice, bob) = (account(Sr25519Keyring::Alice), account(Sr25519Keyring::Bob));
-		let dot = OracleKey::from_symbol("DOT").unwrap();
 		let milli = |m: u128| FixedU128::from_rational(m, 1000);
 		let feeder = dot_with_vol_and_options();
 		let market = dot_market;
@@ -1247,18 +1216,7 @@ fn an_account_opted_into_portfolio_margin_by_the_governance_path_writes_a_covere
 				expiry: t0 + 30 * 86_400_000
 			})
 		));
-		let feed = || {
-			assert_ok!(Oracle::feed(
-				RuntimeOrigin::signed(feeder.clone()),
-				vec![pallet_clearinghouse_oracle::FeedValue {
-					key: dot,
-					price: milli(7_000),
-					vol: Some(FixedU128::from_rational(6, 10)),
-				}]
-				.try_into()
-				.unwrap(),
-			));
-		};
+		let feed = || dot_feed(&feeder, 7_000, Some(FixedU128::from_rational(6, 10)));
 		feed();
 		deposit_usd(&alice, 15);
 		deposit_usd(&bob, 1_000);
@@ -1392,21 +1350,26 @@ fn prove_alice_band(
 	quote
 }
 
-/// DOT at `m` thousandths, fed in the next block (one feed a block).
-fn feed_dot(feeder: &AccountId, m: u128) {
+/// `feeder` feeds DOT at `m` thousandths (and `vol`, if any) in the current block.
+fn dot_feed(feeder: &AccountId, m: u128, vol: Option<polkadot_sdk::sp_runtime::FixedU128>) {
 	use clearinghouse_primitives::OracleKey;
 	use polkadot_sdk::sp_runtime::FixedU128;
-	run_to_block(System::block_number() + 1);
 	assert_ok!(clearinghouse_runtime::Oracle::feed(
 		RuntimeOrigin::signed(feeder.clone()),
 		vec![pallet_clearinghouse_oracle::FeedValue {
 			key: OracleKey::from_symbol("DOT").unwrap(),
 			price: FixedU128::from_rational(m, 1000),
-			vol: None
+			vol,
 		}]
 		.try_into()
 		.unwrap(),
 	));
+}
+
+/// DOT at `m` thousandths, fed in the next block (one feed a block).
+fn feed_dot(feeder: &AccountId, m: u128) {
+	run_to_block(System::block_number() + 1);
+	dot_feed(feeder, m, None);
 }
 
 /// A confidential account on the real runtime, with real proofs: Alice hides all her 1,000
