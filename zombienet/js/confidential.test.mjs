@@ -22,6 +22,7 @@ import { join } from 'node:path';
 import { ApiPromise, WsProvider } from '@polkadot/api';
 import { Keyring } from '@polkadot/keyring';
 import { cryptoWaitReady } from '@polkadot/util-crypto';
+import { send as sendTx } from './chain.mjs';
 
 const WS = process.env.WS ?? 'ws://127.0.0.1:9944';
 const WALLET = process.env.WALLET
@@ -49,21 +50,7 @@ function wallet(who, ...args) {
 }
 
 /** Signs and sends `tx`; resolves with the inclusion block's events, rejects on a dispatch error. */
-function send(tx, signer) {
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error('not included in time')), TIMEOUT_MS);
-    tx.signAndSend(signer, ({ status, events, dispatchError }) => {
-      if (dispatchError) {
-        clearTimeout(timer);
-        const detail = dispatchError.isModule ? api.registry.findMetaError(dispatchError.asModule) : dispatchError;
-        reject(new Error(`dispatch failed: ${detail.section ?? ''}.${detail.name ?? dispatchError.toString()}`));
-      } else if (status.isInBlock || status.isFinalized) {
-        clearTimeout(timer);
-        resolve(events);
-      }
-    }).catch((e) => { clearTimeout(timer); reject(e); });
-  });
-}
+const send = async (tx, signer) => (await sendTx(api, tx, signer, TIMEOUT_MS)).events;
 
 const account = (pair) => ({ owner: pair.address, sub: 0 });
 const encoded = (pair) => api.createType('(AccountId32, u8)', [pair.address, 0]).toHex();

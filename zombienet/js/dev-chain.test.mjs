@@ -13,6 +13,7 @@ import assert from 'node:assert/strict';
 import { ApiPromise, WsProvider } from '@polkadot/api';
 import { Keyring } from '@polkadot/keyring';
 import { blake2AsHex, cryptoWaitReady } from '@polkadot/util-crypto';
+import { send } from './chain.mjs';
 
 const WS = process.env.WS ?? 'ws://127.0.0.1:9944';
 const TIMEOUT_MS = 60_000;
@@ -42,22 +43,7 @@ test('metadata exposes the chain pallets and the native token', async () => {
   assert.equal(api.runtimeVersion.specName.toString(), 'clearinghouse');
 });
 
-/** Signs and sends `tx`, resolves with the events of its inclusion block. */
-function sendAndWaitInBlock(tx, signer) {
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error('not included in time')), TIMEOUT_MS);
-    tx.signAndSend(signer, ({ status, events, dispatchError }) => {
-      if (dispatchError) {
-        clearTimeout(timer);
-        reject(new Error(`dispatch failed: ${dispatchError.toString()}`));
-      } else if (status.isInBlock || status.isFinalized) {
-        // A timed-seal dev chain finalizes at once: the status may skip `InBlock`.
-        clearTimeout(timer);
-        resolve({ blockHash: status.isInBlock ? status.asInBlock : status.asFinalized, events });
-      }
-    }).catch((e) => { clearTimeout(timer); reject(e); });
-  });
-}
+const sendAndWaitInBlock = (tx, signer) => send(api, tx, signer, TIMEOUT_MS);
 
 test('a transfer from Alice to Bob is included with balances and event', async () => {
   const amount = 1_234_000_000_000n; // 1.234 CLR
