@@ -56,7 +56,7 @@ pub use pallet::*;
 pub use types::*;
 pub use weights::WeightInfo;
 
-#[cfg(any(feature = "try-runtime", test))]
+#[cfg(any(feature = "try-runtime", feature = "std"))]
 use polkadot_sdk::sp_runtime;
 use polkadot_sdk::{frame_support, frame_system, sp_arithmetic};
 
@@ -463,7 +463,7 @@ pub mod pallet {
 		}
 
 		/// Checks the invariants of this pallet's storage.
-		#[cfg(any(feature = "try-runtime", test))]
+		#[cfg(any(feature = "try-runtime", feature = "std"))]
 		pub fn do_try_state() -> Result<(), sp_runtime::TryRuntimeError> {
 			use alloc::collections::btree_set::BTreeSet;
 			let feeders = Feeders::<T>::iter().map(|(_, i)| i.index).collect::<BTreeSet<_>>();
