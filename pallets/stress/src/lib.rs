@@ -14,11 +14,13 @@
 //! * [`agents`]: who trades and keeps.
 //! * [`sim`]: one replay and what it found.
 //! * [`report`]: the Markdown report and its PNG plots (feature `plots`).
+//! * [`fuzz`]: the runtime fuzz targets' bodies (`calls`, `ismp`, `xcm`), on the same harness.
 //!
 //! `scripts/stress` runs every scenario and writes `target/stress/REPORT.md`; a run that breaks
 //! an invariant or leaves bad debt uncovered fails it.
 
 pub mod agents;
+pub mod fuzz;
 pub mod invariants;
 pub mod path;
 #[cfg(feature = "plots")]
