@@ -1,11 +1,14 @@
 //! The trading population: market makers quoting around the index with inventory limits,
 //! leveraged trend-followers and mean-reverters at a spread of leverages up to each market's
-//! maximum, an optional whale short, and a keeper. Every action is a signed call through
-//! [`World::submit`], so it is charged its weight and refused exactly as on chain.
+//! maximum, an optional whale short, and — where a market has a dated future and an option
+//! chain — hedged books: a future market maker, basis traders (long the future, short the
+//! perpetual), an option market maker, covered-call writers and protective-put buyers. And a
+//! keeper. Every action is a signed call through [`World::submit`], so it is charged its
+//! weight and refused exactly as on chain.
 
 use crate::{
 	path::Depth,
-	world::{dollars, sim_account, SimMarket, Submitted, World},
+	world::{dollars, float, sim_account, Instrument, SimMarket, Submitted, World},
 };
 use clearinghouse_runtime::{AccountId, Margin, Runtime, RuntimeCall};
 use pallet_clearinghouse_margin::MarginAccount;
@@ -15,12 +18,12 @@ use pallet_clearinghouse_orderbook::{
 use rand::{seq::SliceRandom, Rng, SeedableRng};
 use rand_chacha::ChaCha20Rng;
 
-/// What an agent does.
+/// What an agent does. Markets are indices into `World::markets`.
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub enum Strategy {
-	/// Quotes `levels` bids and asks of `level` dollars each, the first `spread` (a fraction)
-	/// from the index and `step` apart, skewed by its inventory; stops adding to a side once
-	/// its inventory passes `max_inventory` dollars.
+	/// Quotes `levels` bids and asks of `level` dollars each in its market, the first
+	/// `spread` (a fraction) from the index and `step` apart, skewed by its inventory; stops
+	/// adding to a side once its inventory passes `max_inventory` dollars.
 	MarketMaker { levels: u32, level: f64, spread: f64, step: f64, max_inventory: f64 },
 	/// Holds `leverage` × equity in the direction of the fast EMA against the slow one.
 	Trend { leverage: f64 },
@@ -28,6 +31,15 @@ pub enum Strategy {
 	MeanRevert { leverage: f64 },
 	/// Opens a short of `leverage` × equity at the start and holds it.
 	WhaleShort { leverage: f64 },
+	/// Long `future`, short its market (the perpetual), `leverage` × equity in all.
+	Basis { future: usize, leverage: f64 },
+	/// Quotes the options `first .. first + count` one a block, `spread` around their mark,
+	/// `level` dollars of underlying a side.
+	OptionMaker { first: usize, count: usize, level: f64, spread: f64 },
+	/// Long its market (the perpetual) `leverage` × equity, short as many `call`s.
+	CoveredCall { call: usize, leverage: f64 },
+	/// Long its market `leverage` × equity, long as many `put`s.
+	ProtectivePut { put: usize, leverage: f64 },
 }
 
 /// One trader.
@@ -46,24 +58,38 @@ pub struct Agent {
 	pub quoted: Option<(f64, u32, i128)>,
 }
 
-/// What the agents of a market see of it: the index and two EMAs of it.
+/// What the agents see of an underlying: its index, two EMAs of it, a slowly decaying peak,
+/// and the implied vol the feeders report.
 #[derive(Clone, Debug, Default)]
 pub struct MarketView {
 	pub index: f64,
 	/// Ten-minute and one-hour EMAs of the index.
 	pub fast: f64,
 	pub slow: f64,
+	/// The running high, decaying toward the index over about six hours.
+	pub peak: f64,
+	/// The base implied vol (annualised) before stress.
+	pub base_vol: f64,
 }
 
 impl MarketView {
 	/// A new index print.
 	pub fn update(&mut self, p: f64) {
 		if self.index == 0.0 {
-			(self.fast, self.slow) = (p, p);
+			(self.fast, self.slow, self.peak) = (p, p, p);
 		}
 		self.index = p;
 		self.fast += (p - self.fast) / 100.0;
 		self.slow += (p - self.slow) / 600.0;
+		self.peak = p.max(self.peak - (self.peak - p) / 3_600.0);
+	}
+
+	/// The implied vol the feeders report when the path gives none: the base vol, up five
+	/// times the drawdown from the decaying peak, at most three times the base (vol rises as
+	/// markets fall, as implied vols did on every one of these days).
+	pub fn implied_vol(&self) -> f64 {
+		let drawdown = if self.peak > 0.0 { 1.0 - self.index / self.peak } else { 0.0 };
+		(self.base_vol * (1.0 + 5.0 * drawdown.max(0.0))).min(3.0 * self.base_vol)
 	}
 }
 
@@ -77,60 +103,92 @@ pub fn population(world: &mut World, depth: Depth, whale_short: bool, seed: u64)
 		n += 1;
 		sim_account(tag, n)
 	};
-	for (m, market) in world.markets.clone().iter().enumerate() {
+	let (makers, mm_capital, level, spread, step) = match depth {
+		Depth::Deep => (2, 3_000_000.0, 40_000.0, 0.0005, 0.001),
+		Depth::Thin => (1, 150_000.0, 4_000.0, 0.003, 0.005),
+	};
+	let agent = |account, market, strategy, capital, every, offset| Agent {
+		account,
+		market,
+		strategy,
+		capital,
+		every,
+		offset,
+		quoted: None,
+	};
+	let markets = world.markets.clone();
+	for (m, market) in markets.iter().enumerate() {
 		let max_leverage = 1.0 / market.initial;
-		let (makers, mm_capital, level, spread, step) = match depth {
-			Depth::Deep => (2, 3_000_000.0, 40_000.0, 0.0005, 0.001),
-			Depth::Thin => (1, 150_000.0, 4_000.0, 0.003, 0.005),
+		let maker = |i: u32, level: f64| Strategy::MarketMaker {
+			levels: 5,
+			level,
+			spread: spread * (1.0 + i as f64 * 0.5),
+			step,
+			max_inventory: mm_capital * 0.5,
 		};
-		for i in 0..makers {
-			agents.push(Agent {
-				account: next(10),
-				market: m,
-				strategy: Strategy::MarketMaker {
-					levels: 5,
-					level,
-					spread: spread * (1.0 + i as f64 * 0.5),
-					step,
-					max_inventory: mm_capital * 0.5,
-				},
-				capital: mm_capital,
-				every: 1,
-				offset: 0,
-				quoted: None,
-			});
+		match market.instrument {
+			Instrument::Perpetual => {
+				for i in 0..makers {
+					agents.push(agent(next(10), m, maker(i, level), mm_capital, 1, 0));
+				}
+				let takers = 16u32;
+				for i in 0..takers {
+					// Leverage from 1× to the market's maximum, evenly spread.
+					let leverage = 1.0 + (max_leverage - 1.0) * i as f64 / (takers - 1) as f64;
+					let strategy = if i % 2 == 0 {
+						Strategy::Trend { leverage }
+					} else {
+						Strategy::MeanRevert { leverage }
+					};
+					let capital = rng.gen_range(20_000.0..100_000.0);
+					agents.push(agent(next(11), m, strategy, capital, 20, rng.gen_range(0..20)));
+				}
+				if whale_short && m == 0 {
+					let strategy = Strategy::WhaleShort { leverage: max_leverage * 0.9 };
+					agents.push(agent(next(12), m, strategy, 400_000.0, 1, 0));
+				}
+			},
+			Instrument::Future { .. } => {
+				let perp = markets
+					.iter()
+					.position(|x| x.view == market.view && x.instrument == Instrument::Perpetual)
+					.expect("a future's underlying has a perpetual");
+				agents.push(agent(next(13), m, maker(0, level / 2.0), mm_capital / 2.0, 1, 0));
+				for i in 0..2 {
+					let strategy = Strategy::Basis { future: m, leverage: 3.0 };
+					agents.push(agent(next(14), perp, strategy, 200_000.0, 20, 5 + i * 10));
+				}
+			},
+			Instrument::Option { .. } => {},
 		}
-		let takers = 16u32;
-		for i in 0..takers {
-			// Leverage from 1× to the market's maximum, evenly spread.
-			let leverage = 1.0 + (max_leverage - 1.0) * i as f64 / (takers - 1) as f64;
-			let strategy = if i % 2 == 0 {
-				Strategy::Trend { leverage }
-			} else {
-				Strategy::MeanRevert { leverage }
-			};
-			agents.push(Agent {
-				account: next(11),
-				market: m,
-				strategy,
-				capital: rng.gen_range(20_000.0..100_000.0),
-				every: 20,
-				offset: rng.gen_range(0..20),
-				quoted: None,
-			});
+	}
+	// The option books of each chain (markets listed right after their future).
+	let mut m = 0;
+	while m < markets.len() {
+		if !matches!(markets[m].instrument, Instrument::Option { .. }) {
+			m += 1;
+			continue;
 		}
-		if whale_short && m == 0 {
-			agents.push(Agent {
-				account: next(12),
-				market: m,
-				strategy: Strategy::WhaleShort { leverage: max_leverage * 0.9 },
-				capital: 400_000.0,
-				every: 1,
-				offset: 0,
-				quoted: None,
-			});
+		let count = markets[m..]
+			.iter()
+			.take_while(|x| matches!(x.instrument, Instrument::Option { .. }))
+			.count();
+		let view = markets[m].view;
+		let perp = markets
+			.iter()
+			.position(|x| x.view == view && x.instrument == Instrument::Perpetual)
+			.expect("an option's underlying has a perpetual");
+		let strategy = Strategy::OptionMaker { first: m, count, level: level / 4.0, spread: 0.03 };
+		agents.push(agent(next(15), m, strategy, mm_capital, 1, 0));
+		// The out-of-the-money call (10% up) and put (10% down) of the chain.
+		let (put, call) = (m + 1, m + count - 2);
+		for i in 0..2u32 {
+			let strategy = Strategy::CoveredCall { call, leverage: 1.0 };
+			agents.push(agent(next(16), perp, strategy, 100_000.0, 20, 3 + i * 7));
+			let strategy = Strategy::ProtectivePut { put, leverage: 2.0 };
+			agents.push(agent(next(17), perp, strategy, 100_000.0, 20, 8 + i * 7));
 		}
-		let _ = market;
+		m += count;
 	}
 	for a in &agents {
 		world.fund(&a.account, a.capital, true);
@@ -138,13 +196,20 @@ pub fn population(world: &mut World, depth: Depth, whale_short: bool, seed: u64)
 	agents
 }
 
-/// The position (size units, long > 0) and equity (dollars) of `who` in `market`.
+/// The position (size units, long > 0) of `who` in `market`, and its equity (dollars).
 fn position(world: &mut World, who: &AccountId, market: u32) -> (i128, f64) {
 	world.with(|| {
 		Margin::account_health(&MarginAccount::new(who.clone(), 0)).map_or((0, 0.0), |h| {
 			let q = h.positions.iter().find(|p| p.market == market).map_or(0, |p| p.quantity);
 			(q, dollars(h.equity))
 		})
+	})
+}
+
+/// The option's mark price (dollars per unit), if it has one.
+fn option_mark(world: &mut World, m: &SimMarket) -> Option<f64> {
+	world.with(|| {
+		Margin::option_chain(m.oracle).iter().find(|q| q.market == m.id).map(|q| float(q.mark))
 	})
 }
 
@@ -166,19 +231,20 @@ fn order(
 	}
 }
 
-/// A market order of `quantity` (long > 0 buys) no worse than 2% from `index`.
+/// A market order of `quantity` (long > 0 buys) no worse than `slippage` from `reference`.
 fn market_order(
 	world: &mut World,
 	who: &AccountId,
 	m: &SimMarket,
 	quantity: i128,
-	index: f64,
+	reference: f64,
+	slippage: f64,
 	reduce_only: bool,
 ) -> Submitted {
 	let (side, protection) = if quantity > 0 {
-		(Side::Buy, m.price(index * 1.02, true))
+		(Side::Buy, m.price(reference * (1.0 + slippage), true))
 	} else {
-		(Side::Sell, m.price(index * 0.98, false))
+		(Side::Sell, m.price(reference * (1.0 - slippage), false))
 	};
 	world.submit(
 		who,
@@ -196,6 +262,46 @@ fn market_order(
 	)
 }
 
+/// Replaces `who`'s quotes in `m` with `places` (cancel all, then one bulk placement).
+fn requote(
+	world: &mut World,
+	who: &AccountId,
+	m: &SimMarket,
+	places: Vec<OrderRequest>,
+) -> Submitted {
+	world.submit(who, RuntimeCall::Orderbook(BookCall::cancel_all { market: m.id, sub: 0 }));
+	world.submit(
+		who,
+		RuntimeCall::Orderbook(BookCall::bulk {
+			market: m.id,
+			sub: 0,
+			cancels: Default::default(),
+			places: places.try_into().expect("at most MaxBulk"),
+		}),
+	)
+}
+
+/// Moves `who`'s position in `m` toward `target` size units when it is more than a tenth of
+/// `scale` away, with a market order no worse than `band.1` (a fraction) from `band.0`.
+fn trade_toward(
+	world: &mut World,
+	who: &AccountId,
+	m: &SimMarket,
+	held: i128,
+	target: i128,
+	scale: i128,
+	band: (f64, f64),
+) {
+	let (reference, slippage) = band;
+	let diff = target - held;
+	if diff == 0 || diff.abs() * 10 < scale.abs().max(1) {
+		return;
+	}
+	// Toward zero without crossing it: reduce-only, as a careful trader sends it.
+	let reducing = held != 0 && target.abs() < held.abs() && target.signum() * held.signum() >= 0;
+	market_order(world, who, m, diff, reference, slippage, reducing);
+}
+
 /// Every agent whose turn it is in block `block` acts, in a seeded random order.
 pub fn act(
 	world: &mut World,
@@ -209,10 +315,11 @@ pub fn act(
 	turn.shuffle(rng);
 	for a in turn {
 		let m = world.markets[a.market].clone();
-		let view = &views[a.market];
+		let view = &views[m.view];
 		if view.index <= 0.0 {
 			continue;
 		}
+		let units = |notional: f64| m.size(notional, view.index) as i128;
 		match a.strategy {
 			Strategy::MarketMaker { levels, level, spread, step, max_inventory } => {
 				let (q, _) = position(world, &a.account, m.id);
@@ -226,10 +333,10 @@ pub fn act(
 				}
 				let inventory = m.units(q) * view.index;
 				let skew = (inventory / max_inventory).clamp(-1.0, 1.0) * spread;
+				let size = m.size(level, view.index).max(1);
 				let mut places = Vec::new();
 				for i in 0..levels {
 					let off = spread + step * i as f64;
-					let size = m.size(level, view.index).max(1);
 					if inventory < max_inventory {
 						let p = m.price(view.index * (1.0 - off - skew), false);
 						places.push(order(
@@ -251,20 +358,7 @@ pub fn act(
 						));
 					}
 				}
-				world.submit(
-					&a.account,
-					RuntimeCall::Orderbook(BookCall::cancel_all { market: m.id, sub: 0 }),
-				);
-				let placed = world.submit(
-					&a.account,
-					RuntimeCall::Orderbook(BookCall::bulk {
-						market: m.id,
-						sub: 0,
-						cancels: Default::default(),
-						places: places.try_into().expect("at most MaxBulk"),
-					}),
-				);
-				if placed == Submitted::Ok {
+				if requote(world, &a.account, &m, places) == Submitted::Ok {
 					a.quoted = Some((view.index, block, q));
 				}
 			},
@@ -284,20 +378,16 @@ pub fn act(
 						}
 					},
 				};
-				let target = signal * leverage * equity;
-				let current = m.units(q) * view.index;
-				let diff = target - current;
-				if diff.abs() < 0.1 * leverage * equity {
-					continue;
-				}
-				let size = m.size(diff.abs(), view.index) as i128 * diff.signum() as i128;
-				if size == 0 {
-					continue;
-				}
-				// Toward zero without crossing it: reduce-only, as a careful trader sends it.
-				let reducing =
-					current != 0.0 && target.abs() < current.abs() && target * current >= 0.0;
-				market_order(world, &a.account, &m, size, view.index, reducing);
+				let target = (signal * units(leverage * equity) as f64) as i128;
+				trade_toward(
+					world,
+					&a.account,
+					&m,
+					q,
+					target,
+					units(leverage * equity),
+					(view.index, 0.02),
+				);
 			},
 			Strategy::WhaleShort { leverage } => {
 				// Builds the short a tenth at a time over the first blocks, to 90% of the
@@ -305,24 +395,105 @@ pub fn act(
 				let (q, equity) = position(world, &a.account, m.id);
 				let held = -m.units(q) * view.index;
 				if equity > 0.0 && block < 300 && held < 0.9 * leverage * equity {
-					let size = m.size(0.1 * leverage * equity, view.index) as i128;
-					market_order(world, &a.account, &m, -size, view.index, false);
+					market_order(
+						world,
+						&a.account,
+						&m,
+						-units(0.1 * leverage * equity),
+						view.index,
+						0.02,
+						false,
+					);
 				}
+			},
+			Strategy::Basis { future, leverage } => {
+				let f = world.markets[future].clone();
+				if matches!(f.instrument, Instrument::Future { expiry } if world.now_ms + 600_000 >= expiry)
+				{
+					continue;
+				}
+				let (perp_q, equity) = position(world, &a.account, m.id);
+				let (future_q, _) = position(world, &a.account, f.id);
+				if equity <= 0.0 {
+					continue;
+				}
+				let leg = units(leverage * equity / 2.0);
+				trade_toward(world, &a.account, &f, future_q, leg, leg, (view.index, 0.02));
+				trade_toward(world, &a.account, &m, perp_q, -leg, leg, (view.index, 0.02));
+			},
+			Strategy::OptionMaker { first, count, level, spread } => {
+				let o = world.markets[first + (block as usize) % count].clone();
+				let Some(mark) = option_mark(world, &o) else { continue };
+				let size = o.size(level, view.index).max(1);
+				let mut places = Vec::new();
+				let bid = mark * (1.0 - spread);
+				if bid >= o.tick {
+					places.push(order(
+						Side::Buy,
+						OrderType::Limit { price: o.price(bid, false) },
+						size,
+						TimeInForce::Gtc,
+						false,
+					));
+				}
+				let ask = (mark * (1.0 + spread)).max(2.0 * o.tick);
+				places.push(order(
+					Side::Sell,
+					OrderType::Limit { price: o.price(ask, true) },
+					size,
+					TimeInForce::Gtc,
+					false,
+				));
+				requote(world, &a.account, &o, places);
+			},
+			Strategy::CoveredCall { call: option, leverage }
+			| Strategy::ProtectivePut { put: option, leverage } => {
+				let o = world.markets[option].clone();
+				let (perp_q, equity) = position(world, &a.account, m.id);
+				let (option_q, _) = position(world, &a.account, o.id);
+				if equity <= 0.0 {
+					continue;
+				}
+				let leg = units(leverage * equity);
+				trade_toward(world, &a.account, &m, perp_q, leg, leg, (view.index, 0.02));
+				let Some(mark) = option_mark(world, &o) else { continue };
+				// Short calls against the long, or long puts under it, as many as it holds.
+				let target = if matches!(a.strategy, Strategy::CoveredCall { .. }) {
+					-perp_q.max(0)
+				} else {
+					perp_q.max(0)
+				};
+				trade_toward(
+					world,
+					&a.account,
+					&o,
+					option_q,
+					target,
+					target,
+					(mark.max(o.tick), 0.5),
+				);
 			},
 		}
 	}
 }
 
-/// The keeper: liquidates every liquidatable account it can fit in the block, then advances
-/// every pending deleveraging.
+/// The keeper: liquidates every liquidatable account it can fit in the block, advances every
+/// pending deleveraging, and settles every dated market whose price is fixed.
 pub fn keep(world: &mut World) {
-	let (liquidatable, deleveraging) = world.with(|| {
+	let (liquidatable, deleveraging, settling) = world.with(|| {
+		// The pallet's own accounts (the insurance fund's inventory) are not liquidated.
+		let own = Margin::account_id();
 		let accounts: Vec<_> = pallet_clearinghouse_margin::Accounts::<Runtime>::iter_keys()
+			.filter(|a| a.owner != own)
 			.filter(|a| Margin::account_health(a).is_some_and(|h| h.liquidatable))
 			.collect();
 		let markets: Vec<u32> =
 			pallet_clearinghouse_margin::Deleveraging::<Runtime>::iter_keys().collect();
-		(accounts, markets)
+		let settling: Vec<u32> = pallet_clearinghouse_margin::Settlements::<Runtime>::iter()
+			.filter(|(_, s)| s.price.is_some() && !s.settled)
+			.map(|(m, _)| m)
+			.collect();
+		(accounts, markets, settling)
 	});
 	let keeper = world.keeper.clone();
 	for account in liquidatable {
@@ -336,6 +507,11 @@ pub fn keep(world: &mut World) {
 			market,
 			steps: 16,
 		});
+		world.submit(&keeper, call);
+	}
+	for market in settling {
+		let call =
+			RuntimeCall::Margin(pallet_clearinghouse_margin::Call::settle { market, steps: 16 });
 		world.submit(&keeper, call);
 	}
 }

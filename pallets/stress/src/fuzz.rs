@@ -79,6 +79,12 @@ fn check_all(slack: u128) {
 	}
 }
 
+/// `FUZZ_DEBUG` set: print every call the `calls` target makes and its result.
+fn debug() -> bool {
+	static DEBUG: OnceLock<bool> = OnceLock::new();
+	*DEBUG.get_or_init(|| std::env::var("FUZZ_DEBUG").is_ok())
+}
+
 /// Traders of the `calls` target.
 const TRADERS: u32 = 4;
 
@@ -86,7 +92,9 @@ fn trader(i: u32) -> AccountId {
 	sim_account(20, i % TRADERS)
 }
 
-/// The dev chain with BTC and ETH perpetuals (fed at 60,000 and 3,000), four traders with a
+/// The dev chain with BTC and ETH perpetuals (fed at 60,000 and 3,000), a BTC future expiring
+/// in an hour and BTC calls and puts at 54,000 / 60,000 / 66,000 expiring in two days (markets
+/// 0: BTC perpetual, 1: the future, 2–7: the options, 8: ETH perpetual), four traders with a
 /// million dollars each, and an insurance fund.
 fn calls_base() -> &'static Snapshot {
 	static BASE: OnceLock<Snapshot> = OnceLock::new();
@@ -98,12 +106,15 @@ fn calls_base() -> &'static Snapshot {
 			initial,
 			maintenance: initial / 2.0,
 			breaker: 0.25,
+			derivatives: None,
 		};
-		let mut world = World::new(
-			1_767_225_600_000,
-			&[listing("BTC", 60_000.0, 0.1), listing("ETH", 3_000.0, 0.2)],
-			50_000.0,
-		);
+		let t0 = 1_767_225_600_000;
+		let btc = Listing {
+			derivatives: Some((t0 + 3_600_000, t0 + 2 * 86_400_000)),
+			..listing("BTC", 60_000.0, 0.1)
+		};
+		let mut world = World::new(t0, &[btc, listing("ETH", 3_000.0, 0.2)], 50_000.0);
+		assert_eq!(world.markets.len(), MARKETS as usize);
 		for i in 0..TRADERS {
 			world.fund(&trader(i), 1_000_000.0, true);
 		}
@@ -111,6 +122,9 @@ fn calls_base() -> &'static Snapshot {
 		take(ext)
 	})
 }
+
+/// Markets of the `calls` target's chain.
+const MARKETS: u32 = 9;
 
 /// Prices the `calls` target moves: BTC and ETH, in their fed units.
 const KEYS: [(&str, f64); 2] = [("BTC", 60_000.0), ("ETH", 3_000.0)];
@@ -150,12 +164,21 @@ pub fn calls(data: &[u8]) -> u128 {
 			}
 			let Ok(step) = u.int_in_range(0u8..=15) else { break };
 			let who = trader(u.int_in_range(0..=TRADERS - 1).unwrap_or(0));
-			// BTC or ETH; now and then a market that does not exist.
-			let market = match u.int_in_range(0u32..=15).unwrap_or(0) {
-				15 => 2,
-				m => m % 2,
+			// Any listed market; now and then one that does not exist.
+			let market = match u.int_in_range(0u32..=2 * MARKETS).unwrap_or(0) {
+				m if m == 2 * MARKETS => MARKETS,
+				m => m % MARKETS,
 			};
-			let reference = prices[(market as usize).min(1)];
+			let reference = match market {
+				0 | 1 => prices[0],
+				m if m == MARKETS - 1 => prices[1],
+				_ => clearinghouse_runtime::Margin::option_chain(
+					clearinghouse_primitives::OracleKey::from_symbol("BTC").expect("symbol"),
+				)
+				.iter()
+				.find(|q| q.market == market)
+				.map_or(prices[0] / 20.0, |q| crate::world::float(q.mark).max(1.0)),
+			};
 			let call: Option<(RuntimeOrigin, RuntimeCall)> = match step {
 				0..=5 => {
 					let side =
@@ -223,7 +246,12 @@ pub fn calls(data: &[u8]) -> u128 {
 					);
 					Some((
 						RuntimeOrigin::signed(who),
-						if u.arbitrary::<bool>().unwrap_or(true) {
+						if u.ratio(1u8, 4).unwrap_or(false) {
+							RuntimeCall::Margin(pallet_clearinghouse_margin::Call::settle {
+								market,
+								steps: u.int_in_range(0u32..=64).unwrap_or(1),
+							})
+						} else if u.arbitrary::<bool>().unwrap_or(true) {
 							RuntimeCall::Margin(pallet_clearinghouse_margin::Call::liquidate {
 								account,
 							})
@@ -280,14 +308,17 @@ pub fn calls(data: &[u8]) -> u128 {
 					);
 					<Hooked as OnInitialize<u32>>::on_initialize(block);
 					if !u.ratio(1u8, 8).unwrap_or(false) {
+						// BTC carries its implied vol (10% to 300%).
+						let vol = u.int_in_range(10u32..=300).unwrap_or(60) as f64 / 100.0;
 						let values: Vec<_> = KEYS
 							.iter()
 							.zip(prices)
-							.map(|((k, _), p)| pallet_clearinghouse_oracle::FeedValue {
+							.enumerate()
+							.map(|(i, ((k, _), p))| pallet_clearinghouse_oracle::FeedValue {
 								key: clearinghouse_primitives::OracleKey::from_symbol(k)
 									.expect("symbol"),
 								price: fixed(p),
-								vol: None,
+								vol: (i == 0).then(|| fixed(vol)),
 							})
 							.collect();
 						for f in 0..3 {
@@ -327,13 +358,13 @@ pub fn calls(data: &[u8]) -> u128 {
 				},
 			};
 			if let Some((origin, call)) = call {
-				if std::env::var("FUZZ_DEBUG").is_ok() {
+				if debug() {
 					let name = format!("{call:?}");
 					eprint!("{} -> ", &name[..name.len().min(140)]);
 				}
 				let events = System::event_count();
 				let r = call.dispatch(origin);
-				if std::env::var("FUZZ_DEBUG").is_ok() {
+				if debug() {
 					eprintln!(
 						"{:?} {:?}",
 						r.map(|_| ()).map_err(|e| e.error),

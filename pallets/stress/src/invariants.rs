@@ -15,7 +15,8 @@ use std::collections::BTreeMap;
 ///   conserved: fees, PnL, funding, penalties and insurance only move it);
 /// * value at mark is conserved up to rounding: Σ settlement cash of every account but the
 ///   clearing account (which pays realised PnL out and is owed it back by the open cost
-///   bases) + Σ unrealised PnL (funding included) of every position is `deposited`, less
+///   bases) + Σ unrealised PnL (funding included) of every perpetual and future + Σ mark
+///   value of every option (its premium changed hands in cash) is `deposited`, less
 ///   rounding against the accounts: at most two units a position and `slack` (the caller's
 ///   count of fills, each settling funding twice) (checked while every market has a mark);
 /// * no unrecorded deficit: an account without a position whose collateral is worth less
@@ -46,7 +47,16 @@ pub fn cross_pallet(deposited: u128, slack: u128) -> Result<(), TryRuntimeError>
 		}
 		match Margin::account_health(&account) {
 			Some(h) if h.unpriced_markets.is_empty() => {
-				upnl += h.positions.iter().map(|p| p.unrealized_pnl).sum::<i128>()
+				for p in &h.positions {
+					// A perpetual or future is worth its unrealised PnL against the cost basis
+					// the clearing account is owed; an option, whose premium changed hands at
+					// the trade, its whole mark value (PnL plus cost).
+					let option = matches!(
+						MarketStates::<Runtime>::get(p.market).instrument,
+						clearinghouse_primitives::trading::Instrument::Option { .. }
+					);
+					upnl += if option { p.unrealized_pnl + p.cost } else { p.unrealized_pnl };
+				}
 			},
 			_ => all_priced = false,
 		}

@@ -4,6 +4,7 @@
 //! ```text
 //! clearinghouse-stress [--scenario NAME]... [--csv FILE [--depth deep|thin] [--breaker F]]
 //!                      [--seed N] [--insurance USD] [--blocks N] [--out DIR] [--list]
+//!                      [--no-derivatives]
 //! ```
 //! Without `--scenario` or `--csv`, every scenario. `--blocks N` stops each run after N blocks
 //! (the CI smoke). Each scenario's generated path is written to `DIR/paths/NAME.csv` in the
@@ -19,7 +20,7 @@ use std::{path::PathBuf, process::ExitCode, time::Instant};
 fn usage() -> ExitCode {
 	eprintln!(
 		"usage: clearinghouse-stress [--scenario NAME]... [--csv FILE [--depth deep|thin] [--breaker F]] \
-		 [--seed N] [--insurance USD] [--blocks N] [--out DIR] [--list]"
+		 [--seed N] [--insurance USD] [--blocks N] [--out DIR] [--list] [--no-derivatives]"
 	);
 	ExitCode::from(2)
 }
@@ -34,8 +35,14 @@ fn main() -> ExitCode {
 	let mut insurance = 250_000.0;
 	let mut blocks = None;
 	let mut out = PathBuf::from("target/stress");
+	let mut derivatives = true;
 	let mut i = 0;
 	while i < args.len() {
+		if args[i] == "--no-derivatives" {
+			derivatives = false;
+			i += 1;
+			continue;
+		}
 		let value = args.get(i + 1).cloned();
 		let parsed = match (args[i].as_str(), value) {
 			("--list", _) => {
@@ -100,6 +107,7 @@ fn main() -> ExitCode {
 				insurance,
 				seed,
 				max_blocks: blocks,
+				derivatives,
 			},
 		));
 	}
@@ -138,6 +146,7 @@ fn main() -> ExitCode {
 				insurance,
 				seed,
 				max_blocks: blocks,
+				derivatives,
 			},
 		));
 	}

@@ -28,16 +28,17 @@ pub fn money(x: f64) -> String {
 /// The summary table (also what the README quotes).
 pub fn table(outcomes: &[Outcome]) -> String {
 	let mut t = String::from(
-		"| Scenario | Blocks | Bad debt left | Insurance paid | Insurance fund: start → low → end | Liquidations (most in a block) | ADL fills | Worst trader equity | Heaviest block | Calls not fitting | Invariant checks | Result |\n\
-		 |---|---:|---:|---:|---|---:|---:|---:|---:|---:|---:|---|\n",
+		"| Scenario | Blocks | Bad debt recorded uncovered | Fund deficit at the end | Insurance paid | Insurance fund: start → low → end | Liquidations (most in a block) | ADL fills | Worst trader equity | Heaviest block | Calls not fitting | Invariant checks | Result |\n\
+		 |---|---:|---:|---:|---:|---|---:|---:|---:|---:|---:|---:|---|\n",
 	);
 	for o in outcomes {
 		let _ = writeln!(
 			t,
-			"| `{}` | {} | {} | {} | {} → {} → {} | {} ({}) | {} | {} | {:.0}% | {} | {} / {} | {} |",
+			"| `{}` | {} | {} | {} | {} | {} → {} → {} | {} ({}) | {} | {} | {:.0}% | {} | {} / {} | {} |",
 			o.name,
 			o.blocks,
 			money(o.uncovered_max as f64 / 1e6),
+			money((-o.insurance_end).max(0.0)),
 			money(o.insurance_covered as f64 / 1e6),
 			money(o.insurance_start),
 			money(o.insurance_min),
@@ -70,9 +71,11 @@ pub fn write(outcomes: &[Outcome], dir: &Path, seed: u64, command: &str) -> std:
 	);
 	md.push_str(&table(outcomes));
 	md.push_str(
-		"\n*Bad debt left*: the most recorded as uncovered at any block (must be 0: the waterfall is collateral → \
-		 insurance fund → auto-deleveraging). *Insurance paid*: bad debt the fund covered. *Insurance fund*: its \
-		 equity (cash plus inventory taken over at mark). *Calls not fitting*: calls whose declared weight did not \
+		"\n*Bad debt recorded uncovered*: the most the margin engine recorded as uncovered at any block. *Fund \
+		 deficit at the end*: how far the insurance fund's equity is below zero when the run ends — positions it \
+		 took over have lost more than it holds, a loss nobody was assigned. Both must be 0: the waterfall is \
+		 collateral → insurance fund → auto-deleveraging. *Insurance paid*: bad debt the fund covered. *Insurance \
+		 fund*: its equity (cash plus inventory taken over, at mark). *Calls not fitting*: calls whose declared weight did not \
 		 fit what was left of their block (not dispatched). *Invariant checks*: passed / run (six per block).\n\n",
 	);
 	for o in outcomes {
@@ -81,10 +84,13 @@ pub fn write(outcomes: &[Outcome], dir: &Path, seed: u64, command: &str) -> std:
 		let _ = writeln!(md, "## `{}`\n\n{}\n\n*Path*: {}.\n", o.name, o.title, o.source);
 		let _ = writeln!(
 			md,
-			"Markets: {} (majors 10× max: 10% initial / 5% maintenance; others 5×: 20% / 10%); {} traders; {} trades; {} breaker trips.\n",
+			"Underlyings: {} (majors 10× max: 10% initial / 5% maintenance; others 5×: 20% / 10%); the first also with a dated future expiring three quarters in and calls and puts at 90/100/110% of its first price. {} traders; {} trades ({} perpetual, {} future, {} option); {} breaker trips.\n",
 			o.markets.join(", "),
 			o.traders,
 			o.trades,
+			o.trades_by_kind[0],
+			o.trades_by_kind[1],
+			o.trades_by_kind[2],
 			o.breaker_trips
 		);
 		if !o.refusals.is_empty() {

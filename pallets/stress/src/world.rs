@@ -63,12 +63,31 @@ pub fn sim_account(tag: u8, index: u32) -> AccountId {
 	AccountId::new(raw)
 }
 
+/// What a listed market is.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum Instrument {
+	Perpetual,
+	/// A dated future expiring at `expiry` (unix ms).
+	Future {
+		expiry: u64,
+	},
+	/// A European option.
+	Option {
+		call: bool,
+		strike: f64,
+		expiry: u64,
+	},
+}
+
 /// One listed market.
 #[derive(Clone, Debug)]
 pub struct SimMarket {
 	pub id: u32,
 	pub key: String,
 	pub oracle: OracleKey,
+	/// Which underlying (the index of its listing) prices it.
+	pub view: usize,
+	pub instrument: Instrument,
 	/// Price tick, and its fixed-point inner value (a power of ten: prices on it are exact).
 	pub tick: f64,
 	pub tick_inner: u128,
@@ -116,6 +135,8 @@ pub struct BlockTally {
 	pub bad_debt_covered: u128,
 	pub bad_debt_uncovered: u128,
 	pub trades: u32,
+	/// Trades by instrument: perpetuals, futures, options.
+	pub trades_by_kind: [u32; 3],
 	pub breaker_trips: u32,
 	pub weight_used: Weight,
 	pub dropped: u32,
@@ -173,6 +194,10 @@ pub struct Listing {
 	pub maintenance: f64,
 	/// The oracle's breaker bound within five minutes.
 	pub breaker: f64,
+	/// Also list a dated future expiring at this time (unix ms) and a chain of calls and puts
+	/// 10% below, at and 10% above the first price expiring at the second, with implied vols
+	/// fed for the key.
+	pub derivatives: Option<(u64, u64)>,
 }
 
 impl World {
@@ -199,11 +224,18 @@ impl World {
 			for f in &feeders {
 				ok(Oracle::add_feeder(TrackOrigin::RiskAdmin.into(), f.clone()));
 			}
-			(Self::vault_held(), listings.iter().map(Self::list).collect::<Vec<_>>())
+			let markets: Vec<SimMarket> =
+				listings.iter().enumerate().flat_map(|(i, l)| Self::list(i, l)).collect();
+			(Self::vault_held(), markets)
 		});
 		world.deposited = held;
 		world.markets = markets;
-		world.feed(&listings.iter().map(|l| (l.key.clone(), l.first)).collect::<Vec<_>>());
+		world.feed(
+			&listings
+				.iter()
+				.map(|l| (l.key.clone(), l.first, l.derivatives.map(|_| 0.6)))
+				.collect::<Vec<_>>(),
+		);
 		let donor = sim_account(3, 0);
 		world.fund(&donor, insurance, false);
 		world.with(|| {
@@ -218,8 +250,9 @@ impl World {
 		self.ext.execute_with(f)
 	}
 
-	/// Lists `l` as a perpetual with its oracle key, risk parameters and funding.
-	fn list(l: &Listing) -> SimMarket {
+	/// Lists `l` (the `view`-th listing) as a perpetual with its oracle key, risk parameters
+	/// and funding, and its dated future and option chain if it has them.
+	fn list(view: usize, l: &Listing) -> Vec<SimMarket> {
 		let oracle = OracleKey::from_symbol(&l.key).expect("a short symbol");
 		ok(Oracle::set_key(
 			TrackOrigin::RiskAdmin.into(),
@@ -230,7 +263,7 @@ impl World {
 				max_deviation: Permill::from_float(l.breaker),
 				breaker_window: 300_000,
 				ema_half_life: 300_000,
-				has_vol: false,
+				has_vol: l.derivatives.is_some(),
 			},
 		));
 		// Five significant digits at the lowest price the market will see.
@@ -238,50 +271,108 @@ impl World {
 		let tick = 10f64.powi(tick_exp);
 		let tick_inner = 10u128.pow((18 + tick_exp) as u32);
 		let size_decimals = l.first.log10().ceil().clamp(0.0, 8.0) as u8;
-		let id = pallet_clearinghouse_orderbook::Markets::<Runtime>::count();
-		ok(Orderbook::create_market(
-			TrackOrigin::MarketAdmin.into(),
-			MarketConfig {
-				underlying: oracle,
-				kind: MarketKind::Perpetual,
-				tick_size: FixedU128::from_inner(tick_inner),
-				lot_size: 1,
-				params: MarketParams {
-					min_size: 1,
-					maker_fee: Permill::from_parts(100),
-					taker_fee: Permill::from_parts(500),
-					max_open_orders: 64,
-				},
-				status: MarketStatus::Active,
-			},
-		));
-		ok(Margin::set_market_risk(
-			TrackOrigin::RiskAdmin.into(),
-			id,
-			RiskParams {
-				underlying: oracle,
-				size_decimals,
-				initial: Permill::from_float(l.initial),
-				maintenance: Permill::from_float(l.maintenance),
-				initial_at_full: Permill::from_float(l.initial),
-				open_interest_full: 0,
-				funding: Some(FundingParams {
-					period_ms: 8 * 3_600_000,
-					premium_cap: Permill::from_parts(5_000),
-					sample_interval_ms: 60_000,
-				}),
-			},
-		));
-		SimMarket {
+		let params = MarketParams {
+			min_size: 1,
+			maker_fee: Permill::from_parts(100),
+			taker_fee: Permill::from_parts(500),
+			max_open_orders: 64,
+		};
+		let market = |id, instrument| SimMarket {
 			id,
 			key: l.key.clone(),
 			oracle,
+			view,
+			instrument,
 			tick,
 			tick_inner,
 			size_decimals,
 			initial: l.initial,
 			maintenance: l.maintenance,
+		};
+		let mut listed = Vec::new();
+		let linear = [(Instrument::Perpetual, MarketKind::Perpetual)].into_iter().chain(
+			l.derivatives
+				.map(|(expiry, _)| (Instrument::Future { expiry }, MarketKind::Future { expiry })),
+		);
+		for (instrument, kind) in linear {
+			let id = pallet_clearinghouse_orderbook::Markets::<Runtime>::count();
+			ok(Orderbook::create_market(
+				TrackOrigin::MarketAdmin.into(),
+				MarketConfig {
+					underlying: oracle,
+					kind,
+					tick_size: FixedU128::from_inner(tick_inner),
+					lot_size: 1,
+					params,
+					status: MarketStatus::Active,
+				},
+			));
+			let funding = (instrument == Instrument::Perpetual).then_some(FundingParams {
+				period_ms: 8 * 3_600_000,
+				premium_cap: Permill::from_parts(5_000),
+				sample_interval_ms: 60_000,
+			});
+			ok(Margin::set_market_risk(
+				TrackOrigin::RiskAdmin.into(),
+				id,
+				RiskParams {
+					underlying: oracle,
+					size_decimals,
+					initial: Permill::from_float(l.initial),
+					maintenance: Permill::from_float(l.maintenance),
+					initial_at_full: Permill::from_float(l.initial),
+					open_interest_full: 0,
+					funding,
+				},
+			));
+			listed.push(market(id, instrument));
 		}
+		if let Some((_, expiry)) = l.derivatives {
+			// Deribit-like option margins: 15% / 7.5% of the spot less out-of-the-money, at
+			// least 10% / 5%, a long's value counted at 90%.
+			ok(Margin::set_option_params(
+				TrackOrigin::RiskAdmin.into(),
+				oracle,
+				pallet_clearinghouse_margin::OptionParams {
+					vol_key: oracle,
+					size_decimals,
+					initial: Permill::from_percent(15),
+					maintenance: Permill::from_parts(75_000),
+					initial_floor: Permill::from_percent(10),
+					maintenance_floor: Permill::from_percent(5),
+					long_haircut: Permill::from_percent(10),
+				},
+			));
+			let strikes: Vec<f64> = [0.9, 1.0, 1.1]
+				.iter()
+				.map(|f| ((l.first * f / tick).round() * tick).max(tick))
+				.collect();
+			let first = pallet_clearinghouse_orderbook::Markets::<Runtime>::count();
+			ok(Orderbook::list_option_chain(
+				TrackOrigin::MarketAdmin.into(),
+				oracle,
+				expiry,
+				strikes
+					.iter()
+					.map(|k| FixedU128::from_inner(((k / tick).round() as u128) * tick_inner))
+					.collect::<Vec<_>>()
+					.try_into()
+					.expect("three strikes"),
+				pallet_clearinghouse_orderbook::ChainTemplate {
+					tick_size: FixedU128::from_inner(tick_inner),
+					lot_size: 1,
+					params,
+				},
+			));
+			// A call and a put at each strike, in strike order.
+			for (i, strike) in strikes.iter().enumerate() {
+				for (j, call) in [true, false].into_iter().enumerate() {
+					let id = first + 2 * i as u32 + j as u32;
+					listed.push(market(id, Instrument::Option { call, strike: *strike, expiry }));
+				}
+			}
+		}
+		listed
 	}
 
 	/// Mints `dollars` of the dev stablecoin to `who`'s wallet and (`deposit`) deposits it into
@@ -309,14 +400,15 @@ impl World {
 		pallet_clearinghouse_vaults::Collaterals::<Runtime>::get(0).map_or(0, |c| c.held)
 	}
 
-	/// Every feeder reports `prices` (one feed call each, as the runtime allows a block).
-	pub fn feed(&mut self, prices: &[(String, f64)]) {
+	/// Every feeder reports `prices` and implied vols (one feed call each, as the runtime
+	/// allows a block).
+	pub fn feed(&mut self, prices: &[(String, f64, Option<f64>)]) {
 		let values: Vec<FeedValue> = prices
 			.iter()
-			.map(|(k, p)| FeedValue {
+			.map(|(k, p, v)| FeedValue {
 				key: OracleKey::from_symbol(k).expect("symbol"),
 				price: fixed(*p),
-				vol: None,
+				vol: v.map(fixed),
 			})
 			.collect();
 		for f in self.feeders.clone() {
@@ -350,7 +442,7 @@ impl World {
 			_ => Self::block_limit(),
 		};
 		if self.tally.weight_used.saturating_add(declared).any_gt(limit) {
-			if std::env::var("STRESS_DEBUG").is_ok() {
+			if debug() {
 				let name = format!("{call:?}");
 				eprintln!(
 					"full: {} used {:?} + declared {:?} > {:?}",
@@ -363,7 +455,7 @@ impl World {
 			self.tally.dropped += 1;
 			return Submitted::Full;
 		}
-		let debug_name = std::env::var("STRESS_DEBUG").is_ok().then(|| format!("{call:?}"));
+		let debug_name = debug().then(|| format!("{call:?}"));
 		let result = self.with(|| call.dispatch(RuntimeOrigin::signed(who.clone())));
 		let (post, outcome) = match result {
 			Ok(post) => (post, Submitted::Ok),
@@ -420,6 +512,12 @@ impl World {
 		self.tally.weight_used = self.tally.weight_used.saturating_add(idle);
 		let events: Vec<RuntimeEvent> =
 			self.with(|| System::events().into_iter().map(|r| r.event).collect());
+		// STRESS_TRACE=N prints every event of block N onwards (to debug a broken invariant).
+		if trace_from().is_some_and(|b| n >= b) {
+			for e in &events {
+				eprintln!("block {n}: {e:?}");
+			}
+		}
 		for e in events {
 			use pallet_clearinghouse_margin::Event as M;
 			match e {
@@ -430,10 +528,18 @@ impl World {
 					self.tally.bad_debt_uncovered += uncovered;
 				},
 				RuntimeEvent::Orderbook(pallet_clearinghouse_orderbook::Event::Traded {
+					market,
 					..
 				}) => {
 					self.tally.trades += 1;
 					self.fills += 1;
+					let kind =
+						match self.markets.iter().find(|m| m.id == market).map(|m| m.instrument) {
+							Some(Instrument::Future { .. }) => 1,
+							Some(Instrument::Option { .. }) => 2,
+							_ => 0,
+						};
+					self.tally.trades_by_kind[kind] += 1;
 				},
 				RuntimeEvent::Oracle(pallet_clearinghouse_oracle::Event::BreakerTripped {
 					..
@@ -458,14 +564,18 @@ impl World {
 		})
 	}
 
-	/// The ticks of `path` at `now_ms`.
-	pub fn prices_at(path: &PricePath, cursor: &mut usize, now_ms: u64) -> Vec<(String, f64)> {
-		let mut out: Vec<(String, f64)> = Vec::new();
+	/// The ticks of `path` at `now_ms`: key, price, vol.
+	pub fn prices_at(
+		path: &PricePath,
+		cursor: &mut usize,
+		now_ms: u64,
+	) -> Vec<(String, f64, Option<f64>)> {
+		let mut out: Vec<(String, f64, Option<f64>)> = Vec::new();
 		while *cursor < path.ticks.len() && path.ticks[*cursor].t_ms <= now_ms {
 			let t = &path.ticks[*cursor];
 			if t.t_ms == now_ms {
-				out.retain(|(k, _)| *k != t.key);
-				out.push((t.key.clone(), t.price));
+				out.retain(|(k, _, _)| *k != t.key);
+				out.push((t.key.clone(), t.price, t.vol));
 			}
 			*cursor += 1;
 		}
@@ -479,6 +589,19 @@ fn ok<E: core::fmt::Debug>(r: Result<(), E>) {
 	if let Err(e) = r {
 		panic!("set-up refused: {e:?}");
 	}
+}
+
+/// `STRESS_DEBUG` set: print every call, its declared and actual weight, and every call that
+/// did not fit its block.
+fn debug() -> bool {
+	static DEBUG: std::sync::OnceLock<bool> = std::sync::OnceLock::new();
+	*DEBUG.get_or_init(|| std::env::var("STRESS_DEBUG").is_ok())
+}
+
+/// `STRESS_TRACE=N`: print every event of block N onwards (to debug a broken invariant).
+fn trace_from() -> Option<u32> {
+	static FROM: std::sync::OnceLock<Option<u32>> = std::sync::OnceLock::new();
+	*FROM.get_or_init(|| std::env::var("STRESS_TRACE").ok().and_then(|v| v.parse().ok()))
 }
 
 /// A price of one settlement unit, for invariants on valuations.
