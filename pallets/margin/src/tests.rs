@@ -1772,6 +1772,44 @@ fn the_fund_unwinds_its_backstop_positions_into_the_book() {
 	});
 }
 
+/// Found by the stress replay (`scripts/stress`: the LUNA/UST and JELLY-squeeze scenarios end
+/// with the insurance fund millions below zero): the fund takes a bankrupt position over at
+/// mark while its cash covers the loss, then the market keeps going and its inventory loses
+/// more than it holds. Nothing hands that inventory on: `unwind_fund` offers it to the book
+/// only within the penalty of the mark (nobody bids in a crash), and deleveraging starts only
+/// when a *new* bankruptcy exceeds the fund's *cash*. The waterfall (collateral → fund →
+/// deleveraging) must cover it: a fund below zero equity deleverages its inventory against the
+/// profitable opposite side at the price that leaves it at zero. Ignored until the margin
+/// engine does (issue #17's closing note); it fails today at the deleveraging assertion.
+#[test]
+#[ignore = "engine gap found by the stress replay: an underwater fund's inventory is never deleveraged"]
+fn an_underwater_fund_hands_its_inventory_to_deleveraging() {
+	build_and_execute(|| {
+		levered_long();
+		TestPrices::set("BTC", Some(46_000));
+		assert_ok!(Margin::liquidate(RuntimeOrigin::signed(KEEPER), acct(BOB, 0)));
+		// Bob sells the rest of his long to Charlie (well funded): only the fund is left
+		// holding what it took over.
+		deposit(CHARLIE, 10_000, 0);
+		assert_ok!(place(CHARLIE, 0, order(Side::Buy, 46_000, 50)));
+		assert_ok!(place(BOB, 0, order(Side::Sell, 46_000, 50)));
+		let fund = Margin::insurance_account();
+		assert_eq!(size(BOB, 0), 0);
+		assert_eq!(size(fund.owner, fund.sub), 50, "the fund took the rest over at mark");
+		assert!(Deleveraging::<Test>::get(BTC_PERP).is_none());
+		// BTC falls to 20,000 and nobody bids: the fund's 0.05 BTC lose 1,300 USD, far more
+		// than it holds. No account is bankrupt but the fund.
+		TestPrices::set("BTC", Some(20_000));
+		Margin::on_idle(2, polkadot_sdk::frame_support::weights::Weight::MAX);
+		let equity = Margin::account_health(&fund).map_or(0, |h| h.equity);
+		assert!(
+			equity >= 0 || Deleveraging::<Test>::get(BTC_PERP).is_some(),
+			"the fund is {equity} below zero and nothing deleverages its inventory"
+		);
+		check();
+	});
+}
+
 /// Victim `100 + m` buys 0.1 BTC at 50,000 in market `m` from maker `200 + m`.
 fn levered_long_in(market: u32) {
 	let (victim, maker) = (100 + u64::from(market), 200 + u64::from(market));
