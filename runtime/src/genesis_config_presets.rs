@@ -197,3 +197,27 @@ pub fn preset_names() -> Vec<PresetId> {
 		PresetId::from(PRODUCTION_RUNTIME_PRESET),
 	]
 }
+
+/// Applies a JSON merge patch (what a preset is) onto `base`.
+#[cfg(feature = "std")]
+fn merge(base: &mut Value, patch: Value) {
+	match (base, patch) {
+		(Value::Object(base), Value::Object(patch)) => {
+			for (k, v) in patch {
+				merge(base.entry(k).or_insert(Value::Null), v);
+			}
+		},
+		(base, patch) => *base = patch,
+	}
+}
+
+/// The genesis storage of preset `id`: the default genesis with the preset's patch merged in,
+/// as a chain spec builds it. For native tests and the stress simulator; `None` for an unknown
+/// preset.
+#[cfg(feature = "std")]
+pub fn preset_storage(id: &PresetId) -> Option<sp_core::storage::Storage> {
+	use sp_runtime::BuildStorage;
+	let mut config = serde_json::to_value(RuntimeGenesisConfig::default()).ok()?;
+	merge(&mut config, serde_json::from_slice(&get_preset(id)?).ok()?);
+	serde_json::from_value::<RuntimeGenesisConfig>(config).ok()?.build_storage().ok()
+}

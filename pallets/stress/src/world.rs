@@ -13,7 +13,7 @@ use clearinghouse_primitives::OracleKey;
 use clearinghouse_runtime::{
 	genesis_config_presets::{self, DEV_USD_ASSET, DEV_USD_UNIT},
 	AccountId, Assets, Confidential, Insurance, Margin, Oracle, Orderbook, Runtime, RuntimeCall,
-	RuntimeEvent, RuntimeGenesisConfig, RuntimeOrigin, System, Vaults,
+	RuntimeEvent, RuntimeOrigin, System, Vaults,
 };
 use pallet_clearinghouse_margin::{FundingParams, MarginAccount, RiskParams};
 use pallet_clearinghouse_oracle::{FeedValue, KeyConfig};
@@ -26,9 +26,8 @@ use polkadot_sdk::{
 		weights::Weight,
 	},
 	frame_system, pallet_timestamp, sp_io,
-	sp_runtime::{traits::Dispatchable, BuildStorage, FixedPointNumber, FixedU128, Permill},
+	sp_runtime::{traits::Dispatchable, FixedPointNumber, FixedU128, Permill},
 };
-use serde_json::Value;
 
 /// The clearinghouse pallets whose hooks a block runs (the parachain's own pallets need relay
 /// chain inherents the simulator does not make).
@@ -161,25 +160,9 @@ pub struct World {
 	pub failures: std::collections::BTreeMap<&'static str, u64>,
 }
 
-/// Applies a JSON merge patch (a genesis preset) onto `base`.
-fn merge(base: &mut Value, patch: Value) {
-	match (base, patch) {
-		(Value::Object(base), Value::Object(patch)) => {
-			for (k, v) in patch {
-				merge(base.entry(k).or_insert(Value::Null), v);
-			}
-		},
-		(base, patch) => *base = patch,
-	}
-}
-
 /// Genesis storage of the `development` preset.
 pub fn dev_storage() -> polkadot_sdk::sp_core::storage::Storage {
-	let patch = genesis_config_presets::get_preset(&"development".into()).expect("dev preset");
-	let mut config = serde_json::to_value(RuntimeGenesisConfig::default()).expect("json");
-	merge(&mut config, serde_json::from_slice(&patch).expect("preset json"));
-	let config: RuntimeGenesisConfig = serde_json::from_value(config).expect("genesis");
-	config.build_storage().expect("genesis builds")
+	genesis_config_presets::preset_storage(&"development".into()).expect("the dev preset builds")
 }
 
 /// How a market is listed (governance's choice for the simulation).
