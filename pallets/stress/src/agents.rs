@@ -196,11 +196,18 @@ pub fn population(world: &mut World, depth: Depth, whale_short: bool, seed: u64)
 	agents
 }
 
-/// The position (size units, long > 0) of `who` in `market`, and its equity (dollars).
-fn position(world: &mut World, who: &AccountId, market: u32) -> (i128, f64) {
+/// The positions (size units, long > 0) of `who` in `markets`, and its equity (dollars): one
+/// valuation of the account whatever the number of markets asked for.
+fn positions<const N: usize>(
+	world: &mut World,
+	who: &AccountId,
+	markets: [u32; N],
+) -> ([i128; N], f64) {
 	world.with(|| {
-		Margin::account_health(&MarginAccount::new(who.clone(), 0)).map_or((0, 0.0), |h| {
-			let q = h.positions.iter().find(|p| p.market == market).map_or(0, |p| p.quantity);
+		Margin::account_health(&MarginAccount::new(who.clone(), 0)).map_or(([0; N], 0.0), |h| {
+			let q = markets.map(|market| {
+				h.positions.iter().find(|p| p.market == market).map_or(0, |p| p.quantity)
+			});
 			(q, dollars(h.equity))
 		})
 	})
@@ -322,7 +329,7 @@ pub fn act(
 		let units = |notional: f64| m.size(notional, view.index) as i128;
 		match a.strategy {
 			Strategy::MarketMaker { levels, level, spread, step, max_inventory } => {
-				let (q, _) = position(world, &a.account, m.id);
+				let ([q], _) = positions(world, &a.account, [m.id]);
 				// Re-quote when the index moved half a spread, the position changed (a quote
 				// was hit) or ten blocks passed: a placement declares its worst case, so a
 				// block fits few re-quotes.
@@ -363,7 +370,7 @@ pub fn act(
 				}
 			},
 			Strategy::Trend { leverage } | Strategy::MeanRevert { leverage } => {
-				let (q, equity) = position(world, &a.account, m.id);
+				let ([q], equity) = positions(world, &a.account, [m.id]);
 				if equity <= 0.0 {
 					continue;
 				}
@@ -392,7 +399,7 @@ pub fn act(
 			Strategy::WhaleShort { leverage } => {
 				// Builds the short a tenth at a time over the first blocks, to 90% of the
 				// leverage asked for.
-				let (q, equity) = position(world, &a.account, m.id);
+				let ([q], equity) = positions(world, &a.account, [m.id]);
 				let held = -m.units(q) * view.index;
 				if equity > 0.0 && block < 300 && held < 0.9 * leverage * equity {
 					market_order(
@@ -412,8 +419,7 @@ pub fn act(
 				{
 					continue;
 				}
-				let (perp_q, equity) = position(world, &a.account, m.id);
-				let (future_q, _) = position(world, &a.account, f.id);
+				let ([perp_q, future_q], equity) = positions(world, &a.account, [m.id, f.id]);
 				if equity <= 0.0 {
 					continue;
 				}
@@ -449,8 +455,7 @@ pub fn act(
 			Strategy::CoveredCall { call: option, leverage }
 			| Strategy::ProtectivePut { put: option, leverage } => {
 				let o = world.markets[option].clone();
-				let (perp_q, equity) = position(world, &a.account, m.id);
-				let (option_q, _) = position(world, &a.account, o.id);
+				let ([perp_q, option_q], equity) = positions(world, &a.account, [m.id, o.id]);
 				if equity <= 0.0 {
 					continue;
 				}

@@ -134,21 +134,7 @@ fn main() -> ExitCode {
 	for s in scenarios {
 		let path = s.path(seed);
 		let _ = std::fs::write(paths_dir.join(format!("{}.csv", s.name)), path.to_csv());
-		runs.push((
-			path,
-			Setup {
-				name: s.name.into(),
-				title: s.title.into(),
-				source: s.source.into(),
-				depth: s.depth,
-				whale_short: s.whale_short,
-				breaker: s.breaker,
-				insurance,
-				seed,
-				max_blocks: blocks,
-				derivatives,
-			},
-		));
+		runs.push((path, Setup::of(&s, insurance, seed, blocks, derivatives)));
 	}
 	let mut outcomes = Vec::new();
 	for (path, setup) in &runs {

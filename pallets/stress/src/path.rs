@@ -16,6 +16,9 @@ use std::{fmt::Write as _, str::FromStr};
 /// Milliseconds between two blocks (and two steps of a generated path).
 pub const STEP_MS: u64 = 6_000;
 
+/// The most keys a path may price: what one oracle feed carries (the runtime's `MaxFeedBatch`).
+pub const MAX_KEYS: usize = 32;
+
 /// One row of a price path: at `t_ms` (unix milliseconds) the feeders report `price` for `key`
 /// (and an annualised implied `vol`, where given).
 #[derive(Clone, Debug, PartialEq)]
@@ -94,12 +97,19 @@ impl PricePath {
 			if ticks.last().is_some_and(|l: &Tick| l.t_ms > t_ms) {
 				return Err(format!("line {}: timestamps must not go back", i + 1));
 			}
+			if clearinghouse_primitives::OracleKey::from_symbol(cols[1]).is_none() {
+				return Err(format!("line {}: a key is 1 to 8 printable ASCII characters", i + 1));
+			}
 			ticks.push(Tick { t_ms, key: cols[1].to_string(), price, vol });
 		}
 		if ticks.is_empty() {
 			return Err("no rows".into());
 		}
-		Ok(Self { ticks })
+		let path = Self { ticks };
+		if path.keys().len() > MAX_KEYS {
+			return Err(format!("more than {MAX_KEYS} keys: one feed carries at most that many"));
+		}
+		Ok(path)
 	}
 }
 
@@ -393,6 +403,17 @@ mod tests {
 	use super::*;
 
 	#[test]
+	fn max_keys_is_what_one_feed_carries() {
+		use polkadot_sdk::frame_support::traits::Get;
+		let batch: u32 = <clearinghouse_runtime::Runtime as pallet_clearinghouse_oracle::Config>::MaxFeedBatch::get();
+		assert_eq!(MAX_KEYS, batch as usize);
+		// Every built-in scenario is a valid path.
+		for s in Scenario::all() {
+			assert!(PricePath::from_csv(&s.path(1).to_csv()).is_ok(), "{}", s.name);
+		}
+	}
+
+	#[test]
 	fn utc_matches_known_timestamps() {
 		assert_eq!(utc(1970, 1, 1, 0), 0);
 		// 2020-03-12T10:00:00Z
@@ -450,6 +471,10 @@ mod tests {
 		assert!(PricePath::from_csv("timestamp,key,price\n1,BTC,-3\n").is_err());
 		assert!(PricePath::from_csv("2,BTC,3\n1,BTC,3\n").is_err());
 		assert!(PricePath::from_csv("x,BTC,3\n").is_err());
+		assert!(PricePath::from_csv("1,TOOLONGKEY,3\n").is_err());
+		assert!(PricePath::from_csv("1,,3\n").is_err());
+		let many: String = (0..=MAX_KEYS).map(|k| format!("1,K{k},3\n")).collect();
+		assert!(PricePath::from_csv(&many).is_err());
 		assert_eq!(PricePath::from_csv("# c\n1,BTC,3.5,0.6\n").unwrap().ticks[0].vol, Some(0.6));
 	}
 }

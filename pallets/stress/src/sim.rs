@@ -31,6 +31,31 @@ pub struct Setup {
 	pub derivatives: bool,
 }
 
+impl Setup {
+	/// The set-up of built-in scenario `s` (its texts, book depth, whale and breaker) with the
+	/// run's own choices.
+	pub fn of(
+		s: &crate::path::Scenario,
+		insurance: f64,
+		seed: u64,
+		max_blocks: Option<u64>,
+		derivatives: bool,
+	) -> Self {
+		Setup {
+			name: s.name.into(),
+			title: s.title.into(),
+			source: s.source.into(),
+			depth: s.depth,
+			whale_short: s.whale_short,
+			breaker: s.breaker,
+			insurance,
+			seed,
+			max_blocks,
+			derivatives,
+		}
+	}
+}
+
 /// Per-block series for the plots.
 #[derive(Clone, Debug, Default)]
 pub struct Series {
@@ -280,18 +305,7 @@ mod tests {
 	use crate::path::Scenario;
 
 	fn setup(s: &Scenario, blocks: u64) -> Setup {
-		Setup {
-			name: s.name.into(),
-			title: s.title.into(),
-			source: s.source.into(),
-			depth: s.depth,
-			whale_short: s.whale_short,
-			breaker: s.breaker,
-			insurance: 100_000.0,
-			seed: 1,
-			max_blocks: Some(blocks),
-			derivatives: true,
-		}
+		Setup::of(s, 100_000.0, 1, Some(blocks), true)
 	}
 
 	#[test]

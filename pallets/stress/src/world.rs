@@ -162,6 +162,7 @@ pub struct World {
 
 /// Genesis storage of the `development` preset.
 pub fn dev_storage() -> polkadot_sdk::sp_core::storage::Storage {
+	// The runtime's own preset: its integration tests build it too.
 	genesis_config_presets::preset_storage(&"development".into()).expect("the dev preset builds")
 }
 
@@ -236,7 +237,8 @@ impl World {
 	/// Lists `l` (the `view`-th listing) as a perpetual with its oracle key, risk parameters
 	/// and funding, and its dated future and option chain if it has them.
 	fn list(view: usize, l: &Listing) -> Vec<SimMarket> {
-		let oracle = OracleKey::from_symbol(&l.key).expect("a short symbol");
+		// Paths refuse keys that are not oracle symbols (`PricePath::from_csv`).
+		let oracle = OracleKey::from_symbol(&l.key).expect("a path's keys are oracle symbols");
 		ok(Oracle::set_key(
 			TrackOrigin::RiskAdmin.into(),
 			oracle,
@@ -340,7 +342,7 @@ impl World {
 					.map(|k| FixedU128::from_inner(((k / tick).round() as u128) * tick_inner))
 					.collect::<Vec<_>>()
 					.try_into()
-					.expect("three strikes"),
+					.expect("three strikes, below MaxOptionsPerExpiry (64)"),
 				pallet_clearinghouse_orderbook::ChainTemplate {
 					tick_size: FixedU128::from_inner(tick_inner),
 					lot_size: 1,
@@ -389,14 +391,14 @@ impl World {
 		let values: Vec<FeedValue> = prices
 			.iter()
 			.map(|(k, p, v)| FeedValue {
-				key: OracleKey::from_symbol(k).expect("symbol"),
+				key: OracleKey::from_symbol(k).expect("a path's keys are oracle symbols"),
 				price: fixed(*p),
 				vol: v.map(fixed),
 			})
 			.collect();
 		for f in self.feeders.clone() {
 			let call = RuntimeCall::Oracle(pallet_clearinghouse_oracle::Call::feed {
-				values: values.clone().try_into().expect("few keys"),
+				values: values.clone().try_into().expect("a path has at most MAX_KEYS keys"),
 			});
 			self.submit(&f, call);
 		}
