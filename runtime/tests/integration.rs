@@ -932,6 +932,24 @@ fn keeper_steps_that_fit(
 }
 
 #[test]
+fn the_fund_deficit_check_is_a_valid_transaction() {
+	use clearinghouse_runtime::Margin;
+	use frame_support::dispatch::DispatchClass;
+	dev_ext().execute_with(|| {
+		// Every backstop book valued as the largest account of options under both models.
+		let info = RuntimeCall::Margin(pallet_clearinghouse_margin::Call::deleverage_fund {})
+			.get_dispatch_info();
+		let max = <Runtime as frame_system::Config>::BlockWeights::get()
+			.get(DispatchClass::Normal)
+			.max_extrinsic
+			.expect("normal extrinsics are limited");
+		println!("deleverage_fund declares {:?} of {max:?}", info.total_weight());
+		assert_eq!(info.call_weight, Margin::fund_check_weight());
+		assert!(info.total_weight().all_lte(max), "{:?} > {max:?}", info.total_weight());
+	});
+}
+
+#[test]
 fn every_market_has_a_backstop_book_the_order_book_and_vaults_accept() {
 	use clearinghouse_runtime::Margin;
 	let markets: u32 = <Runtime as pallet_clearinghouse_margin::Config>::MaxMarkets::get();

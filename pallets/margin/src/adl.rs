@@ -18,6 +18,12 @@
 //!    average bankruptcy price (cost / size), as far as both go. What is left starts another
 //!    round; a round that finds nobody ends it and the insurance account keeps the rest.
 //!
+//! The fund's own bankruptcy goes the same way: inventory it took over at mark may keep losing
+//! until the fund's equity (cash and inventory at mark, every backstop book) is below zero with
+//! nobody else bankrupt. Then [`Pallet::queue_fund_deficit`] (from `on_idle`, or anyone's
+//! `deleverage_fund`) queues its position in the market where it loses most, priced so that
+//! handing all of it on leaves the fund at zero.
+//!
 //! The insurance account buys and sells the inventory at the same price, so deleveraging moves
 //! the loss from the fund to the counterparties' profits: it is zero-sum for the fund whatever
 //! the price does meanwhile. The ranking is as of the scan (prices move during it); each trade
@@ -35,6 +41,7 @@ use polkadot_sdk::sp_arithmetic::{
 };
 
 use crate::{pallet::*, *};
+use alloc::vec::Vec;
 
 impl<T: Config> Pallet<T> {
 	/// Whether the rest of a liquidation goes to deleveraging, and at which price: only when
@@ -54,7 +61,15 @@ impl<T: Config> Pallet<T> {
 		if equity >= 0 {
 			return Ok(None);
 		}
-		let fund = Self::fund_cash().max(0).unsigned_abs();
+		// What the fund can bear: its cash, less what its own inventory in this market has
+		// lost at this mark (money it no longer has; counting only the cash, it took a whole
+		// cascade over at mark and ended below zero). Its inventory elsewhere is not valued here
+		// (that would be every backstop book's full margin check in every liquidation step):
+		// a loss there is caught by the fund-deficit check ([`Self::queue_fund_deficit`]).
+		let fund = Self::fund_cash()
+			.saturating_add(Self::backstop_pnl(market, params, mark)?)
+			.max(0)
+			.unsigned_abs();
 		if equity.unsigned_abs() <= fund {
 			return Ok(None);
 		}
@@ -67,6 +82,189 @@ impl<T: Config> Pallet<T> {
 		let settlement_decimals =
 			T::Ledger::settlement_decimals().ok_or(Error::<T>::NoSettlementAsset)?;
 		Ok(Self::bankruptcy_price(size, params, mark, equity, settlement_decimals))
+	}
+
+	/// The unrealised PnL of the insurance fund's own position in `market` at `mark` (zero
+	/// without one): what its inventory there has won or lost against what it paid.
+	pub(crate) fn backstop_pnl(
+		market: MarketId,
+		params: &RiskParams,
+		mark: FixedU128,
+	) -> Result<i128, DispatchError> {
+		let Some(book) = Self::backstop_account(market) else { return Ok(0) };
+		let Some(entry) =
+			Accounts::<T>::get(&book).into_iter().find(|e| e.market == market && e.quantity != 0)
+		else {
+			return Ok(0);
+		};
+		let settlement_decimals =
+			T::Ledger::settlement_decimals().ok_or(Error::<T>::NoSettlementAsset)?;
+		Ok(position::unrealized(
+			Position { size: entry.quantity, cost: entry.cost },
+			mark,
+			params.size_decimals,
+			settlement_decimals,
+		)
+		.ok_or(ArithmeticError::Overflow)?)
+	}
+
+	/// Every book of the insurance fund: the insurance account and the further backstop books.
+	pub(crate) fn fund_books() -> impl Iterator<Item = AccountOf<T>> {
+		core::iter::once(Self::insurance_account()).chain(Self::extra_backstop_accounts())
+	}
+
+	/// The insurance fund at mark: its equity over every backstop book (settlement cash plus
+	/// each position at its whole mark value, as [`Self::bankruptcy_equity`] counts it) and
+	/// its priced positions. `None` while it holds no position (its equity is then its cash);
+	/// [`Error::PriceUnavailable`] while a market it holds has no price (no deleveraging off
+	/// an estimate).
+	pub(crate) fn fund_at_mark() -> Result<Option<(i128, Vec<PositionView>)>, DispatchError> {
+		let settlement = T::Ledger::settlement_collateral().ok_or(Error::<T>::NoSettlementAsset)?;
+		let (mut equity, mut positions, mut holds) = (0i128, Vec::new(), false);
+		for book in Self::fund_books() {
+			if !Accounts::<T>::get(&book).iter().any(|e| e.quantity != 0) {
+				equity = equity.saturating_add(T::Ledger::balance(&book, settlement));
+				continue;
+			}
+			holds = true;
+			let (health, views) = Self::health_and_positions(
+				&book,
+				None,
+				true,
+				crate::functions::Valuation::Liquidation,
+			)?;
+			let worth = Self::bankruptcy_equity_of(&book, &health, &views)
+				.ok_or(Error::<T>::PriceUnavailable)?;
+			equity = equity.saturating_add(worth);
+			positions.extend(views);
+		}
+		Ok(holds.then_some((equity, positions)))
+	}
+
+	/// The insurance fund's equity at mark over every backstop book, with what a pending
+	/// deleveraging will recover: its inventory is valued at the price it is handed on at,
+	/// not at mark. `None` while a market the fund holds has no price. A view for keepers,
+	/// tests and the stress replay: iterating every pending deleveraging is not for a block.
+	pub fn fund_equity() -> Option<i128> {
+		let Some((mut equity, positions)) = Self::fund_at_mark().ok()? else {
+			let settlement = T::Ledger::settlement_collateral()?;
+			return Some(
+				Self::fund_books()
+					.fold(0i128, |t, b| t.saturating_add(T::Ledger::balance(&b, settlement))),
+			);
+		};
+		let settlement_decimals = T::Ledger::settlement_decimals()?;
+		for (market, state) in Deleveraging::<T>::iter() {
+			let Some(view) = positions.iter().find(|v| v.market == market) else { continue };
+			let params = MarketRisks::<T>::get(market)?;
+			let part = Position { size: state.quantity, cost: 0 };
+			let at_mark =
+				position::market_value(part, view.mark, params.size_decimals, settlement_decimals)?;
+			// A long inventory sells for `cost`, a short one is bought back for it.
+			let handed = i128::try_from(state.cost).ok()?;
+			let recovery = if state.quantity > 0 { handed - at_mark } else { -at_mark - handed };
+			equity = equity.saturating_add(recovery);
+		}
+		Some(equity)
+	}
+
+	/// What [`Self::queue_fund_deficit`] may cost: its benchmark (`deleverage_fund`: every
+	/// backstop book as large as an account may be, each position an option valued by the
+	/// model from cold reads, the fund in deficit), at least every book's full liquidation
+	/// valuation composed from the margin-check benchmarks (a runtime whose measured figure
+	/// is not yet in is not undercharged).
+	pub fn fund_check_weight() -> Weight {
+		let books = u64::from(T::MaxMarkets::get().div_ceil(T::MaxPositions::get().max(1)));
+		let p = T::MaxPositions::get();
+		let per_book = T::WeightInfo::option_margin_check(p).max(T::WeightInfo::margin_check(p));
+		let composed = T::DbWeight::get()
+			.reads_writes(1 + books, 2)
+			.saturating_add(per_book.saturating_mul(books));
+		T::WeightInfo::deleverage_fund().max(composed)
+	}
+
+	/// The insurance fund's own bankruptcy. Liquidation hands a bankrupt account's position to
+	/// the backstop at mark while the fund can bear the loss; if the market then keeps moving
+	/// against that inventory, the fund's equity (cash plus inventory at mark) can fall below
+	/// zero with no account bankrupt but the fund. Then, while no deleveraging is pending
+	/// anywhere (a pending one hands its inventory on at a price the mark does not show, so
+	/// only then is the fund's value at mark its value), its whole position in the market
+	/// where it loses most goes to deleveraging at the price that leaves the fund at zero when
+	/// all of it is handed on: a long inventory sells to profitable shorts for its mark value
+	/// plus the deficit, a short one is bought back from profitable longs for its mark value
+	/// less the deficit (at least one settlement unit). Returns the market queued.
+	///
+	/// A deficit larger than a short inventory is worth is handed on as far as it goes; what
+	/// is left is found again once that deleveraging ends, in the next market.
+	///
+	/// Errors: [`Error::DeleveragingUnderway`], [`Error::FundNotInDeficit`],
+	/// [`Error::PriceUnavailable`].
+	pub fn queue_fund_deficit() -> Result<MarketId, DispatchError> {
+		ensure!(Deleveraging::<T>::count() == 0, Error::<T>::DeleveragingUnderway);
+		let Some((equity, positions)) = Self::fund_at_mark()? else {
+			return Err(Error::<T>::FundNotInDeficit.into());
+		};
+		ensure!(equity < 0, Error::<T>::FundNotInDeficit);
+		// The first of equal losses: ties keep market order.
+		let Some(view) =
+			positions.iter().filter(|v| v.quantity != 0).min_by_key(|v| v.unrealized_pnl).cloned()
+		else {
+			return Err(Error::<T>::FundNotInDeficit.into());
+		};
+		let params = MarketRisks::<T>::get(view.market).ok_or(Error::<T>::MarketNotConfigured)?;
+		let settlement_decimals =
+			T::Ledger::settlement_decimals().ok_or(Error::<T>::NoSettlementAsset)?;
+		// Its value at mark as the fund's equity counts it (a long's rounded down, a short's
+		// up), so handing all of it on at `cost` leaves the fund at exactly zero.
+		let at_mark = position::market_value(
+			Position { size: view.quantity, cost: 0 },
+			view.mark,
+			params.size_decimals,
+			settlement_decimals,
+		)
+		.ok_or(ArithmeticError::Overflow)?
+		.unsigned_abs();
+		let deficit = equity.unsigned_abs();
+		let cost = if view.quantity > 0 {
+			at_mark.checked_add(deficit).ok_or(ArithmeticError::Overflow)?
+		} else {
+			at_mark.saturating_sub(deficit).max(1)
+		};
+		Deleveraging::<T>::insert(
+			view.market,
+			AdlState {
+				quantity: view.quantity,
+				cost,
+				cursor: None,
+				scanning: true,
+				candidates: BoundedVec::new(),
+				progressed: false,
+			},
+		);
+		Self::deposit_event(Event::FundDeficitQueued {
+			market: view.market,
+			quantity: view.quantity,
+			deficit,
+			notional: cost,
+		});
+		Ok(view.market)
+	}
+
+	/// The fund-deficit check of `on_idle`, if its worst case fits in `limit`. Returns the
+	/// weight used.
+	pub(crate) fn check_fund(limit: Weight) -> Weight {
+		let db = T::DbWeight::get();
+		if Deleveraging::<T>::count() > 0 {
+			return db.reads(1);
+		}
+		let weight = Self::fund_check_weight();
+		if weight.any_gt(limit) {
+			return db.reads(1);
+		}
+		// A fund not in deficit, or a failure (a price missing), leaves it to the next block or
+		// a keeper's `deleverage_fund`, with nothing half-written.
+		let _ = frame_support::storage::with_storage_layer(Self::queue_fund_deficit);
+		weight
 	}
 
 	/// What `account` is worth for its bankruptcy price: its liquidation equity with its long
@@ -398,6 +596,10 @@ impl<T: Config> Pallet<T> {
 			if size == 0 {
 				return Ok(Some(false));
 			}
+			// A part is priced in the fund's favour (a long inventory sells rounded up, a
+			// short one buys back rounded down; the counterparty's capacity keeps a unit back
+			// for it), so handing all of it on never leaves the fund below what it paid.
+			let rounding = if state.quantity > 0 { Rounding::Up } else { Rounding::Down };
 			let notional = if size == state.quantity.unsigned_abs() {
 				state.cost
 			} else {
@@ -405,7 +607,7 @@ impl<T: Config> Pallet<T> {
 					state.cost,
 					size,
 					state.quantity.unsigned_abs(),
-					Rounding::Down,
+					rounding,
 				)
 				.ok_or(ArithmeticError::Overflow)?
 			};

@@ -391,6 +391,70 @@ mod benchmarks {
 		Ok(())
 	}
 
+	/// The insurance fund's deficit check at its largest: every backstop book holding as many
+	/// positions as the markets the runtime lets us create (up to `MaxMarkets`, `MaxPositions`
+	/// a book), each a short call in a market of its own, marked by the model from cold oracle
+	/// reads (the costliest valuation), with no cash left: the fund is in deficit, so the
+	/// largest loss is found and its deleveraging written.
+	#[benchmark]
+	fn deleverage_fund() -> Result<(), BenchmarkError> {
+		let room = T::MaxMarkets::get().saturating_sub(MarketRisks::<T>::count());
+		let expiry = T::Time::now().saturating_add(30 * 86_400_000);
+		let mut markets = Vec::new();
+		for i in 0..room {
+			// At most 60 underlyings and 60 vol keys (the oracle's key bound); markets past
+			// those share them, on later expiries.
+			let k = (i % 60) as u8;
+			let (underlying, vol_key) = (key(*b"OPTN", k), key(*b"OVOL", k));
+			let spot = 100 + u32::from(k);
+			if i < 60 {
+				T::BenchmarkHelper::set_price(underlying, FixedU128::from_u32(spot));
+				T::BenchmarkHelper::set_vol(
+					vol_key,
+					FixedU128::from_u32(1),
+					FixedU128::from_rational(8, 10),
+				);
+				OptionRisks::<T>::insert(underlying, option_params(vol_key));
+			}
+			let later = u64::from(i / 60) * 86_400_000;
+			let Some(market) =
+				T::BenchmarkHelper::option_market(underlying, spot, expiry.saturating_add(later))
+			else {
+				break;
+			};
+			let risk = RiskParams { underlying, funding: None, ..params(i) };
+			if Pallet::<T>::do_set_market_risk(market, risk).is_err() {
+				break;
+			}
+			markets.push(market);
+		}
+		// Each book's positions: a short call of 1,000 size units. Its premium is long spent
+		// (the books hold no cash), so each one's mark value is a loss: the fund is in deficit.
+		let mut books: Vec<(MarginAccount<T::AccountId>, Vec<PositionEntry>)> = Vec::new();
+		for market in &markets {
+			let book = Pallet::<T>::backstop_account(*market).ok_or(BenchmarkError::Weightless)?;
+			let entry = PositionEntry {
+				quantity: -1_000,
+				cost: -5_000_000,
+				..PositionEntry::new(*market, FixedI128::from_inner(0))
+			};
+			match books.iter_mut().find(|(b, _)| *b == book) {
+				Some((_, entries)) => entries.push(entry),
+				None => books.push((book, alloc::vec![entry])),
+			}
+		}
+		for (book, mut entries) in books {
+			entries.sort_by_key(|e| e.market);
+			Pallet::<T>::store_entries(&book, EntriesOf::<T>::truncate_from(entries));
+		}
+		assert_eq!(Deleveraging::<T>::count(), 0);
+		let keeper: T::AccountId = whitelisted_caller();
+		#[extrinsic_call]
+		_(frame_system::RawOrigin::Signed(keeper));
+		assert_eq!(Deleveraging::<T>::count(), 1);
+		Ok(())
+	}
+
 	/// A deleveraging scan over `n` holders of the counter side (up to what one step visits),
 	/// each as large as an account may be (`MaxPositions` positions, unsettled funding in each)
 	/// and profitable, so each is valued in full and ranked.

@@ -389,6 +389,11 @@ pub mod pallet {
 		/// `market`'s deleveraging ended; the insurance account keeps `unfilled` (no
 		/// counterparty was left).
 		DeleveragingFinished { market: MarketId, unfilled: u128 },
+		/// The insurance fund's equity (cash and inventory at mark over every backstop book)
+		/// fell to `-deficit`: its position of `quantity` (long > 0) in `market` goes to
+		/// deleveraging for `notional` (settlement units), which leaves the fund at zero once
+		/// all of it is handed on.
+		FundDeficitQueued { market: MarketId, quantity: i128, deficit: u128, notional: u128 },
 		/// Governance set the liquidation parameters.
 		LiquidationParamsSet { params: LiquidationParams },
 		/// The insurance account sold (bought back) `size` of a position it took over as the
@@ -495,6 +500,12 @@ pub mod pallet {
 		PortfolioUnavailable,
 		/// The account is already margined by the model asked for.
 		ModelUnchanged,
+		/// The insurance fund's equity at mark is not below zero, or it holds no position to
+		/// hand on.
+		FundNotInDeficit,
+		/// A deleveraging is pending: the fund's value at mark is not its value until it ends
+		/// (its inventory is handed on at another price), so its deficit is judged after.
+		DeleveragingUnderway,
 	}
 
 	#[pallet::hooks]
@@ -508,6 +519,7 @@ pub mod pallet {
 			let used = Self::sweep_liquidations(remaining);
 			let used =
 				used.saturating_add(Self::process_settlements(remaining.saturating_sub(used)));
+			let used = used.saturating_add(Self::check_fund(remaining.saturating_sub(used)));
 			let used =
 				used.saturating_add(Self::process_deleveraging(remaining.saturating_sub(used)));
 			used.saturating_add(Self::unwind_fund(remaining.saturating_sub(used)))
@@ -775,6 +787,28 @@ pub mod pallet {
 			Self::check_withdrawal(&account)?;
 			Self::deposit_event(Event::PortfolioMarginSet { account, enabled });
 			Ok(())
+		}
+
+		/// Hand the insurance fund's own deficit on: when its equity (settlement cash and
+		/// inventory at mark over every backstop book) is below zero, its position in the
+		/// market where it loses most goes to deleveraging at the price that leaves the fund at
+		/// zero (see [`Pallet::queue_fund_deficit`]); `deleverage` (or `on_idle`) then hands it
+		/// to the profitable opposite side. `on_idle` makes the same check when a block has
+		/// room for it; under sustained load this call is what guarantees it.
+		///
+		/// * Who: anyone (a keeper). A call that queues pays no fee.
+		/// * Weight: every backstop book valued as the largest account (`MaxPositions`
+		///   positions, options under both models): [`Pallet::fund_check_weight`].
+		/// * Events: [`Event::FundDeficitQueued`].
+		/// * Errors: [`Error::FundNotInDeficit`], [`Error::DeleveragingUnderway`],
+		///   [`Error::PriceUnavailable`] (a market the fund holds has no price). Nothing
+		///   changes on error.
+		#[pallet::call_index(10)]
+		#[pallet::weight(Pallet::<T>::fund_check_weight())]
+		pub fn deleverage_fund(origin: OriginFor<T>) -> DispatchResultWithPostInfo {
+			ensure_signed(origin)?;
+			Self::queue_fund_deficit()?;
+			Ok(Pays::No.into())
 		}
 	}
 

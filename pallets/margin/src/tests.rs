@@ -1772,40 +1772,189 @@ fn the_fund_unwinds_its_backstop_positions_into_the_book() {
 	});
 }
 
-/// Found by the stress replay (`scripts/stress`: the LUNA/UST and JELLY-squeeze scenarios end
-/// with the insurance fund millions below zero): the fund takes a bankrupt position over at
-/// mark while its cash covers the loss, then the market keeps going and its inventory loses
-/// more than it holds. Nothing hands that inventory on: `unwind_fund` offers it to the book
-/// only within the penalty of the mark (nobody bids in a crash), and deleveraging starts only
-/// when a *new* bankruptcy exceeds the fund's *cash*. The waterfall (collateral → fund →
-/// deleveraging) must cover it: a fund below zero equity deleverages its inventory against the
-/// profitable opposite side at the price that leaves it at zero. Ignored until the margin
-/// engine does (issue #17's closing note); it fails today at the deleveraging assertion.
+/// Found by the stress replay (`scripts/stress`: the LUNA/UST and JELLY-squeeze scenarios
+/// ended with the insurance fund millions below zero): the fund takes a bankrupt position over
+/// at mark while it can bear the loss, then the market keeps going and its inventory loses more
+/// than it holds. `unwind_fund` offers it to the book only within the penalty of the mark
+/// (nobody bids in a crash), and a new bankruptcy's deleveraging does not touch it. The fund is
+/// then bankrupt itself: its inventory goes to the profitable opposite side at the price that
+/// leaves it at zero.
+fn underwater_fund() -> MarginAccount<AccountId> {
+	levered_long();
+	TestPrices::set("BTC", Some(46_000));
+	assert_ok!(Margin::liquidate(RuntimeOrigin::signed(KEEPER), acct(BOB, 0)));
+	// Bob sells the rest of his long to Charlie (well funded): only the fund is left holding
+	// what it took over.
+	deposit(CHARLIE, 10_000, 0);
+	assert_ok!(place(CHARLIE, 0, order(Side::Buy, 46_000, 50)));
+	assert_ok!(place(BOB, 0, order(Side::Sell, 46_000, 50)));
+	let fund = Margin::insurance_account();
+	assert_eq!(size(BOB, 0), 0);
+	assert_eq!(size(fund.owner, fund.sub), 50, "the fund took the rest over at mark");
+	assert!(Deleveraging::<Test>::get(BTC_PERP).is_none());
+	// BTC falls to 20,000 and nobody bids: the fund's 0.05 BTC lose 1,300 USD, far more than it
+	// holds. No account is bankrupt but the fund.
+	TestPrices::set("BTC", Some(20_000));
+	fund
+}
+
 #[test]
-#[ignore = "engine gap found by the stress replay: an underwater fund's inventory is never deleveraged"]
 fn an_underwater_fund_hands_its_inventory_to_deleveraging() {
 	build_and_execute(|| {
-		levered_long();
-		TestPrices::set("BTC", Some(46_000));
-		assert_ok!(Margin::liquidate(RuntimeOrigin::signed(KEEPER), acct(BOB, 0)));
-		// Bob sells the rest of his long to Charlie (well funded): only the fund is left
-		// holding what it took over.
-		deposit(CHARLIE, 10_000, 0);
-		assert_ok!(place(CHARLIE, 0, order(Side::Buy, 46_000, 50)));
-		assert_ok!(place(BOB, 0, order(Side::Sell, 46_000, 50)));
-		let fund = Margin::insurance_account();
-		assert_eq!(size(BOB, 0), 0);
-		assert_eq!(size(fund.owner, fund.sub), 50, "the fund took the rest over at mark");
-		assert!(Deleveraging::<Test>::get(BTC_PERP).is_none());
-		// BTC falls to 20,000 and nobody bids: the fund's 0.05 BTC lose 1,300 USD, far more
-		// than it holds. No account is bankrupt but the fund.
-		TestPrices::set("BTC", Some(20_000));
+		let fund = underwater_fund();
+		let cash = Margin::fund_cash();
+		let deficit = Margin::fund_equity().unwrap();
+		// Its cash less the 0.05 BTC's loss: 46,000 → 20,000.
+		assert_eq!(deficit, cash - 1_300 * USD_UNIT as i128);
+		assert!(deficit < 0);
+		let (alice_before, total_cash) = (settlement(ALICE, 0), cash_of_everyone());
+		System::reset_events();
+
 		Margin::on_idle(2, polkadot_sdk::frame_support::weights::Weight::MAX);
-		let equity = Margin::account_health(&fund).map_or(0, |h| h.equity);
-		assert!(
-			equity >= 0 || Deleveraging::<Test>::get(BTC_PERP).is_some(),
-			"the fund is {equity} below zero and nothing deleverages its inventory"
+		// Its mark value (1,000 USD) plus the deficit: the fund sells at 45,755.54.
+		let notional = 1_000 * USD_UNIT + deficit.unsigned_abs();
+		assert!(System::events().iter().any(|r| r.event
+			== RuntimeEvent::Margin(Event::FundDeficitQueued {
+				market: BTC_PERP,
+				quantity: 50,
+				deficit: deficit.unsigned_abs(),
+				notional,
+			})));
+		for block in 3..10 {
+			if Deleveraging::<Test>::get(BTC_PERP).is_none() {
+				break;
+			}
+			Margin::on_idle(block, polkadot_sdk::frame_support::weights::Weight::MAX);
+			check();
+		}
+		// Alice, short 0.1 from 50,000 and the only profitable short, bought the 0.05 back at
+		// the fund's price: 2,500 USD of entry for `notional`.
+		assert!(Deleveraging::<Test>::get(BTC_PERP).is_none());
+		assert_eq!(
+			deleveraging_events().last(),
+			Some(&Event::DeleveragingFinished { market: BTC_PERP, unfilled: 0 })
 		);
+		assert!(deleveraging_events().contains(&Event::Deleveraged {
+			account: acct(ALICE, 0),
+			market: BTC_PERP,
+			quantity: 50,
+			notional,
+		}));
+		assert_eq!(size(ALICE, 0), -50);
+		assert_eq!(size(fund.owner, fund.sub), 0);
+		assert_eq!(settlement(ALICE, 0), alice_before + (2_500 * USD_UNIT - notional) as i128);
+		// The fund is flat at exactly zero, and no money was made or lost.
+		assert_eq!(Margin::fund_cash(), 0);
+		assert_eq!(Margin::fund_equity(), Some(0));
+		assert_eq!(cash_of_everyone(), total_cash);
+		assert_eq!(TotalBadDebt::<Test>::get(), 0);
+		// Solvent again: a further check has nothing to do.
+		assert_noop!(
+			Margin::deleverage_fund(RuntimeOrigin::signed(KEEPER)),
+			Error::<Test>::FundNotInDeficit
+		);
+		check();
+	});
+}
+
+/// Blocks are full (no `on_idle`): a keeper's `deleverage_fund` queues the deficit and its
+/// `deleverage` calls hand it on. Meanwhile the profitable short that will pay it cannot take
+/// its profit out first (withdrawing it would leave the deficit to nobody).
+#[test]
+fn a_keeper_hands_the_fund_deficit_on_and_the_short_cannot_run_with_its_profit() {
+	build_and_execute(|| {
+		let fund = underwater_fund();
+		let post = Margin::deleverage_fund(RuntimeOrigin::signed(KEEPER)).unwrap();
+		assert_eq!(post.pays_fee, polkadot_sdk::frame_support::dispatch::Pays::No);
+		assert!(Deleveraging::<Test>::get(BTC_PERP).is_some());
+		// Queued once: a second call waits for it.
+		assert_noop!(
+			Margin::deleverage_fund(RuntimeOrigin::signed(KEEPER)),
+			Error::<Test>::DeleveragingUnderway
+		);
+		// Alice (the short) tries to withdraw her profit before the deleveraging reaches her.
+		let alice_cash = settlement(ALICE, 0);
+		assert_noop!(
+			Vaults::withdraw(RuntimeOrigin::signed(ALICE), 0, USD_UNIT, 0),
+			Error::<Test>::DeleveragingPending
+		);
+		// Charlie holds the losing side: he is not a counterparty and withdraws as usual.
+		assert_ok!(Vaults::withdraw(RuntimeOrigin::signed(CHARLIE), 0, USD_UNIT, 0));
+		let mut calls = 0;
+		while Deleveraging::<Test>::get(BTC_PERP).is_some() {
+			assert_ok!(Margin::deleverage(RuntimeOrigin::signed(KEEPER), BTC_PERP, 3));
+			calls += 1;
+			assert!(calls <= 4, "a bounded number of calls finishes it");
+		}
+		assert_eq!(size(fund.owner, fund.sub), 0);
+		assert_eq!(Margin::fund_equity(), Some(0));
+		assert!(settlement(ALICE, 0) < alice_cash + 1_500 * USD_UNIT as i128);
+		assert_ok!(Vaults::withdraw(RuntimeOrigin::signed(ALICE), 0, USD_UNIT, 0));
+		check();
+	});
+}
+
+#[test]
+fn the_fund_deficit_check_refuses_a_solvent_fund_and_an_unpriced_one() {
+	build_and_execute(|| {
+		// Nothing held: the fund's equity is its cash.
+		assert_noop!(
+			Margin::deleverage_fund(RuntimeOrigin::signed(KEEPER)),
+			Error::<Test>::FundNotInDeficit
+		);
+		underwater_fund();
+		// At 46,000 again the inventory is worth what it cost: no deficit.
+		TestPrices::set("BTC", Some(46_000));
+		assert_noop!(
+			Margin::deleverage_fund(RuntimeOrigin::signed(KEEPER)),
+			Error::<Test>::FundNotInDeficit
+		);
+		// No price: no deleveraging off an estimate, and `on_idle` leaves it too.
+		TestPrices::set("BTC", None);
+		assert_noop!(
+			Margin::deleverage_fund(RuntimeOrigin::signed(KEEPER)),
+			Error::<Test>::PriceUnavailable
+		);
+		Margin::on_idle(2, polkadot_sdk::frame_support::weights::Weight::MAX);
+		assert!(Deleveraging::<Test>::get(BTC_PERP).is_none());
+		assert_noop!(
+			Margin::deleverage_fund(RuntimeOrigin::none()),
+			polkadot_sdk::sp_runtime::DispatchError::BadOrigin
+		);
+		check();
+	});
+}
+
+/// A fund whose inventory already lost what its cash would pay takes no more at mark: the next
+/// bankrupt long in that market goes to deleveraging at its bankruptcy price (it used to go to
+/// the backstop because the fund's *cash* covered it, deepening the hole).
+#[test]
+fn a_fund_whose_inventory_lost_its_cash_deleverages_the_next_bankruptcy() {
+	build_and_execute(|| {
+		underwater_fund();
+		// A donation: the fund's cash (1,512 USD) covers its inventory's 1,300 USD loss.
+		assert_ok!(Vaults::do_deposit(&ALICE, &Margin::insurance_account(), 0, 1_500 * USD_UNIT));
+		assert!(Margin::fund_equity().unwrap() > 0);
+		// A second victim, long 0.1 from 30,000 on 400 USD, is 600 USD past bankrupt at 20,000.
+		let (victim, seller) = (150, 250);
+		fund(seller, 10_000);
+		fund(victim, 400);
+		deposit(seller, 10_000, 0);
+		deposit(victim, 400, 0);
+		TestPrices::set("BTC", Some(30_000));
+		assert_ok!(place(seller, 0, order(Side::Sell, 30_000, 100)));
+		assert_ok!(place(victim, 0, order(Side::Buy, 30_000, 100)));
+		TestPrices::set("BTC", Some(20_000));
+		// The fund's cash alone would cover that; what is left of its equity would not.
+		assert!(Margin::fund_cash() > 600 * USD_UNIT as i128);
+		assert!(Margin::fund_equity().unwrap() < 600 * USD_UNIT as i128);
+		System::reset_events();
+		assert_ok!(Margin::liquidate(RuntimeOrigin::signed(KEEPER), acct(victim, 0)));
+		assert!(System::events().iter().any(|r| matches!(
+			r.event,
+			RuntimeEvent::Margin(Event::Liquidated { by_deleveraging: 100, by_backstop: 0, .. })
+		)));
+		assert_eq!(Deleveraging::<Test>::get(BTC_PERP).map(|d| d.quantity), Some(100));
 		check();
 	});
 }

@@ -43,6 +43,9 @@ pub trait WeightInfo {
 	fn set_portfolio_params() -> Weight;
 	/// `set_portfolio_margin` of the largest account.
 	fn set_portfolio_margin() -> Weight;
+	/// `deleverage_fund`: every backstop book valued as the largest account of options, the
+	/// fund in deficit.
+	fn deleverage_fund() -> Weight;
 }
 
 /// Weights for a runtime with `T::DbWeight`.
@@ -100,6 +103,13 @@ impl<T: polkadot_sdk::frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	// A portfolio check of the largest account and the opt-in written.
 	fn set_portfolio_margin() -> Weight {
 		Self::portfolio_margin_check(64).saturating_add(T::DbWeight::get().reads_writes(2, 1))
+	}
+	// The deleveraging count, four backstop books (256 markets, 64 positions each) each
+	// valued as an account of 64 options, the state and its counter written.
+	fn deleverage_fund() -> Weight {
+		Self::option_margin_check(64)
+			.saturating_mul(4)
+			.saturating_add(T::DbWeight::get().reads_writes(5, 2))
 	}
 	// As a margin check, with the option parameters and the vol key read per position.
 	fn option_margin_check(p: u32) -> Weight {
@@ -193,5 +203,8 @@ impl WeightInfo for () {
 	}
 	fn set_portfolio_margin() -> Weight {
 		Self::portfolio_margin_check(64)
+	}
+	fn deleverage_fund() -> Weight {
+		Self::option_margin_check(64).saturating_mul(4)
 	}
 }

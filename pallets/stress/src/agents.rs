@@ -482,10 +482,11 @@ pub fn act(
 	}
 }
 
-/// The keeper: liquidates every liquidatable account it can fit in the block, advances every
-/// pending deleveraging, and settles every dated market whose price is fixed.
+/// The keeper: liquidates every liquidatable account it can fit in the block, hands an
+/// insurance fund below zero equity on to deleveraging, advances every pending deleveraging,
+/// and settles every dated market whose price is fixed.
 pub fn keep(world: &mut World) {
-	let (liquidatable, deleveraging, settling) = world.with(|| {
+	let (liquidatable, fund_deficit, deleveraging, settling) = world.with(|| {
 		// The pallet's own accounts (the insurance fund's inventory) are not liquidated.
 		let own = Margin::account_id();
 		let accounts: Vec<_> = pallet_clearinghouse_margin::Accounts::<Runtime>::iter_keys()
@@ -494,11 +495,13 @@ pub fn keep(world: &mut World) {
 			.collect();
 		let markets: Vec<u32> =
 			pallet_clearinghouse_margin::Deleveraging::<Runtime>::iter_keys().collect();
+		// What `deleverage_fund` would queue (it waits for pending deleveragings to end).
+		let fund_deficit = markets.is_empty() && Margin::fund_equity().is_some_and(|e| e < 0);
 		let settling: Vec<u32> = pallet_clearinghouse_margin::Settlements::<Runtime>::iter()
 			.filter(|(_, s)| s.price.is_some() && !s.settled)
 			.map(|(m, _)| m)
 			.collect();
-		(accounts, markets, settling)
+		(accounts, fund_deficit, markets, settling)
 	});
 	let keeper = world.keeper.clone();
 	for account in liquidatable {
@@ -506,6 +509,10 @@ pub fn keep(world: &mut World) {
 		if world.submit(&keeper, call) == Submitted::Full {
 			break;
 		}
+	}
+	if fund_deficit {
+		let call = RuntimeCall::Margin(pallet_clearinghouse_margin::Call::deleverage_fund {});
+		world.submit(&keeper, call);
 	}
 	for market in deleveraging {
 		let call = RuntimeCall::Margin(pallet_clearinghouse_margin::Call::deleverage {

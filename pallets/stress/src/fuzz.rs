@@ -255,6 +255,10 @@ pub fn calls(data: &[u8]) -> u128 {
 							RuntimeCall::Margin(pallet_clearinghouse_margin::Call::liquidate {
 								account,
 							})
+						} else if u.ratio(1u8, 4).unwrap_or(false) {
+							RuntimeCall::Margin(
+								pallet_clearinghouse_margin::Call::deleverage_fund {},
+							)
 						} else {
 							RuntimeCall::Margin(pallet_clearinghouse_margin::Call::deleverage {
 								market,

@@ -539,13 +539,13 @@ impl World {
 		self.with(|| Vaults::balance_of(&MarginAccount::new(who.clone(), 0), 0))
 	}
 
-	/// The insurance fund's equity: its settlement balance plus what its inventory (positions
-	/// taken over from liquidated accounts) is worth at mark.
+	/// The insurance fund's equity: the settlement balance of every backstop book plus what
+	/// their inventory (positions taken over from liquidated accounts) is worth at mark, or at
+	/// the price a pending deleveraging hands it on at.
 	pub fn insurance_equity(&mut self) -> i128 {
 		self.with(|| {
-			let account = Margin::insurance_account();
-			Margin::account_health(&account)
-				.map_or_else(|| Vaults::balance_of(&account, 0), |h| h.equity)
+			Margin::fund_equity()
+				.unwrap_or_else(|| Vaults::balance_of(&Margin::insurance_account(), 0))
 		})
 	}
 

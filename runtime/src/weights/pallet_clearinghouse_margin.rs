@@ -205,6 +205,14 @@ impl<T: frame_system::Config> pallet_clearinghouse_margin::WeightInfo for Weight
 			.saturating_add(T::DbWeight::get().reads(436))
 			.saturating_add(T::DbWeight::get().writes(1))
 	}
+	/// NOT YET MEASURED: four backstop books each valued as the measured `option_margin_check`
+	/// of 64 positions, the count, the books, the state and its counter written. Replaced by
+	/// `benchmark pallet --extrinsic deleverage_fund`.
+	fn deleverage_fund() -> Weight {
+		Self::option_margin_check(64)
+			.saturating_mul(4)
+			.saturating_add(T::DbWeight::get().reads_writes(5, 2))
+	}
 	/// Storage: `Timestamp::Now` (r:1 w:0)
 	/// Proof: `Timestamp::Now` (`max_values`: Some(1), `max_size`: Some(8), added: 503, mode: `MaxEncodedLen`)
 	/// Storage: `Margin::CounterForMarketRisks` (r:1 w:0)
