@@ -205,13 +205,45 @@ impl<T: frame_system::Config> pallet_clearinghouse_margin::WeightInfo for Weight
 			.saturating_add(T::DbWeight::get().reads(436))
 			.saturating_add(T::DbWeight::get().writes(1))
 	}
-	/// NOT YET MEASURED: four backstop books each valued as the measured `option_margin_check`
-	/// of 64 positions, the count, the books, the state and its counter written. Replaced by
-	/// `benchmark pallet --extrinsic deleverage_fund`.
+	/// Storage: `Margin::CounterForDeleveraging` (r:1 w:1)
+	/// Proof: `Margin::CounterForDeleveraging` (`max_values`: Some(1), `max_size`: Some(4), added: 499, mode: `MaxEncodedLen`)
+	/// Storage: `Vaults::SettlementCollateral` (r:1 w:0)
+	/// Proof: `Vaults::SettlementCollateral` (`max_values`: Some(1), `max_size`: Some(2), added: 497, mode: `MaxEncodedLen`)
+	/// Storage: `Margin::Accounts` (r:4 w:0)
+	/// Proof: `Margin::Accounts` (`max_values`: None, `max_size`: Some(7475), added: 9950, mode: `MaxEncodedLen`)
+	/// Storage: `Margin::PortfolioAccounts` (r:4 w:0)
+	/// Proof: `Margin::PortfolioAccounts` (`max_values`: None, `max_size`: Some(49), added: 2524, mode: `MaxEncodedLen`)
+	/// Storage: `Vaults::Ledgers` (r:4 w:0)
+	/// Proof: `Vaults::Ledgers` (`max_values`: None, `max_size`: Some(626), added: 3101, mode: `MaxEncodedLen`)
+	/// Storage: `Vaults::Collaterals` (r:1 w:0)
+	/// Proof: `Vaults::Collaterals` (`max_values`: None, `max_size`: Some(72), added: 2547, mode: `MaxEncodedLen`)
+	/// Storage: `Confidential::Accounts` (r:4 w:0)
+	/// Proof: `Confidential::Accounts` (`max_values`: None, `max_size`: Some(137), added: 2612, mode: `MaxEncodedLen`)
+	/// Storage: `Margin::MarketRisks` (r:256 w:0)
+	/// Proof: `Margin::MarketRisks` (`max_values`: None, `max_size`: Some(70), added: 2545, mode: `MaxEncodedLen`)
+	/// Storage: `Margin::MarketStates` (r:256 w:0)
+	/// Proof: `Margin::MarketStates` (`max_values`: None, `max_size`: Some(95), added: 2570, mode: `MaxEncodedLen`)
+	/// Storage: `Timestamp::Now` (r:1 w:0)
+	/// Proof: `Timestamp::Now` (`max_values`: Some(1), `max_size`: Some(8), added: 503, mode: `MaxEncodedLen`)
+	/// Storage: `Margin::OptionRisks` (r:60 w:0)
+	/// Proof: `Margin::OptionRisks` (`max_values`: None, `max_size`: Some(45), added: 2520, mode: `MaxEncodedLen`)
+	/// Storage: `Oracle::KeyConfigs` (r:120 w:0)
+	/// Proof: `Oracle::KeyConfigs` (`max_values`: None, `max_size`: Some(54), added: 2529, mode: `MaxEncodedLen`)
+	/// Storage: `Oracle::KeyStates` (r:120 w:0)
+	/// Proof: `Oracle::KeyStates` (`max_values`: None, `max_size`: Some(1460), added: 3935, mode: `MaxEncodedLen`)
+	/// Storage: `Oracle::CounterForFeeders` (r:1 w:0)
+	/// Proof: `Oracle::CounterForFeeders` (`max_values`: Some(1), `max_size`: Some(4), added: 499, mode: `MaxEncodedLen`)
+	/// Storage: `Margin::Deleveraging` (r:1 w:1)
+	/// Proof: `Margin::Deleveraging` (`max_values`: None, `max_size`: Some(6579), added: 9054, mode: `MaxEncodedLen`)
 	fn deleverage_fund() -> Weight {
-		Self::option_margin_check(64)
-			.saturating_mul(4)
-			.saturating_add(T::DbWeight::get().reads_writes(5, 2))
+		// Proof Size summary in bytes:
+		//  Measured:  `93398`
+		//  Estimated: `658910`
+		// Minimum execution time: 6_737_232_000 picoseconds.
+		Weight::from_parts(6_967_003_000, 0)
+			.saturating_add(Weight::from_parts(0, 658910))
+			.saturating_add(T::DbWeight::get().reads(834))
+			.saturating_add(T::DbWeight::get().writes(2))
 	}
 	/// Storage: `Timestamp::Now` (r:1 w:0)
 	/// Proof: `Timestamp::Now` (`max_values`: Some(1), `max_size`: Some(8), added: 503, mode: `MaxEncodedLen`)
