@@ -950,6 +950,48 @@ fn the_fund_deficit_check_is_a_valid_transaction() {
 }
 
 #[test]
+fn a_bulk_call_of_every_placement_it_may_hold_is_a_valid_transaction() {
+	use frame_support::dispatch::DispatchClass;
+	use pallet_clearinghouse_orderbook::{
+		OrderRequest, OrderType, SelfTradePrevention, Side, TimeInForce,
+	};
+	dev_ext().execute_with(|| {
+		let max = <Runtime as frame_system::Config>::BlockWeights::get()
+			.get(DispatchClass::Normal)
+			.max_extrinsic
+			.expect("normal extrinsics are limited");
+		let most: u32 = <Runtime as pallet_clearinghouse_orderbook::Config>::MaxBulk::get();
+		let order = OrderRequest {
+			side: Side::Buy,
+			order_type: OrderType::Limit {
+				price: polkadot_sdk::sp_runtime::FixedU128::from_u32(100),
+			},
+			quantity: 1,
+			time_in_force: TimeInForce::Gtc,
+			reduce_only: false,
+			client_id: None,
+			self_trade: SelfTradePrevention::CancelResting,
+		};
+		for places in [1, most / 2, most] {
+			let call = RuntimeCall::Orderbook(pallet_clearinghouse_orderbook::Call::bulk {
+				market: 0,
+				sub: 0,
+				cancels: Default::default(),
+				places: frame_support::BoundedVec::truncate_from(vec![
+					order.clone();
+					places as usize
+				]),
+			});
+			let declared = call.get_dispatch_info().total_weight();
+			println!("bulk of {places} placements declares {declared:?} of {max:?}");
+			// Each placement used to declare a whole taker's makers: from 29 on it exceeded
+			// what one transaction may use.
+			assert!(declared.all_lte(max), "{places} placements: {declared:?} > {max:?}");
+		}
+	});
+}
+
+#[test]
 fn every_market_has_a_backstop_book_the_order_book_and_vaults_accept() {
 	use clearinghouse_runtime::Margin;
 	let markets: u32 = <Runtime as pallet_clearinghouse_margin::Config>::MaxMarkets::get();

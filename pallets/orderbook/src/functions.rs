@@ -107,6 +107,35 @@ impl<T: Config> Pallet<T> {
 		}
 	}
 
+	/// What a `bulk` call of `cancels` cancels and `places` placements declares: the `bulk`
+	/// benchmark (resting placements), one taker's budget of `MaxMakersPerOrder` makers for the
+	/// whole call (its placements share it), one eviction of a full level, and the placements'
+	/// margin-check surcharge ([`Self::bulk_checks_weight`]).
+	pub fn bulk_weight(cancels: u32, places: u32) -> Weight {
+		T::WeightInfo::bulk(cancels, places)
+			.saturating_add(
+				T::WeightInfo::place_order(Self::max_makers())
+					.saturating_sub(T::WeightInfo::place_order(0)),
+			)
+			.saturating_add(Self::eviction_weight(T::MaxOrdersPerLevel::get()))
+			.saturating_add(Self::bulk_checks_weight(places))
+	}
+
+	/// What `places` margin checks of one account may cost beyond the `bulk` benchmark's
+	/// (an account of options or on the portfolio model, at its largest): the surcharge's time
+	/// per check, its proof once. Every check of a `bulk` call values the same account in the
+	/// same markets, so the storage it reads is recorded in the proof the first time only.
+	pub fn bulk_checks_weight(places: u32) -> Weight {
+		let surcharge = T::MarginCheck::check_weight_surcharge();
+		if places == 0 {
+			return Weight::zero();
+		}
+		Weight::from_parts(
+			surcharge.ref_time().saturating_mul(u64::from(places)),
+			surcharge.proof_size(),
+		)
+	}
+
 	/// What evicting a level of `n` orders adds to a placement: the evicting placement's
 	/// benchmark less a plain resting one, and at least the expiry sweep of such a level (the
 	/// same work: the level read and removed, per order its owner's index and margin account
@@ -290,18 +319,26 @@ impl<T: Config> Pallet<T> {
 		market_id: MarketId,
 		request: OrderRequest,
 	) -> Result<Placed, DispatchError> {
-		Self::do_place_with(account, market_id, request, Eviction::Allowed)
+		Self::do_place_with(account, market_id, request, Eviction::Allowed, Self::max_makers())
 	}
 
-	/// [`Self::do_place`], saying whether a full side may evict its farthest level.
+	/// The resting orders one taker may touch: [`Config::MaxMakersPerOrder`].
+	pub(crate) fn max_makers() -> u32 {
+		T::MaxMakersPerOrder::get()
+	}
+
+	/// [`Self::do_place`], saying whether a full side may evict its farthest level and how
+	/// many resting orders the placement may touch (`makers`: a `bulk` call's placements
+	/// share one taker's budget, so the call's weight pays for the makers once).
 	pub fn do_place_with(
 		account: &AccountOf<T>,
 		market_id: MarketId,
 		request: OrderRequest,
 		eviction: Eviction,
+		makers: u32,
 	) -> Result<Placed, DispatchError> {
 		frame_support::storage::with_storage_layer(|| {
-			Self::place_in_layer(account, market_id, request, PlacedBy::Trader, eviction)
+			Self::place_in_layer(account, market_id, request, PlacedBy::Trader, eviction, makers)
 		})
 	}
 
@@ -311,6 +348,7 @@ impl<T: Config> Pallet<T> {
 		request: OrderRequest,
 		by: PlacedBy,
 		eviction: Eviction,
+		makers: u32,
 	) -> Result<Placed, DispatchError> {
 		Self::ensure_sub(account)?;
 		let mut market = Markets::<T>::get(market_id).ok_or(Error::<T>::UnknownMarket)?;
@@ -334,7 +372,7 @@ impl<T: Config> Pallet<T> {
 		});
 
 		let mut book = StorageBook::<T>::new(market_id, market);
-		let limits = MatchLimits { now: T::Time::now(), max_makers: T::MaxMakersPerOrder::get() };
+		let limits = MatchLimits { now: T::Time::now(), max_makers: makers };
 		let outcome = matching::place_gated(
 			&mut book,
 			NewOrder {
@@ -953,6 +991,7 @@ impl<T: Config> Pallet<T> {
 				request,
 				PlacedBy::Liquidation,
 				Eviction::Refused,
+				Self::max_makers(),
 			)
 		});
 		Ok(())

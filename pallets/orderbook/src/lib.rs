@@ -492,18 +492,23 @@ pub mod pallet {
 
 		/// Cancel, then place, up to `MaxBulk` orders in one market, all or nothing (a market
 		/// maker replacing quotes sees either the old quotes or all the new ones). At most one
-		/// placement per call evicts a level (see [`Pallet::place_order`]).
+		/// placement per call evicts a level (see [`Pallet::place_order`]), and the placements
+		/// share one taker's budget of `MaxMakersPerOrder` resting orders touched: once it is
+		/// spent, a placement that still crosses the book has its crossing remainder cancelled
+		/// ([`CancelReason::MatchLimit`]), as a single order's would be. (Each placement had a
+		/// budget of its own: the call declared the makers of every placement, and from about
+		/// 29 placements its proof size exceeded what one transaction may use, so a large
+		/// `bulk` could never be included.)
 		///
 		/// * Who: any signed account, for its own sub-account.
+		/// * Weight: the `bulk` benchmark for the cancels and resting placements, one taker's
+		///   makers, one eviction, and the placements' margin-check surcharge (time per check,
+		///   proof once: every check reads the same account and markets); what the call did
+		///   not touch is refunded.
 		/// * Events: as for [`Pallet::cancel_order`] and [`Pallet::place_order`], in order.
 		/// * Errors: [`Error::TooManyOperations`], and any error of a cancel or placement.
 		#[pallet::call_index(3)]
-		#[pallet::weight(T::WeightInfo::bulk(cancels.len() as u32, places.len() as u32)
-			.saturating_add(T::WeightInfo::place_order(T::MaxMakersPerOrder::get())
-				.saturating_sub(T::WeightInfo::place_order(0))
-				.saturating_mul(places.len() as u64))
-			.saturating_add(Pallet::<T>::eviction_weight(T::MaxOrdersPerLevel::get()))
-			.saturating_add(T::MarginCheck::check_weight_surcharge().saturating_mul(places.len() as u64)))]
+		#[pallet::weight(Pallet::<T>::bulk_weight(cancels.len() as u32, places.len() as u32))]
 		pub fn bulk(
 			origin: OriginFor<T>,
 			market: MarketId,
@@ -521,16 +526,17 @@ pub mod pallet {
 			// what its fills cost over a resting one.
 			// Each placement's margin check may cost more than the benchmark's account's.
 			let mut weight = T::WeightInfo::bulk(cancels.len() as u32, places.len() as u32)
-				.saturating_add(
-					T::MarginCheck::check_weight_surcharge().saturating_mul(places.len() as u64),
-				);
+				.saturating_add(Self::bulk_checks_weight(places.len() as u32));
 			for order in cancels {
 				Self::do_cancel(&account, market, order)?;
 			}
-			// One eviction per call: the first placement that evicts a level uses it up.
+			// One eviction per call: the first placement that evicts a level uses it up. One
+			// taker's makers per call: each placement spends what it touched.
 			let mut eviction = Eviction::Allowed;
+			let mut makers = Self::max_makers();
 			for order in places {
-				let placed = Self::do_place_with(&account, market, order, eviction)?;
+				let placed = Self::do_place_with(&account, market, order, eviction, makers)?;
+				makers = makers.saturating_sub(placed.touched);
 				weight = weight.saturating_add(
 					Self::place_weight(placed.touched, placed.evicted)
 						.saturating_sub(Self::place_weight(0, 0)),

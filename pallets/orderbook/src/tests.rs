@@ -1102,3 +1102,63 @@ fn try_state_catches_reduce_only_and_resting_drift() {
 		);
 	});
 }
+
+/// A `bulk` call's placements share one taker's budget of `MaxMakersPerOrder` (4 here) resting
+/// orders touched, so its declared weight pays for the makers once. Each placement had a
+/// budget of its own, and from about 29 placements the declared proof size exceeded what one
+/// transaction may use: a large `bulk` could never be included.
+#[test]
+fn a_bulk_call_shares_one_takers_maker_budget() {
+	build_and_execute(|| {
+		// Six asks of 20 at 101 from six makers.
+		for who in 100..106 {
+			place(who, limit(Side::Sell, 101, 20)).unwrap();
+		}
+		System::reset_events();
+		// Two buys of 60 at 101: the first takes three makers, the second only the one the
+		// budget has left; its crossing remainder is cancelled, not rested across the book.
+		let places =
+			BoundedVec::truncate_from(vec![limit(Side::Buy, 101, 60), limit(Side::Buy, 101, 60)]);
+		let post = Orderbook::bulk(RuntimeOrigin::signed(ALICE), M, 0, Default::default(), places)
+			.unwrap();
+		let trades = events().iter().filter(|e| matches!(e, Event::Traded { .. })).count();
+		assert_eq!(trades, 4);
+		assert!(events().iter().any(|e| matches!(
+			e,
+			Event::OrderCancelled { remaining: 40, reason: CancelReason::MatchLimit, .. }
+		)));
+		assert_eq!(depth().asks, vec![(px(101), 40)]);
+		assert!(depth().bids.is_empty());
+		// Charged the four makers touched, within what the call declared.
+		let expected = <() as crate::WeightInfo>::bulk(0, 2)
+			.saturating_add(Orderbook::place_weight(3, 0))
+			.saturating_sub(Orderbook::place_weight(0, 0))
+			.saturating_add(Orderbook::place_weight(1, 0))
+			.saturating_sub(Orderbook::place_weight(0, 0));
+		assert_eq!(post.actual_weight, Some(expected));
+		assert!(expected.all_lte(Orderbook::bulk_weight(0, 2)));
+		// A placement after the budget is spent still rests where it does not cross.
+		let places =
+			BoundedVec::truncate_from(vec![limit(Side::Buy, 101, 80), limit(Side::Buy, 99, 20)]);
+		assert_ok!(Orderbook::bulk(RuntimeOrigin::signed(ALICE), M, 0, Default::default(), places));
+		assert_eq!(depth().bids, vec![(px(101), 40), (px(99), 20)]);
+		check();
+	});
+}
+
+/// The declared weight grows by one placement's resting cost and its margin check's time per
+/// placement, not by a whole taker's makers, nor by re-reading the same account's markets into
+/// the proof (`a_bulk_call_of_every_placement_it_may_hold_is_a_valid_transaction` in the
+/// runtime's tests checks the largest call against the runtime's limit).
+#[test]
+fn a_full_bulk_call_declares_one_takers_makers() {
+	build_and_execute(|| {
+		let one = Orderbook::bulk_weight(0, 1);
+		let two = Orderbook::bulk_weight(0, 2);
+		let surcharge = <Test as crate::Config>::MarginCheck::check_weight_surcharge();
+		let per_placement = <() as crate::WeightInfo>::bulk(0, 2)
+			.saturating_sub(<() as crate::WeightInfo>::bulk(0, 1))
+			.saturating_add(Weight::from_parts(surcharge.ref_time(), 0));
+		assert_eq!(two.saturating_sub(one), per_placement);
+	});
+}
