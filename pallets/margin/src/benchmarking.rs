@@ -62,32 +62,50 @@ fn default_portfolio() -> PortfolioParams {
 	)
 }
 
+/// Up to `n` call markets with risk parameters, each marked by the model: on underlyings of
+/// their own with vol keys of their own as far as the oracle's key bound allows (60 of each
+/// beside the genesis keys), past that sharing them on later expiries, 30 days and more from
+/// now. Stops early when the runtime has no room for another market.
+fn option_markets<T: Config>(n: u32) -> Vec<MarketId> {
+	let expiry = T::Time::now().saturating_add(30 * 86_400_000);
+	let mut markets = Vec::new();
+	for i in 0..n {
+		let k = (i % 60) as u8;
+		let (underlying, vol_key) = (key(*b"OPTN", k), key(*b"OVOL", k));
+		let spot = 100 + u32::from(k);
+		if i < 60 {
+			T::BenchmarkHelper::set_price(underlying, FixedU128::from_u32(spot));
+			T::BenchmarkHelper::set_vol(
+				vol_key,
+				FixedU128::from_u32(1),
+				FixedU128::from_rational(8, 10),
+			);
+			OptionRisks::<T>::insert(underlying, option_params(vol_key));
+		}
+		let later = u64::from(i / 60) * 86_400_000;
+		let Some(market) =
+			T::BenchmarkHelper::option_market(underlying, spot, expiry.saturating_add(later))
+		else {
+			break;
+		};
+		let risk = RiskParams { underlying, funding: None, ..params(i) };
+		if Pallet::<T>::do_set_market_risk(market, risk).is_err() {
+			break;
+		}
+		markets.push(market);
+	}
+	markets
+}
+
 /// The whitelisted caller's cross-margin account short a call in each of `p` option markets,
 /// each on an underlying of its own marked with a vol key of its own, 30 days from expiry,
 /// with resting orders on both sides on the wrong side of the mark.
 fn option_book<T: Config>(
 	p: u32,
 ) -> Result<(MarginAccount<T::AccountId>, Vec<MarketId>), BenchmarkError> {
-	let expiry = T::Time::now().saturating_add(30 * 86_400_000);
-	let mut markets = Vec::new();
-	for i in 0..p {
-		// At most 60 underlyings and 60 vol keys: room in the oracle's key bound beside the
-		// genesis keys.
-		let k = (i % 60) as u8;
-		let (underlying, vol_key) = (key(*b"OPTN", k), key(*b"OVOL", k));
-		let spot = 100 + u32::from(k);
-		T::BenchmarkHelper::set_price(underlying, FixedU128::from_u32(spot));
-		T::BenchmarkHelper::set_vol(
-			vol_key,
-			FixedU128::from_u32(1),
-			FixedU128::from_rational(8, 10),
-		);
-		OptionRisks::<T>::insert(underlying, option_params(vol_key));
-		let market = T::BenchmarkHelper::option_market(underlying, spot, expiry)
-			.ok_or(BenchmarkError::Weightless)?;
-		let risk = RiskParams { underlying, funding: None, ..params(i) };
-		Pallet::<T>::do_set_market_risk(market, risk).map_err(|_| BenchmarkError::Weightless)?;
-		markets.push(market);
+	let markets = option_markets::<T>(p);
+	if markets.len() < p as usize {
+		return Err(BenchmarkError::Weightless);
 	}
 	let account = MarginAccount::new(whitelisted_caller::<T::AccountId>(), 0);
 	let entries: Vec<PositionEntry> = markets
@@ -399,35 +417,7 @@ mod benchmarks {
 	#[benchmark]
 	fn deleverage_fund() -> Result<(), BenchmarkError> {
 		let room = T::MaxMarkets::get().saturating_sub(MarketRisks::<T>::count());
-		let expiry = T::Time::now().saturating_add(30 * 86_400_000);
-		let mut markets = Vec::new();
-		for i in 0..room {
-			// At most 60 underlyings and 60 vol keys (the oracle's key bound); markets past
-			// those share them, on later expiries.
-			let k = (i % 60) as u8;
-			let (underlying, vol_key) = (key(*b"OPTN", k), key(*b"OVOL", k));
-			let spot = 100 + u32::from(k);
-			if i < 60 {
-				T::BenchmarkHelper::set_price(underlying, FixedU128::from_u32(spot));
-				T::BenchmarkHelper::set_vol(
-					vol_key,
-					FixedU128::from_u32(1),
-					FixedU128::from_rational(8, 10),
-				);
-				OptionRisks::<T>::insert(underlying, option_params(vol_key));
-			}
-			let later = u64::from(i / 60) * 86_400_000;
-			let Some(market) =
-				T::BenchmarkHelper::option_market(underlying, spot, expiry.saturating_add(later))
-			else {
-				break;
-			};
-			let risk = RiskParams { underlying, funding: None, ..params(i) };
-			if Pallet::<T>::do_set_market_risk(market, risk).is_err() {
-				break;
-			}
-			markets.push(market);
-		}
+		let markets = option_markets::<T>(room);
 		// Each book's positions: a short call of 1,000 size units. Its premium is long spent
 		// (the books hold no cash), so each one's mark value is a loss: the fund is in deficit.
 		let mut books: Vec<(MarginAccount<T::AccountId>, Vec<PositionEntry>)> = Vec::new();
