@@ -75,7 +75,8 @@ pub fn write(outcomes: &[Outcome], dir: &Path, seed: u64, command: &str) -> std:
 		 deficit at the end*: how far the insurance fund's equity is below zero when the run ends — positions it \
 		 took over have lost more than it holds, a loss nobody was assigned. Both must be 0: the waterfall is \
 		 collateral → insurance fund → auto-deleveraging. *Insurance paid*: bad debt the fund covered. *Insurance \
-		 fund*: its equity (cash plus inventory taken over, at mark). *Calls not fitting*: calls whose declared weight did not \
+		 fund*: its equity over every backstop book (cash plus inventory taken over, at mark; at its hand-on \
+		 price while a deleveraging of it is pending). *Calls not fitting*: calls whose declared weight did not \
 		 fit what was left of their block (not dispatched). *Invariant checks*: passed / run (six per block).\n\n",
 	);
 	for o in outcomes {
