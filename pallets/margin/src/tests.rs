@@ -1959,6 +1959,29 @@ fn a_fund_whose_inventory_lost_its_cash_deleverages_the_next_bankruptcy() {
 	});
 }
 
+/// The idle check costs a read per backstop book while the fund holds nothing (its equity is
+/// then its cash: no price can move it), and its metered worst case once it holds inventory.
+#[test]
+fn the_idle_fund_check_is_cheap_while_the_fund_holds_nothing() {
+	build_and_execute(|| {
+		use polkadot_sdk::frame_support::weights::Weight;
+		let db: polkadot_sdk::frame_support::weights::RuntimeDbWeight =
+			<Test as polkadot_sdk::frame_system::Config>::DbWeight::get();
+		let books = Margin::fund_books().count() as u64;
+		assert_eq!(Margin::check_fund(Weight::MAX), db.reads(1 + books));
+		underwater_fund();
+		assert_eq!(Margin::check_fund(Weight::MAX), Margin::fund_check_weight());
+		assert!(Deleveraging::<Test>::get(BTC_PERP).is_some());
+		// Not enough idle weight left for its worst case: it waits for a keeper or the next
+		// block, and nothing is written.
+		Deleveraging::<Test>::remove(BTC_PERP);
+		let short = Margin::fund_check_weight().saturating_sub(Weight::from_parts(1, 0));
+		assert_eq!(Margin::check_fund(short), db.reads(1));
+		assert!(Deleveraging::<Test>::get(BTC_PERP).is_none());
+		check();
+	});
+}
+
 /// Victim `100 + m` buys 0.1 BTC at 50,000 in market `m` from maker `200 + m`.
 fn levered_long_in(market: u32) {
 	let (victim, maker) = (100 + u64::from(market), 200 + u64::from(market));
