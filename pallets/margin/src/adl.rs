@@ -122,7 +122,7 @@ impl<T: Config> Pallet<T> {
 		let settlement = T::Ledger::settlement_collateral().ok_or(Error::<T>::NoSettlementAsset)?;
 		let (mut equity, mut positions, mut holds) = (0i128, Vec::new(), false);
 		for book in Self::fund_books() {
-			if !Accounts::<T>::get(&book).iter().any(|e| e.quantity != 0) {
+			if !Self::holds_positions(&book) {
 				equity = equity.saturating_add(T::Ledger::balance(&book, settlement));
 				continue;
 			}
@@ -147,11 +147,7 @@ impl<T: Config> Pallet<T> {
 	/// tests and the stress replay: iterating every pending deleveraging is not for a block.
 	pub fn fund_equity() -> Option<i128> {
 		let Some((mut equity, positions)) = Self::fund_at_mark().ok()? else {
-			let settlement = T::Ledger::settlement_collateral()?;
-			return Some(
-				Self::fund_books()
-					.fold(0i128, |t, b| t.saturating_add(T::Ledger::balance(&b, settlement))),
-			);
+			return Some(Self::fund_cash());
 		};
 		let settlement_decimals = T::Ledger::settlement_decimals()?;
 		for (market, state) in Deleveraging::<T>::iter() {
@@ -177,7 +173,7 @@ impl<T: Config> Pallet<T> {
 	/// perpetual's reads the book's market for its mid), so the composed bound is what is
 	/// charged; it also counts the oracle's keys once per book, where one call reads each once.
 	pub fn fund_check_weight() -> Weight {
-		let books = u64::from(T::MaxMarkets::get().div_ceil(T::MaxPositions::get().max(1)));
+		let books = u64::from(Self::backstop_books());
 		let p = T::MaxPositions::get();
 		let per_book = T::WeightInfo::option_margin_check(p).max(T::WeightInfo::margin_check(p));
 		let composed = T::DbWeight::get()
@@ -266,9 +262,8 @@ impl<T: Config> Pallet<T> {
 		}
 		// A fund without inventory is its cash, never below zero by a price move: the books'
 		// positions are all this check reads then (most blocks).
-		let books = Self::fund_books().count() as u64;
-		if !Self::fund_books().any(|b| Accounts::<T>::get(&b).iter().any(|e| e.quantity != 0)) {
-			return db.reads(1 + books);
+		if !Self::fund_books().any(|b| Self::holds_positions(&b)) {
+			return db.reads(1 + u64::from(Self::backstop_books()));
 		}
 		// A fund not in deficit, or a failure (a price missing), leaves it to the next block or
 		// a keeper's `deleverage_fund`, with nothing half-written.
@@ -399,7 +394,8 @@ impl<T: Config> Pallet<T> {
 	/// since only `MaxMarkets` markets exist, at most `MaxMarkets / MaxPositions` (rounded up)
 	/// holders of one call can bring unread markets, and every later one costs the warm step.
 	pub fn adl_holder_cost(visited: u32) -> Weight {
-		let cold_holders = T::MaxMarkets::get().div_ceil(T::MaxPositions::get().max(1));
+		// As many as there are backstop books: `MaxMarkets / MaxPositions`, rounded up.
+		let cold_holders = Self::backstop_books();
 		if visited < cold_holders {
 			Self::liquidation_valuation_weight(T::MaxPositions::get())
 				.saturating_add(T::DbWeight::get().reads(1))

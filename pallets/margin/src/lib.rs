@@ -848,10 +848,15 @@ pub mod pallet {
 			Some(MarginAccount::new(Self::account_id(), sub))
 		}
 
+		/// How many backstop books `MaxMarkets` markets need (`MaxPositions` markets a book),
+		/// the insurance account included.
+		pub fn backstop_books() -> u32 {
+			T::MaxMarkets::get().div_ceil(T::MaxPositions::get().max(1))
+		}
+
 		/// The backstop books other than the insurance account, for `MaxMarkets` markets.
 		pub fn extra_backstop_accounts() -> impl Iterator<Item = AccountOf<T>> {
-			let books = T::MaxMarkets::get().div_ceil(T::MaxPositions::get().max(1));
-			(1..books).filter_map(|k| {
+			(1..Self::backstop_books()).filter_map(|k| {
 				let sub = u8::try_from(k).ok()?.checked_add(INSURANCE_SUB)?;
 				Some(MarginAccount::new(Self::account_id(), sub))
 			})

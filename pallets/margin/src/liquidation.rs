@@ -302,8 +302,7 @@ impl<T: Config> Pallet<T> {
 		let portfolio = Self::portfolio_of(account).is_some();
 		let chosen = largest(!portfolio).or_else(|| largest(false));
 		let Some(view) = chosen else {
-			let any = Accounts::<T>::get(account).iter().any(|e| e.quantity != 0);
-			return Err(if any {
+			return Err(if Self::holds_positions(account) {
 				Error::<T>::PriceUnavailable.into()
 			} else {
 				Error::<T>::NotLiquidatable.into()
@@ -408,6 +407,11 @@ impl<T: Config> Pallet<T> {
 			}
 		}
 		Ok(T::Ledger::balance(&insurance, settlement))
+	}
+
+	/// Whether `account` holds a position in any market.
+	pub(crate) fn holds_positions(account: &AccountOf<T>) -> bool {
+		Accounts::<T>::get(account).iter().any(|e| e.quantity != 0)
 	}
 
 	pub(crate) fn size_in(account: &AccountOf<T>, market: MarketId) -> i128 {
@@ -562,7 +566,7 @@ impl<T: Config> Pallet<T> {
 	/// gates settlement withdrawals until covered. Deleveraging keeps this to rounding dust
 	/// and the rare cases it cannot take (see [`Pallet::deleveraging_price`]).
 	pub(crate) fn cover_new_bad_debt(account: &AccountOf<T>) -> DispatchResult {
-		if Accounts::<T>::get(account).iter().any(|e| e.quantity != 0) {
+		if Self::holds_positions(account) {
 			return Ok(());
 		}
 		let mut value = T::Ledger::collateral_value(account)?.value;

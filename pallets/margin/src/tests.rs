@@ -1967,7 +1967,7 @@ fn the_idle_fund_check_is_cheap_while_the_fund_holds_nothing() {
 		use polkadot_sdk::frame_support::weights::Weight;
 		let db: polkadot_sdk::frame_support::weights::RuntimeDbWeight =
 			<Test as polkadot_sdk::frame_system::Config>::DbWeight::get();
-		let books = Margin::fund_books().count() as u64;
+		let books = u64::from(Margin::backstop_books());
 		assert_eq!(Margin::check_fund(Weight::MAX), db.reads(1 + books));
 		underwater_fund();
 		assert_eq!(Margin::check_fund(Weight::MAX), Margin::fund_check_weight());

@@ -496,9 +496,9 @@ pub mod pallet {
 		/// share one taker's budget of `MaxMakersPerOrder` resting orders touched: once it is
 		/// spent, a placement that still crosses the book has its crossing remainder cancelled
 		/// ([`CancelReason::MatchLimit`]), as a single order's would be. (Each placement had a
-		/// budget of its own: the call declared the makers of every placement, and from about
-		/// 29 placements its proof size exceeded what one transaction may use, so a large
-		/// `bulk` could never be included.)
+		/// budget of its own: the call declared the makers of every placement, and past 12
+		/// placements its proof size exceeded what one transaction may use, so a large `bulk`
+		/// could never be included.)
 		///
 		/// * Who: any signed account, for its own sub-account.
 		/// * Weight: the `bulk` benchmark for the cancels and resting placements, one taker's
