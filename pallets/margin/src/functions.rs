@@ -62,6 +62,12 @@ impl<'a, T: Config> Leg<'a, T> {
 	}
 }
 
+/// An account as a batch of its orders found it (see [`Pallet::check_batch`]).
+pub struct OrderBatch {
+	/// Its positions and resting orders.
+	pub(crate) entries: Vec<PositionEntry>,
+}
+
 /// An order about to be placed, for the worst case.
 #[derive(Clone, Copy)]
 pub struct PendingOrder {
@@ -1087,13 +1093,84 @@ impl<T: Config> Pallet<T> {
 		error
 	}
 
+	/// Whether `account` may keep what a batch of `orders` did (a `bulk` call's placements:
+	/// matched, rested and recorded) since it held `before`. [`Self::check_order`]'s rule,
+	/// applied once to the outcome instead of once per order:
+	///
+	/// 1. With every resting order at its worst case, equity ≥ initial; or
+	/// 2. the batch did not raise the initial requirement above `before`'s, and equity ≥
+	///    maintenance (what the orders lose against the mark at their limits is counted in
+	///    both: fills at their prices, the rest at its worst case).
+	/// 3. When a market of the account has no mark price, every order must pass rule 3 of
+	///    [`Self::check_order`] against `before`, each counting the orders before it as resting
+	///    (a fill only turns resting size into a smaller position, so this is the per-order
+	///    rule exactly); otherwise [`Error::PriceUnavailable`].
+	pub(crate) fn check_batch(
+		account: &AccountOf<T>,
+		before: OrderBatch,
+		orders: &[PendingOrder],
+	) -> DispatchResult {
+		let Some(first) = orders.first() else { return Ok(()) };
+		let with = match Self::health(account, None) {
+			Ok(with) => with,
+			Err(e) if e == Error::<T>::PriceUnavailable.into() => {
+				let mut entries = before.entries;
+				for pending in orders {
+					ensure!(Self::reduces_without_a_loss_of(&entries, *pending)?, e);
+					// The next order counts this one as resting on its side.
+					if let Some(entry) = entries.iter_mut().find(|x| x.market == pending.market) {
+						let size = pending.size.unsigned_abs();
+						if pending.size > 0 {
+							entry.resting_buy = entry.resting_buy.saturating_add(size);
+						} else {
+							entry.resting_sell = entry.resting_sell.saturating_add(size);
+						}
+					}
+				}
+				return Ok(());
+			},
+			Err(e) => return Err(e),
+		};
+		if with.meets_initial() {
+			return Ok(());
+		}
+		// The initial requirement does not depend on collateral: today's stands in for the
+		// collateral `before` held. An account that could not be valued before cannot compare:
+		// it must meet its initial requirement.
+		let initial_before = Self::health_of(
+			before.entries,
+			Self::collateral_of(account)?,
+			Self::portfolio_of(account).as_ref(),
+			None,
+			false,
+			Valuation::Strict,
+			None,
+		)
+		.map(|valued| valued.health.initial);
+		let maintenance = i128::try_from(with.maintenance).unwrap_or(i128::MAX);
+		// An option buy among the orders names the premium the account cannot pay.
+		let named = orders.iter().find(|o| o.size > 0).unwrap_or(first);
+		ensure!(
+			initial_before.is_ok_and(|before| with.initial <= before) && with.equity >= maintenance,
+			Self::short_of_margin_for(account, named)
+		);
+		Ok(())
+	}
+
 	/// Rule 3 of [`Self::check_order`]: whether `pending` cannot add exposure and cannot realise
 	/// a loss against the mark of its market or, without one, against the entry price.
 	fn reduces_without_a_loss(
 		account: &AccountOf<T>,
 		pending: PendingOrder,
 	) -> Result<bool, DispatchError> {
-		let entries = Accounts::<T>::get(account);
+		Self::reduces_without_a_loss_of(&Accounts::<T>::get(account), pending)
+	}
+
+	/// [`Self::reduces_without_a_loss`] for an account holding `entries`.
+	fn reduces_without_a_loss_of(
+		entries: &[PositionEntry],
+		pending: PendingOrder,
+	) -> Result<bool, DispatchError> {
 		let Some(entry) = entries.iter().find(|e| e.market == pending.market) else {
 			return Ok(false);
 		};

@@ -9,7 +9,7 @@ use frame_support::{ensure, pallet_prelude::*};
 use polkadot_sdk::sp_arithmetic::Rounding;
 
 use crate::{
-	functions::{Leg, PendingOrder},
+	functions::{Leg, OrderBatch, PendingOrder},
 	pallet::*,
 	*,
 };
@@ -71,12 +71,32 @@ impl<T: Config> OrderMarginCheck<T::AccountId> for Pallet<T> {
 	/// rule): a reduce-only flag limits the order's size, not what it may lose.
 	fn ensure_can_place(account: &AccountOf<T>, order: &OrderIntent) -> DispatchResult {
 		ensure!(MarketRisks::<T>::contains_key(order.market), Error::<T>::MarketNotConfigured);
-		let size = i128::try_from(order.size).map_err(|_| ArithmeticError::Overflow)?;
-		let size = match order.side {
-			TradeSide::Buy => size,
-			TradeSide::Sell => -size,
-		};
-		Self::check_order(account, PendingOrder { market: order.market, size, price: order.price })
+		Self::check_order(account, Self::pending(order)?)
+	}
+
+	type Batch = OrderBatch;
+
+	fn begin_batch(account: &AccountOf<T>) -> OrderBatch {
+		OrderBatch { entries: Accounts::<T>::get(account).into_inner() }
+	}
+
+	/// One check of the batch's outcome (see [`Pallet::check_batch`] for the rule).
+	fn ensure_batch(
+		account: &AccountOf<T>,
+		before: OrderBatch,
+		orders: &[OrderIntent],
+	) -> DispatchResult {
+		let mut pending = Vec::with_capacity(orders.len());
+		for order in orders {
+			if pending.last().is_none_or(|p: &PendingOrder| p.market != order.market) {
+				ensure!(
+					MarketRisks::<T>::contains_key(order.market),
+					Error::<T>::MarketNotConfigured
+				);
+			}
+			pending.push(Self::pending(order)?);
+		}
+		Self::check_batch(account, before, &pending)
 	}
 
 	fn check_weight_surcharge() -> Weight {
@@ -123,6 +143,18 @@ impl<T: Config> OrderMarginCheck<T::AccountId> for Pallet<T> {
 		}
 		Self::store_entries(account, entries);
 		Ok(())
+	}
+}
+
+impl<T: Config> Pallet<T> {
+	/// `order` as the margin rule counts it: signed size, worst price.
+	fn pending(order: &OrderIntent) -> Result<PendingOrder, DispatchError> {
+		let size = i128::try_from(order.size).map_err(|_| ArithmeticError::Overflow)?;
+		let size = match order.side {
+			TradeSide::Buy => size,
+			TradeSide::Sell => -size,
+		};
+		Ok(PendingOrder { market: order.market, size, price: order.price })
 	}
 }
 

@@ -2488,3 +2488,136 @@ fn after_the_price_is_fixed_positions_are_marked_at_it_not_at_a_moved_index() {
 		check();
 	});
 }
+
+// ---------------------------------------------------------------------------------------------
+// `bulk`: one margin check of the call's outcome
+
+fn bulk(
+	who: AccountId,
+	cancels: Vec<orderbook::OrderRef>,
+	places: Vec<OrderRequest>,
+) -> Result<(), DispatchError> {
+	Orderbook::bulk(
+		RuntimeOrigin::signed(who),
+		BTC_PERP,
+		0,
+		cancels.try_into().unwrap(),
+		places.try_into().unwrap(),
+	)
+	.map(|_| ())
+	.map_err(|e| e.error)
+}
+
+fn bob_cancels_all() -> Vec<orderbook::OrderRef> {
+	Orderbook::open_orders(BTC_PERP, &acct(BOB, 0))
+		.iter()
+		.map(|o| orderbook::OrderRef::Id(o.id))
+		.collect()
+}
+
+/// Attack: orders that each fit the equity cannot be stacked past it by sending them in one
+/// call: the outcome counts every one at its worst case.
+#[test]
+fn a_bulk_call_cannot_stack_orders_past_the_initial_requirement() {
+	build_and_execute(|| {
+		deposit(CHARLIE, 100, 0);
+		// 0.01 BTC at 50,000 needs 50: two fit the 100 of equity exactly, a third unit does not.
+		let two = vec![order(Side::Buy, 50_000, 10), order(Side::Buy, 49_000, 10)];
+		let mut three = two.clone();
+		three.push(order(Side::Buy, 49_000, 1));
+		assert_noop!(bulk(CHARLIE, vec![], three), Error::<Test>::InsufficientMargin);
+		assert_ok!(bulk(CHARLIE, vec![], two));
+		assert_eq!(Accounts::<Test>::get(acct(CHARLIE, 0))[0].resting_buy, 20);
+		check();
+	});
+}
+
+/// Attack: a trader buys from an accomplice far above the mark and, in the same call, sells
+/// the position back at the mark to someone else, so that the outcome holds no position and
+/// the loss sits in cash. The check of the outcome sees the cash: the call fails and the
+/// accomplice keeps nothing.
+#[test]
+fn a_bulk_call_cannot_pay_an_accomplice_and_flatten_in_one_go() {
+	build_and_execute(|| {
+		deposit(ALICE, 10_000, 0);
+		deposit(BOB, 10_000, 0);
+		deposit(CHARLIE, 100, 0);
+		assert_ok!(place(ALICE, 0, order(Side::Sell, 60_000, 10)));
+		assert_ok!(place(BOB, 0, order(Side::Buy, 50_000, 10)));
+		let alice = settlement(ALICE, 0);
+		// Through the 60,000 ask (100 over the mark for 0.01 BTC), then out at the mark.
+		let places = vec![order(Side::Buy, 60_000, 10), order(Side::Sell, 50_000, 10)];
+		assert_noop!(bulk(CHARLIE, vec![], places.clone()), Error::<Test>::InsufficientMargin);
+		assert_eq!(settlement(ALICE, 0), alice);
+		// Nor does the first leg alone pass, whatever follows it.
+		assert_noop!(bulk(CHARLIE, vec![], places[..1].to_vec()), Error::<Test>::InsufficientMargin);
+		check();
+	});
+}
+
+/// Below its initial requirement but above maintenance, an account may replace its exposure
+/// in one call as long as the outcome requires no more than it did: here it sells half its
+/// long into the book and bids for less than it sold. Placed one by one, the bid would be
+/// refused (against the state after the sale it adds risk); a call that ends above the
+/// requirement it started from is refused.
+#[test]
+fn a_bulk_call_below_the_initial_requirement_may_cut_risk_as_a_whole() {
+	build_and_execute(|| {
+		levered_long();
+		// At 48,500 Bob's equity is 447.5: below the 485 initial, above the 242.5 maintenance.
+		TestPrices::set("BTC", Some(48_500));
+		assert_ok!(place(ALICE, 0, order(Side::Buy, 48_500, 50)));
+		let sell = order(Side::Sell, 48_500, 50);
+		// One by one: the sale passes (it reduces), the bid for 0.045 does not.
+		let one_by_one = polkadot_sdk::frame_support::storage::with_storage_layer(|| {
+			assert_ok!(place(BOB, 0, sell));
+			place(BOB, 0, order(Side::Buy, 48_000, 45))
+		});
+		assert_eq!(one_by_one, Err(Error::<Test>::InsufficientMargin.into()));
+		assert_eq!(size(BOB, 0), 100);
+		// As a whole: worst case 0.095 BTC (460.75 initial) after 0.1 (485).
+		assert_noop!(
+			bulk(BOB, vec![], vec![sell, order(Side::Buy, 48_000, 60)]),
+			Error::<Test>::InsufficientMargin
+		);
+		assert_ok!(bulk(BOB, vec![], vec![sell, order(Side::Buy, 48_000, 45)]));
+		assert_eq!(size(BOB, 0), 50);
+		assert_eq!(Accounts::<Test>::get(acct(BOB, 0))[0].resting_buy, 45);
+		let health = Margin::health(&acct(BOB, 0), None).unwrap();
+		assert!(!health.meets_initial());
+		assert_eq!(health.initial, 460_750_000);
+		check();
+	});
+}
+
+/// Without a mark price a call passes only if every placement would pass alone: on the side
+/// that reduces the position, the call's placements and the orders resting there within it,
+/// at no loss against the entry price. The call's cancels make room first.
+#[test]
+fn without_a_price_a_bulk_call_only_reduces_at_no_loss() {
+	build_and_execute(|| {
+		open_trade();
+		TestPrices::set("BTC", None);
+		let half = order(Side::Sell, 50_000, 50);
+		assert_ok!(bulk(BOB, vec![], vec![half, half]));
+		assert_noop!(
+			bulk(BOB, vec![], vec![order(Side::Sell, 51_000, 1)]),
+			Error::<Test>::PriceUnavailable
+		);
+		let replace = vec![order(Side::Sell, 51_000, 60), order(Side::Sell, 52_000, 40)];
+		assert_ok!(bulk(BOB, bob_cancels_all(), replace));
+		let stacked = vec![order(Side::Sell, 51_000, 60), order(Side::Sell, 52_000, 41)];
+		assert_noop!(bulk(BOB, bob_cancels_all(), stacked), Error::<Test>::PriceUnavailable);
+		let at_a_loss = vec![order(Side::Sell, 49_999, 10)];
+		assert_noop!(bulk(BOB, bob_cancels_all(), at_a_loss), Error::<Test>::PriceUnavailable);
+		let adding = vec![order(Side::Buy, 40_000, 1)];
+		assert_noop!(bulk(BOB, vec![], adding), Error::<Test>::PriceUnavailable);
+		// Charlie, with nothing to reduce, places nothing.
+		deposit(CHARLIE, 10_000, 0);
+		assert_noop!(
+			bulk(CHARLIE, vec![], vec![order(Side::Buy, 50_000, 10)]),
+			Error::<Test>::PriceUnavailable
+		);
+		check();
+	});
+}

@@ -27,7 +27,29 @@ pub const ORDER_SEQUENCE_BITS: u32 = 64 - ORDER_TAG_BITS;
 #[derive(Clone, Copy, PartialEq, Eq)]
 enum PlacedBy {
 	Trader,
+	/// A trader's placement in a batch checked as a whole once it is done (see
+	/// [`Pallet::do_bulk`]).
+	Batched,
 	Liquidation,
+}
+
+/// One market's book and the order indexes of every account a call touches, each read once
+/// and written once, at [`Pallet::close`]: a `bulk` call's cancels and placements share one.
+pub(crate) struct Session<T: Config> {
+	market_id: MarketId,
+	config: MarketConfig,
+	book: StorageBook<T>,
+	indexes: BTreeMap<AccountOf<T>, AccountOrdersOf<T>>,
+}
+
+impl<T: Config> Session<T> {
+	/// `account`'s orders in the market, read on first use.
+	fn orders(&mut self, account: &AccountOf<T>) -> &mut AccountOrdersOf<T> {
+		let market_id = self.market_id;
+		self.indexes
+			.entry(account.clone())
+			.or_insert_with(|| AccountOrders::<T>::get(market_id, account))
+	}
 }
 
 /// The arriving order, as the steps after matching need it.
@@ -42,6 +64,8 @@ struct Taker<'a, T: Config> {
 pub struct Placed {
 	/// The order's id.
 	pub order_id: OrderId,
+	/// Its worst price (its limit, or a market order's protection price).
+	pub price: FixedU128,
 	/// Resting orders touched while matching.
 	pub touched: u32,
 	/// Orders evicted with the farthest level to make room for the rest (see
@@ -108,9 +132,9 @@ impl<T: Config> Pallet<T> {
 	}
 
 	/// What a `bulk` call of `cancels` cancels and `places` placements declares: the `bulk`
-	/// benchmark (resting placements), one taker's budget of `MaxMakersPerOrder` makers for the
-	/// whole call (its placements share it), one eviction of a full level, and the placements'
-	/// margin-check surcharge ([`Self::bulk_checks_weight`]).
+	/// benchmark (resting placements, one margin check of the outcome), one taker's budget of
+	/// `MaxMakersPerOrder` makers for the whole call (its placements share it), one eviction of
+	/// a full level, and the margin check's surcharge ([`Self::bulk_check_weight`]).
 	pub fn bulk_weight(cancels: u32, places: u32) -> Weight {
 		T::WeightInfo::bulk(cancels, places)
 			.saturating_add(
@@ -118,22 +142,17 @@ impl<T: Config> Pallet<T> {
 					.saturating_sub(T::WeightInfo::place_order(0)),
 			)
 			.saturating_add(Self::eviction_weight(T::MaxOrdersPerLevel::get()))
-			.saturating_add(Self::bulk_checks_weight(places))
+			.saturating_add(Self::bulk_check_weight(places))
 	}
 
-	/// What `places` margin checks of one account may cost beyond the `bulk` benchmark's
-	/// (an account of options or on the portfolio model, at its largest): the surcharge's time
-	/// per check, its proof once. Every check of a `bulk` call values the same account in the
-	/// same markets, so the storage it reads is recorded in the proof the first time only.
-	pub fn bulk_checks_weight(places: u32) -> Weight {
-		let surcharge = T::MarginCheck::check_weight_surcharge();
+	/// What the margin check of a `bulk` call with `places` placements may cost beyond the
+	/// `bulk` benchmark's (an account of options or on the portfolio model, at its largest).
+	/// One check of the outcome, whatever the number of placements; none without placements.
+	pub fn bulk_check_weight(places: u32) -> Weight {
 		if places == 0 {
 			return Weight::zero();
 		}
-		Weight::from_parts(
-			surcharge.ref_time().saturating_mul(u64::from(places)),
-			surcharge.proof_size(),
-		)
+		T::MarginCheck::check_weight_surcharge()
 	}
 
 	/// What evicting a level of `n` orders adds to a placement: the evicting placement's
@@ -338,11 +357,12 @@ impl<T: Config> Pallet<T> {
 		makers: u32,
 	) -> Result<Placed, DispatchError> {
 		frame_support::storage::with_storage_layer(|| {
-			Self::place_in_layer(account, market_id, request, PlacedBy::Trader, eviction, makers)
+			Self::place_alone(account, market_id, request, PlacedBy::Trader, eviction, makers)
 		})
 	}
 
-	fn place_in_layer(
+	/// One placement in a session of its own. Call in a storage layer.
+	fn place_alone(
 		account: &AccountOf<T>,
 		market_id: MarketId,
 		request: OrderRequest,
@@ -350,13 +370,116 @@ impl<T: Config> Pallet<T> {
 		eviction: Eviction,
 		makers: u32,
 	) -> Result<Placed, DispatchError> {
-		Self::ensure_sub(account)?;
-		let mut market = Markets::<T>::get(market_id).ok_or(Error::<T>::UnknownMarket)?;
-		let config = market.config;
-		let (price, ticks, lots) = Self::checked_request(&config, &request)?;
-		let mut orders = AccountOrders::<T>::get(market_id, account);
-		Self::admit(account, market_id, &config, &orders, &request, price, by)?;
+		let mut session = Self::open(market_id)?;
+		let placed = Self::place_in(&mut session, account, request, by, eviction, makers)?;
+		Self::close(session)?;
+		Ok(placed)
+	}
 
+	/// Load `market_id`'s book for a session.
+	pub(crate) fn open(market_id: MarketId) -> Result<Session<T>, DispatchError> {
+		let market = Markets::<T>::get(market_id).ok_or(Error::<T>::UnknownMarket)?;
+		Ok(Session {
+			market_id,
+			config: market.config,
+			book: StorageBook::new(market_id, market),
+			indexes: BTreeMap::new(),
+		})
+	}
+
+	/// Write what `session` changed: the book (market and levels), then every index it
+	/// touched, each reported to the margin engine.
+	pub(crate) fn close(session: Session<T>) -> DispatchResult {
+		let Session { market_id, config, book, indexes } = session;
+		book.flush()?;
+		for (owner, index) in indexes {
+			Self::store_orders(market_id, &config, &owner, index)?;
+		}
+		Ok(())
+	}
+
+	/// `bulk`'s work (see [`Pallet::bulk`]): `cancels`, then `places` in one session checked
+	/// by the margin engine once, on the outcome. All or nothing (in a storage layer of its
+	/// own). Returns each placement's outcome.
+	pub fn do_bulk(
+		account: &AccountOf<T>,
+		market_id: MarketId,
+		cancels: &[OrderRef],
+		places: &[OrderRequest],
+	) -> Result<Vec<Placed>, DispatchError> {
+		frame_support::storage::with_storage_layer(|| {
+			Self::ensure_sub(account)?;
+			if !cancels.is_empty() {
+				let mut session = Self::open(market_id)?;
+				for order in cancels {
+					Self::cancel_in(&mut session, account, *order)?;
+				}
+				Self::close(session)?;
+			}
+			if places.is_empty() {
+				return Ok(Vec::new());
+			}
+			// The margin engine's view of the account after the cancels: what the outcome of
+			// the placements is compared with.
+			let before = T::MarginCheck::begin_batch(account);
+			let mut session = Self::open(market_id)?;
+			// One eviction per call: the first placement that evicts a level uses it up. One
+			// taker's makers per call: each placement spends what it touched.
+			let mut eviction = Eviction::Allowed;
+			let mut makers = Self::max_makers();
+			let mut placed = Vec::with_capacity(places.len());
+			let mut intents = Vec::with_capacity(places.len());
+			for request in places {
+				let done = Self::place_in(
+					&mut session,
+					account,
+					*request,
+					PlacedBy::Batched,
+					eviction,
+					makers,
+				)?;
+				makers = makers.saturating_sub(done.touched);
+				if done.evicted > 0 {
+					eviction = Eviction::Refused;
+				}
+				intents.push(Self::intent(market_id, request, done.price));
+				placed.push(done);
+			}
+			Self::close(session)?;
+			T::MarginCheck::ensure_batch(account, before, &intents)?;
+			Ok(placed)
+		})
+	}
+
+	/// What the margin engine is told of `request`, whose worst price is `price`.
+	fn intent(market: MarketId, request: &OrderRequest, price: FixedU128) -> OrderIntent {
+		OrderIntent {
+			market,
+			side: Self::trade_side(request.side),
+			size: request.quantity,
+			price,
+			reduce_only: request.reduce_only,
+		}
+	}
+
+	/// Validate, match and record one order of `account` in `session`'s market; the book and
+	/// indexes are written at [`Self::close`].
+	fn place_in(
+		session: &mut Session<T>,
+		account: &AccountOf<T>,
+		request: OrderRequest,
+		by: PlacedBy,
+		eviction: Eviction,
+		makers: u32,
+	) -> Result<Placed, DispatchError> {
+		Self::ensure_sub(account)?;
+		let market_id = session.market_id;
+		let config = session.config;
+		let (price, ticks, lots) = Self::checked_request(&config, &request)?;
+		let orders = session.orders(account);
+		Self::admit(account, market_id, &config, orders, &request, price, by)?;
+
+		let market = &mut session.book.market;
 		let sequence = market.next_sequence;
 		market.next_sequence = sequence.checked_add(1).ok_or(ArithmeticError::Overflow)?;
 		let order_id = Self::order_id(sequence, account).ok_or(ArithmeticError::Overflow)?;
@@ -371,10 +494,9 @@ impl<T: Config> Pallet<T> {
 			time_in_force: request.time_in_force,
 		});
 
-		let mut book = StorageBook::<T>::new(market_id, market);
 		let limits = MatchLimits { now: T::Time::now(), max_makers: makers };
 		let outcome = matching::place_gated(
-			&mut book,
+			&mut session.book,
 			NewOrder {
 				id: order_id,
 				owner: account.clone(),
@@ -404,29 +526,30 @@ impl<T: Config> Pallet<T> {
 			}
 		})?;
 
-		// Every account whose index changes in this call, read once and written once. The
-		// taker's own index is already loaded.
-		let mut indexes: BTreeMap<AccountOf<T>, AccountOrdersOf<T>> = BTreeMap::new();
+		// Every account whose index changes in the session is read once and written once (at
+		// `close`); the taker's own index is already loaded.
 		if let Some(client_id) = request.client_id {
-			orders.remember(client_id);
+			session.orders(account).remember(client_id);
 		}
-		indexes.insert(account.clone(), orders);
 		let taker = Taker { account, order_id, request: &request, ticks };
-		Self::book_outcome(market_id, &config, &taker, &outcome, &mut indexes)?;
-		Self::settle_remainder(market_id, &config, &taker, outcome.remainder, &mut indexes)?;
+		let Session { book, indexes, .. } = session;
+		Self::book_outcome(market_id, &config, &taker, &outcome, indexes)?;
+		Self::settle_remainder(market_id, &config, &taker, outcome.remainder, indexes)?;
 
 		// Fills moved the positions of the taker and the makers: their reduce-only orders
 		// follow (the gate only held back the ones that traded).
-		for (owner, index) in indexes.iter_mut() {
-			Self::fit_reduce_only(&mut book, market_id, &config, owner, index);
+		let mut moved: Vec<&AccountOf<T>> = Vec::with_capacity(outcome.fills.len() + 1);
+		moved.push(account);
+		moved.extend(outcome.fills.iter().map(|f| &f.maker));
+		moved.sort();
+		moved.dedup();
+		for owner in moved {
+			if let Some(index) = indexes.get_mut(owner) {
+				Self::fit_reduce_only(book, market_id, &config, owner, index);
+			}
 		}
-		let evicted =
-			Self::make_room(&mut book, market_id, &config, request.side, &mut indexes, eviction)?;
-		book.flush()?;
-		for (owner, index) in indexes {
-			Self::store_orders(market_id, &config, &owner, index)?;
-		}
-		Ok(Placed { order_id, touched: outcome.touched, evicted })
+		let evicted = Self::make_room(book, market_id, &config, request.side, indexes, eviction)?;
+		Ok(Placed { order_id, price, touched: outcome.touched, evicted })
 	}
 
 	/// Keep `side` within `MaxLevels` levels. When this placement's rest opened a level on a
@@ -541,16 +664,7 @@ impl<T: Config> Pallet<T> {
 			);
 		}
 		if by == PlacedBy::Trader {
-			T::MarginCheck::ensure_can_place(
-				account,
-				&OrderIntent {
-					market: market_id,
-					side: Self::trade_side(request.side),
-					size: request.quantity,
-					price,
-					reduce_only: request.reduce_only,
-				},
-			)?;
+			T::MarginCheck::ensure_can_place(account, &Self::intent(market_id, request, price))?;
 		}
 		Ok(())
 	}
@@ -795,8 +909,20 @@ impl<T: Config> Pallet<T> {
 		order: OrderRef,
 	) -> DispatchResult {
 		Self::ensure_sub(account)?;
-		let market = Markets::<T>::get(market_id).ok_or(Error::<T>::UnknownMarket)?;
-		let mut orders = AccountOrders::<T>::get(market_id, account);
+		let mut session = Self::open(market_id)?;
+		Self::cancel_in(&mut session, account, order)?;
+		Self::close(session)
+	}
+
+	/// Cancel `account`'s order named by `order` in `session`'s market.
+	fn cancel_in(
+		session: &mut Session<T>,
+		account: &AccountOf<T>,
+		order: OrderRef,
+	) -> DispatchResult {
+		Self::ensure_sub(account)?;
+		let (market_id, config) = (session.market_id, session.config);
+		let orders = session.orders(account);
 		let position = match order {
 			// Not in the caller's index: its tag tells whether the id is someone else's.
 			OrderRef::Id(id) => orders.open.iter().position(|o| o.id == id).ok_or_else(|| {
@@ -813,11 +939,7 @@ impl<T: Config> Pallet<T> {
 				.ok_or(Error::<T>::OrderNotFound)?,
 		};
 		let open = orders.open.remove(position);
-		let config = market.config;
-		let mut book = StorageBook::<T>::new(market_id, market);
-		matching::cancel(&mut book, open.side, open.price, open.id);
-		book.flush()?;
-		Self::store_orders(market_id, &config, account, orders)?;
+		matching::cancel(&mut session.book, open.side, open.price, open.id);
 		Self::deposit_event(Event::OrderCancelled {
 			market: market_id,
 			order_id: open.id,
@@ -985,7 +1107,7 @@ impl<T: Config> Pallet<T> {
 		// margin engine's own order is not put to the trader's margin rule: it is bounded by
 		// the bankruptcy price instead.
 		let _ = frame_support::storage::with_storage_layer(|| {
-			Self::place_in_layer(
+			Self::place_alone(
 				account,
 				market_id,
 				request,

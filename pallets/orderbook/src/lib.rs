@@ -495,18 +495,23 @@ pub mod pallet {
 		/// placement per call evicts a level (see [`Pallet::place_order`]), and the placements
 		/// share one taker's budget of `MaxMakersPerOrder` resting orders touched: once it is
 		/// spent, a placement that still crosses the book has its crossing remainder cancelled
-		/// ([`CancelReason::MatchLimit`]), as a single order's would be. (Each placement had a
-		/// budget of its own: the call declared the makers of every placement, and past 12
-		/// placements its proof size exceeded what one transaction may use, so a large `bulk`
-		/// could never be included.)
+		/// ([`CancelReason::MatchLimit`]), as a single order's would be.
+		///
+		/// **One margin check per call.** The book, the signer's orders and every index the
+		/// call touches are read once and written once; the placements are matched and rested
+		/// one after the other, then the margin engine checks the outcome once (its rule: the
+		/// account meets its initial requirement with every resting order at its worst case, or
+		/// the placements did not raise that requirement and equity stays at or above
+		/// maintenance; without a mark price each placement must only reduce the position at
+		/// no loss). A failing check undoes the whole call, fills included.
 		///
 		/// * Who: any signed account, for its own sub-account.
-		/// * Weight: the `bulk` benchmark for the cancels and resting placements, one taker's
-		///   makers, one eviction, and the placements' margin-check surcharge (time per check,
-		///   proof once: every check reads the same account and markets); what the call did
-		///   not touch is refunded.
+		/// * Weight: the `bulk` benchmark for the cancels and resting placements (with the one
+		///   margin check), one taker's makers, one eviction, and the margin check's surcharge
+		///   for the largest account; what the call did not touch is refunded.
 		/// * Events: as for [`Pallet::cancel_order`] and [`Pallet::place_order`], in order.
-		/// * Errors: [`Error::TooManyOperations`], and any error of a cancel or placement.
+		/// * Errors: [`Error::TooManyOperations`], any error of a cancel or placement, and the
+		///   margin engine's errors for the outcome. Nothing changes.
 		#[pallet::call_index(3)]
 		#[pallet::weight(Pallet::<T>::bulk_weight(cancels.len() as u32, places.len() as u32))]
 		pub fn bulk(
@@ -522,28 +527,16 @@ pub mod pallet {
 				Error::<T>::TooManyOperations
 			);
 			let account = MarginAccount::new(who, sub);
+			let placed = Self::do_bulk(&account, market, &cancels, &places)?;
 			// The bulk benchmark covers resting placements; each placement that traded adds
-			// what its fills cost over a resting one.
-			// Each placement's margin check may cost more than the benchmark's account's.
+			// what its fills cost over a resting one, and an eviction what it cost.
 			let mut weight = T::WeightInfo::bulk(cancels.len() as u32, places.len() as u32)
-				.saturating_add(Self::bulk_checks_weight(places.len() as u32));
-			for order in cancels {
-				Self::do_cancel(&account, market, order)?;
-			}
-			// One eviction per call: the first placement that evicts a level uses it up. One
-			// taker's makers per call: each placement spends what it touched.
-			let mut eviction = Eviction::Allowed;
-			let mut makers = Self::max_makers();
-			for order in places {
-				let placed = Self::do_place_with(&account, market, order, eviction, makers)?;
-				makers = makers.saturating_sub(placed.touched);
+				.saturating_add(Self::bulk_check_weight(places.len() as u32));
+			for done in placed {
 				weight = weight.saturating_add(
-					Self::place_weight(placed.touched, placed.evicted)
+					Self::place_weight(done.touched, done.evicted)
 						.saturating_sub(Self::place_weight(0, 0)),
 				);
-				if placed.evicted > 0 {
-					eviction = Eviction::Refused;
-				}
 			}
 			Ok(Some(weight).into())
 		}

@@ -34,6 +34,8 @@ thread_local! {
 	static REFUSE_ORDERS: RefCell<bool> = const { RefCell::new(false) };
 	static REFUSE_FILLS: RefCell<bool> = const { RefCell::new(false) };
 	static FILLS: RefCell<Vec<TradeFill<AccountId>>> = const { RefCell::new(Vec::new()) };
+	/// (orders checked one by one, batches checked, orders in those batches)
+	static CHECKS: RefCell<(u32, u32, u32)> = const { RefCell::new((0, 0, 0)) };
 }
 
 /// The margin engine stand-in.
@@ -58,12 +60,24 @@ impl TestMargin {
 		);
 		(t.buy, t.sell)
 	}
+	/// Margin checks made so far: (single orders, batches, orders in those batches).
+	pub fn checks() -> (u32, u32, u32) {
+		CHECKS.with(|c| *c.borrow())
+	}
+	fn refusal() -> DispatchResult {
+		if REFUSE_ORDERS.with(|r| *r.borrow()) {
+			Err(DispatchError::Other(MARGIN_REFUSAL))
+		} else {
+			Ok(())
+		}
+	}
 	pub fn fills() -> Vec<TradeFill<AccountId>> {
 		FILLS.with(|f| f.borrow().clone())
 	}
 	pub fn reset() {
 		POSITIONS.with(|p| p.borrow_mut().clear());
 		FILLS.with(|f| f.borrow_mut().clear());
+		CHECKS.with(|c| *c.borrow_mut() = (0, 0, 0));
 		Self::refuse_orders(false);
 		Self::refuse_fills(false);
 	}
@@ -75,11 +89,18 @@ fn resting_key(account: &MarginAccount<AccountId>, market: u32) -> Vec<u8> {
 
 impl OrderMarginCheck<AccountId> for TestMargin {
 	fn ensure_can_place(_: &MarginAccount<AccountId>, _: &OrderIntent) -> DispatchResult {
-		if REFUSE_ORDERS.with(|r| *r.borrow()) {
-			Err(DispatchError::Other(MARGIN_REFUSAL))
-		} else {
-			Ok(())
-		}
+		CHECKS.with(|c| c.borrow_mut().0 += 1);
+		Self::refusal()
+	}
+	type Batch = ();
+	fn begin_batch(_: &MarginAccount<AccountId>) {}
+	fn ensure_batch(_: &MarginAccount<AccountId>, _: (), orders: &[OrderIntent]) -> DispatchResult {
+		CHECKS.with(|c| {
+			let mut c = c.borrow_mut();
+			c.1 += 1;
+			c.2 += orders.len() as u32;
+		});
+		Self::refusal()
 	}
 	fn position(account: &MarginAccount<AccountId>, market: u32) -> i128 {
 		POSITIONS

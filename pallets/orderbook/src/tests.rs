@@ -1146,19 +1146,134 @@ fn a_bulk_call_shares_one_takers_maker_budget() {
 	});
 }
 
-/// The declared weight grows by one placement's resting cost and its margin check's time per
-/// placement, not by a whole taker's makers, nor by re-reading the same account's markets into
-/// the proof (`a_bulk_call_of_every_placement_it_may_hold_is_a_valid_transaction` in the
-/// runtime's tests checks the largest call against the runtime's limit).
+/// The declared weight grows by one placement's resting cost per placement: the margin check
+/// (and its surcharge for the largest account) is made once per call, on the outcome
+/// (`a_bulk_call_of_every_placement_it_may_hold_is_a_valid_transaction` in the runtime's tests
+/// checks the largest call against the runtime's limit).
 #[test]
-fn a_full_bulk_call_declares_one_takers_makers() {
+fn a_full_bulk_call_declares_one_takers_makers_and_one_margin_check() {
 	build_and_execute(|| {
 		let one = Orderbook::bulk_weight(0, 1);
 		let two = Orderbook::bulk_weight(0, 2);
-		let surcharge = <Test as crate::Config>::MarginCheck::check_weight_surcharge();
 		let per_placement = <() as crate::WeightInfo>::bulk(0, 2)
-			.saturating_sub(<() as crate::WeightInfo>::bulk(0, 1))
-			.saturating_add(Weight::from_parts(surcharge.ref_time(), 0));
+			.saturating_sub(<() as crate::WeightInfo>::bulk(0, 1));
 		assert_eq!(two.saturating_sub(one), per_placement);
+		let surcharge = <Test as crate::Config>::MarginCheck::check_weight_surcharge();
+		assert_eq!(Orderbook::bulk_check_weight(5), surcharge);
+		assert_eq!(Orderbook::bulk_check_weight(0), Weight::zero());
+	});
+}
+
+fn bulk(
+	who: AccountId,
+	cancels: Vec<OrderRef>,
+	places: Vec<OrderRequest>,
+) -> Result<(), DispatchError> {
+	Orderbook::bulk(
+		RuntimeOrigin::signed(who),
+		M,
+		0,
+		BoundedVec::truncate_from(cancels),
+		BoundedVec::truncate_from(places),
+	)
+	.map(|_| ())
+	.map_err(|e| e.error)
+}
+
+/// A `bulk` call's placements are checked by the margin engine once, on the outcome, with
+/// every placement named; a single placement is checked before it trades, as before.
+#[test]
+fn a_bulk_call_is_margin_checked_once_on_its_outcome() {
+	build_and_execute(|| {
+		place(BOB, limit(Side::Sell, 101, 20)).unwrap();
+		assert_eq!(TestMargin::checks(), (1, 0, 0));
+		let places = vec![
+			limit(Side::Buy, 99, 20),
+			limit(Side::Buy, 98, 20),
+			limit(Side::Buy, 101, 20),
+			limit(Side::Sell, 103, 40),
+		];
+		assert_ok!(bulk(ALICE, vec![], places));
+		assert_eq!(TestMargin::checks(), (1, 1, 4));
+		assert_eq!(TestMargin::fills().len(), 1);
+		assert_eq!(depth().bids, vec![(px(99), 20), (px(98), 20)]);
+		assert_eq!(depth().asks, vec![(px(103), 40)]);
+		// The margin engine was told the outcome: two bids and an ask resting.
+		assert_eq!(TestMargin::resting(ALICE, M), (40, 40));
+		// Cancels alone need no check.
+		let open = Orderbook::open_orders(M, &acct(ALICE));
+		assert_ok!(bulk(ALICE, vec![OrderRef::Id(open[0].id)], vec![]));
+		assert_eq!(TestMargin::checks(), (1, 1, 4));
+		check();
+	});
+}
+
+/// Attack: a trader whose outcome the margin engine refuses keeps nothing of it: not the fill
+/// against the resting ask (its maker's order is back), not the quotes, not the cancels.
+#[test]
+fn a_refused_bulk_outcome_undoes_its_fills_quotes_and_cancels() {
+	build_and_execute(|| {
+		place(BOB, limit(Side::Sell, 101, 20)).unwrap();
+		let quote = place(ALICE, limit(Side::Buy, 95, 20)).unwrap();
+		TestMargin::refuse_orders(true);
+		let places = vec![limit(Side::Buy, 101, 20), limit(Side::Buy, 99, 40)];
+		assert_noop!(
+			bulk(ALICE, vec![OrderRef::Id(quote)], places),
+			DispatchError::Other(MARGIN_REFUSAL)
+		);
+		assert_eq!(depth().asks, vec![(px(101), 20)]);
+		assert_eq!(depth().bids, vec![(px(95), 20)]);
+		check();
+	});
+}
+
+/// Placements of one call see each other: a later one trades against (or, with self-trade
+/// prevention, cancels) an earlier one still in the call's book, and the open-order cap and
+/// client ids count the earlier ones.
+#[test]
+fn a_bulk_calls_placements_see_each_other() {
+	build_and_execute(|| {
+		// Alice's bid, then her own crossing ask: self-trade prevention cancels the bid.
+		let places = vec![limit(Side::Buy, 100, 20), limit(Side::Sell, 100, 20)];
+		assert_ok!(bulk(ALICE, vec![], places));
+		assert_eq!(TestMargin::fills().len(), 0);
+		assert!(depth().bids.is_empty());
+		assert_eq!(depth().asks, vec![(px(100), 20)]);
+		assert!(events().iter().any(|e| matches!(
+			e,
+			Event::OrderCancelled { remaining: 20, reason: CancelReason::SelfTrade, .. }
+		)));
+		// A client id used earlier in the same call is a duplicate.
+		let mut a = limit(Side::Buy, 90, 20);
+		a.client_id = Some(7);
+		assert_noop!(bulk(BOB, vec![], vec![a, a]), Error::<Test>::DuplicateClientId);
+		// The cap (10 open orders) counts the call's own rests: Alice has 1, then 7; 4 more
+		// would be 11.
+		let ladder: Vec<_> = (0..6).map(|i| limit(Side::Buy, 80 + i, 20)).collect();
+		assert_ok!(bulk(ALICE, vec![], ladder));
+		let more: Vec<_> = (0..4).map(|i| limit(Side::Buy, 70 + i, 20)).collect();
+		assert_noop!(bulk(ALICE, vec![], more.clone()), Error::<Test>::TooManyOpenOrders);
+		// A cancel in the same call makes the room.
+		let open = Orderbook::open_orders(M, &acct(ALICE));
+		assert_ok!(bulk(ALICE, vec![OrderRef::Id(open[0].id)], more));
+		assert_eq!(Orderbook::open_orders(M, &acct(ALICE)).len(), 10);
+		check();
+	});
+}
+
+/// Attack: stacked reduce-only orders in one call cannot add up to more than the position (the
+/// second counts the first, resting in the call's book).
+#[test]
+fn stacked_reduce_only_placements_in_one_call_are_refused() {
+	build_and_execute(|| {
+		TestMargin::set_position(ALICE, 0, M, 50);
+		let mut sell = limit(Side::Sell, 101, 30);
+		sell.reduce_only = true;
+		assert_noop!(bulk(ALICE, vec![], vec![sell, sell]), Error::<Test>::ReduceOnlyViolated);
+		let mut rest = sell;
+		rest.quantity = 20;
+		assert_ok!(bulk(ALICE, vec![], vec![sell, rest]));
+		assert_eq!(TestMargin::resting(ALICE, M), (0, 50));
+		check();
 	});
 }

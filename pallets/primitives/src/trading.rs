@@ -96,6 +96,24 @@ pub trait OrderMarginCheck<AccountId> {
 	/// Whether `account` may place `order` (counting its open orders at their worst case).
 	fn ensure_can_place(account: &MarginAccount<AccountId>, order: &OrderIntent) -> DispatchResult;
 
+	/// What [`Self::ensure_batch`] compares a batch's outcome with: `account` as it stands
+	/// before the batch's placements.
+	type Batch;
+
+	/// Remember `account` as it stands now, before a batch of placements that is checked as a
+	/// whole once they are matched, rested and recorded (a `bulk` call's placements).
+	fn begin_batch(account: &MarginAccount<AccountId>) -> Self::Batch;
+
+	/// Whether `account` may keep what `orders` did since `before` (they traded, rested, and
+	/// their resting orders were reported by [`Self::on_resting_changed`]): one check of the
+	/// outcome instead of one per order. An error fails the batch (the caller's storage layer
+	/// undoes it).
+	fn ensure_batch(
+		account: &MarginAccount<AccountId>,
+		before: Self::Batch,
+		orders: &[OrderIntent],
+	) -> DispatchResult;
+
 	/// What one check of the largest account may cost beyond what the caller's benchmark
 	/// measured (benchmarks fill accounts with one kind of position; another kind may cost
 	/// more per position). Added to every weight that includes a check.
@@ -124,6 +142,11 @@ pub trait OrderMarginCheck<AccountId> {
 /// cannot be placed). For tests and for a chain without the margin pallet.
 impl<AccountId> OrderMarginCheck<AccountId> for () {
 	fn ensure_can_place(_: &MarginAccount<AccountId>, _: &OrderIntent) -> DispatchResult {
+		Ok(())
+	}
+	type Batch = ();
+	fn begin_batch(_: &MarginAccount<AccountId>) {}
+	fn ensure_batch(_: &MarginAccount<AccountId>, _: (), _: &[OrderIntent]) -> DispatchResult {
 		Ok(())
 	}
 	fn position(_: &MarginAccount<AccountId>, _: MarketId) -> i128 {
