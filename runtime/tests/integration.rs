@@ -1204,7 +1204,7 @@ fn every_call_that_checks_margin_is_charged_for_an_account_of_options() {
 	let portfolio = MarginWeights::portfolio_margin_check(positions);
 	let perps = MarginWeights::margin_check(positions);
 	assert!(options.any_gt(perps));
-	let surcharge = Margin::check_weight_surcharge();
+	let surcharge = Margin::check_weight_surcharge(positions);
 	assert_eq!(surcharge, options.max(portfolio).saturating_sub(perps));
 	let order = OrderRequest {
 		side: Side::Buy,
@@ -1222,6 +1222,7 @@ fn every_call_that_checks_margin_is_charged_for_an_account_of_options() {
 	);
 	let place_bench = <Runtime as pallet_clearinghouse_orderbook::Config>::WeightInfo::place_order(
 		<Runtime as pallet_clearinghouse_orderbook::Config>::MaxMakersPerOrder::get(),
+		positions,
 	);
 	assert!(place.all_gte(place_bench.saturating_add(surcharge)));
 	let withdraw = declared(

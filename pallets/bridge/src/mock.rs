@@ -349,7 +349,7 @@ impl pallet_clearinghouse_vaults::BenchmarkHelper<u32, AccountId> for NoPrices {
 		_: polkadot_sdk::sp_arithmetic::FixedU128,
 	) {
 	}
-	fn most_positions(_: &clearinghouse_primitives::MarginAccount<AccountId>) {}
+	fn hold_positions(_: &clearinghouse_primitives::MarginAccount<AccountId>, _: u32) {}
 }
 
 /// Run `test` on a fresh [`new_test_ext`], then every pallet's `try_state` (polkadot-sdk's

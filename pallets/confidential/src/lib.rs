@@ -440,7 +440,11 @@ pub mod pallet {
 		///   engine's refusal when the account's positions need the amount (a shielded amount
 		///   backs no position yet).
 		#[pallet::call_index(1)]
-		#[pallet::weight(T::WeightInfo::shield().saturating_add(T::Guard::check_weight_surcharge()))]
+		#[pallet::weight(T::WeightInfo::shield().saturating_add(
+			<T::Guard as clearinghouse_primitives::CheckWeight<T::AccountId>>::check_weight_surcharge(
+				<T::Guard as clearinghouse_primitives::CheckWeight<T::AccountId>>::max_positions()
+			)
+		))]
 		pub fn shield(
 			origin: OriginFor<T>,
 			sub: u8,

@@ -121,6 +121,7 @@ pub fn btc() -> pallet_confidential::OracleKey {
 
 /// The margin engine's withdrawal guard, as a switch.
 pub struct TestGuard;
+impl clearinghouse_primitives::CheckWeight<AccountId> for TestGuard {}
 impl pallet_confidential::WithdrawalGuard<AccountId> for TestGuard {
 	fn ensure_can_withdraw(_: &MarginAccount<AccountId>, _: u16) -> DispatchResult {
 		if REFUSE.with(Cell::get) {
@@ -202,7 +203,7 @@ impl vaults::BenchmarkHelper<Asset, AccountId> for Helper {
 		_: polkadot_sdk::sp_arithmetic::FixedU128,
 	) {
 	}
-	fn most_positions(_: &clearinghouse_primitives::MarginAccount<AccountId>) {}
+	fn hold_positions(_: &clearinghouse_primitives::MarginAccount<AccountId>, _: u32) {}
 }
 
 pub const ALICE: AccountId = 1;

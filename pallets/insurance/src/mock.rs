@@ -115,7 +115,7 @@ impl vaults::BenchmarkHelper<Asset, AccountId> for Helper {
 		_: polkadot_sdk::sp_arithmetic::FixedU128,
 	) {
 	}
-	fn most_positions(_: &clearinghouse_primitives::MarginAccount<AccountId>) {}
+	fn hold_positions(_: &clearinghouse_primitives::MarginAccount<AccountId>, _: u32) {}
 }
 
 pub const ALICE: AccountId = 1;

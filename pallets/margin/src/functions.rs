@@ -439,11 +439,12 @@ impl<T: Config> Pallet<T> {
 			.max(T::WeightInfo::portfolio_margin_check(positions))
 	}
 
-	/// What one margin check of the largest account may cost beyond the perpetual-filled
-	/// account the trading benchmarks (`place_order`, `bulk`, `withdraw`, `liquidate`) use: an
-	/// account of options costs more per position. Those calls add it per check.
-	pub fn check_weight_surcharge() -> Weight {
-		let p = T::MaxPositions::get();
+	/// What one margin check of an account of `positions` positions may cost beyond the
+	/// perpetual-filled account of as many positions the trading benchmarks (`place_order`,
+	/// `bulk`, `withdraw`, `liquidate`) use: an account of options costs more per position.
+	/// Those calls add it per check.
+	pub fn check_weight_surcharge(positions: u32) -> Weight {
+		let p = positions.min(T::MaxPositions::get());
 		Self::margin_check_weight(p).saturating_sub(T::WeightInfo::margin_check(p))
 	}
 
@@ -1105,12 +1106,15 @@ impl<T: Config> Pallet<T> {
 	///    [`Self::check_order`] against `before`, each counting the orders before it as resting
 	///    (a fill only turns resting size into a smaller position, so this is the per-order
 	///    rule exactly); otherwise [`Error::PriceUnavailable`].
+	///
+	/// Returns what the check cost beyond one valuation: `before`'s valuation, where it was
+	/// needed (at most [`Self::margin_check_weight`] of its positions).
 	pub(crate) fn check_batch(
 		account: &AccountOf<T>,
 		before: OrderBatch,
 		orders: &[PendingOrder],
-	) -> DispatchResult {
-		let Some(first) = orders.first() else { return Ok(()) };
+	) -> Result<Weight, DispatchError> {
+		let Some(first) = orders.first() else { return Ok(Weight::zero()) };
 		let with = match Self::health(account, None) {
 			Ok(with) => with,
 			Err(e) if e == Error::<T>::PriceUnavailable.into() => {
@@ -1127,13 +1131,14 @@ impl<T: Config> Pallet<T> {
 						}
 					}
 				}
-				return Ok(());
+				return Ok(Weight::zero());
 			},
 			Err(e) => return Err(e),
 		};
 		if with.meets_initial() {
-			return Ok(());
+			return Ok(Weight::zero());
 		}
+		let revaluation = Self::margin_check_weight(before.entries.len() as u32);
 		// The initial requirement does not depend on collateral: today's stands in for the
 		// collateral `before` held. An account that could not be valued before cannot compare:
 		// it must meet its initial requirement.
@@ -1154,7 +1159,7 @@ impl<T: Config> Pallet<T> {
 			initial_before.is_ok_and(|before| with.initial <= before) && with.equity >= maintenance,
 			Self::short_of_margin_for(account, named)
 		);
-		Ok(())
+		Ok(revaluation)
 	}
 
 	/// Rule 3 of [`Self::check_order`]: whether `pending` cannot add exposure and cannot realise

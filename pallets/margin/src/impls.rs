@@ -1,7 +1,7 @@
 //! What the margin engine provides to the order book, the vaults and the insurance fund.
 
 use clearinghouse_primitives::{
-	collateral::{BandValuation, FundBooks, WithdrawalGuard},
+	collateral::{BandValuation, CheckWeight, FundBooks, WithdrawalGuard},
 	trading::{FillHandler, OrderIntent, OrderMarginCheck, RestingTotals, TradeFill, TradeSide},
 };
 use clearinghouse_risk::units;
@@ -85,7 +85,7 @@ impl<T: Config> OrderMarginCheck<T::AccountId> for Pallet<T> {
 		account: &AccountOf<T>,
 		before: OrderBatch,
 		orders: &[OrderIntent],
-	) -> DispatchResult {
+	) -> Result<Weight, DispatchError> {
 		let mut pending = Vec::with_capacity(orders.len());
 		for order in orders {
 			if pending.last().is_none_or(|p: &PendingOrder| p.market != order.market) {
@@ -99,8 +99,8 @@ impl<T: Config> OrderMarginCheck<T::AccountId> for Pallet<T> {
 		Self::check_batch(account, before, &pending)
 	}
 
-	fn check_weight_surcharge() -> Weight {
-		Self::check_weight_surcharge()
+	fn batch_check_weight(positions: u32) -> Weight {
+		Self::margin_check_weight(positions)
 	}
 
 	fn position(account: &AccountOf<T>, market: MarketId) -> i128 {
@@ -158,11 +158,23 @@ impl<T: Config> Pallet<T> {
 	}
 }
 
-impl<T: Config> WithdrawalGuard<T::AccountId> for Pallet<T> {
-	fn check_weight_surcharge() -> Weight {
-		Self::check_weight_surcharge()
+/// The margin check's cost grows with the positions it values (see
+/// [`Pallet::check_weight_surcharge`]).
+impl<T: Config> CheckWeight<T::AccountId> for Pallet<T> {
+	fn positions(account: &AccountOf<T>) -> u32 {
+		Accounts::<T>::decode_len(account).unwrap_or_default() as u32
 	}
 
+	fn max_positions() -> u32 {
+		T::MaxPositions::get()
+	}
+
+	fn check_weight_surcharge(positions: u32) -> Weight {
+		Self::check_weight_surcharge(positions)
+	}
+}
+
+impl<T: Config> WithdrawalGuard<T::AccountId> for Pallet<T> {
 	fn ensure_can_withdraw(
 		account: &AccountOf<T>,
 		collateral: clearinghouse_primitives::CollateralId,

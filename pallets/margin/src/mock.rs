@@ -129,7 +129,7 @@ impl vaults::BenchmarkHelper<Asset, AccountId> for TestPrices {
 	fn set_price(key: OracleKey, price: FixedU128) {
 		PRICES.with(|p| p.borrow_mut().insert(key, price));
 	}
-	fn most_positions(_: &clearinghouse_primitives::MarginAccount<AccountId>) {}
+	fn hold_positions(_: &clearinghouse_primitives::MarginAccount<AccountId>, _: u32) {}
 }
 
 impl orderbook::Config for Test {

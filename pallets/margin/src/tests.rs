@@ -2550,7 +2550,10 @@ fn a_bulk_call_cannot_pay_an_accomplice_and_flatten_in_one_go() {
 		assert_noop!(bulk(CHARLIE, vec![], places.clone()), Error::<Test>::InsufficientMargin);
 		assert_eq!(settlement(ALICE, 0), alice);
 		// Nor does the first leg alone pass, whatever follows it.
-		assert_noop!(bulk(CHARLIE, vec![], places[..1].to_vec()), Error::<Test>::InsufficientMargin);
+		assert_noop!(
+			bulk(CHARLIE, vec![], places[..1].to_vec()),
+			Error::<Test>::InsufficientMargin
+		);
 		check();
 	});
 }

@@ -62,11 +62,21 @@ fn maker<T: Config>(i: u32) -> AccountOf<T> {
 
 /// The benchmark's signer, funded and as large as an account can be.
 fn caller<T: Config>() -> T::AccountId {
+	caller_of::<T>(largest::<T>())
+}
+
+/// The benchmark's signer, funded, with every collateral and `positions` positions.
+fn caller_of<T: Config>(positions: u32) -> T::AccountId {
 	let who: T::AccountId = whitelisted_caller();
 	let account = MarginAccount::new(who.clone(), 0);
 	T::BenchmarkHelper::fund(&account);
-	T::BenchmarkHelper::enlarge(&account);
+	T::BenchmarkHelper::enlarge(&account, positions);
 	who
+}
+
+/// The most positions an account may hold besides the benchmark's own market.
+fn largest<T: Config>() -> u32 {
+	Pallet::<T>::max_positions().saturating_sub(1)
 }
 
 /// `n` asks of one lot each, each on its own level and from its own account (as large as an
@@ -76,7 +86,7 @@ fn asks<T: Config>(market: MarketId, n: u32) {
 		let maker = maker::<T>(i);
 		Pallet::<T>::do_place(&maker, market, order(Side::Sell, 1_000 + i, 1))
 			.expect("resting ask");
-		T::BenchmarkHelper::enlarge(&maker);
+		T::BenchmarkHelper::enlarge(&maker, largest::<T>());
 	}
 }
 
@@ -85,15 +95,19 @@ mod benchmarks {
 	use super::*;
 
 	/// A buy that sweeps `m` asks (each its own level and account) and rests its last lot;
-	/// `m = 0` is a plain resting order.
+	/// `m = 0` is a plain resting order. The placer holds `n` positions (its margin check
+	/// values each and its order's market).
 	#[benchmark]
-	fn place_order(m: Linear<0, { T::MaxMakersPerOrder::get() }>) {
+	fn place_order(
+		m: Linear<0, { T::MaxMakersPerOrder::get() }>,
+		n: Linear<0, { largest::<T>() }>,
+	) {
 		let market = market::<T>();
 		asks::<T>(market, m);
 		// A bid below so the resting path also inserts into a non-empty index.
 		Pallet::<T>::do_place(&maker::<T>(u32::MAX), market, order(Side::Buy, 500, 1))
 			.expect("resting bid");
-		let who: T::AccountId = caller::<T>();
+		let who: T::AccountId = caller_of::<T>(n);
 		let price = 1_000 + m;
 		#[extrinsic_call]
 		_(RawOrigin::Signed(who.clone()), market, 0, order(Side::Buy, price, u128::from(m) + 1));
@@ -129,11 +143,16 @@ mod benchmarks {
 		assert!(Pallet::<T>::open_orders(market, &account).is_empty());
 	}
 
-	/// `c` cancels then `p` resting placements, each on its own level.
+	/// `c` cancels then `p` resting placements, each on its own level, by a placer of `n`
+	/// positions (one margin check of the outcome values each and the order's market).
 	#[benchmark]
-	fn bulk(c: Linear<0, { T::MaxBulk::get() / 2 }>, p: Linear<0, { T::MaxBulk::get() / 2 }>) {
+	fn bulk(
+		c: Linear<0, { T::MaxBulk::get() / 2 }>,
+		p: Linear<0, { T::MaxBulk::get() / 2 }>,
+		n: Linear<0, { largest::<T>() }>,
+	) {
 		let market = market::<T>();
-		let who: T::AccountId = caller::<T>();
+		let who: T::AccountId = caller_of::<T>(n);
 		let account = MarginAccount::new(who.clone(), 0);
 		let mut cancels = Vec::new();
 		for i in 0..c {
@@ -230,7 +249,7 @@ mod benchmarks {
 		for i in 0..n {
 			let maker = maker::<T>(i);
 			Pallet::<T>::do_place(&maker, market, order(Side::Sell, 1_000, 1)).expect("rests");
-			T::BenchmarkHelper::enlarge(&maker);
+			T::BenchmarkHelper::enlarge(&maker, largest::<T>());
 		}
 		// Expire them all: the clock cannot be moved generically, so the expiry is set at 0.
 		Levels::<T>::mutate((market, Side::Sell, 1_000), |level| {
@@ -268,7 +287,7 @@ mod benchmarks {
 		for i in 0..n {
 			let maker = maker::<T>(i);
 			Pallet::<T>::do_place(&maker, market, order(Side::Buy, farthest, 1)).expect("rests");
-			T::BenchmarkHelper::enlarge(&maker);
+			T::BenchmarkHelper::enlarge(&maker, largest::<T>());
 		}
 		// The other levels only weigh by the index a placement reads; they hold no orders.
 		// Above the farthest, one price left free: the new bid opens a level there.

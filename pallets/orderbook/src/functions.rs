@@ -5,7 +5,7 @@ use alloc::{collections::BTreeMap, vec::Vec};
 use clearinghouse_matching::{
 	self as matching, Fill, MatchLimits, NewOrder, ReduceOnlyGate, Reject, Remainder, RestingOrder,
 };
-use clearinghouse_primitives::trading::RestingTotals;
+use clearinghouse_primitives::{trading::RestingTotals, CheckWeight};
 use core::marker::PhantomData;
 use frame_support::{
 	ensure,
@@ -119,11 +119,11 @@ impl<T: Config> ReduceOnlyGate<AccountOf<T>> for PositionGate<T> {
 }
 
 impl<T: Config> Pallet<T> {
-	/// The weight of a placement that touched `touched` resting orders and evicted
-	/// `evicted`.
-	pub(crate) fn place_weight(touched: u32, evicted: u32) -> Weight {
-		let place = T::WeightInfo::place_order(touched)
-			.saturating_add(T::MarginCheck::check_weight_surcharge());
+	/// The weight of a placement that touched `touched` resting orders and evicted `evicted`,
+	/// by a placer holding `positions` positions.
+	pub(crate) fn place_weight(touched: u32, evicted: u32, positions: u32) -> Weight {
+		let place = T::WeightInfo::place_order(touched, positions)
+			.saturating_add(T::MarginCheck::check_weight_surcharge(positions));
 		if evicted == 0 {
 			place
 		} else {
@@ -131,38 +131,88 @@ impl<T: Config> Pallet<T> {
 		}
 	}
 
-	/// What a `bulk` call of `cancels` cancels and `places` placements declares: the `bulk`
-	/// benchmark (resting placements, one margin check of the outcome), one taker's budget of
-	/// `MaxMakersPerOrder` makers for the whole call (its placements share it), one eviction of
-	/// a full level, and the margin check's surcharge ([`Self::bulk_check_weight`]).
-	pub fn bulk_weight(cancels: u32, places: u32) -> Weight {
-		T::WeightInfo::bulk(cancels, places)
-			.saturating_add(
-				T::WeightInfo::place_order(Self::max_makers())
-					.saturating_sub(T::WeightInfo::place_order(0)),
-			)
+	/// What `place_order` declares: the most makers, the largest placer, a full level evicted.
+	pub(crate) fn place_order_weight() -> Weight {
+		Self::place_weight(Self::max_makers(), 0, Self::max_positions())
 			.saturating_add(Self::eviction_weight(T::MaxOrdersPerLevel::get()))
-			.saturating_add(Self::bulk_check_weight(places))
 	}
 
-	/// What the margin check of a `bulk` call with `places` placements may cost beyond the
-	/// `bulk` benchmark's (an account of options or on the portfolio model, at its largest).
-	/// One check of the outcome, whatever the number of placements; none without placements.
-	pub fn bulk_check_weight(places: u32) -> Weight {
+	/// The most positions a placer may hold (the margin engine's bound): what a call declares.
+	pub(crate) fn max_positions() -> u32 {
+		T::MarginCheck::max_positions()
+	}
+
+	/// The positions a call by `account` is charged for: those it holds after the call. Its
+	/// margin check valued at most one more (a placement opens or closes at most its own
+	/// market), and so does the benchmark at that count, whose order is in a market of its
+	/// own.
+	pub(crate) fn charged_positions(account: &AccountOf<T>) -> u32 {
+		T::MarginCheck::positions(account).min(Self::max_positions())
+	}
+
+	/// What a `bulk` call of `cancels` cancels and `places` placements declares: the `bulk`
+	/// benchmark (resting placements, one margin check of the outcome) by the largest placer,
+	/// one taker's budget of `MaxMakersPerOrder` makers for the whole call (its placements
+	/// share it), one eviction of a full level, and the margin check's surcharges
+	/// ([`Self::bulk_check_weight`]).
+	pub fn bulk_weight(cancels: u32, places: u32) -> Weight {
+		let positions = Self::max_positions();
+		T::WeightInfo::bulk(cancels, places, positions)
+			.saturating_add(
+				T::WeightInfo::place_order(Self::max_makers(), positions)
+					.saturating_sub(T::WeightInfo::place_order(0, positions)),
+			)
+			.saturating_add(Self::eviction_weight(T::MaxOrdersPerLevel::get()))
+			.saturating_add(Self::bulk_check_weight(places, positions))
+	}
+
+	/// What a `bulk` call by `account` of `cancels` cancels and the placements `placed` is
+	/// charged: the `bulk` benchmark by a placer of as many positions as it holds; per
+	/// placement that traded, what its fills cost over a resting one, and an eviction what it
+	/// cost; the margin check's surcharge and the revaluation it reported.
+	pub(crate) fn bulk_charged(
+		account: &AccountOf<T>,
+		cancels: u32,
+		placed: &[Placed],
+		revaluation: Weight,
+	) -> Weight {
+		let n = Self::charged_positions(account);
+		let places = placed.len() as u32;
+		let mut weight = T::WeightInfo::bulk(cancels, places, n).saturating_add(revaluation);
+		if places > 0 {
+			weight = weight.saturating_add(T::MarginCheck::check_weight_surcharge(n));
+		}
+		for done in placed {
+			weight = weight.saturating_add(
+				Self::place_weight(done.touched, done.evicted, n)
+					.saturating_sub(Self::place_weight(0, 0, n)),
+			);
+		}
+		weight
+	}
+
+	/// What the margin check of a `bulk` call with `places` placements by a placer of
+	/// `positions` positions may cost beyond the `bulk` benchmark's: the surcharge of another
+	/// kind of position, and the valuation of the account as it was before the placements
+	/// (made only when the outcome falls short of the initial requirement, and refunded
+	/// otherwise). One check of the outcome, whatever the number of placements; none without
+	/// placements.
+	pub fn bulk_check_weight(places: u32, positions: u32) -> Weight {
 		if places == 0 {
 			return Weight::zero();
 		}
-		T::MarginCheck::check_weight_surcharge()
+		T::MarginCheck::check_weight_surcharge(positions)
+			.saturating_add(T::MarginCheck::batch_check_weight(positions))
 	}
 
 	/// What evicting a level of `n` orders adds to a placement: the evicting placement's
-	/// benchmark less a plain resting one, and at least the expiry sweep of such a level (the
-	/// same work: the level read and removed, per order its owner's index and margin account
-	/// read and written). Two benchmarks' fixed parts differ by their noise; the sweep keeps
-	/// the level's own read and write from vanishing in it.
+	/// benchmark (by the largest placer) less a plain resting one, and at least the expiry
+	/// sweep of such a level (the same work: the level read and removed, per order its owner's
+	/// index and margin account read and written). Two benchmarks' fixed parts differ by their
+	/// noise; the sweep keeps the level's own read and write from vanishing in it.
 	pub(crate) fn eviction_weight(n: u32) -> Weight {
 		T::WeightInfo::place_evicting(n)
-			.saturating_sub(T::WeightInfo::place_order(0))
+			.saturating_sub(T::WeightInfo::place_order(0, Self::max_positions()))
 			.max(T::WeightInfo::sweep_level(n))
 	}
 
@@ -400,13 +450,14 @@ impl<T: Config> Pallet<T> {
 
 	/// `bulk`'s work (see [`Pallet::bulk`]): `cancels`, then `places` in one session checked
 	/// by the margin engine once, on the outcome. All or nothing (in a storage layer of its
-	/// own). Returns each placement's outcome.
+	/// own). Returns each placement's outcome and what the margin check cost beyond one
+	/// valuation.
 	pub fn do_bulk(
 		account: &AccountOf<T>,
 		market_id: MarketId,
 		cancels: &[OrderRef],
 		places: &[OrderRequest],
-	) -> Result<Vec<Placed>, DispatchError> {
+	) -> Result<(Vec<Placed>, Weight), DispatchError> {
 		frame_support::storage::with_storage_layer(|| {
 			Self::ensure_sub(account)?;
 			if !cancels.is_empty() {
@@ -417,7 +468,7 @@ impl<T: Config> Pallet<T> {
 				Self::close(session)?;
 			}
 			if places.is_empty() {
-				return Ok(Vec::new());
+				return Ok((Vec::new(), Weight::zero()));
 			}
 			// The margin engine's view of the account after the cancels: what the outcome of
 			// the placements is compared with.
@@ -446,8 +497,8 @@ impl<T: Config> Pallet<T> {
 				placed.push(done);
 			}
 			Self::close(session)?;
-			T::MarginCheck::ensure_batch(account, before, &intents)?;
-			Ok(placed)
+			let check = T::MarginCheck::ensure_batch(account, before, &intents)?;
+			Ok((placed, check))
 		})
 	}
 

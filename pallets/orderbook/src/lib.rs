@@ -99,9 +99,11 @@ pub trait BenchmarkHelper<AccountId> {
 	fn prepare_market(market: MarketId, underlying: OracleKey, price: FixedU128);
 	/// Give `account` ample collateral.
 	fn fund(account: &MarginAccount<AccountId>);
-	/// Make `account` as large as the margin engine lets an account be (the most positions
-	/// and collaterals), so that checking it or booking its fills costs the most.
-	fn enlarge(account: &MarginAccount<AccountId>);
+	/// Give `account` the most collaterals the margin engine values and `positions`
+	/// positions (at most the margin engine's bound, less one: the room for the benchmark's
+	/// own market), so that checking it or booking its fills costs what an account of that
+	/// many positions costs at most.
+	fn enlarge(account: &MarginAccount<AccountId>, positions: u32);
 	/// Let options on `underlying` be listed (the margin engine's option parameters).
 	fn prepare_options(underlying: OracleKey);
 }
@@ -111,7 +113,7 @@ pub trait BenchmarkHelper<AccountId> {
 impl<AccountId> BenchmarkHelper<AccountId> for () {
 	fn prepare_market(_: MarketId, _: OracleKey, _: FixedU128) {}
 	fn fund(_: &MarginAccount<AccountId>) {}
-	fn enlarge(_: &MarginAccount<AccountId>) {}
+	fn enlarge(_: &MarginAccount<AccountId>, _: u32) {}
 	fn prepare_options(_: OracleKey) {}
 }
 
@@ -442,8 +444,7 @@ pub mod pallet {
 		///   [`Error::DuplicateClientId`], [`Error::LevelFull`], [`Error::TooManyLevels`],
 		///   [`Error::SubAccountOutOfRange`], the margin engine's errors. Nothing changes.
 		#[pallet::call_index(0)]
-		#[pallet::weight(Pallet::<T>::place_weight(T::MaxMakersPerOrder::get(), 0)
-			.saturating_add(Pallet::<T>::eviction_weight(T::MaxOrdersPerLevel::get())))]
+		#[pallet::weight(Pallet::<T>::place_order_weight())]
 		pub fn place_order(
 			origin: OriginFor<T>,
 			market: MarketId,
@@ -451,8 +452,10 @@ pub mod pallet {
 			order: OrderRequest,
 		) -> DispatchResultWithPostInfo {
 			let who = ensure_signed(origin)?;
-			let placed = Self::do_place(&MarginAccount::new(who, sub), market, order)?;
-			Ok(Some(Self::place_weight(placed.touched, placed.evicted)).into())
+			let account = MarginAccount::new(who, sub);
+			let placed = Self::do_place(&account, market, order)?;
+			let positions = Self::charged_positions(&account);
+			Ok(Some(Self::place_weight(placed.touched, placed.evicted, positions)).into())
 		}
 
 		/// Cancel one of the signer's resting orders, by id or client id.
@@ -527,17 +530,8 @@ pub mod pallet {
 				Error::<T>::TooManyOperations
 			);
 			let account = MarginAccount::new(who, sub);
-			let placed = Self::do_bulk(&account, market, &cancels, &places)?;
-			// The bulk benchmark covers resting placements; each placement that traded adds
-			// what its fills cost over a resting one, and an eviction what it cost.
-			let mut weight = T::WeightInfo::bulk(cancels.len() as u32, places.len() as u32)
-				.saturating_add(Self::bulk_check_weight(places.len() as u32));
-			for done in placed {
-				weight = weight.saturating_add(
-					Self::place_weight(done.touched, done.evicted)
-						.saturating_sub(Self::place_weight(0, 0)),
-				);
-			}
+			let (placed, revaluation) = Self::do_bulk(&account, market, &cancels, &places)?;
+			let weight = Self::bulk_charged(&account, cancels.len() as u32, &placed, revaluation);
 			Ok(Some(weight).into())
 		}
 

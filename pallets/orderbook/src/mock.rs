@@ -13,11 +13,13 @@ use polkadot_sdk::{
 };
 use std::collections::BTreeMap;
 
+use clearinghouse_primitives::collateral::CheckWeight;
 use clearinghouse_primitives::trading::RestingTotals;
 use pallet_orderbook::{
 	FillHandler, MarginAccount, MarketConfig, MarketKind, MarketParams, MarketStatus, OracleKey,
 	OrderIntent, OrderMarginCheck, TradeFill,
 };
+use polkadot_sdk::frame_support::weights::Weight;
 
 type Block = frame_system::mocking::MockBlock<Test>;
 pub type AccountId = u64;
@@ -36,6 +38,8 @@ thread_local! {
 	static FILLS: RefCell<Vec<TradeFill<AccountId>>> = const { RefCell::new(Vec::new()) };
 	/// (orders checked one by one, batches checked, orders in those batches)
 	static CHECKS: RefCell<(u32, u32, u32)> = const { RefCell::new((0, 0, 0)) };
+	/// What `ensure_batch` reports it spent beyond one valuation.
+	static REVALUATION: RefCell<Weight> = const { RefCell::new(Weight::zero()) };
 }
 
 /// The margin engine stand-in.
@@ -60,6 +64,10 @@ impl TestMargin {
 		);
 		(t.buy, t.sell)
 	}
+	/// What the next batch checks report they spent beyond one valuation.
+	pub fn revalue(weight: Weight) {
+		REVALUATION.with(|r| *r.borrow_mut() = weight);
+	}
 	/// Margin checks made so far: (single orders, batches, orders in those batches).
 	pub fn checks() -> (u32, u32, u32) {
 		CHECKS.with(|c| *c.borrow())
@@ -78,6 +86,7 @@ impl TestMargin {
 		POSITIONS.with(|p| p.borrow_mut().clear());
 		FILLS.with(|f| f.borrow_mut().clear());
 		CHECKS.with(|c| *c.borrow_mut() = (0, 0, 0));
+		Self::revalue(Weight::zero());
 		Self::refuse_orders(false);
 		Self::refuse_fills(false);
 	}
@@ -87,20 +96,48 @@ fn resting_key(account: &MarginAccount<AccountId>, market: u32) -> Vec<u8> {
 	(b"mock/resting", account.owner, account.sub, market).encode()
 }
 
+/// Positions (markets with a size set) count for the weight: a check of `n` positions costs
+/// `n` µs more than the benchmark's (the surcharge), a revaluation `2n` µs; at most 8.
+impl CheckWeight<AccountId> for TestMargin {
+	fn positions(account: &MarginAccount<AccountId>) -> u32 {
+		POSITIONS.with(|p| {
+			p.borrow()
+				.iter()
+				.filter(|((who, sub, _), size)| {
+					*who == account.owner && *sub == account.sub && **size != 0
+				})
+				.count() as u32
+		})
+	}
+	fn max_positions() -> u32 {
+		8
+	}
+	fn check_weight_surcharge(positions: u32) -> Weight {
+		Weight::from_parts(1_000_000 * u64::from(positions), 0)
+	}
+}
+
 impl OrderMarginCheck<AccountId> for TestMargin {
+	fn batch_check_weight(positions: u32) -> Weight {
+		Weight::from_parts(2_000_000 * u64::from(positions), 0)
+	}
 	fn ensure_can_place(_: &MarginAccount<AccountId>, _: &OrderIntent) -> DispatchResult {
 		CHECKS.with(|c| c.borrow_mut().0 += 1);
 		Self::refusal()
 	}
 	type Batch = ();
 	fn begin_batch(_: &MarginAccount<AccountId>) {}
-	fn ensure_batch(_: &MarginAccount<AccountId>, _: (), orders: &[OrderIntent]) -> DispatchResult {
+	fn ensure_batch(
+		_: &MarginAccount<AccountId>,
+		_: (),
+		orders: &[OrderIntent],
+	) -> Result<Weight, DispatchError> {
 		CHECKS.with(|c| {
 			let mut c = c.borrow_mut();
 			c.1 += 1;
 			c.2 += orders.len() as u32;
 		});
-		Self::refusal()
+		Self::refusal().map(|()| REVALUATION.with(|r| *r.borrow()))
 	}
 	fn position(account: &MarginAccount<AccountId>, market: u32) -> i128 {
 		POSITIONS

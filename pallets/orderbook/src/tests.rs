@@ -612,12 +612,29 @@ fn the_maker_bound_limits_work_and_refunds_the_rest() {
 		.unwrap();
 		// Four makers (the bound), not six.
 		assert_eq!(TestMargin::fills().len(), 4);
-		assert_eq!(post.actual_weight, Some(<() as crate::WeightInfo>::place_order(4)));
+		assert_eq!(post.actual_weight, Some(<() as crate::WeightInfo>::place_order(4, 0)));
 		// A resting order that met nothing is charged as such.
 		let post =
 			Orderbook::place_order(RuntimeOrigin::signed(BOB), M, 0, limit(Side::Buy, 90, 20))
 				.unwrap();
-		assert_eq!(post.actual_weight, Some(<() as crate::WeightInfo>::place_order(0)));
+		assert_eq!(post.actual_weight, Some(<() as crate::WeightInfo>::place_order(0, 0)));
+		// A placer is charged the positions it holds (its margin check values each, with the
+		// surcharge of the costliest kind), not the largest account's the call declared.
+		for market in 1..4 {
+			TestMargin::set_position(BOB, 0, market, 10);
+		}
+		let post =
+			Orderbook::place_order(RuntimeOrigin::signed(BOB), M, 0, limit(Side::Buy, 89, 20))
+				.unwrap();
+		let three = <() as crate::WeightInfo>::place_order(0, 3)
+			.saturating_add(Weight::from_parts(3_000_000, 0));
+		assert_eq!(post.actual_weight, Some(three));
+		assert_eq!(Orderbook::place_weight(0, 0, 3), three);
+		assert!(three.ref_time() < Orderbook::place_order_weight().ref_time());
+		let declared = <() as crate::WeightInfo>::place_order(4, 8)
+			.saturating_add(Weight::from_parts(8_000_000, 0))
+			.saturating_add(Orderbook::eviction_weight(8));
+		assert_eq!(Orderbook::place_order_weight(), declared);
 		check();
 	});
 }
@@ -903,10 +920,10 @@ fn dust_on_far_levels_cannot_lock_the_book() {
 		assert_eq!((index.first(), index.last()), (Some(&180), Some(&22)));
 		assert_eq!(TestMargin::resting(ALICE, M), (20, 0));
 		// The refund: what the eviction of three orders costs, not the worst case.
-		assert_eq!(post.actual_weight, Some(Orderbook::place_weight(0, 3)));
+		assert_eq!(post.actual_weight, Some(Orderbook::place_weight(0, 3, 0)));
 		assert!(
-			Orderbook::place_weight(0, 3).ref_time()
-				< (Orderbook::place_weight(0, 0) + Orderbook::eviction_weight(8)).ref_time()
+			Orderbook::place_weight(0, 3, 0).ref_time()
+				< (Orderbook::place_weight(0, 0, 0) + Orderbook::eviction_weight(8)).ref_time()
 		);
 
 		// A price beyond the farthest level is refused, and nothing changes.
@@ -917,7 +934,7 @@ fn dust_on_far_levels_cannot_lock_the_book() {
 		let post =
 			Orderbook::place_order(RuntimeOrigin::signed(BOB), M, 0, limit(Side::Buy, 90, 20))
 				.unwrap();
-		assert_eq!(post.actual_weight, Some(Orderbook::place_weight(0, 0)));
+		assert_eq!(post.actual_weight, Some(Orderbook::place_weight(0, 0, 0)));
 		check();
 	});
 }
@@ -981,9 +998,9 @@ fn a_bulk_call_evicts_at_most_one_level() {
 		let post = Orderbook::bulk(RuntimeOrigin::signed(ALICE), M, 0, Default::default(), places)
 			.unwrap();
 		assert!(events().contains(&evicted(dust[0], id(dust[0], 1))));
-		let expected = <() as crate::WeightInfo>::bulk(0, 2)
-			.saturating_add(Orderbook::place_weight(0, 1))
-			.saturating_sub(Orderbook::place_weight(0, 0));
+		let expected = <() as crate::WeightInfo>::bulk(0, 2, 0)
+			.saturating_add(Orderbook::place_weight(0, 1, 0))
+			.saturating_sub(Orderbook::place_weight(0, 0, 0));
 		assert_eq!(post.actual_weight, Some(expected));
 		assert_eq!(Orderbook::open_orders(M, &acct(ALICE)).len(), 2);
 		check();
@@ -1130,11 +1147,11 @@ fn a_bulk_call_shares_one_takers_maker_budget() {
 		assert_eq!(depth().asks, vec![(px(101), 40)]);
 		assert!(depth().bids.is_empty());
 		// Charged the four makers touched, within what the call declared.
-		let expected = <() as crate::WeightInfo>::bulk(0, 2)
-			.saturating_add(Orderbook::place_weight(3, 0))
-			.saturating_sub(Orderbook::place_weight(0, 0))
-			.saturating_add(Orderbook::place_weight(1, 0))
-			.saturating_sub(Orderbook::place_weight(0, 0));
+		let expected = <() as crate::WeightInfo>::bulk(0, 2, 0)
+			.saturating_add(Orderbook::place_weight(3, 0, 0))
+			.saturating_sub(Orderbook::place_weight(0, 0, 0))
+			.saturating_add(Orderbook::place_weight(1, 0, 0))
+			.saturating_sub(Orderbook::place_weight(0, 0, 0));
 		assert_eq!(post.actual_weight, Some(expected));
 		assert!(expected.all_lte(Orderbook::bulk_weight(0, 2)));
 		// A placement after the budget is spent still rests where it does not cross.
@@ -1155,12 +1172,12 @@ fn a_full_bulk_call_declares_one_takers_makers_and_one_margin_check() {
 	build_and_execute(|| {
 		let one = Orderbook::bulk_weight(0, 1);
 		let two = Orderbook::bulk_weight(0, 2);
-		let per_placement = <() as crate::WeightInfo>::bulk(0, 2)
-			.saturating_sub(<() as crate::WeightInfo>::bulk(0, 1));
+		let per_placement = <() as crate::WeightInfo>::bulk(0, 2, 8)
+			.saturating_sub(<() as crate::WeightInfo>::bulk(0, 1, 8));
 		assert_eq!(two.saturating_sub(one), per_placement);
-		let surcharge = <Test as crate::Config>::MarginCheck::check_weight_surcharge();
-		assert_eq!(Orderbook::bulk_check_weight(5), surcharge);
-		assert_eq!(Orderbook::bulk_check_weight(0), Weight::zero());
+		// The largest account's surcharge (8 µs) and revaluation (16 µs), once.
+		assert_eq!(Orderbook::bulk_check_weight(5, 8), Weight::from_parts(24_000_000, 0));
+		assert_eq!(Orderbook::bulk_check_weight(0, 8), Weight::zero());
 	});
 }
 
@@ -1204,6 +1221,39 @@ fn a_bulk_call_is_margin_checked_once_on_its_outcome() {
 		let open = Orderbook::open_orders(M, &acct(ALICE));
 		assert_ok!(bulk(ALICE, vec![OrderRef::Id(open[0].id)], vec![]));
 		assert_eq!(TestMargin::checks(), (1, 1, 4));
+		check();
+	});
+}
+
+/// A `bulk` call declares the largest placer and a revaluation of the account as it was; it is
+/// charged the positions its placer holds, and the revaluation only where the margin engine
+/// made it (an outcome short of the initial requirement).
+#[test]
+fn a_bulk_call_is_charged_its_placers_positions_and_any_revaluation() {
+	build_and_execute(|| {
+		TestMargin::set_position(ALICE, 0, 1, 10);
+		TestMargin::set_position(ALICE, 0, 2, -10);
+		let quotes = vec![limit(Side::Buy, 99, 20), limit(Side::Sell, 101, 20)];
+		let call = |places: Vec<OrderRequest>| {
+			Orderbook::bulk(
+				RuntimeOrigin::signed(ALICE),
+				M,
+				0,
+				Default::default(),
+				BoundedVec::truncate_from(places),
+			)
+			.unwrap()
+			.actual_weight
+			.unwrap()
+		};
+		let plain = <() as crate::WeightInfo>::bulk(0, 2, 2)
+			.saturating_add(Weight::from_parts(2_000_000, 0));
+		assert_eq!(call(quotes.clone()), plain);
+		TestMargin::revalue(Weight::from_parts(4_000_000, 0));
+		let requotes = vec![limit(Side::Buy, 98, 20), limit(Side::Sell, 102, 20)];
+		let revalued = call(requotes);
+		assert_eq!(revalued, plain.saturating_add(Weight::from_parts(4_000_000, 0)));
+		assert!(revalued.ref_time() < Orderbook::bulk_weight(0, 2).ref_time());
 		check();
 	});
 }

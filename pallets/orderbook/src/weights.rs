@@ -10,8 +10,9 @@ use polkadot_sdk::frame_support::{traits::Get, weights::Weight};
 
 /// Weight functions of the order-book pallet.
 pub trait WeightInfo {
-	/// `place_order` touching `m` resting orders (0: the order rests without trading).
-	fn place_order(m: u32) -> Weight;
+	/// `place_order` touching `m` resting orders (0: the order rests without trading), by a
+	/// placer holding `n` positions (each valued by its margin check).
+	fn place_order(m: u32, n: u32) -> Weight;
 	/// `cancel_order`.
 	fn cancel_order() -> Weight;
 	/// `cancel_all` of `n` orders.
@@ -24,8 +25,9 @@ pub trait WeightInfo {
 	fn list_option_chain(s: u32) -> Weight;
 	/// `set_market_status`.
 	fn set_market_status() -> Weight;
-	/// `bulk` with `c` cancels and `p` resting placements.
-	fn bulk(c: u32, p: u32) -> Weight;
+	/// `bulk` with `c` cancels and `p` resting placements, each on a level of its own, by a
+	/// placer holding `n` positions.
+	fn bulk(c: u32, p: u32, n: u32) -> Weight;
 	/// The expiry sweep of one level holding `n` orders, all expired.
 	fn sweep_level(n: u32) -> Weight;
 	/// A resting `place_order` on a full side that evicts the farthest level, of `n` orders.
@@ -37,6 +39,8 @@ pub trait WeightInfo {
 const MARKET_PROOF: u64 = 2_200;
 const LEVEL_PROOF: u64 = 3_900;
 const ACCOUNT_PROOF: u64 = 3_100;
+/// Proof bytes a margin check reads per position (risk parameters, state, price).
+const POSITION_PROOF: u64 = 4_700;
 
 /// Weights for a runtime with `T::DbWeight`.
 pub struct SubstrateWeight<T>(PhantomData<T>);
@@ -44,13 +48,16 @@ impl<T: polkadot_sdk::frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	// Resting: reads Markets, Levels(price), AccountOrders, Timestamp; writes Markets,
 	// Levels(price), AccountOrders. Per touched maker (worst case: each on its own level):
 	// reads and writes its Levels and the maker's AccountOrders.
-	fn place_order(m: u32) -> Weight {
+	// Per position of the placer: its margin check reads the market's risk, state and price.
+	fn place_order(m: u32, n: u32) -> Weight {
 		let m = u64::from(m);
+		let n = u64::from(n);
 		Weight::from_parts(45_000_000, MARKET_PROOF + LEVEL_PROOF + ACCOUNT_PROOF + 20)
 			.saturating_add(
 				Weight::from_parts(12_000_000, LEVEL_PROOF + ACCOUNT_PROOF).saturating_mul(m),
 			)
-			.saturating_add(T::DbWeight::get().reads(4 + 2 * m))
+			.saturating_add(Weight::from_parts(40_000_000, POSITION_PROOF).saturating_mul(n))
+			.saturating_add(T::DbWeight::get().reads(4 + 2 * m + 3 * n))
 			.saturating_add(T::DbWeight::get().writes(3 + 2 * m))
 	}
 	// Reads Markets, AccountOrders, Levels; writes Markets, Levels, AccountOrders.
@@ -87,10 +94,13 @@ impl<T: polkadot_sdk::frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	fn set_market_status() -> Weight {
 		Self::update_market()
 	}
-	fn bulk(c: u32, p: u32) -> Weight {
+	// One margin check per call.
+	fn bulk(c: u32, p: u32, n: u32) -> Weight {
+		let check = Self::place_order(0, n).saturating_sub(Self::place_order(0, 0));
 		Self::cancel_order()
 			.saturating_mul(u64::from(c))
-			.saturating_add(Self::place_order(0).saturating_mul(u64::from(p)))
+			.saturating_add(Self::place_order(0, 0).saturating_mul(u64::from(p)))
+			.saturating_add(check)
 	}
 	// Reads the level, the market; per order its owner's index; writes the same.
 	fn sweep_level(n: u32) -> Weight {
@@ -104,7 +114,7 @@ impl<T: polkadot_sdk::frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	// owner's index read and written.
 	fn place_evicting(n: u32) -> Weight {
 		let n = u64::from(n);
-		Self::place_order(0)
+		Self::place_order(0, 0)
 			.saturating_add(Weight::from_parts(6_000_000, LEVEL_PROOF))
 			.saturating_add(Weight::from_parts(6_000_000, ACCOUNT_PROOF).saturating_mul(n))
 			.saturating_add(T::DbWeight::get().reads(1 + n))
@@ -114,8 +124,8 @@ impl<T: polkadot_sdk::frame_system::Config> WeightInfo for SubstrateWeight<T> {
 
 /// For tests.
 impl WeightInfo for () {
-	fn place_order(m: u32) -> Weight {
-		Weight::from_parts(45_000_000 + 12_000_000 * u64::from(m), 0)
+	fn place_order(m: u32, n: u32) -> Weight {
+		Weight::from_parts(45_000_000 + 12_000_000 * u64::from(m) + 40_000_000 * u64::from(n), 0)
 	}
 	fn cancel_order() -> Weight {
 		Weight::from_parts(30_000_000, 0)
@@ -135,8 +145,11 @@ impl WeightInfo for () {
 	fn set_market_status() -> Weight {
 		Weight::from_parts(15_000_000, 0)
 	}
-	fn bulk(c: u32, p: u32) -> Weight {
-		Weight::from_parts(30_000_000 * u64::from(c) + 45_000_000 * u64::from(p), 0)
+	fn bulk(c: u32, p: u32, n: u32) -> Weight {
+		Weight::from_parts(
+			30_000_000 * u64::from(c) + 45_000_000 * u64::from(p) + 40_000_000 * u64::from(n),
+			0,
+		)
 	}
 	fn sweep_level(n: u32) -> Weight {
 		Weight::from_parts(15_000_000 + 6_000_000 * u64::from(n), 0)

@@ -184,19 +184,39 @@ pub trait CollateralLedger<AccountId> {
 /// Consulted by the ledger after a withdrawal or transfer has been applied to `account` (and
 /// before it is committed): an error rolls the change back. The margin engine implements it
 /// (equity must stay above the initial requirement).
-pub trait WithdrawalGuard<AccountId> {
+pub trait WithdrawalGuard<AccountId>: CheckWeight<AccountId> {
 	/// Whether `account`, in its new state after `collateral` left it, may keep the change.
 	fn ensure_can_withdraw(
 		account: &MarginAccount<AccountId>,
 		collateral: CollateralId,
 	) -> DispatchResult;
+}
 
-	/// What one check of the largest account may cost beyond what the caller's benchmark
-	/// measured (see `OrderMarginCheck::check_weight_surcharge`).
-	fn check_weight_surcharge() -> polkadot_sdk::sp_runtime::Weight {
+/// What a margin check costs by the size of the account it values, for the calls that make
+/// one (orders, withdrawals): they benchmark it with the placer's positions as a component,
+/// declare the largest account and are charged the actual one.
+pub trait CheckWeight<AccountId> {
+	/// How many positions `account` holds (markets with a position or resting orders): what
+	/// a check of it grows with.
+	fn positions(_account: &MarginAccount<AccountId>) -> u32 {
+		0
+	}
+
+	/// The most positions an account may hold: what a call declares.
+	fn max_positions() -> u32 {
+		0
+	}
+
+	/// What one check of an account of `positions` positions may cost beyond what the
+	/// caller's benchmark measured at that count (benchmarks fill accounts with one kind of
+	/// position; another kind may cost more per position).
+	fn check_weight_surcharge(_positions: u32) -> polkadot_sdk::sp_runtime::Weight {
 		polkadot_sdk::sp_runtime::Weight::zero()
 	}
 }
+
+/// No margin engine: no account holds a position.
+impl<AccountId> CheckWeight<AccountId> for () {}
 
 /// No positions anywhere: every withdrawal the ledger itself allows passes.
 impl<AccountId> WithdrawalGuard<AccountId> for () {

@@ -14,8 +14,8 @@ pub mod oracle;
 pub mod trading;
 
 pub use collateral::{
-	CollateralId, CollateralLedger, CollateralValuation, MarginAccount, SettlementReason,
-	SubAccountIndex, WithdrawalGuard, CROSS_MARGIN,
+	CheckWeight, CollateralId, CollateralLedger, CollateralValuation, MarginAccount,
+	SettlementReason, SubAccountIndex, WithdrawalGuard, CROSS_MARGIN,
 };
 pub use oracle::{OracleKey, PriceProvider};
 pub use trading::{FillHandler, MarketId, OrderIntent, OrderMarginCheck, TradeFill, TradeSide};

@@ -92,7 +92,7 @@ pub struct TradeFill<AccountId> {
 }
 
 /// The margin engine's view, consulted by the order book.
-pub trait OrderMarginCheck<AccountId> {
+pub trait OrderMarginCheck<AccountId>: crate::collateral::CheckWeight<AccountId> {
 	/// Whether `account` may place `order` (counting its open orders at their worst case).
 	fn ensure_can_place(account: &MarginAccount<AccountId>, order: &OrderIntent) -> DispatchResult;
 
@@ -108,16 +108,19 @@ pub trait OrderMarginCheck<AccountId> {
 	/// their resting orders were reported by [`Self::on_resting_changed`]): one check of the
 	/// outcome instead of one per order. An error fails the batch (the caller's storage layer
 	/// undoes it).
+	/// Returns what the check cost beyond one valuation (at most
+	/// [`Self::batch_check_weight`] of the account's positions).
 	fn ensure_batch(
 		account: &MarginAccount<AccountId>,
 		before: Self::Batch,
 		orders: &[OrderIntent],
-	) -> DispatchResult;
+	) -> Result<polkadot_sdk::sp_runtime::Weight, DispatchError>;
 
-	/// What one check of the largest account may cost beyond what the caller's benchmark
-	/// measured (benchmarks fill accounts with one kind of position; another kind may cost
-	/// more per position). Added to every weight that includes a check.
-	fn check_weight_surcharge() -> polkadot_sdk::sp_runtime::Weight {
+	/// What [`Self::ensure_batch`] may cost beyond one valuation of an account of `positions`
+	/// positions (where the outcome falls short of the initial requirement, the account as it
+	/// was is valued too). Declared by a batch's caller; what was not spent is reported by
+	/// `ensure_batch`.
+	fn batch_check_weight(_positions: u32) -> polkadot_sdk::sp_runtime::Weight {
 		polkadot_sdk::sp_runtime::Weight::zero()
 	}
 
@@ -146,8 +149,12 @@ impl<AccountId> OrderMarginCheck<AccountId> for () {
 	}
 	type Batch = ();
 	fn begin_batch(_: &MarginAccount<AccountId>) {}
-	fn ensure_batch(_: &MarginAccount<AccountId>, _: (), _: &[OrderIntent]) -> DispatchResult {
-		Ok(())
+	fn ensure_batch(
+		_: &MarginAccount<AccountId>,
+		_: (),
+		_: &[OrderIntent],
+	) -> Result<polkadot_sdk::sp_runtime::Weight, DispatchError> {
+		Ok(polkadot_sdk::sp_runtime::Weight::zero())
 	}
 	fn position(_: &MarginAccount<AccountId>, _: MarketId) -> i128 {
 		0

@@ -61,6 +61,11 @@ const AMOUNT: u128 = 1_000_000_000_000_000;
 /// positions the withdrawal guard lets an account hold (so the guard's check of any outflow
 /// reads them all).
 fn holder<T: Config>(n: u32) -> (T::AccountId, Vec<(CollateralId, T::AssetKind)>) {
+	holder_of::<T>(n, T::WithdrawalGuard::max_positions())
+}
+
+/// [`holder`] of `p` positions.
+fn holder_of<T: Config>(n: u32, p: u32) -> (T::AccountId, Vec<(CollateralId, T::AssetKind)>) {
 	let who: T::AccountId = whitelisted_caller();
 	let assets = setup_collaterals::<T>(n);
 	let account = MarginAccount::new(who.clone(), 0);
@@ -68,7 +73,7 @@ fn holder<T: Config>(n: u32) -> (T::AccountId, Vec<(CollateralId, T::AssetKind)>
 		T::BenchmarkHelper::fund(asset, &who, 10 * AMOUNT);
 		Pallet::<T>::do_deposit(&who, &account, *id, AMOUNT).expect("deposit within caps");
 	}
-	T::BenchmarkHelper::most_positions(&account);
+	T::BenchmarkHelper::hold_positions(&account, p);
 	(who, assets)
 }
 
@@ -98,10 +103,14 @@ mod benchmarks {
 		assert_eq!(Pallet::<T>::balance_of(&MarginAccount::new(who, 0), id), 2 * AMOUNT as i128);
 	}
 
-	/// Withdraw from an account with `n` assets and settlement debt, so every asset is valued.
+	/// Withdraw from an account with `n` assets and settlement debt, so every asset is valued,
+	/// and `p` positions, each valued by the withdrawal guard.
 	#[benchmark]
-	fn withdraw(n: Linear<2, { T::MaxCollaterals::get() }>) {
-		let (who, assets) = holder::<T>(n);
+	fn withdraw(
+		n: Linear<2, { T::MaxCollaterals::get() }>,
+		p: Linear<0, { T::WithdrawalGuard::max_positions() }>,
+	) {
+		let (who, assets) = holder_of::<T>(n, p);
 		let settlement = assets[0].0;
 		let account = MarginAccount::new(who.clone(), 0);
 		into_debt::<T>(&account);
@@ -134,8 +143,11 @@ mod benchmarks {
 	}
 
 	#[benchmark]
-	fn transfer(n: Linear<2, { T::MaxCollaterals::get() }>) {
-		let (who, assets) = holder::<T>(n);
+	fn transfer(
+		n: Linear<2, { T::MaxCollaterals::get() }>,
+		p: Linear<0, { T::WithdrawalGuard::max_positions() }>,
+	) {
+		let (who, assets) = holder_of::<T>(n, p);
 		into_debt::<T>(&MarginAccount::new(who.clone(), 0));
 		let (id, _) = assets[1];
 		let to_sub = T::MaxSubAccounts::get().saturating_sub(1);

@@ -61,8 +61,8 @@ pub mod weights;
 
 pub use clearinghouse_primitives::{
 	collateral::{
-		CollateralId, CollateralLedger, CollateralValuation, MarginAccount, OutboundTransfer,
-		SettlementReason, SubAccountIndex, WithdrawalGuard,
+		CheckWeight, CollateralId, CollateralLedger, CollateralValuation, MarginAccount,
+		OutboundTransfer, SettlementReason, SubAccountIndex, WithdrawalGuard,
 	},
 	oracle::{Moment, OracleKey, PriceProvider},
 };
@@ -89,9 +89,9 @@ pub trait BenchmarkHelper<AssetKind, AccountId> {
 	fn fund(asset: &AssetKind, who: &AccountId, amount: u128);
 	/// Make `Config::Prices` return `price` for `key`.
 	fn set_price(key: OracleKey, price: polkadot_sdk::sp_arithmetic::FixedU128);
-	/// Give `account` the most positions the withdrawal guard (runtime: the margin engine)
-	/// lets an account hold, so a withdrawal's check reads them all.
-	fn most_positions(account: &MarginAccount<AccountId>);
+	/// Give `account` `positions` positions (at most what the withdrawal guard, runtime: the
+	/// margin engine, lets an account hold), so a withdrawal's check reads them all.
+	fn hold_positions(account: &MarginAccount<AccountId>, positions: u32);
 }
 
 #[frame_support::pallet]
@@ -360,8 +360,11 @@ pub mod pallet {
 		///   [`Error::CollateralPriceUnavailable`], the margin engine's error. Nothing moves on
 		///   error.
 		#[pallet::call_index(1)]
-		#[pallet::weight(T::WeightInfo::withdraw(T::MaxCollaterals::get())
-			.saturating_add(T::WithdrawalGuard::check_weight_surcharge()))]
+		#[pallet::weight(Pallet::<T>::guarded(
+			T::WeightInfo::withdraw,
+			T::MaxCollaterals::get(),
+			T::WithdrawalGuard::max_positions(),
+		))]
 		pub fn withdraw(
 			origin: OriginFor<T>,
 			collateral: CollateralId,
@@ -369,13 +372,10 @@ pub mod pallet {
 			sub: SubAccountIndex,
 		) -> DispatchResultWithPostInfo {
 			let who = ensure_signed(origin)?;
-			let held =
-				Self::do_withdraw(&MarginAccount::new(who.clone(), sub), collateral, amount, &who)?;
-			Ok(Some(
-				T::WeightInfo::withdraw(held)
-					.saturating_add(T::WithdrawalGuard::check_weight_surcharge()),
-			)
-			.into())
+			let account = MarginAccount::new(who.clone(), sub);
+			let held = Self::do_withdraw(&account, collateral, amount, &who)?;
+			let positions = T::WithdrawalGuard::positions(&account);
+			Ok(Some(Self::guarded(T::WeightInfo::withdraw, held, positions)).into())
 		}
 
 		/// Move `amount` of `collateral` between two of the signer's sub-accounts.
@@ -390,8 +390,11 @@ pub mod pallet {
 		///   [`Error::InsufficientCollateral`], [`Error::CollateralPriceUnavailable`], the
 		///   margin engine's error.
 		#[pallet::call_index(2)]
-		#[pallet::weight(T::WeightInfo::transfer(T::MaxCollaterals::get())
-			.saturating_add(T::WithdrawalGuard::check_weight_surcharge()))]
+		#[pallet::weight(Pallet::<T>::guarded(
+			T::WeightInfo::transfer,
+			T::MaxCollaterals::get(),
+			T::WithdrawalGuard::max_positions(),
+		))]
 		pub fn transfer(
 			origin: OriginFor<T>,
 			collateral: CollateralId,
@@ -401,11 +404,8 @@ pub mod pallet {
 		) -> DispatchResultWithPostInfo {
 			let who = ensure_signed(origin)?;
 			let held = Self::do_transfer(&who, collateral, amount, from_sub, to_sub)?;
-			Ok(Some(
-				T::WeightInfo::transfer(held)
-					.saturating_add(T::WithdrawalGuard::check_weight_surcharge()),
-			)
-			.into())
+			let positions = T::WithdrawalGuard::positions(&MarginAccount::new(who, from_sub));
+			Ok(Some(Self::guarded(T::WeightInfo::transfer, held, positions)).into())
 		}
 
 		/// Register `asset` as collateral under the next id.
@@ -475,8 +475,9 @@ pub mod pallet {
 		/// * Events: [`Event::Withdrawn`], [`Event::SentOut`] and the route's own.
 		/// * Errors: those of [`Pallet::withdraw`], and the route's (runtime: pallet-xcm's).
 		#[pallet::call_index(6)]
-		#[pallet::weight(T::WeightInfo::withdraw_to()
-			.saturating_add(T::WithdrawalGuard::check_weight_surcharge()))]
+		#[pallet::weight(T::WeightInfo::withdraw_to().saturating_add(
+			T::WithdrawalGuard::check_weight_surcharge(T::WithdrawalGuard::max_positions())
+		))]
 		pub fn withdraw_to(
 			origin: OriginFor<T>,
 			collateral: CollateralId,
@@ -495,5 +496,15 @@ pub mod pallet {
 		/// whole balance (the token's own rules still refuse to reap an account that other
 		/// state depends on); the vault's account is kept alive by its own provider reference.
 		pub(crate) const PRESERVATION: Preservation = Preservation::Expendable;
+
+		/// A guarded outflow's weight: its benchmark `weight` (by assets held and positions)
+		/// for an account holding `assets` assets and `positions` positions, and the
+		/// withdrawal guard's surcharge for that many positions (another kind of position may
+		/// cost more to value than the benchmark's).
+		pub fn guarded(weight: fn(u32, u32) -> Weight, assets: u32, positions: u32) -> Weight {
+			let positions = positions.min(T::WithdrawalGuard::max_positions());
+			weight(assets, positions)
+				.saturating_add(T::WithdrawalGuard::check_weight_surcharge(positions))
+		}
 	}
 }

@@ -41,6 +41,7 @@ clearinghouse_test_support::impl_balances_and_assets!(Test);
 thread_local! {
 	static PRICES: RefCell<BTreeMap<OracleKey, FixedU128>> = const { RefCell::new(BTreeMap::new()) };
 	static GUARD_CLOSED: RefCell<bool> = const { RefCell::new(false) };
+	static GUARD_POSITIONS: RefCell<u32> = const { RefCell::new(0) };
 }
 
 /// Prices the tests set directly (`None` = no quorum / halted).
@@ -74,6 +75,25 @@ pub const GUARD_ERROR: &str = "margin engine says no";
 impl TestGuard {
 	pub fn close(closed: bool) {
 		GUARD_CLOSED.with(|g| *g.borrow_mut() = closed);
+	}
+	/// Every account holds `n` positions (for the weight).
+	pub fn hold(n: u32) {
+		GUARD_POSITIONS.with(|g| *g.borrow_mut() = n);
+	}
+}
+/// At most 8 positions; a check of `n` costs `n` µs more than the benchmark's.
+impl clearinghouse_primitives::CheckWeight<AccountId> for TestGuard {
+	fn positions(_: &MarginAccount<AccountId>) -> u32 {
+		GUARD_POSITIONS.with(|g| *g.borrow())
+	}
+	fn max_positions() -> u32 {
+		8
+	}
+	fn check_weight_surcharge(positions: u32) -> polkadot_sdk::frame_support::weights::Weight {
+		polkadot_sdk::frame_support::weights::Weight::from_parts(
+			1_000_000 * u64::from(positions),
+			0,
+		)
 	}
 }
 impl WithdrawalGuard<AccountId> for TestGuard {
@@ -170,7 +190,7 @@ impl pallet_vaults::BenchmarkHelper<Asset, AccountId> for BenchHelper {
 	fn set_price(key: OracleKey, price: FixedU128) {
 		TestPrices::set(key, Some(price));
 	}
-	fn most_positions(_: &clearinghouse_primitives::MarginAccount<AccountId>) {}
+	fn hold_positions(_: &clearinghouse_primitives::MarginAccount<AccountId>, _: u32) {}
 }
 
 pub const ALICE: AccountId = 1;

@@ -351,6 +351,35 @@ fn the_margin_engine_can_refuse_a_withdrawal_or_transfer_and_nothing_moves() {
 	});
 }
 
+/// A withdrawal or transfer declares the largest account the margin engine allows and is
+/// charged for the positions the account holds (the guard's check values each).
+#[test]
+fn an_outflow_is_charged_the_positions_its_account_holds() {
+	build_and_execute(|| {
+		use crate::WeightInfo;
+		use polkadot_sdk::frame_support::{dispatch::GetDispatchInfo, traits::Get, weights::Weight};
+		assert_ok!(deposit(ALICE, USD, 1_000 * USD_UNIT, 0));
+		assert_ok!(deposit(ALICE, BTC, BTC_UNIT, 0));
+		TestGuard::hold(3);
+		let call = crate::Call::<Test>::withdraw { collateral: USD, amount: USD_UNIT, sub: 0 };
+		let declared = call.get_dispatch_info().total_weight();
+		let max = <Test as crate::Config>::MaxCollaterals::get();
+		assert_eq!(
+			declared,
+			<() as WeightInfo>::withdraw(max, 8).saturating_add(Weight::from_parts(8_000_000, 0))
+		);
+		let post = withdraw(ALICE, USD, USD_UNIT, 0).unwrap();
+		let three =
+			<() as WeightInfo>::withdraw(2, 3).saturating_add(Weight::from_parts(3_000_000, 0));
+		assert_eq!(post.actual_weight, Some(three));
+		let post = transfer(ALICE, USD, USD_UNIT, 0, 1).unwrap();
+		let three =
+			<() as WeightInfo>::transfer(2, 3).saturating_add(Weight::from_parts(3_000_000, 0));
+		assert_eq!(post.actual_weight, Some(three));
+		Vaults::do_try_state().unwrap();
+	});
+}
+
 #[test]
 fn transfer_moves_between_sub_accounts_only() {
 	build_and_execute(|| {

@@ -13,11 +13,11 @@ pub trait WeightInfo {
 	/// `deposit`.
 	fn deposit() -> Weight;
 	/// `withdraw` from an account holding `n` assets (all valued: the worst case).
-	fn withdraw(n: u32) -> Weight;
+	fn withdraw(n: u32, p: u32) -> Weight;
 	/// `withdraw_to` another chain, the outbound route included.
 	fn withdraw_to() -> Weight;
-	/// `transfer` from a sub-account holding `n` assets.
-	fn transfer(n: u32) -> Weight;
+	/// `transfer` from a sub-account holding `n` assets and `p` positions.
+	fn transfer(n: u32, p: u32) -> Weight;
 	/// `register_collateral`.
 	fn register_collateral() -> Weight;
 	/// `update_collateral`.
@@ -39,6 +39,8 @@ const ASSET_PROOF: u64 = 700;
 /// Per valued asset: its registry entry and the oracle's config, state and the clock.
 const PER_ASSET_READS: u64 = 4;
 const PER_ASSET_PROOF: u64 = REGISTRY_PROOF + 1_600;
+/// Per position the withdrawal guard values: its market's risk parameters, state and price.
+const POSITION_PROOF: u64 = 4_700;
 
 /// Weights for a runtime with `T::DbWeight`.
 pub struct SubstrateWeight<T>(PhantomData<T>);
@@ -53,28 +55,33 @@ impl<T: polkadot_sdk::frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	// Reads: Collaterals(id), Ledgers(acct), SettlementCollateral, per held asset its registry
 	// entry and price, CollateralAssets(id), the token transfer.
 	// Writes: Collaterals(id), Ledgers(acct), the token transfer.
-	fn withdraw(n: u32) -> Weight {
+	// Per position: the guard's margin check reads its market's risk, state and price.
+	fn withdraw(n: u32, p: u32) -> Weight {
 		let n = u64::from(n);
+		let p = u64::from(p);
 		Weight::from_parts(65_000_000, REGISTRY_PROOF + LEDGER_PROOF + ASSET_PROOF + TOKEN_PROOF)
 			.saturating_add(Weight::from_parts(8_000_000, PER_ASSET_PROOF).saturating_mul(n))
-			.saturating_add(T::DbWeight::get().reads(5 + TOKEN_READS + PER_ASSET_READS * n))
+			.saturating_add(Weight::from_parts(40_000_000, POSITION_PROOF).saturating_mul(p))
+			.saturating_add(T::DbWeight::get().reads(5 + TOKEN_READS + PER_ASSET_READS * n + 3 * p))
 			.saturating_add(T::DbWeight::get().writes(2 + TOKEN_WRITES))
 	}
 	// A withdrawal from a full account plus an XCM `transfer_assets` (local execution, a
 	// derivative burnt, one message queued): estimated at 3 token transfers and 5 ms.
 	fn withdraw_to() -> Weight {
-		Self::withdraw(32)
+		Self::withdraw(32, 64)
 			.saturating_add(Weight::from_parts(5_000_000_000, 3 * TOKEN_PROOF + 16 * 1024))
 			.saturating_add(T::DbWeight::get().reads(3 * TOKEN_READS + 6))
 			.saturating_add(T::DbWeight::get().writes(3 * TOKEN_WRITES + 4))
 	}
 	// Reads: Collaterals(id), SettlementCollateral, both ledgers, per held asset its registry
 	// entry and price. Writes: both ledgers.
-	fn transfer(n: u32) -> Weight {
+	fn transfer(n: u32, p: u32) -> Weight {
 		let n = u64::from(n);
+		let p = u64::from(p);
 		Weight::from_parts(30_000_000, REGISTRY_PROOF + 2 * LEDGER_PROOF)
 			.saturating_add(Weight::from_parts(8_000_000, PER_ASSET_PROOF).saturating_mul(n))
-			.saturating_add(T::DbWeight::get().reads(4 + PER_ASSET_READS * n))
+			.saturating_add(Weight::from_parts(40_000_000, POSITION_PROOF).saturating_mul(p))
+			.saturating_add(T::DbWeight::get().reads(4 + PER_ASSET_READS * n + 3 * p))
 			.saturating_add(T::DbWeight::get().writes(2))
 	}
 	// Reads: CollateralIdOf(asset), the counter, System::Account(vault).
@@ -103,14 +110,14 @@ impl WeightInfo for () {
 	fn deposit() -> Weight {
 		Weight::from_parts(60_000_000, 0)
 	}
-	fn withdraw(n: u32) -> Weight {
-		Weight::from_parts(65_000_000 + 8_000_000 * u64::from(n), 0)
+	fn withdraw(n: u32, p: u32) -> Weight {
+		Weight::from_parts(65_000_000 + 8_000_000 * u64::from(n) + 40_000_000 * u64::from(p), 0)
 	}
 	fn withdraw_to() -> Weight {
 		Weight::from_parts(65_000_000 + 8_000_000 * 32 + 5_000_000_000, 0)
 	}
-	fn transfer(n: u32) -> Weight {
-		Weight::from_parts(30_000_000 + 8_000_000 * u64::from(n), 0)
+	fn transfer(n: u32, p: u32) -> Weight {
+		Weight::from_parts(30_000_000 + 8_000_000 * u64::from(n) + 40_000_000 * u64::from(p), 0)
 	}
 	fn register_collateral() -> Weight {
 		Weight::from_parts(25_000_000, 0)

@@ -151,33 +151,37 @@ impl pallet_clearinghouse_insurance::BenchmarkHelper<crate::AccountId> for Margi
 	}
 }
 
-/// Benchmarks of the trading pallets: make `account` as large as an account can be, so that a
-/// margin check of it reads the most — a position in `MaxPositions − 1` more markets (order-book
-/// markets whose level index is full, so each mark price reads the most; created once and
-/// shared by every account a benchmark loads) and a balance of every collateral the vaults
-/// may list (`MaxCollaterals`), each priced. The positions are one unit each: the account
-/// stays well above its requirements, so orders and withdrawals go through in full.
+/// Benchmarks of the trading pallets: make `account` large, so that a margin check of it reads
+/// the most for its size — a position in `positions` more markets (order-book markets whose
+/// level index is full, so each mark price reads the most; created once and shared by every
+/// account a benchmark loads; at most `MaxPositions − 1`, the room for the benchmark's own
+/// market) and a balance of every collateral the vaults may list (`MaxCollaterals`), each
+/// priced. The positions are one unit each: the account stays well above its requirements, so
+/// orders and withdrawals go through in full.
 #[cfg(feature = "runtime-benchmarks")]
-pub fn benchmark_largest_account(
+pub fn benchmark_large_account(
 	account: &clearinghouse_primitives::MarginAccount<crate::AccountId>,
+	positions: u32,
 ) {
 	crate::configs::vaults::benchmark_every_collateral(account);
-	benchmark_most_positions(account);
+	benchmark_positions(account, positions);
 }
 
-/// The positions half of [`benchmark_largest_account`].
+/// The positions half of [`benchmark_large_account`]: `account` holds a position of one unit
+/// in each of `count` markets (at most `MaxPositions`) in all.
 #[cfg(feature = "runtime-benchmarks")]
-pub fn benchmark_most_positions(
+pub fn benchmark_positions(
 	account: &clearinghouse_primitives::MarginAccount<crate::AccountId>,
+	count: u32,
 ) {
 	use frame_support::traits::Get;
 	use pallet_clearinghouse_margin::{Accounts, EntriesOf, PositionEntry};
 	let markets = benchmark_full_markets();
 	let mut entries = Accounts::<Runtime>::get(account).into_inner();
 	let room: u32 = <Runtime as pallet_clearinghouse_margin::Config>::MaxPositions::get();
-	let room = room as usize;
+	let room = room.min(count) as usize;
 	for (i, market) in markets.iter().enumerate() {
-		if entries.len() >= room.saturating_sub(1) {
+		if entries.len() >= room {
 			break;
 		}
 		if entries.iter().any(|e| e.market == *market) {
@@ -250,7 +254,7 @@ pub fn benchmark_risk_params(
 	}
 }
 
-/// The markets [`benchmark_largest_account`] holds positions in, created on first use.
+/// The markets [`benchmark_large_account`] holds positions in, created on first use.
 #[cfg(feature = "runtime-benchmarks")]
 fn benchmark_full_markets() -> alloc::vec::Vec<clearinghouse_primitives::MarketId> {
 	use codec::{Decode, Encode};

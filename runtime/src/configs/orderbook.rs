@@ -67,7 +67,10 @@ impl pallet_clearinghouse_orderbook::BenchmarkHelper<crate::AccountId>
 		crate::configs::vaults::benchmark_fund_margin(account, 1_000_000 * 1_000_000);
 	}
 
-	fn enlarge(account: &clearinghouse_primitives::MarginAccount<crate::AccountId>) {
-		crate::configs::margin::benchmark_largest_account(account);
+	fn enlarge(
+		account: &clearinghouse_primitives::MarginAccount<crate::AccountId>,
+		positions: u32,
+	) {
+		crate::configs::margin::benchmark_large_account(account, positions);
 	}
 }

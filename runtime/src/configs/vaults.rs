@@ -281,8 +281,11 @@ impl pallet_clearinghouse_vaults::BenchmarkHelper<CollateralAsset, AccountId>
 		Oracle::set_price_for_benchmarks(key, price);
 	}
 
-	fn most_positions(account: &clearinghouse_primitives::MarginAccount<AccountId>) {
-		crate::configs::margin::benchmark_most_positions(account);
+	fn hold_positions(
+		account: &clearinghouse_primitives::MarginAccount<AccountId>,
+		positions: u32,
+	) {
+		crate::configs::margin::benchmark_positions(account, positions);
 	}
 }
 

@@ -87,7 +87,7 @@ impl<T: frame_system::Config> pallet_clearinghouse_vaults::WeightInfo for Weight
 	/// Storage: `System::Account` (r:1 w:1)
 	/// Proof: `System::Account` (`max_values`: None, `max_size`: Some(128), added: 2603, mode: `MaxEncodedLen`)
 	/// The range of component `n` is `[2, 32]`.
-	fn withdraw(n: u32, ) -> Weight {
+	fn withdraw(n: u32, _p: u32, ) -> Weight {
 		// Proof Size summary in bytes:
 		//  Measured:  `162505 + n * (292 ±0)`
 		//  Estimated: `293436 + n * (3935 ±0)`
@@ -176,7 +176,7 @@ impl<T: frame_system::Config> pallet_clearinghouse_vaults::WeightInfo for Weight
 	/// Storage: `Orderbook::Markets` (r:63 w:0)
 	/// Proof: `Orderbook::Markets` (`max_values`: None, `max_size`: Some(2167), added: 4642, mode: `MaxEncodedLen`)
 	/// The range of component `n` is `[2, 32]`.
-	fn transfer(n: u32, ) -> Weight {
+	fn transfer(n: u32, _p: u32, ) -> Weight {
 		// Proof Size summary in bytes:
 		//  Measured:  `162343 + n * (279 ±0)`
 		//  Estimated: `293436 + n * (3935 ±0)`
