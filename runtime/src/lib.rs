@@ -107,7 +107,7 @@ pub type UncheckedExtrinsic =
 
 /// Migrations not declared by the pallets themselves.
 #[allow(unused_parens)]
-type Migrations = ();
+type Migrations = (pallet_clearinghouse_oracle::migrations::v1::MigrateV0ToV1<Runtime>,);
 
 /// Dispatches extrinsics and runs the block hooks.
 pub type Executive = frame_executive::Executive<

@@ -1,10 +1,10 @@
 //! What the margin engine provides to the order book, the vaults and the insurance fund.
 
+use alloc::vec::Vec;
 use clearinghouse_primitives::{
 	collateral::{BandValuation, CheckWeight, FundBooks, WithdrawalGuard},
 	trading::{FillHandler, OrderIntent, OrderMarginCheck, RestingTotals, TradeFill, TradeSide},
 };
-use alloc::vec::Vec;
 use clearinghouse_risk::units;
 use frame_support::{ensure, pallet_prelude::*};
 use polkadot_sdk::sp_arithmetic::Rounding;

@@ -4,7 +4,7 @@ use super::*;
 use crate::Pallet as Oracle;
 use alloc::vec::Vec;
 use frame_benchmarking::v2::*;
-use frame_support::traits::{EnsureOrigin, Get};
+use frame_support::traits::{EnsureOrigin, Get, Time};
 use frame_system::RawOrigin;
 use polkadot_sdk::{
 	frame_benchmarking,
@@ -61,6 +61,9 @@ fn values_for(keys: &[OracleKey], price: u32) -> Vec<FeedValue> {
 /// Every key gets a submission from every feeder but the last, in an earlier block, so the
 /// benchmarked feed rewrites full states. Batches of `MaxFeedBatch`, one block each.
 fn fill_states<T: Config>(feeders: &[T::AccountId], keys: &[OracleKey]) {
+	// Late enough that every submission below can be a millisecond older than the next.
+	let now = T::Time::now().max(1_000_000);
+	T::BenchmarkHelper::set_now(now);
 	for chunk in keys.chunks(T::MaxFeedBatch::get() as usize) {
 		let values = values_for(chunk, 100);
 		for f in feeders.iter().take(feeders.len().saturating_sub(1)) {
@@ -73,6 +76,15 @@ fn fill_states<T: Config>(feeders: &[T::AccountId], keys: &[OracleKey]) {
 	frame_system::Pallet::<T>::set_block_number(
 		frame_system::Pallet::<T>::block_number() + 1u32.into(),
 	);
+	// Each submission a millisecond older than the next: each expires at its own instant, so
+	// a key's quotes have the most segments to compute (one per submission).
+	for key in keys {
+		KeyStates::<T>::mutate(key, |state| {
+			for (i, s) in state.submissions.iter_mut().enumerate() {
+				s.at = s.at.saturating_sub(i as Moment);
+			}
+		});
+	}
 }
 
 #[benchmarks]
@@ -143,9 +155,13 @@ mod benchmarks {
 		Ok(())
 	}
 
+	/// The last feeder joins while every key holds a submission from every other feeder: each
+	/// key's quotes are computed anew (its quorum may have risen).
 	#[benchmark]
 	fn add_feeder() -> Result<(), BenchmarkError> {
-		add_feeders::<T>(T::MaxFeeders::get().saturating_sub(1));
+		let feeders = add_feeders::<T>(T::MaxFeeders::get().saturating_sub(1));
+		let keys = add_keys::<T>(T::MaxKeys::get());
+		fill_states::<T>(&feeders, &keys);
 		let origin = T::FeederAdminOrigin::try_successful_origin()
 			.map_err(|_| BenchmarkError::Weightless)?;
 		let who: T::AccountId = account("new", 0, 0);

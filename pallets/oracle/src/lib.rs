@@ -32,9 +32,18 @@
 //! ## Storage layout (why it is cheap)
 //!
 //! All of a key's submissions, its last accepted aggregate and its breaker live in one value
-//! ([`KeyStates`]), so a feed costs one read and one write per key plus the key's config, and a
-//! price read costs two reads whatever the number of feeders. Stale submissions are pruned on
-//! every write, so the value never holds more than one entry per feeder.
+//! ([`KeyStates`]), so a feed costs one read and one write per key plus the key's config. Stale
+//! submissions are pruned on every write, so the value never holds more than one entry per
+//! feeder.
+//!
+//! A read does not touch it: every change of a key's state, its configuration or the number of
+//! feeders also writes the key's [`KeyQuotes`], everything a read can return from then until
+//! the next change, computed ahead. The fresh submissions only ever expire, oldest first, so
+//! the reads form at most one segment per submission: the median of the newest few, each up to
+//! the instant the next oldest expires. A price read (the margin engine values every position
+//! with one) is one read of a value of a few hundred bytes instead of the configuration and
+//! every feeder's submission, and returns exactly what the read-time rule computes
+//! (`do_try_state` checks it at every instant a submission expires).
 
 #![cfg_attr(not(feature = "std"), no_std)]
 
@@ -43,6 +52,7 @@ extern crate alloc;
 pub mod aggregation;
 #[cfg(feature = "runtime-benchmarks")]
 mod benchmarking;
+pub mod migrations;
 #[cfg(test)]
 mod mock;
 pub mod runtime_api;
@@ -55,6 +65,19 @@ pub use clearinghouse_primitives::oracle::{Moment, OracleKey, PriceProvider};
 pub use pallet::*;
 pub use types::*;
 pub use weights::WeightInfo;
+
+/// What the benchmarks need of the runtime.
+#[cfg(feature = "runtime-benchmarks")]
+pub trait BenchmarkHelper {
+	/// Make [`Config::Time`] read `now`.
+	fn set_now(now: Moment);
+}
+
+/// A clock the benchmarks cannot move: every submission has the same age.
+#[cfg(feature = "runtime-benchmarks")]
+impl BenchmarkHelper for () {
+	fn set_now(_: Moment) {}
+}
 
 #[cfg(any(feature = "try-runtime", feature = "std"))]
 use polkadot_sdk::sp_runtime;
@@ -73,7 +96,8 @@ pub mod pallet {
 	use sp_arithmetic::{traits::Zero, FixedU128};
 
 	/// The in-code storage version.
-	const STORAGE_VERSION: StorageVersion = StorageVersion::new(0);
+	/// 1: [`KeyQuotes`] (see [`migrations::v1`]).
+	pub(crate) const STORAGE_VERSION: StorageVersion = StorageVersion::new(1);
 
 	#[pallet::pallet]
 	#[pallet::storage_version(STORAGE_VERSION)]
@@ -108,6 +132,10 @@ pub mod pallet {
 
 		/// Weights of this pallet's calls.
 		type WeightInfo: WeightInfo;
+
+		/// Sets the clock for the benchmarks (submissions of distinct ages).
+		#[cfg(feature = "runtime-benchmarks")]
+		type BenchmarkHelper: BenchmarkHelper;
 	}
 
 	/// The authorised feeders: their slot index and the last block they fed in.
@@ -123,6 +151,14 @@ pub mod pallet {
 	#[pallet::storage]
 	pub type KeyStates<T: Config> =
 		StorageMap<_, Blake2_128Concat, OracleKey, KeyState<T::MaxFeeders>, ValueQuery>;
+
+	/// Each configured key's reads from its last change on ([`Quotes`]): computed wherever its
+	/// state, its configuration or the number of feeders changes, so every read
+	/// ([`PriceProvider`]) is one small value, not the key's configuration and every feeder's
+	/// submission, and serves exactly what the read-time rule computes from them.
+	#[pallet::storage]
+	pub type KeyQuotes<T: Config> =
+		StorageMap<_, Blake2_128Concat, OracleKey, Quotes<T::MaxFeeders>, OptionQuery>;
 
 	#[pallet::event]
 	#[pallet::generate_deposit(pub(super) fn deposit_event)]
@@ -247,6 +283,7 @@ pub mod pallet {
 			ensure!(KeyConfigs::<T>::contains_key(key), Error::<T>::UnknownKey);
 			KeyConfigs::<T>::remove(key);
 			KeyStates::<T>::remove(key);
+			KeyQuotes::<T>::remove(key);
 			Self::deposit_event(Event::KeyRemoved { key });
 			Ok(())
 		}
@@ -260,7 +297,7 @@ pub mod pallet {
 		#[pallet::weight(T::WeightInfo::reset_breaker())]
 		pub fn reset_breaker(origin: OriginFor<T>, key: OracleKey) -> DispatchResult {
 			T::ConfigOrigin::ensure_origin(origin)?;
-			ensure!(KeyConfigs::<T>::contains_key(key), Error::<T>::UnknownKey);
+			let config = KeyConfigs::<T>::get(key).ok_or(Error::<T>::UnknownKey)?;
 			KeyStates::<T>::try_mutate(key, |state| -> DispatchResult {
 				ensure!(state.breaker.tripped, Error::<T>::BreakerNotTripped);
 				let now = T::Time::now();
@@ -269,6 +306,7 @@ pub mod pallet {
 					reference: state.aggregate.map(|a| a.median).unwrap_or_default(),
 					reference_at: now,
 				};
+				Self::refresh(key, &config, state, Feeders::<T>::count());
 				Ok(())
 			})?;
 			Self::deposit_event(Event::BreakerReset { key, by_governance: true });
@@ -351,6 +389,7 @@ pub mod pallet {
 					}),
 					Acceptance::Accepted | Acceptance::NoQuorum => {},
 				}
+				Self::refresh(v.key, &config, &state, feeders);
 				KeyStates::<T>::insert(v.key, state);
 			}
 
@@ -374,6 +413,7 @@ pub mod pallet {
 				ensure!(KeyConfigs::<T>::count() < T::MaxKeys::get(), Error::<T>::TooManyKeys);
 			}
 			KeyConfigs::<T>::insert(key, config);
+			Self::refresh(key, &config, &KeyStates::<T>::get(key), Feeders::<T>::count());
 			Self::deposit_event(Event::KeyConfigured { key, config });
 			Ok(())
 		}
@@ -392,6 +432,8 @@ pub mod pallet {
 				.find(|i| !used.get(usize::from(*i)).copied().unwrap_or(true))
 				.ok_or(Error::<T>::TooManyFeeders)?;
 			Feeders::<T>::insert(&feeder, FeederInfo { index, last_fed: None });
+			// One more feeder can raise every key's quorum.
+			Self::refresh_all();
 			Self::deposit_event(Event::FeederAdded { feeder, index });
 			Ok(())
 		}
@@ -409,6 +451,8 @@ pub mod pallet {
 					}
 				});
 			}
+			// Its submissions are gone and every key's quorum may be lower.
+			Self::refresh_all();
 			Self::deposit_event(Event::FeederRemoved { feeder });
 			Ok(visited)
 		}
@@ -449,8 +493,46 @@ pub mod pallet {
 			KeyConfigs::<T>::iter_keys().filter_map(|k| Self::price_status(&k)).collect()
 		}
 
-		/// The fresh, quorate median of `key` (or its vol) and the newest submission time.
+		/// Recompute `key`'s reads ([`KeyQuotes`]) from its `config` and `state` with `feeders`
+		/// feeders: after every change of either or of the feeders.
+		pub(crate) fn refresh(
+			key: OracleKey,
+			config: &KeyConfig,
+			state: &KeyState<T::MaxFeeders>,
+			feeders: u32,
+		) {
+			let quotes = state.quotes(config, T::Time::now(), config.quorum(feeders));
+			KeyQuotes::<T>::insert(key, quotes);
+		}
+
+		/// [`Self::refresh`] every key (at most `MaxKeys`): the feeders changed.
+		pub(crate) fn refresh_all() {
+			let feeders = Feeders::<T>::count();
+			for (key, config) in KeyConfigs::<T>::iter() {
+				Self::refresh(key, &config, &KeyStates::<T>::get(key), feeders);
+			}
+		}
+
+		/// The fresh, quorate median of `key` (or its vol) and the newest submission time,
+		/// from its [`KeyQuotes`].
 		fn read(key: &OracleKey, vol: bool) -> Option<(FixedU128, Moment)> {
+			let quotes = KeyQuotes::<T>::get(key)?;
+			let now = T::Time::now();
+			if vol {
+				quotes.vol(now)
+			} else {
+				quotes.price(now)
+			}
+		}
+
+		/// [`Self::read`] computed from the key's configuration and submissions at `now` (what
+		/// [`KeyQuotes`] must agree with: see `do_try_state`).
+		#[cfg(any(feature = "try-runtime", feature = "std"))]
+		pub(crate) fn read_at(
+			key: &OracleKey,
+			vol: bool,
+			now: Moment,
+		) -> Option<(FixedU128, Moment)> {
 			let config = KeyConfigs::<T>::get(key)?;
 			let state = KeyStates::<T>::get(key);
 			if state.breaker.tripped {
@@ -459,7 +541,7 @@ pub mod pallet {
 			if vol && !config.has_vol {
 				return None;
 			}
-			state.fresh_median(&config, T::Time::now(), vol, config.quorum(Feeders::<T>::count()))
+			state.fresh_median(&config, now, vol, config.quorum(Feeders::<T>::count()))
 		}
 
 		/// Checks the invariants of this pallet's storage.
@@ -487,6 +569,36 @@ pub mod pallet {
 					ensure!(sub.vol.is_none() || config.has_vol, "vol for a key without vols");
 				}
 			}
+			// Every key's cached reads are what the read-time rule computes, now and at every
+			// instant a submission expires.
+			for (key, config) in KeyConfigs::<T>::iter() {
+				let quotes = KeyQuotes::<T>::get(key).ok_or("a configured key without quotes")?;
+				let state = KeyStates::<T>::get(key);
+				ensure!(quotes.halted == state.breaker.tripped, "cached breaker differs");
+				ensure!(quotes.ema == state.aggregate.map(|a| a.ema), "cached EMA differs");
+				let mut instants = alloc::vec![now];
+				for s in quotes.segments.iter() {
+					instants.extend([s.until.saturating_sub(1), s.until]);
+				}
+				for s in state.submissions.iter() {
+					instants.push(s.at.saturating_add(config.max_age).saturating_add(1));
+				}
+				for at in instants.into_iter().filter(|at| *at >= now) {
+					for vol in [false, true] {
+						let cached = if vol { quotes.vol(at) } else { quotes.price(at) };
+						let computed =
+							if state.breaker.tripped { None } else { Self::read_at(&key, vol, at) };
+						ensure!(
+							cached == computed,
+							"a cached quote differs from the read-time rule"
+						);
+					}
+				}
+			}
+			ensure!(
+				KeyQuotes::<T>::iter_keys().all(KeyConfigs::<T>::contains_key),
+				"quotes for an unconfigured key"
+			);
 			Ok(())
 		}
 	}
@@ -502,29 +614,20 @@ pub mod pallet {
 
 		fn ema(key: &OracleKey) -> Option<FixedU128> {
 			// Same gating as the price: no quorum or halted means no EMA either.
-			Self::read(key, false)?;
-			KeyStates::<T>::get(key).aggregate.map(|a| a.ema)
+			let quotes = KeyQuotes::<T>::get(key)?;
+			quotes.price(T::Time::now())?;
+			quotes.ema
 		}
 
 		fn is_halted(key: &OracleKey) -> bool {
-			KeyStates::<T>::get(key).breaker.tripped
+			KeyQuotes::<T>::get(key).is_some_and(|q| q.halted)
 		}
 
-		/// One read of the key's config and state for all three (a mark price otherwise
-		/// reads them twice).
+		/// One read of the key's [`KeyQuotes`] for all three.
 		fn quote(key: &OracleKey) -> Option<clearinghouse_primitives::oracle::Quote> {
-			let config = KeyConfigs::<T>::get(key)?;
-			let state = KeyStates::<T>::get(key);
-			if state.breaker.tripped {
-				return None;
-			}
-			let quorum = config.quorum(Feeders::<T>::count());
-			let (price, at) = state.fresh_median(&config, T::Time::now(), false, quorum)?;
-			Some(clearinghouse_primitives::oracle::Quote {
-				price,
-				at,
-				ema: state.aggregate.map(|a| a.ema),
-			})
+			let quotes = KeyQuotes::<T>::get(key)?;
+			let (price, at) = quotes.price(T::Time::now())?;
+			Some(clearinghouse_primitives::oracle::Quote { price, at, ema: quotes.ema })
 		}
 	}
 

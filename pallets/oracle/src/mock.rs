@@ -32,6 +32,8 @@ impl pallet_oracle::Config for Test {
 	type MaxFeedBatch = ConstU32<32>;
 	type MaxPrice = MaxPrice;
 	type WeightInfo = ();
+	#[cfg(feature = "runtime-benchmarks")]
+	type BenchmarkHelper = MockClock;
 }
 
 /// The start time of every test (ms).
@@ -63,4 +65,14 @@ pub fn new_test_ext() -> sp_io::TestExternalities {
 /// `build_and_execute` pattern): no test may leave a broken invariant behind.
 pub fn build_and_execute<R>(test: impl FnOnce() -> R) -> R {
 	clearinghouse_test_support::build_and_execute(new_test_ext(), test, &[Oracle::do_try_state])
+}
+
+/// The benchmarks' clock: the timestamp pallet's.
+#[cfg(feature = "runtime-benchmarks")]
+pub struct MockClock;
+#[cfg(feature = "runtime-benchmarks")]
+impl pallet_oracle::BenchmarkHelper for MockClock {
+	fn set_now(now: u64) {
+		pallet_timestamp::Now::<Test>::put(now);
+	}
 }

@@ -517,3 +517,102 @@ fn a_quote_is_the_price_and_the_ema_in_one_read() {
 		assert_eq!(Oracle::quote(&OracleKey::from_symbol("DOGE").unwrap()), None, "unknown");
 	});
 }
+
+proptest! {
+	#![proptest_config(ProptestConfig::with_cases(64))]
+	/// Reads come from [`crate::KeyQuotes`], computed when the key last changed; whatever the
+	/// feeds (prices and vols), the clock, the breaker and the feeder set do, every read at
+	/// every later instant is what the read-time rule computes from the submissions then.
+	#[test]
+	fn cached_reads_are_the_read_time_rule_at_every_instant(
+		rounds in proptest::collection::vec(
+			(
+				0u64..40_000,
+				proptest::collection::vec((1u64..=6, 900u32..1_100, proptest::option::of(1u32..90)), 0..6),
+				0u8..12,
+			),
+			1..12,
+		),
+		probes in proptest::collection::vec(0u64..130_000, 1..8),
+	) {
+		build_and_execute(|| {
+			for f in 1..=5 {
+				assert_ok!(Oracle::add_feeder(RuntimeOrigin::root(), f));
+			}
+			let cfg = crate::KeyConfig { has_vol: true, min_quorum: 2, ..config() };
+			assert_ok!(Oracle::set_key(RuntimeOrigin::root(), BTC, cfg));
+			for (advance, feeds, governance) in rounds {
+				next_block(advance);
+				let mut fed = std::collections::BTreeSet::new();
+				for (feeder, price, vol) in feeds {
+					if !fed.insert(feeder) || crate::Feeders::<Test>::get(feeder).is_none() {
+						continue;
+					}
+					let v = FeedValue { key: BTC, price: px(price), vol: vol.map(px) };
+					assert_ok!(feed(feeder, vec![v]));
+				}
+				// Now and then governance changes what the reads depend on.
+				match governance {
+					0 => { let _ = Oracle::add_feeder(RuntimeOrigin::root(), 6); },
+					1 => { let _ = Oracle::remove_feeder(RuntimeOrigin::root(), 6); },
+					2 => { let _ = Oracle::reset_breaker(RuntimeOrigin::root(), BTC); },
+					3 => {
+						let cfg = crate::KeyConfig { max_age: 30_000, ..cfg };
+						assert_ok!(Oracle::set_key(RuntimeOrigin::root(), BTC, cfg));
+					},
+					_ => {},
+				}
+				let start = now();
+				for probe in &probes {
+					pallet_timestamp::Now::<Test>::put(start + probe);
+					for vol in [false, true] {
+						let served = if vol { Oracle::vol(&BTC) } else { Oracle::price(&BTC) };
+						prop_assert_eq!(served, Oracle::read_at(&BTC, vol, now()));
+					}
+					let quote = Oracle::quote(&BTC);
+					prop_assert_eq!(quote.map(|q| (q.price, q.at)), Oracle::read_at(&BTC, false, now()));
+					prop_assert_eq!(quote.and_then(|q| q.ema), Oracle::ema(&BTC));
+				}
+				pallet_timestamp::Now::<Test>::put(start);
+				try_state();
+			}
+			Ok(())
+		})?;
+	}
+}
+
+/// A chain from before [`crate::KeyQuotes`] gets every key's quotes in the upgrade, once.
+#[test]
+fn the_v1_migration_computes_every_keys_quotes() {
+	use polkadot_sdk::frame_support::traits::{
+		GetStorageVersion, OnRuntimeUpgrade, StorageVersion,
+	};
+	build_and_execute(|| {
+		setup(3);
+		feed_all(BTC, &[100, 101, 102]);
+		let served = Oracle::price(&BTC);
+		assert!(served.is_some());
+		// As it was: version 0, no quotes.
+		let _ = crate::KeyQuotes::<Test>::clear(u32::MAX, None);
+		StorageVersion::new(0).put::<Oracle>();
+		assert_eq!(Oracle::price(&BTC), None);
+		crate::migrations::v1::MigrateV0ToV1::<Test>::on_runtime_upgrade();
+		assert_eq!(Oracle::on_chain_storage_version(), StorageVersion::new(1));
+		assert_eq!(Oracle::price(&BTC), served);
+		assert!(crate::KeyQuotes::<Test>::contains_key(ETH));
+		// Run again, it changes nothing.
+		let _ = crate::KeyQuotes::<Test>::clear(u32::MAX, None);
+		crate::migrations::v1::MigrateV0ToV1::<Test>::on_runtime_upgrade();
+		assert_eq!(Oracle::price(&BTC), None);
+		setup_quotes_again();
+		try_state();
+	});
+}
+
+/// Puts the quotes back (the second run of the migration above left them out on purpose).
+fn setup_quotes_again() {
+	let feeders = crate::Feeders::<Test>::count();
+	for (key, config) in crate::KeyConfigs::<Test>::iter() {
+		Oracle::refresh(key, &config, &KeyStates::<Test>::get(key), feeders);
+	}
+}

@@ -262,6 +262,104 @@ impl<MaxFeeders: Get<u32>> KeyState<MaxFeeders> {
 	}
 }
 
+/// What a key serves from one instant until the next (see [`Quotes`]): the fresh, quorate
+/// median of its prices and of its vols, each with the newest fresh submission's time.
+#[derive(Clone, Copy, PartialEq, Eq, Debug, Encode, Decode, MaxEncodedLen, TypeInfo)]
+pub struct QuoteSegment {
+	/// The first instant (ms) this segment no longer holds: a submission it counts expires.
+	pub until: Moment,
+	/// The price median and the newest submission's time.
+	pub price: (FixedU128, Moment),
+	/// The vol median, if the key carries vols and enough fresh submissions have one.
+	pub vol: Option<(FixedU128, Moment)>,
+}
+
+/// A key's reads, computed when its state last changed (a feed, a breaker reset, a change of
+/// its configuration or of the feeders): what every read would compute from the submissions
+/// at any later instant until the next change, as the fresh set shrinks one expiry after the
+/// other. One small value per key, so a valuation reads it instead of the key's configuration
+/// and every feeder's submission.
+#[derive(
+	CloneNoBound,
+	PartialEqNoBound,
+	EqNoBound,
+	DebugNoBound,
+	DefaultNoBound,
+	Encode,
+	Decode,
+	MaxEncodedLen,
+	TypeInfo,
+)]
+#[scale_info(skip_type_params(MaxFeeders))]
+#[codec(mel_bound(MaxFeeders: Get<u32>))]
+pub struct Quotes<MaxFeeders: Get<u32>> {
+	/// Whether the breaker is tripped (every read is `None`).
+	pub halted: bool,
+	/// The EMA of the last accepted median.
+	pub ema: Option<FixedU128>,
+	/// From the change on, in order: each segment holds until its `until`; past the last one
+	/// the key has no quorum (and no price) until the next feed.
+	pub segments: BoundedVec<QuoteSegment, MaxFeeders>,
+}
+
+impl<MaxFeeders: Get<u32>> Quotes<MaxFeeders> {
+	/// The segment that holds at `now`, if any.
+	pub fn at(&self, now: Moment) -> Option<&QuoteSegment> {
+		self.segments.iter().find(|s| now < s.until)
+	}
+
+	/// The price median at `now`, as a read of the key's state would compute it.
+	pub fn price(&self, now: Moment) -> Option<(FixedU128, Moment)> {
+		if self.halted {
+			return None;
+		}
+		self.at(now).map(|s| s.price)
+	}
+
+	/// The vol median at `now`.
+	pub fn vol(&self, now: Moment) -> Option<(FixedU128, Moment)> {
+		if self.halted {
+			return None;
+		}
+		self.at(now).and_then(|s| s.vol)
+	}
+}
+
+impl<MaxFeeders: Get<u32>> KeyState<MaxFeeders> {
+	/// Every read of this state from `now` on, until it next changes: the fresh submissions
+	/// expire oldest first (each `max_age` after it was made), so the fresh set at any later
+	/// instant is the newest few of today's; one segment per distinct expiry, until the
+	/// prices lose their quorum.
+	pub fn quotes(&self, config: &KeyConfig, now: Moment, quorum: usize) -> Quotes<MaxFeeders> {
+		let mut quotes = Quotes {
+			halted: self.breaker.tripped,
+			ema: self.aggregate.map(|a| a.ema),
+			segments: Default::default(),
+		};
+		let mut expiries: alloc::vec::Vec<Moment> = self
+			.submissions
+			.iter()
+			.filter(|s| aggregation::is_fresh(s.at, now, config.max_age))
+			.map(|s| s.at.saturating_add(config.max_age).saturating_add(1))
+			.collect();
+		expiries.sort_unstable();
+		expiries.dedup();
+		// Each segment starts where the previous one ended (`now` for the first).
+		let mut from = now;
+		for until in expiries {
+			let Some(price) = self.fresh_median(config, from, false, quorum) else { break };
+			let vol =
+				if config.has_vol { self.fresh_median(config, from, true, quorum) } else { None };
+			// At most one segment per fresh submission: within the bound.
+			if quotes.segments.try_push(QuoteSegment { until, price, vol }).is_err() {
+				break;
+			}
+			from = until;
+		}
+		quotes
+	}
+}
+
 /// A key's price as a consumer may use it now ([`crate::runtime_api::OracleApi`]).
 #[derive(Clone, PartialEq, Eq, Debug, Encode, Decode, TypeInfo)]
 pub struct PriceStatus {

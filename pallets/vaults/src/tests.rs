@@ -357,7 +357,9 @@ fn the_margin_engine_can_refuse_a_withdrawal_or_transfer_and_nothing_moves() {
 fn an_outflow_is_charged_the_positions_its_account_holds() {
 	build_and_execute(|| {
 		use crate::WeightInfo;
-		use polkadot_sdk::frame_support::{dispatch::GetDispatchInfo, traits::Get, weights::Weight};
+		use polkadot_sdk::frame_support::{
+			dispatch::GetDispatchInfo, traits::Get, weights::Weight,
+		};
 		assert_ok!(deposit(ALICE, USD, 1_000 * USD_UNIT, 0));
 		assert_ok!(deposit(ALICE, BTC, BTC_UNIT, 0));
 		TestGuard::hold(3);

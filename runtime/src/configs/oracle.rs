@@ -22,4 +22,16 @@ impl pallet_clearinghouse_oracle::Config for Runtime {
 	type MaxFeedBatch = ConstU32<32>;
 	type MaxPrice = OracleMaxPrice;
 	type WeightInfo = crate::weights::pallet_clearinghouse_oracle::WeightInfo<Runtime>;
+	#[cfg(feature = "runtime-benchmarks")]
+	type BenchmarkHelper = BenchmarkClock;
+}
+
+/// The oracle benchmarks' clock: the timestamp pallet's.
+#[cfg(feature = "runtime-benchmarks")]
+pub struct BenchmarkClock;
+#[cfg(feature = "runtime-benchmarks")]
+impl pallet_clearinghouse_oracle::BenchmarkHelper for BenchmarkClock {
+	fn set_now(now: pallet_clearinghouse_oracle::Moment) {
+		pallet_timestamp::Now::<Runtime>::put(now);
+	}
 }
