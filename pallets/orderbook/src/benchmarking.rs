@@ -172,6 +172,29 @@ mod benchmarks {
 		assert_eq!(Pallet::<T>::open_orders(market, &account).len(), p as usize);
 	}
 
+	/// `p` resting placements at one price whose level already holds another maker's order:
+	/// the level is read and written once for the call (the slope is what a placement on a
+	/// level the call holds costs; `bulk_charged` uses only that).
+	#[benchmark]
+	fn bulk_shared(p: Linear<1, { T::MaxBulk::get() / 2 }>) {
+		let market = market::<T>();
+		Pallet::<T>::do_place(&maker::<T>(0), market, order(Side::Buy, 100, 1)).expect("rests");
+		let who: T::AccountId = caller_of::<T>(0);
+		let account = MarginAccount::new(who.clone(), 0);
+		let places: Vec<_> = (0..p)
+			.map(|i| OrderRequest { client_id: Some(u64::from(i)), ..order(Side::Buy, 100, 1) })
+			.collect();
+		#[extrinsic_call]
+		bulk(
+			RawOrigin::Signed(who),
+			market,
+			0,
+			Default::default(),
+			places.try_into().expect("within MaxBulk"),
+		);
+		assert_eq!(Pallet::<T>::open_orders(market, &account).len(), p as usize);
+	}
+
 	#[benchmark]
 	fn set_market_status() -> Result<(), BenchmarkError> {
 		let market = market::<T>();

@@ -154,6 +154,12 @@ impl<T: Config> StorageBook<T> {
 			.map(|((_, p), _)| *p)
 	}
 
+	/// Whether the level at (`side`, `price`) was read in this call already (a placement
+	/// resting there writes no level value of its own).
+	pub fn is_loaded(&self, side: Side, price: Price) -> bool {
+		self.levels.contains_key(&(side, price))
+	}
+
 	/// Whether the level at `price` was created in this call (it is not in the stored index).
 	pub fn is_new_level(&self, side: Side, price: Price) -> bool {
 		search(self.index(side), side, price).is_err()

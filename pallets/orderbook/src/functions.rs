@@ -66,6 +66,9 @@ pub struct Placed {
 	pub order_id: OrderId,
 	/// Its worst price (its limit, or a market order's protection price).
 	pub price: FixedU128,
+	/// Whether it rested on a level no earlier step of the call had read (its level's read
+	/// and write are its own; on a level the call already holds they are shared).
+	pub fresh_level: bool,
 	/// Resting orders touched while matching.
 	pub touched: u32,
 	/// Orders evicted with the farthest level to make room for the rest (see
@@ -167,9 +170,12 @@ impl<T: Config> Pallet<T> {
 	}
 
 	/// What a `bulk` call by `account` of `cancels` cancels and the placements `placed` is
-	/// charged: the `bulk` benchmark by a placer of as many positions as it holds; per
-	/// placement that traded, what its fills cost over a resting one, and an eviction what it
-	/// cost; the margin check's surcharge and the revaluation it reported.
+	/// charged: the `bulk` benchmark (each placement on a level of its own) by a placer of as
+	/// many positions as it holds for the placements that read and wrote a level of their
+	/// own, the `bulk_shared` benchmark's per-placement cost for the others (on a level the
+	/// call already held: its read and write are shared); per placement that traded, what its
+	/// fills cost over a resting one, and an eviction what it cost; the margin check's
+	/// surcharge and the revaluation it reported.
 	pub(crate) fn bulk_charged(
 		account: &AccountOf<T>,
 		cancels: u32,
@@ -178,7 +184,12 @@ impl<T: Config> Pallet<T> {
 	) -> Weight {
 		let n = Self::charged_positions(account);
 		let places = placed.len() as u32;
-		let mut weight = T::WeightInfo::bulk(cancels, places, n).saturating_add(revaluation);
+		let fresh = placed.iter().filter(|p| p.fresh_level).count() as u32;
+		let shared = T::WeightInfo::bulk_shared(places.saturating_sub(fresh))
+			.saturating_sub(T::WeightInfo::bulk_shared(0));
+		let mut weight = T::WeightInfo::bulk(cancels, fresh, n)
+			.saturating_add(shared)
+			.saturating_add(revaluation);
 		if places > 0 {
 			weight = weight.saturating_add(T::MarginCheck::check_weight_surcharge(n));
 		}
@@ -545,6 +556,7 @@ impl<T: Config> Pallet<T> {
 			time_in_force: request.time_in_force,
 		});
 
+		let fresh = !session.book.is_loaded(request.side, ticks);
 		let limits = MatchLimits { now: T::Time::now(), max_makers: makers };
 		let outcome = matching::place_gated(
 			&mut session.book,
@@ -600,7 +612,8 @@ impl<T: Config> Pallet<T> {
 			}
 		}
 		let evicted = Self::make_room(book, market_id, &config, request.side, indexes, eviction)?;
-		Ok(Placed { order_id, price, touched: outcome.touched, evicted })
+		let fresh_level = fresh && matches!(outcome.remainder, Remainder::Rested(_));
+		Ok(Placed { order_id, price, fresh_level, touched: outcome.touched, evicted })
 	}
 
 	/// Keep `side` within `MaxLevels` levels. When this placement's rest opened a level on a

@@ -1146,8 +1146,11 @@ fn a_bulk_call_shares_one_takers_maker_budget() {
 		)));
 		assert_eq!(depth().asks, vec![(px(101), 40)]);
 		assert!(depth().bids.is_empty());
-		// Charged the four makers touched, within what the call declared.
-		let expected = <() as crate::WeightInfo>::bulk(0, 2, 0)
+		// Charged the four makers touched, within what the call declared; neither placement
+		// rested, so neither wrote a level of its own.
+		let expected = <() as crate::WeightInfo>::bulk(0, 0, 0)
+			.saturating_add(<() as crate::WeightInfo>::bulk_shared(2))
+			.saturating_sub(<() as crate::WeightInfo>::bulk_shared(0))
 			.saturating_add(Orderbook::place_weight(3, 0, 0))
 			.saturating_sub(Orderbook::place_weight(0, 0, 0))
 			.saturating_add(Orderbook::place_weight(1, 0, 0))
@@ -1254,6 +1257,48 @@ fn a_bulk_call_is_charged_its_placers_positions_and_any_revaluation() {
 		let revalued = call(requotes);
 		assert_eq!(revalued, plain.saturating_add(Weight::from_parts(4_000_000, 0)));
 		assert!(revalued.ref_time() < Orderbook::bulk_weight(0, 2).ref_time());
+		check();
+	});
+}
+
+/// A placement resting on a level the call already holds (a level another order rests on and
+/// an earlier step read, or one an earlier placement opened) is charged the `bulk_shared`
+/// benchmark's per-placement cost: the level's read and write belong to the first.
+#[test]
+fn placements_on_a_level_the_call_holds_are_charged_as_shared() {
+	build_and_execute(|| {
+		let call = |places: Vec<OrderRequest>| {
+			Orderbook::bulk(
+				RuntimeOrigin::signed(ALICE),
+				M,
+				0,
+				Default::default(),
+				BoundedVec::truncate_from(places),
+			)
+			.unwrap()
+			.actual_weight
+			.unwrap()
+		};
+		let shared = |k: u32| {
+			<() as crate::WeightInfo>::bulk_shared(k)
+				.saturating_sub(<() as crate::WeightInfo>::bulk_shared(0))
+		};
+		// Three at a new price: the first opens the level, the other two share it.
+		let three = vec![limit(Side::Buy, 99, 20); 3];
+		assert_eq!(call(three), <() as crate::WeightInfo>::bulk(0, 1, 0).saturating_add(shared(2)));
+		// Two more at 99, now a stored level (the first reads and writes it: fresh; the second
+		// shares it), and one at a new price (fresh).
+		let mixed =
+			vec![limit(Side::Buy, 99, 20), limit(Side::Buy, 99, 20), limit(Side::Buy, 97, 20)];
+		assert_eq!(call(mixed), <() as crate::WeightInfo>::bulk(0, 2, 0).saturating_add(shared(1)));
+		assert_eq!(depth().bids, vec![(px(99), 100), (px(97), 20)]);
+		// What a shared placement is charged is less than a fresh one.
+		assert!(
+			shared(1).ref_time()
+				< <() as crate::WeightInfo>::bulk(0, 1, 0)
+					.saturating_sub(<() as crate::WeightInfo>::bulk(0, 0, 0))
+					.ref_time()
+		);
 		check();
 	});
 }

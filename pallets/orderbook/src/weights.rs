@@ -28,6 +28,9 @@ pub trait WeightInfo {
 	/// `bulk` with `c` cancels and `p` resting placements, each on a level of its own, by a
 	/// placer holding `n` positions.
 	fn bulk(c: u32, p: u32, n: u32) -> Weight;
+	/// `bulk` with `p` resting placements on one level that already holds an order (only the
+	/// per-placement slope is used: what a placement costs on a level the call holds).
+	fn bulk_shared(p: u32) -> Weight;
 	/// The expiry sweep of one level holding `n` orders, all expired.
 	fn sweep_level(n: u32) -> Weight;
 	/// A resting `place_order` on a full side that evicts the farthest level, of `n` orders.
@@ -102,6 +105,12 @@ impl<T: polkadot_sdk::frame_system::Config> WeightInfo for SubstrateWeight<T> {
 			.saturating_add(Self::place_order(0, 0).saturating_mul(u64::from(p)))
 			.saturating_add(check)
 	}
+	// The level, market and index read and written once; per placement the matching and the
+	// index entry.
+	fn bulk_shared(p: u32) -> Weight {
+		Self::place_order(0, 0)
+			.saturating_add(Weight::from_parts(10_000_000, 0).saturating_mul(u64::from(p)))
+	}
 	// Reads the level, the market; per order its owner's index; writes the same.
 	fn sweep_level(n: u32) -> Weight {
 		let n = u64::from(n);
@@ -150,6 +159,9 @@ impl WeightInfo for () {
 			30_000_000 * u64::from(c) + 45_000_000 * u64::from(p) + 40_000_000 * u64::from(n),
 			0,
 		)
+	}
+	fn bulk_shared(p: u32) -> Weight {
+		Weight::from_parts(45_000_000 + 10_000_000 * u64::from(p), 0)
 	}
 	fn sweep_level(n: u32) -> Weight {
 		Weight::from_parts(15_000_000 + 6_000_000 * u64::from(n), 0)

@@ -20,7 +20,7 @@ impl pallet_clearinghouse_orderbook::Config for Runtime {
 	type MaxOpenOrders = ConstU32<64>;
 	type MaxRecentClientIds = ConstU32<32>;
 	type MaxMakersPerOrder = ConstU32<32>;
-	type MaxBulk = ConstU32<32>;
+	type MaxBulk = ConstU32<64>;
 	type MaxSubAccounts = super::MaxSubAccounts;
 	type MaxMarkets = ConstU32<256>;
 	type WeightInfo = crate::weights::pallet_clearinghouse_orderbook::WeightInfo<Runtime>;

@@ -256,6 +256,10 @@ impl<T: frame_system::Config> pallet_clearinghouse_orderbook::WeightInfo for Wei
 			.saturating_add(T::DbWeight::get().reads(1))
 			.saturating_add(T::DbWeight::get().writes(1))
 	}
+	/// Placeholder until measured: a bulk placement on a level of its own.
+	fn bulk_shared(p: u32, ) -> Weight {
+		Weight::from_parts(1_139_968_357, 6972).saturating_mul(p.into())
+	}
 	/// Storage: `Orderbook::CounterForMarkets` (r:1 w:0)
 	/// Proof: `Orderbook::CounterForMarkets` (`max_values`: Some(1), `max_size`: Some(4), added: 499, mode: `MaxEncodedLen`)
 	/// Storage: `Timestamp::Now` (r:1 w:0)
