@@ -268,7 +268,7 @@ fn next_call(
 	let (call, n) = match mode {
 		Mode::Single => {
 			// 64 quotes per maker and market: alternately bids and asks, each at its own price.
-			let side = if visit % 2 == 0 { Side::Buy } else { Side::Sell };
+			let side = if visit.is_multiple_of(2) { Side::Buy } else { Side::Sell };
 			let order = limit(side, quote(side, visit / 2));
 			(
 				RuntimeCall::Orderbook(pallet_clearinghouse_orderbook::Call::place_order {

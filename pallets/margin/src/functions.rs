@@ -1115,7 +1115,23 @@ impl<T: Config> Pallet<T> {
 		orders: &[PendingOrder],
 	) -> Result<Weight, DispatchError> {
 		let Some(first) = orders.first() else { return Ok(Weight::zero()) };
-		let with = match Self::health(account, None) {
+		// One valuation of the collateral serves the outcome and, where needed, the account as
+		// it was (its requirement does not depend on it).
+		let portfolio = Self::portfolio_of(account);
+		let value = |entries: Vec<PositionEntry>, collateral| {
+			Self::health_of(
+				entries,
+				collateral,
+				portfolio.as_ref(),
+				None,
+				false,
+				Valuation::Strict,
+				None,
+			)
+			.map(|valued| valued.health)
+		};
+		let collateral = Self::collateral_of(account)?;
+		let with = match value(Accounts::<T>::get(account).into_inner(), collateral) {
 			Ok(with) => with,
 			Err(e) if e == Error::<T>::PriceUnavailable.into() => {
 				let mut entries = before.entries;
@@ -1142,16 +1158,7 @@ impl<T: Config> Pallet<T> {
 		// The initial requirement does not depend on collateral: today's stands in for the
 		// collateral `before` held. An account that could not be valued before cannot compare:
 		// it must meet its initial requirement.
-		let initial_before = Self::health_of(
-			before.entries,
-			Self::collateral_of(account)?,
-			Self::portfolio_of(account).as_ref(),
-			None,
-			false,
-			Valuation::Strict,
-			None,
-		)
-		.map(|valued| valued.health.initial);
+		let initial_before = value(before.entries, collateral).map(|health| health.initial);
 		let maintenance = i128::try_from(with.maintenance).unwrap_or(i128::MAX);
 		// An option buy among the orders names the premium the account cannot pay.
 		let named = orders.iter().find(|o| o.size > 0).unwrap_or(first);

@@ -170,6 +170,14 @@ impl<T: Config> CheckWeight<T::AccountId> for Pallet<T> {
 		T::MaxPositions::get()
 	}
 
+	fn collaterals(account: &AccountOf<T>) -> u32 {
+		T::Ledger::held_assets(account)
+	}
+
+	fn max_collaterals() -> u32 {
+		T::Ledger::max_assets()
+	}
+
 	fn check_weight_surcharge(positions: u32) -> Weight {
 		Self::check_weight_surcharge(positions)
 	}

@@ -62,21 +62,27 @@ fn maker<T: Config>(i: u32) -> AccountOf<T> {
 
 /// The benchmark's signer, funded and as large as an account can be.
 fn caller<T: Config>() -> T::AccountId {
-	caller_of::<T>(largest::<T>())
+	caller_of::<T>(largest::<T>(), most_collaterals::<T>())
 }
 
-/// The benchmark's signer, funded, with every collateral and `positions` positions.
-fn caller_of<T: Config>(positions: u32) -> T::AccountId {
+/// The benchmark's signer, funded, with `collaterals` collateral assets and `positions`
+/// positions.
+fn caller_of<T: Config>(positions: u32, collaterals: u32) -> T::AccountId {
 	let who: T::AccountId = whitelisted_caller();
 	let account = MarginAccount::new(who.clone(), 0);
 	T::BenchmarkHelper::fund(&account);
-	T::BenchmarkHelper::enlarge(&account, positions);
+	T::BenchmarkHelper::enlarge(&account, positions, collaterals);
 	who
 }
 
 /// The most positions an account may hold besides the benchmark's own market.
 fn largest<T: Config>() -> u32 {
-	Pallet::<T>::max_positions().saturating_sub(1)
+	Pallet::<T>::largest_placer().positions.saturating_sub(1)
+}
+
+/// The most collateral assets an account may hold (at least the one it is funded with).
+fn most_collaterals<T: Config>() -> u32 {
+	Pallet::<T>::largest_placer().collaterals.max(1)
 }
 
 /// `n` asks of one lot each, each on its own level and from its own account (as large as an
@@ -86,7 +92,7 @@ fn asks<T: Config>(market: MarketId, n: u32) {
 		let maker = maker::<T>(i);
 		Pallet::<T>::do_place(&maker, market, order(Side::Sell, 1_000 + i, 1))
 			.expect("resting ask");
-		T::BenchmarkHelper::enlarge(&maker, largest::<T>());
+		T::BenchmarkHelper::enlarge(&maker, largest::<T>(), most_collaterals::<T>());
 	}
 }
 
@@ -101,13 +107,14 @@ mod benchmarks {
 	fn place_order(
 		m: Linear<0, { T::MaxMakersPerOrder::get() }>,
 		n: Linear<0, { largest::<T>() }>,
+		k: Linear<1, { most_collaterals::<T>() }>,
 	) {
 		let market = market::<T>();
 		asks::<T>(market, m);
 		// A bid below so the resting path also inserts into a non-empty index.
 		Pallet::<T>::do_place(&maker::<T>(u32::MAX), market, order(Side::Buy, 500, 1))
 			.expect("resting bid");
-		let who: T::AccountId = caller_of::<T>(n);
+		let who: T::AccountId = caller_of::<T>(n, k);
 		let price = 1_000 + m;
 		#[extrinsic_call]
 		_(RawOrigin::Signed(who.clone()), market, 0, order(Side::Buy, price, u128::from(m) + 1));
@@ -144,15 +151,18 @@ mod benchmarks {
 	}
 
 	/// `c` cancels then `p` resting placements, each on its own level, by a placer of `n`
-	/// positions (one margin check of the outcome values each and the order's market).
+	/// positions and `k` collateral assets (one margin check of the outcome values each and the
+	/// order's market). At least one placement: a call with none makes no margin check, and
+	/// the fit would spread the check's fixed cost over the placements.
 	#[benchmark]
 	fn bulk(
 		c: Linear<0, { T::MaxBulk::get() / 2 }>,
-		p: Linear<0, { T::MaxBulk::get() / 2 }>,
+		p: Linear<1, { T::MaxBulk::get() / 2 }>,
 		n: Linear<0, { largest::<T>() }>,
+		k: Linear<1, { most_collaterals::<T>() }>,
 	) {
 		let market = market::<T>();
-		let who: T::AccountId = caller_of::<T>(n);
+		let who: T::AccountId = caller_of::<T>(n, k);
 		let account = MarginAccount::new(who.clone(), 0);
 		let mut cancels = Vec::new();
 		for i in 0..c {
@@ -179,7 +189,7 @@ mod benchmarks {
 	fn bulk_shared(p: Linear<1, { T::MaxBulk::get() / 2 }>) {
 		let market = market::<T>();
 		Pallet::<T>::do_place(&maker::<T>(0), market, order(Side::Buy, 100, 1)).expect("rests");
-		let who: T::AccountId = caller_of::<T>(0);
+		let who: T::AccountId = caller_of::<T>(0, 1);
 		let account = MarginAccount::new(who.clone(), 0);
 		let places: Vec<_> = (0..p)
 			.map(|i| OrderRequest { client_id: Some(u64::from(i)), ..order(Side::Buy, 100, 1) })
@@ -272,7 +282,7 @@ mod benchmarks {
 		for i in 0..n {
 			let maker = maker::<T>(i);
 			Pallet::<T>::do_place(&maker, market, order(Side::Sell, 1_000, 1)).expect("rests");
-			T::BenchmarkHelper::enlarge(&maker, largest::<T>());
+			T::BenchmarkHelper::enlarge(&maker, largest::<T>(), most_collaterals::<T>());
 		}
 		// Expire them all: the clock cannot be moved generically, so the expiry is set at 0.
 		Levels::<T>::mutate((market, Side::Sell, 1_000), |level| {
@@ -310,7 +320,7 @@ mod benchmarks {
 		for i in 0..n {
 			let maker = maker::<T>(i);
 			Pallet::<T>::do_place(&maker, market, order(Side::Buy, farthest, 1)).expect("rests");
-			T::BenchmarkHelper::enlarge(&maker, largest::<T>());
+			T::BenchmarkHelper::enlarge(&maker, largest::<T>(), most_collaterals::<T>());
 		}
 		// The other levels only weigh by the index a placement reads; they hold no orders.
 		// Above the farthest, one price left free: the new bid opens a level there.

@@ -60,6 +60,16 @@ struct Taker<'a, T: Config> {
 	ticks: Price,
 }
 
+/// The size of a placer, as its margin check's cost grows with it: the positions and the
+/// collateral assets it holds.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub struct Placer {
+	/// Positions (markets with a position or resting orders).
+	pub positions: u32,
+	/// Collateral assets held.
+	pub collaterals: u32,
+}
+
 /// What a placement did, for the weight refund.
 pub struct Placed {
 	/// The order's id.
@@ -123,10 +133,10 @@ impl<T: Config> ReduceOnlyGate<AccountOf<T>> for PositionGate<T> {
 
 impl<T: Config> Pallet<T> {
 	/// The weight of a placement that touched `touched` resting orders and evicted `evicted`,
-	/// by a placer holding `positions` positions.
-	pub(crate) fn place_weight(touched: u32, evicted: u32, positions: u32) -> Weight {
-		let place = T::WeightInfo::place_order(touched, positions)
-			.saturating_add(T::MarginCheck::check_weight_surcharge(positions));
+	/// by a placer of size `placer`.
+	pub(crate) fn place_weight(touched: u32, evicted: u32, placer: Placer) -> Weight {
+		let place = T::WeightInfo::place_order(touched, placer.positions, placer.collaterals)
+			.saturating_add(T::MarginCheck::check_weight_surcharge(placer.positions));
 		if evicted == 0 {
 			place
 		} else {
@@ -136,21 +146,28 @@ impl<T: Config> Pallet<T> {
 
 	/// What `place_order` declares: the most makers, the largest placer, a full level evicted.
 	pub(crate) fn place_order_weight() -> Weight {
-		Self::place_weight(Self::max_makers(), 0, Self::max_positions())
+		Self::place_weight(Self::max_makers(), 0, Self::largest_placer())
 			.saturating_add(Self::eviction_weight(T::MaxOrdersPerLevel::get()))
 	}
 
-	/// The most positions a placer may hold (the margin engine's bound): what a call declares.
-	pub(crate) fn max_positions() -> u32 {
-		T::MarginCheck::max_positions()
+	/// The largest account the margin engine allows: what a call declares.
+	pub(crate) fn largest_placer() -> Placer {
+		Placer {
+			positions: T::MarginCheck::max_positions(),
+			collaterals: T::MarginCheck::max_collaterals(),
+		}
 	}
 
-	/// The positions a call by `account` is charged for: those it holds after the call. Its
-	/// margin check valued at most one more (a placement opens or closes at most its own
-	/// market), and so does the benchmark at that count, whose order is in a market of its
-	/// own.
-	pub(crate) fn charged_positions(account: &AccountOf<T>) -> u32 {
-		T::MarginCheck::positions(account).min(Self::max_positions())
+	/// The size a call by `account` is charged for: the positions and collaterals it holds
+	/// after the call. Its margin check valued at most one more position (a placement opens or
+	/// closes at most its own market), and so does the benchmark at that count, whose order is
+	/// in a market of its own.
+	pub(crate) fn placer(account: &AccountOf<T>) -> Placer {
+		let largest = Self::largest_placer();
+		Placer {
+			positions: T::MarginCheck::positions(account).min(largest.positions),
+			collaterals: T::MarginCheck::collaterals(account).min(largest.collaterals),
+		}
 	}
 
 	/// What a `bulk` call of `cancels` cancels and `places` placements declares: the `bulk`
@@ -159,44 +176,45 @@ impl<T: Config> Pallet<T> {
 	/// share it), one eviction of a full level, and the margin check's surcharges
 	/// ([`Self::bulk_check_weight`]).
 	pub fn bulk_weight(cancels: u32, places: u32) -> Weight {
-		let positions = Self::max_positions();
-		T::WeightInfo::bulk(cancels, places, positions)
+		let Placer { positions, collaterals } = Self::largest_placer();
+		T::WeightInfo::bulk(cancels, places, positions, collaterals)
 			.saturating_add(
-				T::WeightInfo::place_order(Self::max_makers(), positions)
-					.saturating_sub(T::WeightInfo::place_order(0, positions)),
+				T::WeightInfo::place_order(Self::max_makers(), positions, collaterals)
+					.saturating_sub(T::WeightInfo::place_order(0, positions, collaterals)),
 			)
 			.saturating_add(Self::eviction_weight(T::MaxOrdersPerLevel::get()))
 			.saturating_add(Self::bulk_check_weight(places, positions))
 	}
 
 	/// What a `bulk` call by `account` of `cancels` cancels and the placements `placed` is
-	/// charged: the `bulk` benchmark (each placement on a level of its own) by a placer of as
-	/// many positions as it holds for the placements that read and wrote a level of their
-	/// own, the `bulk_shared` benchmark's per-placement cost for the others (on a level the
-	/// call already held: its read and write are shared); per placement that traded, what its
-	/// fills cost over a resting one, and an eviction what it cost; the margin check's
-	/// surcharge and the revaluation it reported.
+	/// charged: the `bulk` benchmark (each placement on a level of its own) by a placer of its
+	/// size for the placements that read and wrote a level of their own, the `bulk_shared`
+	/// benchmark's per-placement cost for the others (on a level the call already held: its
+	/// read and write are shared); per placement that traded, what its fills cost over a
+	/// resting one, and an eviction what it cost; the margin check's surcharge and the
+	/// revaluation it reported.
 	pub(crate) fn bulk_charged(
 		account: &AccountOf<T>,
 		cancels: u32,
 		placed: &[Placed],
 		revaluation: Weight,
 	) -> Weight {
-		let n = Self::charged_positions(account);
+		let placer = Self::placer(account);
 		let places = placed.len() as u32;
 		let fresh = placed.iter().filter(|p| p.fresh_level).count() as u32;
 		let shared = T::WeightInfo::bulk_shared(places.saturating_sub(fresh))
 			.saturating_sub(T::WeightInfo::bulk_shared(0));
-		let mut weight = T::WeightInfo::bulk(cancels, fresh, n)
+		let mut weight = T::WeightInfo::bulk(cancels, fresh, placer.positions, placer.collaterals)
 			.saturating_add(shared)
 			.saturating_add(revaluation);
 		if places > 0 {
-			weight = weight.saturating_add(T::MarginCheck::check_weight_surcharge(n));
+			weight =
+				weight.saturating_add(T::MarginCheck::check_weight_surcharge(placer.positions));
 		}
 		for done in placed {
 			weight = weight.saturating_add(
-				Self::place_weight(done.touched, done.evicted, n)
-					.saturating_sub(Self::place_weight(0, 0, n)),
+				Self::place_weight(done.touched, done.evicted, placer)
+					.saturating_sub(Self::place_weight(0, 0, placer)),
 			);
 		}
 		weight
@@ -204,10 +222,10 @@ impl<T: Config> Pallet<T> {
 
 	/// What the margin check of a `bulk` call with `places` placements by a placer of
 	/// `positions` positions may cost beyond the `bulk` benchmark's: the surcharge of another
-	/// kind of position, and the valuation of the account as it was before the placements
-	/// (made only when the outcome falls short of the initial requirement, and refunded
-	/// otherwise). One check of the outcome, whatever the number of placements; none without
-	/// placements.
+	/// kind of position, and the valuation of the account's positions as they were before the
+	/// placements (made only when the outcome falls short of the initial requirement, and
+	/// refunded otherwise; the collateral is valued once for both). One check of the outcome,
+	/// whatever the number of placements; none without placements.
 	pub fn bulk_check_weight(places: u32, positions: u32) -> Weight {
 		if places == 0 {
 			return Weight::zero();
@@ -222,8 +240,9 @@ impl<T: Config> Pallet<T> {
 	/// index and margin account read and written). Two benchmarks' fixed parts differ by their
 	/// noise; the sweep keeps the level's own read and write from vanishing in it.
 	pub(crate) fn eviction_weight(n: u32) -> Weight {
+		let Placer { positions, collaterals } = Self::largest_placer();
 		T::WeightInfo::place_evicting(n)
-			.saturating_sub(T::WeightInfo::place_order(0, Self::max_positions()))
+			.saturating_sub(T::WeightInfo::place_order(0, positions, collaterals))
 			.max(T::WeightInfo::sweep_level(n))
 	}
 

@@ -82,7 +82,7 @@ pub use clearinghouse_primitives::{
 		BookPrices, FillHandler, MarketId, OrderIntent, OrderMarginCheck, TradeFill, TradeSide,
 	},
 };
-pub use functions::Eviction;
+pub use functions::{Eviction, Placer};
 pub use pallet::*;
 pub use types::*;
 pub use weights::WeightInfo;
@@ -99,11 +99,11 @@ pub trait BenchmarkHelper<AccountId> {
 	fn prepare_market(market: MarketId, underlying: OracleKey, price: FixedU128);
 	/// Give `account` ample collateral.
 	fn fund(account: &MarginAccount<AccountId>);
-	/// Give `account` the most collaterals the margin engine values and `positions`
-	/// positions (at most the margin engine's bound, less one: the room for the benchmark's
-	/// own market), so that checking it or booking its fills costs what an account of that
-	/// many positions costs at most.
-	fn enlarge(account: &MarginAccount<AccountId>, positions: u32);
+	/// Give `account` `collaterals` collateral assets (at least the one [`Self::fund`] gave
+	/// it) and `positions` positions (at most the margin engine's bound, less one: the room for
+	/// the benchmark's own market), so that checking it or booking its fills costs what an
+	/// account of that size costs at most.
+	fn enlarge(account: &MarginAccount<AccountId>, positions: u32, collaterals: u32);
 	/// Let options on `underlying` be listed (the margin engine's option parameters).
 	fn prepare_options(underlying: OracleKey);
 }
@@ -113,7 +113,7 @@ pub trait BenchmarkHelper<AccountId> {
 impl<AccountId> BenchmarkHelper<AccountId> for () {
 	fn prepare_market(_: MarketId, _: OracleKey, _: FixedU128) {}
 	fn fund(_: &MarginAccount<AccountId>) {}
-	fn enlarge(_: &MarginAccount<AccountId>, _: u32) {}
+	fn enlarge(_: &MarginAccount<AccountId>, _: u32, _: u32) {}
 	fn prepare_options(_: OracleKey) {}
 }
 
@@ -454,8 +454,8 @@ pub mod pallet {
 			let who = ensure_signed(origin)?;
 			let account = MarginAccount::new(who, sub);
 			let placed = Self::do_place(&account, market, order)?;
-			let positions = Self::charged_positions(&account);
-			Ok(Some(Self::place_weight(placed.touched, placed.evicted, positions)).into())
+			let placer = Self::placer(&account);
+			Ok(Some(Self::place_weight(placed.touched, placed.evicted, placer)).into())
 		}
 
 		/// Cancel one of the signer's resting orders, by id or client id.

@@ -97,7 +97,8 @@ fn resting_key(account: &MarginAccount<AccountId>, market: u32) -> Vec<u8> {
 }
 
 /// Positions (markets with a size set) count for the weight: a check of `n` positions costs
-/// `n` µs more than the benchmark's (the surcharge), a revaluation `2n` µs; at most 8.
+/// `n` µs more than the benchmark's (the surcharge), a revaluation `2n` µs; at most 8. Every
+/// account holds one collateral asset, at most 4.
 impl CheckWeight<AccountId> for TestMargin {
 	fn positions(account: &MarginAccount<AccountId>) -> u32 {
 		POSITIONS.with(|p| {
@@ -111,6 +112,12 @@ impl CheckWeight<AccountId> for TestMargin {
 	}
 	fn max_positions() -> u32 {
 		8
+	}
+	fn collaterals(_: &MarginAccount<AccountId>) -> u32 {
+		1
+	}
+	fn max_collaterals() -> u32 {
+		4
 	}
 	fn check_weight_surcharge(positions: u32) -> Weight {
 		Weight::from_parts(1_000_000 * u64::from(positions), 0)

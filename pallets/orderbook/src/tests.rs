@@ -71,6 +71,11 @@ fn check() {
 	Orderbook::do_try_state().unwrap();
 }
 
+/// A placer of `positions` positions and the one collateral asset every test account holds.
+fn placer(positions: u32) -> Placer {
+	Placer { positions, collaterals: 1 }
+}
+
 // ---------------------------------------------------------------------------------------------
 // Markets
 
@@ -612,12 +617,12 @@ fn the_maker_bound_limits_work_and_refunds_the_rest() {
 		.unwrap();
 		// Four makers (the bound), not six.
 		assert_eq!(TestMargin::fills().len(), 4);
-		assert_eq!(post.actual_weight, Some(<() as crate::WeightInfo>::place_order(4, 0)));
+		assert_eq!(post.actual_weight, Some(<() as crate::WeightInfo>::place_order(4, 0, 1)));
 		// A resting order that met nothing is charged as such.
 		let post =
 			Orderbook::place_order(RuntimeOrigin::signed(BOB), M, 0, limit(Side::Buy, 90, 20))
 				.unwrap();
-		assert_eq!(post.actual_weight, Some(<() as crate::WeightInfo>::place_order(0, 0)));
+		assert_eq!(post.actual_weight, Some(<() as crate::WeightInfo>::place_order(0, 0, 1)));
 		// A placer is charged the positions it holds (its margin check values each, with the
 		// surcharge of the costliest kind), not the largest account's the call declared.
 		for market in 1..4 {
@@ -626,12 +631,12 @@ fn the_maker_bound_limits_work_and_refunds_the_rest() {
 		let post =
 			Orderbook::place_order(RuntimeOrigin::signed(BOB), M, 0, limit(Side::Buy, 89, 20))
 				.unwrap();
-		let three = <() as crate::WeightInfo>::place_order(0, 3)
+		let three = <() as crate::WeightInfo>::place_order(0, 3, 1)
 			.saturating_add(Weight::from_parts(3_000_000, 0));
 		assert_eq!(post.actual_weight, Some(three));
-		assert_eq!(Orderbook::place_weight(0, 0, 3), three);
+		assert_eq!(Orderbook::place_weight(0, 0, placer(3)), three);
 		assert!(three.ref_time() < Orderbook::place_order_weight().ref_time());
-		let declared = <() as crate::WeightInfo>::place_order(4, 8)
+		let declared = <() as crate::WeightInfo>::place_order(4, 8, 4)
 			.saturating_add(Weight::from_parts(8_000_000, 0))
 			.saturating_add(Orderbook::eviction_weight(8));
 		assert_eq!(Orderbook::place_order_weight(), declared);
@@ -920,10 +925,11 @@ fn dust_on_far_levels_cannot_lock_the_book() {
 		assert_eq!((index.first(), index.last()), (Some(&180), Some(&22)));
 		assert_eq!(TestMargin::resting(ALICE, M), (20, 0));
 		// The refund: what the eviction of three orders costs, not the worst case.
-		assert_eq!(post.actual_weight, Some(Orderbook::place_weight(0, 3, 0)));
+		assert_eq!(post.actual_weight, Some(Orderbook::place_weight(0, 3, placer(0))));
 		assert!(
-			Orderbook::place_weight(0, 3, 0).ref_time()
-				< (Orderbook::place_weight(0, 0, 0) + Orderbook::eviction_weight(8)).ref_time()
+			Orderbook::place_weight(0, 3, placer(0)).ref_time()
+				< (Orderbook::place_weight(0, 0, placer(0)) + Orderbook::eviction_weight(8))
+					.ref_time()
 		);
 
 		// A price beyond the farthest level is refused, and nothing changes.
@@ -934,7 +940,7 @@ fn dust_on_far_levels_cannot_lock_the_book() {
 		let post =
 			Orderbook::place_order(RuntimeOrigin::signed(BOB), M, 0, limit(Side::Buy, 90, 20))
 				.unwrap();
-		assert_eq!(post.actual_weight, Some(Orderbook::place_weight(0, 0, 0)));
+		assert_eq!(post.actual_weight, Some(Orderbook::place_weight(0, 0, placer(0))));
 		check();
 	});
 }
@@ -998,9 +1004,9 @@ fn a_bulk_call_evicts_at_most_one_level() {
 		let post = Orderbook::bulk(RuntimeOrigin::signed(ALICE), M, 0, Default::default(), places)
 			.unwrap();
 		assert!(events().contains(&evicted(dust[0], id(dust[0], 1))));
-		let expected = <() as crate::WeightInfo>::bulk(0, 2, 0)
-			.saturating_add(Orderbook::place_weight(0, 1, 0))
-			.saturating_sub(Orderbook::place_weight(0, 0, 0));
+		let expected = <() as crate::WeightInfo>::bulk(0, 2, 0, 1)
+			.saturating_add(Orderbook::place_weight(0, 1, placer(0)))
+			.saturating_sub(Orderbook::place_weight(0, 0, placer(0)));
 		assert_eq!(post.actual_weight, Some(expected));
 		assert_eq!(Orderbook::open_orders(M, &acct(ALICE)).len(), 2);
 		check();
@@ -1148,13 +1154,13 @@ fn a_bulk_call_shares_one_takers_maker_budget() {
 		assert!(depth().bids.is_empty());
 		// Charged the four makers touched, within what the call declared; neither placement
 		// rested, so neither wrote a level of its own.
-		let expected = <() as crate::WeightInfo>::bulk(0, 0, 0)
+		let expected = <() as crate::WeightInfo>::bulk(0, 0, 0, 1)
 			.saturating_add(<() as crate::WeightInfo>::bulk_shared(2))
 			.saturating_sub(<() as crate::WeightInfo>::bulk_shared(0))
-			.saturating_add(Orderbook::place_weight(3, 0, 0))
-			.saturating_sub(Orderbook::place_weight(0, 0, 0))
-			.saturating_add(Orderbook::place_weight(1, 0, 0))
-			.saturating_sub(Orderbook::place_weight(0, 0, 0));
+			.saturating_add(Orderbook::place_weight(3, 0, placer(0)))
+			.saturating_sub(Orderbook::place_weight(0, 0, placer(0)))
+			.saturating_add(Orderbook::place_weight(1, 0, placer(0)))
+			.saturating_sub(Orderbook::place_weight(0, 0, placer(0)));
 		assert_eq!(post.actual_weight, Some(expected));
 		assert!(expected.all_lte(Orderbook::bulk_weight(0, 2)));
 		// A placement after the budget is spent still rests where it does not cross.
@@ -1175,8 +1181,8 @@ fn a_full_bulk_call_declares_one_takers_makers_and_one_margin_check() {
 	build_and_execute(|| {
 		let one = Orderbook::bulk_weight(0, 1);
 		let two = Orderbook::bulk_weight(0, 2);
-		let per_placement = <() as crate::WeightInfo>::bulk(0, 2, 8)
-			.saturating_sub(<() as crate::WeightInfo>::bulk(0, 1, 8));
+		let per_placement = <() as crate::WeightInfo>::bulk(0, 2, 8, 4)
+			.saturating_sub(<() as crate::WeightInfo>::bulk(0, 1, 8, 4));
 		assert_eq!(two.saturating_sub(one), per_placement);
 		// The largest account's surcharge (8 µs) and revaluation (16 µs), once.
 		assert_eq!(Orderbook::bulk_check_weight(5, 8), Weight::from_parts(24_000_000, 0));
@@ -1249,7 +1255,7 @@ fn a_bulk_call_is_charged_its_placers_positions_and_any_revaluation() {
 			.actual_weight
 			.unwrap()
 		};
-		let plain = <() as crate::WeightInfo>::bulk(0, 2, 2)
+		let plain = <() as crate::WeightInfo>::bulk(0, 2, 2, 1)
 			.saturating_add(Weight::from_parts(2_000_000, 0));
 		assert_eq!(call(quotes.clone()), plain);
 		TestMargin::revalue(Weight::from_parts(4_000_000, 0));
@@ -1285,18 +1291,24 @@ fn placements_on_a_level_the_call_holds_are_charged_as_shared() {
 		};
 		// Three at a new price: the first opens the level, the other two share it.
 		let three = vec![limit(Side::Buy, 99, 20); 3];
-		assert_eq!(call(three), <() as crate::WeightInfo>::bulk(0, 1, 0).saturating_add(shared(2)));
+		assert_eq!(
+			call(three),
+			<() as crate::WeightInfo>::bulk(0, 1, 0, 1).saturating_add(shared(2))
+		);
 		// Two more at 99, now a stored level (the first reads and writes it: fresh; the second
 		// shares it), and one at a new price (fresh).
 		let mixed =
 			vec![limit(Side::Buy, 99, 20), limit(Side::Buy, 99, 20), limit(Side::Buy, 97, 20)];
-		assert_eq!(call(mixed), <() as crate::WeightInfo>::bulk(0, 2, 0).saturating_add(shared(1)));
+		assert_eq!(
+			call(mixed),
+			<() as crate::WeightInfo>::bulk(0, 2, 0, 1).saturating_add(shared(1))
+		);
 		assert_eq!(depth().bids, vec![(px(99), 100), (px(97), 20)]);
 		// What a shared placement is charged is less than a fresh one.
 		assert!(
 			shared(1).ref_time()
-				< <() as crate::WeightInfo>::bulk(0, 1, 0)
-					.saturating_sub(<() as crate::WeightInfo>::bulk(0, 0, 0))
+				< <() as crate::WeightInfo>::bulk(0, 1, 0, 1)
+					.saturating_sub(<() as crate::WeightInfo>::bulk(0, 0, 0, 1))
 					.ref_time()
 		);
 		check();

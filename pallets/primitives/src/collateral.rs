@@ -113,6 +113,12 @@ pub trait CollateralLedger<AccountId> {
 	/// `account`'s balance of `collateral` (negative only for the settlement asset).
 	fn balance(account: &MarginAccount<AccountId>, collateral: CollateralId) -> i128;
 
+	/// How many assets `account` holds (valuing it reads each).
+	fn held_assets(account: &MarginAccount<AccountId>) -> u32;
+
+	/// The most assets an account may hold.
+	fn max_assets() -> u32;
+
 	/// `account`'s collateral valued in the settlement asset (see [`CollateralValuation`]).
 	fn collateral_value(
 		account: &MarginAccount<AccountId>,
@@ -204,6 +210,16 @@ pub trait CheckWeight<AccountId> {
 
 	/// The most positions an account may hold: what a call declares.
 	fn max_positions() -> u32 {
+		0
+	}
+
+	/// How many collateral assets `account` holds: a check values each.
+	fn collaterals(_account: &MarginAccount<AccountId>) -> u32 {
+		0
+	}
+
+	/// The most collateral assets an account may hold: what a call declares.
+	fn max_collaterals() -> u32 {
 		0
 	}
 

@@ -7,6 +7,14 @@ use polkadot_sdk::sp_runtime::{DispatchError, DispatchResult};
 impl<T: Config> CollateralLedger<T::AccountId> for Pallet<T> {
 	type AssetKind = T::AssetKind;
 
+	fn held_assets(account: &MarginAccount<T::AccountId>) -> u32 {
+		Ledgers::<T>::get(account).iter().count() as u32
+	}
+
+	fn max_assets() -> u32 {
+		<T::MaxCollaterals as polkadot_sdk::frame_support::traits::Get<u32>>::get()
+	}
+
 	fn settlement_collateral() -> Option<CollateralId> {
 		SettlementCollateral::<T>::get()
 	}

@@ -155,15 +155,16 @@ impl pallet_clearinghouse_insurance::BenchmarkHelper<crate::AccountId> for Margi
 /// the most for its size — a position in `positions` more markets (order-book markets whose
 /// level index is full, so each mark price reads the most; created once and shared by every
 /// account a benchmark loads; at most `MaxPositions − 1`, the room for the benchmark's own
-/// market) and a balance of every collateral the vaults may list (`MaxCollaterals`), each
+/// market) and a balance of `collaterals` collateral assets (at most `MaxCollaterals`), each
 /// priced. The positions are one unit each: the account stays well above its requirements, so
 /// orders and withdrawals go through in full.
 #[cfg(feature = "runtime-benchmarks")]
 pub fn benchmark_large_account(
 	account: &clearinghouse_primitives::MarginAccount<crate::AccountId>,
 	positions: u32,
+	collaterals: u32,
 ) {
-	crate::configs::vaults::benchmark_every_collateral(account);
+	crate::configs::vaults::benchmark_collaterals(account, collaterals);
 	benchmark_positions(account, positions);
 }
 

@@ -70,7 +70,8 @@ impl pallet_clearinghouse_orderbook::BenchmarkHelper<crate::AccountId>
 	fn enlarge(
 		account: &clearinghouse_primitives::MarginAccount<crate::AccountId>,
 		positions: u32,
+		collaterals: u32,
 	) {
-		crate::configs::margin::benchmark_large_account(account, positions);
+		crate::configs::margin::benchmark_large_account(account, positions, collaterals);
 	}
 }

@@ -73,7 +73,7 @@ impl<T: frame_system::Config> pallet_clearinghouse_orderbook::WeightInfo for Wei
 	/// Storage: `Margin::Holders` (r:0 w:33)
 	/// Proof: `Margin::Holders` (`max_values`: None, `max_size`: Some(62), added: 2537, mode: `MaxEncodedLen`)
 	/// The range of component `m` is `[0, 32]`.
-	fn place_order(m: u32, _n: u32, ) -> Weight {
+	fn place_order(m: u32, _n: u32, _k: u32, ) -> Weight {
 		// Proof Size summary in bytes:
 		//  Measured:  `171866 + m * (8187 ±0)`
 		//  Estimated: `370880 + m * (9950 ±0)`
@@ -158,7 +158,7 @@ impl<T: frame_system::Config> pallet_clearinghouse_orderbook::WeightInfo for Wei
 	/// Proof: `Oracle::CounterForFeeders` (`max_values`: Some(1), `max_size`: Some(4), added: 499, mode: `MaxEncodedLen`)
 	/// The range of component `c` is `[0, 16]`.
 	/// The range of component `p` is `[0, 16]`.
-	fn bulk(c: u32, p: u32, _n: u32, ) -> Weight {
+	fn bulk(c: u32, p: u32, _n: u32, _k: u32, ) -> Weight {
 		// Proof Size summary in bytes:
 		//  Measured:  `171817 + c * (127 ±0)`
 		//  Estimated: `370880 + c * (6290 ±2_153) + p * (6972 ±2_153)`
