@@ -1057,28 +1057,38 @@ impl<T: Config> Pallet<T> {
 	///    worse than the mark of its own market, or, if that market has no mark either, than
 	///    the position's average entry price (so it realises no loss that no price can value).
 	///    Otherwise [`Error::PriceUnavailable`].
-	pub(crate) fn check_order(account: &AccountOf<T>, pending: PendingOrder) -> DispatchResult {
+	///
+	/// Returns what the check cost beyond one valuation of the account: a second one where the
+	/// order fails rule 1 and the model did not give the requirement without it (at most
+	/// [`Self::margin_check_weight`] of the account's positions).
+	pub(crate) fn check_order(
+		account: &AccountOf<T>,
+		pending: PendingOrder,
+	) -> Result<Weight, DispatchError> {
 		let (with, initial_without) = match Self::order_health(account, pending) {
 			Ok(valued) => valued,
 			Err(e) if e == Error::<T>::PriceUnavailable.into() => {
 				ensure!(Self::reduces_without_a_loss(account, pending)?, e);
-				return Ok(());
+				return Ok(Weight::zero());
 			},
 			Err(e) => return Err(e),
 		};
 		if with.meets_initial() {
-			return Ok(());
+			return Ok(Weight::zero());
 		}
-		let initial_without = match initial_without {
-			Some(initial) => initial,
-			None => Self::health(account, None)?.initial,
+		let (initial_without, revaluation) = match initial_without {
+			Some(initial) => (initial, Weight::zero()),
+			None => {
+				let positions = Accounts::<T>::decode_len(account).unwrap_or_default() as u32;
+				(Self::health(account, None)?.initial, Self::margin_check_weight(positions))
+			},
 		};
 		let maintenance = i128::try_from(with.maintenance).unwrap_or(i128::MAX);
 		ensure!(
 			with.initial <= initial_without && with.equity >= maintenance,
 			Self::short_of_margin_for(account, &pending)
 		);
-		Ok(())
+		Ok(revaluation)
 	}
 
 	/// The error of a failed order check: as [`Self::short_of_margin`], except that an option

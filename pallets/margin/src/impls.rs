@@ -70,7 +70,10 @@ impl<T: Config> FillHandler<T::AccountId> for Pallet<T> {
 impl<T: Config> OrderMarginCheck<T::AccountId> for Pallet<T> {
 	/// Every order is checked, reduce-only ones too (see [`Pallet::check_order`] for the
 	/// rule): a reduce-only flag limits the order's size, not what it may lose.
-	fn ensure_can_place(account: &AccountOf<T>, order: &OrderIntent) -> DispatchResult {
+	fn ensure_can_place(
+		account: &AccountOf<T>,
+		order: &OrderIntent,
+	) -> Result<Weight, DispatchError> {
 		ensure!(MarketRisks::<T>::contains_key(order.market), Error::<T>::MarketNotConfigured);
 		Self::check_order(account, Self::pending(order)?)
 	}
@@ -100,7 +103,7 @@ impl<T: Config> OrderMarginCheck<T::AccountId> for Pallet<T> {
 		Self::check_batch(account, before, &pending)
 	}
 
-	fn batch_check_weight(positions: u32) -> Weight {
+	fn revaluation_weight(positions: u32) -> Weight {
 		Self::margin_check_weight(positions)
 	}
 

@@ -8,6 +8,7 @@ use polkadot_sdk::{
 	frame_support::{
 		assert_noop, assert_ok,
 		traits::{Get, Hooks},
+		weights::Weight,
 	},
 	pallet_timestamp,
 	sp_arithmetic::{FixedU128, Permill},
@@ -2621,6 +2622,34 @@ fn without_a_price_a_bulk_call_only_reduces_at_no_loss() {
 			bulk(CHARLIE, vec![], vec![order(Side::Buy, 50_000, 10)]),
 			Error::<Test>::PriceUnavailable
 		);
+		check();
+	});
+}
+
+/// A check reports the second valuation it made: an order short of the initial requirement
+/// that cuts risk is valued with and without it (the standard model), one that meets the
+/// requirement only with it. The order book charges what is reported, having declared the
+/// most (`revaluation_weight`).
+#[test]
+fn an_order_check_reports_the_revaluation_it_made() {
+	use clearinghouse_primitives::{OrderMarginCheck, TradeSide};
+	build_and_execute(|| {
+		levered_long();
+		let sell = |size| clearinghouse_primitives::OrderIntent {
+			market: BTC_PERP,
+			side: TradeSide::Sell,
+			size,
+			price: FixedU128::from_u32(48_500),
+			reduce_only: false,
+		};
+		// Healthy: one valuation.
+		assert_eq!(Margin::ensure_can_place(&acct(BOB, 0), &sell(50)), Ok(Weight::zero()));
+		// At 48,500 Bob is below his initial requirement: a sale that cuts risk is valued again
+		// without it.
+		TestPrices::set("BTC", Some(48_500));
+		let revalued = Margin::ensure_can_place(&acct(BOB, 0), &sell(50)).unwrap();
+		assert_eq!(revalued, Margin::margin_check_weight(1));
+		assert_eq!(Margin::revaluation_weight(1), revalued);
 		check();
 	});
 }

@@ -84,6 +84,9 @@ pub struct Placed {
 	/// Orders evicted with the farthest level to make room for the rest (see
 	/// [`Pallet::make_room`]).
 	pub evicted: u32,
+	/// What its margin check cost beyond one valuation of the placer (see
+	/// `OrderMarginCheck::ensure_can_place`; a `bulk` call's placements are checked together).
+	pub revaluation: Weight,
 }
 
 /// Whether a placement may evict the farthest level of a full side (a `bulk` call evicts at
@@ -144,9 +147,12 @@ impl<T: Config> Pallet<T> {
 		}
 	}
 
-	/// What `place_order` declares: the most makers, the largest placer, a full level evicted.
+	/// What `place_order` declares: the most makers, the largest placer (and its margin check
+	/// revaluing it without the order), a full level evicted.
 	pub(crate) fn place_order_weight() -> Weight {
-		Self::place_weight(Self::max_makers(), 0, Self::largest_placer())
+		let largest = Self::largest_placer();
+		Self::place_weight(Self::max_makers(), 0, largest)
+			.saturating_add(T::MarginCheck::revaluation_weight(largest.positions))
 			.saturating_add(Self::eviction_weight(T::MaxOrdersPerLevel::get()))
 	}
 
@@ -231,7 +237,7 @@ impl<T: Config> Pallet<T> {
 			return Weight::zero();
 		}
 		T::MarginCheck::check_weight_surcharge(positions)
-			.saturating_add(T::MarginCheck::batch_check_weight(positions))
+			.saturating_add(T::MarginCheck::revaluation_weight(positions))
 	}
 
 	/// What evicting a level of `n` orders adds to a placement: the evicting placement's
@@ -558,7 +564,7 @@ impl<T: Config> Pallet<T> {
 		let config = session.config;
 		let (price, ticks, lots) = Self::checked_request(&config, &request)?;
 		let orders = session.orders(account);
-		Self::admit(account, market_id, &config, orders, &request, price, by)?;
+		let revaluation = Self::admit(account, market_id, &config, orders, &request, price, by)?;
 
 		let market = &mut session.book.market;
 		let sequence = market.next_sequence;
@@ -632,7 +638,7 @@ impl<T: Config> Pallet<T> {
 		}
 		let evicted = Self::make_room(book, market_id, &config, request.side, indexes, eviction)?;
 		let fresh_level = fresh && matches!(outcome.remainder, Remainder::Rested(_));
-		Ok(Placed { order_id, price, fresh_level, touched: outcome.touched, evicted })
+		Ok(Placed { order_id, price, fresh_level, touched: outcome.touched, evicted, revaluation })
 	}
 
 	/// Keep `side` within `MaxLevels` levels. When this placement's rest opened a level on a
@@ -722,7 +728,7 @@ impl<T: Config> Pallet<T> {
 		request: &OrderRequest,
 		price: FixedU128,
 		by: PlacedBy,
-	) -> DispatchResult {
+	) -> Result<Weight, DispatchError> {
 		if let Some(client_id) = request.client_id {
 			ensure!(
 				!orders.recent_client_ids.contains(&client_id)
@@ -747,9 +753,12 @@ impl<T: Config> Pallet<T> {
 			);
 		}
 		if by == PlacedBy::Trader {
-			T::MarginCheck::ensure_can_place(account, &Self::intent(market_id, request, price))?;
+			return T::MarginCheck::ensure_can_place(
+				account,
+				&Self::intent(market_id, request, price),
+			);
 		}
-		Ok(())
+		Ok(Weight::zero())
 	}
 
 	/// The matching's trades and removals: each maker's index, each fill to the margin engine,

@@ -455,7 +455,9 @@ pub mod pallet {
 			let account = MarginAccount::new(who, sub);
 			let placed = Self::do_place(&account, market, order)?;
 			let placer = Self::placer(&account);
-			Ok(Some(Self::place_weight(placed.touched, placed.evicted, placer)).into())
+			let weight = Self::place_weight(placed.touched, placed.evicted, placer)
+				.saturating_add(placed.revaluation);
+			Ok(Some(weight).into())
 		}
 
 		/// Cancel one of the signer's resting orders, by id or client id.

@@ -125,12 +125,15 @@ impl CheckWeight<AccountId> for TestMargin {
 }
 
 impl OrderMarginCheck<AccountId> for TestMargin {
-	fn batch_check_weight(positions: u32) -> Weight {
+	fn revaluation_weight(positions: u32) -> Weight {
 		Weight::from_parts(2_000_000 * u64::from(positions), 0)
 	}
-	fn ensure_can_place(_: &MarginAccount<AccountId>, _: &OrderIntent) -> DispatchResult {
+	fn ensure_can_place(
+		_: &MarginAccount<AccountId>,
+		_: &OrderIntent,
+	) -> Result<Weight, DispatchError> {
 		CHECKS.with(|c| c.borrow_mut().0 += 1);
-		Self::refusal()
+		Self::refusal().map(|()| REVALUATION.with(|r| *r.borrow()))
 	}
 	type Batch = ();
 	fn begin_batch(_: &MarginAccount<AccountId>) {}

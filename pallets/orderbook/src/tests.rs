@@ -636,10 +636,22 @@ fn the_maker_bound_limits_work_and_refunds_the_rest() {
 		assert_eq!(post.actual_weight, Some(three));
 		assert_eq!(Orderbook::place_weight(0, 0, placer(3)), three);
 		assert!(three.ref_time() < Orderbook::place_order_weight().ref_time());
+		// Declared: the largest placer (8 positions, 4 collaterals), its surcharge (8 µs) and
+		// a revaluation without the order (16 µs), the most makers, a full level evicted.
 		let declared = <() as crate::WeightInfo>::place_order(4, 8, 4)
-			.saturating_add(Weight::from_parts(8_000_000, 0))
+			.saturating_add(Weight::from_parts(8_000_000 + 16_000_000, 0))
 			.saturating_add(Orderbook::eviction_weight(8));
 		assert_eq!(Orderbook::place_order_weight(), declared);
+		// A check that revalued the placer without the order (it falls short of its initial
+		// requirement and cuts risk) is charged that too.
+		TestMargin::revalue(Weight::from_parts(5_000_000, 0));
+		let post =
+			Orderbook::place_order(RuntimeOrigin::signed(BOB), M, 0, limit(Side::Buy, 88, 20))
+				.unwrap();
+		assert_eq!(
+			post.actual_weight,
+			Some(three.saturating_add(Weight::from_parts(5_000_000, 0)))
+		);
 		check();
 	});
 }

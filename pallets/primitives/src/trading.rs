@@ -94,7 +94,12 @@ pub struct TradeFill<AccountId> {
 /// The margin engine's view, consulted by the order book.
 pub trait OrderMarginCheck<AccountId>: crate::collateral::CheckWeight<AccountId> {
 	/// Whether `account` may place `order` (counting its open orders at their worst case).
-	fn ensure_can_place(account: &MarginAccount<AccountId>, order: &OrderIntent) -> DispatchResult;
+	/// Returns what the check cost beyond one valuation of the account (at most
+	/// [`Self::revaluation_weight`] of its positions).
+	fn ensure_can_place(
+		account: &MarginAccount<AccountId>,
+		order: &OrderIntent,
+	) -> Result<polkadot_sdk::sp_runtime::Weight, DispatchError>;
 
 	/// What [`Self::ensure_batch`] compares a batch's outcome with: `account` as it stands
 	/// before the batch's placements.
@@ -109,18 +114,18 @@ pub trait OrderMarginCheck<AccountId>: crate::collateral::CheckWeight<AccountId>
 	/// outcome instead of one per order. An error fails the batch (the caller's storage layer
 	/// undoes it).
 	/// Returns what the check cost beyond one valuation (at most
-	/// [`Self::batch_check_weight`] of the account's positions).
+	/// [`Self::revaluation_weight`] of the account's positions).
 	fn ensure_batch(
 		account: &MarginAccount<AccountId>,
 		before: Self::Batch,
 		orders: &[OrderIntent],
 	) -> Result<polkadot_sdk::sp_runtime::Weight, DispatchError>;
 
-	/// What [`Self::ensure_batch`] may cost beyond one valuation of an account of `positions`
-	/// positions (where the outcome falls short of the initial requirement, the account as it
-	/// was is valued too). Declared by a batch's caller; what was not spent is reported by
-	/// `ensure_batch`.
-	fn batch_check_weight(_positions: u32) -> polkadot_sdk::sp_runtime::Weight {
+	/// What a check ([`Self::ensure_can_place`], [`Self::ensure_batch`]) may cost beyond one
+	/// valuation of an account of `positions` positions: where the order or the batch falls
+	/// short of the initial requirement, the account without it is valued too. Declared by
+	/// the caller; what was spent is reported by the check.
+	fn revaluation_weight(_positions: u32) -> polkadot_sdk::sp_runtime::Weight {
 		polkadot_sdk::sp_runtime::Weight::zero()
 	}
 
@@ -144,8 +149,11 @@ pub trait OrderMarginCheck<AccountId>: crate::collateral::CheckWeight<AccountId>
 /// No margin engine: every order passes and nobody holds a position (so reduce-only orders
 /// cannot be placed). For tests and for a chain without the margin pallet.
 impl<AccountId> OrderMarginCheck<AccountId> for () {
-	fn ensure_can_place(_: &MarginAccount<AccountId>, _: &OrderIntent) -> DispatchResult {
-		Ok(())
+	fn ensure_can_place(
+		_: &MarginAccount<AccountId>,
+		_: &OrderIntent,
+	) -> Result<polkadot_sdk::sp_runtime::Weight, DispatchError> {
+		Ok(polkadot_sdk::sp_runtime::Weight::zero())
 	}
 	type Batch = ();
 	fn begin_batch(_: &MarginAccount<AccountId>) {}
