@@ -51,6 +51,12 @@
 //! 2 reads / 2 writes per fill; each price level crossed is read and written once, however
 //! many orders it holds.
 //!
+//! A `bulk` call is one session (`Session` in `functions.rs`): the market, the signer's index and
+//! every level and index it touches are read once and written once for the whole call, and the
+//! margin engine checks the outcome once. A placement there costs its matching and its entries
+//! in memory, and a level read and write only if no earlier step of the call held that level
+//! (`bulk_shared` against `bulk` in the weights).
+//!
 //! ## Calls
 //!
 //! [`Pallet::place_order`], [`Pallet::cancel_order`], [`Pallet::cancel_all`],

@@ -18,7 +18,7 @@
 // --pallet
 // pallet_clearinghouse_margin
 // --extrinsic
-// *
+// margin_check,option_margin_check,portfolio_margin_check
 // --steps
 // 10
 // --repeat
@@ -26,7 +26,7 @@
 // --template
 // scripts/weight-template.hbs
 // --output
-// runtime/src/weights/pallet_clearinghouse_margin.rs
+// /tmp/margin_checks.rs
 
 #![cfg_attr(rustfmt, rustfmt_skip)]
 #![allow(unused_parens)]
@@ -50,6 +50,8 @@ impl<T: frame_system::Config> pallet_clearinghouse_margin::WeightInfo for Weight
 	/// Proof: `Vaults::SettlementCollateral` (`max_values`: Some(1), `max_size`: Some(2), added: 497, mode: `MaxEncodedLen`)
 	/// Storage: `Vaults::Collaterals` (r:1 w:0)
 	/// Proof: `Vaults::Collaterals` (`max_values`: None, `max_size`: Some(72), added: 2547, mode: `MaxEncodedLen`)
+	/// Storage: `Confidential::Accounts` (r:1 w:0)
+	/// Proof: `Confidential::Accounts` (`max_values`: None, `max_size`: Some(137), added: 2612, mode: `MaxEncodedLen`)
 	/// Storage: `Margin::PortfolioAccounts` (r:1 w:0)
 	/// Proof: `Margin::PortfolioAccounts` (`max_values`: None, `max_size`: Some(49), added: 2524, mode: `MaxEncodedLen`)
 	/// Storage: `Margin::MarketRisks` (r:64 w:0)
@@ -58,26 +60,22 @@ impl<T: frame_system::Config> pallet_clearinghouse_margin::WeightInfo for Weight
 	/// Proof: `Margin::MarketStates` (`max_values`: None, `max_size`: Some(95), added: 2570, mode: `MaxEncodedLen`)
 	/// Storage: `Timestamp::Now` (r:1 w:0)
 	/// Proof: `Timestamp::Now` (`max_values`: Some(1), `max_size`: Some(8), added: 503, mode: `MaxEncodedLen`)
-	/// Storage: `Oracle::KeyConfigs` (r:64 w:0)
-	/// Proof: `Oracle::KeyConfigs` (`max_values`: None, `max_size`: Some(54), added: 2529, mode: `MaxEncodedLen`)
-	/// Storage: `Oracle::KeyStates` (r:64 w:0)
-	/// Proof: `Oracle::KeyStates` (`max_values`: None, `max_size`: Some(1460), added: 3935, mode: `MaxEncodedLen`)
-	/// Storage: `Oracle::CounterForFeeders` (r:1 w:0)
-	/// Proof: `Oracle::CounterForFeeders` (`max_values`: Some(1), `max_size`: Some(4), added: 499, mode: `MaxEncodedLen`)
+	/// Storage: `Oracle::KeyQuotes` (r:64 w:0)
+	/// Proof: `Oracle::KeyQuotes` (`max_values`: None, `max_size`: Some(1867), added: 4342, mode: `MaxEncodedLen`)
 	/// Storage: `Orderbook::Markets` (r:64 w:0)
 	/// Proof: `Orderbook::Markets` (`max_values`: None, `max_size`: Some(2167), added: 4642, mode: `MaxEncodedLen`)
 	/// The range of component `p` is `[1, 64]`.
 	fn margin_check(p: u32, ) -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `705 + p * (2587 ±0)`
+		//  Measured:  `899 + p * (2485 ±0)`
 		//  Estimated: `10940 + p * (4642 ±0)`
-		// Minimum execution time: 85_537_000 picoseconds.
-		Weight::from_parts(44_746_029, 0)
+		// Minimum execution time: 57_396_000 picoseconds.
+		Weight::from_parts(6_798_159, 0)
 			.saturating_add(Weight::from_parts(0, 10940))
-			// Standard Error: 274_990
-			.saturating_add(Weight::from_parts(42_924_340, 0).saturating_mul(p.into()))
+			// Standard Error: 54_808
+			.saturating_add(Weight::from_parts(22_008_530, 0).saturating_mul(p.into()))
 			.saturating_add(T::DbWeight::get().reads(7))
-			.saturating_add(T::DbWeight::get().reads((5_u64).saturating_mul(p.into())))
+			.saturating_add(T::DbWeight::get().reads((4_u64).saturating_mul(p.into())))
 			.saturating_add(Weight::from_parts(0, 4642).saturating_mul(p.into()))
 	}
 	/// Storage: `Margin::Accounts` (r:1 w:0)
@@ -88,6 +86,8 @@ impl<T: frame_system::Config> pallet_clearinghouse_margin::WeightInfo for Weight
 	/// Proof: `Vaults::SettlementCollateral` (`max_values`: Some(1), `max_size`: Some(2), added: 497, mode: `MaxEncodedLen`)
 	/// Storage: `Vaults::Collaterals` (r:1 w:0)
 	/// Proof: `Vaults::Collaterals` (`max_values`: None, `max_size`: Some(72), added: 2547, mode: `MaxEncodedLen`)
+	/// Storage: `Confidential::Accounts` (r:1 w:0)
+	/// Proof: `Confidential::Accounts` (`max_values`: None, `max_size`: Some(137), added: 2612, mode: `MaxEncodedLen`)
 	/// Storage: `Margin::PortfolioAccounts` (r:1 w:0)
 	/// Proof: `Margin::PortfolioAccounts` (`max_values`: None, `max_size`: Some(49), added: 2524, mode: `MaxEncodedLen`)
 	/// Storage: `Margin::MarketRisks` (r:64 w:0)
@@ -98,25 +98,21 @@ impl<T: frame_system::Config> pallet_clearinghouse_margin::WeightInfo for Weight
 	/// Proof: `Timestamp::Now` (`max_values`: Some(1), `max_size`: Some(8), added: 503, mode: `MaxEncodedLen`)
 	/// Storage: `Margin::OptionRisks` (r:60 w:0)
 	/// Proof: `Margin::OptionRisks` (`max_values`: None, `max_size`: Some(45), added: 2520, mode: `MaxEncodedLen`)
-	/// Storage: `Oracle::KeyConfigs` (r:120 w:0)
-	/// Proof: `Oracle::KeyConfigs` (`max_values`: None, `max_size`: Some(54), added: 2529, mode: `MaxEncodedLen`)
-	/// Storage: `Oracle::KeyStates` (r:120 w:0)
-	/// Proof: `Oracle::KeyStates` (`max_values`: None, `max_size`: Some(1460), added: 3935, mode: `MaxEncodedLen`)
-	/// Storage: `Oracle::CounterForFeeders` (r:1 w:0)
-	/// Proof: `Oracle::CounterForFeeders` (`max_values`: Some(1), `max_size`: Some(4), added: 499, mode: `MaxEncodedLen`)
+	/// Storage: `Oracle::KeyQuotes` (r:120 w:0)
+	/// Proof: `Oracle::KeyQuotes` (`max_values`: None, `max_size`: Some(1867), added: 4342, mode: `MaxEncodedLen`)
 	/// The range of component `p` is `[1, 64]`.
 	fn option_margin_check(p: u32, ) -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `783 + p * (693 ±0)`
-		//  Estimated: `10940 + p * (7625 ±12)`
-		// Minimum execution time: 102_242_000 picoseconds.
-		Weight::from_parts(23_687_987, 0)
+		//  Measured:  `947 + p * (499 ±0)`
+		//  Estimated: `10940 + p * (8413 ±0)`
+		// Minimum execution time: 64_396_000 picoseconds.
+		Weight::from_parts(22_279_689, 0)
 			.saturating_add(Weight::from_parts(0, 10940))
-			// Standard Error: 221_840
-			.saturating_add(Weight::from_parts(58_970_354, 0).saturating_mul(p.into()))
-			.saturating_add(T::DbWeight::get().reads(10))
-			.saturating_add(T::DbWeight::get().reads((7_u64).saturating_mul(p.into())))
-			.saturating_add(Weight::from_parts(0, 7625).saturating_mul(p.into()))
+			// Standard Error: 64_162
+			.saturating_add(Weight::from_parts(28_318_568, 0).saturating_mul(p.into()))
+			.saturating_add(T::DbWeight::get().reads(9))
+			.saturating_add(T::DbWeight::get().reads((5_u64).saturating_mul(p.into())))
+			.saturating_add(Weight::from_parts(0, 8413).saturating_mul(p.into()))
 	}
 	/// Storage: `Margin::Accounts` (r:1 w:0)
 	/// Proof: `Margin::Accounts` (`max_values`: None, `max_size`: Some(7475), added: 9950, mode: `MaxEncodedLen`)
@@ -126,6 +122,8 @@ impl<T: frame_system::Config> pallet_clearinghouse_margin::WeightInfo for Weight
 	/// Proof: `Vaults::SettlementCollateral` (`max_values`: Some(1), `max_size`: Some(2), added: 497, mode: `MaxEncodedLen`)
 	/// Storage: `Vaults::Collaterals` (r:1 w:0)
 	/// Proof: `Vaults::Collaterals` (`max_values`: None, `max_size`: Some(72), added: 2547, mode: `MaxEncodedLen`)
+	/// Storage: `Confidential::Accounts` (r:1 w:0)
+	/// Proof: `Confidential::Accounts` (`max_values`: None, `max_size`: Some(137), added: 2612, mode: `MaxEncodedLen`)
 	/// Storage: `Margin::PortfolioAccounts` (r:1 w:0)
 	/// Proof: `Margin::PortfolioAccounts` (`max_values`: None, `max_size`: Some(49), added: 2524, mode: `MaxEncodedLen`)
 	/// Storage: `Margin::PortfolioConfig` (r:1 w:0)
@@ -138,25 +136,21 @@ impl<T: frame_system::Config> pallet_clearinghouse_margin::WeightInfo for Weight
 	/// Proof: `Timestamp::Now` (`max_values`: Some(1), `max_size`: Some(8), added: 503, mode: `MaxEncodedLen`)
 	/// Storage: `Margin::OptionRisks` (r:60 w:0)
 	/// Proof: `Margin::OptionRisks` (`max_values`: None, `max_size`: Some(45), added: 2520, mode: `MaxEncodedLen`)
-	/// Storage: `Oracle::KeyConfigs` (r:120 w:0)
-	/// Proof: `Oracle::KeyConfigs` (`max_values`: None, `max_size`: Some(54), added: 2529, mode: `MaxEncodedLen`)
-	/// Storage: `Oracle::KeyStates` (r:120 w:0)
-	/// Proof: `Oracle::KeyStates` (`max_values`: None, `max_size`: Some(1460), added: 3935, mode: `MaxEncodedLen`)
-	/// Storage: `Oracle::CounterForFeeders` (r:1 w:0)
-	/// Proof: `Oracle::CounterForFeeders` (`max_values`: Some(1), `max_size`: Some(4), added: 499, mode: `MaxEncodedLen`)
+	/// Storage: `Oracle::KeyQuotes` (r:120 w:0)
+	/// Proof: `Oracle::KeyQuotes` (`max_values`: None, `max_size`: Some(1867), added: 4342, mode: `MaxEncodedLen`)
 	/// The range of component `p` is `[1, 64]`.
 	fn portfolio_margin_check(p: u32, ) -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `924 + p * (693 ±0)`
-		//  Estimated: `10940 + p * (7625 ±0)`
-		// Minimum execution time: 124_505_000 picoseconds.
-		Weight::from_parts(61_950_673, 0)
+		//  Measured:  `1088 + p * (499 ±0)`
+		//  Estimated: `10940 + p * (8413 ±0)`
+		// Minimum execution time: 110_053_000 picoseconds.
+		Weight::from_parts(47_921_685, 0)
 			.saturating_add(Weight::from_parts(0, 10940))
-			// Standard Error: 130_496
-			.saturating_add(Weight::from_parts(73_939_578, 0).saturating_mul(p.into()))
-			.saturating_add(T::DbWeight::get().reads(11))
-			.saturating_add(T::DbWeight::get().reads((7_u64).saturating_mul(p.into())))
-			.saturating_add(Weight::from_parts(0, 7625).saturating_mul(p.into()))
+			// Standard Error: 86_342
+			.saturating_add(Weight::from_parts(57_839_393, 0).saturating_mul(p.into()))
+			.saturating_add(T::DbWeight::get().reads(10))
+			.saturating_add(T::DbWeight::get().reads((5_u64).saturating_mul(p.into())))
+			.saturating_add(Weight::from_parts(0, 8413).saturating_mul(p.into()))
 	}
 	/// Storage: `Margin::PortfolioConfig` (r:0 w:1)
 	/// Proof: `Margin::PortfolioConfig` (`max_values`: Some(1), `max_size`: Some(366), added: 861, mode: `MaxEncodedLen`)
