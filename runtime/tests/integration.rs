@@ -1222,8 +1222,6 @@ fn every_call_that_checks_margin_is_charged_for_an_account_of_options() {
 	);
 	let place_bench = <Runtime as pallet_clearinghouse_orderbook::Config>::WeightInfo::place_order(
 		<Runtime as pallet_clearinghouse_orderbook::Config>::MaxMakersPerOrder::get(),
-		positions,
-		<Runtime as pallet_clearinghouse_vaults::Config>::MaxCollaterals::get(),
 	);
 	assert!(place.all_gte(place_bench.saturating_add(surcharge)));
 	let withdraw = declared(

@@ -101,26 +101,45 @@ mod benchmarks {
 	use super::*;
 
 	/// A buy that sweeps `m` asks (each its own level and account) and rests its last lot;
-	/// `m = 0` is a plain resting order. The placer holds `n` positions (its margin check
-	/// values each and its order's market).
+	/// `m = 0` is a plain resting order. The placer holds no position and one collateral
+	/// asset; what a larger placer adds is measured by `place_positions` and
+	/// `place_collaterals`, each with the other at its least.
 	#[benchmark]
-	fn place_order(
-		m: Linear<0, { T::MaxMakersPerOrder::get() }>,
-		n: Linear<0, { largest::<T>() }>,
-		k: Linear<1, { most_collaterals::<T>() }>,
-	) {
+	fn place_order(m: Linear<0, { T::MaxMakersPerOrder::get() }>) {
 		let market = market::<T>();
 		asks::<T>(market, m);
 		// A bid below so the resting path also inserts into a non-empty index.
 		Pallet::<T>::do_place(&maker::<T>(u32::MAX), market, order(Side::Buy, 500, 1))
 			.expect("resting bid");
-		let who: T::AccountId = caller_of::<T>(n, k);
+		let who: T::AccountId = caller_of::<T>(0, 1);
 		let price = 1_000 + m;
 		#[extrinsic_call]
 		_(RawOrigin::Signed(who.clone()), market, 0, order(Side::Buy, price, u128::from(m) + 1));
 		let open = Pallet::<T>::open_orders(market, &MarginAccount::new(who, 0));
 		assert_eq!(open.len(), 1);
 		assert_eq!(open[0].remaining, LOT);
+	}
+
+	/// A resting buy by a placer of `n` positions and one collateral asset: its margin check
+	/// values each position (and the order's market).
+	#[benchmark]
+	fn place_positions(n: Linear<0, { largest::<T>() }>) {
+		let market = market::<T>();
+		let who: T::AccountId = caller_of::<T>(n, 1);
+		#[extrinsic_call]
+		place_order(RawOrigin::Signed(who.clone()), market, 0, order(Side::Buy, 1_000, 1));
+		assert_eq!(Pallet::<T>::open_orders(market, &MarginAccount::new(who, 0)).len(), 1);
+	}
+
+	/// A resting buy by a placer of no position and `k` collateral assets: its margin check
+	/// values each asset.
+	#[benchmark]
+	fn place_collaterals(k: Linear<1, { most_collaterals::<T>() }>) {
+		let market = market::<T>();
+		let who: T::AccountId = caller_of::<T>(0, k);
+		#[extrinsic_call]
+		place_order(RawOrigin::Signed(who.clone()), market, 0, order(Side::Buy, 1_000, 1));
+		assert_eq!(Pallet::<T>::open_orders(market, &MarginAccount::new(who, 0)).len(), 1);
 	}
 
 	#[benchmark]
@@ -150,19 +169,15 @@ mod benchmarks {
 		assert!(Pallet::<T>::open_orders(market, &account).is_empty());
 	}
 
-	/// `c` cancels then `p` resting placements, each on its own level, by a placer of `n`
-	/// positions and `k` collateral assets (one margin check of the outcome values each and the
-	/// order's market). At least one placement: a call with none makes no margin check, and
-	/// the fit would spread the check's fixed cost over the placements.
+	/// `c` cancels then `p` resting placements, each on its own level, by a placer of no
+	/// position and one collateral asset (a larger one adds what `place_positions` and
+	/// `place_collaterals` measure: the call's one margin check values it once). At least one
+	/// placement: a call with none makes no margin check, and the fit would spread the check's
+	/// fixed cost over the placements.
 	#[benchmark]
-	fn bulk(
-		c: Linear<0, { T::MaxBulk::get() / 2 }>,
-		p: Linear<1, { T::MaxBulk::get() / 2 }>,
-		n: Linear<0, { largest::<T>() }>,
-		k: Linear<1, { most_collaterals::<T>() }>,
-	) {
+	fn bulk(c: Linear<0, { T::MaxBulk::get() / 2 }>, p: Linear<1, { T::MaxBulk::get() / 2 }>) {
 		let market = market::<T>();
-		let who: T::AccountId = caller_of::<T>(n, k);
+		let who: T::AccountId = caller_of::<T>(0, 1);
 		let account = MarginAccount::new(who.clone(), 0);
 		let mut cancels = Vec::new();
 		for i in 0..c {

@@ -76,6 +76,19 @@ fn placer(positions: u32) -> Placer {
 	Placer { positions, collaterals: 1 }
 }
 
+/// The benchmarks' weight of a placement touching `m` makers by a placer of `n` positions and
+/// `k` collateral assets (no surcharge).
+fn placed(m: u32, n: u32, k: u32) -> Weight {
+	<() as crate::WeightInfo>::place_order(m)
+		.saturating_add(Orderbook::placer_weight(Placer { positions: n, collaterals: k }))
+}
+
+/// The benchmarks' weight of a `bulk` call (as `placed`).
+fn bulked(c: u32, p: u32, n: u32, k: u32) -> Weight {
+	<() as crate::WeightInfo>::bulk(c, p)
+		.saturating_add(Orderbook::placer_weight(Placer { positions: n, collaterals: k }))
+}
+
 // ---------------------------------------------------------------------------------------------
 // Markets
 
@@ -617,12 +630,12 @@ fn the_maker_bound_limits_work_and_refunds_the_rest() {
 		.unwrap();
 		// Four makers (the bound), not six.
 		assert_eq!(TestMargin::fills().len(), 4);
-		assert_eq!(post.actual_weight, Some(<() as crate::WeightInfo>::place_order(4, 0, 1)));
+		assert_eq!(post.actual_weight, Some(placed(4, 0, 1)));
 		// A resting order that met nothing is charged as such.
 		let post =
 			Orderbook::place_order(RuntimeOrigin::signed(BOB), M, 0, limit(Side::Buy, 90, 20))
 				.unwrap();
-		assert_eq!(post.actual_weight, Some(<() as crate::WeightInfo>::place_order(0, 0, 1)));
+		assert_eq!(post.actual_weight, Some(placed(0, 0, 1)));
 		// A placer is charged the positions it holds (its margin check values each, with the
 		// surcharge of the costliest kind), not the largest account's the call declared.
 		for market in 1..4 {
@@ -631,14 +644,13 @@ fn the_maker_bound_limits_work_and_refunds_the_rest() {
 		let post =
 			Orderbook::place_order(RuntimeOrigin::signed(BOB), M, 0, limit(Side::Buy, 89, 20))
 				.unwrap();
-		let three = <() as crate::WeightInfo>::place_order(0, 3, 1)
-			.saturating_add(Weight::from_parts(3_000_000, 0));
+		let three = placed(0, 3, 1).saturating_add(Weight::from_parts(3_000_000, 0));
 		assert_eq!(post.actual_weight, Some(three));
 		assert_eq!(Orderbook::place_weight(0, 0, placer(3)), three);
 		assert!(three.ref_time() < Orderbook::place_order_weight().ref_time());
 		// Declared: the largest placer (8 positions, 4 collaterals), its surcharge (8 µs) and
 		// a revaluation without the order (16 µs), the most makers, a full level evicted.
-		let declared = <() as crate::WeightInfo>::place_order(4, 8, 4)
+		let declared = placed(4, 8, 4)
 			.saturating_add(Weight::from_parts(8_000_000 + 16_000_000, 0))
 			.saturating_add(Orderbook::eviction_weight(8));
 		assert_eq!(Orderbook::place_order_weight(), declared);
@@ -1016,7 +1028,7 @@ fn a_bulk_call_evicts_at_most_one_level() {
 		let post = Orderbook::bulk(RuntimeOrigin::signed(ALICE), M, 0, Default::default(), places)
 			.unwrap();
 		assert!(events().contains(&evicted(dust[0], id(dust[0], 1))));
-		let expected = <() as crate::WeightInfo>::bulk(0, 2, 0, 1)
+		let expected = bulked(0, 2, 0, 1)
 			.saturating_add(Orderbook::place_weight(0, 1, placer(0)))
 			.saturating_sub(Orderbook::place_weight(0, 0, placer(0)));
 		assert_eq!(post.actual_weight, Some(expected));
@@ -1166,7 +1178,7 @@ fn a_bulk_call_shares_one_takers_maker_budget() {
 		assert!(depth().bids.is_empty());
 		// Charged the four makers touched, within what the call declared; neither placement
 		// rested, so neither wrote a level of its own.
-		let expected = <() as crate::WeightInfo>::bulk(0, 0, 0, 1)
+		let expected = bulked(0, 0, 0, 1)
 			.saturating_add(<() as crate::WeightInfo>::bulk_shared(2))
 			.saturating_sub(<() as crate::WeightInfo>::bulk_shared(0))
 			.saturating_add(Orderbook::place_weight(3, 0, placer(0)))
@@ -1193,8 +1205,7 @@ fn a_full_bulk_call_declares_one_takers_makers_and_one_margin_check() {
 	build_and_execute(|| {
 		let one = Orderbook::bulk_weight(0, 1);
 		let two = Orderbook::bulk_weight(0, 2);
-		let per_placement = <() as crate::WeightInfo>::bulk(0, 2, 8, 4)
-			.saturating_sub(<() as crate::WeightInfo>::bulk(0, 1, 8, 4));
+		let per_placement = bulked(0, 2, 8, 4).saturating_sub(bulked(0, 1, 8, 4));
 		assert_eq!(two.saturating_sub(one), per_placement);
 		// The largest account's surcharge (8 µs) and revaluation (16 µs), once.
 		assert_eq!(Orderbook::bulk_check_weight(5, 8), Weight::from_parts(24_000_000, 0));
@@ -1267,8 +1278,7 @@ fn a_bulk_call_is_charged_its_placers_positions_and_any_revaluation() {
 			.actual_weight
 			.unwrap()
 		};
-		let plain = <() as crate::WeightInfo>::bulk(0, 2, 2, 1)
-			.saturating_add(Weight::from_parts(2_000_000, 0));
+		let plain = bulked(0, 2, 2, 1).saturating_add(Weight::from_parts(2_000_000, 0));
 		assert_eq!(call(quotes.clone()), plain);
 		TestMargin::revalue(Weight::from_parts(4_000_000, 0));
 		let requotes = vec![limit(Side::Buy, 98, 20), limit(Side::Sell, 102, 20)];
@@ -1303,25 +1313,16 @@ fn placements_on_a_level_the_call_holds_are_charged_as_shared() {
 		};
 		// Three at a new price: the first opens the level, the other two share it.
 		let three = vec![limit(Side::Buy, 99, 20); 3];
-		assert_eq!(
-			call(three),
-			<() as crate::WeightInfo>::bulk(0, 1, 0, 1).saturating_add(shared(2))
-		);
+		assert_eq!(call(three), bulked(0, 1, 0, 1).saturating_add(shared(2)));
 		// Two more at 99, now a stored level (the first reads and writes it: fresh; the second
 		// shares it), and one at a new price (fresh).
 		let mixed =
 			vec![limit(Side::Buy, 99, 20), limit(Side::Buy, 99, 20), limit(Side::Buy, 97, 20)];
-		assert_eq!(
-			call(mixed),
-			<() as crate::WeightInfo>::bulk(0, 2, 0, 1).saturating_add(shared(1))
-		);
+		assert_eq!(call(mixed), bulked(0, 2, 0, 1).saturating_add(shared(1)));
 		assert_eq!(depth().bids, vec![(px(99), 100), (px(97), 20)]);
 		// What a shared placement is charged is less than a fresh one.
 		assert!(
-			shared(1).ref_time()
-				< <() as crate::WeightInfo>::bulk(0, 1, 0, 1)
-					.saturating_sub(<() as crate::WeightInfo>::bulk(0, 0, 0, 1))
-					.ref_time()
+			shared(1).ref_time() < bulked(0, 1, 0, 1).saturating_sub(bulked(0, 0, 0, 1)).ref_time()
 		);
 		check();
 	});

@@ -11,8 +11,14 @@ use polkadot_sdk::frame_support::{traits::Get, weights::Weight};
 /// Weight functions of the order-book pallet.
 pub trait WeightInfo {
 	/// `place_order` touching `m` resting orders (0: the order rests without trading), by a
-	/// placer holding `n` positions and `k` collateral assets (each valued by its margin check).
-	fn place_order(m: u32, n: u32, k: u32) -> Weight;
+	/// placer of no position and one collateral asset.
+	fn place_order(m: u32) -> Weight;
+	/// A resting `place_order` by a placer holding `n` positions and one collateral asset
+	/// (what its margin check adds per position: the slope).
+	fn place_positions(n: u32) -> Weight;
+	/// A resting `place_order` by a placer of no position holding `k` collateral assets (what
+	/// its margin check adds per asset: the slope).
+	fn place_collaterals(k: u32) -> Weight;
 	/// `cancel_order`.
 	fn cancel_order() -> Weight;
 	/// `cancel_all` of `n` orders.
@@ -26,8 +32,8 @@ pub trait WeightInfo {
 	/// `set_market_status`.
 	fn set_market_status() -> Weight;
 	/// `bulk` with `c` cancels and `p` resting placements, each on a level of its own, by a
-	/// placer holding `n` positions and `k` collateral assets.
-	fn bulk(c: u32, p: u32, n: u32, k: u32) -> Weight;
+	/// placer of no position and one collateral asset.
+	fn bulk(c: u32, p: u32) -> Weight;
 	/// `bulk` with `p` resting placements on one level that already holds an order (only the
 	/// per-placement slope is used: what a placement costs on a level the call holds).
 	fn bulk_shared(p: u32) -> Weight;
@@ -54,19 +60,29 @@ impl<T: polkadot_sdk::frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	// Levels(price), AccountOrders. Per touched maker (worst case: each on its own level):
 	// reads and writes its Levels and the maker's AccountOrders.
 	// Per position of the placer: its margin check reads the market's risk, state and price.
-	// Per collateral: its registry entry and price.
-	fn place_order(m: u32, n: u32, k: u32) -> Weight {
+	fn place_order(m: u32) -> Weight {
 		let m = u64::from(m);
-		let n = u64::from(n);
-		let k = u64::from(k);
 		Weight::from_parts(45_000_000, MARKET_PROOF + LEVEL_PROOF + ACCOUNT_PROOF + 20)
 			.saturating_add(
 				Weight::from_parts(12_000_000, LEVEL_PROOF + ACCOUNT_PROOF).saturating_mul(m),
 			)
-			.saturating_add(Weight::from_parts(40_000_000, POSITION_PROOF).saturating_mul(n))
-			.saturating_add(Weight::from_parts(20_000_000, COLLATERAL_PROOF).saturating_mul(k))
-			.saturating_add(T::DbWeight::get().reads(4 + 2 * m + 3 * n + 2 * k))
+			.saturating_add(T::DbWeight::get().reads(4 + 2 * m))
 			.saturating_add(T::DbWeight::get().writes(3 + 2 * m))
+	}
+	// Per position of the placer: its margin check reads the market's risk, state, price and
+	// the book's mid.
+	fn place_positions(n: u32) -> Weight {
+		let n = u64::from(n);
+		Self::place_order(0)
+			.saturating_add(Weight::from_parts(40_000_000, POSITION_PROOF).saturating_mul(n))
+			.saturating_add(T::DbWeight::get().reads(4 * n))
+	}
+	// Per collateral: its registry entry and price.
+	fn place_collaterals(k: u32) -> Weight {
+		let k = u64::from(k);
+		Self::place_order(0)
+			.saturating_add(Weight::from_parts(20_000_000, COLLATERAL_PROOF).saturating_mul(k))
+			.saturating_add(T::DbWeight::get().reads(2 * k))
 	}
 	// Reads Markets, AccountOrders, Levels; writes Markets, Levels, AccountOrders.
 	fn cancel_order() -> Weight {
@@ -103,17 +119,15 @@ impl<T: polkadot_sdk::frame_system::Config> WeightInfo for SubstrateWeight<T> {
 		Self::update_market()
 	}
 	// One margin check per call.
-	fn bulk(c: u32, p: u32, n: u32, k: u32) -> Weight {
-		let check = Self::place_order(0, n, k).saturating_sub(Self::place_order(0, 0, 0));
+	fn bulk(c: u32, p: u32) -> Weight {
 		Self::cancel_order()
 			.saturating_mul(u64::from(c))
-			.saturating_add(Self::place_order(0, 0, 0).saturating_mul(u64::from(p)))
-			.saturating_add(check)
+			.saturating_add(Self::place_order(0).saturating_mul(u64::from(p)))
 	}
 	// The level, market and index read and written once; per placement the matching and the
 	// index entry.
 	fn bulk_shared(p: u32) -> Weight {
-		Self::place_order(0, 0, 0)
+		Self::place_order(0)
 			.saturating_add(Weight::from_parts(10_000_000, 0).saturating_mul(u64::from(p)))
 	}
 	// Reads the level, the market; per order its owner's index; writes the same.
@@ -128,7 +142,7 @@ impl<T: polkadot_sdk::frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	// owner's index read and written.
 	fn place_evicting(n: u32) -> Weight {
 		let n = u64::from(n);
-		Self::place_order(0, 0, 0)
+		Self::place_order(0)
 			.saturating_add(Weight::from_parts(6_000_000, LEVEL_PROOF))
 			.saturating_add(Weight::from_parts(6_000_000, ACCOUNT_PROOF).saturating_mul(n))
 			.saturating_add(T::DbWeight::get().reads(1 + n))
@@ -138,14 +152,14 @@ impl<T: polkadot_sdk::frame_system::Config> WeightInfo for SubstrateWeight<T> {
 
 /// For tests.
 impl WeightInfo for () {
-	fn place_order(m: u32, n: u32, k: u32) -> Weight {
-		Weight::from_parts(
-			45_000_000
-				+ 12_000_000 * u64::from(m)
-				+ 40_000_000 * u64::from(n)
-				+ 20_000_000 * u64::from(k),
-			0,
-		)
+	fn place_order(m: u32) -> Weight {
+		Weight::from_parts(45_000_000 + 12_000_000 * u64::from(m), 0)
+	}
+	fn place_positions(n: u32) -> Weight {
+		Weight::from_parts(45_000_000 + 40_000_000 * u64::from(n), 0)
+	}
+	fn place_collaterals(k: u32) -> Weight {
+		Weight::from_parts(45_000_000 + 20_000_000 * u64::from(k), 0)
 	}
 	fn cancel_order() -> Weight {
 		Weight::from_parts(30_000_000, 0)
@@ -165,14 +179,8 @@ impl WeightInfo for () {
 	fn set_market_status() -> Weight {
 		Weight::from_parts(15_000_000, 0)
 	}
-	fn bulk(c: u32, p: u32, n: u32, k: u32) -> Weight {
-		Weight::from_parts(
-			30_000_000 * u64::from(c)
-				+ 45_000_000 * u64::from(p)
-				+ 40_000_000 * u64::from(n)
-				+ 20_000_000 * u64::from(k),
-			0,
-		)
+	fn bulk(c: u32, p: u32) -> Weight {
+		Weight::from_parts(30_000_000 * u64::from(c) + 45_000_000 * u64::from(p), 0)
 	}
 	fn bulk_shared(p: u32) -> Weight {
 		Weight::from_parts(45_000_000 + 10_000_000 * u64::from(p), 0)

@@ -73,7 +73,7 @@ impl<T: frame_system::Config> pallet_clearinghouse_orderbook::WeightInfo for Wei
 	/// Storage: `Margin::Holders` (r:0 w:33)
 	/// Proof: `Margin::Holders` (`max_values`: None, `max_size`: Some(62), added: 2537, mode: `MaxEncodedLen`)
 	/// The range of component `m` is `[0, 32]`.
-	fn place_order(m: u32, _n: u32, _k: u32, ) -> Weight {
+	fn place_order(m: u32, ) -> Weight {
 		// Proof Size summary in bytes:
 		//  Measured:  `171866 + m * (8187 ±0)`
 		//  Estimated: `370880 + m * (9950 ±0)`
@@ -158,7 +158,7 @@ impl<T: frame_system::Config> pallet_clearinghouse_orderbook::WeightInfo for Wei
 	/// Proof: `Oracle::CounterForFeeders` (`max_values`: Some(1), `max_size`: Some(4), added: 499, mode: `MaxEncodedLen`)
 	/// The range of component `c` is `[0, 16]`.
 	/// The range of component `p` is `[0, 16]`.
-	fn bulk(c: u32, p: u32, _n: u32, _k: u32, ) -> Weight {
+	fn bulk(c: u32, p: u32, ) -> Weight {
 		// Proof Size summary in bytes:
 		//  Measured:  `171817 + c * (127 ±0)`
 		//  Estimated: `370880 + c * (6290 ±2_153) + p * (6972 ±2_153)`
@@ -259,6 +259,16 @@ impl<T: frame_system::Config> pallet_clearinghouse_orderbook::WeightInfo for Wei
 	/// Placeholder until measured: a bulk placement on a level of its own.
 	fn bulk_shared(p: u32, ) -> Weight {
 		Weight::from_parts(1_139_968_357, 6972).saturating_mul(p.into())
+	}
+	/// Placeholder until measured: the old worst-case check (64 positions) per position.
+	fn place_positions(n: u32, ) -> Weight {
+		Weight::from_parts(42_924_340, 4642).saturating_mul(n.into())
+			.saturating_add(T::DbWeight::get().reads((5_u64).saturating_mul(n.into())))
+	}
+	/// Placeholder until measured.
+	fn place_collaterals(k: u32, ) -> Weight {
+		Weight::from_parts(21_000_000, 3935).saturating_mul(k.into())
+			.saturating_add(T::DbWeight::get().reads((3_u64).saturating_mul(k.into())))
 	}
 	/// Storage: `Orderbook::CounterForMarkets` (r:1 w:0)
 	/// Proof: `Orderbook::CounterForMarkets` (`max_values`: Some(1), `max_size`: Some(4), added: 499, mode: `MaxEncodedLen`)
