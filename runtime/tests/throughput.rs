@@ -5,10 +5,10 @@
 //! numbers: a block never goes past its limits, every placement rests, the pallets' invariants
 //! hold afterwards.
 //!
-//! The set-up, on the development preset's genesis: `MARKETS` perpetuals, each on its own
-//! oracle key priced at 100; `MAKERS` market makers (the eight well-known accounts, three
+//! The set-up, on the development preset's genesis: 16 perpetuals (2 in the tests), each on its own
+//! oracle key priced at 100; 36 market makers (the twelve well-known accounts, three
 //! sub-accounts each), each with 20,000 USD and a one-unit position in every market (traded
-//! among them first), so each margin check values `MARKETS` positions. A block is filled the
+//! among them first), so each margin check values 16 positions. A block is filled the
 //! way a block builder does: the next transaction is included while its declared weight (plus
 //! the base weight of an extrinsic) fits what is left of the normal class; what it is charged
 //! afterwards (its refunded weight) is what it uses. The storage proof is recorded over the
@@ -193,14 +193,20 @@ pub fn setup(markets: u32) -> sp_io::TestExternalities {
 				.into()
 			));
 		}
-		// A unit in every market: each maker sells one to the next at the mid.
+		// A unit in every market: the makers in pairs, the first selling one to the second at
+		// the mid.
 		for m in 0..markets {
-			for (i, (owner, sub)) in makers.iter().enumerate() {
-				let (buyer, buyer_sub) = &makers[(i + 1) % makers.len()];
+			for pair in makers.chunks(2) {
+				let [(seller, seller_sub), (buyer, buyer_sub)] = pair else { continue };
 				let mid = u128::from(MID) * TICK;
-				assert_ok!(place(owner, *sub, m, limit(Side::Sell, mid)));
+				assert_ok!(place(seller, *seller_sub, m, limit(Side::Sell, mid)));
 				assert_ok!(place(buyer, *buyer_sub, m, limit(Side::Buy, mid)));
 			}
+		}
+		for (owner, sub) in &makers {
+			let account = pallet_clearinghouse_margin::MarginAccount::new(owner.clone(), *sub);
+			let held = pallet_clearinghouse_margin::Accounts::<Runtime>::get(&account);
+			assert_eq!(held.len() as u32, markets, "a position in every market");
 		}
 		frame_system::Pallet::<Runtime>::reset_events();
 	});
@@ -287,9 +293,9 @@ fn next_call(
 				.collect(),
 		),
 		Mode::BulkSharedLevels => {
-			// Each maker its own four prices a side (so no level holds more than eight
-			// orders of one call and a few calls).
-			let offset = (round % count) * 4;
+			// Each maker four prices a side of its own among 128 (the most levels a side may
+			// hold): the 33rd maker shares the first one's, so a level holds at most 16 orders.
+			let offset = (round % count) % 32 * 4;
 			bulk(
 				(0..4)
 					.flat_map(|k| {

@@ -42,30 +42,30 @@ use core::marker::PhantomData;
 /// Weight functions for `pallet_clearinghouse_orderbook`.
 pub struct WeightInfo<T>(PhantomData<T>);
 impl<T: frame_system::Config> pallet_clearinghouse_orderbook::WeightInfo for WeightInfo<T> {
-	/// Storage: `Orderbook::Markets` (r:64 w:1)
+	/// Storage: `Orderbook::Markets` (r:1 w:1)
 	/// Proof: `Orderbook::Markets` (`max_values`: None, `max_size`: Some(2167), added: 4642, mode: `MaxEncodedLen`)
 	/// Storage: `Orderbook::AccountOrders` (r:33 w:33)
 	/// Proof: `Orderbook::AccountOrders` (`max_values`: None, `max_size`: Some(3136), added: 5611, mode: `MaxEncodedLen`)
-	/// Storage: `Margin::MarketRisks` (r:64 w:0)
+	/// Storage: `Margin::MarketRisks` (r:1 w:0)
 	/// Proof: `Margin::MarketRisks` (`max_values`: None, `max_size`: Some(70), added: 2545, mode: `MaxEncodedLen`)
 	/// Storage: `Margin::Accounts` (r:33 w:33)
 	/// Proof: `Margin::Accounts` (`max_values`: None, `max_size`: Some(7475), added: 9950, mode: `MaxEncodedLen`)
-	/// Storage: `Margin::MarketStates` (r:64 w:1)
-	/// Proof: `Margin::MarketStates` (`max_values`: None, `max_size`: Some(95), added: 2570, mode: `MaxEncodedLen`)
 	/// Storage: `Vaults::Ledgers` (r:35 w:35)
 	/// Proof: `Vaults::Ledgers` (`max_values`: None, `max_size`: Some(626), added: 3101, mode: `MaxEncodedLen`)
 	/// Storage: `Vaults::SettlementCollateral` (r:1 w:0)
 	/// Proof: `Vaults::SettlementCollateral` (`max_values`: Some(1), `max_size`: Some(2), added: 497, mode: `MaxEncodedLen`)
-	/// Storage: `Vaults::Collaterals` (r:32 w:0)
+	/// Storage: `Vaults::Collaterals` (r:1 w:0)
 	/// Proof: `Vaults::Collaterals` (`max_values`: None, `max_size`: Some(72), added: 2547, mode: `MaxEncodedLen`)
-	/// Storage: `Oracle::KeyConfigs` (r:95 w:0)
-	/// Proof: `Oracle::KeyConfigs` (`max_values`: None, `max_size`: Some(54), added: 2529, mode: `MaxEncodedLen`)
-	/// Storage: `Oracle::KeyStates` (r:94 w:0)
-	/// Proof: `Oracle::KeyStates` (`max_values`: None, `max_size`: Some(1460), added: 3935, mode: `MaxEncodedLen`)
+	/// Storage: `Confidential::Accounts` (r:1 w:0)
+	/// Proof: `Confidential::Accounts` (`max_values`: None, `max_size`: Some(137), added: 2612, mode: `MaxEncodedLen`)
+	/// Storage: `Margin::PortfolioAccounts` (r:1 w:0)
+	/// Proof: `Margin::PortfolioAccounts` (`max_values`: None, `max_size`: Some(49), added: 2524, mode: `MaxEncodedLen`)
+	/// Storage: `Margin::MarketStates` (r:1 w:1)
+	/// Proof: `Margin::MarketStates` (`max_values`: None, `max_size`: Some(95), added: 2570, mode: `MaxEncodedLen`)
 	/// Storage: `Timestamp::Now` (r:1 w:0)
 	/// Proof: `Timestamp::Now` (`max_values`: Some(1), `max_size`: Some(8), added: 503, mode: `MaxEncodedLen`)
-	/// Storage: `Oracle::CounterForFeeders` (r:1 w:0)
-	/// Proof: `Oracle::CounterForFeeders` (`max_values`: Some(1), `max_size`: Some(4), added: 499, mode: `MaxEncodedLen`)
+	/// Storage: `Oracle::KeyQuotes` (r:1 w:0)
+	/// Proof: `Oracle::KeyQuotes` (`max_values`: None, `max_size`: Some(1867), added: 4342, mode: `MaxEncodedLen`)
 	/// Storage: `Orderbook::Levels` (r:33 w:33)
 	/// Proof: `Orderbook::Levels` (`max_values`: None, `max_size`: Some(3815), added: 6290, mode: `MaxEncodedLen`)
 	/// Storage: `Parameters::Parameters` (r:1 w:0)
@@ -75,18 +75,100 @@ impl<T: frame_system::Config> pallet_clearinghouse_orderbook::WeightInfo for Wei
 	/// The range of component `m` is `[0, 32]`.
 	fn place_order(m: u32, ) -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `171866 + m * (8187 ±0)`
-		//  Estimated: `370880 + m * (9950 ±0)`
-		// Minimum execution time: 2_055_254_000 picoseconds.
-		Weight::from_parts(2_141_539_069, 0)
-			.saturating_add(Weight::from_parts(0, 370880))
-			// Standard Error: 1_783_306
-			.saturating_add(Weight::from_parts(152_471_577, 0).saturating_mul(m.into()))
-			.saturating_add(T::DbWeight::get().reads(422))
+		//  Measured:  `4620 + m * (8187 ±0)`
+		//  Estimated: `10940 + m * (9950 ±0)`
+		// Minimum execution time: 160_789_000 picoseconds.
+		Weight::from_parts(189_232_758, 0)
+			.saturating_add(Weight::from_parts(0, 10940))
+			// Standard Error: 351_911
+			.saturating_add(Weight::from_parts(122_324_730, 0).saturating_mul(m.into()))
+			.saturating_add(T::DbWeight::get().reads(15))
 			.saturating_add(T::DbWeight::get().reads((4_u64).saturating_mul(m.into())))
 			.saturating_add(T::DbWeight::get().writes(7))
 			.saturating_add(T::DbWeight::get().writes((5_u64).saturating_mul(m.into())))
 			.saturating_add(Weight::from_parts(0, 9950).saturating_mul(m.into()))
+	}
+	/// Storage: `Orderbook::Markets` (r:64 w:1)
+	/// Proof: `Orderbook::Markets` (`max_values`: None, `max_size`: Some(2167), added: 4642, mode: `MaxEncodedLen`)
+	/// Storage: `Orderbook::AccountOrders` (r:1 w:1)
+	/// Proof: `Orderbook::AccountOrders` (`max_values`: None, `max_size`: Some(3136), added: 5611, mode: `MaxEncodedLen`)
+	/// Storage: `Margin::MarketRisks` (r:64 w:0)
+	/// Proof: `Margin::MarketRisks` (`max_values`: None, `max_size`: Some(70), added: 2545, mode: `MaxEncodedLen`)
+	/// Storage: `Margin::Accounts` (r:1 w:1)
+	/// Proof: `Margin::Accounts` (`max_values`: None, `max_size`: Some(7475), added: 9950, mode: `MaxEncodedLen`)
+	/// Storage: `Vaults::Ledgers` (r:1 w:0)
+	/// Proof: `Vaults::Ledgers` (`max_values`: None, `max_size`: Some(626), added: 3101, mode: `MaxEncodedLen`)
+	/// Storage: `Vaults::SettlementCollateral` (r:1 w:0)
+	/// Proof: `Vaults::SettlementCollateral` (`max_values`: Some(1), `max_size`: Some(2), added: 497, mode: `MaxEncodedLen`)
+	/// Storage: `Vaults::Collaterals` (r:1 w:0)
+	/// Proof: `Vaults::Collaterals` (`max_values`: None, `max_size`: Some(72), added: 2547, mode: `MaxEncodedLen`)
+	/// Storage: `Confidential::Accounts` (r:1 w:0)
+	/// Proof: `Confidential::Accounts` (`max_values`: None, `max_size`: Some(137), added: 2612, mode: `MaxEncodedLen`)
+	/// Storage: `Margin::PortfolioAccounts` (r:1 w:0)
+	/// Proof: `Margin::PortfolioAccounts` (`max_values`: None, `max_size`: Some(49), added: 2524, mode: `MaxEncodedLen`)
+	/// Storage: `Margin::MarketStates` (r:64 w:0)
+	/// Proof: `Margin::MarketStates` (`max_values`: None, `max_size`: Some(95), added: 2570, mode: `MaxEncodedLen`)
+	/// Storage: `Timestamp::Now` (r:1 w:0)
+	/// Proof: `Timestamp::Now` (`max_values`: Some(1), `max_size`: Some(8), added: 503, mode: `MaxEncodedLen`)
+	/// Storage: `Oracle::KeyQuotes` (r:64 w:0)
+	/// Proof: `Oracle::KeyQuotes` (`max_values`: None, `max_size`: Some(1867), added: 4342, mode: `MaxEncodedLen`)
+	/// Storage: `Orderbook::Levels` (r:1 w:1)
+	/// Proof: `Orderbook::Levels` (`max_values`: None, `max_size`: Some(3815), added: 6290, mode: `MaxEncodedLen`)
+	/// The range of component `n` is `[0, 63]`.
+	fn place_positions(n: u32, ) -> Weight {
+		// Proof Size summary in bytes:
+		//  Measured:  `8394 + n * (2385 ±0)`
+		//  Estimated: `10940 + n * (4642 ±0)`
+		// Minimum execution time: 162_482_000 picoseconds.
+		Weight::from_parts(210_334_671, 0)
+			.saturating_add(Weight::from_parts(0, 10940))
+			// Standard Error: 55_737
+			.saturating_add(Weight::from_parts(20_049_593, 0).saturating_mul(n.into()))
+			.saturating_add(T::DbWeight::get().reads(13))
+			.saturating_add(T::DbWeight::get().reads((4_u64).saturating_mul(n.into())))
+			.saturating_add(T::DbWeight::get().writes(4))
+			.saturating_add(Weight::from_parts(0, 4642).saturating_mul(n.into()))
+	}
+	/// Storage: `Orderbook::Markets` (r:1 w:1)
+	/// Proof: `Orderbook::Markets` (`max_values`: None, `max_size`: Some(2167), added: 4642, mode: `MaxEncodedLen`)
+	/// Storage: `Orderbook::AccountOrders` (r:1 w:1)
+	/// Proof: `Orderbook::AccountOrders` (`max_values`: None, `max_size`: Some(3136), added: 5611, mode: `MaxEncodedLen`)
+	/// Storage: `Margin::MarketRisks` (r:1 w:0)
+	/// Proof: `Margin::MarketRisks` (`max_values`: None, `max_size`: Some(70), added: 2545, mode: `MaxEncodedLen`)
+	/// Storage: `Margin::Accounts` (r:1 w:1)
+	/// Proof: `Margin::Accounts` (`max_values`: None, `max_size`: Some(7475), added: 9950, mode: `MaxEncodedLen`)
+	/// Storage: `Vaults::Ledgers` (r:1 w:0)
+	/// Proof: `Vaults::Ledgers` (`max_values`: None, `max_size`: Some(626), added: 3101, mode: `MaxEncodedLen`)
+	/// Storage: `Vaults::SettlementCollateral` (r:1 w:0)
+	/// Proof: `Vaults::SettlementCollateral` (`max_values`: Some(1), `max_size`: Some(2), added: 497, mode: `MaxEncodedLen`)
+	/// Storage: `Vaults::Collaterals` (r:32 w:0)
+	/// Proof: `Vaults::Collaterals` (`max_values`: None, `max_size`: Some(72), added: 2547, mode: `MaxEncodedLen`)
+	/// Storage: `Oracle::KeyQuotes` (r:32 w:0)
+	/// Proof: `Oracle::KeyQuotes` (`max_values`: None, `max_size`: Some(1867), added: 4342, mode: `MaxEncodedLen`)
+	/// Storage: `Timestamp::Now` (r:1 w:0)
+	/// Proof: `Timestamp::Now` (`max_values`: Some(1), `max_size`: Some(8), added: 503, mode: `MaxEncodedLen`)
+	/// Storage: `Confidential::Accounts` (r:1 w:0)
+	/// Proof: `Confidential::Accounts` (`max_values`: None, `max_size`: Some(137), added: 2612, mode: `MaxEncodedLen`)
+	/// Storage: `Margin::PortfolioAccounts` (r:1 w:0)
+	/// Proof: `Margin::PortfolioAccounts` (`max_values`: None, `max_size`: Some(49), added: 2524, mode: `MaxEncodedLen`)
+	/// Storage: `Margin::MarketStates` (r:1 w:0)
+	/// Proof: `Margin::MarketStates` (`max_values`: None, `max_size`: Some(95), added: 2570, mode: `MaxEncodedLen`)
+	/// Storage: `Orderbook::Levels` (r:1 w:1)
+	/// Proof: `Orderbook::Levels` (`max_values`: None, `max_size`: Some(3815), added: 6290, mode: `MaxEncodedLen`)
+	/// The range of component `k` is `[1, 32]`.
+	fn place_collaterals(k: u32, ) -> Weight {
+		// Proof Size summary in bytes:
+		//  Measured:  `4342 + k * (189 ±0)`
+		//  Estimated: `10940 + k * (4342 ±0)`
+		// Minimum execution time: 145_826_000 picoseconds.
+		Weight::from_parts(183_127_021, 0)
+			.saturating_add(Weight::from_parts(0, 10940))
+			// Standard Error: 77_862
+			.saturating_add(Weight::from_parts(8_543_495, 0).saturating_mul(k.into()))
+			.saturating_add(T::DbWeight::get().reads(11))
+			.saturating_add(T::DbWeight::get().reads((2_u64).saturating_mul(k.into())))
+			.saturating_add(T::DbWeight::get().writes(4))
+			.saturating_add(Weight::from_parts(0, 4342).saturating_mul(k.into()))
 	}
 	/// Storage: `Orderbook::Markets` (r:1 w:1)
 	/// Proof: `Orderbook::Markets` (`max_values`: None, `max_size`: Some(2167), added: 4642, mode: `MaxEncodedLen`)
@@ -100,8 +182,8 @@ impl<T: frame_system::Config> pallet_clearinghouse_orderbook::WeightInfo for Wei
 		// Proof Size summary in bytes:
 		//  Measured:  `9420`
 		//  Estimated: `10940`
-		// Minimum execution time: 102_853_000 picoseconds.
-		Weight::from_parts(118_136_000, 0)
+		// Minimum execution time: 97_385_000 picoseconds.
+		Weight::from_parts(113_819_000, 0)
 			.saturating_add(Weight::from_parts(0, 10940))
 			.saturating_add(T::DbWeight::get().reads(4))
 			.saturating_add(T::DbWeight::get().writes(4))
@@ -119,64 +201,103 @@ impl<T: frame_system::Config> pallet_clearinghouse_orderbook::WeightInfo for Wei
 		// Proof Size summary in bytes:
 		//  Measured:  `8611 + n * (122 ±0)`
 		//  Estimated: `10940 + n * (6290 ±0)`
-		// Minimum execution time: 85_948_000 picoseconds.
-		Weight::from_parts(88_292_502, 0)
+		// Minimum execution time: 79_759_000 picoseconds.
+		Weight::from_parts(76_297_543, 0)
 			.saturating_add(Weight::from_parts(0, 10940))
-			// Standard Error: 67_497
-			.saturating_add(Weight::from_parts(15_081_773, 0).saturating_mul(n.into()))
+			// Standard Error: 68_749
+			.saturating_add(Weight::from_parts(14_390_920, 0).saturating_mul(n.into()))
 			.saturating_add(T::DbWeight::get().reads(3))
 			.saturating_add(T::DbWeight::get().reads((1_u64).saturating_mul(n.into())))
 			.saturating_add(T::DbWeight::get().writes(3))
 			.saturating_add(T::DbWeight::get().writes((1_u64).saturating_mul(n.into())))
 			.saturating_add(Weight::from_parts(0, 6290).saturating_mul(n.into()))
 	}
-	/// Storage: `Orderbook::Markets` (r:64 w:1)
+	/// Storage: `Orderbook::Markets` (r:1 w:1)
 	/// Proof: `Orderbook::Markets` (`max_values`: None, `max_size`: Some(2167), added: 4642, mode: `MaxEncodedLen`)
 	/// Storage: `Orderbook::AccountOrders` (r:1 w:1)
 	/// Proof: `Orderbook::AccountOrders` (`max_values`: None, `max_size`: Some(3136), added: 5611, mode: `MaxEncodedLen`)
-	/// Storage: `Orderbook::Levels` (r:32 w:32)
+	/// Storage: `Orderbook::Levels` (r:64 w:64)
 	/// Proof: `Orderbook::Levels` (`max_values`: None, `max_size`: Some(3815), added: 6290, mode: `MaxEncodedLen`)
 	/// Storage: `Margin::Accounts` (r:1 w:1)
 	/// Proof: `Margin::Accounts` (`max_values`: None, `max_size`: Some(7475), added: 9950, mode: `MaxEncodedLen`)
-	/// Storage: `Margin::MarketRisks` (r:64 w:0)
-	/// Proof: `Margin::MarketRisks` (`max_values`: None, `max_size`: Some(70), added: 2545, mode: `MaxEncodedLen`)
-	/// Storage: `Margin::MarketStates` (r:64 w:0)
+	/// Storage: `Timestamp::Now` (r:1 w:0)
+	/// Proof: `Timestamp::Now` (`max_values`: Some(1), `max_size`: Some(8), added: 503, mode: `MaxEncodedLen`)
+	/// Storage: `Margin::MarketStates` (r:1 w:0)
 	/// Proof: `Margin::MarketStates` (`max_values`: None, `max_size`: Some(95), added: 2570, mode: `MaxEncodedLen`)
+	/// Storage: `Margin::MarketRisks` (r:1 w:0)
+	/// Proof: `Margin::MarketRisks` (`max_values`: None, `max_size`: Some(70), added: 2545, mode: `MaxEncodedLen`)
+	/// Storage: `Margin::PortfolioAccounts` (r:1 w:0)
+	/// Proof: `Margin::PortfolioAccounts` (`max_values`: None, `max_size`: Some(49), added: 2524, mode: `MaxEncodedLen`)
 	/// Storage: `Vaults::Ledgers` (r:1 w:0)
 	/// Proof: `Vaults::Ledgers` (`max_values`: None, `max_size`: Some(626), added: 3101, mode: `MaxEncodedLen`)
 	/// Storage: `Vaults::SettlementCollateral` (r:1 w:0)
 	/// Proof: `Vaults::SettlementCollateral` (`max_values`: Some(1), `max_size`: Some(2), added: 497, mode: `MaxEncodedLen`)
-	/// Storage: `Vaults::Collaterals` (r:32 w:0)
+	/// Storage: `Vaults::Collaterals` (r:1 w:0)
 	/// Proof: `Vaults::Collaterals` (`max_values`: None, `max_size`: Some(72), added: 2547, mode: `MaxEncodedLen`)
-	/// Storage: `Oracle::KeyConfigs` (r:95 w:0)
-	/// Proof: `Oracle::KeyConfigs` (`max_values`: None, `max_size`: Some(54), added: 2529, mode: `MaxEncodedLen`)
-	/// Storage: `Oracle::KeyStates` (r:94 w:0)
-	/// Proof: `Oracle::KeyStates` (`max_values`: None, `max_size`: Some(1460), added: 3935, mode: `MaxEncodedLen`)
-	/// Storage: `Timestamp::Now` (r:1 w:0)
-	/// Proof: `Timestamp::Now` (`max_values`: Some(1), `max_size`: Some(8), added: 503, mode: `MaxEncodedLen`)
-	/// Storage: `Oracle::CounterForFeeders` (r:1 w:0)
-	/// Proof: `Oracle::CounterForFeeders` (`max_values`: Some(1), `max_size`: Some(4), added: 499, mode: `MaxEncodedLen`)
-	/// The range of component `c` is `[0, 16]`.
-	/// The range of component `p` is `[0, 16]`.
+	/// Storage: `Confidential::Accounts` (r:1 w:0)
+	/// Proof: `Confidential::Accounts` (`max_values`: None, `max_size`: Some(137), added: 2612, mode: `MaxEncodedLen`)
+	/// Storage: `Oracle::KeyQuotes` (r:1 w:0)
+	/// Proof: `Oracle::KeyQuotes` (`max_values`: None, `max_size`: Some(1867), added: 4342, mode: `MaxEncodedLen`)
+	/// The range of component `c` is `[0, 32]`.
+	/// The range of component `p` is `[1, 32]`.
 	fn bulk(c: u32, p: u32, ) -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `171817 + c * (127 ±0)`
-		//  Estimated: `370880 + c * (6290 ±2_153) + p * (6972 ±2_153)`
-		// Minimum execution time: 691_638_000 picoseconds.
-		Weight::from_parts(514_831_497, 0)
-			.saturating_add(Weight::from_parts(0, 370880))
-			// Standard Error: 16_384_045
-			.saturating_add(Weight::from_parts(87_429_883, 0).saturating_mul(c.into()))
-			// Standard Error: 16_384_045
-			.saturating_add(Weight::from_parts(1_139_968_357, 0).saturating_mul(p.into()))
-			.saturating_add(T::DbWeight::get().reads(247))
-			.saturating_add(T::DbWeight::get().reads((4_u64).saturating_mul(c.into())))
-			.saturating_add(T::DbWeight::get().reads((11_u64).saturating_mul(p.into())))
+		//  Measured:  `4567 + c * (127 ±0)`
+		//  Estimated: `10940 + c * (6290 ±0) + p * (6290 ±0)`
+		// Minimum execution time: 610_587_000 picoseconds.
+		Weight::from_parts(152_387_264, 0)
+			.saturating_add(Weight::from_parts(0, 10940))
+			// Standard Error: 97_226
+			.saturating_add(Weight::from_parts(14_806_882, 0).saturating_mul(c.into()))
+			// Standard Error: 99_912
+			.saturating_add(Weight::from_parts(16_291_821, 0).saturating_mul(p.into()))
+			.saturating_add(T::DbWeight::get().reads(12))
+			.saturating_add(T::DbWeight::get().reads((1_u64).saturating_mul(c.into())))
+			.saturating_add(T::DbWeight::get().reads((1_u64).saturating_mul(p.into())))
 			.saturating_add(T::DbWeight::get().writes(3))
 			.saturating_add(T::DbWeight::get().writes((1_u64).saturating_mul(c.into())))
 			.saturating_add(T::DbWeight::get().writes((1_u64).saturating_mul(p.into())))
 			.saturating_add(Weight::from_parts(0, 6290).saturating_mul(c.into()))
-			.saturating_add(Weight::from_parts(0, 6972).saturating_mul(p.into()))
+			.saturating_add(Weight::from_parts(0, 6290).saturating_mul(p.into()))
+	}
+	/// Storage: `Margin::Accounts` (r:1 w:1)
+	/// Proof: `Margin::Accounts` (`max_values`: None, `max_size`: Some(7475), added: 9950, mode: `MaxEncodedLen`)
+	/// Storage: `Orderbook::Markets` (r:1 w:1)
+	/// Proof: `Orderbook::Markets` (`max_values`: None, `max_size`: Some(2167), added: 4642, mode: `MaxEncodedLen`)
+	/// Storage: `Orderbook::AccountOrders` (r:1 w:1)
+	/// Proof: `Orderbook::AccountOrders` (`max_values`: None, `max_size`: Some(3136), added: 5611, mode: `MaxEncodedLen`)
+	/// Storage: `Timestamp::Now` (r:1 w:0)
+	/// Proof: `Timestamp::Now` (`max_values`: Some(1), `max_size`: Some(8), added: 503, mode: `MaxEncodedLen`)
+	/// Storage: `Orderbook::Levels` (r:1 w:1)
+	/// Proof: `Orderbook::Levels` (`max_values`: None, `max_size`: Some(3815), added: 6290, mode: `MaxEncodedLen`)
+	/// Storage: `Margin::MarketStates` (r:1 w:0)
+	/// Proof: `Margin::MarketStates` (`max_values`: None, `max_size`: Some(95), added: 2570, mode: `MaxEncodedLen`)
+	/// Storage: `Margin::MarketRisks` (r:1 w:0)
+	/// Proof: `Margin::MarketRisks` (`max_values`: None, `max_size`: Some(70), added: 2545, mode: `MaxEncodedLen`)
+	/// Storage: `Margin::PortfolioAccounts` (r:1 w:0)
+	/// Proof: `Margin::PortfolioAccounts` (`max_values`: None, `max_size`: Some(49), added: 2524, mode: `MaxEncodedLen`)
+	/// Storage: `Vaults::Ledgers` (r:1 w:0)
+	/// Proof: `Vaults::Ledgers` (`max_values`: None, `max_size`: Some(626), added: 3101, mode: `MaxEncodedLen`)
+	/// Storage: `Vaults::SettlementCollateral` (r:1 w:0)
+	/// Proof: `Vaults::SettlementCollateral` (`max_values`: Some(1), `max_size`: Some(2), added: 497, mode: `MaxEncodedLen`)
+	/// Storage: `Vaults::Collaterals` (r:1 w:0)
+	/// Proof: `Vaults::Collaterals` (`max_values`: None, `max_size`: Some(72), added: 2547, mode: `MaxEncodedLen`)
+	/// Storage: `Confidential::Accounts` (r:1 w:0)
+	/// Proof: `Confidential::Accounts` (`max_values`: None, `max_size`: Some(137), added: 2612, mode: `MaxEncodedLen`)
+	/// Storage: `Oracle::KeyQuotes` (r:1 w:0)
+	/// Proof: `Oracle::KeyQuotes` (`max_values`: None, `max_size`: Some(1867), added: 4342, mode: `MaxEncodedLen`)
+	/// The range of component `p` is `[1, 32]`.
+	fn bulk_shared(p: u32, ) -> Weight {
+		// Proof Size summary in bytes:
+		//  Measured:  `4637`
+		//  Estimated: `10940`
+		// Minimum execution time: 155_200_000 picoseconds.
+		Weight::from_parts(173_013_438, 0)
+			.saturating_add(Weight::from_parts(0, 10940))
+			// Standard Error: 41_194
+			.saturating_add(Weight::from_parts(5_746_609, 0).saturating_mul(p.into()))
+			.saturating_add(T::DbWeight::get().reads(13))
+			.saturating_add(T::DbWeight::get().writes(4))
 	}
 	/// Storage: `Orderbook::Markets` (r:1 w:1)
 	/// Proof: `Orderbook::Markets` (`max_values`: None, `max_size`: Some(2167), added: 4642, mode: `MaxEncodedLen`)
@@ -184,8 +305,8 @@ impl<T: frame_system::Config> pallet_clearinghouse_orderbook::WeightInfo for Wei
 		// Proof Size summary in bytes:
 		//  Measured:  `148`
 		//  Estimated: `5632`
-		// Minimum execution time: 11_717_000 picoseconds.
-		Weight::from_parts(13_590_000, 0)
+		// Minimum execution time: 12_148_000 picoseconds.
+		Weight::from_parts(13_801_000, 0)
 			.saturating_add(Weight::from_parts(0, 5632))
 			.saturating_add(T::DbWeight::get().reads(1))
 			.saturating_add(T::DbWeight::get().writes(1))
@@ -196,14 +317,18 @@ impl<T: frame_system::Config> pallet_clearinghouse_orderbook::WeightInfo for Wei
 	/// Proof: `Orderbook::CounterForMarkets` (`max_values`: Some(1), `max_size`: Some(4), added: 499, mode: `MaxEncodedLen`)
 	/// Storage: `Orderbook::Markets` (r:1 w:1)
 	/// Proof: `Orderbook::Markets` (`max_values`: None, `max_size`: Some(2167), added: 4642, mode: `MaxEncodedLen`)
+	/// Storage: `Margin::MarketRisks` (r:1 w:0)
+	/// Proof: `Margin::MarketRisks` (`max_values`: None, `max_size`: Some(70), added: 2545, mode: `MaxEncodedLen`)
+	/// Storage: `Margin::OptionRisks` (r:1 w:0)
+	/// Proof: `Margin::OptionRisks` (`max_values`: None, `max_size`: Some(45), added: 2520, mode: `MaxEncodedLen`)
 	fn create_market() -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `48`
+		//  Measured:  `51`
 		//  Estimated: `5632`
-		// Minimum execution time: 13_700_000 picoseconds.
-		Weight::from_parts(16_294_000, 0)
+		// Minimum execution time: 18_398_000 picoseconds.
+		Weight::from_parts(20_450_000, 0)
 			.saturating_add(Weight::from_parts(0, 5632))
-			.saturating_add(T::DbWeight::get().reads(3))
+			.saturating_add(T::DbWeight::get().reads(5))
 			.saturating_add(T::DbWeight::get().writes(2))
 	}
 	/// Storage: `Orderbook::CounterForMarkets` (r:1 w:1)
@@ -233,11 +358,11 @@ impl<T: frame_system::Config> pallet_clearinghouse_orderbook::WeightInfo for Wei
 		// Proof Size summary in bytes:
 		//  Measured:  `254`
 		//  Estimated: `4843 + s * (9284 ±0)`
-		// Minimum execution time: 90_645_000 picoseconds.
-		Weight::from_parts(20_026_510, 0)
+		// Minimum execution time: 93_309_000 picoseconds.
+		Weight::from_parts(15_910_852, 0)
 			.saturating_add(Weight::from_parts(0, 4843))
-			// Standard Error: 48_244
-			.saturating_add(Weight::from_parts(73_417_697, 0).saturating_mul(s.into()))
+			// Standard Error: 28_813
+			.saturating_add(Weight::from_parts(75_392_488, 0).saturating_mul(s.into()))
 			.saturating_add(T::DbWeight::get().reads(7))
 			.saturating_add(T::DbWeight::get().reads((6_u64).saturating_mul(s.into())))
 			.saturating_add(T::DbWeight::get().writes(5))
@@ -250,25 +375,11 @@ impl<T: frame_system::Config> pallet_clearinghouse_orderbook::WeightInfo for Wei
 		// Proof Size summary in bytes:
 		//  Measured:  `148`
 		//  Estimated: `5632`
-		// Minimum execution time: 11_807_000 picoseconds.
-		Weight::from_parts(15_063_000, 0)
+		// Minimum execution time: 12_108_000 picoseconds.
+		Weight::from_parts(13_830_000, 0)
 			.saturating_add(Weight::from_parts(0, 5632))
 			.saturating_add(T::DbWeight::get().reads(1))
 			.saturating_add(T::DbWeight::get().writes(1))
-	}
-	/// Placeholder until measured: a bulk placement on a level of its own.
-	fn bulk_shared(p: u32, ) -> Weight {
-		Weight::from_parts(1_139_968_357, 6972).saturating_mul(p.into())
-	}
-	/// Placeholder until measured: the old worst-case check (64 positions) per position.
-	fn place_positions(n: u32, ) -> Weight {
-		Weight::from_parts(42_924_340, 4642).saturating_mul(n.into())
-			.saturating_add(T::DbWeight::get().reads((5_u64).saturating_mul(n.into())))
-	}
-	/// Placeholder until measured.
-	fn place_collaterals(k: u32, ) -> Weight {
-		Weight::from_parts(21_000_000, 3935).saturating_mul(k.into())
-			.saturating_add(T::DbWeight::get().reads((3_u64).saturating_mul(k.into())))
 	}
 	/// Storage: `Orderbook::CounterForMarkets` (r:1 w:0)
 	/// Proof: `Orderbook::CounterForMarkets` (`max_values`: Some(1), `max_size`: Some(4), added: 499, mode: `MaxEncodedLen`)
@@ -289,11 +400,11 @@ impl<T: frame_system::Config> pallet_clearinghouse_orderbook::WeightInfo for Wei
 		// Proof Size summary in bytes:
 		//  Measured:  `1104 + n * (7536 ±0)`
 		//  Estimated: `7280 + n * (9950 ±0)`
-		// Minimum execution time: 88_331_000 picoseconds.
-		Weight::from_parts(62_798_497, 0)
+		// Minimum execution time: 95_572_000 picoseconds.
+		Weight::from_parts(79_813_756, 0)
 			.saturating_add(Weight::from_parts(0, 7280))
-			// Standard Error: 281_902
-			.saturating_add(Weight::from_parts(31_224_190, 0).saturating_mul(n.into()))
+			// Standard Error: 135_033
+			.saturating_add(Weight::from_parts(29_011_594, 0).saturating_mul(n.into()))
 			.saturating_add(T::DbWeight::get().reads(5))
 			.saturating_add(T::DbWeight::get().reads((2_u64).saturating_mul(n.into())))
 			.saturating_add(T::DbWeight::get().writes(3))
@@ -308,35 +419,35 @@ impl<T: frame_system::Config> pallet_clearinghouse_orderbook::WeightInfo for Wei
 	/// Proof: `Margin::MarketRisks` (`max_values`: None, `max_size`: Some(70), added: 2545, mode: `MaxEncodedLen`)
 	/// Storage: `Margin::Accounts` (r:65 w:65)
 	/// Proof: `Margin::Accounts` (`max_values`: None, `max_size`: Some(7475), added: 9950, mode: `MaxEncodedLen`)
-	/// Storage: `Margin::MarketStates` (r:64 w:0)
-	/// Proof: `Margin::MarketStates` (`max_values`: None, `max_size`: Some(95), added: 2570, mode: `MaxEncodedLen`)
 	/// Storage: `Vaults::Ledgers` (r:1 w:0)
 	/// Proof: `Vaults::Ledgers` (`max_values`: None, `max_size`: Some(626), added: 3101, mode: `MaxEncodedLen`)
 	/// Storage: `Vaults::SettlementCollateral` (r:1 w:0)
 	/// Proof: `Vaults::SettlementCollateral` (`max_values`: Some(1), `max_size`: Some(2), added: 497, mode: `MaxEncodedLen`)
 	/// Storage: `Vaults::Collaterals` (r:32 w:0)
 	/// Proof: `Vaults::Collaterals` (`max_values`: None, `max_size`: Some(72), added: 2547, mode: `MaxEncodedLen`)
-	/// Storage: `Oracle::KeyConfigs` (r:95 w:0)
-	/// Proof: `Oracle::KeyConfigs` (`max_values`: None, `max_size`: Some(54), added: 2529, mode: `MaxEncodedLen`)
-	/// Storage: `Oracle::KeyStates` (r:94 w:0)
-	/// Proof: `Oracle::KeyStates` (`max_values`: None, `max_size`: Some(1460), added: 3935, mode: `MaxEncodedLen`)
+	/// Storage: `Oracle::KeyQuotes` (r:95 w:0)
+	/// Proof: `Oracle::KeyQuotes` (`max_values`: None, `max_size`: Some(1867), added: 4342, mode: `MaxEncodedLen`)
 	/// Storage: `Timestamp::Now` (r:1 w:0)
 	/// Proof: `Timestamp::Now` (`max_values`: Some(1), `max_size`: Some(8), added: 503, mode: `MaxEncodedLen`)
-	/// Storage: `Oracle::CounterForFeeders` (r:1 w:0)
-	/// Proof: `Oracle::CounterForFeeders` (`max_values`: Some(1), `max_size`: Some(4), added: 499, mode: `MaxEncodedLen`)
+	/// Storage: `Confidential::Accounts` (r:1 w:0)
+	/// Proof: `Confidential::Accounts` (`max_values`: None, `max_size`: Some(137), added: 2612, mode: `MaxEncodedLen`)
+	/// Storage: `Margin::PortfolioAccounts` (r:1 w:0)
+	/// Proof: `Margin::PortfolioAccounts` (`max_values`: None, `max_size`: Some(49), added: 2524, mode: `MaxEncodedLen`)
+	/// Storage: `Margin::MarketStates` (r:64 w:0)
+	/// Proof: `Margin::MarketStates` (`max_values`: None, `max_size`: Some(95), added: 2570, mode: `MaxEncodedLen`)
 	/// Storage: `Orderbook::Levels` (r:2 w:2)
 	/// Proof: `Orderbook::Levels` (`max_values`: None, `max_size`: Some(3815), added: 6290, mode: `MaxEncodedLen`)
 	/// The range of component `n` is `[1, 64]`.
 	fn place_evicting(n: u32, ) -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `172923 + n * (7527 ±0)`
-		//  Estimated: `370880 + n * (9950 ±0)`
-		// Minimum execution time: 2_158_798_000 picoseconds.
-		Weight::from_parts(2_288_218_834, 0)
-			.saturating_add(Weight::from_parts(0, 370880))
-			// Standard Error: 831_386
-			.saturating_add(Weight::from_parts(35_639_592, 0).saturating_mul(n.into()))
-			.saturating_add(T::DbWeight::get().reads(421))
+		//  Measured:  `163440 + n * (7527 ±0)`
+		//  Estimated: `413480 + n * (9950 ±0)`
+		// Minimum execution time: 1_659_867_000 picoseconds.
+		Weight::from_parts(1_685_562_896, 0)
+			.saturating_add(Weight::from_parts(0, 413480))
+			// Standard Error: 383_763
+			.saturating_add(Weight::from_parts(32_645_464, 0).saturating_mul(n.into()))
+			.saturating_add(T::DbWeight::get().reads(328))
 			.saturating_add(T::DbWeight::get().reads((2_u64).saturating_mul(n.into())))
 			.saturating_add(T::DbWeight::get().writes(5))
 			.saturating_add(T::DbWeight::get().writes((2_u64).saturating_mul(n.into())))
