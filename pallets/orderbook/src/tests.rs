@@ -1257,6 +1257,20 @@ fn a_bulk_call_is_margin_checked_once_on_its_outcome() {
 	});
 }
 
+/// Alice's `bulk` of `places` (no cancels): the weight it was charged.
+fn charged_bulk(places: Vec<OrderRequest>) -> Weight {
+	Orderbook::bulk(
+		RuntimeOrigin::signed(ALICE),
+		M,
+		0,
+		Default::default(),
+		BoundedVec::truncate_from(places),
+	)
+	.unwrap()
+	.actual_weight
+	.unwrap()
+}
+
 /// A `bulk` call declares the largest placer and a revaluation of the account as it was; it is
 /// charged the positions its placer holds, and the revaluation only where the margin engine
 /// made it (an outcome short of the initial requirement).
@@ -1266,23 +1280,11 @@ fn a_bulk_call_is_charged_its_placers_positions_and_any_revaluation() {
 		TestMargin::set_position(ALICE, 0, 1, 10);
 		TestMargin::set_position(ALICE, 0, 2, -10);
 		let quotes = vec![limit(Side::Buy, 99, 20), limit(Side::Sell, 101, 20)];
-		let call = |places: Vec<OrderRequest>| {
-			Orderbook::bulk(
-				RuntimeOrigin::signed(ALICE),
-				M,
-				0,
-				Default::default(),
-				BoundedVec::truncate_from(places),
-			)
-			.unwrap()
-			.actual_weight
-			.unwrap()
-		};
 		let plain = bulked(0, 2, 2, 1).saturating_add(Weight::from_parts(2_000_000, 0));
-		assert_eq!(call(quotes.clone()), plain);
+		assert_eq!(charged_bulk(quotes.clone()), plain);
 		TestMargin::revalue(Weight::from_parts(4_000_000, 0));
 		let requotes = vec![limit(Side::Buy, 98, 20), limit(Side::Sell, 102, 20)];
-		let revalued = call(requotes);
+		let revalued = charged_bulk(requotes);
 		assert_eq!(revalued, plain.saturating_add(Weight::from_parts(4_000_000, 0)));
 		assert!(revalued.ref_time() < Orderbook::bulk_weight(0, 2).ref_time());
 		check();
@@ -1295,30 +1297,18 @@ fn a_bulk_call_is_charged_its_placers_positions_and_any_revaluation() {
 #[test]
 fn placements_on_a_level_the_call_holds_are_charged_as_shared() {
 	build_and_execute(|| {
-		let call = |places: Vec<OrderRequest>| {
-			Orderbook::bulk(
-				RuntimeOrigin::signed(ALICE),
-				M,
-				0,
-				Default::default(),
-				BoundedVec::truncate_from(places),
-			)
-			.unwrap()
-			.actual_weight
-			.unwrap()
-		};
 		let shared = |k: u32| {
 			<() as crate::WeightInfo>::bulk_shared(k)
 				.saturating_sub(<() as crate::WeightInfo>::bulk_shared(0))
 		};
 		// Three at a new price: the first opens the level, the other two share it.
 		let three = vec![limit(Side::Buy, 99, 20); 3];
-		assert_eq!(call(three), bulked(0, 1, 0, 1).saturating_add(shared(2)));
+		assert_eq!(charged_bulk(three), bulked(0, 1, 0, 1).saturating_add(shared(2)));
 		// Two more at 99, now a stored level (the first reads and writes it: fresh; the second
 		// shares it), and one at a new price (fresh).
 		let mixed =
 			vec![limit(Side::Buy, 99, 20), limit(Side::Buy, 99, 20), limit(Side::Buy, 97, 20)];
-		assert_eq!(call(mixed), bulked(0, 2, 0, 1).saturating_add(shared(1)));
+		assert_eq!(charged_bulk(mixed), bulked(0, 2, 0, 1).saturating_add(shared(1)));
 		assert_eq!(depth().bids, vec![(px(99), 100), (px(97), 20)]);
 		// What a shared placement is charged is less than a fresh one.
 		assert!(
