@@ -136,9 +136,17 @@ impl<T: Config> ReduceOnlyGate<AccountOf<T>> for PositionGate<T> {
 
 impl<T: Config> Pallet<T> {
 	/// The weight of a placement that touched `touched` resting orders and evicted `evicted`,
-	/// by a placer of size `placer`.
+	/// by a placer of size `placer`. One that touched none is charged the resting benchmark
+	/// (`place_positions` at no position: the path it took, 4 writes); one that traded,
+	/// `place_order(m)`, whose fit over 0..=`MaxMakersPerOrder` makers carries the taker's own
+	/// bookings of its first fill in its fixed part (7 writes at no maker).
 	pub(crate) fn place_weight(touched: u32, evicted: u32, placer: Placer) -> Weight {
-		let place = T::WeightInfo::place_order(touched)
+		let base = if touched == 0 {
+			T::WeightInfo::place_positions(0)
+		} else {
+			T::WeightInfo::place_order(touched)
+		};
+		let place = base
 			.saturating_add(Self::placer_weight(placer))
 			.saturating_add(T::MarginCheck::check_weight_surcharge(placer.positions));
 		if evicted == 0 {

@@ -79,8 +79,13 @@ fn placer(positions: u32) -> Placer {
 /// The benchmarks' weight of a placement touching `m` makers by a placer of `n` positions and
 /// `k` collateral assets (no surcharge).
 fn placed(m: u32, n: u32, k: u32) -> Weight {
-	<() as crate::WeightInfo>::place_order(m)
-		.saturating_add(Orderbook::placer_weight(Placer { positions: n, collaterals: k }))
+	// A placement that traded nothing took the resting path.
+	let base = if m == 0 {
+		<() as crate::WeightInfo>::place_positions(0)
+	} else {
+		<() as crate::WeightInfo>::place_order(m)
+	};
+	base.saturating_add(Orderbook::placer_weight(Placer { positions: n, collaterals: k }))
 }
 
 /// The benchmarks' weight of a `bulk` call (as `placed`).
