@@ -123,6 +123,47 @@ fn calls_base() -> &'static Snapshot {
 	})
 }
 
+/// An order of the `calls` target near `reference` (in `market`'s units), any type, time in
+/// force and flags, now and then off the tick.
+fn order(u: &mut Unstructured, reference: f64, market: u32, now: u64) -> OrderRequest {
+	let side = if u.arbitrary::<bool>().unwrap_or(false) { Side::Buy } else { Side::Sell };
+	let bps = u.int_in_range(-800i32..=800).unwrap_or(0) as f64;
+	let price = fixed(reference * (1.0 + bps / 10_000.0));
+	// On the market's tick or deliberately off it.
+	let tick = pallet_clearinghouse_orderbook::Markets::<Runtime>::get(market)
+		.map_or(1, |m| m.config.tick_size.into_inner().max(1));
+	let price = if !u.ratio(1u8, 8).unwrap_or(false) {
+		polkadot_sdk::sp_runtime::FixedU128::from_inner(price.into_inner() / tick * tick)
+	} else {
+		price
+	};
+	let order_type = if u.ratio(1u8, 4).unwrap_or(false) {
+		OrderType::Market { protection_price: price }
+	} else {
+		OrderType::Limit { price }
+	};
+	let time_in_force = match u.int_in_range(0u8..=4).unwrap_or(0) {
+		0 => TimeInForce::Gtc,
+		1 => TimeInForce::Ioc,
+		2 => TimeInForce::Fok,
+		3 => TimeInForce::PostOnly,
+		_ => TimeInForce::Gtt(now + u.int_in_range(0u64..=120_000).unwrap_or(0)),
+	};
+	OrderRequest {
+		side,
+		order_type,
+		quantity: u.int_in_range(0u128..=5_000_000).unwrap_or(1),
+		time_in_force,
+		reduce_only: u.ratio(1u8, 4).unwrap_or(false),
+		client_id: u.arbitrary::<Option<u8>>().unwrap_or(None).map(u64::from),
+		self_trade: match u.int_in_range(0u8..=2).unwrap_or(0) {
+			0 => SelfTradePrevention::CancelResting,
+			1 => SelfTradePrevention::CancelTaker,
+			_ => SelfTradePrevention::CancelBoth,
+		},
+	}
+}
+
 /// Markets of the `calls` target's chain.
 const MARKETS: u32 = 9;
 
@@ -180,50 +221,34 @@ pub fn calls(data: &[u8]) -> u128 {
 				.map_or(prices[0] / 20.0, |q| crate::world::float(q.mark).max(1.0)),
 			};
 			let call: Option<(RuntimeOrigin, RuntimeCall)> = match step {
-				0..=5 => {
-					let side =
-						if u.arbitrary::<bool>().unwrap_or(false) { Side::Buy } else { Side::Sell };
-					let bps = u.int_in_range(-800i32..=800).unwrap_or(0) as f64;
-					let price = fixed(reference * (1.0 + bps / 10_000.0));
-					// On the market's tick or deliberately off it.
-					let tick = pallet_clearinghouse_orderbook::Markets::<Runtime>::get(market)
-						.map_or(1, |m| m.config.tick_size.into_inner().max(1));
-					let price = if !u.ratio(1u8, 8).unwrap_or(false) {
-						polkadot_sdk::sp_runtime::FixedU128::from_inner(
-							price.into_inner() / tick * tick,
-						)
-					} else {
-						price
-					};
-					let order_type = if u.ratio(1u8, 4).unwrap_or(false) {
-						OrderType::Market { protection_price: price }
-					} else {
-						OrderType::Limit { price }
-					};
-					let time_in_force = match u.int_in_range(0u8..=4).unwrap_or(0) {
-						0 => TimeInForce::Gtc,
-						1 => TimeInForce::Ioc,
-						2 => TimeInForce::Fok,
-						3 => TimeInForce::PostOnly,
-						_ => TimeInForce::Gtt(now + u.int_in_range(0u64..=120_000).unwrap_or(0)),
-					};
-					let order = OrderRequest {
-						side,
-						order_type,
-						quantity: u.int_in_range(0u128..=5_000_000).unwrap_or(1),
-						time_in_force,
-						reduce_only: u.ratio(1u8, 4).unwrap_or(false),
-						client_id: u.arbitrary::<Option<u8>>().unwrap_or(None).map(u64::from),
-						self_trade: match u.int_in_range(0u8..=2).unwrap_or(0) {
-							0 => SelfTradePrevention::CancelResting,
-							1 => SelfTradePrevention::CancelTaker,
-							_ => SelfTradePrevention::CancelBoth,
-						},
-					};
+				0..=4 => {
+					let order = order(&mut u, reference, market, now);
 					let sub = u.int_in_range(0u8..=1).unwrap_or(0);
 					Some((
 						RuntimeOrigin::signed(who),
 						RuntimeCall::Orderbook(BookCall::place_order { market, sub, order }),
+					))
+				},
+				5 => {
+					// A market maker's call: cancels by client id, then up to 8 placements,
+					// checked by the margin engine once, on their outcome.
+					let cancels: Vec<OrderRef> = (0..u.int_in_range(0u8..=2).unwrap_or(0))
+						.map(|_| OrderRef::ClientId(u.int_in_range(0u64..=255).unwrap_or(0)))
+						.collect();
+					let places: Vec<OrderRequest> = (0..u.int_in_range(1u8..=8).unwrap_or(1))
+						.map(|_| order(&mut u, reference, market, now))
+						.collect();
+					let sub = u.int_in_range(0u8..=1).unwrap_or(0);
+					Some((
+						RuntimeOrigin::signed(who),
+						RuntimeCall::Orderbook(BookCall::bulk {
+							market,
+							sub,
+							cancels: polkadot_sdk::frame_support::BoundedVec::truncate_from(
+								cancels,
+							),
+							places: polkadot_sdk::frame_support::BoundedVec::truncate_from(places),
+						}),
 					))
 				},
 				6 => Some((
