@@ -34,6 +34,9 @@ pub(crate) struct Valued {
 	pub views: Vec<PositionView>,
 	/// The initial requirement were the pending order not there (portfolio accounts only).
 	pub initial_without_pending: Option<u128>,
+	/// What the resting orders lose against the mark if they fill at their limits (in the
+	/// initial requirement, not in equity).
+	pub resting_loss: u128,
 }
 
 /// How a health computation treats a market without a mark price.
@@ -590,7 +593,7 @@ impl<T: Config> Pallet<T> {
 		let mut health = Health { equity: collateral.value, ..Default::default() };
 		let mut views = Vec::new();
 		if entries.is_empty() {
-			return Ok(Valued { health, views, initial_without_pending: None });
+			return Ok(Valued { health, views, initial_without_pending: None, resting_loss: 0 });
 		}
 		let settlement_decimals = Self::settlement_decimals()?;
 		// Every market read once: its parameters and state, and the order totals with the
@@ -616,6 +619,8 @@ impl<T: Config> Pallet<T> {
 		let now = Self::portfolio_now();
 		let mut legs = Vec::new();
 		let mut resting_total: u128 = 0;
+		// What every resting order loses against the mark at its limit (both models).
+		let mut resting_losses: u128 = 0;
 		// What of `resting_total` the pending order adds (the haircut of an option it buys).
 		let mut pending_haircut: u128 = 0;
 		// Per view: the maintenance fraction and decimals its liquidation price needs.
@@ -708,6 +713,7 @@ impl<T: Config> Pallet<T> {
 			// Resting orders priced worse than the mark lose the difference when they fill
 			// (an accomplice can make them fill): orders and withdrawals must leave room for it.
 			let resting_loss = Self::resting_loss(&entry, mark, decimals, settlement_decimals)?;
+			resting_losses = resting_losses.saturating_add(resting_loss);
 			if portfolio.is_some() {
 				legs.extend(crate::portfolio::Leg::of(&entry, &params, &state, now));
 				resting_total = resting_total.saturating_add(resting_loss);
@@ -798,6 +804,7 @@ impl<T: Config> Pallet<T> {
 				health,
 				views,
 				initial_without_pending: Some(initial_without_pending),
+				resting_loss: resting_losses,
 			});
 		}
 		// Each linear position's liquidation price, against the account's whole cushion.
@@ -817,7 +824,7 @@ impl<T: Config> Pallet<T> {
 				);
 			}
 		}
-		Ok(Valued { health, views, initial_without_pending: None })
+		Ok(Valued { health, views, initial_without_pending: None, resting_loss: resting_losses })
 	}
 
 	/// What `pending` loses at its limit against `mark`, rounded up.
@@ -1109,9 +1116,16 @@ impl<T: Config> Pallet<T> {
 	/// applied once to the outcome instead of once per order:
 	///
 	/// 1. With every resting order at its worst case, equity ≥ initial; or
-	/// 2. the batch did not raise the initial requirement above `before`'s, and equity ≥
-	///    maintenance (what the orders lose against the mark at their limits is counted in
-	///    both: fills at their prices, the rest at its worst case).
+	/// 2. the batch did not raise the initial requirement above `before`'s, and equity less
+	///    what every resting order loses against the mark at its limit is ≥ maintenance (a
+	///    single order's rule deducts its own loss from equity; an order of a batch that rests
+	///    carries that loss only in the initial requirement, so rule 2 deducts it: otherwise a
+	///    sale that frees requirement could fund a bid far over the mark for an accomplice to
+	///    hit). Not when `released`: the placements took some of the account's own earlier
+	///    orders out of the book (self-trade prevention, expiry, eviction, a reduce-only order
+	///    refitted), and `before` still counts them, so the comparison would let their
+	///    requirement pay for new exposure that, order by order, would be compared with the
+	///    account without them.
 	/// 3. When a market of the account has no mark price, every order must pass rule 3 of
 	///    [`Self::check_order`] against `before`, each counting the orders before it as resting
 	///    (a fill only turns resting size into a smaller position, so this is the per-order
@@ -1123,6 +1137,7 @@ impl<T: Config> Pallet<T> {
 		account: &AccountOf<T>,
 		before: OrderBatch,
 		orders: &[PendingOrder],
+		released: bool,
 	) -> Result<Weight, DispatchError> {
 		let Some(first) = orders.first() else { return Ok(Weight::zero()) };
 		// One valuation of the collateral serves the outcome and, where needed, the account as
@@ -1138,11 +1153,10 @@ impl<T: Config> Pallet<T> {
 				Valuation::Strict,
 				None,
 			)
-			.map(|valued| valued.health)
 		};
 		let collateral = Self::collateral_of(account)?;
-		let with = match value(Accounts::<T>::get(account).into_inner(), collateral) {
-			Ok(with) => with,
+		let valued = match value(Accounts::<T>::get(account).into_inner(), collateral) {
+			Ok(valued) => valued,
 			Err(e) if e == Error::<T>::PriceUnavailable.into() => {
 				let mut entries = before.entries;
 				for pending in orders {
@@ -1161,19 +1175,23 @@ impl<T: Config> Pallet<T> {
 			},
 			Err(e) => return Err(e),
 		};
+		let with = valued.health;
 		if with.meets_initial() {
 			return Ok(Weight::zero());
 		}
+		// An option buy among the orders names the premium the account cannot pay.
+		let named = orders.iter().find(|o| o.size > 0).unwrap_or(first);
+		ensure!(!released, Self::short_of_margin_for(account, named));
 		let revaluation = Self::margin_check_weight(before.entries.len() as u32);
 		// The initial requirement does not depend on collateral: today's stands in for the
 		// collateral `before` held. An account that could not be valued before cannot compare:
 		// it must meet its initial requirement.
-		let initial_before = value(before.entries, collateral).map(|health| health.initial);
+		let initial_before = value(before.entries, collateral).map(|v| v.health.initial);
 		let maintenance = i128::try_from(with.maintenance).unwrap_or(i128::MAX);
-		// An option buy among the orders names the premium the account cannot pay.
-		let named = orders.iter().find(|o| o.size > 0).unwrap_or(first);
+		let resting_loss = i128::try_from(valued.resting_loss).unwrap_or(i128::MAX);
 		ensure!(
-			initial_before.is_ok_and(|before| with.initial <= before) && with.equity >= maintenance,
+			initial_before.is_ok_and(|before| with.initial <= before)
+				&& with.equity.saturating_sub(resting_loss) >= maintenance,
 			Self::short_of_margin_for(account, named)
 		);
 		Ok(revaluation)

@@ -89,6 +89,7 @@ impl<T: Config> OrderMarginCheck<T::AccountId> for Pallet<T> {
 		account: &AccountOf<T>,
 		before: OrderBatch,
 		orders: &[OrderIntent],
+		released: bool,
 	) -> Result<Weight, DispatchError> {
 		let mut pending = Vec::with_capacity(orders.len());
 		for order in orders {
@@ -100,7 +101,7 @@ impl<T: Config> OrderMarginCheck<T::AccountId> for Pallet<T> {
 			}
 			pending.push(Self::pending(order)?);
 		}
-		Self::check_batch(account, before, &pending)
+		Self::check_batch(account, before, &pending, released)
 	}
 
 	fn revaluation_weight(positions: u32) -> Weight {

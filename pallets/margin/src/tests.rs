@@ -2653,3 +2653,71 @@ fn an_order_check_reports_the_revaluation_it_made() {
 		check();
 	});
 }
+
+/// Attack (from a review): below its initial requirement, an account sells into the book
+/// (freeing requirement) and, in the same call, bids far over the mark for an accomplice to
+/// hit. The batch rule deducts every resting order's loss at its limit from equity before
+/// comparing it with maintenance, as a single order's rule deducts its own. (Here the bid's
+/// initial requirement, at its limit, already exceeds what the sale freed, so this test guards
+/// the outcome; the deduction is what holds where it does not.)
+#[test]
+fn a_bulk_call_cannot_hide_an_off_mark_bid_behind_a_sale() {
+	build_and_execute(|| {
+		levered_long();
+		// At 47,200 Bob's equity is 317.5: below the 472 initial, above the 236 maintenance.
+		TestPrices::set("BTC", Some(47_200));
+		assert_ok!(place(ALICE, 0, order(Side::Buy, 47_200, 100)));
+		// After the sale Bob is flat with about 315 of equity; a bid of 0.001 at 470,000 loses
+		// 422.8 against the mark and requires 47 (at its limit): 469.8 in all, below the 472
+		// Bob started from, but it would leave him 108 below zero when an accomplice sells.
+		let places = vec![order(Side::Sell, 47_200, 100), order(Side::Buy, 470_000, 1)];
+		assert_noop!(bulk(BOB, vec![], places), Error::<Test>::InsufficientMargin);
+		// A bid at the mark passes: the sale cut the risk.
+		let places = vec![order(Side::Sell, 47_200, 100), order(Side::Buy, 47_200, 1)];
+		assert_ok!(bulk(BOB, vec![], places));
+		check();
+	});
+}
+
+/// The batch rule's comparison with the account before the call is not available when the
+/// placements took out some of the account's own earlier orders (self-trade prevention,
+/// expiry, eviction, a refitted reduce-only order): the requirement before counted them, and
+/// order by order each placement would be compared with the account without them.
+#[test]
+fn a_bulk_outcome_that_released_earlier_orders_must_meet_the_initial_requirement() {
+	use clearinghouse_primitives::{OrderMarginCheck, TradeSide};
+	build_and_execute(|| {
+		levered_long();
+		TestPrices::set("BTC", Some(48_500));
+		assert_ok!(place(ALICE, 0, order(Side::Buy, 48_500, 50)));
+		let bob = acct(BOB, 0);
+		let before = <Margin as OrderMarginCheck<AccountId>>::begin_batch(&bob);
+		// The rule-2 outcome of `a_bulk_call_below_the_initial_requirement_may_cut_risk_as_a_whole`.
+		assert_ok!(bulk(
+			BOB,
+			vec![],
+			vec![order(Side::Sell, 48_500, 50), order(Side::Buy, 48_000, 45)]
+		));
+		let intents = [
+			clearinghouse_primitives::OrderIntent {
+				market: BTC_PERP,
+				side: TradeSide::Sell,
+				size: 50,
+				price: FixedU128::from_u32(48_500),
+				reduce_only: false,
+			},
+			clearinghouse_primitives::OrderIntent {
+				market: BTC_PERP,
+				side: TradeSide::Buy,
+				size: 45,
+				price: FixedU128::from_u32(48_000),
+				reduce_only: false,
+			},
+		];
+		assert_eq!(
+			<Margin as OrderMarginCheck<AccountId>>::ensure_batch(&bob, before, &intents, true),
+			Err(Error::<Test>::InsufficientMargin.into())
+		);
+		check();
+	});
+}

@@ -537,6 +537,10 @@ impl<T: Config> Pallet<T> {
 			// the placements is compared with.
 			let before = T::MarginCheck::begin_batch(account);
 			let mut session = Self::open(market_id)?;
+			// The signer's orders as the placements find them: the check must know if any of
+			// them leaves the book or shrinks on the way (see `ensure_batch`).
+			let earlier: Vec<(OrderId, Qty)> =
+				session.orders(account).open.iter().map(|o| (o.id, o.remaining)).collect();
 			// One eviction per call: the first placement that evicts a level uses it up. One
 			// taker's makers per call: each placement spends what it touched.
 			let mut eviction = Eviction::Allowed;
@@ -559,8 +563,14 @@ impl<T: Config> Pallet<T> {
 				intents.push(Self::intent(market_id, request, done.price));
 				placed.push(done);
 			}
+			// Only self-trade prevention, expiry, eviction and the refit of a reduce-only order
+			// can take them: the signer's own call cannot fill them.
+			let now = session.orders(account);
+			let released = earlier.iter().any(|(id, remaining)| {
+				now.open.iter().find(|o| o.id == *id).is_none_or(|o| o.remaining < *remaining)
+			});
 			Self::close(session)?;
-			let check = T::MarginCheck::ensure_batch(account, before, &intents)?;
+			let check = T::MarginCheck::ensure_batch(account, before, &intents, released)?;
 			Ok((placed, check))
 		})
 	}

@@ -38,6 +38,8 @@ thread_local! {
 	static FILLS: RefCell<Vec<TradeFill<AccountId>>> = const { RefCell::new(Vec::new()) };
 	/// (orders checked one by one, batches checked, orders in those batches)
 	static CHECKS: RefCell<(u32, u32, u32)> = const { RefCell::new((0, 0, 0)) };
+	/// Each batch check's `released`, in order.
+	static RELEASED: RefCell<Vec<bool>> = const { RefCell::new(Vec::new()) };
 	/// What `ensure_batch` reports it spent beyond one valuation.
 	static REVALUATION: RefCell<Weight> = const { RefCell::new(Weight::zero()) };
 }
@@ -63,6 +65,10 @@ impl TestMargin {
 			market,
 		);
 		(t.buy, t.sell)
+	}
+	/// Each batch check's `released` so far, in order.
+	pub fn released() -> Vec<bool> {
+		RELEASED.with(|r| r.borrow().clone())
 	}
 	/// What the next batch checks report they spent beyond one valuation.
 	pub fn revalue(weight: Weight) {
@@ -141,7 +147,9 @@ impl OrderMarginCheck<AccountId> for TestMargin {
 		_: &MarginAccount<AccountId>,
 		_: (),
 		orders: &[OrderIntent],
+		released: bool,
 	) -> Result<Weight, DispatchError> {
+		RELEASED.with(|r| r.borrow_mut().push(released));
 		CHECKS.with(|c| {
 			let mut c = c.borrow_mut();
 			c.1 += 1;

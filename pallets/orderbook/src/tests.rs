@@ -1358,6 +1358,21 @@ fn a_bulk_calls_placements_see_each_other() {
 			e,
 			Event::OrderCancelled { remaining: 20, reason: CancelReason::SelfTrade, .. }
 		)));
+		// The call's own bid was not there before it: nothing of the signer's was released.
+		assert_eq!(TestMargin::released(), vec![false]);
+		// An earlier bid that self-trade prevention takes out is: the margin engine is told
+		// (the account's requirement before the call counted it).
+		let earlier = place(CHARLIE, limit(Side::Buy, 95, 20)).unwrap();
+		let cross = vec![limit(Side::Sell, 95, 20)];
+		assert_ok!(Orderbook::bulk(
+			RuntimeOrigin::signed(CHARLIE),
+			M,
+			0,
+			Default::default(),
+			BoundedVec::truncate_from(cross)
+		));
+		assert!(!Orderbook::open_orders(M, &acct(CHARLIE)).iter().any(|o| o.id == earlier));
+		assert_eq!(TestMargin::released(), vec![false, true]);
 		// A client id used earlier in the same call is a duplicate.
 		let mut a = limit(Side::Buy, 90, 20);
 		a.client_id = Some(7);

@@ -111,14 +111,17 @@ pub trait OrderMarginCheck<AccountId>: crate::collateral::CheckWeight<AccountId>
 
 	/// Whether `account` may keep what `orders` did since `before` (they traded, rested, and
 	/// their resting orders were reported by [`Self::on_resting_changed`]): one check of the
-	/// outcome instead of one per order. An error fails the batch (the caller's storage layer
-	/// undoes it).
+	/// outcome instead of one per order. `released`: the placements took some of the
+	/// account's own earlier orders out of the book (self-trade prevention, expiry, eviction,
+	/// a reduce-only order refitted), which `before` still counts. An error fails the batch
+	/// (the caller's storage layer undoes it).
 	/// Returns what the check cost beyond one valuation (at most
 	/// [`Self::revaluation_weight`] of the account's positions).
 	fn ensure_batch(
 		account: &MarginAccount<AccountId>,
 		before: Self::Batch,
 		orders: &[OrderIntent],
+		released: bool,
 	) -> Result<polkadot_sdk::sp_runtime::Weight, DispatchError>;
 
 	/// What a check ([`Self::ensure_can_place`], [`Self::ensure_batch`]) may cost beyond one
@@ -161,6 +164,7 @@ impl<AccountId> OrderMarginCheck<AccountId> for () {
 		_: &MarginAccount<AccountId>,
 		_: (),
 		_: &[OrderIntent],
+		_: bool,
 	) -> Result<polkadot_sdk::sp_runtime::Weight, DispatchError> {
 		Ok(polkadot_sdk::sp_runtime::Weight::zero())
 	}
