@@ -107,7 +107,12 @@ pub type UncheckedExtrinsic =
 
 /// Migrations not declared by the pallets themselves.
 #[allow(unused_parens)]
-type Migrations = (pallet_clearinghouse_oracle::migrations::v1::MigrateV0ToV1<Runtime>,);
+type Migrations = (
+	pallet_clearinghouse_oracle::migrations::v1::MigrateV0ToV1<Runtime>,
+	// The book's first: the margin engine's reads the books' mids.
+	pallet_clearinghouse_orderbook::migrations::v1::MigrateV0ToV1<Runtime>,
+	pallet_clearinghouse_margin::migrations::v1::MigrateV0ToV1<Runtime>,
+);
 
 /// Dispatches extrinsics and runs the block hooks.
 pub type Executive = frame_executive::Executive<

@@ -48,6 +48,9 @@ fn run_to_block(to: u32) {
 	while n < to {
 		n += 1;
 		System::set_block_number(n);
+		// The book's hook first (it reports the mids the previous block left), as the runtime
+		// orders them.
+		clearinghouse_runtime::Orderbook::on_initialize(n);
 		Scheduler::on_initialize(n);
 	}
 }
@@ -501,6 +504,7 @@ fn window_at_7_200_then_7_600(expiry: u64, window: u64, feed: impl Fn(u128)) {
 		System::set_block_number(n);
 		pallet_timestamp::Now::<Runtime>::put(at);
 		feed(milli);
+		clearinghouse_runtime::Orderbook::on_initialize(n);
 		clearinghouse_runtime::Margin::on_initialize(n);
 	}
 }

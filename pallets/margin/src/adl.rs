@@ -152,7 +152,7 @@ impl<T: Config> Pallet<T> {
 		let settlement_decimals = T::Ledger::settlement_decimals()?;
 		for (market, state) in Deleveraging::<T>::iter() {
 			let Some(view) = positions.iter().find(|v| v.market == market) else { continue };
-			let params = MarketRisks::<T>::get(market)?;
+			let params = Pallet::<T>::risk(market)?;
 			let part = Position { size: state.quantity, cost: 0 };
 			let at_mark =
 				position::market_value(part, view.mark, params.size_decimals, settlement_decimals)?;
@@ -210,7 +210,7 @@ impl<T: Config> Pallet<T> {
 		else {
 			return Err(Error::<T>::FundNotInDeficit.into());
 		};
-		let params = MarketRisks::<T>::get(view.market).ok_or(Error::<T>::MarketNotConfigured)?;
+		let params = Pallet::<T>::risk(view.market).ok_or(Error::<T>::MarketNotConfigured)?;
 		let settlement_decimals =
 			T::Ledger::settlement_decimals().ok_or(Error::<T>::NoSettlementAsset)?;
 		// Its value at mark as the fund's equity counts it (a long's rounded down, a short's
@@ -300,7 +300,7 @@ impl<T: Config> Pallet<T> {
 			.iter()
 			.filter(|v| v.quantity > 0)
 			.filter(|v| {
-				matches!(MarketStates::<T>::get(v.market).instrument, Instrument::Option { .. })
+				matches!(Pallet::<T>::market_state(v.market).instrument, Instrument::Option { .. })
 			})
 			.map(|v| v.unrealized_pnl.saturating_add(v.cost).saturating_sub(v.equity))
 			.fold(0i128, |a, h| a.saturating_add(h.max(0)));
@@ -367,7 +367,7 @@ impl<T: Config> Pallet<T> {
 		if view.unrealized_pnl <= 0 || health.equity <= 0 {
 			return None;
 		}
-		let params = MarketRisks::<T>::get(market)?;
+		let params = Pallet::<T>::risk(market)?;
 		let notional = position::notional(
 			Position { size: entry.quantity, cost: entry.cost },
 			view.mark,
@@ -588,7 +588,7 @@ impl<T: Config> Pallet<T> {
 			if theirs == 0 || (theirs > 0) == (state.quantity > 0) {
 				return Ok(Some(false));
 			}
-			let params = MarketRisks::<T>::get(market).ok_or(Error::<T>::MarketNotConfigured)?;
+			let params = Pallet::<T>::risk(market).ok_or(Error::<T>::MarketNotConfigured)?;
 			let settlement_decimals =
 				T::Ledger::settlement_decimals().ok_or(Error::<T>::NoSettlementAsset)?;
 			let size = theirs.unsigned_abs().min(available).min(Self::adl_capacity(

@@ -13,6 +13,14 @@ use polkadot_sdk::{
 	sp_arithmetic::{FixedI128, FixedU128, Permill},
 };
 
+/// The next block begins (its hooks not run): the measured call's changes of books are their
+/// first in the block, each listing its market for the next block's mid report (the worst
+/// case).
+fn next_block<T: Config>() {
+	let now = frame_system::Pallet::<T>::block_number();
+	frame_system::Pallet::<T>::set_block_number(now + 1u32.into());
+}
+
 fn params(index: u32) -> RiskParams {
 	// At most 100 distinct underlyings, so the oracle's key bound is never the limit (markets
 	// may share an underlying, as futures of different expiries do).
@@ -167,7 +175,7 @@ mod benchmarks {
 			})
 			.collect();
 		for m in &markets {
-			MarketStates::<T>::mutate(m, |s| s.funding_index = FixedI128::from_inner(1_000));
+			Pallet::<T>::mutate_state(*m, |s| s.funding_index = FixedI128::from_inner(1_000));
 		}
 		Pallet::<T>::store_entries(&account, EntriesOf::<T>::truncate_from(entries));
 		T::BenchmarkHelper::fund(&account, 1_000_000 * 1_000_000);
@@ -200,8 +208,11 @@ mod benchmarks {
 		assert_eq!(checked, Ok(Weight::zero()));
 		// Every position was an option valued by the model, none an unpriced shortcut.
 		for market in markets {
-			let risk = MarketRisks::<T>::get(market).ok_or(BenchmarkError::Weightless)?;
-			assert!(matches!(MarketStates::<T>::get(market).instrument, Instrument::Option { .. }));
+			let risk = Pallet::<T>::risk(market).ok_or(BenchmarkError::Weightless)?;
+			assert!(matches!(
+				Pallet::<T>::market_state(market).instrument,
+				Instrument::Option { .. }
+			));
 			assert!(Pallet::<T>::mark_price(market, &risk).is_some());
 		}
 		Ok(())
@@ -265,7 +276,7 @@ mod benchmarks {
 	/// The funding sampler advancing `m` markets (every one due).
 	#[benchmark]
 	fn sample_funding(m: Linear<1, { T::MaxMarkets::get() }>) {
-		let existing = MarketRisks::<T>::count();
+		let existing = Markets::<T>::count();
 		let markets = markets::<T>(m.min(T::MaxMarkets::get().saturating_sub(existing)));
 		// A second on: every market is due (1 ms interval) and the prices are still fresh.
 		let later = T::Time::now().saturating_add(1_000);
@@ -275,7 +286,7 @@ mod benchmarks {
 			Pallet::<T>::sample_funding();
 		}
 		for market in markets {
-			assert_eq!(MarketStates::<T>::get(market).funding_at, later);
+			assert_eq!(Pallet::<T>::market_state(market).funding_at, later);
 		}
 	}
 
@@ -301,7 +312,7 @@ mod benchmarks {
 				Some(market)
 			})
 			.collect();
-		let room = T::MaxMarkets::get().saturating_sub(MarketRisks::<T>::count());
+		let room = T::MaxMarkets::get().saturating_sub(Markets::<T>::count());
 		let others = markets::<T>(p.saturating_sub(traded.len() as u32).min(room));
 		// Ample collateral while the orders are placed; it leaves before the step.
 		T::BenchmarkHelper::fund(&victim, 1_000_000 * 1_000_000);
@@ -329,7 +340,7 @@ mod benchmarks {
 					..PositionEntry::new(*m, FixedI128::from_inner(0))
 				}),
 			}
-			MarketStates::<T>::mutate(m, |s| s.open_interest = size.unsigned_abs());
+			Pallet::<T>::mutate_state(*m, |s| s.open_interest = size.unsigned_abs());
 		}
 		entries.sort_by_key(|e| e.market);
 		Pallet::<T>::store_entries(&victim, EntriesOf::<T>::truncate_from(entries));
@@ -337,6 +348,7 @@ mod benchmarks {
 		let cash = T::Ledger::balance(&victim, settlement).max(0).unsigned_abs();
 		let sink = MarginAccount::new(account::<T::AccountId>("sink", 0, 0), 0);
 		T::Ledger::transfer_settlement(&victim, &sink, cash, SettlementReason::Pnl)?;
+		next_block::<T>();
 		let keeper: T::AccountId = whitelisted_caller();
 		#[extrinsic_call]
 		_(frame_system::RawOrigin::Signed(keeper), victim.clone());
@@ -362,7 +374,7 @@ mod benchmarks {
 			.ok_or(BenchmarkError::Weightless)?;
 		Pallet::<T>::do_set_market_risk(market, risk)?;
 		T::BenchmarkHelper::set_price(risk.underlying, FixedU128::from_u32(100));
-		let room = T::MaxMarkets::get().saturating_sub(MarketRisks::<T>::count());
+		let room = T::MaxMarkets::get().saturating_sub(Markets::<T>::count());
 		let others = markets::<T>(p.saturating_sub(1).min(room));
 		let counterparty = MarginAccount::new(account::<T::AccountId>("counterparty", 0, 0), 0);
 		T::BenchmarkHelper::fund(&counterparty, 1_000_000 * 1_000_000);
@@ -392,7 +404,7 @@ mod benchmarks {
 				..PositionEntry::new(market, FixedI128::from_inner(0))
 			}]),
 		);
-		MarketStates::<T>::mutate(market, |s| s.open_interest = unit.unsigned_abs());
+		Pallet::<T>::mutate_state(market, |s| s.open_interest = unit.unsigned_abs());
 		Deleveraging::<T>::insert(
 			market,
 			AdlState {
@@ -407,6 +419,7 @@ mod benchmarks {
 				progressed: false,
 			},
 		);
+		next_block::<T>();
 		let keeper: T::AccountId = whitelisted_caller();
 		#[extrinsic_call]
 		_(frame_system::RawOrigin::Signed(keeper), market, 1);
@@ -425,7 +438,7 @@ mod benchmarks {
 	/// largest loss is found and its deleveraging written.
 	#[benchmark]
 	fn deleverage_fund() -> Result<(), BenchmarkError> {
-		let room = T::MaxMarkets::get().saturating_sub(MarketRisks::<T>::count());
+		let room = T::MaxMarkets::get().saturating_sub(Markets::<T>::count());
 		let markets = option_markets::<T>(room);
 		// Each book's positions: a short call of 1,000 size units. Its premium is long spent
 		// (the books hold no cash), so each one's mark value is a loss: the fund is in deficit.
@@ -462,7 +475,7 @@ mod benchmarks {
 		let markets = markets::<T>(T::MaxPositions::get());
 		let market = markets.first().copied().ok_or(BenchmarkError::Weightless)?;
 		for m in &markets {
-			MarketStates::<T>::mutate(m, |s| s.funding_index = FixedI128::from_inner(1_000));
+			Pallet::<T>::mutate_state(*m, |s| s.funding_index = FixedI128::from_inner(1_000));
 		}
 		// Long one unit everywhere, bought below the mark (100 and up): profitable.
 		let entries: Vec<PositionEntry> = markets
@@ -561,7 +574,7 @@ mod benchmarks {
 	/// longest path: the event and the write).
 	#[benchmark]
 	fn sample_settlements(m: Linear<1, { T::MaxMarkets::get() }>) {
-		let existing = MarketRisks::<T>::count();
+		let existing = Markets::<T>::count();
 		let markets = markets::<T>(m.min(T::MaxMarkets::get().saturating_sub(existing)));
 		let now = T::Time::now().saturating_add(SettlementParams::default().window_ms);
 		let window_start = now.saturating_sub(SettlementParams::default().window_ms);
@@ -590,7 +603,7 @@ mod benchmarks {
 	fn settle_position() -> Result<(), BenchmarkError> {
 		let markets = markets::<T>(T::MaxPositions::get());
 		let market = markets.first().copied().ok_or(BenchmarkError::Weightless)?;
-		MarketStates::<T>::mutate(market, |s| {
+		Pallet::<T>::mutate_state(market, |s| {
 			s.funding_index = FixedI128::from_inner(1_000);
 			s.open_interest = 1_000;
 		});
@@ -638,7 +651,7 @@ mod benchmarks {
 			T::RiskAdminOrigin::try_successful_origin().map_err(|_| BenchmarkError::Weightless)?;
 		#[extrinsic_call]
 		_(origin as T::RuntimeOrigin, 20_000, params(0));
-		assert!(MarketRisks::<T>::contains_key(20_000));
+		assert!(Markets::<T>::contains_key(20_000));
 		Ok(())
 	}
 

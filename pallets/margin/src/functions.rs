@@ -99,18 +99,18 @@ impl<T: Config> Pallet<T> {
 		if matches!(instrument, Instrument::Option { .. }) {
 			ensure!(OptionRisks::<T>::contains_key(params.underlying), Error::<T>::NoVolKey);
 		}
-		match MarketRisks::<T>::get(market) {
+		let state = match Markets::<T>::get(market) {
 			None => {
-				ensure!(
-					MarketRisks::<T>::count() < T::MaxMarkets::get(),
-					Error::<T>::TooManyMarkets
-				);
-				MarketStates::<T>::insert(
-					market,
-					MarketState { funding_at: T::Time::now(), instrument, ..Default::default() },
-				);
+				ensure!(Markets::<T>::count() < T::MaxMarkets::get(), Error::<T>::TooManyMarkets);
+				// The book's mid as it stands: the market may have resting orders already.
+				MarketState {
+					funding_at: T::Time::now(),
+					instrument,
+					mid: T::Book::mid(market),
+					..Default::default()
+				}
 			},
-			Some(old) => {
+			Some(MarketRecord { risk: old, mut state }) => {
 				// Positions and orders are stored in the market's size units against its
 				// underlying: neither may change under them.
 				ensure!(
@@ -120,10 +120,11 @@ impl<T: Config> Pallet<T> {
 				);
 				// Funding switched on for a live market starts now, not when it was listed.
 				if old.funding.is_none() && params.funding.is_some() {
-					MarketStates::<T>::mutate(market, |s| s.funding_at = T::Time::now());
+					state.funding_at = T::Time::now();
 				}
+				state
 			},
-		}
+		};
 		// A dated market settles at the average index before its expiry (registered whenever
 		// its parameters are set after the book lists it).
 		if let Some(expiry) = expiry {
@@ -131,25 +132,51 @@ impl<T: Config> Pallet<T> {
 				Settlements::<T>::insert(market, SettlementState::new(expiry));
 			}
 		}
-		MarketRisks::<T>::insert(market, params);
+		Markets::<T>::insert(market, MarketRecord { risk: params, state });
 		Self::deposit_event(Event::MarketRiskSet { market, params });
 		Ok(())
 	}
 
+	/// `market`'s risk parameters, if it is configured.
+	pub fn risk(market: MarketId) -> Option<RiskParams> {
+		Markets::<T>::get(market).map(|m| m.risk)
+	}
+
+	/// `market`'s running state (the default for a market not configured).
+	pub fn market_state(market: MarketId) -> MarketState {
+		Markets::<T>::get(market).map(|m| m.state).unwrap_or_default()
+	}
+
+	/// Change a configured market's running state (nothing for a market not configured).
+	pub(crate) fn mutate_state(market: MarketId, f: impl FnOnce(&mut MarketState)) {
+		Markets::<T>::mutate(market, |m| {
+			if let Some(m) = m {
+				f(&mut m.state)
+			}
+		})
+	}
+
+	/// The book reports `market`'s mid as the previous block ended: recorded (written only
+	/// when it differs) for the marks of this block's checks.
+	pub(crate) fn record_mid(market: MarketId, mid: Option<FixedU128>) {
+		if let Some(mut record) = Markets::<T>::get(market) {
+			if record.state.mid != mid {
+				record.state.mid = mid;
+				Markets::<T>::insert(market, record);
+			}
+		}
+	}
+
 	/// The mark price of `market`: for a perpetual or future the median of index, book mid
-	/// and EMA (a future's settlement price once fixed); for an option its model price (see
-	/// [`Self::option_mark`]). `None` without a price.
+	/// (as the previous block ended) and EMA (a future's settlement price once fixed); for an
+	/// option its model price (see [`Self::option_mark`]). `None` without a price.
 	pub fn mark_price(market: MarketId, params: &RiskParams) -> Option<FixedU128> {
-		Self::mark_with_state(market, params, &MarketStates::<T>::get(market))
+		Self::mark_with_state(params, &Self::market_state(market))
 	}
 
 	/// [`Self::mark_price`] for a caller that has read the market's state already (the margin
 	/// check, per position: the state is not decoded twice).
-	fn mark_with_state(
-		market: MarketId,
-		params: &RiskParams,
-		state: &MarketState,
-	) -> Option<FixedU128> {
+	fn mark_with_state(params: &RiskParams, state: &MarketState) -> Option<FixedU128> {
 		if let Instrument::Option { right, strike, expiry } = state.instrument {
 			return Self::option_mark(params, state, right, strike, expiry).map(|o| o.mark);
 		}
@@ -159,7 +186,7 @@ impl<T: Config> Pallet<T> {
 			return Some(price);
 		}
 		let quote = T::Prices::quote(&params.underlying)?;
-		Some(mark::mark_price(quote.price, T::Book::mid(market), quote.ema))
+		Some(mark::mark_price(quote.price, state.mid, quote.ema))
 	}
 
 	/// An option's mark: Black–76 (rate 0) on the underlying's oracle index at the implied
@@ -389,12 +416,13 @@ impl<T: Config> Pallet<T> {
 		notional: u128,
 		settlement_decimals: u8,
 	) -> DispatchResult {
-		let mut state = MarketStates::<T>::get(market);
+		let mut record = Markets::<T>::get(market).ok_or(Error::<T>::MarketNotConfigured)?;
+		let state = &mut record.state;
 		let a = Self::apply_side(
 			taker.account,
 			market,
 			params,
-			&state,
+			state,
 			qty,
 			notional,
 			taker.fee,
@@ -406,15 +434,15 @@ impl<T: Config> Pallet<T> {
 			maker.account,
 			market,
 			params,
-			&state,
+			state,
 			neg,
 			notional,
 			maker.fee,
 			false,
 			settlement_decimals,
 		)?;
-		state.open_interest = Self::shifted_open_interest(&state, a, b)?;
-		MarketStates::<T>::insert(market, state);
+		state.open_interest = Self::shifted_open_interest(state, a, b)?;
+		Markets::<T>::insert(market, record);
 		Ok(())
 	}
 
@@ -586,7 +614,7 @@ impl<T: Config> Pallet<T> {
 		let fallback = portfolio.map(|_| entries.clone());
 		if let Some(p) = pending {
 			if entries.iter().all(|e| e.market != p.market) {
-				let index = MarketStates::<T>::get(p.market).funding_index;
+				let index = Pallet::<T>::market_state(p.market).funding_index;
 				entries.push(PositionEntry::new(p.market, index));
 			}
 		}
@@ -600,9 +628,8 @@ impl<T: Config> Pallet<T> {
 		// pending order counted on its side.
 		let mut exposures = Vec::with_capacity(entries.len());
 		for entry in entries {
-			let params =
-				MarketRisks::<T>::get(entry.market).ok_or(Error::<T>::MarketNotConfigured)?;
-			let state = MarketStates::<T>::get(entry.market);
+			let MarketRecord { risk: params, state } =
+				Markets::<T>::get(entry.market).ok_or(Error::<T>::MarketNotConfigured)?;
 			let (mut buys, mut sells) = (entry.resting_buy, entry.resting_sell);
 			if let Some(p) = pending.filter(|p| p.market == entry.market) {
 				if p.size > 0 {
@@ -653,7 +680,7 @@ impl<T: Config> Pallet<T> {
 					{
 						Some(price)
 					},
-					_ => Self::mark_with_state(entry.market, &params, &state),
+					_ => Self::mark_with_state(&params, &state),
 				},
 			};
 			let Some(mark) = mark else {
@@ -1103,8 +1130,10 @@ impl<T: Config> Pallet<T> {
 	/// what the account cannot pay).
 	fn short_of_margin_for(account: &AccountOf<T>, pending: &PendingOrder) -> DispatchError {
 		let error = Self::short_of_margin(account);
-		let option =
-			matches!(MarketStates::<T>::get(pending.market).instrument, Instrument::Option { .. });
+		let option = matches!(
+			Pallet::<T>::market_state(pending.market).instrument,
+			Instrument::Option { .. }
+		);
 		if pending.size > 0 && option && error == Error::<T>::InsufficientMargin.into() {
 			return Error::<T>::PremiumUnaffordable.into();
 		}
@@ -1224,8 +1253,7 @@ impl<T: Config> Pallet<T> {
 		if !opposite || !within {
 			return Ok(false);
 		}
-		let params =
-			MarketRisks::<T>::get(pending.market).ok_or(Error::<T>::MarketNotConfigured)?;
+		let params = Pallet::<T>::risk(pending.market).ok_or(Error::<T>::MarketNotConfigured)?;
 		if let Some(mark) = Self::mark_price(pending.market, &params) {
 			return Ok(if buy { pending.price <= mark } else { pending.price >= mark });
 		}
@@ -1261,17 +1289,16 @@ impl<T: Config> Pallet<T> {
 	/// if every market were due (the worst case), since `on_initialize` cannot refund.
 	pub(crate) fn sample_funding() -> Weight {
 		let now = T::Time::now();
-		let count = MarketRisks::<T>::count();
-		for (market, params) in MarketRisks::<T>::iter() {
+		let count = Markets::<T>::count();
+		for (market, MarketRecord { risk: params, mut state }) in Markets::<T>::iter() {
 			let Some(funding_params) = params.funding else { continue };
-			let mut state = MarketStates::<T>::get(market);
 			if now < state.funding_at.saturating_add(funding_params.sample_interval_ms) {
 				continue;
 			}
 			// One quote for the index and the mark.
 			let Some(quote) = T::Prices::quote(&params.underlying) else { continue };
 			let index = quote.price;
-			let mark = mark::mark_price(index, T::Book::mid(market), quote.ema);
+			let mark = mark::mark_price(index, state.mid, quote.ema);
 			let Some(premium) = funding::premium(mark, index, funding_params.premium_cap) else {
 				continue;
 			};
@@ -1292,7 +1319,7 @@ impl<T: Config> Pallet<T> {
 			};
 			state.funding_index = next;
 			state.funding_at = now;
-			MarketStates::<T>::insert(market, state);
+			Markets::<T>::insert(market, MarketRecord { risk: params, state });
 			Self::deposit_event(Event::FundingUpdated { market, premium, index: next });
 		}
 		T::WeightInfo::sample_funding(count)
@@ -1343,7 +1370,7 @@ impl<T: Config> Pallet<T> {
 		let unpriced: Vec<MarketId> = entries
 			.iter()
 			.filter(|e| {
-				MarketRisks::<T>::get(e.market)
+				Pallet::<T>::risk(e.market)
 					.is_none_or(|params| Self::mark_price(e.market, &params).is_none())
 			})
 			.map(|e| e.market)
@@ -1375,10 +1402,7 @@ impl<T: Config> Pallet<T> {
 			ensure!(entries.windows(2).all(|w| w[0].market < w[1].market), "entries not sorted");
 			for e in entries.iter() {
 				ensure!(!e.is_empty(), "empty entry stored");
-				ensure!(
-					MarketRisks::<T>::contains_key(e.market),
-					"entry in an unconfigured market"
-				);
+				ensure!(Markets::<T>::contains_key(e.market), "entry in an unconfigured market");
 				if e.quantity != 0 {
 					holders += 1;
 					ensure!(
@@ -1397,8 +1421,7 @@ impl<T: Config> Pallet<T> {
 		ensure!(Holders::<T>::iter_keys().count() == holders, "a stale holder index entry");
 		let recorded: u128 = BadDebts::<T>::iter_values().fold(0, |a, d| a.saturating_add(d));
 		ensure!(recorded == TotalBadDebt::<T>::get(), "bad-debt total drifted");
-		for (market, params) in MarketRisks::<T>::iter() {
-			let state = MarketStates::<T>::get(market);
+		for (market, MarketRecord { risk: params, state }) in Markets::<T>::iter() {
 			if let Some(listed) = T::Book::instrument(market) {
 				ensure!(
 					state.instrument == listed,
@@ -1420,9 +1443,9 @@ impl<T: Config> Pallet<T> {
 			}
 		}
 		for (market, settlement) in Settlements::<T>::iter() {
-			ensure!(MarketRisks::<T>::contains_key(market), "settlement of an unknown market");
+			ensure!(Markets::<T>::contains_key(market), "settlement of an unknown market");
 			ensure!(
-				MarketStates::<T>::get(market).settlement_price == settlement.price,
+				Pallet::<T>::market_state(market).settlement_price == settlement.price,
 				"the market's settlement price differs from its settlement's"
 			);
 			ensure!(
@@ -1436,7 +1459,7 @@ impl<T: Config> Pallet<T> {
 			);
 		}
 		for (market, adl) in Deleveraging::<T>::iter() {
-			ensure!(MarketRisks::<T>::contains_key(market), "deleveraging in an unknown market");
+			ensure!(Markets::<T>::contains_key(market), "deleveraging in an unknown market");
 			ensure!(adl.quantity != 0, "empty deleveraging stored");
 			// The inventory to hand on is held by the insurance account, on its side.
 			let held = Self::backstop_size(market);
@@ -1455,7 +1478,7 @@ impl<T: Config> Pallet<T> {
 				"the insurance account ranked against itself"
 			);
 		}
-		for (market, _) in MarketRisks::<T>::iter() {
+		for (market, MarketRecord { state, .. }) in Markets::<T>::iter() {
 			let (long, short) = sides.get(&market).copied().unwrap_or_default();
 			// A market settling at expiry closes its longs first: only there may the sides
 			// differ for a while; once settled both are empty.
@@ -1466,7 +1489,7 @@ impl<T: Config> Pallet<T> {
 				Some(s) if s.price.is_some() => {},
 				_ => ensure!(long == short, "long and short open interest differ"),
 			}
-			ensure!(MarketStates::<T>::get(market).open_interest == long, "open interest drifted");
+			ensure!(state.open_interest == long, "open interest drifted");
 		}
 		Ok(())
 	}

@@ -30,7 +30,7 @@ impl<T: Config> FillHandler<T::AccountId> for Pallet<T> {
 	/// Both sides of the trade: funding settled, positions moved, PnL realised and fees paid,
 	/// the notional computed once for both; open interest follows.
 	fn on_fill(fill: &TradeFill<T::AccountId>) -> Result<(), DispatchError> {
-		let params = MarketRisks::<T>::get(fill.market).ok_or(Error::<T>::MarketNotConfigured)?;
+		let params = Pallet::<T>::risk(fill.market).ok_or(Error::<T>::MarketNotConfigured)?;
 		let settlement_decimals =
 			T::Ledger::settlement_decimals().ok_or(Error::<T>::NoSettlementAsset)?;
 		let notional = units::value(
@@ -74,7 +74,7 @@ impl<T: Config> OrderMarginCheck<T::AccountId> for Pallet<T> {
 		account: &AccountOf<T>,
 		order: &OrderIntent,
 	) -> Result<Weight, DispatchError> {
-		ensure!(MarketRisks::<T>::contains_key(order.market), Error::<T>::MarketNotConfigured);
+		ensure!(Markets::<T>::contains_key(order.market), Error::<T>::MarketNotConfigured);
 		Self::check_order(account, Self::pending(order)?)
 	}
 
@@ -94,10 +94,7 @@ impl<T: Config> OrderMarginCheck<T::AccountId> for Pallet<T> {
 		let mut pending = Vec::with_capacity(orders.len());
 		for order in orders {
 			if pending.last().is_none_or(|p: &PendingOrder| p.market != order.market) {
-				ensure!(
-					MarketRisks::<T>::contains_key(order.market),
-					Error::<T>::MarketNotConfigured
-				);
+				ensure!(Markets::<T>::contains_key(order.market), Error::<T>::MarketNotConfigured);
 			}
 			pending.push(Self::pending(order)?);
 		}
@@ -139,7 +136,7 @@ impl<T: Config> OrderMarginCheck<T::AccountId> for Pallet<T> {
 			Ok(i) => i,
 			Err(_) if resting.is_empty() => return Ok(()),
 			Err(_) => {
-				let index = MarketStates::<T>::get(market).funding_index;
+				let index = Pallet::<T>::market_state(market).funding_index;
 				Self::entry_index(&mut entries, market, index)?
 			},
 		};
@@ -148,6 +145,11 @@ impl<T: Config> OrderMarginCheck<T::AccountId> for Pallet<T> {
 		}
 		Self::store_entries(account, entries);
 		Ok(())
+	}
+
+	/// Recorded in the market's record (written only when it differs): the mid its mark takes.
+	fn on_mid(market: MarketId, mid: Option<FixedU128>) {
+		Pallet::<T>::record_mid(market, mid)
 	}
 }
 
@@ -233,7 +235,7 @@ impl<T: Config> clearinghouse_primitives::trading::MarketListing for Pallet<T> {
 		if option {
 			ensure!(OptionRisks::<T>::contains_key(underlying), Error::<T>::NoVolKey);
 		}
-		let Some(params) = MarketRisks::<T>::get(market) else {
+		let Some(params) = Pallet::<T>::risk(market) else {
 			return match OptionRisks::<T>::get(underlying).filter(|_| option) {
 				Some(o) => Self::do_set_market_risk(market, o.market_risk(underlying)),
 				None => Ok(()),
@@ -242,7 +244,7 @@ impl<T: Config> clearinghouse_primitives::trading::MarketListing for Pallet<T> {
 		ensure!(params.underlying == underlying, Error::<T>::ImmutableParams);
 		let expiry = instrument.expiry();
 		ensure!(expiry.is_none() || params.funding.is_none(), Error::<T>::InvalidRiskParams);
-		MarketStates::<T>::mutate(market, |s| s.instrument = instrument);
+		Pallet::<T>::mutate_state(market, |s| s.instrument = instrument);
 		if let Some(expiry) = expiry {
 			if !Settlements::<T>::contains_key(market) {
 				Settlements::<T>::insert(market, SettlementState::new(expiry));
@@ -265,10 +267,9 @@ impl<T: Config> BandValuation<T::AccountId> for Pallet<T> {
 		ensure!(Self::portfolio_of(account).is_none(), Error::<T>::BandUnsupported);
 		let entries = Accounts::<T>::get(account).into_inner();
 		for entry in &entries {
-			let params =
-				MarketRisks::<T>::get(entry.market).ok_or(Error::<T>::MarketNotConfigured)?;
+			let params = Pallet::<T>::risk(entry.market).ok_or(Error::<T>::MarketNotConfigured)?;
 			let linear = !matches!(
-				MarketStates::<T>::get(entry.market).instrument,
+				Pallet::<T>::market_state(entry.market).instrument,
 				Instrument::Option { .. }
 			);
 			ensure!(linear && params.underlying == underlying, Error::<T>::BandUnsupported);

@@ -24,7 +24,10 @@
 //!   per unit (only the mark where the underlying covers it), and it settles at its intrinsic
 //!   value. Options are configured when the book lists them ([`Pallet::set_option_params`]).
 //! * **Mark price** (perpetuals, futures) = median(oracle index, book mid, oracle EMA)
-//!   ([`clearinghouse_risk::mark`]): one manipulated input cannot move it. No oracle price ⇒ no mark ⇒ only risk-reducing
+//!   ([`clearinghouse_risk::mark`]): one manipulated input cannot move it. The mid is the
+//!   book's as the previous block ended, kept in the market's record
+//!   (`OrderMarginCheck::on_mid`): quotes placed in a block do not move that block's marks.
+//!   No oracle price ⇒ no mark ⇒ only risk-reducing
 //!   orders, and no withdrawals from accounts with positions there.
 //! * **Funding** (perpetuals): every `sample_interval` the premium `(mark − index) / index`,
 //!   clamped by governance, advances the market's cumulative funding index; a position settles
@@ -62,6 +65,7 @@ mod benchmarking;
 mod functions;
 mod impls;
 mod liquidation;
+pub mod migrations;
 #[cfg(test)]
 mod mock;
 mod options;
@@ -180,7 +184,7 @@ pub mod pallet {
 	use polkadot_sdk::sp_arithmetic::Permill;
 
 	/// The in-code storage version.
-	const STORAGE_VERSION: StorageVersion = StorageVersion::new(0);
+	const STORAGE_VERSION: StorageVersion = StorageVersion::new(1);
 
 	#[pallet::pallet]
 	#[pallet::storage_version(STORAGE_VERSION)]
@@ -266,14 +270,10 @@ pub mod pallet {
 		type BenchmarkHelper: BenchmarkHelper<Self::AccountId>;
 	}
 
-	/// Each market's risk parameters.
+	/// Each configured market: its risk parameters and running state, one value read once per
+	/// position by a margin check.
 	#[pallet::storage]
-	pub type MarketRisks<T: Config> = CountedStorageMap<_, Twox64Concat, MarketId, RiskParams>;
-
-	/// Each market's funding index and open interest.
-	#[pallet::storage]
-	pub type MarketStates<T: Config> =
-		StorageMap<_, Twox64Concat, MarketId, MarketState, ValueQuery>;
+	pub type Markets<T: Config> = CountedStorageMap<_, Twox64Concat, MarketId, MarketRecord>;
 
 	/// The liquidation penalty and target (governance).
 	#[pallet::storage]

@@ -89,7 +89,8 @@ impl<T: Config> Pallet<T> {
 		// What closing the whole position frees of the maintenance requirement: its own
 		// requirement (an option's is not a fraction of its notional; a perpetual's is
 		// taken at the fraction, rounded down, as before).
-		let option = matches!(MarketStates::<T>::get(market).instrument, Instrument::Option { .. });
+		let option =
+			matches!(Pallet::<T>::market_state(market).instrument, Instrument::Option { .. });
 		// A portfolio account's figure is what closing the position frees of the model's MM
 		// (hedges counted): it sizes every close, a hedged leg's (0: all of it) included, so
 		// a liquidation never shaves a hedge leg by leg into more risk.
@@ -271,8 +272,8 @@ impl<T: Config> Pallet<T> {
 			.iter()
 			.map(|v| {
 				let underlying =
-					MarketRisks::<T>::get(v.market).map(|p| p.underlying).unwrap_or_default();
-				let option = match MarketStates::<T>::get(v.market).instrument {
+					Pallet::<T>::risk(v.market).map(|p| p.underlying).unwrap_or_default();
+				let option = match Pallet::<T>::market_state(v.market).instrument {
 					Instrument::Option { right, .. } => Some((v.quantity > 0, right)),
 					_ => None,
 				};
@@ -308,7 +309,7 @@ impl<T: Config> Pallet<T> {
 				Error::<T>::NotLiquidatable.into()
 			});
 		};
-		let params = MarketRisks::<T>::get(view.market).ok_or(Error::<T>::MarketNotConfigured)?;
+		let params = Pallet::<T>::risk(view.market).ok_or(Error::<T>::MarketNotConfigured)?;
 		Ok((view.clone(), params))
 	}
 
@@ -510,7 +511,7 @@ impl<T: Config> Pallet<T> {
 		if Deleveraging::<T>::contains_key(entry.market) {
 			return used;
 		}
-		let Some(params) = MarketRisks::<T>::get(entry.market) else { return used };
+		let Some(params) = Pallet::<T>::risk(entry.market) else { return used };
 		let Some(mark) = Self::mark_price(entry.market, &params) else { return used };
 		let Some(fund) = Self::backstop_account(entry.market) else { return used };
 		let band = LiquidationConfig::<T>::get().penalty;

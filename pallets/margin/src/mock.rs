@@ -364,6 +364,16 @@ pub fn check_all() {
 	}
 }
 
+/// The next block begins: its number, and the block hooks in the runtime's order (the book's,
+/// which reports the mids the previous block left, then the margin engine's).
+pub fn next_block() {
+	use polkadot_sdk::frame_support::traits::Hooks;
+	let next = System::block_number() + 1;
+	System::set_block_number(next);
+	Orderbook::on_initialize(next);
+	Margin::on_initialize(next);
+}
+
 /// Run `test` on a fresh [`new_test_ext`], then [`check_all`] (polkadot-sdk's
 /// `build_and_execute` pattern): no test may leave a broken invariant behind.
 pub fn build_and_execute<R>(test: impl FnOnce() -> R) -> R {

@@ -148,8 +148,8 @@ impl<T: Config> Pallet<T> {
 	/// option, or one without a mark (no index, no vol, outside the pricing domain).
 	pub fn option_quote(market: MarketId) -> Option<OptionQuote> {
 		use clearinghouse_risk::options;
-		let params = MarketRisks::<T>::get(market)?;
-		let state = MarketStates::<T>::get(market);
+		let params = Pallet::<T>::risk(market)?;
+		let state = Pallet::<T>::market_state(market);
 		let Instrument::Option { right, strike, expiry } = state.instrument else { return None };
 		let option = OptionRisks::<T>::get(params.underlying)?;
 		let r = pricing_right(right);
@@ -233,14 +233,14 @@ impl<T: Config> Pallet<T> {
 			g.theta = g.theta.saturating_add(view.theta);
 		}
 		for e in Accounts::<T>::get(account).iter().filter(|e| e.quantity != 0) {
-			let state = MarketStates::<T>::get(e.market);
+			let state = Pallet::<T>::market_state(e.market);
 			if matches!(state.instrument, Instrument::Option { .. })
 				|| state.settlement_price.is_some()
 			{
 				continue;
 			}
 			let (Some(params), Some(units)) =
-				(MarketRisks::<T>::get(e.market), Self::whole_units(e.market, e.quantity))
+				(Pallet::<T>::risk(e.market), Self::whole_units(e.market, e.quantity))
 			else {
 				continue;
 			};
@@ -252,7 +252,7 @@ impl<T: Config> Pallet<T> {
 
 	/// `quantity` of `market` in whole units of its underlying.
 	fn whole_units(market: MarketId, quantity: i128) -> Option<FixedI128> {
-		let decimals = MarketRisks::<T>::get(market)?.size_decimals;
+		let decimals = Pallet::<T>::risk(market)?.size_decimals;
 		FixedI128::checked_from_rational(quantity, 10i128.checked_pow(u32::from(decimals))?)
 	}
 }

@@ -331,8 +331,8 @@ impl<T: Config> Pallet<T> {
 		let all: Vec<Leg> = entries
 			.iter()
 			.filter_map(|e| {
-				let risk = MarketRisks::<T>::get(e.market)?;
-				Leg::of(e, &risk, &MarketStates::<T>::get(e.market), now)
+				let risk = Pallet::<T>::risk(e.market)?;
+				Leg::of(e, &risk, &Pallet::<T>::market_state(e.market), now)
 			})
 			.collect();
 		let (legs, states) = Self::priced_legs(&all, Valuation::Liquidation).ok()?;

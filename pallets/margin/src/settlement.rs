@@ -51,7 +51,7 @@ impl<T: Config> Pallet<T> {
 			if state.settled {
 				continue;
 			}
-			let price = MarketRisks::<T>::get(market)
+			let price = Pallet::<T>::risk(market)
 				.and_then(|risk| T::Prices::quote(&risk.underlying))
 				.map(|quote| quote.price);
 			let Some(twap) = state.twap().observe(now, price, state.expiry) else {
@@ -64,7 +64,7 @@ impl<T: Config> Pallet<T> {
 					if let Some(price) = twap.average() {
 						state.price = Some(price);
 						// From now on the market's positions are marked at it.
-						MarketStates::<T>::mutate(market, |s| s.settlement_price = Some(price));
+						Pallet::<T>::mutate_state(market, |s| s.settlement_price = Some(price));
 						Self::deposit_event(Event::SettlementPriceFixed {
 							market,
 							price,
@@ -181,7 +181,7 @@ impl<T: Config> Pallet<T> {
 		price: FixedU128,
 	) -> DispatchResult {
 		frame_support::storage::with_storage_layer(|| {
-			let params = MarketRisks::<T>::get(market).ok_or(Error::<T>::MarketNotConfigured)?;
+			let params = Pallet::<T>::risk(market).ok_or(Error::<T>::MarketNotConfigured)?;
 			let settlement_decimals =
 				T::Ledger::settlement_decimals().ok_or(Error::<T>::NoSettlementAsset)?;
 			let quantity = Self::size_in(account, market);
@@ -192,7 +192,7 @@ impl<T: Config> Pallet<T> {
 				Holders::<T>::remove((market, false), account);
 				return Ok(());
 			}
-			let mut state = MarketStates::<T>::get(market);
+			let mut state = Pallet::<T>::market_state(market);
 			// A future closes at the settlement price, an option at its payoff there.
 			let price = match state.instrument {
 				Instrument::Option { right, strike, .. } => clearinghouse_risk::options::intrinsic(
@@ -225,7 +225,7 @@ impl<T: Config> Pallet<T> {
 				settlement_decimals,
 			)?;
 			state.open_interest = Self::shifted_open_interest(&state, oi_delta, 0)?;
-			MarketStates::<T>::insert(market, state);
+			Pallet::<T>::mutate_state(market, |s| *s = state);
 			Self::deposit_event(Event::PositionSettled {
 				account: account.clone(),
 				market,

@@ -43,8 +43,8 @@ impl<T: Config> Pallet<T> {
 		let mut cash: i128 = 0;
 		for trade in &trades {
 			let market = trade.market;
-			let params = MarketRisks::<T>::get(market).ok_or(E::UnknownMarket(market))?;
-			let state = MarketStates::<T>::get(market);
+			let params = Pallet::<T>::risk(market).ok_or(E::UnknownMarket(market))?;
+			let state = Pallet::<T>::market_state(market);
 			if state.settlement_price.is_some() {
 				return Err(E::MarketSettled(market));
 			}

@@ -84,7 +84,7 @@ fn a_trade_opens_positions_and_charges_fees() {
 		// 20% of the taker fee to insurance, the rest and the maker fee to the fee account.
 		assert_eq!(Vaults::balance_of(&Margin::insurance_account(), 0), 500_000);
 		assert_eq!(Vaults::balance_of(&Margin::fee_account(), 0), 3_000_000);
-		assert_eq!(MarketStates::<Test>::get(BTC_PERP).open_interest, 100);
+		assert_eq!(Margin::market_state(BTC_PERP).open_interest, 100);
 		assert!(System::events().iter().any(|r| r.event
 			== RuntimeEvent::Margin(Event::PositionChanged {
 				account: acct(BOB, 0),
@@ -202,6 +202,46 @@ fn without_a_price_only_risk_reducing_orders_pass() {
 	});
 }
 
+/// The mark takes the book's mid as the previous block ended. An attacker short 0.1 BTC has
+/// an accomplice quote a tight book below the index (where the EMA already is) and, in the
+/// same block, tries to withdraw the profit that mid would show: refused, the mark and its
+/// equity are what they were. Only once the quotes stood through the block's end (anyone
+/// could trade against them) do they count.
+#[test]
+fn quotes_placed_in_a_block_do_not_move_the_mark_that_blocks_checks_see() {
+	build_and_execute(|| {
+		open_trade();
+		// Index 50,000, EMA 49,000, no book: the mark is 50,000.
+		TestPrices::set_ema("BTC", 49_000);
+		next_block();
+		let risk = Margin::risk(BTC_PERP).unwrap();
+		let mark = || Margin::mark_price(BTC_PERP, &risk).unwrap();
+		assert_eq!(mark(), FixedU128::from_u32(50_000));
+		let alice = || Margin::account_health(&acct(ALICE, 0)).unwrap();
+		let before = alice();
+		// Alice's accomplice quotes 49,000 / 49,020: the live mid 49,010 would mark Alice's
+		// short 99 USD up.
+		deposit(CHARLIE, 10_000, 0);
+		assert_ok!(place(CHARLIE, 0, order(Side::Buy, 49_000, 1)));
+		assert_ok!(place(CHARLIE, 0, order(Side::Sell, 49_020, 1)));
+		assert_eq!(Orderbook::mid_price(BTC_PERP), Some(FixedU128::from_u32(49_010)));
+		assert_eq!(mark(), FixedU128::from_u32(50_000));
+		assert_eq!(alice(), before);
+		// What she may withdraw at the 50,000 mark, plus 50 USD of the profit: refused.
+		let free = u128::try_from(before.free_collateral).unwrap();
+		assert_noop!(
+			Vaults::withdraw(RuntimeOrigin::signed(ALICE), 0, free + 50 * USD_UNIT, 0),
+			Error::<Test>::InsufficientMargin
+		);
+		// The quotes stood through the block's end: the next block marks at their mid.
+		next_block();
+		assert_eq!(mark(), FixedU128::from_u32(49_010));
+		assert_eq!(alice().equity, before.equity + 99 * USD_UNIT as i128);
+		assert_ok!(Vaults::withdraw(RuntimeOrigin::signed(ALICE), 0, free + 50 * USD_UNIT, 0));
+		check();
+	});
+}
+
 #[test]
 fn funding_accrues_through_the_index_and_settles_on_touch() {
 	build_and_execute(|| {
@@ -213,14 +253,16 @@ fn funding_accrues_through_the_index_and_settles_on_touch() {
 		assert_ok!(place(CHARLIE, 0, order(Side::Sell, 50_600, 1)));
 		TestPrices::set_ema("BTC", 50_500);
 		let equity = |who| Margin::account_health(&acct(who, 0)).unwrap().equity;
+		// Not due before an hour has passed. The block marks at the quotes' mid from now on
+		// (the mid as the block they were placed in ended).
+		next_block();
+		assert_eq!(Margin::market_state(BTC_PERP).funding_index, FixedI128::from_inner(0));
+		assert_eq!(Margin::market_state(BTC_PERP).mid, Some(FixedU128::from_u32(50_500)));
 		let (bob_0, alice_0) = (equity(BOB), equity(ALICE));
-		// Not due before an hour has passed.
-		Margin::on_initialize(2);
-		assert_eq!(MarketStates::<Test>::get(BTC_PERP).funding_index, FixedI128::from_inner(0));
 		pallet_timestamp::Now::<Test>::put(T0 + 3_600_000);
-		Margin::on_initialize(3);
+		next_block();
 		// One hour of an eight-hour period at 1% of 50,000: 62.5 per BTC.
-		let index = MarketStates::<Test>::get(BTC_PERP).funding_index;
+		let index = Margin::market_state(BTC_PERP).funding_index;
 		assert_eq!(index, FixedI128::from_rational(125, 2));
 		// Unsettled funding counts in the health at once: 0.1 BTC owes (is owed) 6.25.
 		assert_eq!(equity(BOB), bob_0 - 6_250_000);
@@ -277,7 +319,7 @@ fn risk_parameters_are_governed() {
 			Error::<Test>::InvalidRiskParams
 		);
 		assert_ok!(Margin::set_market_risk(RuntimeOrigin::root(), 1, btc_risk()));
-		assert_eq!(MarketRisks::<Test>::get(1), Some(btc_risk()));
+		assert_eq!(Margin::risk(1), Some(btc_risk()));
 		// Audit 13: the underlying and size units of a configured market are fixed.
 		let mut moved = btc_risk();
 		moved.size_decimals = 4;
@@ -961,7 +1003,7 @@ mod conservation {
 							let _ = place(MAKER, 0, order(Side::Sell, centre + 10, 1));
 							now += 3_600_000;
 							pallet_timestamp::Now::<Test>::put(now);
-							Margin::on_initialize(1);
+							next_block();
 							let _ = Orderbook::cancel_all(RuntimeOrigin::signed(MAKER), BTC_PERP, 0);
 						},
 						Op::Liquidate => {
@@ -1600,12 +1642,12 @@ fn funding_after_an_outage_or_late_enabling_charges_no_unobserved_time() {
 		// (62.5 per BTC an hour at the 1% cap), not fifteen.
 		TestPrices::set("BTC", None);
 		pallet_timestamp::Now::<Test>::put(T0 + 15 * 3_600_000);
-		Margin::on_initialize(2);
-		assert_eq!(MarketStates::<Test>::get(BTC_PERP).funding_index, FixedI128::from_inner(0));
+		next_block();
+		assert_eq!(Margin::market_state(BTC_PERP).funding_index, FixedI128::from_inner(0));
 		TestPrices::set("BTC", Some(50_000));
 		TestPrices::set_ema("BTC", 50_500);
-		Margin::on_initialize(3);
-		assert_eq!(MarketStates::<Test>::get(BTC_PERP).funding_index, FixedI128::from_u32(125));
+		next_block();
+		assert_eq!(Margin::market_state(BTC_PERP).funding_index, FixedI128::from_u32(125));
 
 		// A market listed without funding, switched on 30 days later: its first sample an
 		// hour after that charges one hour.
@@ -1628,12 +1670,12 @@ fn funding_after_an_outage_or_late_enabling_charges_no_unobserved_time() {
 		pallet_timestamp::Now::<Test>::put(later);
 		risk.funding = funding;
 		assert_ok!(Margin::set_market_risk(RuntimeOrigin::root(), eth, risk));
-		assert_eq!(MarketStates::<Test>::get(eth).funding_at, later);
+		assert_eq!(Margin::market_state(eth).funding_at, later);
 		pallet_timestamp::Now::<Test>::put(later + 3_600_000);
 		TestPrices::set("BTC", Some(50_000));
-		Margin::on_initialize(4);
+		next_block();
 		// One hour at the 1% cap of 2,000 over 8 h: 2.5 per ETH.
-		assert_eq!(MarketStates::<Test>::get(eth).funding_index, FixedI128::from_rational(5, 2));
+		assert_eq!(Margin::market_state(eth).funding_index, FixedI128::from_rational(5, 2));
 		check();
 	});
 }
@@ -2131,8 +2173,7 @@ fn btc_future(expiry: u64) -> u32 {
 /// Move the clock to `at` and run the block's `on_initialize`.
 fn block_at(at: u64) {
 	pallet_timestamp::Now::<Test>::put(at);
-	System::set_block_number(System::block_number() + 1);
-	Margin::on_initialize(System::block_number());
+	next_block();
 }
 
 /// The index at `price` (whole USD) through the whole settlement window before `expiry`, and
@@ -2316,7 +2357,7 @@ fn an_expired_future_settles_every_position_once_in_cash_with_value_conserved() 
 		assert!(post.actual_weight.unwrap().all_lte(Margin::settle_weight(1)));
 		assert_eq!(settled_positions(), vec![(ALICE, 300)]);
 		// Mid-way the shorts still stand and the open interest is already zero.
-		assert_eq!(MarketStates::<Test>::get(future).open_interest, 0);
+		assert_eq!(Margin::market_state(future).open_interest, 0);
 		check();
 		assert_ok!(Margin::settle(RuntimeOrigin::signed(KEEPER), future, 1));
 		// `on_idle` finishes the rest.
@@ -2411,7 +2452,7 @@ mod settlement_props {
 				expected.sort();
 				prop_assert_eq!(settled, expected);
 				prop_assert_eq!(cash_of_everyone(), everyone);
-				prop_assert_eq!(MarketStates::<Test>::get(future).open_interest, 0);
+				prop_assert_eq!(Margin::market_state(future).open_interest, 0);
 				for who in traders {
 					prop_assert_eq!(<Margin as clearinghouse_primitives::OrderMarginCheck<AccountId>>::position(&acct(who, 0), future), 0);
 				}
@@ -2470,7 +2511,7 @@ fn after_the_price_is_fixed_positions_are_marked_at_it_not_at_a_moved_index() {
 		let (future, expiry) = bob_long_one_btc_future();
 		index_through_the_window(expiry, 46_000);
 		assert_eq!(
-			MarketStates::<Test>::get(future).settlement_price,
+			Margin::market_state(future).settlement_price,
 			Some(FixedU128::from_u32(46_000))
 		);
 		// The index then runs to 60,000 before anyone settles. At that index Bob's long would
@@ -2718,6 +2759,65 @@ fn a_bulk_outcome_that_released_earlier_orders_must_meet_the_initial_requirement
 			<Margin as OrderMarginCheck<AccountId>>::ensure_batch(&bob, before, &intents, true),
 			Err(Error::<Test>::InsufficientMargin.into())
 		);
+		check();
+	});
+}
+
+/// A chain from before [`Markets`] gets each market's parameters and state joined into one
+/// record in the upgrade (the mid from the book as it stands), once; both old maps are gone.
+#[test]
+fn the_v1_migration_joins_each_markets_parameters_and_state() {
+	use crate::migrations::v1::{MarketRisks, MarketStates, MigrateV0ToV1, OldMarketState};
+	use polkadot_sdk::frame_support::traits::{
+		GetStorageVersion, OnRuntimeUpgrade, StorageVersion,
+	};
+	build_and_execute(|| {
+		open_trade();
+		// A quoted book, so the migration has a mid to take.
+		deposit(CHARLIE, 10_000, 0);
+		assert_ok!(place(CHARLIE, 0, order(Side::Buy, 49_900, 1)));
+		assert_ok!(place(CHARLIE, 0, order(Side::Sell, 50_100, 1)));
+		let now: Vec<(MarketId, MarketRecord)> = Markets::<Test>::iter().collect();
+		assert!(!now.is_empty());
+		// As version 0 stored them; one orphaned state too.
+		for (market, record) in &now {
+			let s = record.state;
+			MarketRisks::<Test>::insert(market, record.risk);
+			MarketStates::<Test>::insert(
+				market,
+				OldMarketState {
+					funding_index: s.funding_index,
+					funding_at: s.funding_at,
+					open_interest: s.open_interest,
+					settlement_price: s.settlement_price,
+					instrument: s.instrument,
+				},
+			);
+		}
+		MarketStates::<Test>::insert(9_999, OldMarketState::default());
+		let _ = Markets::<Test>::clear(u32::MAX, None);
+		StorageVersion::new(0).put::<Margin>();
+		MigrateV0ToV1::<Test>::on_runtime_upgrade();
+		assert_eq!(Margin::on_chain_storage_version(), StorageVersion::new(1));
+		let mut after: Vec<(MarketId, MarketRecord)> = Markets::<Test>::iter().collect();
+		after.sort_by_key(|(m, _)| *m);
+		let mut expected: Vec<(MarketId, MarketRecord)> = now
+			.iter()
+			.map(|(m, r)| {
+				let mut r = *r;
+				r.state.mid = Orderbook::mid_price(*m);
+				(*m, r)
+			})
+			.collect();
+		expected.sort_by_key(|(m, _)| *m);
+		assert_eq!(after, expected);
+		assert_eq!(Margin::market_state(BTC_PERP).mid, Some(FixedU128::from_u32(50_000)));
+		assert_eq!(Markets::<Test>::count() as usize, now.len());
+		assert_eq!(MarketRisks::<Test>::count(), 0);
+		assert_eq!(MarketStates::<Test>::iter().count(), 0);
+		// Run again, it changes nothing.
+		MigrateV0ToV1::<Test>::on_runtime_upgrade();
+		assert_eq!(Markets::<Test>::count() as usize, now.len());
 		check();
 	});
 }

@@ -80,6 +80,21 @@ pub struct MarketState {
 	/// What the market trades, as the book listed it (copied when its risk parameters are
 	/// first set, so a margin check needs no read of the book to value it).
 	pub instrument: Instrument,
+	/// The book's mid as the previous block ended (`None` for a side without orders): the
+	/// mid the mark takes. The book reports it when a block begins after one that changed
+	/// the book (see `OrderMarginCheck::on_mid`), so an order placed in this block does not
+	/// move the mark this block's checks see: to move it, a manipulator's quotes must stand
+	/// through a block's end, where anyone may trade against them.
+	pub mid: Option<FixedU128>,
+}
+
+/// Everything a margin check reads of one market, in one storage value (one read per position).
+#[derive(Clone, Copy, PartialEq, Eq, Debug, Encode, Decode, MaxEncodedLen, TypeInfo)]
+pub struct MarketRecord {
+	/// Its risk parameters (governance).
+	pub risk: RiskParams,
+	/// Its running state (funding, open interest, settlement, book mid).
+	pub state: MarketState,
 }
 
 /// How options on one underlying are marked and margined, set by governance (`risk_admin`).

@@ -51,7 +51,7 @@ pub trait WeightInfo {
 /// Weights for a runtime with `T::DbWeight`.
 pub struct SubstrateWeight<T>(PhantomData<T>);
 impl<T: polkadot_sdk::frame_system::Config> WeightInfo for SubstrateWeight<T> {
-	// Reads and writes MarketRisks (and its counter), MarketStates.
+	// Reads and writes Markets (and its counter).
 	fn set_market_risk() -> Weight {
 		Weight::from_parts(20_000_000, 300)
 			.saturating_add(T::DbWeight::get().reads(3))

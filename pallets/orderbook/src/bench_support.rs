@@ -69,8 +69,15 @@ pub fn market_with_full_index<T: Config>(
 	price: u64,
 ) -> Result<MarketId, DispatchError> {
 	let id = market::<T>(underlying)?;
+	fill_index::<T>(id, price);
+	Ok(id)
+}
+
+/// Fill `market`'s level index on both sides around `price` (whole units; see
+/// [`market_with_full_index`]).
+pub fn fill_index<T: Config>(market: MarketId, price: u64) {
 	let levels = u64::from(T::MaxLevels::get());
-	Markets::<T>::mutate(id, |m| {
+	Markets::<T>::mutate(market, |m| {
 		if let Some(m) = m {
 			m.bids = BoundedVec::truncate_from(
 				(1..=levels).map(|i| price.saturating_sub(i).max(1)).collect(),
@@ -78,7 +85,6 @@ pub fn market_with_full_index<T: Config>(
 			m.asks = BoundedVec::truncate_from((1..=levels).map(|i| price + i).collect());
 		}
 	});
-	Ok(id)
 }
 
 /// As many one-unit asks of `account` in `market` as it may rest, at `price`, `price + 1`, …

@@ -13,7 +13,7 @@ use polkadot_sdk::{
 		traits::{EnsureOrigin, Get},
 		BoundedVec,
 	},
-	frame_system::RawOrigin,
+	frame_system::{self, RawOrigin},
 	sp_arithmetic::{FixedU128, Permill},
 };
 
@@ -96,6 +96,13 @@ fn asks<T: Config>(market: MarketId, n: u32) {
 	}
 }
 
+/// The next block begins (its hooks not run): the measured call is the first change of its
+/// book in the block, which lists the market for the next block's mid report (the worst case).
+fn next_block<T: Config>() {
+	let now = frame_system::Pallet::<T>::block_number();
+	frame_system::Pallet::<T>::set_block_number(now + 1u32.into());
+}
+
 #[benchmarks]
 mod benchmarks {
 	use super::*;
@@ -113,6 +120,7 @@ mod benchmarks {
 			.expect("resting bid");
 		let who: T::AccountId = caller_of::<T>(0, 1);
 		let price = 1_000 + m;
+		next_block::<T>();
 		#[extrinsic_call]
 		_(RawOrigin::Signed(who.clone()), market, 0, order(Side::Buy, price, u128::from(m) + 1));
 		let open = Pallet::<T>::open_orders(market, &MarginAccount::new(who, 0));
@@ -126,6 +134,7 @@ mod benchmarks {
 	fn place_positions(n: Linear<0, { largest::<T>() }>) {
 		let market = market::<T>();
 		let who: T::AccountId = caller_of::<T>(n, 1);
+		next_block::<T>();
 		#[extrinsic_call]
 		place_order(RawOrigin::Signed(who.clone()), market, 0, order(Side::Buy, 1_000, 1));
 		assert_eq!(Pallet::<T>::open_orders(market, &MarginAccount::new(who, 0)).len(), 1);
@@ -137,6 +146,7 @@ mod benchmarks {
 	fn place_collaterals(k: Linear<1, { most_collaterals::<T>() }>) {
 		let market = market::<T>();
 		let who: T::AccountId = caller_of::<T>(0, k);
+		next_block::<T>();
 		#[extrinsic_call]
 		place_order(RawOrigin::Signed(who.clone()), market, 0, order(Side::Buy, 1_000, 1));
 		assert_eq!(Pallet::<T>::open_orders(market, &MarginAccount::new(who, 0)).len(), 1);
@@ -150,6 +160,7 @@ mod benchmarks {
 		let account = MarginAccount::new(who.clone(), 0);
 		let placed =
 			Pallet::<T>::do_place(&account, market, order(Side::Sell, 1_003, 1)).expect("rests");
+		next_block::<T>();
 		#[extrinsic_call]
 		_(RawOrigin::Signed(who), market, 0, OrderRef::Id(placed.order_id));
 		assert!(Pallet::<T>::open_orders(market, &account).is_empty());
@@ -164,6 +175,7 @@ mod benchmarks {
 			Pallet::<T>::do_place(&account, market, order(Side::Sell, 2_000 + i, 1))
 				.expect("rests");
 		}
+		next_block::<T>();
 		#[extrinsic_call]
 		_(RawOrigin::Signed(who), market, 0);
 		assert!(Pallet::<T>::open_orders(market, &account).is_empty());
@@ -186,6 +198,7 @@ mod benchmarks {
 			cancels.push(OrderRef::Id(placed.order_id));
 		}
 		let places: Vec<_> = (0..p).map(|i| order(Side::Buy, 100 + i, 1)).collect();
+		next_block::<T>();
 		#[extrinsic_call]
 		_(
 			RawOrigin::Signed(who),
@@ -209,6 +222,7 @@ mod benchmarks {
 		let places: Vec<_> = (0..p)
 			.map(|i| OrderRequest { client_id: Some(u64::from(i)), ..order(Side::Buy, 100, 1) })
 			.collect();
+		next_block::<T>();
 		#[extrinsic_call]
 		bulk(
 			RawOrigin::Signed(who),
@@ -317,6 +331,7 @@ mod benchmarks {
 		let per_level = T::WeightInfo::sweep_level(T::MaxOrdersPerLevel::get());
 		// Weight for exactly one level.
 		let limit = T::DbWeight::get().reads_writes(2, 1).saturating_add(per_level);
+		next_block::<T>();
 		#[block]
 		{
 			Pallet::<T>::sweep_expired(limit);
@@ -354,10 +369,31 @@ mod benchmarks {
 		});
 		let who: T::AccountId = caller::<T>();
 		let price = farthest + 1;
+		next_block::<T>();
 		#[extrinsic_call]
 		place_order(RawOrigin::Signed(who.clone()), market, 0, order(Side::Buy, price, 1));
 		assert!(Levels::<T>::get((market, Side::Buy, farthest_ticks)).is_empty());
 		assert_eq!(Pallet::<T>::open_orders(market, &MarginAccount::new(who, 0)).len(), 1);
+	}
+
+	/// The block hook reporting the mids of `n` books the previous block changed, each with
+	/// its level index full on both sides (the most a mid decodes) and a mid the margin
+	/// engine has not recorded (each record rewritten).
+	#[benchmark]
+	fn report_mids(n: Linear<1, { T::MaxMarkets::get().min(64) }>) {
+		let mut changed = Vec::new();
+		for _ in 0..n {
+			let market = market::<T>();
+			crate::bench_support::fill_index::<T>(market, 1_000);
+			changed.push(market);
+		}
+		ChangedBooks::<T>::put(BoundedVec::truncate_from(changed));
+		next_block::<T>();
+		#[block]
+		{
+			Pallet::<T>::report_mids();
+		}
+		assert!(ChangedBooks::<T>::get().is_empty());
 	}
 
 	impl_benchmark_test_suite!(Pallet, crate::mock::new_test_ext(), crate::mock::Test);

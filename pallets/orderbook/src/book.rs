@@ -11,7 +11,7 @@ use crate::{pallet::*, MarginAccount, MarketId};
 type Owner<T> = MarginAccount<<T as frame_system::Config>::AccountId>;
 /// A level loaded in this call, and whether the call changed it.
 type CachedLevel<T> = (Level<Owner<T>>, bool);
-use polkadot_sdk::frame_system;
+use polkadot_sdk::{frame_system, sp_runtime::traits::UniqueSaturatedInto};
 
 /// One market's book for the duration of a call.
 pub struct StorageBook<T: Config> {
@@ -24,7 +24,15 @@ pub struct StorageBook<T: Config> {
 
 impl<T: Config> StorageBook<T> {
 	/// The book of `market_id`, whose state is `market`.
-	pub fn new(market_id: MarketId, market: MarketOf<T>) -> Self {
+	/// The first book of a market in a block lists the market in [`ChangedBooks`] (every
+	/// change of a book goes through one: its mid is reported when the next block begins).
+	pub fn new(market_id: MarketId, mut market: MarketOf<T>) -> Self {
+		let block: u32 = frame_system::Pallet::<T>::block_number().unique_saturated_into();
+		if market.changed_in != block {
+			market.changed_in = block;
+			// One entry per market and block: the bound (every market) cannot be met twice.
+			let _ = ChangedBooks::<T>::try_append(market_id);
+		}
 		Self { market_id, market, levels: BTreeMap::new() }
 	}
 

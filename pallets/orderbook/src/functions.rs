@@ -15,7 +15,7 @@ use frame_support::{
 use polkadot_sdk::sp_arithmetic::{traits::Zero, FixedU128};
 
 use crate::{book::StorageBook, pallet::*, *};
-use polkadot_sdk::sp_runtime::ArithmeticError;
+use polkadot_sdk::sp_runtime::{traits::UniqueSaturatedInto, ArithmeticError};
 
 /// Bits of an order id holding the owner's tag.
 pub const ORDER_TAG_BITS: u32 = 20;
@@ -328,7 +328,13 @@ impl<T: Config> Pallet<T> {
 		}
 		Markets::<T>::insert(
 			market,
-			Market { config, next_sequence: 1, bids: Default::default(), asks: Default::default() },
+			Market {
+				config,
+				next_sequence: 1,
+				bids: Default::default(),
+				asks: Default::default(),
+				changed_in: 0,
+			},
 		);
 		Self::deposit_event(Event::MarketCreated { market, config });
 		<T::Listing as clearinghouse_primitives::trading::MarketListing>::on_listed(
@@ -1250,13 +1256,29 @@ impl<T: Config> Pallet<T> {
 
 	/// The midpoint of the best bid and best ask of `market_id`, if both sides have orders.
 	pub fn mid_price(market_id: MarketId) -> Option<FixedU128> {
-		let market = Markets::<T>::get(market_id)?;
+		Self::mid_of(&Markets::<T>::get(market_id)?)
+	}
+
+	/// The mid of `market` as it stands (see [`Self::mid_price`]).
+	pub(crate) fn mid_of(market: &MarketOf<T>) -> Option<FixedU128> {
 		let (bid, ask) = (*market.bids.first()?, *market.asks.first()?);
 		let sum = Self::from_ticks(&market.config, bid)
 			.into_inner()
 			.checked_add(Self::from_ticks(&market.config, ask).into_inner())?;
 		// Rounded down; a half-tick is below any economic meaning of the mark.
 		Some(FixedU128::from_inner(sum / 2))
+	}
+
+	/// The block hook: tell the margin engine the mid, as the previous block ended, of every
+	/// book that block changed (a book no block changed since keeps the mid last told).
+	/// Returns its weight.
+	pub(crate) fn report_mids() -> Weight {
+		let changed = ChangedBooks::<T>::take();
+		for market_id in changed.iter() {
+			let mid = Markets::<T>::get(market_id).and_then(|m| Self::mid_of(&m));
+			T::MarginCheck::on_mid(*market_id, mid);
+		}
+		T::WeightInfo::report_mids(changed.len() as u32)
 	}
 
 	/// The best `levels` levels of each side of `market_id`, in market units.
@@ -1424,6 +1446,20 @@ impl<T: Config> Pallet<T> {
 			ensure!(
 				reducing <= position.unsigned_abs(),
 				"resting reduce-only size exceeds the position"
+			);
+		}
+		// The books this block changed are listed once each, and only they (their mids are
+		// reported when the next block begins).
+		let block: u32 = frame_system::Pallet::<T>::block_number().unique_saturated_into();
+		let changed = ChangedBooks::<T>::get();
+		let mut listed: Vec<MarketId> = changed.to_vec();
+		listed.sort_unstable();
+		listed.dedup();
+		ensure!(listed.len() == changed.len(), "a book listed twice as changed");
+		for (market_id, market) in Markets::<T>::iter() {
+			ensure!(
+				(market.changed_in == block) == listed.binary_search(&market_id).is_ok(),
+				"a book's change in this block and the changed list disagree"
 			);
 		}
 		let indexed: usize = AccountOrders::<T>::iter().map(|(_, _, o)| o.open.len()).sum();

@@ -73,6 +73,7 @@ pub mod bench_support;
 mod benchmarking;
 mod book;
 mod functions;
+pub mod migrations;
 #[cfg(test)]
 mod mock;
 pub mod runtime_api;
@@ -138,7 +139,7 @@ pub mod pallet {
 	use frame_system::pallet_prelude::*;
 
 	/// The in-code storage version.
-	const STORAGE_VERSION: StorageVersion = StorageVersion::new(0);
+	const STORAGE_VERSION: StorageVersion = StorageVersion::new(1);
 
 	#[pallet::pallet]
 	#[pallet::storage_version(STORAGE_VERSION)]
@@ -280,6 +281,13 @@ pub mod pallet {
 	#[pallet::storage]
 	pub type SweepCursor<T: Config> = StorageValue<_, (MarketId, Side, u32)>;
 
+	/// The markets whose book changed in this block (each once): when the next block begins,
+	/// their mids are reported to the margin engine, which marks at the mid as the previous
+	/// block ended. Emptied then.
+	#[pallet::storage]
+	pub type ChangedBooks<T: Config> =
+		StorageValue<_, BoundedVec<MarketId, T::MaxMarkets>, ValueQuery>;
+
 	#[pallet::event]
 	#[pallet::generate_deposit(pub(super) fn deposit_event)]
 	pub enum Event<T: Config> {
@@ -412,6 +420,13 @@ pub mod pallet {
 
 	#[pallet::hooks]
 	impl<T: Config> Hooks<BlockNumberFor<T>> for Pallet<T> {
+		/// Reports the mids of the books the previous block changed (at most `MaxMarkets`).
+		/// Runs before the margin engine's hook in the runtime (it is declared first), so
+		/// funding samples the mid as the previous block ended too.
+		fn on_initialize(_n: BlockNumberFor<T>) -> Weight {
+			Self::report_mids()
+		}
+
 		fn on_idle(_n: BlockNumberFor<T>, remaining: Weight) -> Weight {
 			Self::sweep_expired(remaining)
 		}

@@ -42,6 +42,8 @@ thread_local! {
 	static RELEASED: RefCell<Vec<bool>> = const { RefCell::new(Vec::new()) };
 	/// What `ensure_batch` reports it spent beyond one valuation.
 	static REVALUATION: RefCell<Weight> = const { RefCell::new(Weight::zero()) };
+	/// Each reported mid, in order.
+	static MIDS: RefCell<Vec<(u32, Option<FixedU128>)>> = const { RefCell::new(Vec::new()) };
 }
 
 /// The margin engine stand-in.
@@ -74,6 +76,10 @@ impl TestMargin {
 	pub fn revalue(weight: Weight) {
 		REVALUATION.with(|r| *r.borrow_mut() = weight);
 	}
+	/// The mids the book reported so far, in order.
+	pub fn mids() -> Vec<(u32, Option<FixedU128>)> {
+		MIDS.with(|m| m.borrow().clone())
+	}
 	/// Margin checks made so far: (single orders, batches, orders in those batches).
 	pub fn checks() -> (u32, u32, u32) {
 		CHECKS.with(|c| *c.borrow())
@@ -92,6 +98,7 @@ impl TestMargin {
 		POSITIONS.with(|p| p.borrow_mut().clear());
 		FILLS.with(|f| f.borrow_mut().clear());
 		CHECKS.with(|c| *c.borrow_mut() = (0, 0, 0));
+		MIDS.with(|m| m.borrow_mut().clear());
 		Self::revalue(Weight::zero());
 		Self::refuse_orders(false);
 		Self::refuse_fills(false);
@@ -189,6 +196,9 @@ impl OrderMarginCheck<AccountId> for TestMargin {
 			),
 		);
 		Ok(())
+	}
+	fn on_mid(market: u32, mid: Option<FixedU128>) {
+		MIDS.with(|m| m.borrow_mut().push((market, mid)));
 	}
 }
 impl FillHandler<AccountId> for TestMargin {

@@ -1407,3 +1407,84 @@ fn stacked_reduce_only_placements_in_one_call_are_refused() {
 		check();
 	});
 }
+
+// ---------------------------------------------------------------------------------------------
+// The mid the margin engine marks at
+
+/// Run the book's block hook of the next block.
+fn next_block() {
+	use polkadot_sdk::frame_support::traits::Hooks;
+	let next = System::block_number() + 1;
+	System::set_block_number(next);
+	Orderbook::on_initialize(next);
+}
+
+/// The margin engine marks at the mid as the previous block ended: every book a block changed
+/// (placement, cancel, a refused call aside) is reported once, with its mid, when the next
+/// block begins; a book no block changed is not reported again.
+#[test]
+fn each_changed_book_reports_its_mid_once_when_the_next_block_begins() {
+	build_and_execute(|| {
+		// Block 1: three changes of one book, one entry; nothing reported within the block.
+		place(ALICE, limit(Side::Buy, 99, 20)).unwrap();
+		let ask = place(BOB, limit(Side::Sell, 101, 20)).unwrap();
+		place(ALICE, limit(Side::Buy, 100, 20)).unwrap();
+		assert_eq!(ChangedBooks::<Test>::get().into_inner(), vec![M]);
+		assert_eq!(Markets::<Test>::get(M).unwrap().changed_in, 1);
+		assert!(TestMargin::mids().is_empty());
+		check();
+		// Block 2 begins: the mid as block 1 ended, (100 + 101) / 2.
+		next_block();
+		let mid = FixedU128::from_rational(1005, 10);
+		assert_eq!(TestMargin::mids(), vec![(M, Some(mid))]);
+		assert!(ChangedBooks::<Test>::get().is_empty());
+		check();
+		// Block 2 changes nothing: block 3 reports nothing.
+		next_block();
+		assert_eq!(TestMargin::mids().len(), 1);
+		// A refused placement changes nothing either.
+		TestMargin::refuse_orders(true);
+		assert_noop!(place(BOB, limit(Side::Sell, 100, 20)), DispatchError::Other(MARGIN_REFUSAL));
+		TestMargin::refuse_orders(false);
+		assert!(ChangedBooks::<Test>::get().is_empty());
+		// Block 3 cancels the only ask: block 4 reports a book without a mid.
+		assert_ok!(Orderbook::cancel_order(RuntimeOrigin::signed(BOB), M, 0, OrderRef::Id(ask)));
+		assert_eq!(ChangedBooks::<Test>::get().into_inner(), vec![M]);
+		next_block();
+		assert_eq!(TestMargin::mids(), vec![(M, Some(mid)), (M, None)]);
+		check();
+	});
+}
+
+/// A chain from before `changed_in` gets it (0) on every market in the upgrade, once; the book
+/// is otherwise as it was.
+#[test]
+fn the_v1_migration_adds_changed_in_to_every_market() {
+	use polkadot_sdk::frame_support::{
+		storage::unhashed,
+		traits::{GetStorageVersion, OnRuntimeUpgrade, StorageVersion},
+	};
+	build_and_execute(|| {
+		place(ALICE, limit(Side::Buy, 99, 20)).unwrap();
+		place(BOB, limit(Side::Sell, 101, 20)).unwrap();
+		let now = Markets::<Test>::get(M).unwrap();
+		// As version 0 stored it.
+		let old = crate::migrations::v1::OldMarket::<<Test as Config>::MaxLevels> {
+			config: now.config,
+			next_sequence: now.next_sequence,
+			bids: now.bids.clone(),
+			asks: now.asks.clone(),
+		};
+		unhashed::put(&Markets::<Test>::hashed_key_for(M), &old);
+		StorageVersion::new(0).put::<Orderbook>();
+		crate::migrations::v1::MigrateV0ToV1::<Test>::on_runtime_upgrade();
+		assert_eq!(Orderbook::on_chain_storage_version(), StorageVersion::new(1));
+		assert_eq!(Markets::<Test>::get(M), Some(Market { changed_in: 0, ..now.clone() }));
+		assert_eq!(Markets::<Test>::count(), 1);
+		// Run again, it changes nothing.
+		crate::migrations::v1::MigrateV0ToV1::<Test>::on_runtime_upgrade();
+		assert_eq!(Markets::<Test>::get(M), Some(Market { changed_in: 0, ..now.clone() }));
+		// As the block had it (so the changed list agrees).
+		Markets::<Test>::insert(M, now);
+	});
+}

@@ -196,6 +196,10 @@ pub struct Market<MaxLevels: Get<u32>> {
 	pub bids: BoundedVec<Price, MaxLevels>,
 	/// Ask prices, lowest first.
 	pub asks: BoundedVec<Price, MaxLevels>,
+	/// The last block in which the book changed (saturated at `u32::MAX`): the first change
+	/// in a block lists the market in [`crate::ChangedBooks`], so the next block reports its
+	/// mid to the margin engine.
+	pub changed_in: u32,
 }
 
 /// How an order is priced.

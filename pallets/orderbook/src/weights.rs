@@ -41,6 +41,8 @@ pub trait WeightInfo {
 	fn sweep_level(n: u32) -> Weight;
 	/// A resting `place_order` on a full side that evicts the farthest level, of `n` orders.
 	fn place_evicting(n: u32) -> Weight;
+	/// The block hook reporting the mids of `n` books the previous block changed.
+	fn report_mids(n: u32) -> Weight;
 }
 
 /// Proof bytes: a market with its level index (2 × 128 prices), a full level (64 orders of
@@ -148,6 +150,15 @@ impl<T: polkadot_sdk::frame_system::Config> WeightInfo for SubstrateWeight<T> {
 			.saturating_add(T::DbWeight::get().reads(1 + n))
 			.saturating_add(T::DbWeight::get().writes(1 + n))
 	}
+	// Reads and empties the list; per book reads the market and the margin engine's record,
+	// writes the record.
+	fn report_mids(n: u32) -> Weight {
+		let n = u64::from(n);
+		Weight::from_parts(3_000_000, 0)
+			.saturating_add(Weight::from_parts(8_000_000, MARKET_PROOF + 200).saturating_mul(n))
+			.saturating_add(T::DbWeight::get().reads(1 + 2 * n))
+			.saturating_add(T::DbWeight::get().writes(1 + n))
+	}
 }
 
 /// For tests.
@@ -192,5 +203,8 @@ impl WeightInfo for () {
 	}
 	fn place_evicting(n: u32) -> Weight {
 		Weight::from_parts(51_000_000 + 6_000_000 * u64::from(n), 0)
+	}
+	fn report_mids(n: u32) -> Weight {
+		Weight::from_parts(3_000_000 + 8_000_000 * u64::from(n), 0)
 	}
 }

@@ -147,6 +147,11 @@ pub trait OrderMarginCheck<AccountId>: crate::collateral::CheckWeight<AccountId>
 		market: MarketId,
 		resting: RestingTotals,
 	) -> DispatchResult;
+
+	/// `market`'s book mid as the previous block ended (`None`: a side without orders).
+	/// Reported when a block begins, for every book the previous block changed; the margin
+	/// engine marks at it until the next report.
+	fn on_mid(_market: MarketId, _mid: Option<FixedU128>) {}
 }
 
 /// No margin engine: every order passes and nobody holds a position (so reduce-only orders

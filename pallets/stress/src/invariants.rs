@@ -3,7 +3,7 @@
 
 use clearinghouse_primitives::collateral::CollateralLedger;
 use clearinghouse_runtime::{Margin, Orderbook, Runtime, Vaults};
-use pallet_clearinghouse_margin::{Accounts, BadDebts, MarketStates};
+use pallet_clearinghouse_margin::{Accounts, BadDebts};
 use polkadot_sdk::sp_runtime::TryRuntimeError;
 use std::collections::BTreeMap;
 
@@ -52,7 +52,7 @@ pub fn cross_pallet(deposited: u128, slack: u128) -> Result<(), TryRuntimeError>
 					// the clearing account is owed; an option, whose premium changed hands at
 					// the trade, its whole mark value (PnL plus cost).
 					let option = matches!(
-						MarketStates::<Runtime>::get(p.market).instrument,
+						clearinghouse_runtime::Margin::market_state(p.market).instrument,
 						clearinghouse_primitives::trading::Instrument::Option { .. }
 					);
 					upnl += if option { p.unrealized_pnl + p.cost } else { p.unrealized_pnl };
@@ -65,7 +65,7 @@ pub fn cross_pallet(deposited: u128, slack: u128) -> Result<(), TryRuntimeError>
 		if long != short {
 			return Err("long open interest differs from short".into());
 		}
-		if MarketStates::<Runtime>::get(market).open_interest != *long {
+		if clearinghouse_runtime::Margin::market_state(*market).open_interest != *long {
 			return Err("a market's open interest differs from its long side".into());
 		}
 	}

@@ -7,7 +7,7 @@ use crate::{
 	world::{dollars, Listing, World},
 };
 use clearinghouse_runtime::{Confidential, Margin, Oracle, Orderbook, Runtime, Vaults};
-use pallet_clearinghouse_margin::{MarketStates, TotalBadDebt};
+use pallet_clearinghouse_margin::TotalBadDebt;
 use rand::SeedableRng;
 use rand_chacha::ChaCha20Rng;
 use std::collections::BTreeMap;
@@ -237,7 +237,7 @@ fn record(world: &mut World, agents: &[Agent], views: &[MarketView], out: &mut O
 	let (oi, worst) = world.with(|| {
 		let mut oi = 0.0;
 		for m in &markets {
-			let state = MarketStates::<Runtime>::get(m.id);
+			let state = Margin::market_state(m.id);
 			oi += m.units(state.open_interest as i128) * views[m.view].index;
 		}
 		let worst = agents

@@ -453,4 +453,14 @@ impl<T: frame_system::Config> pallet_clearinghouse_orderbook::WeightInfo for Wei
 			.saturating_add(T::DbWeight::get().writes((2_u64).saturating_mul(n.into())))
 			.saturating_add(Weight::from_parts(0, 9950).saturating_mul(n.into()))
 	}
+	/// Hand-set until measured (reads the list; per book the market and the margin record,
+	/// writes the record).
+	fn report_mids(n: u32, ) -> Weight {
+		Weight::from_parts(3_000_000, 0)
+			.saturating_add(Weight::from_parts(10_000_000, 2_400).saturating_mul(n.into()))
+			.saturating_add(T::DbWeight::get().reads(1))
+			.saturating_add(T::DbWeight::get().reads((2_u64).saturating_mul(n.into())))
+			.saturating_add(T::DbWeight::get().writes(1))
+			.saturating_add(T::DbWeight::get().writes((1_u64).saturating_mul(n.into())))
+	}
 }

@@ -44,7 +44,7 @@ pub(super) fn btc_option(right: orderbook::OptionRight, strike: u32, expiry: u64
 	assert_ok!(Orderbook::create_market(RuntimeOrigin::root(), config));
 	let market = orderbook::Markets::<Test>::count() - 1;
 	// Configured by the listing itself.
-	assert_eq!(MarketRisks::<Test>::get(market), Some(option_risk()));
+	assert_eq!(Margin::risk(market), Some(option_risk()));
 	market
 }
 
@@ -139,7 +139,7 @@ fn option_parameters_are_governed_bounded_and_required_before_an_option_trades()
 		// Listed now, and configured by the listing from the parameters.
 		assert_ok!(Orderbook::create_market(RuntimeOrigin::root(), config));
 		let option = orderbook::Markets::<Test>::count() - 1;
-		assert_eq!(MarketRisks::<Test>::get(option), Some(option_risk()));
+		assert_eq!(Margin::risk(option), Some(option_risk()));
 		// An option pays no funding.
 		assert_noop!(
 			Margin::do_set_market_risk(
@@ -151,7 +151,7 @@ fn option_parameters_are_governed_bounded_and_required_before_an_option_trades()
 		// It settles at expiry like a future: registered for its settlement price.
 		assert_eq!(Margin::settlement(option).map(|s| s.expiry), Some(expiry));
 		assert!(matches!(
-			MarketStates::<Test>::get(option).instrument,
+			Margin::market_state(option).instrument,
 			Instrument::Option { expiry: e, .. } if e == expiry
 		));
 	});
@@ -197,7 +197,7 @@ fn an_option_trade_moves_exactly_the_premium_and_the_fees() {
 				..
 			}) if amount == 4_500 * USD_UNIT
 		)));
-		assert_eq!(MarketStates::<Test>::get(option).open_interest, 1_000);
+		assert_eq!(Margin::market_state(option).open_interest, 1_000);
 		// Closing realises through the premium alone: Bob sells it back to Alice at 5,000.
 		trade(option, BOB, ALICE, 5_000, 1_000);
 		assert_eq!(position_in(BOB, option), 0);
@@ -463,7 +463,7 @@ fn an_option_chain_settles_at_intrinsic_value_exactly_once_with_value_conserved(
 		assert_eq!(after[2] - before[2], -1_000 * usd);
 		assert_eq!(cash_of_everyone(), everyone);
 		for market in [itm_call, itm_put, otm_put] {
-			assert_eq!(MarketStates::<Test>::get(market).open_interest, 0);
+			assert_eq!(Margin::market_state(market).open_interest, 0);
 			assert_eq!(
 				orderbook::Markets::<Test>::get(market).map(|m| m.config.status),
 				Some(orderbook::MarketStatus::Settled)
@@ -563,7 +563,7 @@ mod settlement_props {
 						calls += 1;
 						prop_assert!(calls <= 10, "settlement must finish");
 					}
-					prop_assert_eq!(MarketStates::<Test>::get(market).open_interest, 0);
+					prop_assert_eq!(Margin::market_state(market).open_interest, 0);
 				}
 				let price = FixedU128::from_u32(settle_at);
 				let payoffs = [
@@ -629,7 +629,7 @@ fn a_chain_listed_in_one_call_is_configured_market_by_market_or_not_at_all() {
 			template
 		));
 		for market in before..before + 4 {
-			assert_eq!(MarketRisks::<Test>::get(market), Some(option_risk()));
+			assert_eq!(Margin::risk(market), Some(option_risk()));
 			assert_eq!(Margin::settlement(market).map(|s| s.expiry), Some(expiry));
 		}
 		check();
@@ -735,7 +735,7 @@ fn a_market_configured_before_its_listing_takes_the_listed_instrument() {
 		};
 		assert_ok!(Orderbook::create_market(RuntimeOrigin::root(), config(option)));
 		// It is valued and settled as the option it was listed as.
-		assert!(matches!(MarketStates::<Test>::get(next).instrument, Instrument::Option { .. }));
+		assert!(matches!(Margin::market_state(next).instrument, Instrument::Option { .. }));
 		assert_eq!(Margin::settlement(next).map(|s| s.expiry), Some(expiry));
 		assert!(Margin::option_quote(next).is_some());
 		// Parameters with funding cannot become a future's: that listing is refused.
@@ -869,7 +869,7 @@ fn a_bankrupt_option_writer_is_deleveraged_against_the_profitable_holders() {
 		)));
 		assert_eq!(position_in(BOB, option), 0);
 		assert_eq!(Deleveraging::<Test>::count(), 0);
-		assert_eq!(MarketStates::<Test>::get(option).open_interest, 0);
+		assert_eq!(Margin::market_state(option).open_interest, 0);
 		assert_eq!(cash_of_everyone(), everyone);
 		check();
 	});

@@ -213,7 +213,7 @@ fn an_option_bought_on_portfolio_margin_is_charged_its_haircut_up_front() {
 		let leg = crate::portfolio::Leg::of(
 			&PositionEntry::new(option, Default::default()),
 			&option_risk(),
-			&MarketStates::<Test>::get(option),
+			&Margin::market_state(option),
 			pallet_timestamp::Now::<Test>::get(),
 		)
 		.unwrap();
@@ -247,7 +247,7 @@ fn resting_orders_that_extend_a_position_pay_the_concentration_cross_term() {
 		assert_ok!(place(CHARLIE, 0, order(Side::Buy, 40_000, 500)));
 		let entry = Accounts::<Test>::get(acct(CHARLIE, 0))[0];
 		let now = pallet_timestamp::Now::<Test>::get();
-		let state = MarketStates::<Test>::get(BTC_PERP);
+		let state = Margin::market_state(BTC_PERP);
 		let leg = crate::portfolio::Leg::of(&entry, &btc_risk(), &state, now).unwrap();
 		let requirement = |legs: &[crate::portfolio::Leg]| {
 			Margin::portfolio_requirements(

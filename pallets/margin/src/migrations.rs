@@ -1,0 +1,80 @@
+//! Storage migrations of the margin pallet.
+
+/// Version 1: a market's risk parameters and running state are one value, [`crate::Markets`],
+/// with the book's mid in the state (a margin check reads one value per position).
+pub mod v1 {
+	use crate::{
+		Config, Instrument, MarketId, MarketRecord, MarketState, Moment, Pallet, RiskParams,
+	};
+	use codec::{Decode, Encode};
+	use polkadot_sdk::{
+		frame_support::{
+			migrations::VersionedMigration,
+			storage_alias,
+			traits::{Get, UncheckedOnRuntimeUpgrade},
+			weights::Weight,
+			Twox64Concat,
+		},
+		sp_arithmetic::{FixedI128, FixedU128},
+	};
+
+	/// A market's state as version 0 stored it (without the mid).
+	#[derive(Clone, Copy, Default, Encode, Decode)]
+	pub struct OldMarketState {
+		pub funding_index: FixedI128,
+		pub funding_at: Moment,
+		pub open_interest: u128,
+		pub settlement_price: Option<FixedU128>,
+		pub instrument: Instrument,
+	}
+
+	/// Version 0's risk parameters per market.
+	#[storage_alias]
+	pub type MarketRisks<T: Config> =
+		CountedStorageMap<Pallet<T>, Twox64Concat, MarketId, RiskParams>;
+
+	/// Version 0's running state per market.
+	#[storage_alias]
+	pub type MarketStates<T: Config> =
+		StorageMap<Pallet<T>, Twox64Concat, MarketId, OldMarketState>;
+
+	/// Joins each configured market's parameters and state into [`crate::Markets`] (the mid
+	/// taken from the book as it stands) and removes both old maps (at most `MaxMarkets`
+	/// entries each; a state without parameters had no market and is dropped).
+	pub struct JoinMarkets<T>(core::marker::PhantomData<T>);
+
+	impl<T: Config> UncheckedOnRuntimeUpgrade for JoinMarkets<T> {
+		fn on_runtime_upgrade() -> Weight {
+			let mut moved = 0u64;
+			for (market, risk) in MarketRisks::<T>::drain() {
+				let old = MarketStates::<T>::take(market).unwrap_or_default();
+				let state = MarketState {
+					funding_index: old.funding_index,
+					funding_at: old.funding_at,
+					open_interest: old.open_interest,
+					settlement_price: old.settlement_price,
+					instrument: old.instrument,
+					mid: <T::Book as clearinghouse_primitives::trading::BookPrices>::mid(market),
+				};
+				crate::Markets::<T>::insert(market, MarketRecord { risk, state });
+				moved = moved.saturating_add(1);
+			}
+			let orphans = MarketStates::<T>::clear(T::MaxMarkets::get(), None).backend as u64;
+			// Per market: its parameters, state and book read; the parameters and state removed,
+			// the record written (and the counters). The orphans removed.
+			T::DbWeight::get().reads_writes(
+				3u64.saturating_mul(moved).saturating_add(2),
+				3u64.saturating_mul(moved).saturating_add(orphans).saturating_add(2),
+			)
+		}
+	}
+
+	/// [`JoinMarkets`], run once: from storage version 0 to 1.
+	pub type MigrateV0ToV1<T> = VersionedMigration<
+		0,
+		1,
+		JoinMarkets<T>,
+		Pallet<T>,
+		<T as polkadot_sdk::frame_system::Config>::DbWeight,
+	>;
+}
