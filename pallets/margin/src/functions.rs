@@ -1422,6 +1422,11 @@ impl<T: Config> Pallet<T> {
 		let recorded: u128 = BadDebts::<T>::iter_values().fold(0, |a, d| a.saturating_add(d));
 		ensure!(recorded == TotalBadDebt::<T>::get(), "bad-debt total drifted");
 		for (market, MarketRecord { risk: params, state }) in Markets::<T>::iter() {
+			// The mark's mid is the book's as the previous block ended (every change of a book
+			// is reported when the next block begins).
+			if let Some(mid) = T::Book::previous_mid(market) {
+				ensure!(state.mid == mid, "a market's recorded mid is not its book's last block's");
+			}
 			if let Some(listed) = T::Book::instrument(market) {
 				ensure!(
 					state.instrument == listed,

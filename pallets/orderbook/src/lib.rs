@@ -656,7 +656,7 @@ pub mod pallet {
 	}
 }
 
-use polkadot_sdk::sp_arithmetic::FixedU128;
+use polkadot_sdk::{sp_arithmetic::FixedU128, sp_runtime::traits::UniqueSaturatedInto};
 
 impl<T: Config> BookPrices for Pallet<T> {
 	fn mid(market: MarketId) -> Option<FixedU128> {
@@ -665,6 +665,13 @@ impl<T: Config> BookPrices for Pallet<T> {
 
 	fn instrument(market: MarketId) -> Option<clearinghouse_primitives::trading::Instrument> {
 		Some(Markets::<T>::get(market)?.config.kind.instrument())
+	}
+
+	/// A book no call changed in this block still has the mid the previous block ended with.
+	fn previous_mid(market: MarketId) -> Option<Option<FixedU128>> {
+		let m = Markets::<T>::get(market)?;
+		let block: u32 = frame_system::Pallet::<T>::block_number().unique_saturated_into();
+		(m.changed_in != block).then(|| Self::mid_of(&m))
 	}
 
 	fn option_markets(underlying: OracleKey) -> alloc::vec::Vec<MarketId> {

@@ -274,6 +274,14 @@ pub trait BookPrices {
 	fn option_markets(_underlying: crate::oracle::OracleKey) -> alloc::vec::Vec<MarketId> {
 		alloc::vec::Vec::new()
 	}
+
+	/// For invariant checks: the mid `market`'s book had as the previous block ended (what the
+	/// margin engine must hold once the block's hooks reported it), or `None` when that is not
+	/// known from the book alone (it changed in this block; the default: a book that does not
+	/// say).
+	fn previous_mid(_market: MarketId) -> Option<Option<FixedU128>> {
+		None
+	}
 }
 
 /// No book.
