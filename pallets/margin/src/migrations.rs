@@ -67,6 +67,42 @@ pub mod v1 {
 				3u64.saturating_mul(moved).saturating_add(orphans).saturating_add(2),
 			)
 		}
+
+		/// Every configured market, with its parameters, for the check after.
+		#[cfg(feature = "try-runtime")]
+		fn pre_upgrade() -> Result<alloc::vec::Vec<u8>, polkadot_sdk::sp_runtime::TryRuntimeError> {
+			let risks: alloc::vec::Vec<(MarketId, RiskParams)> = MarketRisks::<T>::iter().collect();
+			Ok(risks.encode())
+		}
+
+		/// Each market has its record with the same parameters; the old maps are gone.
+		#[cfg(feature = "try-runtime")]
+		fn post_upgrade(
+			state: alloc::vec::Vec<u8>,
+		) -> Result<(), polkadot_sdk::sp_runtime::TryRuntimeError> {
+			let risks = alloc::vec::Vec::<(MarketId, RiskParams)>::decode(&mut &state[..])
+				.map_err(|_| "the pre-upgrade state does not decode")?;
+			for (market, risk) in &risks {
+				let record = crate::Markets::<T>::get(market).ok_or("a market lost its record")?;
+				polkadot_sdk::frame_support::ensure!(
+					record.risk == *risk,
+					"a market's parameters changed"
+				);
+			}
+			polkadot_sdk::frame_support::ensure!(
+				crate::Markets::<T>::count() as usize == risks.len(),
+				"a record without a market"
+			);
+			polkadot_sdk::frame_support::ensure!(
+				MarketRisks::<T>::count() == 0,
+				"old parameters left"
+			);
+			polkadot_sdk::frame_support::ensure!(
+				MarketStates::<T>::iter().next().is_none(),
+				"old states left"
+			);
+			Ok(())
+		}
 	}
 
 	/// [`JoinMarkets`], run once: from storage version 0 to 1.

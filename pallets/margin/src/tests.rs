@@ -2797,7 +2797,18 @@ fn the_v1_migration_joins_each_markets_parameters_and_state() {
 		MarketStates::<Test>::insert(9_999, OldMarketState::default());
 		let _ = Markets::<Test>::clear(u32::MAX, None);
 		StorageVersion::new(0).put::<Margin>();
+		// With `--features try-runtime`, its own checks around it too.
+		#[cfg(feature = "try-runtime")]
+		let checked = {
+			use polkadot_sdk::frame_support::traits::UncheckedOnRuntimeUpgrade;
+			crate::migrations::v1::JoinMarkets::<Test>::pre_upgrade().unwrap()
+		};
 		MigrateV0ToV1::<Test>::on_runtime_upgrade();
+		#[cfg(feature = "try-runtime")]
+		{
+			use polkadot_sdk::frame_support::traits::UncheckedOnRuntimeUpgrade;
+			crate::migrations::v1::JoinMarkets::<Test>::post_upgrade(checked).unwrap();
+		}
 		assert_eq!(Margin::on_chain_storage_version(), StorageVersion::new(1));
 		let mut after: Vec<(MarketId, MarketRecord)> = Markets::<Test>::iter().collect();
 		after.sort_by_key(|(m, _)| *m);

@@ -24,6 +24,7 @@ pub struct StorageBook<T: Config> {
 
 impl<T: Config> StorageBook<T> {
 	/// The book of `market_id`, whose state is `market`.
+	///
 	/// The first book of a market in a block lists the market in [`ChangedBooks`] (every
 	/// change of a book goes through one: its mid is reported when the next block begins).
 	pub fn new(market_id: MarketId, mut market: MarketOf<T>) -> Self {

@@ -40,6 +40,27 @@ pub mod v1 {
 			});
 			T::DbWeight::get().reads_writes(markets, markets)
 		}
+
+		/// How many markets there are, for the check after.
+		#[cfg(feature = "try-runtime")]
+		fn pre_upgrade() -> Result<alloc::vec::Vec<u8>, polkadot_sdk::sp_runtime::TryRuntimeError> {
+			Ok(Markets::<T>::count().encode())
+		}
+
+		/// Every market decodes in the new layout; none was lost.
+		#[cfg(feature = "try-runtime")]
+		fn post_upgrade(
+			state: alloc::vec::Vec<u8>,
+		) -> Result<(), polkadot_sdk::sp_runtime::TryRuntimeError> {
+			let before = u32::decode(&mut &state[..])
+				.map_err(|_| "the pre-upgrade state does not decode")?;
+			let decoded = Markets::<T>::iter_values().count();
+			polkadot_sdk::frame_support::ensure!(
+				decoded == before as usize && Markets::<T>::count() == before,
+				"a market was lost or does not decode"
+			);
+			Ok(())
+		}
 	}
 
 	/// [`AddChangedIn`], run once: from storage version 0 to 1. Runs before the margin

@@ -1477,7 +1477,18 @@ fn the_v1_migration_adds_changed_in_to_every_market() {
 		};
 		unhashed::put(&Markets::<Test>::hashed_key_for(M), &old);
 		StorageVersion::new(0).put::<Orderbook>();
+		// With `--features try-runtime`, its own checks around it too.
+		#[cfg(feature = "try-runtime")]
+		let checked = {
+			use polkadot_sdk::frame_support::traits::UncheckedOnRuntimeUpgrade;
+			crate::migrations::v1::AddChangedIn::<Test>::pre_upgrade().unwrap()
+		};
 		crate::migrations::v1::MigrateV0ToV1::<Test>::on_runtime_upgrade();
+		#[cfg(feature = "try-runtime")]
+		{
+			use polkadot_sdk::frame_support::traits::UncheckedOnRuntimeUpgrade;
+			crate::migrations::v1::AddChangedIn::<Test>::post_upgrade(checked).unwrap();
+		}
 		assert_eq!(Orderbook::on_chain_storage_version(), StorageVersion::new(1));
 		assert_eq!(Markets::<Test>::get(M), Some(Market { changed_in: 0, ..now.clone() }));
 		assert_eq!(Markets::<Test>::count(), 1);
