@@ -20,6 +20,9 @@ pub struct StorageBook<T: Config> {
 	pub market: MarketOf<T>,
 	/// Levels read or changed in this call, with whether they changed.
 	levels: BTreeMap<(Side, Price), CachedLevel<T>>,
+	/// Whether this book listed its market in [`ChangedBooks`] (the market's first change in
+	/// the block): the list's read and write are this call's.
+	pub listed: bool,
 }
 
 impl<T: Config> StorageBook<T> {
@@ -29,12 +32,13 @@ impl<T: Config> StorageBook<T> {
 	/// change of a book goes through one: its mid is reported when the next block begins).
 	pub fn new(market_id: MarketId, mut market: MarketOf<T>) -> Self {
 		let block: u32 = frame_system::Pallet::<T>::block_number().unique_saturated_into();
-		if market.changed_in != block {
+		let listed = market.changed_in != block;
+		if listed {
 			market.changed_in = block;
 			// One entry per market and block: the bound (every market) cannot be met twice.
 			let _ = ChangedBooks::<T>::try_append(market_id);
 		}
-		Self { market_id, market, levels: BTreeMap::new() }
+		Self { market_id, market, levels: BTreeMap::new(), listed }
 	}
 
 	fn index(&self, side: Side) -> &BoundedVec<Price, T::MaxLevels> {
@@ -61,7 +65,7 @@ impl<T: Config> StorageBook<T> {
 	/// Write every changed level and the market. Fails (and the call with it) if a level or
 	/// the level index outgrew its bound.
 	pub fn flush(self) -> DispatchResult {
-		let Self { market_id, mut market, levels } = self;
+		let Self { market_id, mut market, levels, .. } = self;
 		// Emptied levels leave the index before new ones enter it: an eviction frees the room
 		// a new level takes, whatever their order.
 		let (emptied, kept): (alloc::vec::Vec<_>, alloc::vec::Vec<_>) = levels

@@ -87,6 +87,20 @@ pub struct Placed {
 	/// What its margin check cost beyond one valuation of the placer (see
 	/// `OrderMarginCheck::ensure_can_place`; a `bulk` call's placements are checked together).
 	pub revaluation: Weight,
+	/// Whether its call listed the book in [`ChangedBooks`] (the book's first change in the
+	/// block). The weights charge the list's read and write (their benchmarks start each call
+	/// in a new block); a call that did not list the book is refunded them
+	/// ([`Pallet::listing_refund`]).
+	pub listed: bool,
+}
+
+/// What a `bulk` call did: each placement's outcome, what its margin check cost beyond one
+/// valuation, and whether it listed the book in [`ChangedBooks`] (its cancels or its
+/// placements, whichever changed the book first).
+pub struct Bulked {
+	pub placed: Vec<Placed>,
+	pub revaluation: Weight,
+	pub listed: bool,
 }
 
 /// Whether a placement may evict the farthest level of a full side (a `bulk` call evicts at
@@ -224,12 +238,9 @@ impl<T: Config> Pallet<T> {
 	/// read and write are shared); per placement that traded, what its fills cost over a
 	/// resting one, and an eviction what it cost; the margin check's surcharge and the
 	/// revaluation it reported.
-	pub(crate) fn bulk_charged(
-		account: &AccountOf<T>,
-		cancels: u32,
-		placed: &[Placed],
-		revaluation: Weight,
-	) -> Weight {
+	pub(crate) fn bulk_charged(account: &AccountOf<T>, cancels: u32, bulked: &Bulked) -> Weight {
+		let Bulked { placed, revaluation, listed } = bulked;
+		let revaluation = *revaluation;
 		let placer = Self::placer(account);
 		let places = placed.len() as u32;
 		let fresh = placed.iter().filter(|p| p.fresh_level).count() as u32;
@@ -248,7 +259,19 @@ impl<T: Config> Pallet<T> {
 					.saturating_sub(Self::place_weight(0, 0, placer)),
 			);
 		}
-		weight
+		weight.saturating_sub(Self::listing_refund(*listed))
+	}
+
+	/// What a call that changed a book is refunded of its weight for the changed-books list:
+	/// nothing if it listed the book; the list's read and write if the book was already listed
+	/// in this block (an earlier call changed it). Every book-changing benchmark starts its
+	/// call in a new block, so the weights charge the listing.
+	pub(crate) fn listing_refund(listed: bool) -> Weight {
+		if listed {
+			Weight::zero()
+		} else {
+			T::DbWeight::get().reads_writes(1, 1)
+		}
 	}
 
 	/// What the margin check of a `bulk` call with `places` placements by a placer of
@@ -526,23 +549,26 @@ impl<T: Config> Pallet<T> {
 		market_id: MarketId,
 		cancels: &[OrderRef],
 		places: &[OrderRequest],
-	) -> Result<(Vec<Placed>, Weight), DispatchError> {
+	) -> Result<Bulked, DispatchError> {
 		frame_support::storage::with_storage_layer(|| {
 			Self::ensure_sub(account)?;
+			let mut listed = false;
 			if !cancels.is_empty() {
 				let mut session = Self::open(market_id)?;
+				listed = session.book.listed;
 				for order in cancels {
 					Self::cancel_in(&mut session, account, *order)?;
 				}
 				Self::close(session)?;
 			}
 			if places.is_empty() {
-				return Ok((Vec::new(), Weight::zero()));
+				return Ok(Bulked { placed: Vec::new(), revaluation: Weight::zero(), listed });
 			}
 			// The margin engine's view of the account after the cancels: what the outcome of
 			// the placements is compared with.
 			let before = T::MarginCheck::begin_batch(account);
 			let mut session = Self::open(market_id)?;
+			listed |= session.book.listed;
 			// The signer's orders as the placements find them: the check must know if any of
 			// them leaves the book or shrinks on the way (see `ensure_batch`).
 			let earlier: Vec<(OrderId, Qty)> =
@@ -576,8 +602,8 @@ impl<T: Config> Pallet<T> {
 				now.open.iter().find(|o| o.id == *id).is_none_or(|o| o.remaining < *remaining)
 			});
 			Self::close(session)?;
-			let check = T::MarginCheck::ensure_batch(account, before, &intents, released)?;
-			Ok((placed, check))
+			let revaluation = T::MarginCheck::ensure_batch(account, before, &intents, released)?;
+			Ok(Bulked { placed, revaluation, listed })
 		})
 	}
 
@@ -681,7 +707,15 @@ impl<T: Config> Pallet<T> {
 		}
 		let evicted = Self::make_room(book, market_id, &config, request.side, indexes, eviction)?;
 		let fresh_level = fresh && matches!(outcome.remainder, Remainder::Rested(_));
-		Ok(Placed { order_id, price, fresh_level, touched: outcome.touched, evicted, revaluation })
+		Ok(Placed {
+			order_id,
+			price,
+			fresh_level,
+			touched: outcome.touched,
+			evicted,
+			revaluation,
+			listed: book.listed,
+		})
 	}
 
 	/// Keep `side` within `MaxLevels` levels. When this placement's rest opened a level on a

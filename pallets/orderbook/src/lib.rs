@@ -477,7 +477,8 @@ pub mod pallet {
 			let placed = Self::do_place(&account, market, order)?;
 			let placer = Self::placer(&account);
 			let weight = Self::place_weight(placed.touched, placed.evicted, placer)
-				.saturating_add(placed.revaluation);
+				.saturating_add(placed.revaluation)
+				.saturating_sub(Self::listing_refund(placed.listed));
 			Ok(Some(weight).into())
 		}
 
@@ -553,8 +554,8 @@ pub mod pallet {
 				Error::<T>::TooManyOperations
 			);
 			let account = MarginAccount::new(who, sub);
-			let (placed, revaluation) = Self::do_bulk(&account, market, &cancels, &places)?;
-			let weight = Self::bulk_charged(&account, cancels.len() as u32, &placed, revaluation);
+			let bulked = Self::do_bulk(&account, market, &cancels, &places)?;
+			let weight = Self::bulk_charged(&account, cancels.len() as u32, &bulked);
 			Ok(Some(weight).into())
 		}
 

@@ -28,7 +28,13 @@ clearinghouse_test_support::mock_runtime!(Test {
 	1: Timestamp = pallet_timestamp,
 	2: Orderbook = pallet_orderbook,
 });
-clearinghouse_test_support::impl_system!(Test);
+polkadot_sdk::frame_support::parameter_types! {
+	/// The database weights: none, unless a test of a refund for storage accesses sets them
+	/// (the benchmarks' weights the other tests compare use the pallet's own constants).
+	pub static DbWeight: polkadot_sdk::frame_support::weights::RuntimeDbWeight =
+		polkadot_sdk::frame_support::weights::RuntimeDbWeight { read: 0, write: 0 };
+}
+clearinghouse_test_support::impl_system!(Test, u64, DbWeight);
 clearinghouse_test_support::impl_clock!(Test);
 
 thread_local! {

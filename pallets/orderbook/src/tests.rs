@@ -605,9 +605,7 @@ fn the_sweep_resumes_where_it_stopped() {
 		pallet_timestamp::Now::<Test>::put(T0 + 10);
 		// Weight for the cursor, the count and two levels per call.
 		let per_level = <() as crate::WeightInfo>::sweep_level(8);
-		use polkadot_sdk::frame_support::traits::Get;
-		let db: polkadot_sdk::frame_support::weights::RuntimeDbWeight =
-			<Test as polkadot_sdk::frame_system::Config>::DbWeight::get();
+		let db = crate::mock::DbWeight::get();
 		let limit = db.reads_writes(2, 1).saturating_add(per_level.saturating_mul(2));
 		let mut rounds = 0;
 		while !depth().bids.is_empty() {
@@ -1452,6 +1450,55 @@ fn each_changed_book_reports_its_mid_once_when_the_next_block_begins() {
 		assert_eq!(ChangedBooks::<Test>::get().into_inner(), vec![M]);
 		next_block();
 		assert_eq!(TestMargin::mids(), vec![(M, Some(mid)), (M, None)]);
+		check();
+	});
+}
+
+/// The weights charge the changed-books list's read and write to every call that changes a
+/// book (the benchmarks start each in a new block); a call that finds its book already listed in
+/// the block is refunded them, the one that lists it is not.
+#[test]
+fn a_book_already_listed_in_the_block_refunds_the_listing() {
+	use polkadot_sdk::frame_support::weights::RuntimeDbWeight;
+	build_and_execute(|| {
+		// Small enough to stay below the mock's weights (a refund never goes under zero).
+		crate::mock::DbWeight::set(RuntimeDbWeight { read: 2_000_000, write: 3_000_000 });
+		let listing = Weight::from_parts(5_000_000, 0);
+		let rest = |who, price| {
+			Orderbook::place_order(RuntimeOrigin::signed(who), M, 0, limit(Side::Buy, price, 20))
+				.unwrap()
+				.actual_weight
+				.unwrap()
+		};
+		// The block's first change lists the book: charged in full.
+		assert!(ChangedBooks::<Test>::get().is_empty());
+		assert_eq!(rest(ALICE, 90), placed(0, 0, 1));
+		// Later ones in the block find it listed.
+		assert_eq!(rest(BOB, 91), placed(0, 0, 1) - listing);
+		assert_eq!(rest(ALICE, 92), placed(0, 0, 1) - listing);
+		assert_eq!(ChangedBooks::<Test>::get().into_inner(), vec![M]);
+		// A new block: the first change lists it again.
+		next_block();
+		assert_eq!(rest(BOB, 93), placed(0, 0, 1));
+		// `bulk`: cancels that list the book keep the charge even with placements after them
+		// (the placements' session finds the book listed); a call after them is refunded.
+		next_block();
+		let mine = Orderbook::open_orders(M, &MarginAccount::new(ALICE, 0));
+		let cancels = BoundedVec::truncate_from(vec![OrderRef::Id(mine[0].id)]);
+		let places = BoundedVec::truncate_from(vec![limit(Side::Buy, 94, 20)]);
+		let post = Orderbook::bulk(RuntimeOrigin::signed(ALICE), M, 0, cancels, places).unwrap();
+		let charged = post.actual_weight.unwrap();
+		let places = BoundedVec::truncate_from(vec![limit(Side::Buy, 95, 20)]);
+		let cancels = BoundedVec::truncate_from(vec![OrderRef::Id(mine[1].id)]);
+		let post = Orderbook::bulk(RuntimeOrigin::signed(ALICE), M, 0, cancels, places).unwrap();
+		assert_eq!(post.actual_weight.unwrap(), charged - listing);
+		// A refused call lists nothing and the next one pays the listing.
+		next_block();
+		TestMargin::refuse_orders(true);
+		assert!(Orderbook::place_order(RuntimeOrigin::signed(BOB), M, 0, limit(Side::Buy, 96, 20))
+			.is_err());
+		TestMargin::refuse_orders(false);
+		assert_eq!(rest(BOB, 96), placed(0, 0, 1));
 		check();
 	});
 }

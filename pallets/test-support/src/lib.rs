@@ -51,6 +51,11 @@ macro_rules! impl_system {
 		$crate::impl_system!($runtime, u64);
 	};
 	($runtime:ty, $account:ty) => {
+		$crate::impl_system!($runtime, $account, ());
+	};
+	// With the database weights `$db` (a mock whose tests check what a call is refunded of its
+	// storage accesses).
+	($runtime:ty, $account:ty, $db:ty) => {
 		// `derive_impl` expands to attributes that name it unqualified: imported here, in a
 		// scope of its own, so a mock that imports it too does not clash.
 		const _: () = {
@@ -61,6 +66,7 @@ macro_rules! impl_system {
 				type AccountId = $account;
 				type Lookup = $crate::polkadot_sdk::sp_runtime::traits::IdentityLookup<$account>;
 				type AccountData = $crate::polkadot_sdk::pallet_balances::AccountData<u128>;
+				type DbWeight = $db;
 			}
 		};
 	};
