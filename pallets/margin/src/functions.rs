@@ -37,6 +37,22 @@ pub(crate) struct Valued {
 	/// What the resting orders lose against the mark if they fill at their limits (in the
 	/// initial requirement, not in equity).
 	pub resting_loss: u128,
+	/// Which of the benchmarked checks the valuation was: what it is charged.
+	pub kind: CheckKind,
+}
+
+/// The kind of margin check a valuation is, by the account it values: each is benchmarked on
+/// its own (`margin_check`, `option_margin_check`, `portfolio_margin_check`) and a check is
+/// charged its kind's weight, not the costliest kind's.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub enum CheckKind {
+	/// Perpetuals and futures only, on the standard model.
+	Linear,
+	/// Options among the positions, on the standard model (an option's mark reads its
+	/// underlying's parameters, index and vol, and runs the pricing model).
+	Options,
+	/// The portfolio model (the scenarios run on top of the marks).
+	Portfolio,
 }
 
 /// How a health computation treats a market without a mark price.
@@ -470,6 +486,25 @@ impl<T: Config> Pallet<T> {
 			.max(T::WeightInfo::portfolio_margin_check(positions))
 	}
 
+	/// A margin check of `kind` of an account with `positions` positions: its kind's
+	/// benchmark, and at least the perpetuals' (the benchmark the trading calls include).
+	pub fn check_weight_of(kind: CheckKind, positions: u32) -> Weight {
+		let linear = T::WeightInfo::margin_check(positions);
+		match kind {
+			CheckKind::Linear => linear,
+			CheckKind::Options => T::WeightInfo::option_margin_check(positions).max(linear),
+			CheckKind::Portfolio => T::WeightInfo::portfolio_margin_check(positions).max(linear),
+		}
+	}
+
+	/// What a check of `kind` of an account of `positions` positions costs beyond the
+	/// perpetual-filled account of as many positions the trading benchmarks use: nothing for
+	/// perpetuals and futures on the standard model. What a check reports it cost.
+	pub fn kind_surcharge(kind: CheckKind, positions: u32) -> Weight {
+		let p = positions.min(T::MaxPositions::get());
+		Self::check_weight_of(kind, p).saturating_sub(T::WeightInfo::margin_check(p))
+	}
+
 	/// What one margin check of an account of `positions` positions may cost beyond the
 	/// perpetual-filled account of as many positions the trading benchmarks (`place_order`,
 	/// `bulk`, `withdraw`, `liquidate`) use: an account of options costs more per position.
@@ -581,7 +616,7 @@ impl<T: Config> Pallet<T> {
 	pub(crate) fn order_health(
 		account: &AccountOf<T>,
 		pending: PendingOrder,
-	) -> Result<(Health, Option<u128>), DispatchError> {
+	) -> Result<(Health, Option<u128>, CheckKind), DispatchError> {
 		let valued = Self::health_of(
 			Accounts::<T>::get(account).into_inner(),
 			Self::collateral_of(account)?,
@@ -591,7 +626,7 @@ impl<T: Config> Pallet<T> {
 			Valuation::Strict,
 			None,
 		)?;
-		Ok((valued.health, valued.initial_without_pending))
+		Ok((valued.health, valued.initial_without_pending, valued.kind))
 	}
 
 	/// The health of an account holding `entries` and `collateral`, margined by the portfolio
@@ -621,7 +656,14 @@ impl<T: Config> Pallet<T> {
 		let mut health = Health { equity: collateral.value, ..Default::default() };
 		let mut views = Vec::new();
 		if entries.is_empty() {
-			return Ok(Valued { health, views, initial_without_pending: None, resting_loss: 0 });
+			let kind = if portfolio.is_some() { CheckKind::Portfolio } else { CheckKind::Linear };
+			return Ok(Valued {
+				health,
+				views,
+				initial_without_pending: None,
+				resting_loss: 0,
+				kind,
+			});
 		}
 		let settlement_decimals = Self::settlement_decimals()?;
 		// Every market read once: its parameters and state, and the order totals with the
@@ -641,6 +683,14 @@ impl<T: Config> Pallet<T> {
 			exposures.push(Exposure { entry, params, state, buys, sells });
 		}
 		let mut cover = Cover::of(&exposures)?;
+		let kind = if portfolio.is_some() {
+			CheckKind::Portfolio
+		} else if exposures.iter().any(|e| matches!(e.state.instrument, Instrument::Option { .. }))
+		{
+			CheckKind::Options
+		} else {
+			CheckKind::Linear
+		};
 		// A portfolio account's requirements come from the scenario model (see the
 		// `portfolio` module): its legs are collected here, its resting orders' losses summed.
 		let now = Self::portfolio_now();
@@ -832,6 +882,7 @@ impl<T: Config> Pallet<T> {
 				views,
 				initial_without_pending: Some(initial_without_pending),
 				resting_loss: resting_losses,
+				kind,
 			});
 		}
 		// Each linear position's liquidation price, against the account's whole cushion.
@@ -851,7 +902,13 @@ impl<T: Config> Pallet<T> {
 				);
 			}
 		}
-		Ok(Valued { health, views, initial_without_pending: None, resting_loss: resting_losses })
+		Ok(Valued {
+			health,
+			views,
+			initial_without_pending: None,
+			resting_loss: resting_losses,
+			kind,
+		})
 	}
 
 	/// What `pending` loses at its limit against `mark`, rounded up.
@@ -1092,37 +1149,42 @@ impl<T: Config> Pallet<T> {
 	///    the position's average entry price (so it realises no loss that no price can value).
 	///    Otherwise [`Error::PriceUnavailable`].
 	///
-	/// Returns what the check cost beyond one valuation of the account: a second one where the
-	/// order fails rule 1 and the model did not give the requirement without it (at most
-	/// [`Self::margin_check_weight`] of the account's positions).
+	/// Returns what the check cost beyond the trading benchmarks' one valuation of an account
+	/// of as many perpetuals: its kind's surcharge ([`Self::kind_surcharge`]; none for
+	/// perpetuals and futures on the standard model), and a second valuation where the order
+	/// fails rule 1 and the model did not give the requirement without it (at most
+	/// [`Self::margin_check_weight`] of the account's positions). A check that could not value
+	/// the account (a market without a price) is charged the costliest kind's surcharge: it
+	/// may have valued positions of any kind before it stopped.
 	pub(crate) fn check_order(
 		account: &AccountOf<T>,
 		pending: PendingOrder,
 	) -> Result<Weight, DispatchError> {
-		let (with, initial_without) = match Self::order_health(account, pending) {
+		let held = Accounts::<T>::decode_len(account).unwrap_or_default() as u32;
+		// The order's market may be one more position valued.
+		let valued = held.saturating_add(1);
+		let (with, initial_without, kind) = match Self::order_health(account, pending) {
 			Ok(valued) => valued,
 			Err(e) if e == Error::<T>::PriceUnavailable.into() => {
 				ensure!(Self::reduces_without_a_loss(account, pending)?, e);
-				return Ok(Weight::zero());
+				return Ok(Self::check_weight_surcharge(valued));
 			},
 			Err(e) => return Err(e),
 		};
+		let surcharge = Self::kind_surcharge(kind, valued);
 		if with.meets_initial() {
-			return Ok(Weight::zero());
+			return Ok(surcharge);
 		}
 		let (initial_without, revaluation) = match initial_without {
 			Some(initial) => (initial, Weight::zero()),
-			None => {
-				let positions = Accounts::<T>::decode_len(account).unwrap_or_default() as u32;
-				(Self::health(account, None)?.initial, Self::margin_check_weight(positions))
-			},
+			None => (Self::health(account, None)?.initial, Self::check_weight_of(kind, held)),
 		};
 		let maintenance = i128::try_from(with.maintenance).unwrap_or(i128::MAX);
 		ensure!(
 			with.initial <= initial_without && with.equity >= maintenance,
 			Self::short_of_margin_for(account, &pending)
 		);
-		Ok(revaluation)
+		Ok(surcharge.saturating_add(revaluation))
 	}
 
 	/// The error of a failed order check: as [`Self::short_of_margin`], except that an option
@@ -1160,8 +1222,10 @@ impl<T: Config> Pallet<T> {
 	///    (a fill only turns resting size into a smaller position, so this is the per-order
 	///    rule exactly); otherwise [`Error::PriceUnavailable`].
 	///
-	/// Returns what the check cost beyond one valuation: `before`'s valuation, where it was
-	/// needed (at most [`Self::margin_check_weight`] of its positions).
+	/// Returns what the check cost beyond the trading benchmarks' one valuation of an account of
+	/// as many perpetuals: the outcome's kind's surcharge, and `before`'s valuation where it
+	/// was needed (at most [`Self::margin_check_weight`] of its positions); the costliest
+	/// kind's surcharge where a market had no price (as [`Self::check_order`]).
 	pub(crate) fn check_batch(
 		account: &AccountOf<T>,
 		before: OrderBatch,
@@ -1184,7 +1248,9 @@ impl<T: Config> Pallet<T> {
 			)
 		};
 		let collateral = Self::collateral_of(account)?;
-		let valued = match value(Accounts::<T>::get(account).into_inner(), collateral) {
+		let entries = Accounts::<T>::get(account).into_inner();
+		let held = entries.len() as u32;
+		let valued = match value(entries, collateral) {
 			Ok(valued) => valued,
 			Err(e) if e == Error::<T>::PriceUnavailable.into() => {
 				let mut entries = before.entries;
@@ -1200,22 +1266,28 @@ impl<T: Config> Pallet<T> {
 						}
 					}
 				}
-				return Ok(Weight::zero());
+				return Ok(Self::check_weight_surcharge(held));
 			},
 			Err(e) => return Err(e),
 		};
 		let with = valued.health;
+		let surcharge = Self::kind_surcharge(valued.kind, held);
 		if with.meets_initial() {
-			return Ok(Weight::zero());
+			return Ok(surcharge);
 		}
 		// An option buy among the orders names the premium the account cannot pay.
 		let named = orders.iter().find(|o| o.size > 0).unwrap_or(first);
 		ensure!(!released, Self::short_of_margin_for(account, named));
-		let revaluation = Self::margin_check_weight(before.entries.len() as u32);
+		let positions_before = before.entries.len() as u32;
 		// The initial requirement does not depend on collateral: today's stands in for the
 		// collateral `before` held. An account that could not be valued before cannot compare:
 		// it must meet its initial requirement.
-		let initial_before = value(before.entries, collateral).map(|v| v.health.initial);
+		let before = value(before.entries, collateral);
+		let revaluation = match &before {
+			Ok(v) => Self::check_weight_of(v.kind, positions_before),
+			Err(_) => Self::margin_check_weight(positions_before),
+		};
+		let initial_before = before.map(|v| v.health.initial);
 		let maintenance = i128::try_from(with.maintenance).unwrap_or(i128::MAX);
 		let resting_loss = i128::try_from(valued.resting_loss).unwrap_or(i128::MAX);
 		ensure!(
@@ -1223,7 +1295,7 @@ impl<T: Config> Pallet<T> {
 				&& with.equity.saturating_sub(resting_loss) >= maintenance,
 			Self::short_of_margin_for(account, named)
 		);
-		Ok(revaluation)
+		Ok(surcharge.saturating_add(revaluation))
 	}
 
 	/// Rule 3 of [`Self::check_order`]: whether `pending` cannot add exposure and cannot realise

@@ -77,6 +77,7 @@ mod simulate;
 mod tests;
 mod types;
 pub mod weights;
+pub use functions::CheckKind;
 
 pub use clearinghouse_primitives::{
 	collateral::{

@@ -84,9 +84,10 @@ pub struct Placed {
 	/// Orders evicted with the farthest level to make room for the rest (see
 	/// [`Pallet::make_room`]).
 	pub evicted: u32,
-	/// What its margin check cost beyond one valuation of the placer (see
+	/// What its margin check reported it cost beyond the benchmarks' one valuation of the
+	/// placer: the surcharge for its kind of account and any revaluation (see
 	/// `OrderMarginCheck::ensure_can_place`; a `bulk` call's placements are checked together).
-	pub revaluation: Weight,
+	pub check_cost: Weight,
 	/// Whether its call listed the book in [`ChangedBooks`] (the book's first change in the
 	/// block). The weights charge the list's read and write (their benchmarks start each call
 	/// in a new block); a call that did not list the book is refunded them
@@ -94,12 +95,12 @@ pub struct Placed {
 	pub listed: bool,
 }
 
-/// What a `bulk` call did: each placement's outcome, what its margin check cost beyond one
-/// valuation, and whether it listed the book in [`ChangedBooks`] (its cancels or its
+/// What a `bulk` call did: each placement's outcome, what its margin check reported it cost
+/// beyond the benchmark's one valuation (as [`Placed::check_cost`]), and whether it listed the book in [`ChangedBooks`] (its cancels or its
 /// placements, whichever changed the book first).
 pub struct Bulked {
 	pub placed: Vec<Placed>,
-	pub revaluation: Weight,
+	pub check_cost: Weight,
 	pub listed: bool,
 }
 
@@ -160,9 +161,9 @@ impl<T: Config> Pallet<T> {
 		} else {
 			T::WeightInfo::place_order(touched)
 		};
-		let place = base
-			.saturating_add(Self::placer_weight(placer))
-			.saturating_add(T::MarginCheck::check_weight_surcharge(placer.positions));
+		// The margin check's surcharge for another kind of account than the benchmark's
+		// (options, the portfolio model) is what the check reports it cost (`revaluation`).
+		let place = base.saturating_add(Self::placer_weight(placer));
 		if evicted == 0 {
 			place
 		} else {
@@ -170,11 +171,12 @@ impl<T: Config> Pallet<T> {
 		}
 	}
 
-	/// What `place_order` declares: the most makers, the largest placer (and its margin check
-	/// revaluing it without the order), a full level evicted.
+	/// What `place_order` declares: the most makers, the largest placer (its margin check of
+	/// the costliest kind, revaluing it without the order), a full level evicted.
 	pub(crate) fn place_order_weight() -> Weight {
 		let largest = Self::largest_placer();
 		Self::place_weight(Self::max_makers(), 0, largest)
+			.saturating_add(T::MarginCheck::check_weight_surcharge(largest.positions))
 			.saturating_add(T::MarginCheck::revaluation_weight(largest.positions))
 			.saturating_add(Self::eviction_weight(T::MaxOrdersPerLevel::get()))
 	}
@@ -236,22 +238,19 @@ impl<T: Config> Pallet<T> {
 	/// size for the placements that read and wrote a level of their own, the `bulk_shared`
 	/// benchmark's per-placement cost for the others (on a level the call already held: its
 	/// read and write are shared); per placement that traded, what its fills cost over a
-	/// resting one, and an eviction what it cost; the margin check's surcharge and the
-	/// revaluation it reported.
+	/// resting one, and an eviction what it cost; what the margin check reported it cost (its
+	/// kind's surcharge and any revaluation); the listing refunded where the book was listed.
 	pub(crate) fn bulk_charged(account: &AccountOf<T>, cancels: u32, bulked: &Bulked) -> Weight {
-		let Bulked { placed, revaluation, listed } = bulked;
-		let revaluation = *revaluation;
+		let Bulked { placed, check_cost, listed } = bulked;
 		let placer = Self::placer(account);
 		let places = placed.len() as u32;
 		let fresh = placed.iter().filter(|p| p.fresh_level).count() as u32;
 		let shared = T::WeightInfo::bulk_shared(places.saturating_sub(fresh))
 			.saturating_sub(T::WeightInfo::bulk_shared(0));
 		let mut weight =
-			T::WeightInfo::bulk(cancels, fresh).saturating_add(shared).saturating_add(revaluation);
+			T::WeightInfo::bulk(cancels, fresh).saturating_add(shared).saturating_add(*check_cost);
 		if places > 0 {
-			weight = weight
-				.saturating_add(Self::placer_weight(placer))
-				.saturating_add(T::MarginCheck::check_weight_surcharge(placer.positions));
+			weight = weight.saturating_add(Self::placer_weight(placer));
 		}
 		for done in placed {
 			weight = weight.saturating_add(
@@ -562,7 +561,7 @@ impl<T: Config> Pallet<T> {
 				Self::close(session)?;
 			}
 			if places.is_empty() {
-				return Ok(Bulked { placed: Vec::new(), revaluation: Weight::zero(), listed });
+				return Ok(Bulked { placed: Vec::new(), check_cost: Weight::zero(), listed });
 			}
 			// The margin engine's view of the account after the cancels: what the outcome of
 			// the placements is compared with.
@@ -602,8 +601,8 @@ impl<T: Config> Pallet<T> {
 				now.open.iter().find(|o| o.id == *id).is_none_or(|o| o.remaining < *remaining)
 			});
 			Self::close(session)?;
-			let revaluation = T::MarginCheck::ensure_batch(account, before, &intents, released)?;
-			Ok(Bulked { placed, revaluation, listed })
+			let check_cost = T::MarginCheck::ensure_batch(account, before, &intents, released)?;
+			Ok(Bulked { placed, check_cost, listed })
 		})
 	}
 
@@ -633,7 +632,7 @@ impl<T: Config> Pallet<T> {
 		let config = session.config;
 		let (price, ticks, lots) = Self::checked_request(&config, &request)?;
 		let orders = session.orders(account);
-		let revaluation = Self::admit(account, market_id, &config, orders, &request, price, by)?;
+		let check_cost = Self::admit(account, market_id, &config, orders, &request, price, by)?;
 
 		let market = &mut session.book.market;
 		let sequence = market.next_sequence;
@@ -713,7 +712,7 @@ impl<T: Config> Pallet<T> {
 			fresh_level,
 			touched: outcome.touched,
 			evicted,
-			revaluation,
+			check_cost,
 			listed: book.listed,
 		})
 	}

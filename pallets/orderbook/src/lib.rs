@@ -477,7 +477,7 @@ pub mod pallet {
 			let placed = Self::do_place(&account, market, order)?;
 			let placer = Self::placer(&account);
 			let weight = Self::place_weight(placed.touched, placed.evicted, placer)
-				.saturating_add(placed.revaluation)
+				.saturating_add(placed.check_cost)
 				.saturating_sub(Self::listing_refund(placed.listed));
 			Ok(Some(weight).into())
 		}

@@ -100,6 +100,13 @@ impl TestMargin {
 	pub fn fills() -> Vec<TradeFill<AccountId>> {
 		FILLS.with(|f| f.borrow().clone())
 	}
+	/// What a check reports it cost beyond the benchmark's valuation: the surcharge for the
+	/// account's positions (as a check of the costliest kind would) and the revaluation a test
+	/// set.
+	fn check_cost(account: &MarginAccount<AccountId>) -> Weight {
+		Self::check_weight_surcharge(Self::positions(account))
+			.saturating_add(REVALUATION.with(|r| *r.borrow()))
+	}
 	pub fn reset() {
 		POSITIONS.with(|p| p.borrow_mut().clear());
 		FILLS.with(|f| f.borrow_mut().clear());
@@ -148,16 +155,16 @@ impl OrderMarginCheck<AccountId> for TestMargin {
 		Weight::from_parts(2_000_000 * u64::from(positions), 0)
 	}
 	fn ensure_can_place(
-		_: &MarginAccount<AccountId>,
+		account: &MarginAccount<AccountId>,
 		_: &OrderIntent,
 	) -> Result<Weight, DispatchError> {
 		CHECKS.with(|c| c.borrow_mut().0 += 1);
-		Self::refusal().map(|()| REVALUATION.with(|r| *r.borrow()))
+		Self::refusal().map(|()| Self::check_cost(account))
 	}
 	type Batch = ();
 	fn begin_batch(_: &MarginAccount<AccountId>) {}
 	fn ensure_batch(
-		_: &MarginAccount<AccountId>,
+		account: &MarginAccount<AccountId>,
 		_: (),
 		orders: &[OrderIntent],
 		released: bool,
@@ -168,7 +175,7 @@ impl OrderMarginCheck<AccountId> for TestMargin {
 			c.1 += 1;
 			c.2 += orders.len() as u32;
 		});
-		Self::refusal().map(|()| REVALUATION.with(|r| *r.borrow()))
+		Self::refusal().map(|()| Self::check_cost(account))
 	}
 	fn position(account: &MarginAccount<AccountId>, market: u32) -> i128 {
 		POSITIONS

@@ -225,7 +225,9 @@ pub trait CheckWeight<AccountId> {
 
 	/// What one check of an account of `positions` positions may cost beyond what the
 	/// caller's benchmark measured at that count (benchmarks fill accounts with one kind of
-	/// position; another kind may cost more per position).
+	/// position; another kind may cost more per position): the costliest kind's, what a call
+	/// declares. An order check reports what its account's kind cost
+	/// (`OrderMarginCheck::ensure_can_place`).
 	fn check_weight_surcharge(_positions: u32) -> polkadot_sdk::sp_runtime::Weight {
 		polkadot_sdk::sp_runtime::Weight::zero()
 	}

@@ -94,8 +94,10 @@ pub struct TradeFill<AccountId> {
 /// The margin engine's view, consulted by the order book.
 pub trait OrderMarginCheck<AccountId>: crate::collateral::CheckWeight<AccountId> {
 	/// Whether `account` may place `order` (counting its open orders at their worst case).
-	/// Returns what the check cost beyond one valuation of the account (at most
-	/// [`Self::revaluation_weight`] of its positions).
+	/// Returns what the check cost beyond the caller's benchmark of one valuation (an account
+	/// of as many perpetuals): the surcharge for the kind of account it valued (at most
+	/// `CheckWeight::check_weight_surcharge`) and any second valuation (at most
+	/// [`Self::revaluation_weight`] of its positions). The caller declares both at their most.
 	fn ensure_can_place(
 		account: &MarginAccount<AccountId>,
 		order: &OrderIntent,
@@ -115,8 +117,8 @@ pub trait OrderMarginCheck<AccountId>: crate::collateral::CheckWeight<AccountId>
 	/// account's own earlier orders out of the book (self-trade prevention, expiry, eviction,
 	/// a reduce-only order refitted), which `before` still counts. An error fails the batch
 	/// (the caller's storage layer undoes it).
-	/// Returns what the check cost beyond one valuation (at most
-	/// [`Self::revaluation_weight`] of the account's positions).
+	/// Returns what the check cost beyond the caller's benchmark of one valuation (as
+	/// [`Self::ensure_can_place`]).
 	fn ensure_batch(
 		account: &MarginAccount<AccountId>,
 		before: Self::Batch,

@@ -874,3 +874,42 @@ fn a_bankrupt_option_writer_is_deleveraged_against_the_profitable_holders() {
 		check();
 	});
 }
+
+/// A margin check reports the surcharge of the kind of account it valued, not the costliest
+/// kind's the call declared: nothing for perpetuals on the standard model, the option check's
+/// for an account holding an option, the portfolio model's for a portfolio account (whatever it
+/// holds). What the order book and `bulk` are charged follows it.
+#[test]
+fn a_margin_check_reports_the_surcharge_of_the_accounts_kind() {
+	build_and_execute(|| {
+		let option = call(50_000, T0 + 30 * DAY);
+		deposit(ALICE, 100_000, 0);
+		deposit(BOB, 100_000, 0);
+		deposit(CHARLIE, 100_000, 0);
+		let buy = |market| clearinghouse_primitives::OrderIntent {
+			market,
+			side: clearinghouse_primitives::TradeSide::Buy,
+			size: 10,
+			price: FixedU128::from_u32(50_000),
+			reduce_only: false,
+		};
+		// No position: a perpetual order values one market, on the standard model.
+		assert_eq!(Margin::ensure_can_place(&acct(BOB, 0), &buy(BTC_PERP)), Ok(Weight::zero()));
+		// Bob buys the call: his next check values an option.
+		trade(option, ALICE, BOB, 4_500, 1_000);
+		let checked = Margin::ensure_can_place(&acct(BOB, 0), &buy(BTC_PERP)).unwrap();
+		assert_eq!(checked, Margin::kind_surcharge(CheckKind::Options, 2));
+		assert!(checked.ref_time() > 0);
+		assert!(checked.all_lte(Margin::check_weight_surcharge(2)));
+		// Charlie holds only a perpetual but is margined by the portfolio model.
+		assert_ok!(Margin::set_portfolio_params(RuntimeOrigin::root(), super::portfolio::params()));
+		super::portfolio::opt_in(CHARLIE);
+		let checked = Margin::ensure_can_place(&acct(CHARLIE, 0), &buy(BTC_PERP)).unwrap();
+		assert_eq!(checked, Margin::kind_surcharge(CheckKind::Portfolio, 1));
+		assert_eq!(checked, Margin::check_weight_surcharge(1));
+		// Alice wrote the call: an option account too.
+		let checked = Margin::ensure_can_place(&acct(ALICE, 0), &buy(BTC_PERP)).unwrap();
+		assert_eq!(checked, Margin::kind_surcharge(CheckKind::Options, 2));
+		check();
+	});
+}

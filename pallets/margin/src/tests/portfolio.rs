@@ -368,7 +368,7 @@ fn one_valuation_gives_the_initial_requirement_with_and_without_the_order() {
 			(put, -700, 1_500),
 		] {
 			let pending = crate::functions::PendingOrder { market, size, price: price(at) };
-			let (with, alone) = Margin::order_health(&who, pending).unwrap();
+			let (with, alone, _) = Margin::order_health(&who, pending).unwrap();
 			assert_eq!(alone, Some(without), "{market} {size}");
 			assert_eq!(with, Margin::health(&who, Some(pending)).unwrap());
 		}
