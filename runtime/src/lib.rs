@@ -109,6 +109,7 @@ pub type UncheckedExtrinsic =
 #[allow(unused_parens)]
 type Migrations = (
 	pallet_clearinghouse_oracle::migrations::v1::MigrateV0ToV1<Runtime>,
+	pallet_clearinghouse_vaults::migrations::v1::MigrateV0ToV1<Runtime>,
 	// The book's first: the margin engine's reads the books' mids.
 	pallet_clearinghouse_orderbook::migrations::v1::MigrateV0ToV1<Runtime>,
 	pallet_clearinghouse_margin::migrations::v1::MigrateV0ToV1<Runtime>,

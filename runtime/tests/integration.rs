@@ -550,7 +550,7 @@ fn dev_collateral_deposits_and_withdraws_through_the_vault() {
 		let alice = account(Sr25519Keyring::Alice);
 		let vault = Vaults::vault_account();
 		// The dev preset registers USD (settlement) and CLR.
-		assert_eq!(pallet_clearinghouse_vaults::SettlementCollateral::<Runtime>::get(), Some(0));
+		assert_eq!(pallet_clearinghouse_vaults::Pallet::<Runtime>::settlement_id(), Some(0));
 		assert_eq!(
 			pallet_clearinghouse_vaults::CollateralIdOf::<Runtime>::get(CollateralAsset::Native),
 			Some(1)
@@ -693,7 +693,7 @@ fn foreign_collateral_is_registered_by_the_risk_track_and_valued_by_the_oracle()
 fn production_preset_lists_no_collateral() {
 	ext_from_preset("production").execute_with(|| {
 		assert_eq!(pallet_clearinghouse_vaults::Collaterals::<Runtime>::count(), 0);
-		assert_eq!(pallet_clearinghouse_vaults::SettlementCollateral::<Runtime>::get(), None);
+		assert_eq!(pallet_clearinghouse_vaults::Pallet::<Runtime>::settlement_id(), None);
 	});
 }
 

@@ -71,7 +71,7 @@ fn check_all(slack: u128) {
 			panic!("{name} try_state: {e:?}");
 		}
 	}
-	let held = pallet_clearinghouse_vaults::SettlementCollateral::<Runtime>::get()
+	let held = pallet_clearinghouse_vaults::Pallet::<Runtime>::settlement_id()
 		.and_then(pallet_clearinghouse_vaults::Collaterals::<Runtime>::get)
 		.map_or(0, |c| c.held);
 	if let Err(e) = invariants::cross_pallet(held, slack) {

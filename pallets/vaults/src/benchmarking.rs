@@ -35,7 +35,7 @@ fn setup_collaterals<T: Config>(n: u32) -> Vec<(CollateralId, T::AssetKind)> {
 	if SettlementCollateral::<T>::get().is_none() {
 		Pallet::<T>::do_set_settlement(0).expect("registered");
 	}
-	let settlement = SettlementCollateral::<T>::get().expect("set above");
+	let settlement = Pallet::<T>::settlement_id().expect("set above");
 	let mut ids: Vec<CollateralId> =
 		(0..Collaterals::<T>::count() as CollateralId).filter(|id| *id != settlement).collect();
 	ids.insert(0, settlement);
@@ -195,7 +195,7 @@ mod benchmarks {
 		let (id, _) = assets[0];
 		#[extrinsic_call]
 		_(origin as T::RuntimeOrigin, id);
-		assert_eq!(SettlementCollateral::<T>::get(), Some(id));
+		assert_eq!(Pallet::<T>::settlement_id(), Some(id));
 		Ok(())
 	}
 

@@ -48,8 +48,7 @@ impl<T: Config> Pallet<T> {
 	) -> Result<CollateralValuation, DispatchError> {
 		let mut ledger = Ledgers::<T>::get(account);
 		if settlement_cash != 0 {
-			let settlement =
-				SettlementCollateral::<T>::get().ok_or(Error::<T>::NoSettlementCollateral)?;
+			let settlement = Self::settlement_id().ok_or(Error::<T>::NoSettlementCollateral)?;
 			ledger.add(settlement, settlement_cash).map_err(Self::ledger_error)?;
 		}
 		for (id, amount) in changes {
@@ -60,14 +59,16 @@ impl<T: Config> Pallet<T> {
 		Self::value_ledger(&ledger)
 	}
 
+	/// The settlement asset's id, once chosen.
+	pub fn settlement_id() -> Option<CollateralId> {
+		SettlementCollateral::<T>::get().map(|a| a.id)
+	}
+
 	pub(crate) fn value_ledger(
 		ledger: &AccountLedger<T::MaxCollaterals>,
 	) -> Result<CollateralValuation, DispatchError> {
-		let settlement = SettlementCollateral::<T>::get();
-		let settlement_decimals = match settlement {
-			Some(id) => Collaterals::<T>::get(id).map(|info| info.config.decimals),
-			None => None,
-		};
+		let asset = SettlementCollateral::<T>::get();
+		let (settlement, settlement_decimals) = (asset.map(|a| a.id), asset.map(|a| a.decimals));
 		let mut out = CollateralValuation::default();
 		for (id, balance) in ledger.iter() {
 			if Some(*id) == settlement {
@@ -132,9 +133,9 @@ impl<T: Config> Pallet<T> {
 	}
 
 	pub(crate) fn do_set_settlement(id: CollateralId) -> DispatchResult {
-		ensure!(Collaterals::<T>::contains_key(id), Error::<T>::UnknownCollateral);
+		let info = Collaterals::<T>::get(id).ok_or(Error::<T>::UnknownCollateral)?;
 		ensure!(!SettlementCollateral::<T>::exists(), Error::<T>::SettlementAlreadySet);
-		SettlementCollateral::<T>::put(id);
+		SettlementCollateral::<T>::put(SettlementAsset { id, decimals: info.config.decimals });
 		Self::deposit_event(Event::SettlementCollateralSet { id });
 		Ok(())
 	}
@@ -373,7 +374,7 @@ impl<T: Config> Pallet<T> {
 	/// An account in settlement debt must hold other collateral worth at least the debt. An
 	/// account without debt is solvent whatever the prices (nothing to value).
 	pub(crate) fn ensure_solvent(ledger: &AccountLedger<T::MaxCollaterals>) -> DispatchResult {
-		let Some(settlement) = SettlementCollateral::<T>::get() else { return Ok(()) };
+		let Some(settlement) = Self::settlement_id() else { return Ok(()) };
 		if ledger.balance(settlement) >= 0 {
 			return Ok(());
 		}
@@ -411,10 +412,12 @@ impl<T: Config> Pallet<T> {
 		use alloc::collections::btree_map::BTreeMap;
 		let count = Collaterals::<T>::count();
 		ensure!(count <= T::MaxCollaterals::get(), "more collateral than MaxCollaterals");
-		let settlement = SettlementCollateral::<T>::get();
-		if let Some(id) = settlement {
-			ensure!(Collaterals::<T>::contains_key(id), "settlement asset is not registered");
+		let asset = SettlementCollateral::<T>::get();
+		if let Some(SettlementAsset { id, decimals }) = asset {
+			let info = Collaterals::<T>::get(id).ok_or("settlement asset is not registered")?;
+			ensure!(info.config.decimals == decimals, "settlement decimals are not the asset's");
 		}
+		let settlement = asset.map(|a| a.id);
 
 		let mut sums: BTreeMap<CollateralId, i128> = BTreeMap::new();
 		for (account, ledger) in Ledgers::<T>::iter() {

@@ -16,12 +16,11 @@ impl<T: Config> CollateralLedger<T::AccountId> for Pallet<T> {
 	}
 
 	fn settlement_collateral() -> Option<CollateralId> {
-		SettlementCollateral::<T>::get()
+		Pallet::<T>::settlement_id()
 	}
 
 	fn settlement_decimals() -> Option<u8> {
-		let id = SettlementCollateral::<T>::get()?;
-		Collaterals::<T>::get(id).map(|info| info.config.decimals)
+		SettlementCollateral::<T>::get().map(|a| a.decimals)
 	}
 
 	fn balance(account: &MarginAccount<T::AccountId>, collateral: CollateralId) -> i128 {
@@ -48,8 +47,7 @@ impl<T: Config> CollateralLedger<T::AccountId> for Pallet<T> {
 		amount: u128,
 		reason: SettlementReason,
 	) -> DispatchResult {
-		let settlement =
-			SettlementCollateral::<T>::get().ok_or(Error::<T>::NoSettlementCollateral)?;
+		let settlement = Pallet::<T>::settlement_id().ok_or(Error::<T>::NoSettlementCollateral)?;
 		Self::move_between(from, to, settlement, amount, true)?;
 		Self::deposit_event(Event::SettlementTransferred {
 			from: from.clone(),

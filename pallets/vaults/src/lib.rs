@@ -51,6 +51,7 @@ extern crate alloc;
 mod benchmarking;
 mod functions;
 mod impl_ledger;
+pub mod migrations;
 #[cfg(test)]
 mod mock;
 #[cfg(test)]
@@ -106,7 +107,8 @@ pub mod pallet {
 	use frame_system::pallet_prelude::*;
 
 	/// The in-code storage version.
-	const STORAGE_VERSION: StorageVersion = StorageVersion::new(0);
+	/// 1: the settlement asset with its decimals (see [`crate::migrations::v1`]).
+	const STORAGE_VERSION: StorageVersion = StorageVersion::new(1);
 
 	#[pallet::pallet]
 	#[pallet::storage_version(STORAGE_VERSION)]
@@ -172,9 +174,9 @@ pub mod pallet {
 	pub type CollateralIdOf<T: Config> =
 		StorageMap<_, Blake2_128Concat, T::AssetKind, CollateralId>;
 
-	/// The settlement asset, once chosen.
+	/// The settlement asset, once chosen, with its decimals (see [`SettlementAsset`]).
 	#[pallet::storage]
-	pub type SettlementCollateral<T: Config> = StorageValue<_, CollateralId>;
+	pub type SettlementCollateral<T: Config> = StorageValue<_, SettlementAsset>;
 
 	/// Every margin account's balances, one value per account.
 	#[pallet::storage]

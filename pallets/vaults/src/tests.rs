@@ -695,6 +695,9 @@ fn registry_is_governed() {
 		);
 		assert_ok!(dispatch_root(crate::Call::set_settlement_collateral { id: 3 }));
 		assert_eq!(last_event(), RuntimeEvent::Vaults(Event::SettlementCollateralSet { id: 3 }));
+		// Stored with the asset's registered decimals: a valuation reads one value for both.
+		let decimals = Collaterals::<Test>::get(3).unwrap().config.decimals;
+		assert_eq!(SettlementCollateral::<Test>::get(), Some(SettlementAsset { id: 3, decimals }));
 		Vaults::do_try_state().unwrap();
 	});
 }
@@ -891,4 +894,58 @@ mod conservation {
 			});
 		}
 	}
+}
+
+/// The settlement asset's decimals must be its registered ones: `try_state` catches a
+/// difference (a valuation would convert every other asset at the wrong scale).
+#[test]
+fn try_state_catches_settlement_decimals_that_are_not_the_assets() {
+	build_and_execute(|| {
+		let asset = SettlementCollateral::<Test>::get().unwrap();
+		SettlementCollateral::<Test>::put(SettlementAsset {
+			decimals: asset.decimals + 1,
+			..asset
+		});
+		assert!(Vaults::do_try_state().is_err());
+		SettlementCollateral::<Test>::put(asset);
+	});
+}
+
+/// A chain from before the decimals were stored gets them in the upgrade, once, from the
+/// asset's registry entry; a chain without a settlement asset keeps none.
+#[test]
+fn the_v1_migration_stores_the_settlement_assets_decimals() {
+	use crate::migrations::v1::{MigrateV0ToV1, OldSettlementCollateral};
+	use polkadot_sdk::frame_support::traits::{
+		GetStorageVersion, OnRuntimeUpgrade, StorageVersion,
+	};
+	build_and_execute(|| {
+		let asset = SettlementCollateral::<Test>::get().unwrap();
+		// As version 0 stored it: the id alone.
+		OldSettlementCollateral::<Test>::put(asset.id);
+		StorageVersion::new(0).put::<Vaults>();
+		#[cfg(feature = "try-runtime")]
+		let checked = {
+			use polkadot_sdk::frame_support::traits::UncheckedOnRuntimeUpgrade;
+			crate::migrations::v1::AddSettlementDecimals::<Test>::pre_upgrade().unwrap()
+		};
+		MigrateV0ToV1::<Test>::on_runtime_upgrade();
+		#[cfg(feature = "try-runtime")]
+		{
+			use polkadot_sdk::frame_support::traits::UncheckedOnRuntimeUpgrade;
+			crate::migrations::v1::AddSettlementDecimals::<Test>::post_upgrade(checked).unwrap();
+		}
+		assert_eq!(Vaults::on_chain_storage_version(), StorageVersion::new(1));
+		assert_eq!(SettlementCollateral::<Test>::get(), Some(asset));
+		assert_eq!(asset.decimals, 6);
+		// Run again, it changes nothing.
+		MigrateV0ToV1::<Test>::on_runtime_upgrade();
+		assert_eq!(SettlementCollateral::<Test>::get(), Some(asset));
+		// Without a settlement asset there is nothing to store.
+		SettlementCollateral::<Test>::kill();
+		StorageVersion::new(0).put::<Vaults>();
+		MigrateV0ToV1::<Test>::on_runtime_upgrade();
+		assert_eq!(SettlementCollateral::<Test>::get(), None);
+		SettlementCollateral::<Test>::put(asset);
+	});
 }

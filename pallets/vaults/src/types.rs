@@ -36,6 +36,27 @@ pub enum CollateralStatus {
 	WithdrawOnly,
 }
 
+/// The settlement asset: its id, and its decimals (a registered asset's never change), kept
+/// with it so that valuing an account, which needs both, reads one value.
+#[derive(
+	Clone,
+	Copy,
+	PartialEq,
+	Eq,
+	Debug,
+	Encode,
+	Decode,
+	DecodeWithMemTracking,
+	MaxEncodedLen,
+	TypeInfo,
+)]
+pub struct SettlementAsset {
+	/// The collateral id.
+	pub id: CollateralId,
+	/// Its decimals, as registered.
+	pub decimals: u8,
+}
+
 /// Governance-set parameters of one collateral asset.
 #[derive(
 	Clone,
