@@ -1070,16 +1070,19 @@ impl<T: Config> Pallet<T> {
 		T::MarginCheck::on_resting_changed(account, market, resting)
 	}
 
-	/// Cancel `account`'s order named by `order` in `market_id`.
+	/// Cancel `account`'s order named by `order` in `market_id`. Returns whether the cancel
+	/// listed the book in [`ChangedBooks`] (see [`Pallet::listing_refund`]).
 	pub fn do_cancel(
 		account: &AccountOf<T>,
 		market_id: MarketId,
 		order: OrderRef,
-	) -> DispatchResult {
+	) -> Result<bool, DispatchError> {
 		Self::ensure_sub(account)?;
 		let mut session = Self::open(market_id)?;
+		let listed = session.book.listed;
 		Self::cancel_in(&mut session, account, order)?;
-		Self::close(session)
+		Self::close(session)?;
+		Ok(listed)
 	}
 
 	/// Cancel `account`'s order named by `order` in `session`'s market.
@@ -1118,17 +1121,23 @@ impl<T: Config> Pallet<T> {
 		Ok(())
 	}
 
-	/// Cancel every resting order of `account` in `market_id`; returns how many.
+	/// Cancel every resting order of `account` in `market_id`; returns how many, and whether
+	/// the call listed the book in [`ChangedBooks`] (see [`Pallet::listing_refund`]). Without
+	/// an order there, nothing is written (the book is not listed: it did not change).
 	pub fn do_cancel_all(
 		account: &AccountOf<T>,
 		market_id: MarketId,
-	) -> Result<u32, DispatchError> {
+	) -> Result<(u32, bool), DispatchError> {
 		Self::ensure_sub(account)?;
 		let market = Markets::<T>::get(market_id).ok_or(Error::<T>::UnknownMarket)?;
 		let mut orders = AccountOrders::<T>::get(market_id, account);
+		if orders.open.is_empty() {
+			return Ok((0, false));
+		}
 		let open = core::mem::take(&mut orders.open);
 		let config = market.config;
 		let mut book = StorageBook::<T>::new(market_id, market);
+		let listed = book.listed;
 		for o in &open {
 			matching::cancel(&mut book, o.side, o.price, o.id);
 			Self::deposit_event(Event::OrderCancelled {
@@ -1141,7 +1150,7 @@ impl<T: Config> Pallet<T> {
 		}
 		book.flush()?;
 		Self::store_orders(market_id, &config, account, orders)?;
-		Ok(open.len() as u32)
+		Ok((open.len() as u32, listed))
 	}
 
 	/// Remove expired orders — and every order of an expired market — level by level, while

@@ -486,6 +486,8 @@ pub mod pallet {
 		///
 		/// * Who: the order's owner. Allowed in every market status.
 		/// * Events: [`Event::OrderCancelled`] (reason `User`).
+		/// * Weight: the benchmark; the changed-books list's read and write refunded when an
+		///   earlier call in the block already listed the book.
 		/// * Errors: [`Error::UnknownMarket`], [`Error::OrderNotFound`],
 		///   [`Error::NotOrderOwner`], [`Error::SubAccountOutOfRange`].
 		#[pallet::call_index(1)]
@@ -495,14 +497,18 @@ pub mod pallet {
 			market: MarketId,
 			sub: SubAccountIndex,
 			order: OrderRef,
-		) -> DispatchResult {
+		) -> DispatchResultWithPostInfo {
 			let who = ensure_signed(origin)?;
-			Self::do_cancel(&MarginAccount::new(who, sub), market, order)
+			let listed = Self::do_cancel(&MarginAccount::new(who, sub), market, order)?;
+			let weight = T::WeightInfo::cancel_order().saturating_sub(Self::listing_refund(listed));
+			Ok(Some(weight).into())
 		}
 
 		/// Cancel all of the signer's resting orders in `market`.
 		///
 		/// * Who: any signed account, for its own sub-account. Allowed in every market status.
+		/// * Weight: the benchmark at the orders cancelled; the changed-books list's read and
+		///   write refunded when an earlier call in the block already listed the book.
 		/// * Events: [`Event::OrderCancelled`] per order.
 		/// * Errors: [`Error::UnknownMarket`], [`Error::SubAccountOutOfRange`].
 		#[pallet::call_index(2)]
@@ -513,8 +519,11 @@ pub mod pallet {
 			sub: SubAccountIndex,
 		) -> DispatchResultWithPostInfo {
 			let who = ensure_signed(origin)?;
-			let cancelled = Self::do_cancel_all(&MarginAccount::new(who, sub), market)?;
-			Ok(Some(T::WeightInfo::cancel_all(cancelled)).into())
+			let (cancelled, listed) = Self::do_cancel_all(&MarginAccount::new(who, sub), market)?;
+			// Without orders nothing was written and the book was not listed: charged the
+			// benchmark at none all the same (its fit's fixed part, an upper bound).
+			let refund = if cancelled == 0 { Weight::zero() } else { Self::listing_refund(listed) };
+			Ok(Some(T::WeightInfo::cancel_all(cancelled).saturating_sub(refund)).into())
 		}
 
 		/// Cancel, then place, up to `MaxBulk` orders in one market, all or nothing (a market

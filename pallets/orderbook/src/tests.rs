@@ -1478,9 +1478,22 @@ fn a_book_already_listed_in_the_block_refunds_the_listing() {
 		assert_eq!(rest(BOB, 91), placed(0, 0, 1) - listing);
 		assert_eq!(rest(ALICE, 92), placed(0, 0, 1) - listing);
 		assert_eq!(ChangedBooks::<Test>::get().into_inner(), vec![M]);
+		// Cancels too: one order, then all of Bob's (one).
+		let bobs = Orderbook::open_orders(M, &MarginAccount::new(BOB, 0));
+		let post =
+			Orderbook::cancel_order(RuntimeOrigin::signed(BOB), M, 0, OrderRef::Id(bobs[0].id))
+				.unwrap();
+		assert_eq!(post.actual_weight, Some(<() as crate::WeightInfo>::cancel_order() - listing));
 		// A new block: the first change lists it again.
 		next_block();
 		assert_eq!(rest(BOB, 93), placed(0, 0, 1));
+		let post = Orderbook::cancel_all(RuntimeOrigin::signed(BOB), M, 0).unwrap();
+		assert_eq!(post.actual_weight, Some(<() as crate::WeightInfo>::cancel_all(1) - listing));
+		// Without orders, a cancel of all changes nothing and lists nothing.
+		next_block();
+		let post = Orderbook::cancel_all(RuntimeOrigin::signed(BOB), M, 0).unwrap();
+		assert_eq!(post.actual_weight, Some(<() as crate::WeightInfo>::cancel_all(0)));
+		assert!(ChangedBooks::<Test>::get().is_empty());
 		// `bulk`: cancels that list the book keep the charge even with placements after them
 		// (the placements' session finds the book listed); a call after them is refunded.
 		next_block();
