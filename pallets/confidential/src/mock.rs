@@ -16,7 +16,7 @@ use polkadot_sdk::{
 	pallet_assets, pallet_balances,
 	sp_arithmetic::Permill,
 	sp_io,
-	sp_runtime::{BuildStorage, DispatchResult},
+	sp_runtime::BuildStorage,
 };
 
 use pallet_clearinghouse_vaults as vaults;
@@ -123,11 +123,15 @@ pub fn btc() -> pallet_confidential::OracleKey {
 pub struct TestGuard;
 impl clearinghouse_primitives::CheckWeight<AccountId> for TestGuard {}
 impl pallet_confidential::WithdrawalGuard<AccountId> for TestGuard {
-	fn ensure_can_withdraw(_: &MarginAccount<AccountId>, _: u16) -> DispatchResult {
+	fn ensure_can_withdraw(
+		_: &MarginAccount<AccountId>,
+		_: u16,
+	) -> Result<polkadot_sdk::frame_support::weights::Weight, polkadot_sdk::sp_runtime::DispatchError>
+	{
 		if REFUSE.with(Cell::get) {
 			Err(polkadot_sdk::sp_runtime::DispatchError::Other("positions need it"))
 		} else {
-			Ok(())
+			Ok(Default::default())
 		}
 	}
 }

@@ -1347,13 +1347,25 @@ impl<T: Config> Pallet<T> {
 		Ok(if buy { at_limit <= released } else { at_limit >= released })
 	}
 
-	/// Withdrawals (and sub-account transfers out) must leave equity ≥ initial.
-	pub(crate) fn check_withdrawal(account: &AccountOf<T>) -> DispatchResult {
-		if Accounts::<T>::get(account).is_empty() {
-			return Ok(());
+	/// Withdrawals (and sub-account transfers out) must leave equity ≥ initial. Returns the
+	/// surcharge of the kind of account valued (see [`Self::kind_surcharge`]).
+	pub(crate) fn check_withdrawal(account: &AccountOf<T>) -> Result<Weight, DispatchError> {
+		let entries = Accounts::<T>::get(account).into_inner();
+		if entries.is_empty() {
+			return Ok(Weight::zero());
 		}
-		ensure!(Self::health(account, None)?.meets_initial(), Self::short_of_margin(account));
-		Ok(())
+		let held = entries.len() as u32;
+		let valued = Self::health_of(
+			entries,
+			Self::collateral_of(account)?,
+			Self::portfolio_of(account).as_ref(),
+			None,
+			false,
+			Valuation::Strict,
+			None,
+		)?;
+		ensure!(valued.health.meets_initial(), Self::short_of_margin(account));
+		Ok(Self::kind_surcharge(valued.kind, held))
 	}
 
 	/// Advance the funding index of every perpetual whose sample is due. Bounded by

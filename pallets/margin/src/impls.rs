@@ -193,7 +193,7 @@ impl<T: Config> WithdrawalGuard<T::AccountId> for Pallet<T> {
 	fn ensure_can_withdraw(
 		account: &AccountOf<T>,
 		collateral: clearinghouse_primitives::CollateralId,
-	) -> DispatchResult {
+	) -> Result<Weight, DispatchError> {
 		if T::Ledger::settlement_collateral() == Some(collateral) {
 			// Unresolved bad debt means the vault is short: nobody takes the settlement asset
 			// out until it is covered.

@@ -2683,8 +2683,15 @@ fn an_order_check_reports_the_revaluation_it_made() {
 			price: FixedU128::from_u32(48_500),
 			reduce_only: false,
 		};
-		// Healthy: one valuation.
+		// Healthy: one valuation; a withdrawal's check of a perpetual account, no surcharge.
 		assert_eq!(Margin::ensure_can_place(&acct(BOB, 0), &sell(50)), Ok(Weight::zero()));
+		assert_eq!(
+			<Margin as clearinghouse_primitives::WithdrawalGuard<_>>::ensure_can_withdraw(
+				&acct(BOB, 0),
+				0
+			),
+			Ok(Weight::zero())
+		);
 		// At 48,500 Bob is below his initial requirement: a sale that cuts risk is valued again
 		// without it.
 		TestPrices::set("BTC", Some(48_500));

@@ -192,10 +192,13 @@ pub trait CollateralLedger<AccountId> {
 /// (equity must stay above the initial requirement).
 pub trait WithdrawalGuard<AccountId>: CheckWeight<AccountId> {
 	/// Whether `account`, in its new state after `collateral` left it, may keep the change.
+	/// Returns what the check cost beyond the caller's benchmark of it (an account of as many
+	/// perpetuals): the surcharge for the kind of account it valued, at most
+	/// [`CheckWeight::check_weight_surcharge`] (what the caller declares).
 	fn ensure_can_withdraw(
 		account: &MarginAccount<AccountId>,
 		collateral: CollateralId,
-	) -> DispatchResult;
+	) -> Result<polkadot_sdk::sp_runtime::Weight, DispatchError>;
 }
 
 /// What a margin check costs by the size of the account it values, for the calls that make
@@ -238,8 +241,11 @@ impl<AccountId> CheckWeight<AccountId> for () {}
 
 /// No positions anywhere: every withdrawal the ledger itself allows passes.
 impl<AccountId> WithdrawalGuard<AccountId> for () {
-	fn ensure_can_withdraw(_: &MarginAccount<AccountId>, _: CollateralId) -> DispatchResult {
-		Ok(())
+	fn ensure_can_withdraw(
+		_: &MarginAccount<AccountId>,
+		_: CollateralId,
+	) -> Result<polkadot_sdk::sp_runtime::Weight, DispatchError> {
+		Ok(polkadot_sdk::sp_runtime::Weight::zero())
 	}
 }
 

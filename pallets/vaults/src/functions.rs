@@ -211,7 +211,7 @@ impl<T: Config> Pallet<T> {
 		collateral: CollateralId,
 		amount: u128,
 		destination: DestinationOf<T>,
-	) -> Result<u32, DispatchError> {
+	) -> Result<Guarded, DispatchError> {
 		with_storage_layer(|| {
 			let held = Self::withdraw_in_layer(account, collateral, amount, &account.owner)?;
 			let asset =
@@ -233,7 +233,7 @@ impl<T: Config> Pallet<T> {
 		collateral: CollateralId,
 		amount: u128,
 		to: &T::AccountId,
-	) -> Result<u32, DispatchError> {
+	) -> Result<Guarded, DispatchError> {
 		with_storage_layer(|| Self::withdraw_in_layer(account, collateral, amount, to))
 	}
 
@@ -242,7 +242,7 @@ impl<T: Config> Pallet<T> {
 		collateral: CollateralId,
 		amount: u128,
 		to: &T::AccountId,
-	) -> Result<u32, DispatchError> {
+	) -> Result<Guarded, DispatchError> {
 		ensure!(amount > 0, Error::<T>::ZeroAmount);
 		Self::ensure_sub(account.sub)?;
 		let mut info = Collaterals::<T>::get(collateral).ok_or(Error::<T>::UnknownCollateral)?;
@@ -257,7 +257,7 @@ impl<T: Config> Pallet<T> {
 		Self::store_ledger(account, ledger);
 		// Guarded after the ledger is stored: the margin engine reads the new state; an error
 		// rolls everything back (the call is transactional).
-		T::WithdrawalGuard::ensure_can_withdraw(account, collateral)?;
+		let check = T::WithdrawalGuard::ensure_can_withdraw(account, collateral)?;
 		let asset = CollateralAssets::<T>::get(collateral).ok_or(Error::<T>::UnknownCollateral)?;
 		<T::Assets as fungibles::Mutate<_>>::transfer(
 			asset,
@@ -273,7 +273,7 @@ impl<T: Config> Pallet<T> {
 			amount,
 			to: to.clone(),
 		});
-		Ok(held_assets)
+		Ok((held_assets, check))
 	}
 
 	/// Move `amount` of `collateral` between two of `owner`'s sub-accounts. Returns how many
@@ -284,7 +284,7 @@ impl<T: Config> Pallet<T> {
 		amount: u128,
 		from_sub: SubAccountIndex,
 		to_sub: SubAccountIndex,
-	) -> Result<u32, DispatchError> {
+	) -> Result<Guarded, DispatchError> {
 		with_storage_layer(|| Self::transfer_in_layer(owner, collateral, amount, from_sub, to_sub))
 	}
 
@@ -294,7 +294,7 @@ impl<T: Config> Pallet<T> {
 		amount: u128,
 		from_sub: SubAccountIndex,
 		to_sub: SubAccountIndex,
-	) -> Result<u32, DispatchError> {
+	) -> Result<Guarded, DispatchError> {
 		ensure!(amount > 0, Error::<T>::ZeroAmount);
 		Self::ensure_sub(from_sub)?;
 		Self::ensure_sub(to_sub)?;
@@ -317,7 +317,7 @@ impl<T: Config> Pallet<T> {
 
 		Self::store_ledger(&from, from_ledger);
 		Self::store_ledger(&to, to_ledger);
-		T::WithdrawalGuard::ensure_can_withdraw(&from, collateral)?;
+		let check = T::WithdrawalGuard::ensure_can_withdraw(&from, collateral)?;
 		Self::deposit_event(Event::Transferred {
 			owner: owner.clone(),
 			from_sub,
@@ -325,7 +325,7 @@ impl<T: Config> Pallet<T> {
 			collateral,
 			amount,
 		});
-		Ok(held_assets)
+		Ok((held_assets, check))
 	}
 
 	/// Move `amount` of `collateral` between two different margin accounts inside the ledger.

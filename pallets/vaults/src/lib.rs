@@ -375,9 +375,9 @@ pub mod pallet {
 		) -> DispatchResultWithPostInfo {
 			let who = ensure_signed(origin)?;
 			let account = MarginAccount::new(who.clone(), sub);
-			let held = Self::do_withdraw(&account, collateral, amount, &who)?;
+			let (held, check) = Self::do_withdraw(&account, collateral, amount, &who)?;
 			let positions = T::WithdrawalGuard::positions(&account);
-			Ok(Some(Self::guarded(T::WeightInfo::withdraw, held, positions)).into())
+			Ok(Some(Self::charged(T::WeightInfo::withdraw, held, positions, check)).into())
 		}
 
 		/// Move `amount` of `collateral` between two of the signer's sub-accounts.
@@ -405,9 +405,9 @@ pub mod pallet {
 			to_sub: SubAccountIndex,
 		) -> DispatchResultWithPostInfo {
 			let who = ensure_signed(origin)?;
-			let held = Self::do_transfer(&who, collateral, amount, from_sub, to_sub)?;
+			let (held, check) = Self::do_transfer(&who, collateral, amount, from_sub, to_sub)?;
 			let positions = T::WithdrawalGuard::positions(&MarginAccount::new(who, from_sub));
-			Ok(Some(Self::guarded(T::WeightInfo::transfer, held, positions)).into())
+			Ok(Some(Self::charged(T::WeightInfo::transfer, held, positions, check)).into())
 		}
 
 		/// Register `asset` as collateral under the next id.
@@ -499,14 +499,25 @@ pub mod pallet {
 		/// state depends on); the vault's account is kept alive by its own provider reference.
 		pub(crate) const PRESERVATION: Preservation = Preservation::Expendable;
 
-		/// A guarded outflow's weight: its benchmark `weight` (by assets held and positions)
-		/// for an account holding `assets` assets and `positions` positions, and the
-		/// withdrawal guard's surcharge for that many positions (another kind of position may
-		/// cost more to value than the benchmark's).
+		/// What a guarded outflow declares: its benchmark `weight` (by assets held and
+		/// positions) for an account holding `assets` assets and `positions` positions, and the
+		/// withdrawal guard's surcharge for that many positions of the costliest kind (another
+		/// kind of position may cost more to value than the benchmark's).
 		pub fn guarded(weight: fn(u32, u32) -> Weight, assets: u32, positions: u32) -> Weight {
 			let positions = positions.min(T::WithdrawalGuard::max_positions());
 			weight(assets, positions)
 				.saturating_add(T::WithdrawalGuard::check_weight_surcharge(positions))
+		}
+
+		/// What a guarded outflow is charged: its benchmark for the account as it was, and what
+		/// the guard reported its check cost beyond it (the surcharge of the account's kind).
+		pub fn charged(
+			weight: fn(u32, u32) -> Weight,
+			assets: u32,
+			positions: u32,
+			check: Weight,
+		) -> Weight {
+			weight(assets, positions.min(T::WithdrawalGuard::max_positions())).saturating_add(check)
 		}
 	}
 }

@@ -97,11 +97,16 @@ impl clearinghouse_primitives::CheckWeight<AccountId> for TestGuard {
 	}
 }
 impl WithdrawalGuard<AccountId> for TestGuard {
-	fn ensure_can_withdraw(_: &MarginAccount<AccountId>, _: u16) -> DispatchResult {
+	fn ensure_can_withdraw(
+		account: &MarginAccount<AccountId>,
+		_: u16,
+	) -> Result<polkadot_sdk::frame_support::weights::Weight, DispatchError> {
 		if GUARD_CLOSED.with(|g| *g.borrow()) {
 			Err(DispatchError::Other(GUARD_ERROR))
 		} else {
-			Ok(())
+			// As a check of the costliest kind would report it.
+			use clearinghouse_primitives::CheckWeight;
+			Ok(Self::check_weight_surcharge(Self::positions(account)))
 		}
 	}
 }

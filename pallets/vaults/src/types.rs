@@ -36,6 +36,11 @@ pub enum CollateralStatus {
 	WithdrawOnly,
 }
 
+/// What a guarded outflow (a withdrawal, a transfer out of a sub-account) reports for its
+/// weight: the assets the account held, and what the withdrawal guard said its check cost
+/// beyond the benchmark's (`WithdrawalGuard::ensure_can_withdraw`).
+pub type Guarded = (u32, polkadot_sdk::frame_support::weights::Weight);
+
 /// The settlement asset: its id, and its decimals (a registered asset's never change), kept
 /// with it so that valuing an account, which needs both, reads one value.
 #[derive(

@@ -901,6 +901,12 @@ fn a_margin_check_reports_the_surcharge_of_the_accounts_kind() {
 		assert_eq!(checked, Margin::kind_surcharge(CheckKind::Options, 2));
 		assert!(checked.ref_time() > 0);
 		assert!(checked.all_lte(Margin::check_weight_surcharge(2)));
+		// A withdrawal's check reports it too (one position valued).
+		use clearinghouse_primitives::WithdrawalGuard;
+		assert_eq!(
+			Margin::ensure_can_withdraw(&acct(BOB, 0), 0),
+			Ok(Margin::kind_surcharge(CheckKind::Options, 1))
+		);
 		// Charlie holds only a perpetual but is margined by the portfolio model.
 		assert_ok!(Margin::set_portfolio_params(RuntimeOrigin::root(), super::portfolio::params()));
 		super::portfolio::opt_in(CHARLIE);
