@@ -617,16 +617,25 @@ impl<T: Config> Pallet<T> {
 		account: &AccountOf<T>,
 		pending: PendingOrder,
 	) -> Result<(Health, Option<u128>, CheckKind), DispatchError> {
-		let valued = Self::health_of(
+		let valued = Self::strict_valuation(account, Some(pending))?;
+		Ok((valued.health, valued.initial_without_pending, valued.kind))
+	}
+
+	/// `account` valued as it is stored, strictly and by its own model, with `pending` (if any)
+	/// counted at its worst case: what the order and withdrawal checks run.
+	fn strict_valuation(
+		account: &AccountOf<T>,
+		pending: Option<PendingOrder>,
+	) -> Result<Valued, DispatchError> {
+		Self::health_of(
 			Accounts::<T>::get(account).into_inner(),
 			Self::collateral_of(account)?,
 			Self::portfolio_of(account).as_ref(),
-			Some(pending),
+			pending,
 			false,
 			Valuation::Strict,
 			None,
-		)?;
-		Ok((valued.health, valued.initial_without_pending, valued.kind))
+		)
 	}
 
 	/// The health of an account holding `entries` and `collateral`, margined by the portfolio
@@ -1350,20 +1359,11 @@ impl<T: Config> Pallet<T> {
 	/// Withdrawals (and sub-account transfers out) must leave equity ≥ initial. Returns the
 	/// surcharge of the kind of account valued (see [`Self::kind_surcharge`]).
 	pub(crate) fn check_withdrawal(account: &AccountOf<T>) -> Result<Weight, DispatchError> {
-		let entries = Accounts::<T>::get(account).into_inner();
-		if entries.is_empty() {
+		let held = Accounts::<T>::decode_len(account).unwrap_or_default() as u32;
+		if held == 0 {
 			return Ok(Weight::zero());
 		}
-		let held = entries.len() as u32;
-		let valued = Self::health_of(
-			entries,
-			Self::collateral_of(account)?,
-			Self::portfolio_of(account).as_ref(),
-			None,
-			false,
-			Valuation::Strict,
-			None,
-		)?;
+		let valued = Self::strict_valuation(account, None)?;
 		ensure!(valued.health.meets_initial(), Self::short_of_margin(account));
 		Ok(Self::kind_surcharge(valued.kind, held))
 	}
