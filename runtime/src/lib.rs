@@ -113,6 +113,7 @@ type Migrations = (
 	// The book's first: the margin engine's reads the books' mids.
 	pallet_clearinghouse_orderbook::migrations::v1::MigrateV0ToV1<Runtime>,
 	pallet_clearinghouse_margin::migrations::v1::MigrateV0ToV1<Runtime>,
+	pallet_clearinghouse_margin::migrations::v2::MigrateV1ToV2<Runtime>,
 );
 
 /// Dispatches extrinsics and runs the block hooks.

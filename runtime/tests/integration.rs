@@ -20,7 +20,7 @@ use pallet_clearinghouse_origins::Origin as TrackOrigin;
 use pallet_conviction_voting::{AccountVote, Conviction, Vote};
 use polkadot_sdk::{
 	frame_support, frame_system, pallet_balances, pallet_collective, pallet_conviction_voting,
-	pallet_referenda, pallet_tx_pause, pallet_xcm, sp_io,
+	pallet_referenda, pallet_tx_pause, pallet_xcm,
 	sp_keyring::Sr25519Keyring,
 	sp_runtime::{
 		traits::{Dispatchable, Hash as _},
@@ -34,8 +34,9 @@ fn account(k: Sr25519Keyring) -> AccountId {
 	k.to_account_id()
 }
 
-fn dev_ext() -> sp_io::TestExternalities {
-	ext_from_preset("development")
+/// The development preset, every pallet's invariants checked after the test.
+fn dev_ext() -> common::Checked {
+	common::Checked(ext_from_preset("development"))
 }
 
 fn events() -> Vec<RuntimeEvent> {
@@ -72,15 +73,16 @@ fn development_preset_funds_dev_accounts_and_sets_sudo() {
 
 #[test]
 fn production_preset_has_no_sudo_key() {
-	ext_from_preset(genesis_config_presets::PRODUCTION_RUNTIME_PRESET).execute_with(|| {
-		assert_eq!(polkadot_sdk::pallet_sudo::Key::<Runtime>::get(), None);
-		// Nobody can act as sudo: the call fails for every signed origin.
-		let call = Box::new(RuntimeCall::System(frame_system::Call::remark { remark: vec![] }));
-		assert_noop!(
-			Sudo::sudo(RuntimeOrigin::signed(account(Sr25519Keyring::Alice)), call),
-			polkadot_sdk::pallet_sudo::Error::<Runtime>::RequireSudo
-		);
-	});
+	common::Checked(ext_from_preset(genesis_config_presets::PRODUCTION_RUNTIME_PRESET))
+		.execute_with(|| {
+			assert_eq!(polkadot_sdk::pallet_sudo::Key::<Runtime>::get(), None);
+			// Nobody can act as sudo: the call fails for every signed origin.
+			let call = Box::new(RuntimeCall::System(frame_system::Call::remark { remark: vec![] }));
+			assert_noop!(
+				Sudo::sudo(RuntimeOrigin::signed(account(Sr25519Keyring::Alice)), call),
+				polkadot_sdk::pallet_sudo::Error::<Runtime>::RequireSudo
+			);
+		});
 }
 
 #[test]
@@ -691,7 +693,7 @@ fn foreign_collateral_is_registered_by_the_risk_track_and_valued_by_the_oracle()
 
 #[test]
 fn production_preset_lists_no_collateral() {
-	ext_from_preset("production").execute_with(|| {
+	common::Checked(ext_from_preset("production")).execute_with(|| {
 		assert_eq!(pallet_clearinghouse_vaults::Collaterals::<Runtime>::count(), 0);
 		assert_eq!(pallet_clearinghouse_vaults::Pallet::<Runtime>::settlement_id(), None);
 	});

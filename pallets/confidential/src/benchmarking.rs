@@ -187,6 +187,7 @@ mod benchmarks {
 				s.floor = AMOUNT as i128;
 			}
 		});
+		T::Margin::floor_changed(&account, AMOUNT);
 		T::BenchmarkHelper::make_liquidatable(&account, AMOUNT);
 		#[extrinsic_call]
 		_(RawOrigin::Signed(caller), account.clone());

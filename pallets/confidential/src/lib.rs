@@ -573,6 +573,7 @@ pub mod pallet {
 			clearinghouse_zk::verify_range(&statement, &commitments, &proof)
 				.map_err(Self::proof_error)?;
 			state.floor = i128::try_from(quote.floor).map_err(|_| ArithmeticError::Overflow)?;
+			T::Margin::floor_changed(&account, quote.floor);
 			state.version = state.version.checked_add(1).ok_or(ArithmeticError::Overflow)?;
 			let version = state.version;
 			Accounts::<T>::insert(&account, state);
@@ -949,6 +950,14 @@ impl<T: Config> HiddenCollateral<T::AccountId> for Pallet<T> {
 		Accounts::<T>::get(account).map(|s| s.floor.max(0).unsigned_abs()).unwrap_or_default()
 	}
 
+	fn for_each_floor(f: &mut dyn FnMut(&MarginAccount<T::AccountId>, u128)) {
+		for (account, state) in Accounts::<T>::iter() {
+			if state.floor > 0 {
+				f(&account, state.floor.unsigned_abs());
+			}
+		}
+	}
+
 	/// Deferred while the account has a floor, positive equity and a grace period that has not
 	/// run out — started here the first time.
 	fn defer_liquidation(account: &MarginAccount<T::AccountId>, equity: i128) -> Deferral {
@@ -989,6 +998,7 @@ impl<T: Config> HiddenCollateral<T::AccountId> for Pallet<T> {
 			.map_err(|_| Error::<T>::ProofInvalidPoint)?
 			.0;
 		state.floor = state.floor.saturating_sub(signed);
+		T::Margin::floor_changed(account, state.floor.max(0).unsigned_abs());
 		Accounts::<T>::insert(account, state);
 		PoolTotal::<T>::mutate(|t| *t = t.saturating_sub(moved));
 		Pallet::<T>::deposit_event(Event::Seized { account: account.clone(), amount: moved });

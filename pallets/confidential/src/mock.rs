@@ -2,7 +2,7 @@
 //! settlement ledger and the pool) and a margin guard the tests can make refuse.
 
 use crate as pallet_confidential;
-use core::cell::Cell;
+use core::cell::{Cell, RefCell};
 use polkadot_sdk::{
 	frame_support::{
 		parameter_types,
@@ -53,6 +53,9 @@ thread_local! {
 	pub static BTC_PRICE: Cell<Option<u32>> = const { Cell::new(Some(50_000)) };
 	/// The clock (ms).
 	pub static NOW: Cell<u64> = const { Cell::new(T0) };
+	/// The margin engine stand-in's copies of the floors (`BandValuation::floor_changed`).
+	pub static MARGIN_FLOORS: RefCell<std::collections::BTreeMap<MarginAccount<AccountId>, u128>> =
+		const { RefCell::new(std::collections::BTreeMap::new()) };
 }
 
 pub const T0: u64 = 1_700_000_000_000;
@@ -79,6 +82,9 @@ impl pallet_confidential::BandValuation<AccountId> for TestMargin {
 	}
 	fn valuation_weight() -> polkadot_sdk::frame_support::weights::Weight {
 		polkadot_sdk::frame_support::weights::Weight::from_parts(1_000_000, 0)
+	}
+	fn floor_changed(account: &MarginAccount<AccountId>, floor: u128) {
+		MARGIN_FLOORS.with(|m| m.borrow_mut().insert(*account, floor));
 	}
 }
 
@@ -274,6 +280,27 @@ pub fn build_and_execute<R>(test: impl FnOnce() -> R) -> R {
 	clearinghouse_test_support::build_and_execute(
 		new_test_ext(),
 		test,
-		&[Vaults::do_try_state, Confidential::do_try_state],
+		&[Vaults::do_try_state, Confidential::do_try_state, margin_copies_match],
 	)
+}
+
+/// The cross-pallet invariant: the margin engine's copy of every floor is the pallet's (a
+/// change the pallet did not report would value the account at a stale floor).
+fn margin_copies_match() -> Result<(), polkadot_sdk::sp_runtime::TryRuntimeError> {
+	use pallet_confidential::HiddenCollateral;
+	let copies = MARGIN_FLOORS.with(|m| m.borrow().clone());
+	for (account, copy) in &copies {
+		polkadot_sdk::frame_support::ensure!(
+			Confidential::floor(account) == *copy,
+			"the margin engine's copy of a floor is stale"
+		);
+	}
+	let mut missing = 0u32;
+	Confidential::for_each_floor(&mut |account, floor| {
+		if copies.get(account) != Some(&floor) {
+			missing += 1;
+		}
+	});
+	polkadot_sdk::frame_support::ensure!(missing == 0, "a floor the margin engine was not told of");
+	Ok(())
 }

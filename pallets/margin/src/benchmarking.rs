@@ -228,7 +228,7 @@ mod benchmarks {
 	) -> Result<(), BenchmarkError> {
 		let (account, markets) = option_book::<T>(p)?;
 		PortfolioConfig::<T>::put(default_portfolio());
-		PortfolioAccounts::<T>::insert(&account, ());
+		Accounts::<T>::mutate(&account, |r| r.portfolio = true);
 		T::BenchmarkHelper::fund(&account, 1_000_000 * 1_000_000);
 		let pending =
 			PendingOrder { market: markets[0], size: 10, price: FixedU128::from_u32(101) };
@@ -270,7 +270,7 @@ mod benchmarks {
 		PortfolioConfig::<T>::put(default_portfolio());
 		#[extrinsic_call]
 		_(frame_system::RawOrigin::Signed(account.owner.clone()), account.sub, true);
-		assert!(PortfolioAccounts::<T>::contains_key(&account));
+		assert!(Accounts::<T>::get(&account).portfolio);
 		Ok(())
 	}
 

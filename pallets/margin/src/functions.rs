@@ -1,7 +1,6 @@
 //! The margin engine's logic.
 
 use alloc::vec::Vec;
-use clearinghouse_primitives::collateral::HiddenCollateral;
 use clearinghouse_risk::{
 	funding,
 	margin::Health,
@@ -281,13 +280,21 @@ impl<T: Config> Pallet<T> {
 	}
 
 	/// Write `account`'s entries (empty ones dropped) and keep [`Holders`] in step.
+	/// The account's model and floor are kept as stored.
 	pub(crate) fn store_entries(account: &AccountOf<T>, mut entries: EntriesOf<T>) {
 		entries.retain(|e| !e.is_empty());
-		Self::index_holders(account, &Accounts::<T>::get(account), &entries);
-		if entries.is_empty() {
+		let mut record = Accounts::<T>::get(account);
+		Self::index_holders(account, &record.entries, &entries);
+		record.entries = entries;
+		Self::store_record(account, record);
+	}
+
+	/// Write `account`'s record, or remove it when it holds nothing.
+	pub(crate) fn store_record(account: &AccountOf<T>, record: RecordOf<T>) {
+		if record.is_empty() {
 			Accounts::<T>::remove(account);
 		} else {
-			Accounts::<T>::insert(account, entries);
+			Accounts::<T>::insert(account, record);
 		}
 	}
 
@@ -383,7 +390,7 @@ impl<T: Config> Pallet<T> {
 		is_taker: bool,
 		settlement_decimals: u8,
 	) -> Result<i128, DispatchError> {
-		let mut entries = Accounts::<T>::get(account);
+		let mut entries = Accounts::<T>::get(account).entries;
 		let i = Self::entry_index(&mut entries, market, state.funding_index)?;
 		let entry = entries.get_mut(i).ok_or(ArithmeticError::Overflow)?;
 		let before = entry.quantity;
@@ -577,10 +584,12 @@ impl<T: Config> Pallet<T> {
 		valuation: Valuation,
 		portfolio_allowed: bool,
 	) -> Result<(Health, Vec<PositionView>), DispatchError> {
-		let portfolio = Self::portfolio_of(account).filter(|_| portfolio_allowed);
+		let record = Accounts::<T>::get(account);
+		let portfolio = Self::portfolio_for(&record).filter(|_| portfolio_allowed);
+		let collateral = Self::collateral_of(account, record.floor)?;
 		let valued = Self::health_of(
-			Accounts::<T>::get(account).into_inner(),
-			Self::collateral_of(account)?,
+			record.into_inner(),
+			collateral,
 			portfolio.as_ref(),
 			pending,
 			with_views,
@@ -591,21 +600,22 @@ impl<T: Config> Pallet<T> {
 	}
 
 	/// `account`'s collateral as every check counts it: its public collateral and, for a
-	/// confidential account, the proven floor of its hidden balance.
+	/// confidential account, the proven floor of its hidden balance (`floor`, its record's).
 	pub(crate) fn collateral_of(
 		account: &AccountOf<T>,
+		floor: u128,
 	) -> Result<CollateralValuation, DispatchError> {
-		Self::with_floor(account, T::Ledger::collateral_value(account)?)
+		Self::with_floor(floor, T::Ledger::collateral_value(account)?)
 	}
 
-	/// `collateral` (public, stored or hypothetical) with `account`'s proven floor added: the
-	/// one place a confidential account's hidden balance enters a valuation.
+	/// `collateral` (public, stored or hypothetical) with an account's proven `floor` (its
+	/// record's copy) added: the one place a confidential account's hidden balance enters a
+	/// valuation.
 	pub(crate) fn with_floor(
-		account: &AccountOf<T>,
+		floor: u128,
 		mut collateral: CollateralValuation,
 	) -> Result<CollateralValuation, DispatchError> {
-		let floor =
-			i128::try_from(T::Hidden::floor(account)).map_err(|_| ArithmeticError::Overflow)?;
+		let floor = i128::try_from(floor).map_err(|_| ArithmeticError::Overflow)?;
 		collateral.value = collateral.value.checked_add(floor).ok_or(ArithmeticError::Overflow)?;
 		Ok(collateral)
 	}
@@ -627,10 +637,13 @@ impl<T: Config> Pallet<T> {
 		account: &AccountOf<T>,
 		pending: Option<PendingOrder>,
 	) -> Result<Valued, DispatchError> {
+		let record = Accounts::<T>::get(account);
+		let portfolio = Self::portfolio_for(&record);
+		let collateral = Self::collateral_of(account, record.floor)?;
 		Self::health_of(
-			Accounts::<T>::get(account).into_inner(),
-			Self::collateral_of(account)?,
-			Self::portfolio_of(account).as_ref(),
+			record.into_inner(),
+			collateral,
+			portfolio.as_ref(),
 			pending,
 			false,
 			Valuation::Strict,
@@ -1169,7 +1182,7 @@ impl<T: Config> Pallet<T> {
 		account: &AccountOf<T>,
 		pending: PendingOrder,
 	) -> Result<Weight, DispatchError> {
-		let held = Accounts::<T>::decode_len(account).unwrap_or_default() as u32;
+		let held = Accounts::<T>::get(account).len() as u32;
 		// The order's market may be one more position valued.
 		let valued = held.saturating_add(1);
 		let (with, initial_without, kind) = match Self::order_health(account, pending) {
@@ -1244,7 +1257,8 @@ impl<T: Config> Pallet<T> {
 		let Some(first) = orders.first() else { return Ok(Weight::zero()) };
 		// One valuation of the collateral serves the outcome and, where needed, the account as
 		// it was (its requirement does not depend on it).
-		let portfolio = Self::portfolio_of(account);
+		let record = Accounts::<T>::get(account);
+		let portfolio = Self::portfolio_for(&record);
 		let value = |entries: Vec<PositionEntry>, collateral| {
 			Self::health_of(
 				entries,
@@ -1256,8 +1270,8 @@ impl<T: Config> Pallet<T> {
 				None,
 			)
 		};
-		let collateral = Self::collateral_of(account)?;
-		let entries = Accounts::<T>::get(account).into_inner();
+		let collateral = Self::collateral_of(account, record.floor)?;
+		let entries = record.into_inner();
 		let held = entries.len() as u32;
 		let valued = match value(entries, collateral) {
 			Ok(valued) => valued,
@@ -1359,7 +1373,7 @@ impl<T: Config> Pallet<T> {
 	/// Withdrawals (and sub-account transfers out) must leave equity ≥ initial. Returns the
 	/// surcharge of the kind of account valued (see [`Self::kind_surcharge`]).
 	pub(crate) fn check_withdrawal(account: &AccountOf<T>) -> Result<Weight, DispatchError> {
-		let held = Accounts::<T>::decode_len(account).unwrap_or_default() as u32;
+		let held = Accounts::<T>::get(account).len() as u32;
 		if held == 0 {
 			return Ok(Weight::zero());
 		}
@@ -1479,10 +1493,13 @@ impl<T: Config> Pallet<T> {
 	#[cfg(any(feature = "try-runtime", feature = "std"))]
 	pub fn do_try_state() -> Result<(), sp_runtime::TryRuntimeError> {
 		use alloc::collections::btree_map::BTreeMap;
+		use clearinghouse_primitives::collateral::HiddenCollateral;
 		let mut sides: BTreeMap<MarketId, (u128, u128)> = BTreeMap::new();
 		let mut holders = 0usize;
 		for (account, entries) in Accounts::<T>::iter() {
 			ensure!(!entries.is_empty(), "empty account stored");
+			// The record's copy of the floor is the confidential pallet's.
+			ensure!(entries.floor == T::Hidden::floor(&account), "a stale copy of a floor");
 			ensure!(entries.windows(2).all(|w| w[0].market < w[1].market), "entries not sorted");
 			for e in entries.iter() {
 				ensure!(!e.is_empty(), "empty entry stored");
@@ -1503,6 +1520,13 @@ impl<T: Config> Pallet<T> {
 			}
 		}
 		ensure!(Holders::<T>::iter_keys().count() == holders, "a stale holder index entry");
+		let mut uncopied = 0u32;
+		T::Hidden::for_each_floor(&mut |account, floor| {
+			if Accounts::<T>::get(account).floor != floor {
+				uncopied += 1;
+			}
+		});
+		ensure!(uncopied == 0, "a floor without its copy in the account's record");
 		let recorded: u128 = BadDebts::<T>::iter_values().fold(0, |a, d| a.saturating_add(d));
 		ensure!(recorded == TotalBadDebt::<T>::get(), "bad-debt total drifted");
 		for (market, MarketRecord { risk: params, state }) in Markets::<T>::iter() {

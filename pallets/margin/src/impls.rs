@@ -131,7 +131,7 @@ impl<T: Config> OrderMarginCheck<T::AccountId> for Pallet<T> {
 		market: MarketId,
 		resting: RestingTotals,
 	) -> DispatchResult {
-		let mut entries = Accounts::<T>::get(account);
+		let mut entries = Accounts::<T>::get(account).entries;
 		let i = match entries.binary_search_by_key(&market, |e| e.market) {
 			Ok(i) => i,
 			Err(_) if resting.is_empty() => return Ok(()),
@@ -169,7 +169,7 @@ impl<T: Config> Pallet<T> {
 /// [`Pallet::check_weight_surcharge`]).
 impl<T: Config> CheckWeight<T::AccountId> for Pallet<T> {
 	fn positions(account: &AccountOf<T>) -> u32 {
-		Accounts::<T>::decode_len(account).unwrap_or_default() as u32
+		Accounts::<T>::get(account).len() as u32
 	}
 
 	fn max_positions() -> u32 {
@@ -292,6 +292,16 @@ impl<T: Config> BandValuation<T::AccountId> for Pallet<T> {
 
 	fn is_liquidatable(account: &AccountOf<T>) -> bool {
 		Self::liquidation_health(account).map(|h| h.is_liquidatable()).unwrap_or(false)
+	}
+
+	/// The copy in the account's record (written only when it differs; a record left with
+	/// nothing is removed).
+	fn floor_changed(account: &AccountOf<T>, floor: u128) {
+		let mut record = Accounts::<T>::get(account);
+		if record.floor != floor {
+			record.floor = floor;
+			Self::store_record(account, record);
+		}
 	}
 
 	fn valuation_weight() -> Weight {

@@ -185,7 +185,7 @@ pub mod pallet {
 	use polkadot_sdk::sp_arithmetic::Permill;
 
 	/// The in-code storage version.
-	const STORAGE_VERSION: StorageVersion = StorageVersion::new(1);
+	const STORAGE_VERSION: StorageVersion = StorageVersion::new(2);
 
 	#[pallet::pallet]
 	#[pallet::storage_version(STORAGE_VERSION)]
@@ -195,6 +195,8 @@ pub mod pallet {
 	pub type AccountOf<T> = MarginAccount<<T as frame_system::Config>::AccountId>;
 	/// One account's entries.
 	pub type EntriesOf<T> = BoundedVec<PositionEntry, <T as Config>::MaxPositions>;
+	/// One account's record (entries and flags).
+	pub type RecordOf<T> = AccountRecord<<T as Config>::MaxPositions>;
 	/// A deleveraging of this runtime.
 	pub type AdlStateOf<T> = AdlState<AccountOf<T>, <T as Config>::MaxAdlCandidates>;
 
@@ -289,11 +291,6 @@ pub mod pallet {
 	#[pallet::storage]
 	pub type PortfolioConfig<T: Config> = StorageValue<_, PortfolioParams>;
 
-	/// Margin accounts margined by the portfolio model (see the `portfolio` module).
-	#[pallet::storage]
-	pub type PortfolioAccounts<T: Config> =
-		StorageMap<_, Blake2_128Concat, AccountOf<T>, (), OptionQuery>;
-
 	/// How dated markets' settlement prices are taken (see the `settlement` module).
 	#[pallet::storage]
 	pub type SettlementConfig<T: Config> = StorageValue<_, SettlementParams, ValueQuery>;
@@ -323,10 +320,12 @@ pub mod pallet {
 	#[pallet::storage]
 	pub type Deleveraging<T: Config> = CountedStorageMap<_, Twox64Concat, MarketId, AdlStateOf<T>>;
 
-	/// Each margin account's positions and resting-order totals, sorted by market.
+	/// Each margin account's record: its positions and resting-order totals, sorted by market,
+	/// its margin model and its proven hidden floor — all a margin check reads of the account
+	/// besides its collateral, in one value. Removed when it holds nothing of the three.
 	#[pallet::storage]
 	pub type Accounts<T: Config> =
-		StorageMap<_, Blake2_128Concat, AccountOf<T>, EntriesOf<T>, ValueQuery>;
+		StorageMap<_, Blake2_128Concat, AccountOf<T>, RecordOf<T>, ValueQuery>;
 
 	/// Who holds a position in each market, by side (`(market, true)`: the longs): the index a
 	/// deleveraging scan walks, so it visits the counter side's holders and nobody else. Kept
@@ -781,15 +780,10 @@ pub mod pallet {
 			let owner = ensure_signed(origin)?;
 			let account = MarginAccount::new(owner, sub);
 			ensure!(!enabled || PortfolioConfig::<T>::exists(), Error::<T>::PortfolioUnavailable);
-			ensure!(
-				PortfolioAccounts::<T>::contains_key(&account) != enabled,
-				Error::<T>::ModelUnchanged
-			);
-			if enabled {
-				PortfolioAccounts::<T>::insert(&account, ());
-			} else {
-				PortfolioAccounts::<T>::remove(&account);
-			}
+			let mut record = Accounts::<T>::get(&account);
+			ensure!(record.portfolio != enabled, Error::<T>::ModelUnchanged);
+			record.portfolio = enabled;
+			Self::store_record(&account, record);
 			Self::check_withdrawal(&account)?;
 			Self::deposit_event(Event::PortfolioMarginSet { account, enabled });
 			Ok(())

@@ -114,3 +114,112 @@ pub mod v1 {
 		<T as polkadot_sdk::frame_system::Config>::DbWeight,
 	>;
 }
+
+/// Version 2: an account's positions, its margin model and its proven floor are one value,
+/// [`crate::Accounts`]' [`crate::AccountRecord`] (a margin check reads one value for the three;
+/// the model was a separate map and the floor the confidential pallet's).
+pub mod v2 {
+	use crate::{AccountOf, AccountRecord, Config, EntriesOf, Pallet};
+	use clearinghouse_primitives::collateral::HiddenCollateral;
+	use polkadot_sdk::frame_support::{
+		migrations::VersionedMigration,
+		pallet_prelude::{OptionQuery, ValueQuery},
+		storage_alias,
+		traits::{Get, UncheckedOnRuntimeUpgrade},
+		weights::Weight,
+		Blake2_128Concat,
+	};
+
+	/// Version 1's accounts: the entries alone.
+	#[storage_alias]
+	pub type Accounts<T: Config> =
+		StorageMap<Pallet<T>, Blake2_128Concat, AccountOf<T>, EntriesOf<T>, ValueQuery>;
+
+	/// Version 1's portfolio-margined accounts.
+	#[storage_alias]
+	pub type PortfolioAccounts<T: Config> =
+		StorageMap<Pallet<T>, Blake2_128Concat, AccountOf<T>, (), OptionQuery>;
+
+	/// Folds the portfolio flag and a copy of the floor into each account's record: every
+	/// account with entries, every portfolio account and every account with a floor gets one.
+	/// Runs in one block over every account (the chain has not launched: no multi-block
+	/// migration is needed yet); the weight charged is what it did.
+	pub struct JoinAccountFlags<T>(core::marker::PhantomData<T>);
+
+	impl<T: Config> UncheckedOnRuntimeUpgrade for JoinAccountFlags<T> {
+		fn on_runtime_upgrade() -> Weight {
+			let (mut reads, mut writes) = (0u64, 0u64);
+			let old: alloc::vec::Vec<(AccountOf<T>, EntriesOf<T>)> =
+				Accounts::<T>::drain().collect();
+			for (account, entries) in old {
+				let portfolio = PortfolioAccounts::<T>::take(&account).is_some();
+				let floor = T::Hidden::floor(&account);
+				crate::Accounts::<T>::insert(&account, AccountRecord { entries, portfolio, floor });
+				reads = reads.saturating_add(3);
+				writes = writes.saturating_add(2);
+			}
+			for (account, ()) in PortfolioAccounts::<T>::drain() {
+				let floor = T::Hidden::floor(&account);
+				let record = AccountRecord { entries: Default::default(), portfolio: true, floor };
+				crate::Accounts::<T>::insert(&account, record);
+				reads = reads.saturating_add(2);
+				writes = writes.saturating_add(2);
+			}
+			T::Hidden::for_each_floor(&mut |account, floor| {
+				reads = reads.saturating_add(2);
+				crate::Accounts::<T>::mutate(account, |r| {
+					if r.floor != floor {
+						r.floor = floor;
+						writes = writes.saturating_add(1);
+					}
+				});
+			});
+			T::DbWeight::get().reads_writes(reads, writes)
+		}
+
+		/// Every account's entries and flags before, for the check after.
+		#[cfg(feature = "try-runtime")]
+		fn pre_upgrade() -> Result<alloc::vec::Vec<u8>, polkadot_sdk::sp_runtime::TryRuntimeError> {
+			use codec::Encode;
+			let accounts: alloc::vec::Vec<(AccountOf<T>, EntriesOf<T>)> =
+				Accounts::<T>::iter().collect();
+			let portfolio: alloc::vec::Vec<AccountOf<T>> =
+				PortfolioAccounts::<T>::iter_keys().collect();
+			Ok((accounts, portfolio).encode())
+		}
+
+		/// The same entries; the flag where it was; the floors copied; the old map gone.
+		#[cfg(feature = "try-runtime")]
+		fn post_upgrade(
+			state: alloc::vec::Vec<u8>,
+		) -> Result<(), polkadot_sdk::sp_runtime::TryRuntimeError> {
+			use codec::Decode;
+			use polkadot_sdk::frame_support::ensure;
+			type Before<T> =
+				(alloc::vec::Vec<(AccountOf<T>, EntriesOf<T>)>, alloc::vec::Vec<AccountOf<T>>);
+			let (accounts, portfolio) = Before::<T>::decode(&mut &state[..])
+				.map_err(|_| "the pre-upgrade state does not decode")?;
+			for (account, entries) in &accounts {
+				ensure!(crate::Accounts::<T>::get(account).entries == *entries, "entries changed");
+			}
+			for account in &portfolio {
+				ensure!(crate::Accounts::<T>::get(account).portfolio, "a portfolio flag lost");
+			}
+			ensure!(PortfolioAccounts::<T>::iter().next().is_none(), "old flags left");
+			for (account, record) in crate::Accounts::<T>::iter() {
+				ensure!(record.floor == T::Hidden::floor(&account), "a floor not copied");
+				ensure!(record.portfolio == portfolio.contains(&account), "a flag invented");
+			}
+			Ok(())
+		}
+	}
+
+	/// [`JoinAccountFlags`], run once: from storage version 1 to 2.
+	pub type MigrateV1ToV2<T> = VersionedMigration<
+		1,
+		2,
+		JoinAccountFlags<T>,
+		Pallet<T>,
+		<T as polkadot_sdk::frame_system::Config>::DbWeight,
+	>;
+}

@@ -86,7 +86,12 @@ impl<T: Config> Pallet<T> {
 	/// Whether `account` is margined by the portfolio model (it opted in and governance has set
 	/// the model): the model's parameters, if so.
 	pub(crate) fn portfolio_of(account: &AccountOf<T>) -> Option<PortfolioParams> {
-		if !PortfolioAccounts::<T>::contains_key(account) {
+		Self::portfolio_for(&Accounts::<T>::get(account))
+	}
+
+	/// [`Self::portfolio_of`] for an account whose record has been read.
+	pub(crate) fn portfolio_for(record: &RecordOf<T>) -> Option<PortfolioParams> {
+		if !record.portfolio {
 			return None;
 		}
 		PortfolioConfig::<T>::get()
@@ -311,11 +316,8 @@ impl<T: Config> Pallet<T> {
 	pub fn risk_array(account: &AccountOf<T>) -> Option<RiskArrayView> {
 		let (standard, _) =
 			Self::health_by_model(account, None, false, Valuation::Liquidation, false).ok()?;
-		Self::risk_array_of(
-			&Accounts::<T>::get(account),
-			standard,
-			PortfolioAccounts::<T>::contains_key(account),
-		)
+		let record = Accounts::<T>::get(account);
+		Self::risk_array_of(&record, standard, record.portfolio)
 	}
 
 	/// The risk array of an account holding `entries` (stored or hypothetical), `standard`

@@ -39,7 +39,9 @@ impl<T: Config> Pallet<T> {
 		}
 		let settlement_decimals = T::Ledger::settlement_decimals().ok_or(E::NoSettlementAsset)?;
 		let overflow = || E::Valuation(polkadot_sdk::sp_runtime::ArithmeticError::Overflow.into());
-		let mut entries = Accounts::<T>::get(account);
+		let record = Accounts::<T>::get(account);
+		let (floor, own) = (record.floor, Pallet::<T>::portfolio_for(&record));
+		let mut entries = record.entries;
 		let mut cash: i128 = 0;
 		for trade in &trades {
 			let market = trade.market;
@@ -89,9 +91,8 @@ impl<T: Config> Pallet<T> {
 		let collateral =
 			T::Ledger::collateral_value_with(account, cash, &changes).map_err(E::Collateral)?;
 		// A confidential account's hidden balance counts at its proven floor, as in every check.
-		let collateral = Self::with_floor(account, collateral).map_err(E::Valuation)?;
+		let collateral = Self::with_floor(floor, collateral).map_err(E::Valuation)?;
 
-		let own = Self::portfolio_of(account);
 		let offered = PortfolioConfig::<T>::get();
 		let (unpriced_markets, valuation) = Self::views_valuation(&entries);
 		let value = |model: Option<&PortfolioParams>, views: bool| {

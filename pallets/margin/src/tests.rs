@@ -2842,3 +2842,56 @@ fn the_v1_migration_joins_each_markets_parameters_and_state() {
 		check();
 	});
 }
+
+/// A chain from before [`AccountRecord`] gets each account's entries and its portfolio flag
+/// joined into one record (an opted-in account without entries too); the old flag map is
+/// gone, the entries unchanged, and a second run changes nothing.
+#[test]
+fn the_v2_migration_joins_each_accounts_entries_and_flags() {
+	use crate::migrations::v2::{Accounts as OldAccounts, MigrateV1ToV2, PortfolioAccounts};
+	use polkadot_sdk::frame_support::traits::{
+		GetStorageVersion, OnRuntimeUpgrade, StorageVersion,
+	};
+	build_and_execute(|| {
+		open_trade();
+		deposit(CHARLIE, 10_000, 0);
+		assert_ok!(place(CHARLIE, 0, order(Side::Buy, 49_900, 1)));
+		let records: Vec<(AccountOf<Test>, RecordOf<Test>)> = Accounts::<Test>::iter().collect();
+		assert!(records.iter().any(|(a, r)| *a == acct(CHARLIE, 0) && !r.entries.is_empty()));
+		// As version 1 stored them: the entries alone, and the flags in their own map (Charlie
+		// with entries, Bob's sub-account 3 without).
+		let _ = Accounts::<Test>::clear(u32::MAX, None);
+		for (account, record) in &records {
+			OldAccounts::<Test>::insert(account, record.entries.clone());
+		}
+		PortfolioAccounts::<Test>::insert(acct(CHARLIE, 0), ());
+		PortfolioAccounts::<Test>::insert(acct(BOB, 3), ());
+		StorageVersion::new(1).put::<Margin>();
+		#[cfg(feature = "try-runtime")]
+		let checked = {
+			use polkadot_sdk::frame_support::traits::UncheckedOnRuntimeUpgrade;
+			crate::migrations::v2::JoinAccountFlags::<Test>::pre_upgrade().unwrap()
+		};
+		MigrateV1ToV2::<Test>::on_runtime_upgrade();
+		#[cfg(feature = "try-runtime")]
+		{
+			use polkadot_sdk::frame_support::traits::UncheckedOnRuntimeUpgrade;
+			crate::migrations::v2::JoinAccountFlags::<Test>::post_upgrade(checked).unwrap();
+		}
+		assert_eq!(Margin::on_chain_storage_version(), StorageVersion::new(2));
+		for (account, record) in &records {
+			let after = Accounts::<Test>::get(account);
+			assert_eq!(after.entries, record.entries);
+			assert_eq!(after.portfolio, *account == acct(CHARLIE, 0));
+			assert_eq!(after.floor, 0);
+		}
+		let bob = Accounts::<Test>::get(acct(BOB, 3));
+		assert!(bob.portfolio && bob.entries.is_empty());
+		assert_eq!(PortfolioAccounts::<Test>::iter().count(), 0);
+		assert_eq!(Accounts::<Test>::iter().count(), records.len() + 1);
+		// Run again, it changes nothing.
+		let before: Vec<(AccountOf<Test>, RecordOf<Test>)> = Accounts::<Test>::iter().collect();
+		MigrateV1ToV2::<Test>::on_runtime_upgrade();
+		assert_eq!(Accounts::<Test>::iter().collect::<Vec<_>>(), before);
+	});
+}

@@ -4,7 +4,7 @@ use codec::{Decode, DecodeWithMemTracking, Encode, MaxEncodedLen};
 use polkadot_sdk::{
 	frame_support::{
 		traits::{ConstU32, Get},
-		BoundedVec, CloneNoBound, DebugNoBound, EqNoBound, PartialEqNoBound,
+		BoundedVec, CloneNoBound, DebugNoBound, DefaultNoBound, EqNoBound, PartialEqNoBound,
 	},
 	sp_arithmetic::{traits::Zero, FixedI128, FixedU128, Permill},
 };
@@ -155,6 +155,59 @@ impl OptionParams {
 			open_interest_full: 0,
 			funding: None,
 		}
+	}
+}
+
+/// Everything a margin check reads of one account, in one storage value: its entries (its
+/// positions and resting-order totals, sorted by market), whether the portfolio model margins
+/// it, and the proven floor of its hidden balance (a copy the confidential pallet keeps in step
+/// through `BandValuation::floor_changed`, so a check does not read that pallet).
+#[derive(
+	CloneNoBound,
+	PartialEqNoBound,
+	EqNoBound,
+	DebugNoBound,
+	Encode,
+	Decode,
+	MaxEncodedLen,
+	TypeInfo,
+	DefaultNoBound,
+)]
+#[scale_info(skip_type_params(S))]
+#[codec(mel_bound())]
+pub struct AccountRecord<S: Get<u32>> {
+	/// Its positions and resting-order totals, sorted by market (no empty entry).
+	pub entries: BoundedVec<PositionEntry, S>,
+	/// Margined by the portfolio (scenario) model (`set_portfolio_margin`).
+	pub portfolio: bool,
+	/// The proven floor of its hidden settlement balance (zero for a public account).
+	pub floor: u128,
+}
+
+impl<S: Get<u32>> AccountRecord<S> {
+	/// Nothing to keep: no entry, the standard model, no floor (the record is removed).
+	pub fn is_empty(&self) -> bool {
+		self.entries.is_empty() && !self.portfolio && self.floor == 0
+	}
+
+	/// The entries, owned.
+	pub fn into_inner(self) -> alloc::vec::Vec<PositionEntry> {
+		self.entries.into_inner()
+	}
+}
+
+impl<S: Get<u32>> core::ops::Deref for AccountRecord<S> {
+	type Target = BoundedVec<PositionEntry, S>;
+	fn deref(&self) -> &Self::Target {
+		&self.entries
+	}
+}
+
+impl<S: Get<u32>> IntoIterator for AccountRecord<S> {
+	type Item = PositionEntry;
+	type IntoIter = alloc::vec::IntoIter<PositionEntry>;
+	fn into_iter(self) -> Self::IntoIter {
+		self.entries.into_inner().into_iter()
 	}
 }
 

@@ -340,6 +340,12 @@ pub trait HiddenCollateral<AccountId> {
 	/// Move up to `amount` of `account`'s hidden balance, at most its floor, into its public
 	/// settlement balance (liquidation covering a public debt): returns what moved.
 	fn cover(account: &MarginAccount<AccountId>, amount: u128) -> Result<u128, DispatchError>;
+
+	/// Call `f` with every account whose floor is not zero, and its floor: the margin engine's
+	/// `try_state` and migrations compare its copies with these. Unbounded: never for a call.
+	fn for_each_floor(f: &mut dyn FnMut(&MarginAccount<AccountId>, u128)) {
+		let _ = f;
+	}
 }
 
 /// No confidential accounts.
@@ -373,4 +379,9 @@ pub trait BandValuation<AccountId> {
 	/// What one valuation of the largest account may cost ([`Self::surplus_at`] and
 	/// [`Self::is_liquidatable`] each make one).
 	fn valuation_weight() -> polkadot_sdk::sp_runtime::Weight;
+
+	/// `account`'s proven floor is now `floor`: the margin engine keeps a copy beside the
+	/// account's positions, so a check reads one value for both. Called by the confidential
+	/// pallet on every change of a floor (in the same call: the copies never differ).
+	fn floor_changed(account: &MarginAccount<AccountId>, floor: u128);
 }

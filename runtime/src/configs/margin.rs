@@ -195,7 +195,9 @@ pub fn benchmark_positions(
 		});
 	}
 	entries.sort_by_key(|e| e.market);
-	Accounts::<Runtime>::insert(account, EntriesOf::<Runtime>::truncate_from(entries));
+	Accounts::<Runtime>::mutate(account, |r| {
+		r.entries = EntriesOf::<Runtime>::truncate_from(entries)
+	});
 }
 
 /// Benchmarks of band proofs: give `account` the largest book a band proof covers — a
@@ -234,7 +236,9 @@ pub fn benchmark_band_book(
 		})
 		.collect();
 	entries.sort_by_key(|e| e.market);
-	Accounts::<Runtime>::insert(account, EntriesOf::<Runtime>::truncate_from(entries));
+	Accounts::<Runtime>::mutate(account, |r| {
+		r.entries = EntriesOf::<Runtime>::truncate_from(entries)
+	});
 }
 
 /// The risk parameters of every benchmark market: whole-unit sizes, 10% initial, 5%

@@ -88,10 +88,14 @@ fn an_account_opts_in_only_where_offered_and_switches_once() {
 			Margin::set_portfolio_margin(RuntimeOrigin::signed(ALICE), 0, true),
 			Error::<Test>::ModelUnchanged
 		);
+		// The choice is kept in the account's record, which holds nothing else yet.
+		assert!(Accounts::<Test>::get(acct(ALICE, 0)).portfolio);
+		assert!(Accounts::<Test>::get(acct(ALICE, 0)).entries.is_empty());
 		// Another sub-account is its own choice.
-		assert!(!PortfolioAccounts::<Test>::contains_key(acct(ALICE, 1)));
+		assert!(!Accounts::<Test>::contains_key(acct(ALICE, 1)));
 		assert_ok!(Margin::set_portfolio_margin(RuntimeOrigin::signed(ALICE), 0, false));
-		assert!(!PortfolioAccounts::<Test>::contains_key(acct(ALICE, 0)));
+		// Opting out of the only thing the record held removes it.
+		assert!(!Accounts::<Test>::contains_key(acct(ALICE, 0)));
 	});
 }
 
