@@ -2,7 +2,8 @@
 // Pushes a CSV price path into a running chain from N feeder keys.
 //
 //   node feeder.mjs --csv ../data/btc-eth-path.csv [--ws ws://127.0.0.1:9944] [--feeders 3]
-//                   [--speed 10] [--spread-bps 5] [--authorise] [--configure]
+//                   [--speed 10] [--spread-bps 5] [--authorise] [--configure] [--timeout 60]
+//                   [--rounds N]
 //
 // CSV columns: timestamp (ms or ISO 8601), key (e.g. BTC), price (decimal), optional vol
 // (decimal, annualised). Rows are grouped by timestamp; each group is one round. A round is sent
@@ -13,12 +14,18 @@
 // --authorise  uses //Alice's sudo (dev chain) to add the feeders and fund them.
 // --configure  uses //Alice's sudo to configure every key in the CSV with sane defaults.
 // Without sudo, governance must have done both (risk_admin track).
+// --timeout    seconds to wait for each transaction's block (default 60): a transaction counts
+//              as included when it is in a block or finalized (an instant- or timed-seal dev chain
+//              may report only the latter); past the timeout the tool stops with an error.
+// --rounds     send only the first N rounds of the CSV.
 
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { ApiPromise, WsProvider } from '@polkadot/api';
 import { Keyring } from '@polkadot/keyring';
 import { cryptoWaitReady } from '@polkadot/util-crypto';
+import { send } from './chain.mjs';
+import { toFixed, toKey } from './feeder-format.mjs';
 
 const { values: opts } = parseArgs({
   options: {
@@ -29,25 +36,13 @@ const { values: opts } = parseArgs({
     'spread-bps': { type: 'string', default: '5' },
     authorise: { type: 'boolean', default: false },
     configure: { type: 'boolean', default: false },
+    timeout: { type: 'string', default: '60' },
+    rounds: { type: 'string' },
   },
 });
 if (!opts.csv) {
-  console.error('usage: feeder.mjs --csv FILE [--ws URL] [--feeders N] [--speed X] [--authorise] [--configure]');
+  console.error('usage: feeder.mjs --csv FILE [--ws URL] [--feeders N] [--speed X] [--authorise] [--configure] [--timeout S] [--rounds N]');
   process.exit(2);
-}
-
-const FIXED = 10n ** 18n;
-/** A decimal string as FixedU128's inner u128 (18 decimals), exactly. */
-export function toFixed(decimal) {
-  const [int, frac = ''] = decimal.trim().split('.');
-  if (!/^\d+$/.test(int) || !/^\d*$/.test(frac) || frac.length > 18) throw new Error(`bad decimal ${decimal}`);
-  return BigInt(int) * FIXED + BigInt(frac.padEnd(18, '0'));
-}
-/** An oracle key: up to 8 ASCII bytes, zero-padded. */
-export function toKey(symbol) {
-  const bytes = Buffer.from(symbol.trim(), 'ascii');
-  if (bytes.length === 0 || bytes.length > 8) throw new Error(`bad key ${symbol}`);
-  return '0x' + Buffer.concat([bytes, Buffer.alloc(8 - bytes.length)]).toString('hex');
 }
 
 function parseCsv(text) {
@@ -71,13 +66,34 @@ function perturb(value, bps, seed) {
   return value + (value * delta) / 10_000n;
 }
 
-async function sendAndWait(tx, signer) {
-  return new Promise((resolve, reject) => {
-    tx.signAndSend(signer, ({ status, dispatchError }) => {
-      if (dispatchError) return reject(new Error(dispatchError.toString()));
-      if (status.isInBlock) resolve(status.asInBlock.toHex());
-    }).catch(reject);
-  });
+const TIMEOUT_MS = Number(opts.timeout) * 1000;
+if (!(TIMEOUT_MS > 0)) {
+  console.error(`--timeout must be a positive number of seconds, not ${opts.timeout}`);
+  process.exit(2);
+}
+
+/** `tx` included (in a block or finalized), its dispatch error named, or a clear timeout. */
+async function sendAndWait(api, tx, signer) {
+  try {
+    return await send(api, tx, signer, TIMEOUT_MS);
+  } catch (e) {
+    if (e.message === 'not included in time') {
+      throw new Error(`not included within ${opts.timeout} s: is the node at ${opts.ws} producing blocks?`);
+    }
+    throw e;
+  }
+}
+
+/** A sudo call's own result: the inner call's error, by name, is not a dispatch error. */
+function sudoResult(api, events) {
+  const sudid = events.find(({ event }) => api.events.sudo.Sudid.is(event));
+  if (!sudid) throw new Error('no Sudo.Sudid event: is //Alice the sudo key?');
+  const result = sudid.event.data[0];
+  if (result.isErr) {
+    const err = result.asErr;
+    const detail = err.isModule ? api.registry.findMetaError(err.asModule) : null;
+    throw new Error(`set-up failed: ${detail ? `${detail.section}.${detail.name}` : err.toString()}`);
+  }
 }
 
 async function main() {
@@ -86,7 +102,8 @@ async function main() {
   const keyring = new Keyring({ type: 'sr25519' });
   const n = Number(opts.feeders);
   const feeders = Array.from({ length: n }, (_, i) => keyring.addFromUri(`//Feeder${i + 1}`));
-  const rounds = parseCsv(readFileSync(opts.csv, 'utf8'));
+  const all = parseCsv(readFileSync(opts.csv, 'utf8'));
+  const rounds = opts.rounds === undefined ? all : all.slice(0, Number(opts.rounds));
   const keys = [...new Set(rounds.flatMap(([, rows]) => rows.map((r) => r.key)))];
   const alice = keyring.addFromUri('//Alice');
 
@@ -107,7 +124,8 @@ async function main() {
         }));
       }
     }
-    await sendAndWait(api.tx.sudo.sudo(api.tx.utility.batchAll(calls)), alice);
+    const { events } = await sendAndWait(api, api.tx.sudo.sudo(api.tx.utility.batchAll(calls)), alice);
+    sudoResult(api, events);
     console.log(`set up ${opts.authorise ? n + ' feeders' : ''} ${opts.configure ? keys.length + ' keys' : ''}`);
   }
 
@@ -124,7 +142,7 @@ async function main() {
         price: perturb(row.price, bps, r * 1000 + fi * 10 + ki),
         vol: row.vol === null ? null : perturb(row.vol, bps, r * 1000 + fi * 10 + ki + 5),
       }));
-      return sendAndWait(api.tx.oracle.feed(values), f);
+      return sendAndWait(api, api.tx.oracle.feed(values), f);
     }));
     for (const res of results) {
       if (res.status === 'fulfilled') sent += 1;
@@ -139,6 +157,7 @@ async function main() {
   }
   console.log(`done: ${sent} feeds in ${rounds.length} rounds`);
   await api.disconnect();
+  if (sent < rounds.length * n) process.exit(1);
 }
 
 main().catch((e) => { console.error(e); process.exit(1); });
