@@ -43,15 +43,11 @@ use core::marker::PhantomData;
 pub struct WeightInfo<T>(PhantomData<T>);
 impl<T: frame_system::Config> pallet_clearinghouse_margin::WeightInfo for WeightInfo<T> {
 	/// Storage: `Margin::Accounts` (r:1 w:0)
-	/// Proof: `Margin::Accounts` (`max_values`: None, `max_size`: Some(7475), added: 9950, mode: `MaxEncodedLen`)
+	/// Proof: `Margin::Accounts` (`max_values`: None, `max_size`: Some(7492), added: 9967, mode: `MaxEncodedLen`)
 	/// Storage: `Vaults::Ledgers` (r:1 w:0)
 	/// Proof: `Vaults::Ledgers` (`max_values`: None, `max_size`: Some(626), added: 3101, mode: `MaxEncodedLen`)
 	/// Storage: `Vaults::SettlementCollateral` (r:1 w:0)
 	/// Proof: `Vaults::SettlementCollateral` (`max_values`: Some(1), `max_size`: Some(3), added: 498, mode: `MaxEncodedLen`)
-	/// Storage: `Confidential::Accounts` (r:1 w:0)
-	/// Proof: `Confidential::Accounts` (`max_values`: None, `max_size`: Some(137), added: 2612, mode: `MaxEncodedLen`)
-	/// Storage: `Margin::PortfolioAccounts` (r:1 w:0)
-	/// Proof: `Margin::PortfolioAccounts` (`max_values`: None, `max_size`: Some(49), added: 2524, mode: `MaxEncodedLen`)
 	/// Storage: `Margin::Markets` (r:64 w:0)
 	/// Proof: `Margin::Markets` (`max_values`: None, `max_size`: Some(170), added: 2645, mode: `MaxEncodedLen`)
 	/// Storage: `Oracle::KeyQuotes` (r:64 w:0)
@@ -59,27 +55,23 @@ impl<T: frame_system::Config> pallet_clearinghouse_margin::WeightInfo for Weight
 	/// The range of component `p` is `[1, 64]`.
 	fn margin_check(p: u32, ) -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `687 + p * (335 ±0)`
-		//  Estimated: `10940 + p * (4342 ±0)`
-		// Minimum execution time: 55_863_000 picoseconds.
-		Weight::from_parts(42_126_775, 0)
-			.saturating_add(Weight::from_parts(0, 10940))
-			// Standard Error: 159_519
-			.saturating_add(Weight::from_parts(16_053_033, 0).saturating_mul(p.into()))
-			.saturating_add(T::DbWeight::get().reads(5))
+		//  Measured:  `638 + p * (335 ±0)`
+		//  Estimated: `10957 + p * (4342 ±0)`
+		// Minimum execution time: 45_077_000 picoseconds.
+		Weight::from_parts(26_240_848, 0)
+			.saturating_add(Weight::from_parts(0, 10957))
+			// Standard Error: 27_990
+			.saturating_add(Weight::from_parts(14_184_908, 0).saturating_mul(p.into()))
+			.saturating_add(T::DbWeight::get().reads(3))
 			.saturating_add(T::DbWeight::get().reads((2_u64).saturating_mul(p.into())))
 			.saturating_add(Weight::from_parts(0, 4342).saturating_mul(p.into()))
 	}
 	/// Storage: `Margin::Accounts` (r:1 w:0)
-	/// Proof: `Margin::Accounts` (`max_values`: None, `max_size`: Some(7475), added: 9950, mode: `MaxEncodedLen`)
+	/// Proof: `Margin::Accounts` (`max_values`: None, `max_size`: Some(7492), added: 9967, mode: `MaxEncodedLen`)
 	/// Storage: `Vaults::Ledgers` (r:1 w:0)
 	/// Proof: `Vaults::Ledgers` (`max_values`: None, `max_size`: Some(626), added: 3101, mode: `MaxEncodedLen`)
 	/// Storage: `Vaults::SettlementCollateral` (r:1 w:0)
 	/// Proof: `Vaults::SettlementCollateral` (`max_values`: Some(1), `max_size`: Some(3), added: 498, mode: `MaxEncodedLen`)
-	/// Storage: `Confidential::Accounts` (r:1 w:0)
-	/// Proof: `Confidential::Accounts` (`max_values`: None, `max_size`: Some(137), added: 2612, mode: `MaxEncodedLen`)
-	/// Storage: `Margin::PortfolioAccounts` (r:1 w:0)
-	/// Proof: `Margin::PortfolioAccounts` (`max_values`: None, `max_size`: Some(49), added: 2524, mode: `MaxEncodedLen`)
 	/// Storage: `Margin::Markets` (r:64 w:0)
 	/// Proof: `Margin::Markets` (`max_values`: None, `max_size`: Some(170), added: 2645, mode: `MaxEncodedLen`)
 	/// Storage: `Margin::OptionRisks` (r:60 w:0)
@@ -89,29 +81,25 @@ impl<T: frame_system::Config> pallet_clearinghouse_margin::WeightInfo for Weight
 	/// The range of component `p` is `[1, 64]`.
 	fn option_margin_check(p: u32, ) -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `789 + p * (481 ±0)`
-		//  Estimated: `10940 + p * (8413 ±50)`
-		// Minimum execution time: 72_869_000 picoseconds.
-		Weight::from_parts(57_254_078, 0)
-			.saturating_add(Weight::from_parts(0, 10940))
-			// Standard Error: 400_035
-			.saturating_add(Weight::from_parts(33_901_483, 0).saturating_mul(p.into()))
-			.saturating_add(T::DbWeight::get().reads(7))
+		//  Measured:  `739 + p * (481 ±0)`
+		//  Estimated: `10957 + p * (8413 ±0)`
+		// Minimum execution time: 61_121_000 picoseconds.
+		Weight::from_parts(25_750_943, 0)
+			.saturating_add(Weight::from_parts(0, 10957))
+			// Standard Error: 44_269
+			.saturating_add(Weight::from_parts(28_542_216, 0).saturating_mul(p.into()))
+			.saturating_add(T::DbWeight::get().reads(5))
 			.saturating_add(T::DbWeight::get().reads((4_u64).saturating_mul(p.into())))
 			.saturating_add(Weight::from_parts(0, 8413).saturating_mul(p.into()))
 	}
 	/// Storage: `Margin::Accounts` (r:1 w:0)
-	/// Proof: `Margin::Accounts` (`max_values`: None, `max_size`: Some(7475), added: 9950, mode: `MaxEncodedLen`)
+	/// Proof: `Margin::Accounts` (`max_values`: None, `max_size`: Some(7492), added: 9967, mode: `MaxEncodedLen`)
+	/// Storage: `Margin::PortfolioConfig` (r:1 w:0)
+	/// Proof: `Margin::PortfolioConfig` (`max_values`: Some(1), `max_size`: Some(366), added: 861, mode: `MaxEncodedLen`)
 	/// Storage: `Vaults::Ledgers` (r:1 w:0)
 	/// Proof: `Vaults::Ledgers` (`max_values`: None, `max_size`: Some(626), added: 3101, mode: `MaxEncodedLen`)
 	/// Storage: `Vaults::SettlementCollateral` (r:1 w:0)
 	/// Proof: `Vaults::SettlementCollateral` (`max_values`: Some(1), `max_size`: Some(3), added: 498, mode: `MaxEncodedLen`)
-	/// Storage: `Confidential::Accounts` (r:1 w:0)
-	/// Proof: `Confidential::Accounts` (`max_values`: None, `max_size`: Some(137), added: 2612, mode: `MaxEncodedLen`)
-	/// Storage: `Margin::PortfolioAccounts` (r:1 w:0)
-	/// Proof: `Margin::PortfolioAccounts` (`max_values`: None, `max_size`: Some(49), added: 2524, mode: `MaxEncodedLen`)
-	/// Storage: `Margin::PortfolioConfig` (r:1 w:0)
-	/// Proof: `Margin::PortfolioConfig` (`max_values`: Some(1), `max_size`: Some(366), added: 861, mode: `MaxEncodedLen`)
 	/// Storage: `Margin::Markets` (r:64 w:0)
 	/// Proof: `Margin::Markets` (`max_values`: None, `max_size`: Some(170), added: 2645, mode: `MaxEncodedLen`)
 	/// Storage: `Margin::OptionRisks` (r:60 w:0)
@@ -121,14 +109,14 @@ impl<T: frame_system::Config> pallet_clearinghouse_margin::WeightInfo for Weight
 	/// The range of component `p` is `[1, 64]`.
 	fn portfolio_margin_check(p: u32, ) -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `930 + p * (481 ±0)`
-		//  Estimated: `10940 + p * (8413 ±53)`
-		// Minimum execution time: 132_377_000 picoseconds.
-		Weight::from_parts(33_313_887, 0)
-			.saturating_add(Weight::from_parts(0, 10940))
-			// Standard Error: 1_060_291
-			.saturating_add(Weight::from_parts(91_224_333, 0).saturating_mul(p.into()))
-			.saturating_add(T::DbWeight::get().reads(8))
+		//  Measured:  `810 + p * (481 ±0)`
+		//  Estimated: `10957 + p * (8413 ±0)`
+		// Minimum execution time: 118_156_000 picoseconds.
+		Weight::from_parts(56_724_939, 0)
+			.saturating_add(Weight::from_parts(0, 10957))
+			// Standard Error: 70_267
+			.saturating_add(Weight::from_parts(66_876_434, 0).saturating_mul(p.into()))
+			.saturating_add(T::DbWeight::get().reads(6))
 			.saturating_add(T::DbWeight::get().reads((4_u64).saturating_mul(p.into())))
 			.saturating_add(Weight::from_parts(0, 8413).saturating_mul(p.into()))
 	}
@@ -138,23 +126,19 @@ impl<T: frame_system::Config> pallet_clearinghouse_margin::WeightInfo for Weight
 		// Proof Size summary in bytes:
 		//  Measured:  `0`
 		//  Estimated: `0`
-		// Minimum execution time: 8_923_000 picoseconds.
-		Weight::from_parts(20_020_000, 0)
+		// Minimum execution time: 8_863_000 picoseconds.
+		Weight::from_parts(10_215_000, 0)
 			.saturating_add(Weight::from_parts(0, 0))
 			.saturating_add(T::DbWeight::get().writes(1))
 	}
 	/// Storage: `Margin::PortfolioConfig` (r:1 w:0)
 	/// Proof: `Margin::PortfolioConfig` (`max_values`: Some(1), `max_size`: Some(366), added: 861, mode: `MaxEncodedLen`)
-	/// Storage: `Margin::PortfolioAccounts` (r:1 w:1)
-	/// Proof: `Margin::PortfolioAccounts` (`max_values`: None, `max_size`: Some(49), added: 2524, mode: `MaxEncodedLen`)
-	/// Storage: `Margin::Accounts` (r:1 w:0)
-	/// Proof: `Margin::Accounts` (`max_values`: None, `max_size`: Some(7475), added: 9950, mode: `MaxEncodedLen`)
+	/// Storage: `Margin::Accounts` (r:1 w:1)
+	/// Proof: `Margin::Accounts` (`max_values`: None, `max_size`: Some(7492), added: 9967, mode: `MaxEncodedLen`)
 	/// Storage: `Vaults::Ledgers` (r:1 w:0)
 	/// Proof: `Vaults::Ledgers` (`max_values`: None, `max_size`: Some(626), added: 3101, mode: `MaxEncodedLen`)
 	/// Storage: `Vaults::SettlementCollateral` (r:1 w:0)
 	/// Proof: `Vaults::SettlementCollateral` (`max_values`: Some(1), `max_size`: Some(3), added: 498, mode: `MaxEncodedLen`)
-	/// Storage: `Confidential::Accounts` (r:1 w:0)
-	/// Proof: `Confidential::Accounts` (`max_values`: None, `max_size`: Some(137), added: 2612, mode: `MaxEncodedLen`)
 	/// Storage: `Margin::Markets` (r:64 w:0)
 	/// Proof: `Margin::Markets` (`max_values`: None, `max_size`: Some(170), added: 2645, mode: `MaxEncodedLen`)
 	/// Storage: `Margin::OptionRisks` (r:60 w:0)
@@ -163,12 +147,12 @@ impl<T: frame_system::Config> pallet_clearinghouse_margin::WeightInfo for Weight
 	/// Proof: `Oracle::KeyQuotes` (`max_values`: None, `max_size`: Some(1867), added: 4342, mode: `MaxEncodedLen`)
 	fn set_portfolio_margin() -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `30714`
+		//  Measured:  `30664`
 		//  Estimated: `522030`
-		// Minimum execution time: 4_216_009_000 picoseconds.
-		Weight::from_parts(5_406_337_000, 0)
+		// Minimum execution time: 4_001_571_000 picoseconds.
+		Weight::from_parts(4_101_510_000, 0)
 			.saturating_add(Weight::from_parts(0, 522030))
-			.saturating_add(T::DbWeight::get().reads(250))
+			.saturating_add(T::DbWeight::get().reads(248))
 			.saturating_add(T::DbWeight::get().writes(1))
 	}
 	/// Storage: `Margin::CounterForMarkets` (r:1 w:0)
@@ -181,31 +165,29 @@ impl<T: frame_system::Config> pallet_clearinghouse_margin::WeightInfo for Weight
 	fn sample_funding(m: u32, ) -> Weight {
 		// Proof Size summary in bytes:
 		//  Measured:  `3596 + m * (161 ±0)`
-		//  Estimated: `140810 + m * (2645 ±144)`
-		// Minimum execution time: 39_349_000 picoseconds.
-		Weight::from_parts(430_066_858, 0)
+		//  Estimated: `140810 + m * (2645 ±0)`
+		// Minimum execution time: 37_516_000 picoseconds.
+		Weight::from_parts(139_139_126, 0)
 			.saturating_add(Weight::from_parts(0, 140810))
-			// Standard Error: 500_383
-			.saturating_add(Weight::from_parts(22_316_517, 0).saturating_mul(m.into()))
+			// Standard Error: 60_509
+			.saturating_add(Weight::from_parts(17_208_495, 0).saturating_mul(m.into()))
 			.saturating_add(T::DbWeight::get().reads(34))
 			.saturating_add(T::DbWeight::get().reads((1_u64).saturating_mul(m.into())))
 			.saturating_add(T::DbWeight::get().writes((1_u64).saturating_mul(m.into())))
 			.saturating_add(Weight::from_parts(0, 2645).saturating_mul(m.into()))
 	}
-	/// Storage: `Margin::PortfolioAccounts` (r:1 w:0)
-	/// Proof: `Margin::PortfolioAccounts` (`max_values`: None, `max_size`: Some(49), added: 2524, mode: `MaxEncodedLen`)
 	/// Storage: `Margin::Accounts` (r:34 w:34)
-	/// Proof: `Margin::Accounts` (`max_values`: None, `max_size`: Some(7475), added: 9950, mode: `MaxEncodedLen`)
+	/// Proof: `Margin::Accounts` (`max_values`: None, `max_size`: Some(7492), added: 9967, mode: `MaxEncodedLen`)
 	/// Storage: `Vaults::Ledgers` (r:39 w:36)
 	/// Proof: `Vaults::Ledgers` (`max_values`: None, `max_size`: Some(626), added: 3101, mode: `MaxEncodedLen`)
 	/// Storage: `Vaults::SettlementCollateral` (r:1 w:0)
 	/// Proof: `Vaults::SettlementCollateral` (`max_values`: Some(1), `max_size`: Some(3), added: 498, mode: `MaxEncodedLen`)
-	/// Storage: `Confidential::Accounts` (r:1 w:0)
-	/// Proof: `Confidential::Accounts` (`max_values`: None, `max_size`: Some(137), added: 2612, mode: `MaxEncodedLen`)
 	/// Storage: `Margin::Markets` (r:64 w:1)
 	/// Proof: `Margin::Markets` (`max_values`: None, `max_size`: Some(170), added: 2645, mode: `MaxEncodedLen`)
 	/// Storage: `Oracle::KeyQuotes` (r:64 w:0)
 	/// Proof: `Oracle::KeyQuotes` (`max_values`: None, `max_size`: Some(1867), added: 4342, mode: `MaxEncodedLen`)
+	/// Storage: `Confidential::Accounts` (r:1 w:0)
+	/// Proof: `Confidential::Accounts` (`max_values`: None, `max_size`: Some(137), added: 2612, mode: `MaxEncodedLen`)
 	/// Storage: `Margin::LiquidationConfig` (r:1 w:0)
 	/// Proof: `Margin::LiquidationConfig` (`max_values`: Some(1), `max_size`: Some(8), added: 503, mode: `MaxEncodedLen`)
 	/// Storage: `Orderbook::Markets` (r:5 w:5)
@@ -228,30 +210,26 @@ impl<T: frame_system::Config> pallet_clearinghouse_margin::WeightInfo for Weight
 	/// Proof: `Margin::Holders` (`max_values`: None, `max_size`: Some(62), added: 2537, mode: `MaxEncodedLen`)
 	fn liquidate() -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `1017849`
+		//  Measured:  `1018386`
 		//  Estimated: `1812510`
-		// Minimum execution time: 13_785_848_000 picoseconds.
-		Weight::from_parts(20_082_506_000, 0)
+		// Minimum execution time: 13_139_929_000 picoseconds.
+		Weight::from_parts(13_327_998_000, 0)
 			.saturating_add(Weight::from_parts(0, 1812510))
-			.saturating_add(T::DbWeight::get().reads(541))
+			.saturating_add(T::DbWeight::get().reads(540))
 			.saturating_add(T::DbWeight::get().writes(438))
 	}
 	/// Storage: `Margin::Deleveraging` (r:1 w:1)
 	/// Proof: `Margin::Deleveraging` (`max_values`: None, `max_size`: Some(6579), added: 9054, mode: `MaxEncodedLen`)
 	/// Storage: `Margin::Accounts` (r:2 w:2)
-	/// Proof: `Margin::Accounts` (`max_values`: None, `max_size`: Some(7475), added: 9950, mode: `MaxEncodedLen`)
+	/// Proof: `Margin::Accounts` (`max_values`: None, `max_size`: Some(7492), added: 9967, mode: `MaxEncodedLen`)
 	/// Storage: `Margin::Markets` (r:64 w:1)
 	/// Proof: `Margin::Markets` (`max_values`: None, `max_size`: Some(170), added: 2645, mode: `MaxEncodedLen`)
 	/// Storage: `Vaults::SettlementCollateral` (r:1 w:0)
 	/// Proof: `Vaults::SettlementCollateral` (`max_values`: Some(1), `max_size`: Some(3), added: 498, mode: `MaxEncodedLen`)
 	/// Storage: `Oracle::KeyQuotes` (r:64 w:0)
 	/// Proof: `Oracle::KeyQuotes` (`max_values`: None, `max_size`: Some(1867), added: 4342, mode: `MaxEncodedLen`)
-	/// Storage: `Margin::PortfolioAccounts` (r:1 w:0)
-	/// Proof: `Margin::PortfolioAccounts` (`max_values`: None, `max_size`: Some(49), added: 2524, mode: `MaxEncodedLen`)
 	/// Storage: `Vaults::Ledgers` (r:2 w:2)
 	/// Proof: `Vaults::Ledgers` (`max_values`: None, `max_size`: Some(626), added: 3101, mode: `MaxEncodedLen`)
-	/// Storage: `Confidential::Accounts` (r:1 w:0)
-	/// Proof: `Confidential::Accounts` (`max_values`: None, `max_size`: Some(137), added: 2612, mode: `MaxEncodedLen`)
 	/// Storage: `Vaults::Collaterals` (r:1 w:0)
 	/// Proof: `Vaults::Collaterals` (`max_values`: None, `max_size`: Some(72), added: 2547, mode: `MaxEncodedLen`)
 	/// Storage: `Orderbook::Markets` (r:1 w:1)
@@ -268,12 +246,12 @@ impl<T: frame_system::Config> pallet_clearinghouse_margin::WeightInfo for Weight
 	/// Proof: `Margin::Holders` (`max_values`: None, `max_size`: Some(62), added: 2537, mode: `MaxEncodedLen`)
 	fn deleverage() -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `268581`
+		//  Measured:  `268548`
 		//  Estimated: `403550`
-		// Minimum execution time: 2_933_605_000 picoseconds.
-		Weight::from_parts(4_273_545_000, 0)
+		// Minimum execution time: 2_593_431_000 picoseconds.
+		Weight::from_parts(2_741_260_000, 0)
 			.saturating_add(Weight::from_parts(0, 403550))
-			.saturating_add(T::DbWeight::get().reads(205))
+			.saturating_add(T::DbWeight::get().reads(203))
 			.saturating_add(T::DbWeight::get().writes(76))
 	}
 	/// Storage: `Margin::CounterForDeleveraging` (r:1 w:1)
@@ -281,13 +259,9 @@ impl<T: frame_system::Config> pallet_clearinghouse_margin::WeightInfo for Weight
 	/// Storage: `Vaults::SettlementCollateral` (r:1 w:0)
 	/// Proof: `Vaults::SettlementCollateral` (`max_values`: Some(1), `max_size`: Some(3), added: 498, mode: `MaxEncodedLen`)
 	/// Storage: `Margin::Accounts` (r:4 w:0)
-	/// Proof: `Margin::Accounts` (`max_values`: None, `max_size`: Some(7475), added: 9950, mode: `MaxEncodedLen`)
-	/// Storage: `Margin::PortfolioAccounts` (r:4 w:0)
-	/// Proof: `Margin::PortfolioAccounts` (`max_values`: None, `max_size`: Some(49), added: 2524, mode: `MaxEncodedLen`)
+	/// Proof: `Margin::Accounts` (`max_values`: None, `max_size`: Some(7492), added: 9967, mode: `MaxEncodedLen`)
 	/// Storage: `Vaults::Ledgers` (r:4 w:0)
 	/// Proof: `Vaults::Ledgers` (`max_values`: None, `max_size`: Some(626), added: 3101, mode: `MaxEncodedLen`)
-	/// Storage: `Confidential::Accounts` (r:4 w:0)
-	/// Proof: `Confidential::Accounts` (`max_values`: None, `max_size`: Some(137), added: 2612, mode: `MaxEncodedLen`)
 	/// Storage: `Margin::Markets` (r:256 w:0)
 	/// Proof: `Margin::Markets` (`max_values`: None, `max_size`: Some(170), added: 2645, mode: `MaxEncodedLen`)
 	/// Storage: `Margin::OptionRisks` (r:60 w:0)
@@ -298,12 +272,12 @@ impl<T: frame_system::Config> pallet_clearinghouse_margin::WeightInfo for Weight
 	/// Proof: `Margin::Deleveraging` (`max_values`: None, `max_size`: Some(6579), added: 9054, mode: `MaxEncodedLen`)
 	fn deleverage_fund() -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `77131`
+		//  Measured:  `77132`
 		//  Estimated: `678110`
-		// Minimum execution time: 6_026_708_000 picoseconds.
-		Weight::from_parts(8_848_718_000, 0)
+		// Minimum execution time: 5_555_759_000 picoseconds.
+		Weight::from_parts(5_789_846_000, 0)
 			.saturating_add(Weight::from_parts(0, 678110))
-			.saturating_add(T::DbWeight::get().reads(455))
+			.saturating_add(T::DbWeight::get().reads(447))
 			.saturating_add(T::DbWeight::get().writes(2))
 	}
 	/// Storage: `Margin::Deleveraging` (r:1 w:1)
@@ -311,15 +285,11 @@ impl<T: frame_system::Config> pallet_clearinghouse_margin::WeightInfo for Weight
 	/// Storage: `Margin::Holders` (r:64 w:0)
 	/// Proof: `Margin::Holders` (`max_values`: None, `max_size`: Some(62), added: 2537, mode: `MaxEncodedLen`)
 	/// Storage: `Margin::Accounts` (r:64 w:0)
-	/// Proof: `Margin::Accounts` (`max_values`: None, `max_size`: Some(7475), added: 9950, mode: `MaxEncodedLen`)
-	/// Storage: `Margin::PortfolioAccounts` (r:64 w:0)
-	/// Proof: `Margin::PortfolioAccounts` (`max_values`: None, `max_size`: Some(49), added: 2524, mode: `MaxEncodedLen`)
+	/// Proof: `Margin::Accounts` (`max_values`: None, `max_size`: Some(7492), added: 9967, mode: `MaxEncodedLen`)
 	/// Storage: `Vaults::Ledgers` (r:64 w:0)
 	/// Proof: `Vaults::Ledgers` (`max_values`: None, `max_size`: Some(626), added: 3101, mode: `MaxEncodedLen`)
 	/// Storage: `Vaults::SettlementCollateral` (r:1 w:0)
 	/// Proof: `Vaults::SettlementCollateral` (`max_values`: Some(1), `max_size`: Some(3), added: 498, mode: `MaxEncodedLen`)
-	/// Storage: `Confidential::Accounts` (r:64 w:0)
-	/// Proof: `Confidential::Accounts` (`max_values`: None, `max_size`: Some(137), added: 2612, mode: `MaxEncodedLen`)
 	/// Storage: `Margin::Markets` (r:64 w:0)
 	/// Proof: `Margin::Markets` (`max_values`: None, `max_size`: Some(170), added: 2645, mode: `MaxEncodedLen`)
 	/// Storage: `Oracle::KeyQuotes` (r:64 w:0)
@@ -329,17 +299,17 @@ impl<T: frame_system::Config> pallet_clearinghouse_margin::WeightInfo for Weight
 	/// The range of component `n` is `[0, 64]`.
 	fn adl_scan(n: u32, ) -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `15342 + n * (7667 ±0)`
-		//  Estimated: `278878 + n * (9950 ±0)`
-		// Minimum execution time: 58_446_000 picoseconds.
-		Weight::from_parts(386_676_249, 0)
+		//  Measured:  `15300 + n * (7684 ±0)`
+		//  Estimated: `278878 + n * (9967 ±7)`
+		// Minimum execution time: 32_428_000 picoseconds.
+		Weight::from_parts(345_793_223, 0)
 			.saturating_add(Weight::from_parts(0, 278878))
-			// Standard Error: 10_286_720
-			.saturating_add(Weight::from_parts(730_773_899, 0).saturating_mul(n.into()))
+			// Standard Error: 1_182_542
+			.saturating_add(Weight::from_parts(492_856_051, 0).saturating_mul(n.into()))
 			.saturating_add(T::DbWeight::get().reads(87))
-			.saturating_add(T::DbWeight::get().reads((6_u64).saturating_mul(n.into())))
+			.saturating_add(T::DbWeight::get().reads((4_u64).saturating_mul(n.into())))
 			.saturating_add(T::DbWeight::get().writes(1))
-			.saturating_add(Weight::from_parts(0, 9950).saturating_mul(n.into()))
+			.saturating_add(Weight::from_parts(0, 9967).saturating_mul(n.into()))
 	}
 	/// Storage: `Margin::BadDebts` (r:1 w:1)
 	/// Proof: `Margin::BadDebts` (`max_values`: None, `max_size`: Some(65), added: 2540, mode: `MaxEncodedLen`)
@@ -355,8 +325,8 @@ impl<T: frame_system::Config> pallet_clearinghouse_margin::WeightInfo for Weight
 		// Proof Size summary in bytes:
 		//  Measured:  `730`
 		//  Estimated: `16495`
-		// Minimum execution time: 118_526_000 picoseconds.
-		Weight::from_parts(190_513_000, 0)
+		// Minimum execution time: 117_544_000 picoseconds.
+		Weight::from_parts(124_145_000, 0)
 			.saturating_add(Weight::from_parts(0, 16495))
 			.saturating_add(T::DbWeight::get().reads(9))
 			.saturating_add(T::DbWeight::get().writes(7))
@@ -367,8 +337,8 @@ impl<T: frame_system::Config> pallet_clearinghouse_margin::WeightInfo for Weight
 		// Proof Size summary in bytes:
 		//  Measured:  `0`
 		//  Estimated: `0`
-		// Minimum execution time: 7_661_000 picoseconds.
-		Weight::from_parts(16_695_000, 0)
+		// Minimum execution time: 7_651_000 picoseconds.
+		Weight::from_parts(8_883_000, 0)
 			.saturating_add(Weight::from_parts(0, 0))
 			.saturating_add(T::DbWeight::get().writes(1))
 	}
@@ -378,8 +348,8 @@ impl<T: frame_system::Config> pallet_clearinghouse_margin::WeightInfo for Weight
 		// Proof Size summary in bytes:
 		//  Measured:  `0`
 		//  Estimated: `0`
-		// Minimum execution time: 7_731_000 picoseconds.
-		Weight::from_parts(17_886_000, 0)
+		// Minimum execution time: 7_521_000 picoseconds.
+		Weight::from_parts(8_813_000, 0)
 			.saturating_add(Weight::from_parts(0, 0))
 			.saturating_add(T::DbWeight::get().writes(1))
 	}
@@ -397,12 +367,12 @@ impl<T: frame_system::Config> pallet_clearinghouse_margin::WeightInfo for Weight
 	fn sample_settlements(m: u32, ) -> Weight {
 		// Proof Size summary in bytes:
 		//  Measured:  `3654 + m * (239 ±0)`
-		//  Estimated: `140810 + m * (2645 ±162)`
-		// Minimum execution time: 47_400_000 picoseconds.
-		Weight::from_parts(240_361_231, 0)
+		//  Estimated: `140810 + m * (2645 ±0)`
+		// Minimum execution time: 47_871_000 picoseconds.
+		Weight::from_parts(120_226_555, 0)
 			.saturating_add(Weight::from_parts(0, 140810))
-			// Standard Error: 641_066
-			.saturating_add(Weight::from_parts(35_777_638, 0).saturating_mul(m.into()))
+			// Standard Error: 67_755
+			.saturating_add(Weight::from_parts(24_936_948, 0).saturating_mul(m.into()))
 			.saturating_add(T::DbWeight::get().reads(35))
 			.saturating_add(T::DbWeight::get().reads((2_u64).saturating_mul(m.into())))
 			.saturating_add(T::DbWeight::get().writes((2_u64).saturating_mul(m.into())))
@@ -413,7 +383,7 @@ impl<T: frame_system::Config> pallet_clearinghouse_margin::WeightInfo for Weight
 	/// Storage: `Vaults::SettlementCollateral` (r:1 w:0)
 	/// Proof: `Vaults::SettlementCollateral` (`max_values`: Some(1), `max_size`: Some(3), added: 498, mode: `MaxEncodedLen`)
 	/// Storage: `Margin::Accounts` (r:1 w:1)
-	/// Proof: `Margin::Accounts` (`max_values`: None, `max_size`: Some(7475), added: 9950, mode: `MaxEncodedLen`)
+	/// Proof: `Margin::Accounts` (`max_values`: None, `max_size`: Some(7492), added: 9967, mode: `MaxEncodedLen`)
 	/// Storage: `Vaults::Collaterals` (r:1 w:0)
 	/// Proof: `Vaults::Collaterals` (`max_values`: None, `max_size`: Some(72), added: 2547, mode: `MaxEncodedLen`)
 	/// Storage: `Vaults::Ledgers` (r:2 w:2)
@@ -424,11 +394,11 @@ impl<T: frame_system::Config> pallet_clearinghouse_margin::WeightInfo for Weight
 	/// Proof: `Margin::Holders` (`max_values`: None, `max_size`: Some(62), added: 2537, mode: `MaxEncodedLen`)
 	fn settle_position() -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `8800`
-		//  Estimated: `10940`
-		// Minimum execution time: 161_991_000 picoseconds.
-		Weight::from_parts(260_386_000, 0)
-			.saturating_add(Weight::from_parts(0, 10940))
+		//  Measured:  `8817`
+		//  Estimated: `10957`
+		// Minimum execution time: 145_617_000 picoseconds.
+		Weight::from_parts(160_819_000, 0)
+			.saturating_add(Weight::from_parts(0, 10957))
 			.saturating_add(T::DbWeight::get().reads(7))
 			.saturating_add(T::DbWeight::get().writes(5))
 	}
@@ -438,8 +408,8 @@ impl<T: frame_system::Config> pallet_clearinghouse_margin::WeightInfo for Weight
 		// Proof Size summary in bytes:
 		//  Measured:  `0`
 		//  Estimated: `0`
-		// Minimum execution time: 9_334_000 picoseconds.
-		Weight::from_parts(19_479_000, 0)
+		// Minimum execution time: 9_424_000 picoseconds.
+		Weight::from_parts(10_906_000, 0)
 			.saturating_add(Weight::from_parts(0, 0))
 			.saturating_add(T::DbWeight::get().writes(1))
 	}
@@ -453,8 +423,8 @@ impl<T: frame_system::Config> pallet_clearinghouse_margin::WeightInfo for Weight
 		// Proof Size summary in bytes:
 		//  Measured:  `9`
 		//  Estimated: `5636`
-		// Minimum execution time: 22_834_000 picoseconds.
-		Weight::from_parts(43_545_000, 0)
+		// Minimum execution time: 22_573_000 picoseconds.
+		Weight::from_parts(25_287_000, 0)
 			.saturating_add(Weight::from_parts(0, 5636))
 			.saturating_add(T::DbWeight::get().reads(3))
 			.saturating_add(T::DbWeight::get().writes(2))

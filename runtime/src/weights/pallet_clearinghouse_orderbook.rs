@@ -51,15 +51,11 @@ impl<T: frame_system::Config> pallet_clearinghouse_orderbook::WeightInfo for Wei
 	/// Storage: `Margin::Markets` (r:1 w:1)
 	/// Proof: `Margin::Markets` (`max_values`: None, `max_size`: Some(170), added: 2645, mode: `MaxEncodedLen`)
 	/// Storage: `Margin::Accounts` (r:33 w:33)
-	/// Proof: `Margin::Accounts` (`max_values`: None, `max_size`: Some(7475), added: 9950, mode: `MaxEncodedLen`)
+	/// Proof: `Margin::Accounts` (`max_values`: None, `max_size`: Some(7492), added: 9967, mode: `MaxEncodedLen`)
 	/// Storage: `Vaults::Ledgers` (r:35 w:35)
 	/// Proof: `Vaults::Ledgers` (`max_values`: None, `max_size`: Some(626), added: 3101, mode: `MaxEncodedLen`)
 	/// Storage: `Vaults::SettlementCollateral` (r:1 w:0)
 	/// Proof: `Vaults::SettlementCollateral` (`max_values`: Some(1), `max_size`: Some(3), added: 498, mode: `MaxEncodedLen`)
-	/// Storage: `Confidential::Accounts` (r:1 w:0)
-	/// Proof: `Confidential::Accounts` (`max_values`: None, `max_size`: Some(137), added: 2612, mode: `MaxEncodedLen`)
-	/// Storage: `Margin::PortfolioAccounts` (r:1 w:0)
-	/// Proof: `Margin::PortfolioAccounts` (`max_values`: None, `max_size`: Some(49), added: 2524, mode: `MaxEncodedLen`)
 	/// Storage: `Oracle::KeyQuotes` (r:1 w:0)
 	/// Proof: `Oracle::KeyQuotes` (`max_values`: None, `max_size`: Some(1867), added: 4342, mode: `MaxEncodedLen`)
 	/// Storage: `Orderbook::Levels` (r:33 w:33)
@@ -73,18 +69,18 @@ impl<T: frame_system::Config> pallet_clearinghouse_orderbook::WeightInfo for Wei
 	/// The range of component `m` is `[0, 32]`.
 	fn place_order(m: u32, ) -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `3844 + m * (8187 ±0)`
-		//  Estimated: `10940 + m * (9950 ±0)`
-		// Minimum execution time: 241_628_000 picoseconds.
-		Weight::from_parts(460_603_713, 0)
-			.saturating_add(Weight::from_parts(0, 10940))
-			// Standard Error: 7_935_818
-			.saturating_add(Weight::from_parts(188_519_690, 0).saturating_mul(m.into()))
-			.saturating_add(T::DbWeight::get().reads(14))
+		//  Measured:  `3820 + m * (8204 ±0)`
+		//  Estimated: `10957 + m * (9967 ±0)`
+		// Minimum execution time: 170_903_000 picoseconds.
+		Weight::from_parts(192_307_387, 0)
+			.saturating_add(Weight::from_parts(0, 10957))
+			// Standard Error: 389_149
+			.saturating_add(Weight::from_parts(159_938_003, 0).saturating_mul(m.into()))
+			.saturating_add(T::DbWeight::get().reads(12))
 			.saturating_add(T::DbWeight::get().reads((4_u64).saturating_mul(m.into())))
 			.saturating_add(T::DbWeight::get().writes(8))
 			.saturating_add(T::DbWeight::get().writes((5_u64).saturating_mul(m.into())))
-			.saturating_add(Weight::from_parts(0, 9950).saturating_mul(m.into()))
+			.saturating_add(Weight::from_parts(0, 9967).saturating_mul(m.into()))
 	}
 	/// Storage: `Orderbook::Markets` (r:1 w:1)
 	/// Proof: `Orderbook::Markets` (`max_values`: None, `max_size`: Some(2171), added: 4646, mode: `MaxEncodedLen`)
@@ -95,15 +91,11 @@ impl<T: frame_system::Config> pallet_clearinghouse_orderbook::WeightInfo for Wei
 	/// Storage: `Margin::Markets` (r:64 w:0)
 	/// Proof: `Margin::Markets` (`max_values`: None, `max_size`: Some(170), added: 2645, mode: `MaxEncodedLen`)
 	/// Storage: `Margin::Accounts` (r:1 w:1)
-	/// Proof: `Margin::Accounts` (`max_values`: None, `max_size`: Some(7475), added: 9950, mode: `MaxEncodedLen`)
+	/// Proof: `Margin::Accounts` (`max_values`: None, `max_size`: Some(7492), added: 9967, mode: `MaxEncodedLen`)
 	/// Storage: `Vaults::Ledgers` (r:1 w:0)
 	/// Proof: `Vaults::Ledgers` (`max_values`: None, `max_size`: Some(626), added: 3101, mode: `MaxEncodedLen`)
 	/// Storage: `Vaults::SettlementCollateral` (r:1 w:0)
 	/// Proof: `Vaults::SettlementCollateral` (`max_values`: Some(1), `max_size`: Some(3), added: 498, mode: `MaxEncodedLen`)
-	/// Storage: `Confidential::Accounts` (r:1 w:0)
-	/// Proof: `Confidential::Accounts` (`max_values`: None, `max_size`: Some(137), added: 2612, mode: `MaxEncodedLen`)
-	/// Storage: `Margin::PortfolioAccounts` (r:1 w:0)
-	/// Proof: `Margin::PortfolioAccounts` (`max_values`: None, `max_size`: Some(49), added: 2524, mode: `MaxEncodedLen`)
 	/// Storage: `Oracle::KeyQuotes` (r:64 w:0)
 	/// Proof: `Oracle::KeyQuotes` (`max_values`: None, `max_size`: Some(1867), added: 4342, mode: `MaxEncodedLen`)
 	/// Storage: `Orderbook::Levels` (r:1 w:1)
@@ -111,14 +103,14 @@ impl<T: frame_system::Config> pallet_clearinghouse_orderbook::WeightInfo for Wei
 	/// The range of component `n` is `[0, 63]`.
 	fn place_positions(n: u32, ) -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `5083 + n * (282 ±0)`
-		//  Estimated: `10940 + n * (4342 ±0)`
-		// Minimum execution time: 210_172_000 picoseconds.
-		Weight::from_parts(298_736_717, 0)
-			.saturating_add(Weight::from_parts(0, 10940))
-			// Standard Error: 355_166
-			.saturating_add(Weight::from_parts(19_108_713, 0).saturating_mul(n.into()))
-			.saturating_add(T::DbWeight::get().reads(11))
+		//  Measured:  `5058 + n * (282 ±0)`
+		//  Estimated: `10957 + n * (4342 ±0)`
+		// Minimum execution time: 179_125_000 picoseconds.
+		Weight::from_parts(225_058_815, 0)
+			.saturating_add(Weight::from_parts(0, 10957))
+			// Standard Error: 54_231
+			.saturating_add(Weight::from_parts(14_295_271, 0).saturating_mul(n.into()))
+			.saturating_add(T::DbWeight::get().reads(9))
 			.saturating_add(T::DbWeight::get().reads((2_u64).saturating_mul(n.into())))
 			.saturating_add(T::DbWeight::get().writes(5))
 			.saturating_add(Weight::from_parts(0, 4342).saturating_mul(n.into()))
@@ -132,7 +124,7 @@ impl<T: frame_system::Config> pallet_clearinghouse_orderbook::WeightInfo for Wei
 	/// Storage: `Margin::Markets` (r:1 w:0)
 	/// Proof: `Margin::Markets` (`max_values`: None, `max_size`: Some(170), added: 2645, mode: `MaxEncodedLen`)
 	/// Storage: `Margin::Accounts` (r:1 w:1)
-	/// Proof: `Margin::Accounts` (`max_values`: None, `max_size`: Some(7475), added: 9950, mode: `MaxEncodedLen`)
+	/// Proof: `Margin::Accounts` (`max_values`: None, `max_size`: Some(7492), added: 9967, mode: `MaxEncodedLen`)
 	/// Storage: `Vaults::Ledgers` (r:1 w:0)
 	/// Proof: `Vaults::Ledgers` (`max_values`: None, `max_size`: Some(626), added: 3101, mode: `MaxEncodedLen`)
 	/// Storage: `Vaults::SettlementCollateral` (r:1 w:0)
@@ -141,23 +133,19 @@ impl<T: frame_system::Config> pallet_clearinghouse_orderbook::WeightInfo for Wei
 	/// Proof: `Vaults::Collaterals` (`max_values`: None, `max_size`: Some(72), added: 2547, mode: `MaxEncodedLen`)
 	/// Storage: `Oracle::KeyQuotes` (r:32 w:0)
 	/// Proof: `Oracle::KeyQuotes` (`max_values`: None, `max_size`: Some(1867), added: 4342, mode: `MaxEncodedLen`)
-	/// Storage: `Confidential::Accounts` (r:1 w:0)
-	/// Proof: `Confidential::Accounts` (`max_values`: None, `max_size`: Some(137), added: 2612, mode: `MaxEncodedLen`)
-	/// Storage: `Margin::PortfolioAccounts` (r:1 w:0)
-	/// Proof: `Margin::PortfolioAccounts` (`max_values`: None, `max_size`: Some(49), added: 2524, mode: `MaxEncodedLen`)
 	/// Storage: `Orderbook::Levels` (r:1 w:1)
 	/// Proof: `Orderbook::Levels` (`max_values`: None, `max_size`: Some(3815), added: 6290, mode: `MaxEncodedLen`)
 	/// The range of component `k` is `[1, 32]`.
 	fn place_collaterals(k: u32, ) -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `3508 + k * (191 ±0)`
-		//  Estimated: `10940 + k * (4342 ±31)`
-		// Minimum execution time: 214_809_000 picoseconds.
-		Weight::from_parts(288_828_112, 0)
-			.saturating_add(Weight::from_parts(0, 10940))
-			// Standard Error: 450_989
-			.saturating_add(Weight::from_parts(14_153_864, 0).saturating_mul(k.into()))
-			.saturating_add(T::DbWeight::get().reads(9))
+		//  Measured:  `3483 + k * (191 ±0)`
+		//  Estimated: `10957 + k * (4342 ±31)`
+		// Minimum execution time: 166_547_000 picoseconds.
+		Weight::from_parts(185_407_128, 0)
+			.saturating_add(Weight::from_parts(0, 10957))
+			// Standard Error: 62_437
+			.saturating_add(Weight::from_parts(11_846_753, 0).saturating_mul(k.into()))
+			.saturating_add(T::DbWeight::get().reads(7))
 			.saturating_add(T::DbWeight::get().reads((2_u64).saturating_mul(k.into())))
 			.saturating_add(T::DbWeight::get().writes(5))
 			.saturating_add(Weight::from_parts(0, 4342).saturating_mul(k.into()))
@@ -171,14 +159,14 @@ impl<T: frame_system::Config> pallet_clearinghouse_orderbook::WeightInfo for Wei
 	/// Storage: `Orderbook::Levels` (r:1 w:1)
 	/// Proof: `Orderbook::Levels` (`max_values`: None, `max_size`: Some(3815), added: 6290, mode: `MaxEncodedLen`)
 	/// Storage: `Margin::Accounts` (r:1 w:1)
-	/// Proof: `Margin::Accounts` (`max_values`: None, `max_size`: Some(7475), added: 9950, mode: `MaxEncodedLen`)
+	/// Proof: `Margin::Accounts` (`max_values`: None, `max_size`: Some(7492), added: 9967, mode: `MaxEncodedLen`)
 	fn cancel_order() -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `9391`
-		//  Estimated: `10940`
-		// Minimum execution time: 137_574_000 picoseconds.
-		Weight::from_parts(198_235_000, 0)
-			.saturating_add(Weight::from_parts(0, 10940))
+		//  Measured:  `9408`
+		//  Estimated: `10957`
+		// Minimum execution time: 129_952_000 picoseconds.
+		Weight::from_parts(144_033_000, 0)
+			.saturating_add(Weight::from_parts(0, 10957))
 			.saturating_add(T::DbWeight::get().reads(5))
 			.saturating_add(T::DbWeight::get().writes(5))
 	}
@@ -191,17 +179,17 @@ impl<T: frame_system::Config> pallet_clearinghouse_orderbook::WeightInfo for Wei
 	/// Storage: `Orderbook::Levels` (r:64 w:64)
 	/// Proof: `Orderbook::Levels` (`max_values`: None, `max_size`: Some(3815), added: 6290, mode: `MaxEncodedLen`)
 	/// Storage: `Margin::Accounts` (r:1 w:1)
-	/// Proof: `Margin::Accounts` (`max_values`: None, `max_size`: Some(7475), added: 9950, mode: `MaxEncodedLen`)
+	/// Proof: `Margin::Accounts` (`max_values`: None, `max_size`: Some(7492), added: 9967, mode: `MaxEncodedLen`)
 	/// The range of component `n` is `[1, 64]`.
 	fn cancel_all(n: u32, ) -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `8582 + n * (122 ±0)`
-		//  Estimated: `10940 + n * (6290 ±0)`
-		// Minimum execution time: 148_521_000 picoseconds.
-		Weight::from_parts(217_622_398, 0)
-			.saturating_add(Weight::from_parts(0, 10940))
-			// Standard Error: 495_589
-			.saturating_add(Weight::from_parts(23_169_801, 0).saturating_mul(n.into()))
+		//  Measured:  `8599 + n * (122 ±0)`
+		//  Estimated: `10957 + n * (6290 ±0)`
+		// Minimum execution time: 112_557_000 picoseconds.
+		Weight::from_parts(114_406_824, 0)
+			.saturating_add(Weight::from_parts(0, 10957))
+			// Standard Error: 64_244
+			.saturating_add(Weight::from_parts(18_144_248, 0).saturating_mul(n.into()))
 			.saturating_add(T::DbWeight::get().reads(4))
 			.saturating_add(T::DbWeight::get().reads((1_u64).saturating_mul(n.into())))
 			.saturating_add(T::DbWeight::get().writes(4))
@@ -217,33 +205,29 @@ impl<T: frame_system::Config> pallet_clearinghouse_orderbook::WeightInfo for Wei
 	/// Storage: `Orderbook::Levels` (r:64 w:64)
 	/// Proof: `Orderbook::Levels` (`max_values`: None, `max_size`: Some(3815), added: 6290, mode: `MaxEncodedLen`)
 	/// Storage: `Margin::Accounts` (r:1 w:1)
-	/// Proof: `Margin::Accounts` (`max_values`: None, `max_size`: Some(7475), added: 9950, mode: `MaxEncodedLen`)
+	/// Proof: `Margin::Accounts` (`max_values`: None, `max_size`: Some(7492), added: 9967, mode: `MaxEncodedLen`)
 	/// Storage: `Margin::Markets` (r:1 w:0)
 	/// Proof: `Margin::Markets` (`max_values`: None, `max_size`: Some(170), added: 2645, mode: `MaxEncodedLen`)
-	/// Storage: `Margin::PortfolioAccounts` (r:1 w:0)
-	/// Proof: `Margin::PortfolioAccounts` (`max_values`: None, `max_size`: Some(49), added: 2524, mode: `MaxEncodedLen`)
 	/// Storage: `Vaults::Ledgers` (r:1 w:0)
 	/// Proof: `Vaults::Ledgers` (`max_values`: None, `max_size`: Some(626), added: 3101, mode: `MaxEncodedLen`)
 	/// Storage: `Vaults::SettlementCollateral` (r:1 w:0)
 	/// Proof: `Vaults::SettlementCollateral` (`max_values`: Some(1), `max_size`: Some(3), added: 498, mode: `MaxEncodedLen`)
-	/// Storage: `Confidential::Accounts` (r:1 w:0)
-	/// Proof: `Confidential::Accounts` (`max_values`: None, `max_size`: Some(137), added: 2612, mode: `MaxEncodedLen`)
 	/// Storage: `Oracle::KeyQuotes` (r:1 w:0)
 	/// Proof: `Oracle::KeyQuotes` (`max_values`: None, `max_size`: Some(1867), added: 4342, mode: `MaxEncodedLen`)
 	/// The range of component `c` is `[0, 32]`.
 	/// The range of component `p` is `[1, 32]`.
 	fn bulk(c: u32, p: u32, ) -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `3293 + c * (127 ±0)`
-		//  Estimated: `10940 + c * (6290 ±0) + p * (6290 ±0)`
-		// Minimum execution time: 873_807_000 picoseconds.
-		Weight::from_parts(328_493_005, 0)
-			.saturating_add(Weight::from_parts(0, 10940))
-			// Standard Error: 869_503
-			.saturating_add(Weight::from_parts(28_198_146, 0).saturating_mul(c.into()))
-			// Standard Error: 893_534
-			.saturating_add(Weight::from_parts(27_282_174, 0).saturating_mul(p.into()))
-			.saturating_add(T::DbWeight::get().reads(10))
+		//  Measured:  `3268 + c * (127 ±0)`
+		//  Estimated: `10957 + c * (6290 ±0) + p * (6290 ±0)`
+		// Minimum execution time: 775_241_000 picoseconds.
+		Weight::from_parts(178_014_937, 0)
+			.saturating_add(Weight::from_parts(0, 10957))
+			// Standard Error: 177_072
+			.saturating_add(Weight::from_parts(19_687_870, 0).saturating_mul(c.into()))
+			// Standard Error: 181_964
+			.saturating_add(Weight::from_parts(21_467_873, 0).saturating_mul(p.into()))
+			.saturating_add(T::DbWeight::get().reads(8))
 			.saturating_add(T::DbWeight::get().reads((1_u64).saturating_mul(c.into())))
 			.saturating_add(T::DbWeight::get().reads((1_u64).saturating_mul(p.into())))
 			.saturating_add(T::DbWeight::get().writes(4))
@@ -253,7 +237,7 @@ impl<T: frame_system::Config> pallet_clearinghouse_orderbook::WeightInfo for Wei
 			.saturating_add(Weight::from_parts(0, 6290).saturating_mul(p.into()))
 	}
 	/// Storage: `Margin::Accounts` (r:1 w:1)
-	/// Proof: `Margin::Accounts` (`max_values`: None, `max_size`: Some(7475), added: 9950, mode: `MaxEncodedLen`)
+	/// Proof: `Margin::Accounts` (`max_values`: None, `max_size`: Some(7492), added: 9967, mode: `MaxEncodedLen`)
 	/// Storage: `Orderbook::Markets` (r:1 w:1)
 	/// Proof: `Orderbook::Markets` (`max_values`: None, `max_size`: Some(2171), added: 4646, mode: `MaxEncodedLen`)
 	/// Storage: `Orderbook::ChangedBooks` (r:1 w:1)
@@ -264,27 +248,23 @@ impl<T: frame_system::Config> pallet_clearinghouse_orderbook::WeightInfo for Wei
 	/// Proof: `Orderbook::Levels` (`max_values`: None, `max_size`: Some(3815), added: 6290, mode: `MaxEncodedLen`)
 	/// Storage: `Margin::Markets` (r:1 w:0)
 	/// Proof: `Margin::Markets` (`max_values`: None, `max_size`: Some(170), added: 2645, mode: `MaxEncodedLen`)
-	/// Storage: `Margin::PortfolioAccounts` (r:1 w:0)
-	/// Proof: `Margin::PortfolioAccounts` (`max_values`: None, `max_size`: Some(49), added: 2524, mode: `MaxEncodedLen`)
 	/// Storage: `Vaults::Ledgers` (r:1 w:0)
 	/// Proof: `Vaults::Ledgers` (`max_values`: None, `max_size`: Some(626), added: 3101, mode: `MaxEncodedLen`)
 	/// Storage: `Vaults::SettlementCollateral` (r:1 w:0)
 	/// Proof: `Vaults::SettlementCollateral` (`max_values`: Some(1), `max_size`: Some(3), added: 498, mode: `MaxEncodedLen`)
-	/// Storage: `Confidential::Accounts` (r:1 w:0)
-	/// Proof: `Confidential::Accounts` (`max_values`: None, `max_size`: Some(137), added: 2612, mode: `MaxEncodedLen`)
 	/// Storage: `Oracle::KeyQuotes` (r:1 w:0)
 	/// Proof: `Oracle::KeyQuotes` (`max_values`: None, `max_size`: Some(1867), added: 4342, mode: `MaxEncodedLen`)
 	/// The range of component `p` is `[1, 32]`.
 	fn bulk_shared(p: u32, ) -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `3363`
-		//  Estimated: `10940`
-		// Minimum execution time: 221_139_000 picoseconds.
-		Weight::from_parts(313_377_598, 0)
-			.saturating_add(Weight::from_parts(0, 10940))
-			// Standard Error: 377_024
-			.saturating_add(Weight::from_parts(11_497_714, 0).saturating_mul(p.into()))
-			.saturating_add(T::DbWeight::get().reads(11))
+		//  Measured:  `3339`
+		//  Estimated: `10957`
+		// Minimum execution time: 191_454_000 picoseconds.
+		Weight::from_parts(228_020_450, 0)
+			.saturating_add(Weight::from_parts(0, 10957))
+			// Standard Error: 55_735
+			.saturating_add(Weight::from_parts(7_898_524, 0).saturating_mul(p.into()))
+			.saturating_add(T::DbWeight::get().reads(9))
 			.saturating_add(T::DbWeight::get().writes(5))
 	}
 	/// Storage: `Orderbook::Markets` (r:1 w:1)
@@ -293,8 +273,8 @@ impl<T: frame_system::Config> pallet_clearinghouse_orderbook::WeightInfo for Wei
 		// Proof Size summary in bytes:
 		//  Measured:  `152`
 		//  Estimated: `5636`
-		// Minimum execution time: 15_763_000 picoseconds.
-		Weight::from_parts(30_064_000, 0)
+		// Minimum execution time: 15_823_000 picoseconds.
+		Weight::from_parts(18_277_000, 0)
 			.saturating_add(Weight::from_parts(0, 5636))
 			.saturating_add(T::DbWeight::get().reads(1))
 			.saturating_add(T::DbWeight::get().writes(1))
@@ -311,8 +291,8 @@ impl<T: frame_system::Config> pallet_clearinghouse_orderbook::WeightInfo for Wei
 		// Proof Size summary in bytes:
 		//  Measured:  `9`
 		//  Estimated: `5636`
-		// Minimum execution time: 22_113_000 picoseconds.
-		Weight::from_parts(40_971_000, 0)
+		// Minimum execution time: 21_883_000 picoseconds.
+		Weight::from_parts(26_370_000, 0)
 			.saturating_add(Weight::from_parts(0, 5636))
 			.saturating_add(T::DbWeight::get().reads(4))
 			.saturating_add(T::DbWeight::get().writes(2))
@@ -340,11 +320,11 @@ impl<T: frame_system::Config> pallet_clearinghouse_orderbook::WeightInfo for Wei
 		// Proof Size summary in bytes:
 		//  Measured:  `212`
 		//  Estimated: `4843 + s * (9292 ±0)`
-		// Minimum execution time: 117_655_000 picoseconds.
-		Weight::from_parts(176_472_000, 0)
+		// Minimum execution time: 117_575_000 picoseconds.
+		Weight::from_parts(22_563_173, 0)
 			.saturating_add(Weight::from_parts(0, 4843))
-			// Standard Error: 351_138
-			.saturating_add(Weight::from_parts(133_609_767, 0).saturating_mul(s.into()))
+			// Standard Error: 55_921
+			.saturating_add(Weight::from_parts(95_898_071, 0).saturating_mul(s.into()))
 			.saturating_add(T::DbWeight::get().reads(6))
 			.saturating_add(T::DbWeight::get().reads((6_u64).saturating_mul(s.into())))
 			.saturating_add(T::DbWeight::get().writes(5))
@@ -357,8 +337,8 @@ impl<T: frame_system::Config> pallet_clearinghouse_orderbook::WeightInfo for Wei
 		// Proof Size summary in bytes:
 		//  Measured:  `152`
 		//  Estimated: `5636`
-		// Minimum execution time: 16_384_000 picoseconds.
-		Weight::from_parts(34_071_000, 0)
+		// Minimum execution time: 16_164_000 picoseconds.
+		Weight::from_parts(20_440_000, 0)
 			.saturating_add(Weight::from_parts(0, 5636))
 			.saturating_add(T::DbWeight::get().reads(1))
 			.saturating_add(T::DbWeight::get().writes(1))
@@ -376,22 +356,22 @@ impl<T: frame_system::Config> pallet_clearinghouse_orderbook::WeightInfo for Wei
 	/// Storage: `Orderbook::AccountOrders` (r:64 w:64)
 	/// Proof: `Orderbook::AccountOrders` (`max_values`: None, `max_size`: Some(3136), added: 5611, mode: `MaxEncodedLen`)
 	/// Storage: `Margin::Accounts` (r:64 w:64)
-	/// Proof: `Margin::Accounts` (`max_values`: None, `max_size`: Some(7475), added: 9950, mode: `MaxEncodedLen`)
+	/// Proof: `Margin::Accounts` (`max_values`: None, `max_size`: Some(7492), added: 9967, mode: `MaxEncodedLen`)
 	/// The range of component `n` is `[1, 64]`.
 	fn sweep_level(n: u32, ) -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `1033 + n * (7536 ±0)`
-		//  Estimated: `7280 + n * (9950 ±0)`
-		// Minimum execution time: 187_158_000 picoseconds.
-		Weight::from_parts(280_881_363, 0)
+		//  Measured:  `1033 + n * (7553 ±0)`
+		//  Estimated: `7280 + n * (9967 ±0)`
+		// Minimum execution time: 123_463_000 picoseconds.
+		Weight::from_parts(48_136_807, 0)
 			.saturating_add(Weight::from_parts(0, 7280))
-			// Standard Error: 2_630_494
-			.saturating_add(Weight::from_parts(54_071_927, 0).saturating_mul(n.into()))
+			// Standard Error: 1_639_094
+			.saturating_add(Weight::from_parts(48_758_104, 0).saturating_mul(n.into()))
 			.saturating_add(T::DbWeight::get().reads(5))
 			.saturating_add(T::DbWeight::get().reads((2_u64).saturating_mul(n.into())))
 			.saturating_add(T::DbWeight::get().writes(4))
 			.saturating_add(T::DbWeight::get().writes((2_u64).saturating_mul(n.into())))
-			.saturating_add(Weight::from_parts(0, 9950).saturating_mul(n.into()))
+			.saturating_add(Weight::from_parts(0, 9967).saturating_mul(n.into()))
 	}
 	/// Storage: `Orderbook::Markets` (r:1 w:1)
 	/// Proof: `Orderbook::Markets` (`max_values`: None, `max_size`: Some(2171), added: 4646, mode: `MaxEncodedLen`)
@@ -402,7 +382,7 @@ impl<T: frame_system::Config> pallet_clearinghouse_orderbook::WeightInfo for Wei
 	/// Storage: `Margin::Markets` (r:64 w:0)
 	/// Proof: `Margin::Markets` (`max_values`: None, `max_size`: Some(170), added: 2645, mode: `MaxEncodedLen`)
 	/// Storage: `Margin::Accounts` (r:65 w:65)
-	/// Proof: `Margin::Accounts` (`max_values`: None, `max_size`: Some(7475), added: 9950, mode: `MaxEncodedLen`)
+	/// Proof: `Margin::Accounts` (`max_values`: None, `max_size`: Some(7492), added: 9967, mode: `MaxEncodedLen`)
 	/// Storage: `Vaults::Ledgers` (r:1 w:0)
 	/// Proof: `Vaults::Ledgers` (`max_values`: None, `max_size`: Some(626), added: 3101, mode: `MaxEncodedLen`)
 	/// Storage: `Vaults::SettlementCollateral` (r:1 w:0)
@@ -411,27 +391,23 @@ impl<T: frame_system::Config> pallet_clearinghouse_orderbook::WeightInfo for Wei
 	/// Proof: `Vaults::Collaterals` (`max_values`: None, `max_size`: Some(72), added: 2547, mode: `MaxEncodedLen`)
 	/// Storage: `Oracle::KeyQuotes` (r:95 w:0)
 	/// Proof: `Oracle::KeyQuotes` (`max_values`: None, `max_size`: Some(1867), added: 4342, mode: `MaxEncodedLen`)
-	/// Storage: `Confidential::Accounts` (r:1 w:0)
-	/// Proof: `Confidential::Accounts` (`max_values`: None, `max_size`: Some(137), added: 2612, mode: `MaxEncodedLen`)
-	/// Storage: `Margin::PortfolioAccounts` (r:1 w:0)
-	/// Proof: `Margin::PortfolioAccounts` (`max_values`: None, `max_size`: Some(49), added: 2524, mode: `MaxEncodedLen`)
 	/// Storage: `Orderbook::Levels` (r:2 w:2)
 	/// Proof: `Orderbook::Levels` (`max_values`: None, `max_size`: Some(3815), added: 6290, mode: `MaxEncodedLen`)
 	/// The range of component `n` is `[1, 64]`.
 	fn place_evicting(n: u32, ) -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `28453 + n * (7527 ±0)`
-		//  Estimated: `413480 + n * (9950 ±0)`
-		// Minimum execution time: 2_197_623_000 picoseconds.
-		Weight::from_parts(2_631_652_347, 0)
+		//  Measured:  `28428 + n * (7544 ±0)`
+		//  Estimated: `413480 + n * (9967 ±0)`
+		// Minimum execution time: 1_482_090_000 picoseconds.
+		Weight::from_parts(1_343_609_366, 0)
 			.saturating_add(Weight::from_parts(0, 413480))
-			// Standard Error: 5_000_011
-			.saturating_add(Weight::from_parts(35_559_980, 0).saturating_mul(n.into()))
-			.saturating_add(T::DbWeight::get().reads(200))
+			// Standard Error: 6_123_841
+			.saturating_add(Weight::from_parts(76_325_761, 0).saturating_mul(n.into()))
+			.saturating_add(T::DbWeight::get().reads(198))
 			.saturating_add(T::DbWeight::get().reads((2_u64).saturating_mul(n.into())))
 			.saturating_add(T::DbWeight::get().writes(6))
 			.saturating_add(T::DbWeight::get().writes((2_u64).saturating_mul(n.into())))
-			.saturating_add(Weight::from_parts(0, 9950).saturating_mul(n.into()))
+			.saturating_add(Weight::from_parts(0, 9967).saturating_mul(n.into()))
 	}
 	/// Storage: `Orderbook::ChangedBooks` (r:1 w:1)
 	/// Proof: `Orderbook::ChangedBooks` (`max_values`: Some(1), `max_size`: Some(1026), added: 1521, mode: `MaxEncodedLen`)
@@ -444,11 +420,11 @@ impl<T: frame_system::Config> pallet_clearinghouse_orderbook::WeightInfo for Wei
 		// Proof Size summary in bytes:
 		//  Measured:  `118 + n * (2258 ±0)`
 		//  Estimated: `2511 + n * (4646 ±0)`
-		// Minimum execution time: 25_758_000 picoseconds.
-		Weight::from_parts(3_770_673, 0)
+		// Minimum execution time: 25_428_000 picoseconds.
+		Weight::from_parts(12_078_087, 0)
 			.saturating_add(Weight::from_parts(0, 2511))
-			// Standard Error: 118_949
-			.saturating_add(Weight::from_parts(17_607_370, 0).saturating_mul(n.into()))
+			// Standard Error: 168_780
+			.saturating_add(Weight::from_parts(18_867_343, 0).saturating_mul(n.into()))
 			.saturating_add(T::DbWeight::get().reads(1))
 			.saturating_add(T::DbWeight::get().reads((2_u64).saturating_mul(n.into())))
 			.saturating_add(T::DbWeight::get().writes(1))

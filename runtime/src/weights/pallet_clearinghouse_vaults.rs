@@ -56,8 +56,8 @@ impl<T: frame_system::Config> pallet_clearinghouse_vaults::WeightInfo for Weight
 		// Proof Size summary in bytes:
 		//  Measured:  `3165`
 		//  Estimated: `6208`
-		// Minimum execution time: 166_337_000 picoseconds.
-		Weight::from_parts(249_180_000, 0)
+		// Minimum execution time: 142_312_000 picoseconds.
+		Weight::from_parts(217_703_000, 0)
 			.saturating_add(Weight::from_parts(0, 6208))
 			.saturating_add(T::DbWeight::get().reads(6))
 			.saturating_add(T::DbWeight::get().writes(5))
@@ -71,11 +71,7 @@ impl<T: frame_system::Config> pallet_clearinghouse_vaults::WeightInfo for Weight
 	/// Storage: `Oracle::KeyQuotes` (r:95 w:0)
 	/// Proof: `Oracle::KeyQuotes` (`max_values`: None, `max_size`: Some(1867), added: 4342, mode: `MaxEncodedLen`)
 	/// Storage: `Margin::Accounts` (r:1 w:0)
-	/// Proof: `Margin::Accounts` (`max_values`: None, `max_size`: Some(7475), added: 9950, mode: `MaxEncodedLen`)
-	/// Storage: `Margin::PortfolioAccounts` (r:1 w:0)
-	/// Proof: `Margin::PortfolioAccounts` (`max_values`: None, `max_size`: Some(49), added: 2524, mode: `MaxEncodedLen`)
-	/// Storage: `Confidential::Accounts` (r:1 w:0)
-	/// Proof: `Confidential::Accounts` (`max_values`: None, `max_size`: Some(137), added: 2612, mode: `MaxEncodedLen`)
+	/// Proof: `Margin::Accounts` (`max_values`: None, `max_size`: Some(7492), added: 9967, mode: `MaxEncodedLen`)
 	/// Storage: `Margin::Markets` (r:64 w:0)
 	/// Proof: `Margin::Markets` (`max_values`: None, `max_size`: Some(170), added: 2645, mode: `MaxEncodedLen`)
 	/// Storage: `Vaults::CollateralAssets` (r:1 w:0)
@@ -86,16 +82,16 @@ impl<T: frame_system::Config> pallet_clearinghouse_vaults::WeightInfo for Weight
 	/// The range of component `p` is `[0, 64]`.
 	fn withdraw(n: u32, p: u32, ) -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `4078 + n * (190 ±0) + p * (263 ±0)`
+		//  Measured:  `4053 + n * (190 ±0) + p * (263 ±0)`
 		//  Estimated: `135592 + n * (2442 ±258) + p * (3015 ±129)`
-		// Minimum execution time: 556_466_000 picoseconds.
-		Weight::from_parts(260_602_304, 0)
+		// Minimum execution time: 569_926_000 picoseconds.
+		Weight::from_parts(722_042_000, 0)
 			.saturating_add(Weight::from_parts(0, 135592))
-			// Standard Error: 1_082_438
-			.saturating_add(Weight::from_parts(25_627_363, 0).saturating_mul(n.into()))
-			// Standard Error: 510_955
-			.saturating_add(Weight::from_parts(22_323_950, 0).saturating_mul(p.into()))
-			.saturating_add(T::DbWeight::get().reads(4))
+			// Standard Error: 1_041_653
+			.saturating_add(Weight::from_parts(12_522_405, 0).saturating_mul(n.into()))
+			// Standard Error: 524_221
+			.saturating_add(Weight::from_parts(14_756_784, 0).saturating_mul(p.into()))
+			.saturating_add(T::DbWeight::get().reads(3))
 			.saturating_add(T::DbWeight::get().reads((2_u64).saturating_mul(n.into())))
 			.saturating_add(T::DbWeight::get().reads((2_u64).saturating_mul(p.into())))
 			.saturating_add(T::DbWeight::get().writes(3))
@@ -109,13 +105,9 @@ impl<T: frame_system::Config> pallet_clearinghouse_vaults::WeightInfo for Weight
 	/// Storage: `Vaults::SettlementCollateral` (r:1 w:0)
 	/// Proof: `Vaults::SettlementCollateral` (`max_values`: Some(1), `max_size`: Some(3), added: 498, mode: `MaxEncodedLen`)
 	/// Storage: `Margin::Accounts` (r:1 w:0)
-	/// Proof: `Margin::Accounts` (`max_values`: None, `max_size`: Some(7475), added: 9950, mode: `MaxEncodedLen`)
-	/// Storage: `Margin::PortfolioAccounts` (r:1 w:0)
-	/// Proof: `Margin::PortfolioAccounts` (`max_values`: None, `max_size`: Some(49), added: 2524, mode: `MaxEncodedLen`)
+	/// Proof: `Margin::Accounts` (`max_values`: None, `max_size`: Some(7492), added: 9967, mode: `MaxEncodedLen`)
 	/// Storage: `Oracle::KeyQuotes` (r:95 w:0)
 	/// Proof: `Oracle::KeyQuotes` (`max_values`: None, `max_size`: Some(1867), added: 4342, mode: `MaxEncodedLen`)
-	/// Storage: `Confidential::Accounts` (r:1 w:0)
-	/// Proof: `Confidential::Accounts` (`max_values`: None, `max_size`: Some(137), added: 2612, mode: `MaxEncodedLen`)
 	/// Storage: `Margin::Markets` (r:64 w:0)
 	/// Proof: `Margin::Markets` (`max_values`: None, `max_size`: Some(170), added: 2645, mode: `MaxEncodedLen`)
 	/// Storage: `Vaults::CollateralAssets` (r:1 w:0)
@@ -140,12 +132,12 @@ impl<T: frame_system::Config> pallet_clearinghouse_vaults::WeightInfo for Weight
 	/// Proof: `XcmpQueue::OutboundXcmpMessages` (`max_values`: None, `max_size`: Some(65570), added: 68045, mode: `MaxEncodedLen`)
 	fn withdraw_to() -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `27455`
+		//  Measured:  `27430`
 		//  Estimated: `413480`
-		// Minimum execution time: 1_761_375_000 picoseconds.
-		Weight::from_parts(2_679_799_000, 0)
+		// Minimum execution time: 1_716_428_000 picoseconds.
+		Weight::from_parts(2_708_782_000, 0)
 			.saturating_add(Weight::from_parts(0, 413480))
-			.saturating_add(T::DbWeight::get().reads(205))
+			.saturating_add(T::DbWeight::get().reads(203))
 			.saturating_add(T::DbWeight::get().writes(7))
 	}
 	/// Storage: `Vaults::Collaterals` (r:31 w:0)
@@ -157,27 +149,23 @@ impl<T: frame_system::Config> pallet_clearinghouse_vaults::WeightInfo for Weight
 	/// Storage: `Oracle::KeyQuotes` (r:95 w:0)
 	/// Proof: `Oracle::KeyQuotes` (`max_values`: None, `max_size`: Some(1867), added: 4342, mode: `MaxEncodedLen`)
 	/// Storage: `Margin::Accounts` (r:1 w:0)
-	/// Proof: `Margin::Accounts` (`max_values`: None, `max_size`: Some(7475), added: 9950, mode: `MaxEncodedLen`)
-	/// Storage: `Margin::PortfolioAccounts` (r:1 w:0)
-	/// Proof: `Margin::PortfolioAccounts` (`max_values`: None, `max_size`: Some(49), added: 2524, mode: `MaxEncodedLen`)
-	/// Storage: `Confidential::Accounts` (r:1 w:0)
-	/// Proof: `Confidential::Accounts` (`max_values`: None, `max_size`: Some(137), added: 2612, mode: `MaxEncodedLen`)
+	/// Proof: `Margin::Accounts` (`max_values`: None, `max_size`: Some(7492), added: 9967, mode: `MaxEncodedLen`)
 	/// Storage: `Margin::Markets` (r:64 w:0)
 	/// Proof: `Margin::Markets` (`max_values`: None, `max_size`: Some(170), added: 2645, mode: `MaxEncodedLen`)
 	/// The range of component `n` is `[2, 32]`.
 	/// The range of component `p` is `[0, 64]`.
 	fn transfer(n: u32, p: u32, ) -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `3906 + n * (179 ±0) + p * (263 ±0)`
+		//  Measured:  `3881 + n * (179 ±0) + p * (263 ±0)`
 		//  Estimated: `135592 + n * (2442 ±258) + p * (3015 ±129)`
-		// Minimum execution time: 438_721_000 picoseconds.
-		Weight::from_parts(459_022_000, 0)
+		// Minimum execution time: 569_285_000 picoseconds.
+		Weight::from_parts(690_275_000, 0)
 			.saturating_add(Weight::from_parts(0, 135592))
-			// Standard Error: 1_029_093
-			.saturating_add(Weight::from_parts(16_702_924, 0).saturating_mul(n.into()))
-			// Standard Error: 517_900
-			.saturating_add(Weight::from_parts(16_075_485, 0).saturating_mul(p.into()))
-			.saturating_add(T::DbWeight::get().reads(3))
+			// Standard Error: 871_862
+			.saturating_add(Weight::from_parts(14_408_681, 0).saturating_mul(n.into()))
+			// Standard Error: 438_772
+			.saturating_add(Weight::from_parts(15_712_632, 0).saturating_mul(p.into()))
+			.saturating_add(T::DbWeight::get().reads(2))
 			.saturating_add(T::DbWeight::get().reads((2_u64).saturating_mul(n.into())))
 			.saturating_add(T::DbWeight::get().reads((2_u64).saturating_mul(p.into())))
 			.saturating_add(T::DbWeight::get().writes(2))
@@ -196,8 +184,8 @@ impl<T: frame_system::Config> pallet_clearinghouse_vaults::WeightInfo for Weight
 		// Proof Size summary in bytes:
 		//  Measured:  `249`
 		//  Estimated: `4086`
-		// Minimum execution time: 29_193_000 picoseconds.
-		Weight::from_parts(50_205_000, 0)
+		// Minimum execution time: 28_912_000 picoseconds.
+		Weight::from_parts(49_784_000, 0)
 			.saturating_add(Weight::from_parts(0, 4086))
 			.saturating_add(T::DbWeight::get().reads(3))
 			.saturating_add(T::DbWeight::get().writes(4))
@@ -208,8 +196,8 @@ impl<T: frame_system::Config> pallet_clearinghouse_vaults::WeightInfo for Weight
 		// Proof Size summary in bytes:
 		//  Measured:  `242`
 		//  Estimated: `3537`
-		// Minimum execution time: 15_764_000 picoseconds.
-		Weight::from_parts(28_362_000, 0)
+		// Minimum execution time: 16_294_000 picoseconds.
+		Weight::from_parts(28_192_000, 0)
 			.saturating_add(Weight::from_parts(0, 3537))
 			.saturating_add(T::DbWeight::get().reads(1))
 			.saturating_add(T::DbWeight::get().writes(1))
@@ -222,8 +210,8 @@ impl<T: frame_system::Config> pallet_clearinghouse_vaults::WeightInfo for Weight
 		// Proof Size summary in bytes:
 		//  Measured:  `220`
 		//  Estimated: `3537`
-		// Minimum execution time: 15_984_000 picoseconds.
-		Weight::from_parts(29_814_000, 0)
+		// Minimum execution time: 16_134_000 picoseconds.
+		Weight::from_parts(30_285_000, 0)
 			.saturating_add(Weight::from_parts(0, 3537))
 			.saturating_add(T::DbWeight::get().reads(2))
 			.saturating_add(T::DbWeight::get().writes(1))
