@@ -114,6 +114,7 @@ type Migrations = (
 	pallet_clearinghouse_orderbook::migrations::v1::MigrateV0ToV1<Runtime>,
 	pallet_clearinghouse_margin::migrations::v1::MigrateV0ToV1<Runtime>,
 	pallet_clearinghouse_margin::migrations::v2::MigrateV1ToV2<Runtime>,
+	pallet_clearinghouse_margin::migrations::v3::MigrateV2ToV3<Runtime>,
 );
 
 /// Dispatches extrinsics and runs the block hooks.

@@ -148,6 +148,50 @@ fn markets<T: Config>(n: u32) -> Vec<MarketId> {
 		.collect()
 }
 
+/// `n` perpetuals on `underlying` (priced at 100), as the quarterly futures beside a perpetual
+/// are.
+fn markets_on<T: Config>(underlying: OracleKey, n: u32) -> Vec<MarketId> {
+	let markets = (0..n)
+		.map(|i| {
+			let p = RiskParams { underlying, ..params(i) };
+			let market =
+				T::BenchmarkHelper::book_market(underlying, 100, true).unwrap_or(30_000 + i);
+			Pallet::<T>::do_set_market_risk(market, p).expect("room for the markets");
+			market
+		})
+		.collect();
+	T::BenchmarkHelper::set_price(underlying, FixedU128::from_u32(100));
+	markets
+}
+
+/// The longest copy of an index's reads there can be: `MAX_PRICE_SEGMENTS` segments (one per
+/// feeder), the first holding `price` from now for an hour.
+fn full_schedule<T: Config>(price: FixedU128) -> PriceSchedule {
+	let now = T::Time::now();
+	let max = clearinghouse_primitives::oracle::MAX_PRICE_SEGMENTS;
+	let segments: Vec<PriceSegment> = (0..max)
+		.map(|i| PriceSegment { until: now + 3_600_000 + u64::from(i) * 1_000, price, at: now })
+		.collect();
+	PriceSchedule { halted: false, ema: Some(price), segments: BoundedVec::truncate_from(segments) }
+}
+
+/// Give every perpetual and future among `markets` the longest copy of its index's reads, at
+/// the price it has now (what a margin check decodes per position at worst: an oracle with
+/// every feeder fresh, each expiring at its own instant).
+fn fill_copies<T: Config>(markets: &[MarketId]) {
+	let now = T::Time::now();
+	for market in markets {
+		if let Some(record) = Markets::<T>::get(market) {
+			if let Some(quote) = record.prices.quote(now) {
+				Pallet::<T>::copy_prices(
+					&record.risk.underlying,
+					Some(&full_schedule::<T>(quote.price)),
+				);
+			}
+		}
+	}
+}
+
 #[benchmarks]
 mod benchmarks {
 	use super::*;
@@ -179,6 +223,7 @@ mod benchmarks {
 		}
 		Pallet::<T>::store_entries(&account, EntriesOf::<T>::truncate_from(entries));
 		T::BenchmarkHelper::fund(&account, 1_000_000 * 1_000_000);
+		fill_copies::<T>(&markets);
 		let pending =
 			PendingOrder { market: markets[0], size: 10, price: FixedU128::from_u32(101) };
 		let checked;
@@ -280,6 +325,7 @@ mod benchmarks {
 		let existing = Markets::<T>::count();
 		let markets = markets::<T>(m.min(T::MaxMarkets::get().saturating_sub(existing)));
 		// A second on: every market is due (1 ms interval) and the prices are still fresh.
+		fill_copies::<T>(&markets);
 		let later = T::Time::now().saturating_add(1_000);
 		T::BenchmarkHelper::set_time(later);
 		#[block]
@@ -646,14 +692,36 @@ mod benchmarks {
 		Ok(())
 	}
 
+	/// A new perpetual on an underlying with all but one of its perpetuals and futures listed
+	/// already: the list read and written, the index's reads copied.
 	#[benchmark]
 	fn set_market_risk() -> Result<(), BenchmarkError> {
 		let origin =
 			T::RiskAdminOrigin::try_successful_origin().map_err(|_| BenchmarkError::Weightless)?;
+		let underlying = params(0).underlying;
+		let others = markets_on::<T>(underlying, T::MaxLinearMarketsPerUnderlying::get() - 1);
 		#[extrinsic_call]
 		_(origin as T::RuntimeOrigin, 20_000, params(0));
 		assert!(Markets::<T>::contains_key(20_000));
+		assert_eq!(LinearMarkets::<T>::get(underlying).len(), others.len() + 1);
 		Ok(())
+	}
+
+	/// The oracle changed an index's reads: the `m` perpetuals and futures on it rewrite their
+	/// copies, each the longest there can be.
+	#[benchmark]
+	fn quotes_changed(m: Linear<0, { T::MaxLinearMarketsPerUnderlying::get() }>) {
+		let underlying = key(*b"QUOT", 0);
+		let markets = markets_on::<T>(underlying, m);
+		fill_copies::<T>(&markets);
+		let schedule = full_schedule::<T>(FixedU128::from_u32(101));
+		#[block]
+		{
+			Pallet::<T>::copy_prices(&underlying, Some(&schedule));
+		}
+		for market in markets {
+			assert_eq!(Markets::<T>::get(market).map(|r| r.prices), Some(schedule.clone()));
+		}
 	}
 
 	impl_benchmark_test_suite!(Pallet, crate::mock::new_test_ext(), crate::mock::Test);

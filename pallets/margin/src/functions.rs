@@ -114,18 +114,29 @@ impl<T: Config> Pallet<T> {
 		if matches!(instrument, Instrument::Option { .. }) {
 			ensure!(OptionRisks::<T>::contains_key(params.underlying), Error::<T>::NoVolKey);
 		}
-		let state = match Markets::<T>::get(market) {
+		let (state, prices) = match Markets::<T>::get(market) {
 			None => {
 				ensure!(Markets::<T>::count() < T::MaxMarkets::get(), Error::<T>::TooManyMarkets);
+				// A perpetual or future keeps a copy of its underlying's index reads, kept in
+				// step by the oracle from now on.
+				let prices = if matches!(instrument, Instrument::Option { .. }) {
+					PriceSchedule::default()
+				} else {
+					LinearMarkets::<T>::try_mutate(params.underlying, |markets| {
+						markets.try_push(market).map_err(|_| Error::<T>::TooManyMarketsOnUnderlying)
+					})?;
+					T::Prices::schedule(&params.underlying).unwrap_or_default()
+				};
 				// The book's mid as it stands: the market may have resting orders already.
-				MarketState {
+				let state = MarketState {
 					funding_at: T::Time::now(),
 					instrument,
 					mid: T::Book::mid(market),
 					..Default::default()
-				}
+				};
+				(state, prices)
 			},
-			Some(MarketRecord { risk: old, mut state }) => {
+			Some(MarketRecord { risk: old, mut state, prices }) => {
 				// Positions and orders are stored in the market's size units against its
 				// underlying: neither may change under them.
 				ensure!(
@@ -137,7 +148,7 @@ impl<T: Config> Pallet<T> {
 				if old.funding.is_none() && params.funding.is_some() {
 					state.funding_at = T::Time::now();
 				}
-				state
+				(state, prices)
 			},
 		};
 		// A dated market settles at the average index before its expiry (registered whenever
@@ -147,7 +158,7 @@ impl<T: Config> Pallet<T> {
 				Settlements::<T>::insert(market, SettlementState::new(expiry));
 			}
 		}
-		Markets::<T>::insert(market, MarketRecord { risk: params, state });
+		Markets::<T>::insert(market, MarketRecord { risk: params, state, prices });
 		Self::deposit_event(Event::MarketRiskSet { market, params });
 		Ok(())
 	}
@@ -185,13 +196,21 @@ impl<T: Config> Pallet<T> {
 	/// The mark price of `market`: for a perpetual or future the median of index, book mid
 	/// (as the previous block ended) and EMA (a future's settlement price once fixed); for an
 	/// option its model price (see [`Self::option_mark`]). `None` without a price.
+	/// `None` for a market not configured.
 	pub fn mark_price(market: MarketId, params: &RiskParams) -> Option<FixedU128> {
-		Self::mark_with_state(params, &Self::market_state(market))
+		let record = Markets::<T>::get(market)?;
+		let quote = record.prices.quote(T::Time::now());
+		Self::mark_with_state(params, &record.state, quote)
 	}
 
-	/// [`Self::mark_price`] for a caller that has read the market's state already (the margin
-	/// check, per position: the state is not decoded twice).
-	fn mark_with_state(params: &RiskParams, state: &MarketState) -> Option<FixedU128> {
+	/// [`Self::mark_price`] for a caller that has read the market's record already (the margin
+	/// check, per position: the record is not decoded twice), `quote` its copy of the index
+	/// reads at now.
+	fn mark_with_state(
+		params: &RiskParams,
+		state: &MarketState,
+		quote: Option<Quote>,
+	) -> Option<FixedU128> {
 		if let Instrument::Option { right, strike, expiry } = state.instrument {
 			return Self::option_mark(params, state, right, strike, expiry).map(|o| o.mark);
 		}
@@ -200,8 +219,23 @@ impl<T: Config> Pallet<T> {
 		if let Some(price) = state.settlement_price {
 			return Some(price);
 		}
-		let quote = T::Prices::quote(&params.underlying)?;
+		let quote = quote?;
 		Some(mark::mark_price(quote.price, state.mid, quote.ema))
+	}
+
+	/// `key`'s index reads changed to `schedule` (`None`: the key is gone): every perpetual's
+	/// and future's copy on it is rewritten (see [`MarketRecord::prices`]). What it used.
+	pub(crate) fn copy_prices(key: &OracleKey, schedule: Option<&PriceSchedule>) -> Weight {
+		let markets = LinearMarkets::<T>::get(key);
+		let schedule = schedule.cloned().unwrap_or_default();
+		for market in markets.iter() {
+			Markets::<T>::mutate(market, |record| {
+				if let Some(record) = record {
+					record.prices = schedule.clone();
+				}
+			});
+		}
+		T::WeightInfo::quotes_changed(markets.len() as u32)
 	}
 
 	/// An option's mark: Black–76 (rate 0) on the underlying's oracle index at the implied
@@ -690,10 +724,14 @@ impl<T: Config> Pallet<T> {
 		let settlement_decimals = Self::settlement_decimals()?;
 		// Every market read once: its parameters and state, and the order totals with the
 		// pending order counted on its side.
+		let now = Self::portfolio_now();
 		let mut exposures = Vec::with_capacity(entries.len());
+		// Each market's index quote at now, from its record's copy (beside `exposures`).
+		let mut quotes = Vec::with_capacity(entries.len());
 		for entry in entries {
-			let MarketRecord { risk: params, state } =
+			let MarketRecord { risk: params, state, prices } =
 				Markets::<T>::get(entry.market).ok_or(Error::<T>::MarketNotConfigured)?;
+			quotes.push(prices.quote(now));
 			let (mut buys, mut sells) = (entry.resting_buy, entry.resting_sell);
 			if let Some(p) = pending.filter(|p| p.market == entry.market) {
 				if p.size > 0 {
@@ -715,7 +753,6 @@ impl<T: Config> Pallet<T> {
 		};
 		// A portfolio account's requirements come from the scenario model (see the
 		// `portfolio` module): its legs are collected here, its resting orders' losses summed.
-		let now = Self::portfolio_now();
 		let mut legs = Vec::new();
 		let mut resting_total: u128 = 0;
 		// What every resting order loses against the mark at its limit (both models).
@@ -724,7 +761,9 @@ impl<T: Config> Pallet<T> {
 		let mut pending_haircut: u128 = 0;
 		// Per view: the maintenance fraction and decimals its liquidation price needs.
 		let mut linear: Vec<Option<(Permill, u8)>> = Vec::new();
-		for Exposure { entry, params, state, buys, sells } in exposures {
+		for (Exposure { entry, params, state, buys, sells }, quote) in
+			exposures.into_iter().zip(quotes)
+		{
 			let decimals = params.size_decimals;
 			let pos = Position { size: entry.quantity, cost: entry.cost };
 			let owed = funding::payment(
@@ -752,7 +791,7 @@ impl<T: Config> Pallet<T> {
 					{
 						Some(price)
 					},
-					_ => Self::mark_with_state(&params, &state),
+					_ => Self::mark_with_state(&params, &state, quote),
 				},
 			};
 			let Some(mark) = mark else {
@@ -1388,13 +1427,13 @@ impl<T: Config> Pallet<T> {
 	pub(crate) fn sample_funding() -> Weight {
 		let now = T::Time::now();
 		let count = Markets::<T>::count();
-		for (market, MarketRecord { risk: params, mut state }) in Markets::<T>::iter() {
+		for (market, MarketRecord { risk: params, mut state, prices }) in Markets::<T>::iter() {
 			let Some(funding_params) = params.funding else { continue };
 			if now < state.funding_at.saturating_add(funding_params.sample_interval_ms) {
 				continue;
 			}
-			// One quote for the index and the mark.
-			let Some(quote) = T::Prices::quote(&params.underlying) else { continue };
+			// One quote for the index and the mark: the record's copy.
+			let Some(quote) = prices.quote(now) else { continue };
 			let index = quote.price;
 			let mark = mark::mark_price(index, state.mid, quote.ema);
 			let Some(premium) = funding::premium(mark, index, funding_params.premium_cap) else {
@@ -1417,7 +1456,7 @@ impl<T: Config> Pallet<T> {
 			};
 			state.funding_index = next;
 			state.funding_at = now;
-			Markets::<T>::insert(market, MarketRecord { risk: params, state });
+			Markets::<T>::insert(market, MarketRecord { risk: params, state, prices });
 			Self::deposit_event(Event::FundingUpdated { market, premium, index: next });
 		}
 		T::WeightInfo::sample_funding(count)
@@ -1529,7 +1568,34 @@ impl<T: Config> Pallet<T> {
 		ensure!(uncopied == 0, "a floor without its copy in the account's record");
 		let recorded: u128 = BadDebts::<T>::iter_values().fold(0, |a, d| a.saturating_add(d));
 		ensure!(recorded == TotalBadDebt::<T>::get(), "bad-debt total drifted");
-		for (market, MarketRecord { risk: params, state }) in Markets::<T>::iter() {
+		let listed: usize = LinearMarkets::<T>::iter_values().map(|m| m.len()).sum();
+		for (underlying, markets) in LinearMarkets::<T>::iter() {
+			for market in markets.iter() {
+				let record = Markets::<T>::get(market).ok_or("an unconfigured market listed")?;
+				ensure!(
+					record.risk.underlying == underlying,
+					"a market listed on another underlying"
+				);
+			}
+		}
+		let mut linear = 0usize;
+		for (market, MarketRecord { risk: params, state, prices }) in Markets::<T>::iter() {
+			// A perpetual's or future's copy of its index reads is the oracle's, and the
+			// market is listed on its underlying (so the oracle's changes reach it); an option
+			// keeps none.
+			if matches!(state.instrument, Instrument::Option { .. }) {
+				ensure!(prices == PriceSchedule::default(), "an option with a copy of prices");
+			} else {
+				linear += 1;
+				ensure!(
+					LinearMarkets::<T>::get(params.underlying).contains(&market),
+					"a perpetual or future missing from its underlying's markets"
+				);
+				ensure!(
+					prices == T::Prices::schedule(&params.underlying).unwrap_or_default(),
+					"a market's copy of its index reads is not the oracle's"
+				);
+			}
 			// The mark's mid is the book's as the previous block ended (every change of a book
 			// is reported when the next block begins).
 			if let Some(mid) = T::Book::previous_mid(market) {
@@ -1555,6 +1621,8 @@ impl<T: Config> Pallet<T> {
 				);
 			}
 		}
+		// Each listed once (every listing is a configured linear market on its underlying).
+		ensure!(listed == linear, "a market listed twice or an option listed");
 		for (market, settlement) in Settlements::<T>::iter() {
 			ensure!(Markets::<T>::contains_key(market), "settlement of an unknown market");
 			ensure!(

@@ -245,6 +245,16 @@ impl<T: Config> clearinghouse_primitives::trading::MarketListing for Pallet<T> {
 		let expiry = instrument.expiry();
 		ensure!(expiry.is_none() || params.funding.is_none(), Error::<T>::InvalidRiskParams);
 		Pallet::<T>::mutate_state(market, |s| s.instrument = instrument);
+		// Configured before the book listed it as an option: an option keeps no copy of the
+		// index's reads and is no longer rewritten with them.
+		if option {
+			LinearMarkets::<T>::mutate(underlying, |markets| markets.retain(|m| *m != market));
+			Markets::<T>::mutate(market, |record| {
+				if let Some(record) = record {
+					record.prices = PriceSchedule::default();
+				}
+			});
+		}
 		if let Some(expiry) = expiry {
 			if !Settlements::<T>::contains_key(market) {
 				Settlements::<T>::insert(market, SettlementState::new(expiry));
@@ -306,5 +316,17 @@ impl<T: Config> BandValuation<T::AccountId> for Pallet<T> {
 
 	fn valuation_weight() -> Weight {
 		Self::liquidation_valuation_weight(T::MaxPositions::get())
+	}
+}
+
+/// The oracle tells the margin engine of every change of a key's index reads: the copies in
+/// the perpetuals' and futures' records follow in the same call.
+impl<T: Config> QuotesListener<OracleKey> for Pallet<T> {
+	fn quotes_changed(key: &OracleKey, schedule: Option<&PriceSchedule>) -> Weight {
+		Self::copy_prices(key, schedule)
+	}
+
+	fn max_weight() -> Weight {
+		T::WeightInfo::quotes_changed(T::MaxLinearMarketsPerUnderlying::get())
 	}
 }

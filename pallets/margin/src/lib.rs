@@ -83,7 +83,9 @@ pub use clearinghouse_primitives::{
 	collateral::{
 		CollateralId, CollateralLedger, CollateralValuation, MarginAccount, SettlementReason,
 	},
-	oracle::{Moment, OracleKey, PriceProvider},
+	oracle::{
+		Moment, OracleKey, PriceProvider, PriceSchedule, PriceSegment, Quote, QuotesListener,
+	},
 	trading::{BookPrices, Instrument, MarketId, OptionRight},
 };
 pub use pallet::*;
@@ -185,7 +187,7 @@ pub mod pallet {
 	use polkadot_sdk::sp_arithmetic::Permill;
 
 	/// The in-code storage version.
-	const STORAGE_VERSION: StorageVersion = StorageVersion::new(2);
+	const STORAGE_VERSION: StorageVersion = StorageVersion::new(3);
 
 	#[pallet::pallet]
 	#[pallet::storage_version(STORAGE_VERSION)]
@@ -240,6 +242,11 @@ pub mod pallet {
 		#[pallet::constant]
 		type MaxMarkets: Get<u32>;
 
+		/// Perpetuals and futures on one underlying: each keeps a copy of the underlying's
+		/// index reads, which a change of them rewrites (bounds what an oracle feed does here).
+		#[pallet::constant]
+		type MaxLinearMarketsPerUnderlying: Get<u32>;
+
 		/// Where liquidations trade first (runtime: the order book).
 		type LiquidationBook: clearinghouse_primitives::trading::LiquidationBook<Self::AccountId>;
 
@@ -277,6 +284,17 @@ pub mod pallet {
 	/// position by a margin check.
 	#[pallet::storage]
 	pub type Markets<T: Config> = CountedStorageMap<_, Twox64Concat, MarketId, MarketRecord>;
+
+	/// The perpetuals and futures on each underlying: the markets whose copies of its index
+	/// reads ([`MarketRecord::prices`]) a change of them rewrites.
+	#[pallet::storage]
+	pub type LinearMarkets<T: Config> = StorageMap<
+		_,
+		Twox64Concat,
+		OracleKey,
+		BoundedVec<MarketId, T::MaxLinearMarketsPerUnderlying>,
+		ValueQuery,
+	>;
 
 	/// The liquidation penalty and target (governance).
 	#[pallet::storage]
@@ -506,6 +524,8 @@ pub mod pallet {
 		/// A deleveraging is pending: the fund's value at mark is not its value until it ends
 		/// (its inventory is handed on at another price), so its deficit is judged after.
 		DeleveragingUnderway,
+		/// The underlying has `MaxLinearMarketsPerUnderlying` perpetuals and futures already.
+		TooManyMarketsOnUnderlying,
 	}
 
 	#[pallet::hooks]
@@ -557,6 +577,7 @@ pub mod pallet {
 		///   funding index at zero now.
 		/// * Events: [`Event::MarketRiskSet`].
 		/// * Errors: [`Error::InvalidRiskParams`], [`Error::TooManyMarkets`],
+		///   [`Error::TooManyMarketsOnUnderlying`] (a new perpetual or future),
 		///   [`Error::ImmutableParams`] (a new underlying or size decimals for a configured
 		///   market).
 		#[pallet::call_index(0)]

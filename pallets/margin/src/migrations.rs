@@ -3,9 +3,7 @@
 /// Version 1: a market's risk parameters and running state are one value, [`crate::Markets`],
 /// with the book's mid in the state (a margin check reads one value per position).
 pub mod v1 {
-	use crate::{
-		Config, Instrument, MarketId, MarketRecord, MarketState, Moment, Pallet, RiskParams,
-	};
+	use crate::{Config, Instrument, MarketId, MarketState, Moment, Pallet, RiskParams};
 	use codec::{Decode, Encode};
 	use polkadot_sdk::{
 		frame_support::{
@@ -33,6 +31,15 @@ pub mod v1 {
 	pub type MarketRisks<T: Config> =
 		CountedStorageMap<Pallet<T>, Twox64Concat, MarketId, RiskParams>;
 
+	/// The records as versions 1 and 2 stored them (without the copy of the index's reads).
+	#[storage_alias]
+	pub type Markets<T: Config> = CountedStorageMap<
+		Pallet<T>,
+		Twox64Concat,
+		MarketId,
+		crate::migrations::v3::OldMarketRecord,
+	>;
+
 	/// Version 0's running state per market.
 	#[storage_alias]
 	pub type MarketStates<T: Config> =
@@ -56,7 +63,10 @@ pub mod v1 {
 					instrument: old.instrument,
 					mid: <T::Book as clearinghouse_primitives::trading::BookPrices>::mid(market),
 				};
-				crate::Markets::<T>::insert(market, MarketRecord { risk, state });
+				Markets::<T>::insert(
+					market,
+					crate::migrations::v3::OldMarketRecord { risk, state },
+				);
 				moved = moved.saturating_add(1);
 			}
 			let orphans = MarketStates::<T>::clear(T::MaxMarkets::get(), None).backend as u64;
@@ -83,14 +93,14 @@ pub mod v1 {
 			let risks = alloc::vec::Vec::<(MarketId, RiskParams)>::decode(&mut &state[..])
 				.map_err(|_| "the pre-upgrade state does not decode")?;
 			for (market, risk) in &risks {
-				let record = crate::Markets::<T>::get(market).ok_or("a market lost its record")?;
+				let record = Markets::<T>::get(market).ok_or("a market lost its record")?;
 				polkadot_sdk::frame_support::ensure!(
 					record.risk == *risk,
 					"a market's parameters changed"
 				);
 			}
 			polkadot_sdk::frame_support::ensure!(
-				crate::Markets::<T>::count() as usize == risks.len(),
+				Markets::<T>::count() as usize == risks.len(),
 				"a record without a market"
 			);
 			polkadot_sdk::frame_support::ensure!(
@@ -219,6 +229,112 @@ pub mod v2 {
 		1,
 		2,
 		JoinAccountFlags<T>,
+		Pallet<T>,
+		<T as polkadot_sdk::frame_system::Config>::DbWeight,
+	>;
+}
+
+/// Version 3: each perpetual's and future's record holds a copy of its underlying's index reads
+/// ([`crate::MarketRecord::prices`], kept in step by the oracle), and each underlying lists
+/// its perpetuals and futures ([`crate::LinearMarkets`]): a margin check reads a market once.
+pub mod v3 {
+	use crate::{
+		Config, Instrument, LinearMarkets, MarketId, MarketRecord, MarketState, Pallet,
+		PriceProvider, RiskParams,
+	};
+	use codec::{Decode, Encode};
+	use polkadot_sdk::frame_support::{
+		migrations::VersionedMigration,
+		traits::{Get, UncheckedOnRuntimeUpgrade},
+		weights::Weight,
+	};
+
+	/// A market's record as versions 1 and 2 stored it.
+	#[derive(Clone, Encode, Decode)]
+	pub struct OldMarketRecord {
+		pub risk: RiskParams,
+		pub state: MarketState,
+	}
+
+	/// Adds the copy to every record and lists the perpetuals and futures on their
+	/// underlyings (at most `MaxMarkets` records; one more than
+	/// `MaxLinearMarketsPerUnderlying` on an underlying fails the upgrade's check).
+	pub struct CopyIndexReads<T>(core::marker::PhantomData<T>);
+
+	impl<T: Config> UncheckedOnRuntimeUpgrade for CopyIndexReads<T> {
+		fn on_runtime_upgrade() -> Weight {
+			let mut moved = 0u64;
+			crate::Markets::<T>::translate::<OldMarketRecord, _>(|market, old| {
+				moved = moved.saturating_add(1);
+				let linear = !matches!(old.state.instrument, Instrument::Option { .. });
+				let prices = if linear {
+					let listed = LinearMarkets::<T>::mutate(old.risk.underlying, |markets| {
+						markets.contains(&market) || markets.try_push(market).is_ok()
+					});
+					if !listed {
+						log_unlisted(market);
+					}
+					T::Prices::schedule(&old.risk.underlying).unwrap_or_default()
+				} else {
+					Default::default()
+				};
+				Some(MarketRecord { risk: old.risk, state: old.state, prices })
+			});
+			// Per market: its record read and written, the oracle's reads and the list read
+			// and written.
+			T::DbWeight::get().reads_writes(3u64.saturating_mul(moved), 2u64.saturating_mul(moved))
+		}
+
+		/// Every market's parameters and state, for the check after.
+		#[cfg(feature = "try-runtime")]
+		fn pre_upgrade() -> Result<alloc::vec::Vec<u8>, polkadot_sdk::sp_runtime::TryRuntimeError> {
+			let old: alloc::vec::Vec<(MarketId, RiskParams, MarketState)> =
+				crate::migrations::v1::Markets::<T>::iter()
+					.map(|(m, r)| (m, r.risk, r.state))
+					.collect();
+			Ok(old.encode())
+		}
+
+		/// The same parameters and states; every perpetual and future listed once and holding
+		/// the oracle's reads.
+		#[cfg(feature = "try-runtime")]
+		fn post_upgrade(
+			state: alloc::vec::Vec<u8>,
+		) -> Result<(), polkadot_sdk::sp_runtime::TryRuntimeError> {
+			use polkadot_sdk::frame_support::ensure;
+			let old =
+				alloc::vec::Vec::<(MarketId, RiskParams, MarketState)>::decode(&mut &state[..])
+					.map_err(|_| "the pre-upgrade state does not decode")?;
+			for (market, risk, state) in &old {
+				let record = crate::Markets::<T>::get(market).ok_or("a market lost its record")?;
+				ensure!(record.risk == *risk && record.state == *state, "a record changed");
+				if !matches!(state.instrument, Instrument::Option { .. }) {
+					ensure!(
+						LinearMarkets::<T>::get(risk.underlying).contains(market),
+						"a perpetual or future not listed"
+					);
+					ensure!(
+						record.prices == T::Prices::schedule(&risk.underlying).unwrap_or_default(),
+						"a copy that is not the oracle's"
+					);
+				}
+			}
+			Ok(())
+		}
+	}
+
+	/// An underlying with more perpetuals and futures than the bound: the market keeps its copy
+	/// as of the upgrade only (its `try_state` check fails, naming the problem).
+	fn log_unlisted(market: MarketId) {
+		polkadot_sdk::sp_runtime::print("margin v3: a market over its underlying's bound");
+		let _ = market;
+	}
+
+	/// [`CopyIndexReads`], run once: from storage version 2 to 3.
+	pub type MigrateV2ToV3<T> = VersionedMigration<
+		2,
+		3,
+		CopyIndexReads<T>,
 		Pallet<T>,
 		<T as polkadot_sdk::frame_system::Config>::DbWeight,
 	>;

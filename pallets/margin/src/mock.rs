@@ -52,6 +52,12 @@ impl TestPrices {
 	pub fn set_ema(symbol: &str, ema: u32) {
 		let key = OracleKey::from_symbol(symbol).unwrap();
 		EMAS.with(|e| e.borrow_mut().insert(key, FixedU128::from_u32(ema)));
+		Self::changed(&key);
+	}
+	/// Tell the margin engine, as the oracle does on every change of a key's reads.
+	fn changed(key: &OracleKey) {
+		use pallet_margin::QuotesListener;
+		Margin::quotes_changed(key, Self::schedule(key).as_ref());
 	}
 	/// The implied vol of `symbol`'s volatility feed (a fraction: 0.8 = 80%), or none.
 	pub fn set_vol(symbol: &str, vol: Option<FixedU128>) {
@@ -67,6 +73,7 @@ impl TestPrices {
 			Some(v) => p.borrow_mut().insert(key, FixedU128::from_u32(v)),
 			None => p.borrow_mut().remove(&key),
 		});
+		Self::changed(&key);
 	}
 }
 impl PriceProvider<OracleKey> for TestPrices {
@@ -82,6 +89,16 @@ impl PriceProvider<OracleKey> for TestPrices {
 	}
 	fn is_halted(_: &OracleKey) -> bool {
 		false
+	}
+	/// The price as set, from now on (one segment without end).
+	fn schedule(key: &OracleKey) -> Option<pallet_margin::PriceSchedule> {
+		let (price, at) = Self::price(key)?;
+		let segment = pallet_margin::PriceSegment { until: u64::MAX, price, at };
+		Some(pallet_margin::PriceSchedule {
+			halted: false,
+			ema: Self::ema(key),
+			segments: vec![segment].try_into().unwrap(),
+		})
 	}
 }
 
@@ -128,6 +145,7 @@ impl vaults::BenchmarkHelper<Asset, AccountId> for TestPrices {
 	}
 	fn set_price(key: OracleKey, price: FixedU128) {
 		PRICES.with(|p| p.borrow_mut().insert(key, price));
+		TestPrices::changed(&key);
 	}
 	fn hold_positions(_: &clearinghouse_primitives::MarginAccount<AccountId>, _: u32) {}
 }
@@ -165,6 +183,8 @@ impl pallet_margin::Config for Test {
 	type InsuranceFeeShare = InsuranceShare;
 	type MaxPositions = ConstU32<8>;
 	type MaxMarkets = ConstU32<16>;
+	// As many as markets: tests list more perpetuals on BTC than an account may hold.
+	type MaxLinearMarketsPerUnderlying = ConstU32<12>;
 	type LiquidationBook = Orderbook;
 	type LiquidatorShare = LiquidatorShare;
 	type MaxLiquidationsPerBlock = ConstU32<4>;
@@ -180,10 +200,12 @@ impl pallet_margin::Config for Test {
 impl pallet_margin::BenchmarkHelper<AccountId> for TestPrices {
 	fn set_price(key: OracleKey, price: FixedU128) {
 		PRICES.with(|p| p.borrow_mut().insert(key, price));
+		TestPrices::changed(&key);
 	}
 	fn set_vol(key: OracleKey, price: FixedU128, vol: FixedU128) {
 		PRICES.with(|p| p.borrow_mut().insert(key, price));
 		VOLS.with(|v| v.borrow_mut().insert(key, vol));
+		TestPrices::changed(&key);
 	}
 	fn option_market(underlying: OracleKey, strike: u32, expiry: Moment) -> Option<u32> {
 		orderbook::bench_support::option_market::<Test>(

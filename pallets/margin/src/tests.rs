@@ -2777,7 +2777,11 @@ fn a_bulk_outcome_that_released_earlier_orders_must_meet_the_initial_requirement
 /// record in the upgrade (the mid from the book as it stands), once; both old maps are gone.
 #[test]
 fn the_v1_migration_joins_each_markets_parameters_and_state() {
-	use crate::migrations::v1::{MarketRisks, MarketStates, MigrateV0ToV1, OldMarketState};
+	use crate::migrations::{
+		v1::{MarketRisks, MarketStates, MigrateV0ToV1, OldMarketState},
+		v2::MigrateV1ToV2,
+		v3::MigrateV2ToV3,
+	};
 	use polkadot_sdk::frame_support::traits::{
 		GetStorageVersion, OnRuntimeUpgrade, StorageVersion,
 	};
@@ -2806,6 +2810,7 @@ fn the_v1_migration_joins_each_markets_parameters_and_state() {
 		}
 		MarketStates::<Test>::insert(9_999, OldMarketState::default());
 		let _ = Markets::<Test>::clear(u32::MAX, None);
+		let _ = LinearMarkets::<Test>::clear(u32::MAX, None);
 		StorageVersion::new(0).put::<Margin>();
 		// With `--features try-runtime`, its own checks around it too.
 		#[cfg(feature = "try-runtime")]
@@ -2820,12 +2825,16 @@ fn the_v1_migration_joins_each_markets_parameters_and_state() {
 			crate::migrations::v1::JoinMarkets::<Test>::post_upgrade(checked).unwrap();
 		}
 		assert_eq!(Margin::on_chain_storage_version(), StorageVersion::new(1));
+		// The later versions' migrations read what this one wrote.
+		MigrateV1ToV2::<Test>::on_runtime_upgrade();
+		MigrateV2ToV3::<Test>::on_runtime_upgrade();
+		assert_eq!(Margin::on_chain_storage_version(), StorageVersion::new(3));
 		let mut after: Vec<(MarketId, MarketRecord)> = Markets::<Test>::iter().collect();
 		after.sort_by_key(|(m, _)| *m);
 		let mut expected: Vec<(MarketId, MarketRecord)> = now
 			.iter()
 			.map(|(m, r)| {
-				let mut r = *r;
+				let mut r = r.clone();
 				r.state.mid = Orderbook::mid_price(*m);
 				(*m, r)
 			})
@@ -2836,8 +2845,10 @@ fn the_v1_migration_joins_each_markets_parameters_and_state() {
 		assert_eq!(Markets::<Test>::count() as usize, now.len());
 		assert_eq!(MarketRisks::<Test>::count(), 0);
 		assert_eq!(MarketStates::<Test>::iter().count(), 0);
-		// Run again, it changes nothing.
+		// Run again, they change nothing.
 		MigrateV0ToV1::<Test>::on_runtime_upgrade();
+		MigrateV1ToV2::<Test>::on_runtime_upgrade();
+		MigrateV2ToV3::<Test>::on_runtime_upgrade();
 		assert_eq!(Markets::<Test>::count() as usize, now.len());
 		check();
 	});
@@ -2893,5 +2904,52 @@ fn the_v2_migration_joins_each_accounts_entries_and_flags() {
 		let before: Vec<(AccountOf<Test>, RecordOf<Test>)> = Accounts::<Test>::iter().collect();
 		MigrateV1ToV2::<Test>::on_runtime_upgrade();
 		assert_eq!(Accounts::<Test>::iter().collect::<Vec<_>>(), before);
+	});
+}
+
+/// A perpetual or future values its positions on its record's copy of the index's reads: a
+/// move of the index reaches every copy on it in the call that makes it (no check ever sees a
+/// stale index), a new market copies the reads as they stand, an index without a price leaves
+/// every copy without one (the mark is gone, as the oracle's would be).
+#[test]
+fn every_perpetual_on_an_index_follows_its_move_in_the_same_call() {
+	build_and_execute(|| {
+		let btc = OracleKey::from_symbol("BTC").unwrap();
+		assert_ok!(Margin::set_market_risk(RuntimeOrigin::root(), 77, btc_risk()));
+		assert_eq!(LinearMarkets::<Test>::get(btc).into_inner(), vec![BTC_PERP, 77]);
+		assert_eq!(Markets::<Test>::get(77).unwrap().prices, TestPrices::schedule(&btc).unwrap());
+		let now = pallet_timestamp::Now::<Test>::get();
+		TestPrices::set("BTC", Some(51_000));
+		for market in [BTC_PERP, 77] {
+			let copy = Markets::<Test>::get(market).unwrap().prices;
+			assert_eq!(copy.quote(now).map(|q| q.price), Some(FixedU128::from_u32(51_000)));
+		}
+		// No book on market 77: its mark is the index (the EMA follows it here).
+		assert_eq!(Margin::mark_price(77, &btc_risk()), Some(FixedU128::from_u32(51_000)));
+		TestPrices::set("BTC", None);
+		assert_eq!(Markets::<Test>::get(77).unwrap().prices, Default::default());
+		assert_eq!(Margin::mark_price(77, &btc_risk()), None);
+	});
+}
+
+/// An underlying lists at most `MaxLinearMarketsPerUnderlying` perpetuals and futures (each
+/// is rewritten on every move of its index): one more is refused and nothing changes;
+/// reconfiguring a listed market is no new listing.
+#[test]
+fn an_underlying_lists_at_most_its_bound_of_perpetuals_and_futures() {
+	build_and_execute(|| {
+		let btc = OracleKey::from_symbol("BTC").unwrap();
+		let bound: u32 = <<Test as Config>::MaxLinearMarketsPerUnderlying as Get<u32>>::get();
+		// BTC_PERP is one.
+		for market in 101..100 + bound {
+			assert_ok!(Margin::set_market_risk(RuntimeOrigin::root(), market, btc_risk()));
+		}
+		assert_eq!(LinearMarkets::<Test>::get(btc).len() as u32, bound);
+		assert_noop!(
+			Margin::set_market_risk(RuntimeOrigin::root(), 200, btc_risk()),
+			Error::<Test>::TooManyMarketsOnUnderlying
+		);
+		assert_ok!(Margin::set_market_risk(RuntimeOrigin::root(), 101, btc_risk()));
+		assert_eq!(LinearMarkets::<Test>::get(btc).len() as u32, bound);
 	});
 }

@@ -10,7 +10,9 @@ use polkadot_sdk::{
 };
 use scale_info::TypeInfo;
 
-use crate::{CollateralId, Instrument, MarketId, Moment, OracleKey, SettlementReason};
+use crate::{
+	CollateralId, Instrument, MarketId, Moment, OracleKey, PriceSchedule, SettlementReason,
+};
 
 /// How a perpetual pays funding.
 #[derive(
@@ -89,12 +91,17 @@ pub struct MarketState {
 }
 
 /// Everything a margin check reads of one market, in one storage value (one read per position).
-#[derive(Clone, Copy, PartialEq, Eq, Debug, Encode, Decode, MaxEncodedLen, TypeInfo)]
+#[derive(Clone, PartialEq, Eq, Debug, Encode, Decode, MaxEncodedLen, TypeInfo)]
 pub struct MarketRecord {
 	/// Its risk parameters (governance).
 	pub risk: RiskParams,
 	/// Its running state (funding, open interest, settlement, book mid).
 	pub state: MarketState,
+	/// For a perpetual or future: its underlying's index reads (median and EMA) from the
+	/// oracle's last change of them on, a copy the oracle keeps exact
+	/// (`QuotesListener::quotes_changed`, in the call that changes them), so the mark needs no
+	/// read of the oracle. Empty for an option (marked by its model on the oracle's reads).
+	pub prices: PriceSchedule,
 }
 
 /// How options on one underlying are marked and margined, set by governance (`risk_admin`).

@@ -13,6 +13,8 @@ pub trait WeightInfo {
 	fn set_market_risk() -> Weight;
 	/// The funding sampler with `m` markets, every one due (its worst case).
 	fn sample_funding(m: u32) -> Weight;
+	/// An oracle key's index reads changed: its `m` perpetuals' and futures' copies rewritten.
+	fn quotes_changed(m: u32) -> Weight;
 	/// One margin check of an account with `p` positions.
 	fn margin_check(p: u32) -> Weight;
 	/// One liquidation step (worst case: the book trades, the backstop takes the rest).
@@ -56,6 +58,14 @@ impl<T: polkadot_sdk::frame_system::Config> WeightInfo for SubstrateWeight<T> {
 		Weight::from_parts(20_000_000, 300)
 			.saturating_add(T::DbWeight::get().reads(3))
 			.saturating_add(T::DbWeight::get().writes(3))
+	}
+	// The key's market list; per market its record read and written.
+	fn quotes_changed(m: u32) -> Weight {
+		let m = u64::from(m);
+		Weight::from_parts(5_000_000, 600)
+			.saturating_add(Weight::from_parts(5_000_000, 1_500).saturating_mul(m))
+			.saturating_add(T::DbWeight::get().reads(1u64.saturating_add(m)))
+			.saturating_add(T::DbWeight::get().writes(m))
 	}
 	// Per market: its params and state, the oracle (config, state, EMA), the book's market,
 	// and a write of the state.
@@ -157,6 +167,9 @@ impl<T: polkadot_sdk::frame_system::Config> WeightInfo for SubstrateWeight<T> {
 impl WeightInfo for () {
 	fn set_market_risk() -> Weight {
 		Weight::from_parts(20_000_000, 0)
+	}
+	fn quotes_changed(m: u32) -> Weight {
+		Weight::from_parts(5_000_000 + 5_000_000 * u64::from(m), 0)
 	}
 	fn sample_funding(m: u32) -> Weight {
 		Weight::from_parts(5_000_000 + 24_000_000 * u64::from(m), 0)

@@ -130,6 +130,10 @@ pub mod pallet {
 		#[pallet::constant]
 		type MaxPrice: Get<FixedU128>;
 
+		/// Told of every change of a key's price reads, in the call that makes it (runtime: the
+		/// margin engine, which keeps copies beside its markets).
+		type QuotesListener: clearinghouse_primitives::oracle::QuotesListener<OracleKey>;
+
 		/// Weights of this pallet's calls.
 		type WeightInfo: WeightInfo;
 
@@ -245,15 +249,23 @@ pub mod pallet {
 		///   [`Error::UnknownKey`], [`Error::ZeroPrice`], [`Error::PriceOverflow`],
 		///   [`Error::ZeroVol`], [`Error::VolNotEnabled`]. On any error nothing is stored.
 		#[pallet::call_index(0)]
-		#[pallet::weight((T::WeightInfo::feed(values.len() as u32), DispatchClass::Operational))]
+		#[pallet::weight((
+			T::WeightInfo::feed(values.len() as u32)
+				.saturating_add(Pallet::<T>::listener_weight(values.len() as u32)),
+			DispatchClass::Operational
+		))]
 		pub fn feed(
 			origin: OriginFor<T>,
 			values: BoundedVec<FeedValue, T::MaxFeedBatch>,
 		) -> DispatchResultWithPostInfo {
 			let feeder = ensure_signed(origin)?;
+			let n = values.len() as u32;
 			// Bounded at decoding: a batch over `MaxFeedBatch` never reaches the runtime.
-			Self::do_feed(feeder, values.into_inner())?;
-			Ok(Pays::No.into())
+			let told = Self::do_feed(feeder, values.into_inner())?;
+			Ok(frame_support::dispatch::PostDispatchInfo {
+				actual_weight: Some(T::WeightInfo::feed(n).saturating_add(told)),
+				pays_fee: Pays::No,
+			})
 		}
 
 		/// Create or reconfigure `key`.
@@ -265,7 +277,7 @@ pub mod pallet {
 		/// * Errors: [`Error::InvalidQuorum`], [`Error::ZeroDuration`], [`Error::ZeroDeviation`],
 		///   [`Error::TooManyKeys`].
 		#[pallet::call_index(1)]
-		#[pallet::weight(T::WeightInfo::set_key())]
+		#[pallet::weight(T::WeightInfo::set_key().saturating_add(Pallet::<T>::listener_weight(1)))]
 		pub fn set_key(origin: OriginFor<T>, key: OracleKey, config: KeyConfig) -> DispatchResult {
 			T::ConfigOrigin::ensure_origin(origin)?;
 			Self::do_set_key(key, config)
@@ -277,13 +289,16 @@ pub mod pallet {
 		/// * Events: [`Event::KeyRemoved`].
 		/// * Errors: [`Error::UnknownKey`].
 		#[pallet::call_index(2)]
-		#[pallet::weight(T::WeightInfo::remove_key())]
+		#[pallet::weight(T::WeightInfo::remove_key().saturating_add(Pallet::<T>::listener_weight(1)))]
 		pub fn remove_key(origin: OriginFor<T>, key: OracleKey) -> DispatchResult {
 			T::ConfigOrigin::ensure_origin(origin)?;
 			ensure!(KeyConfigs::<T>::contains_key(key), Error::<T>::UnknownKey);
 			KeyConfigs::<T>::remove(key);
 			KeyStates::<T>::remove(key);
 			KeyQuotes::<T>::remove(key);
+			let _ = <T::QuotesListener as clearinghouse_primitives::oracle::QuotesListener<
+				OracleKey,
+			>>::quotes_changed(&key, None);
 			Self::deposit_event(Event::KeyRemoved { key });
 			Ok(())
 		}
@@ -294,7 +309,7 @@ pub mod pallet {
 		/// * Events: [`Event::BreakerReset`] with `by_governance = true`.
 		/// * Errors: [`Error::UnknownKey`], [`Error::BreakerNotTripped`].
 		#[pallet::call_index(3)]
-		#[pallet::weight(T::WeightInfo::reset_breaker())]
+		#[pallet::weight(T::WeightInfo::reset_breaker().saturating_add(Pallet::<T>::listener_weight(1)))]
 		pub fn reset_breaker(origin: OriginFor<T>, key: OracleKey) -> DispatchResult {
 			T::ConfigOrigin::ensure_origin(origin)?;
 			let config = KeyConfigs::<T>::get(key).ok_or(Error::<T>::UnknownKey)?;
@@ -306,7 +321,7 @@ pub mod pallet {
 					reference: state.aggregate.map(|a| a.median).unwrap_or_default(),
 					reference_at: now,
 				};
-				Self::refresh(key, &config, state, Feeders::<T>::count());
+				let _ = Self::refresh(key, &config, state, Feeders::<T>::count());
 				Ok(())
 			})?;
 			Self::deposit_event(Event::BreakerReset { key, by_governance: true });
@@ -319,7 +334,9 @@ pub mod pallet {
 		/// * Events: [`Event::FeederAdded`].
 		/// * Errors: [`Error::AlreadyFeeder`], [`Error::TooManyFeeders`].
 		#[pallet::call_index(4)]
-		#[pallet::weight(T::WeightInfo::add_feeder())]
+		#[pallet::weight(
+			T::WeightInfo::add_feeder().saturating_add(Pallet::<T>::listener_weight(T::MaxKeys::get()))
+		)]
 		pub fn add_feeder(origin: OriginFor<T>, feeder: T::AccountId) -> DispatchResult {
 			T::FeederAdminOrigin::ensure_origin(origin)?;
 			Self::do_add_feeder(feeder)
@@ -331,19 +348,33 @@ pub mod pallet {
 		/// * Events: [`Event::FeederRemoved`].
 		/// * Errors: [`Error::NotFeeder`].
 		#[pallet::call_index(5)]
-		#[pallet::weight(T::WeightInfo::remove_feeder(T::MaxKeys::get()))]
+		#[pallet::weight(
+			T::WeightInfo::remove_feeder(T::MaxKeys::get())
+				.saturating_add(Pallet::<T>::listener_weight(T::MaxKeys::get()))
+		)]
 		pub fn remove_feeder(
 			origin: OriginFor<T>,
 			feeder: T::AccountId,
 		) -> DispatchResultWithPostInfo {
 			T::FeederAdminOrigin::ensure_origin(origin)?;
-			let keys = Self::do_remove_feeder(feeder)?;
-			Ok(Some(T::WeightInfo::remove_feeder(keys)).into())
+			let (keys, told) = Self::do_remove_feeder(feeder)?;
+			Ok(Some(T::WeightInfo::remove_feeder(keys).saturating_add(told)).into())
 		}
 	}
 
 	impl<T: Config> Pallet<T> {
-		pub(crate) fn do_feed(feeder: T::AccountId, values: Vec<FeedValue>) -> DispatchResult {
+		/// What telling the listener of `keys` keys' changes may cost (declared; the unused part
+		/// is refunded where the call can).
+		pub fn listener_weight(keys: u32) -> Weight {
+			use clearinghouse_primitives::oracle::QuotesListener;
+			T::QuotesListener::max_weight().saturating_mul(u64::from(keys))
+		}
+
+		/// Records the batch; returns what telling the listener cost.
+		pub(crate) fn do_feed(
+			feeder: T::AccountId,
+			values: Vec<FeedValue>,
+		) -> Result<Weight, DispatchError> {
 			let mut info = Feeders::<T>::get(&feeder).ok_or(Error::<T>::NotFeeder)?;
 			let block = frame_system::Pallet::<T>::block_number();
 			ensure!(info.last_fed != Some(block), Error::<T>::AlreadyFedThisBlock);
@@ -376,6 +407,7 @@ pub mod pallet {
 			}
 
 			let feeders = Feeders::<T>::count();
+			let mut told = Weight::zero();
 			for (v, config) in updates {
 				let mut state = KeyStates::<T>::get(v.key);
 				state.record(info.index, v.price, v.vol, now, config.max_age);
@@ -389,14 +421,14 @@ pub mod pallet {
 					}),
 					Acceptance::Accepted | Acceptance::NoQuorum => {},
 				}
-				Self::refresh(v.key, &config, &state, feeders);
+				told = told.saturating_add(Self::refresh(v.key, &config, &state, feeders));
 				KeyStates::<T>::insert(v.key, state);
 			}
 
 			info.last_fed = Some(block);
 			Feeders::<T>::insert(&feeder, info);
 			Self::deposit_event(Event::Fed { feeder, count: values.len() as u32 });
-			Ok(())
+			Ok(told)
 		}
 
 		pub(crate) fn do_set_key(key: OracleKey, config: KeyConfig) -> DispatchResult {
@@ -413,7 +445,7 @@ pub mod pallet {
 				ensure!(KeyConfigs::<T>::count() < T::MaxKeys::get(), Error::<T>::TooManyKeys);
 			}
 			KeyConfigs::<T>::insert(key, config);
-			Self::refresh(key, &config, &KeyStates::<T>::get(key), Feeders::<T>::count());
+			let _ = Self::refresh(key, &config, &KeyStates::<T>::get(key), Feeders::<T>::count());
 			Self::deposit_event(Event::KeyConfigured { key, config });
 			Ok(())
 		}
@@ -433,13 +465,16 @@ pub mod pallet {
 				.ok_or(Error::<T>::TooManyFeeders)?;
 			Feeders::<T>::insert(&feeder, FeederInfo { index, last_fed: None });
 			// One more feeder can raise every key's quorum.
-			Self::refresh_all();
+			let _ = Self::refresh_all();
 			Self::deposit_event(Event::FeederAdded { feeder, index });
 			Ok(())
 		}
 
-		/// Removes the feeder and its submissions; returns how many keys were visited.
-		pub(crate) fn do_remove_feeder(feeder: T::AccountId) -> Result<u32, DispatchError> {
+		/// Removes the feeder and its submissions; returns how many keys were visited and what
+		/// telling the listener cost.
+		pub(crate) fn do_remove_feeder(
+			feeder: T::AccountId,
+		) -> Result<(u32, Weight), DispatchError> {
 			let info = Feeders::<T>::take(&feeder).ok_or(Error::<T>::NotFeeder)?;
 			let mut visited = 0u32;
 			// Bounded by MaxKeys: every key has a config.
@@ -452,9 +487,9 @@ pub mod pallet {
 				});
 			}
 			// Its submissions are gone and every key's quorum may be lower.
-			Self::refresh_all();
+			let told = Self::refresh_all();
 			Self::deposit_event(Event::FeederRemoved { feeder });
-			Ok(visited)
+			Ok((visited, told))
 		}
 
 		/// `key`'s status for the runtime API: what [`PriceProvider`] serves now, and why.
@@ -494,23 +529,30 @@ pub mod pallet {
 		}
 
 		/// Recompute `key`'s reads ([`KeyQuotes`]) from its `config` and `state` with `feeders`
-		/// feeders: after every change of either or of the feeders.
+		/// feeders: after every change of either or of the feeders. The listener is told of
+		/// the new price reads; returns what that cost.
 		pub(crate) fn refresh(
 			key: OracleKey,
 			config: &KeyConfig,
 			state: &KeyState<T::MaxFeeders>,
 			feeders: u32,
-		) {
+		) -> Weight {
+			use clearinghouse_primitives::oracle::QuotesListener;
 			let quotes = state.quotes(config, T::Time::now(), config.quorum(feeders));
+			let told = T::QuotesListener::quotes_changed(&key, Some(&quotes.price_schedule()));
 			KeyQuotes::<T>::insert(key, quotes);
+			told
 		}
 
 		/// [`Self::refresh`] every key (at most `MaxKeys`): the feeders changed.
-		pub(crate) fn refresh_all() {
+		pub(crate) fn refresh_all() -> Weight {
 			let feeders = Feeders::<T>::count();
+			let mut told = Weight::zero();
 			for (key, config) in KeyConfigs::<T>::iter() {
-				Self::refresh(key, &config, &KeyStates::<T>::get(key), feeders);
+				let state = KeyStates::<T>::get(key);
+				told = told.saturating_add(Self::refresh(key, &config, &state, feeders));
 			}
+			told
 		}
 
 		/// The fresh, quorate median of `key` (or its vol) and the newest submission time,
@@ -628,6 +670,11 @@ pub mod pallet {
 			let quotes = KeyQuotes::<T>::get(key)?;
 			let (price, at) = quotes.price(T::Time::now())?;
 			Some(clearinghouse_primitives::oracle::Quote { price, at, ema: quotes.ema })
+		}
+
+		/// The price part of the key's [`KeyQuotes`].
+		fn schedule(key: &OracleKey) -> Option<clearinghouse_primitives::oracle::PriceSchedule> {
+			KeyQuotes::<T>::get(key).map(|q| q.price_schedule())
 		}
 	}
 

@@ -23,6 +23,10 @@ parameter_types! {
 	pub MaxPrice: FixedU128 = FixedU128::from_u32(1_000_000_000);
 }
 
+use pallet_oracle::OracleKey;
+use polkadot_sdk::frame_support::weights::Weight;
+extern crate alloc;
+
 impl pallet_oracle::Config for Test {
 	type Time = Timestamp;
 	type ConfigOrigin = EnsureRoot<u64>;
@@ -31,6 +35,7 @@ impl pallet_oracle::Config for Test {
 	type MaxKeys = ConstU32<8>;
 	type MaxFeedBatch = ConstU32<32>;
 	type MaxPrice = MaxPrice;
+	type QuotesListener = RecordingListener;
 	type WeightInfo = ();
 	#[cfg(feature = "runtime-benchmarks")]
 	type BenchmarkHelper = MockClock;
@@ -58,6 +63,7 @@ pub fn new_test_ext() -> sp_io::TestExternalities {
 		System::set_block_number(1);
 		pallet_timestamp::Now::<Test>::put(T0);
 	});
+	TOLD.with(|t| t.borrow_mut().clear());
 	ext
 }
 
@@ -74,5 +80,27 @@ pub struct MockClock;
 impl pallet_oracle::BenchmarkHelper for MockClock {
 	fn set_now(now: u64) {
 		pallet_timestamp::Now::<Test>::put(now);
+	}
+}
+
+thread_local! {
+	/// What the listener was told, in order: each key and its new price reads.
+	pub static TOLD: core::cell::RefCell<
+		alloc::vec::Vec<(OracleKey, Option<clearinghouse_primitives::oracle::PriceSchedule>)>,
+	> = const { core::cell::RefCell::new(alloc::vec::Vec::new()) };
+}
+
+/// Records what the oracle tells a consumer of its price reads.
+pub struct RecordingListener;
+impl clearinghouse_primitives::oracle::QuotesListener<OracleKey> for RecordingListener {
+	fn quotes_changed(
+		key: &OracleKey,
+		schedule: Option<&clearinghouse_primitives::oracle::PriceSchedule>,
+	) -> Weight {
+		TOLD.with(|t| t.borrow_mut().push((*key, schedule.cloned())));
+		Weight::from_parts(1_000, 0)
+	}
+	fn max_weight() -> Weight {
+		Weight::from_parts(1_000, 0)
 	}
 }

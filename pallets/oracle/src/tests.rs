@@ -616,3 +616,45 @@ fn setup_quotes_again() {
 		Oracle::refresh(key, &config, &KeyStates::<Test>::get(key), feeders);
 	}
 }
+
+/// Every change of a key's price reads is told to the listener in the same call, with the
+/// reads a consumer's copy must hold ([`PriceProvider::schedule`]): a feed, a breaker reset, a
+/// configuration, a feeder joining or leaving (every key), a key removed (`None`); a feed's
+/// actual weight is its benchmark's and what the listener reported, not the declared worst case.
+#[test]
+fn every_change_of_a_keys_reads_is_told_to_the_listener() {
+	use clearinghouse_primitives::oracle::QuotesListener;
+	let told = || TOLD.with(|t| t.borrow_mut().drain(..).collect::<Vec<_>>());
+	build_and_execute(|| {
+		setup(3);
+		// Three feeders joined (each re-reads every key configured by then) and two keys set.
+		assert_eq!(told().iter().filter(|(k, _)| *k == BTC).count(), 1);
+		let post = feed(1, vec![value(BTC, 100), value(ETH, 5)]).unwrap();
+		let t = told();
+		assert_eq!(t.iter().map(|(k, _)| *k).collect::<Vec<_>>(), vec![BTC, ETH]);
+		assert_eq!(t[0].1, Oracle::schedule(&BTC));
+		assert_eq!(
+			post.actual_weight,
+			Some(<() as crate::WeightInfo>::feed(2) + RecordingListener::max_weight() * 2)
+		);
+		next_block(1_000);
+		feed_all(BTC, &[100, 101, 102]);
+		// With quorum, the copy returns what the oracle serves, and at every later instant too.
+		let schedule = told().pop().unwrap().1.unwrap();
+		assert_eq!(Some(schedule.clone()), Oracle::schedule(&BTC));
+		for later in [0, 30_000, 59_999, 60_000, 120_000] {
+			let quote = schedule.quote(now() + later);
+			pallet_timestamp::Now::<Test>::put(now() + later);
+			assert_eq!(quote, Oracle::quote(&BTC));
+			pallet_timestamp::Now::<Test>::put(now() - later);
+		}
+		assert!(schedule.quote(now()).is_some());
+		assert_ok!(Oracle::add_feeder(RuntimeOrigin::root(), 9));
+		assert_eq!(told().iter().map(|(k, _)| *k).collect::<Vec<_>>().len(), 2);
+		assert_ok!(Oracle::remove_key(RuntimeOrigin::root(), BTC));
+		assert_eq!(told(), vec![(BTC, None)]);
+		// A refused feed tells nothing.
+		assert!(feed(2, vec![value(BTC, 100)]).is_err());
+		assert!(told().is_empty());
+	});
+}

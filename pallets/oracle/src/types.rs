@@ -323,6 +323,21 @@ impl<MaxFeeders: Get<u32>> Quotes<MaxFeeders> {
 		}
 		self.at(now).and_then(|s| s.vol)
 	}
+	/// The price reads alone, as a consumer keeps a copy of them (the vols left out). At most
+	/// `MaxFeeders` segments, which a runtime keeps within `MAX_PRICE_SEGMENTS`.
+	pub fn price_schedule(&self) -> clearinghouse_primitives::oracle::PriceSchedule {
+		use clearinghouse_primitives::oracle::{PriceSchedule, PriceSegment};
+		let segments: alloc::vec::Vec<PriceSegment> = self
+			.segments
+			.iter()
+			.map(|s| PriceSegment { until: s.until, price: s.price.0, at: s.price.1 })
+			.collect();
+		PriceSchedule {
+			halted: self.halted,
+			ema: self.ema,
+			segments: polkadot_sdk::sp_runtime::BoundedVec::truncate_from(segments),
+		}
+	}
 }
 
 impl<MaxFeeders: Get<u32>> KeyState<MaxFeeders> {

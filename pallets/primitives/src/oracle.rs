@@ -94,6 +94,104 @@ pub trait PriceProvider<Key> {
 		let (price, at) = Self::price(key)?;
 		Some(Quote { price, at, ema: Self::ema(key) })
 	}
+
+	/// Every price read of the key from now until it next changes ([`PriceSchedule`]): what a
+	/// consumer keeping a copy (kept in step by [`QuotesListener`]) needs. `None` for an unknown
+	/// key; the default, for providers that cannot say, is `None` too.
+	fn schedule(key: &Key) -> Option<PriceSchedule> {
+		let _ = key;
+		None
+	}
+}
+
+/// The most segments a [`PriceSchedule`] holds: one per distinct expiry of a fresh submission,
+/// so at most the oracle's feeders (a runtime's `MaxFeeders` must not exceed it).
+pub const MAX_PRICE_SEGMENTS: u32 = 32;
+
+/// One stretch of a key's price reads: from the previous segment's end until `until`.
+#[derive(
+	Clone,
+	Copy,
+	PartialEq,
+	Eq,
+	Debug,
+	Encode,
+	Decode,
+	DecodeWithMemTracking,
+	MaxEncodedLen,
+	TypeInfo,
+)]
+pub struct PriceSegment {
+	/// The first instant (ms) this segment no longer holds.
+	pub until: Moment,
+	/// The median and the newest fresh submission's time.
+	pub price: FixedU128,
+	/// The newest fresh submission's time.
+	pub at: Moment,
+}
+
+/// A key's price reads from its last change on, computed by the oracle when it changed (a
+/// feed, a breaker, a configuration or feeder change): the read at any later instant, until the
+/// next change, is the segment holding then (none past the last: no quorum). The price part of
+/// the oracle's own cache, in a form another pallet can store beside what it reads with it.
+#[derive(
+	Clone,
+	PartialEq,
+	Eq,
+	Debug,
+	Default,
+	Encode,
+	Decode,
+	DecodeWithMemTracking,
+	MaxEncodedLen,
+	TypeInfo,
+)]
+pub struct PriceSchedule {
+	/// The breaker is tripped: no read returns a price.
+	pub halted: bool,
+	/// The EMA of accepted medians.
+	pub ema: Option<FixedU128>,
+	/// In order of `until`.
+	pub segments: polkadot_sdk::sp_runtime::BoundedVec<
+		PriceSegment,
+		polkadot_sdk::sp_runtime::traits::ConstU32<MAX_PRICE_SEGMENTS>,
+	>,
+}
+
+impl PriceSchedule {
+	/// What [`PriceProvider::quote`] returns at `now`.
+	pub fn quote(&self, now: Moment) -> Option<Quote> {
+		if self.halted {
+			return None;
+		}
+		let s = self.segments.iter().find(|s| now < s.until)?;
+		Some(Quote { price: s.price, at: s.at, ema: self.ema })
+	}
+}
+
+/// Told of every change of a key's price reads, in the same call that changes them: a consumer
+/// keeping copies of [`PriceSchedule`]s (the margin engine, one per perpetual and future, so a
+/// margin check reads a market once for its parameters, state and prices) stays exact.
+pub trait QuotesListener<Key> {
+	/// `key`'s reads are now `schedule` (`None`: the key is gone). Returns the weight used.
+	fn quotes_changed(
+		key: &Key,
+		schedule: Option<&PriceSchedule>,
+	) -> polkadot_sdk::sp_runtime::Weight;
+
+	/// The most [`Self::quotes_changed`] may use for one key (declared by the calls that
+	/// change keys; the unused part is refunded).
+	fn max_weight() -> polkadot_sdk::sp_runtime::Weight;
+}
+
+/// No listener.
+impl<Key> QuotesListener<Key> for () {
+	fn quotes_changed(_: &Key, _: Option<&PriceSchedule>) -> polkadot_sdk::sp_runtime::Weight {
+		Default::default()
+	}
+	fn max_weight() -> polkadot_sdk::sp_runtime::Weight {
+		Default::default()
+	}
 }
 
 /// A key's price, its time and its EMA ([`PriceProvider::quote`]).

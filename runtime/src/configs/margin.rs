@@ -30,6 +30,8 @@ impl pallet_clearinghouse_margin::Config for Runtime {
 	// Fifty positions and a margin of room: the benchmark goes to fifty.
 	type MaxPositions = ConstU32<64>;
 	type MaxMarkets = ConstU32<256>;
+	// A perpetual and quarterly futures per underlying, with room: each rewritten on a feed.
+	type MaxLinearMarketsPerUnderlying = ConstU32<8>;
 	// Liquidations trade in the order book first; the keeper's share of the penalty is a
 	// `pallet-parameters` value of the risk track.
 	type LiquidationBook = Orderbook;

@@ -17,14 +17,24 @@ impl pallet_clearinghouse_oracle::Config for Runtime {
 	type Time = Timestamp;
 	type ConfigOrigin = RiskAdminOrigin;
 	type FeederAdminOrigin = RiskAdminOrigin;
-	type MaxFeeders = ConstU32<32>;
+	type MaxFeeders = ConstU32<MAX_FEEDERS>;
 	type MaxKeys = ConstU32<128>;
 	type MaxFeedBatch = ConstU32<32>;
 	type MaxPrice = OracleMaxPrice;
+	// Every change of a key's price reads rewrites the copies in its perpetuals' and futures'
+	// records (a margin check then reads each market once).
+	type QuotesListener = crate::Margin;
 	type WeightInfo = crate::weights::pallet_clearinghouse_oracle::WeightInfo<Runtime>;
 	#[cfg(feature = "runtime-benchmarks")]
 	type BenchmarkHelper = BenchmarkClock;
 }
+
+// A key's reads hold one segment per feeder; the margin engine's copies hold at most
+// `MAX_PRICE_SEGMENTS` (more would be cut off, and the copies would lose their price early).
+const _: () = assert!(MAX_FEEDERS <= clearinghouse_primitives::oracle::MAX_PRICE_SEGMENTS);
+
+/// The most feeders the oracle admits.
+pub const MAX_FEEDERS: u32 = 32;
 
 /// The oracle benchmarks' clock: the timestamp pallet's.
 #[cfg(feature = "runtime-benchmarks")]

@@ -155,6 +155,14 @@ impl<T: frame_system::Config> pallet_clearinghouse_margin::WeightInfo for Weight
 			.saturating_add(T::DbWeight::get().reads(248))
 			.saturating_add(T::DbWeight::get().writes(1))
 	}
+	/// Placeholder until measured.
+	fn quotes_changed(m: u32, ) -> Weight {
+		Weight::from_parts(5_000_000, 0)
+			.saturating_add(Weight::from_parts(5_000_000, 1_500).saturating_mul(m.into()))
+			.saturating_add(T::DbWeight::get().reads(1_u64))
+			.saturating_add(T::DbWeight::get().reads((1_u64).saturating_mul(m.into())))
+			.saturating_add(T::DbWeight::get().writes((1_u64).saturating_mul(m.into())))
+	}
 	/// Storage: `Margin::CounterForMarkets` (r:1 w:0)
 	/// Proof: `Margin::CounterForMarkets` (`max_values`: Some(1), `max_size`: Some(4), added: 499, mode: `MaxEncodedLen`)
 	/// Storage: `Margin::Markets` (r:257 w:256)
