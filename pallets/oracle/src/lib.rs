@@ -44,6 +44,11 @@
 //! with one) is one read of a value of a few hundred bytes instead of the configuration and
 //! every feeder's submission, and returns exactly what the read-time rule computes
 //! (`do_try_state` checks it at every instant a submission expires).
+//!
+//! Every change of a key's reads is told, in the call that makes it, to
+//! [`Config::QuotesListener`] (the runtime's margin engine, which keeps the price part beside
+//! each perpetual and future on the key, so a margin check reads a market once): a call that
+//! changes keys declares the listener's worst case per key and a feed is charged what it used.
 
 #![cfg_attr(not(feature = "std"), no_std)]
 

@@ -49,22 +49,20 @@ impl<T: frame_system::Config> pallet_clearinghouse_margin::WeightInfo for Weight
 	/// Storage: `Vaults::SettlementCollateral` (r:1 w:0)
 	/// Proof: `Vaults::SettlementCollateral` (`max_values`: Some(1), `max_size`: Some(3), added: 498, mode: `MaxEncodedLen`)
 	/// Storage: `Margin::Markets` (r:64 w:0)
-	/// Proof: `Margin::Markets` (`max_values`: None, `max_size`: Some(170), added: 2645, mode: `MaxEncodedLen`)
-	/// Storage: `Oracle::KeyQuotes` (r:64 w:0)
-	/// Proof: `Oracle::KeyQuotes` (`max_values`: None, `max_size`: Some(1867), added: 4342, mode: `MaxEncodedLen`)
+	/// Proof: `Margin::Markets` (`max_values`: None, `max_size`: Some(1213), added: 3688, mode: `MaxEncodedLen`)
 	/// The range of component `p` is `[1, 64]`.
 	fn margin_check(p: u32, ) -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `638 + p * (335 ±0)`
-		//  Estimated: `10957 + p * (4342 ±0)`
-		// Minimum execution time: 45_077_000 picoseconds.
-		Weight::from_parts(26_240_848, 0)
+		//  Measured:  `417 + p * (1295 ±0)`
+		//  Estimated: `10957 + p * (3688 ±0)`
+		// Minimum execution time: 33_980_000 picoseconds.
+		Weight::from_parts(15_376_115, 0)
 			.saturating_add(Weight::from_parts(0, 10957))
-			// Standard Error: 27_990
-			.saturating_add(Weight::from_parts(14_184_908, 0).saturating_mul(p.into()))
+			// Standard Error: 87_917
+			.saturating_add(Weight::from_parts(9_895_218, 0).saturating_mul(p.into()))
 			.saturating_add(T::DbWeight::get().reads(3))
-			.saturating_add(T::DbWeight::get().reads((2_u64).saturating_mul(p.into())))
-			.saturating_add(Weight::from_parts(0, 4342).saturating_mul(p.into()))
+			.saturating_add(T::DbWeight::get().reads((1_u64).saturating_mul(p.into())))
+			.saturating_add(Weight::from_parts(0, 3688).saturating_mul(p.into()))
 	}
 	/// Storage: `Margin::Accounts` (r:1 w:0)
 	/// Proof: `Margin::Accounts` (`max_values`: None, `max_size`: Some(7492), added: 9967, mode: `MaxEncodedLen`)
@@ -73,7 +71,7 @@ impl<T: frame_system::Config> pallet_clearinghouse_margin::WeightInfo for Weight
 	/// Storage: `Vaults::SettlementCollateral` (r:1 w:0)
 	/// Proof: `Vaults::SettlementCollateral` (`max_values`: Some(1), `max_size`: Some(3), added: 498, mode: `MaxEncodedLen`)
 	/// Storage: `Margin::Markets` (r:64 w:0)
-	/// Proof: `Margin::Markets` (`max_values`: None, `max_size`: Some(170), added: 2645, mode: `MaxEncodedLen`)
+	/// Proof: `Margin::Markets` (`max_values`: None, `max_size`: Some(1213), added: 3688, mode: `MaxEncodedLen`)
 	/// Storage: `Margin::OptionRisks` (r:60 w:0)
 	/// Proof: `Margin::OptionRisks` (`max_values`: None, `max_size`: Some(45), added: 2520, mode: `MaxEncodedLen`)
 	/// Storage: `Oracle::KeyQuotes` (r:120 w:0)
@@ -81,13 +79,13 @@ impl<T: frame_system::Config> pallet_clearinghouse_margin::WeightInfo for Weight
 	/// The range of component `p` is `[1, 64]`.
 	fn option_margin_check(p: u32, ) -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `739 + p * (481 ±0)`
+		//  Measured:  `739 + p * (484 ±0)`
 		//  Estimated: `10957 + p * (8413 ±0)`
-		// Minimum execution time: 61_121_000 picoseconds.
-		Weight::from_parts(25_750_943, 0)
+		// Minimum execution time: 62_163_000 picoseconds.
+		Weight::from_parts(25_641_463, 0)
 			.saturating_add(Weight::from_parts(0, 10957))
-			// Standard Error: 44_269
-			.saturating_add(Weight::from_parts(28_542_216, 0).saturating_mul(p.into()))
+			// Standard Error: 57_569
+			.saturating_add(Weight::from_parts(28_644_417, 0).saturating_mul(p.into()))
 			.saturating_add(T::DbWeight::get().reads(5))
 			.saturating_add(T::DbWeight::get().reads((4_u64).saturating_mul(p.into())))
 			.saturating_add(Weight::from_parts(0, 8413).saturating_mul(p.into()))
@@ -101,7 +99,7 @@ impl<T: frame_system::Config> pallet_clearinghouse_margin::WeightInfo for Weight
 	/// Storage: `Vaults::SettlementCollateral` (r:1 w:0)
 	/// Proof: `Vaults::SettlementCollateral` (`max_values`: Some(1), `max_size`: Some(3), added: 498, mode: `MaxEncodedLen`)
 	/// Storage: `Margin::Markets` (r:64 w:0)
-	/// Proof: `Margin::Markets` (`max_values`: None, `max_size`: Some(170), added: 2645, mode: `MaxEncodedLen`)
+	/// Proof: `Margin::Markets` (`max_values`: None, `max_size`: Some(1213), added: 3688, mode: `MaxEncodedLen`)
 	/// Storage: `Margin::OptionRisks` (r:60 w:0)
 	/// Proof: `Margin::OptionRisks` (`max_values`: None, `max_size`: Some(45), added: 2520, mode: `MaxEncodedLen`)
 	/// Storage: `Oracle::KeyQuotes` (r:120 w:0)
@@ -109,13 +107,13 @@ impl<T: frame_system::Config> pallet_clearinghouse_margin::WeightInfo for Weight
 	/// The range of component `p` is `[1, 64]`.
 	fn portfolio_margin_check(p: u32, ) -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `810 + p * (481 ±0)`
-		//  Estimated: `10957 + p * (8413 ±0)`
-		// Minimum execution time: 118_156_000 picoseconds.
-		Weight::from_parts(56_724_939, 0)
+		//  Measured:  `810 + p * (484 ±0)`
+		//  Estimated: `10957 + p * (8413 ±14)`
+		// Minimum execution time: 119_628_000 picoseconds.
+		Weight::from_parts(65_963_245, 0)
 			.saturating_add(Weight::from_parts(0, 10957))
-			// Standard Error: 70_267
-			.saturating_add(Weight::from_parts(66_876_434, 0).saturating_mul(p.into()))
+			// Standard Error: 124_203
+			.saturating_add(Weight::from_parts(68_461_777, 0).saturating_mul(p.into()))
 			.saturating_add(T::DbWeight::get().reads(6))
 			.saturating_add(T::DbWeight::get().reads((4_u64).saturating_mul(p.into())))
 			.saturating_add(Weight::from_parts(0, 8413).saturating_mul(p.into()))
@@ -126,8 +124,8 @@ impl<T: frame_system::Config> pallet_clearinghouse_margin::WeightInfo for Weight
 		// Proof Size summary in bytes:
 		//  Measured:  `0`
 		//  Estimated: `0`
-		// Minimum execution time: 8_863_000 picoseconds.
-		Weight::from_parts(10_215_000, 0)
+		// Minimum execution time: 9_414_000 picoseconds.
+		Weight::from_parts(11_376_000, 0)
 			.saturating_add(Weight::from_parts(0, 0))
 			.saturating_add(T::DbWeight::get().writes(1))
 	}
@@ -140,49 +138,39 @@ impl<T: frame_system::Config> pallet_clearinghouse_margin::WeightInfo for Weight
 	/// Storage: `Vaults::SettlementCollateral` (r:1 w:0)
 	/// Proof: `Vaults::SettlementCollateral` (`max_values`: Some(1), `max_size`: Some(3), added: 498, mode: `MaxEncodedLen`)
 	/// Storage: `Margin::Markets` (r:64 w:0)
-	/// Proof: `Margin::Markets` (`max_values`: None, `max_size`: Some(170), added: 2645, mode: `MaxEncodedLen`)
+	/// Proof: `Margin::Markets` (`max_values`: None, `max_size`: Some(1213), added: 3688, mode: `MaxEncodedLen`)
 	/// Storage: `Margin::OptionRisks` (r:60 w:0)
 	/// Proof: `Margin::OptionRisks` (`max_values`: None, `max_size`: Some(45), added: 2520, mode: `MaxEncodedLen`)
 	/// Storage: `Oracle::KeyQuotes` (r:120 w:0)
 	/// Proof: `Oracle::KeyQuotes` (`max_values`: None, `max_size`: Some(1867), added: 4342, mode: `MaxEncodedLen`)
 	fn set_portfolio_margin() -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `30664`
+		//  Measured:  `30856`
 		//  Estimated: `522030`
-		// Minimum execution time: 4_001_571_000 picoseconds.
-		Weight::from_parts(4_101_510_000, 0)
+		// Minimum execution time: 4_118_034_000 picoseconds.
+		Weight::from_parts(5_162_595_000, 0)
 			.saturating_add(Weight::from_parts(0, 522030))
 			.saturating_add(T::DbWeight::get().reads(248))
 			.saturating_add(T::DbWeight::get().writes(1))
 	}
-	/// Placeholder until measured.
-	fn quotes_changed(m: u32, ) -> Weight {
-		Weight::from_parts(5_000_000, 0)
-			.saturating_add(Weight::from_parts(5_000_000, 1_500).saturating_mul(m.into()))
-			.saturating_add(T::DbWeight::get().reads(1_u64))
-			.saturating_add(T::DbWeight::get().reads((1_u64).saturating_mul(m.into())))
-			.saturating_add(T::DbWeight::get().writes((1_u64).saturating_mul(m.into())))
-	}
 	/// Storage: `Margin::CounterForMarkets` (r:1 w:0)
 	/// Proof: `Margin::CounterForMarkets` (`max_values`: Some(1), `max_size`: Some(4), added: 499, mode: `MaxEncodedLen`)
 	/// Storage: `Margin::Markets` (r:257 w:256)
-	/// Proof: `Margin::Markets` (`max_values`: None, `max_size`: Some(170), added: 2645, mode: `MaxEncodedLen`)
-	/// Storage: `Oracle::KeyQuotes` (r:100 w:0)
-	/// Proof: `Oracle::KeyQuotes` (`max_values`: None, `max_size`: Some(1867), added: 4342, mode: `MaxEncodedLen`)
+	/// Proof: `Margin::Markets` (`max_values`: None, `max_size`: Some(1213), added: 3688, mode: `MaxEncodedLen`)
 	/// The range of component `m` is `[1, 256]`.
 	fn sample_funding(m: u32, ) -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `3596 + m * (161 ±0)`
-		//  Estimated: `140810 + m * (2645 ±0)`
-		// Minimum execution time: 37_516_000 picoseconds.
-		Weight::from_parts(139_139_126, 0)
-			.saturating_add(Weight::from_parts(0, 140810))
-			// Standard Error: 60_509
-			.saturating_add(Weight::from_parts(17_208_495, 0).saturating_mul(m.into()))
-			.saturating_add(T::DbWeight::get().reads(34))
+		//  Measured:  `93 + m * (1179 ±0)`
+		//  Estimated: `4678 + m * (3688 ±0)`
+		// Minimum execution time: 27_221_000 picoseconds.
+		Weight::from_parts(108_819_522, 0)
+			.saturating_add(Weight::from_parts(0, 4678))
+			// Standard Error: 359_351
+			.saturating_add(Weight::from_parts(17_152_575, 0).saturating_mul(m.into()))
+			.saturating_add(T::DbWeight::get().reads(2))
 			.saturating_add(T::DbWeight::get().reads((1_u64).saturating_mul(m.into())))
 			.saturating_add(T::DbWeight::get().writes((1_u64).saturating_mul(m.into())))
-			.saturating_add(Weight::from_parts(0, 2645).saturating_mul(m.into()))
+			.saturating_add(Weight::from_parts(0, 3688).saturating_mul(m.into()))
 	}
 	/// Storage: `Margin::Accounts` (r:34 w:34)
 	/// Proof: `Margin::Accounts` (`max_values`: None, `max_size`: Some(7492), added: 9967, mode: `MaxEncodedLen`)
@@ -191,9 +179,7 @@ impl<T: frame_system::Config> pallet_clearinghouse_margin::WeightInfo for Weight
 	/// Storage: `Vaults::SettlementCollateral` (r:1 w:0)
 	/// Proof: `Vaults::SettlementCollateral` (`max_values`: Some(1), `max_size`: Some(3), added: 498, mode: `MaxEncodedLen`)
 	/// Storage: `Margin::Markets` (r:64 w:1)
-	/// Proof: `Margin::Markets` (`max_values`: None, `max_size`: Some(170), added: 2645, mode: `MaxEncodedLen`)
-	/// Storage: `Oracle::KeyQuotes` (r:64 w:0)
-	/// Proof: `Oracle::KeyQuotes` (`max_values`: None, `max_size`: Some(1867), added: 4342, mode: `MaxEncodedLen`)
+	/// Proof: `Margin::Markets` (`max_values`: None, `max_size`: Some(1213), added: 3688, mode: `MaxEncodedLen`)
 	/// Storage: `Confidential::Accounts` (r:1 w:0)
 	/// Proof: `Confidential::Accounts` (`max_values`: None, `max_size`: Some(137), added: 2612, mode: `MaxEncodedLen`)
 	/// Storage: `Margin::LiquidationConfig` (r:1 w:0)
@@ -218,12 +204,12 @@ impl<T: frame_system::Config> pallet_clearinghouse_margin::WeightInfo for Weight
 	/// Proof: `Margin::Holders` (`max_values`: None, `max_size`: Some(62), added: 2537, mode: `MaxEncodedLen`)
 	fn liquidate() -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `1018386`
+		//  Measured:  `1016154`
 		//  Estimated: `1812510`
-		// Minimum execution time: 13_139_929_000 picoseconds.
-		Weight::from_parts(13_327_998_000, 0)
+		// Minimum execution time: 13_158_857_000 picoseconds.
+		Weight::from_parts(17_107_399_000, 0)
 			.saturating_add(Weight::from_parts(0, 1812510))
-			.saturating_add(T::DbWeight::get().reads(540))
+			.saturating_add(T::DbWeight::get().reads(476))
 			.saturating_add(T::DbWeight::get().writes(438))
 	}
 	/// Storage: `Margin::Deleveraging` (r:1 w:1)
@@ -231,11 +217,9 @@ impl<T: frame_system::Config> pallet_clearinghouse_margin::WeightInfo for Weight
 	/// Storage: `Margin::Accounts` (r:2 w:2)
 	/// Proof: `Margin::Accounts` (`max_values`: None, `max_size`: Some(7492), added: 9967, mode: `MaxEncodedLen`)
 	/// Storage: `Margin::Markets` (r:64 w:1)
-	/// Proof: `Margin::Markets` (`max_values`: None, `max_size`: Some(170), added: 2645, mode: `MaxEncodedLen`)
+	/// Proof: `Margin::Markets` (`max_values`: None, `max_size`: Some(1213), added: 3688, mode: `MaxEncodedLen`)
 	/// Storage: `Vaults::SettlementCollateral` (r:1 w:0)
 	/// Proof: `Vaults::SettlementCollateral` (`max_values`: Some(1), `max_size`: Some(3), added: 498, mode: `MaxEncodedLen`)
-	/// Storage: `Oracle::KeyQuotes` (r:64 w:0)
-	/// Proof: `Oracle::KeyQuotes` (`max_values`: None, `max_size`: Some(1867), added: 4342, mode: `MaxEncodedLen`)
 	/// Storage: `Vaults::Ledgers` (r:2 w:2)
 	/// Proof: `Vaults::Ledgers` (`max_values`: None, `max_size`: Some(626), added: 3101, mode: `MaxEncodedLen`)
 	/// Storage: `Vaults::Collaterals` (r:1 w:0)
@@ -254,12 +238,12 @@ impl<T: frame_system::Config> pallet_clearinghouse_margin::WeightInfo for Weight
 	/// Proof: `Margin::Holders` (`max_values`: None, `max_size`: Some(62), added: 2537, mode: `MaxEncodedLen`)
 	fn deleverage() -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `268548`
+		//  Measured:  `266310`
 		//  Estimated: `403550`
-		// Minimum execution time: 2_593_431_000 picoseconds.
-		Weight::from_parts(2_741_260_000, 0)
+		// Minimum execution time: 2_193_757_000 picoseconds.
+		Weight::from_parts(2_928_107_000, 0)
 			.saturating_add(Weight::from_parts(0, 403550))
-			.saturating_add(T::DbWeight::get().reads(203))
+			.saturating_add(T::DbWeight::get().reads(139))
 			.saturating_add(T::DbWeight::get().writes(76))
 	}
 	/// Storage: `Margin::CounterForDeleveraging` (r:1 w:1)
@@ -271,7 +255,7 @@ impl<T: frame_system::Config> pallet_clearinghouse_margin::WeightInfo for Weight
 	/// Storage: `Vaults::Ledgers` (r:4 w:0)
 	/// Proof: `Vaults::Ledgers` (`max_values`: None, `max_size`: Some(626), added: 3101, mode: `MaxEncodedLen`)
 	/// Storage: `Margin::Markets` (r:256 w:0)
-	/// Proof: `Margin::Markets` (`max_values`: None, `max_size`: Some(170), added: 2645, mode: `MaxEncodedLen`)
+	/// Proof: `Margin::Markets` (`max_values`: None, `max_size`: Some(1213), added: 3688, mode: `MaxEncodedLen`)
 	/// Storage: `Margin::OptionRisks` (r:60 w:0)
 	/// Proof: `Margin::OptionRisks` (`max_values`: None, `max_size`: Some(45), added: 2520, mode: `MaxEncodedLen`)
 	/// Storage: `Oracle::KeyQuotes` (r:120 w:0)
@@ -280,11 +264,11 @@ impl<T: frame_system::Config> pallet_clearinghouse_margin::WeightInfo for Weight
 	/// Proof: `Margin::Deleveraging` (`max_values`: None, `max_size`: Some(6579), added: 9054, mode: `MaxEncodedLen`)
 	fn deleverage_fund() -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `77132`
-		//  Estimated: `678110`
-		// Minimum execution time: 5_555_759_000 picoseconds.
-		Weight::from_parts(5_789_846_000, 0)
-			.saturating_add(Weight::from_parts(0, 678110))
+		//  Measured:  `77900`
+		//  Estimated: `945118`
+		// Minimum execution time: 5_555_318_000 picoseconds.
+		Weight::from_parts(5_994_760_000, 0)
+			.saturating_add(Weight::from_parts(0, 945118))
 			.saturating_add(T::DbWeight::get().reads(447))
 			.saturating_add(T::DbWeight::get().writes(2))
 	}
@@ -299,23 +283,21 @@ impl<T: frame_system::Config> pallet_clearinghouse_margin::WeightInfo for Weight
 	/// Storage: `Vaults::SettlementCollateral` (r:1 w:0)
 	/// Proof: `Vaults::SettlementCollateral` (`max_values`: Some(1), `max_size`: Some(3), added: 498, mode: `MaxEncodedLen`)
 	/// Storage: `Margin::Markets` (r:64 w:0)
-	/// Proof: `Margin::Markets` (`max_values`: None, `max_size`: Some(170), added: 2645, mode: `MaxEncodedLen`)
-	/// Storage: `Oracle::KeyQuotes` (r:64 w:0)
-	/// Proof: `Oracle::KeyQuotes` (`max_values`: None, `max_size`: Some(1867), added: 4342, mode: `MaxEncodedLen`)
+	/// Proof: `Margin::Markets` (`max_values`: None, `max_size`: Some(1213), added: 3688, mode: `MaxEncodedLen`)
 	/// Storage: `Margin::CounterForDeleveraging` (r:1 w:1)
 	/// Proof: `Margin::CounterForDeleveraging` (`max_values`: Some(1), `max_size`: Some(4), added: 499, mode: `MaxEncodedLen`)
 	/// The range of component `n` is `[0, 64]`.
 	fn adl_scan(n: u32, ) -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `15300 + n * (7684 ±0)`
-		//  Estimated: `278878 + n * (9967 ±7)`
-		// Minimum execution time: 32_428_000 picoseconds.
-		Weight::from_parts(345_793_223, 0)
-			.saturating_add(Weight::from_parts(0, 278878))
-			// Standard Error: 1_182_542
-			.saturating_add(Weight::from_parts(492_856_051, 0).saturating_mul(n.into()))
-			.saturating_add(T::DbWeight::get().reads(87))
-			.saturating_add(T::DbWeight::get().reads((4_u64).saturating_mul(n.into())))
+		//  Measured:  `13062 + n * (7684 ±0)`
+		//  Estimated: `237022 + n * (9967 ±6)`
+		// Minimum execution time: 51_316_000 picoseconds.
+		Weight::from_parts(54_421_000, 0)
+			.saturating_add(Weight::from_parts(0, 237022))
+			// Standard Error: 6_902_846
+			.saturating_add(Weight::from_parts(404_792_002, 0).saturating_mul(n.into()))
+			.saturating_add(T::DbWeight::get().reads(45))
+			.saturating_add(T::DbWeight::get().reads((3_u64).saturating_mul(n.into())))
 			.saturating_add(T::DbWeight::get().writes(1))
 			.saturating_add(Weight::from_parts(0, 9967).saturating_mul(n.into()))
 	}
@@ -333,8 +315,8 @@ impl<T: frame_system::Config> pallet_clearinghouse_margin::WeightInfo for Weight
 		// Proof Size summary in bytes:
 		//  Measured:  `730`
 		//  Estimated: `16495`
-		// Minimum execution time: 117_544_000 picoseconds.
-		Weight::from_parts(124_145_000, 0)
+		// Minimum execution time: 118_556_000 picoseconds.
+		Weight::from_parts(172_647_000, 0)
 			.saturating_add(Weight::from_parts(0, 16495))
 			.saturating_add(T::DbWeight::get().reads(9))
 			.saturating_add(T::DbWeight::get().writes(7))
@@ -345,8 +327,8 @@ impl<T: frame_system::Config> pallet_clearinghouse_margin::WeightInfo for Weight
 		// Proof Size summary in bytes:
 		//  Measured:  `0`
 		//  Estimated: `0`
-		// Minimum execution time: 7_651_000 picoseconds.
-		Weight::from_parts(8_883_000, 0)
+		// Minimum execution time: 8_092_000 picoseconds.
+		Weight::from_parts(16_284_000, 0)
 			.saturating_add(Weight::from_parts(0, 0))
 			.saturating_add(T::DbWeight::get().writes(1))
 	}
@@ -356,8 +338,8 @@ impl<T: frame_system::Config> pallet_clearinghouse_margin::WeightInfo for Weight
 		// Proof Size summary in bytes:
 		//  Measured:  `0`
 		//  Estimated: `0`
-		// Minimum execution time: 7_521_000 picoseconds.
-		Weight::from_parts(8_813_000, 0)
+		// Minimum execution time: 8_062_000 picoseconds.
+		Weight::from_parts(17_987_000, 0)
 			.saturating_add(Weight::from_parts(0, 0))
 			.saturating_add(T::DbWeight::get().writes(1))
 	}
@@ -368,26 +350,26 @@ impl<T: frame_system::Config> pallet_clearinghouse_margin::WeightInfo for Weight
 	/// Storage: `Margin::Settlements` (r:257 w:256)
 	/// Proof: `Margin::Settlements` (`max_values`: None, `max_size`: Some(88), added: 2563, mode: `MaxEncodedLen`)
 	/// Storage: `Margin::Markets` (r:256 w:256)
-	/// Proof: `Margin::Markets` (`max_values`: None, `max_size`: Some(170), added: 2645, mode: `MaxEncodedLen`)
+	/// Proof: `Margin::Markets` (`max_values`: None, `max_size`: Some(1213), added: 3688, mode: `MaxEncodedLen`)
 	/// Storage: `Oracle::KeyQuotes` (r:100 w:0)
 	/// Proof: `Oracle::KeyQuotes` (`max_values`: None, `max_size`: Some(1867), added: 4342, mode: `MaxEncodedLen`)
 	/// The range of component `m` is `[1, 256]`.
 	fn sample_settlements(m: u32, ) -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `3654 + m * (239 ±0)`
-		//  Estimated: `140810 + m * (2645 ±0)`
-		// Minimum execution time: 47_871_000 picoseconds.
-		Weight::from_parts(120_226_555, 0)
+		//  Measured:  `3691 + m * (290 ±0)`
+		//  Estimated: `140810 + m * (3688 ±0)`
+		// Minimum execution time: 62_923_000 picoseconds.
+		Weight::from_parts(282_722_865, 0)
 			.saturating_add(Weight::from_parts(0, 140810))
-			// Standard Error: 67_755
-			.saturating_add(Weight::from_parts(24_936_948, 0).saturating_mul(m.into()))
+			// Standard Error: 486_970
+			.saturating_add(Weight::from_parts(39_545_915, 0).saturating_mul(m.into()))
 			.saturating_add(T::DbWeight::get().reads(35))
 			.saturating_add(T::DbWeight::get().reads((2_u64).saturating_mul(m.into())))
 			.saturating_add(T::DbWeight::get().writes((2_u64).saturating_mul(m.into())))
-			.saturating_add(Weight::from_parts(0, 2645).saturating_mul(m.into()))
+			.saturating_add(Weight::from_parts(0, 3688).saturating_mul(m.into()))
 	}
 	/// Storage: `Margin::Markets` (r:1 w:1)
-	/// Proof: `Margin::Markets` (`max_values`: None, `max_size`: Some(170), added: 2645, mode: `MaxEncodedLen`)
+	/// Proof: `Margin::Markets` (`max_values`: None, `max_size`: Some(1213), added: 3688, mode: `MaxEncodedLen`)
 	/// Storage: `Vaults::SettlementCollateral` (r:1 w:0)
 	/// Proof: `Vaults::SettlementCollateral` (`max_values`: Some(1), `max_size`: Some(3), added: 498, mode: `MaxEncodedLen`)
 	/// Storage: `Margin::Accounts` (r:1 w:1)
@@ -402,10 +384,10 @@ impl<T: frame_system::Config> pallet_clearinghouse_margin::WeightInfo for Weight
 	/// Proof: `Margin::Holders` (`max_values`: None, `max_size`: Some(62), added: 2537, mode: `MaxEncodedLen`)
 	fn settle_position() -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `8817`
+		//  Measured:  `8868`
 		//  Estimated: `10957`
-		// Minimum execution time: 145_617_000 picoseconds.
-		Weight::from_parts(160_819_000, 0)
+		// Minimum execution time: 185_525_000 picoseconds.
+		Weight::from_parts(295_228_000, 0)
 			.saturating_add(Weight::from_parts(0, 10957))
 			.saturating_add(T::DbWeight::get().reads(7))
 			.saturating_add(T::DbWeight::get().writes(5))
@@ -416,25 +398,48 @@ impl<T: frame_system::Config> pallet_clearinghouse_margin::WeightInfo for Weight
 		// Proof Size summary in bytes:
 		//  Measured:  `0`
 		//  Estimated: `0`
-		// Minimum execution time: 9_424_000 picoseconds.
-		Weight::from_parts(10_906_000, 0)
+		// Minimum execution time: 10_125_000 picoseconds.
+		Weight::from_parts(21_742_000, 0)
 			.saturating_add(Weight::from_parts(0, 0))
 			.saturating_add(T::DbWeight::get().writes(1))
 	}
 	/// Storage: `Orderbook::Markets` (r:1 w:0)
 	/// Proof: `Orderbook::Markets` (`max_values`: None, `max_size`: Some(2171), added: 4646, mode: `MaxEncodedLen`)
 	/// Storage: `Margin::Markets` (r:1 w:1)
-	/// Proof: `Margin::Markets` (`max_values`: None, `max_size`: Some(170), added: 2645, mode: `MaxEncodedLen`)
+	/// Proof: `Margin::Markets` (`max_values`: None, `max_size`: Some(1213), added: 3688, mode: `MaxEncodedLen`)
 	/// Storage: `Margin::CounterForMarkets` (r:1 w:1)
 	/// Proof: `Margin::CounterForMarkets` (`max_values`: Some(1), `max_size`: Some(4), added: 499, mode: `MaxEncodedLen`)
+	/// Storage: `Margin::LinearMarkets` (r:1 w:1)
+	/// Proof: `Margin::LinearMarkets` (`max_values`: None, `max_size`: Some(49), added: 2524, mode: `MaxEncodedLen`)
+	/// Storage: `Oracle::KeyQuotes` (r:1 w:0)
+	/// Proof: `Oracle::KeyQuotes` (`max_values`: None, `max_size`: Some(1867), added: 4342, mode: `MaxEncodedLen`)
 	fn set_market_risk() -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `9`
+		//  Measured:  `833`
 		//  Estimated: `5636`
-		// Minimum execution time: 22_573_000 picoseconds.
-		Weight::from_parts(25_287_000, 0)
+		// Minimum execution time: 54_921_000 picoseconds.
+		Weight::from_parts(91_426_000, 0)
 			.saturating_add(Weight::from_parts(0, 5636))
-			.saturating_add(T::DbWeight::get().reads(3))
-			.saturating_add(T::DbWeight::get().writes(2))
+			.saturating_add(T::DbWeight::get().reads(5))
+			.saturating_add(T::DbWeight::get().writes(3))
+	}
+	/// Storage: `Margin::LinearMarkets` (r:1 w:0)
+	/// Proof: `Margin::LinearMarkets` (`max_values`: None, `max_size`: Some(49), added: 2524, mode: `MaxEncodedLen`)
+	/// Storage: `Margin::Markets` (r:8 w:8)
+	/// Proof: `Margin::Markets` (`max_values`: None, `max_size`: Some(1213), added: 3688, mode: `MaxEncodedLen`)
+	/// The range of component `m` is `[0, 8]`.
+	fn quotes_changed(m: u32, ) -> Weight {
+		// Proof Size summary in bytes:
+		//  Measured:  `83 + m * (1184 ±0)`
+		//  Estimated: `3514 + m * (3688 ±0)`
+		// Minimum execution time: 4_617_000 picoseconds.
+		Weight::from_parts(13_894_473, 0)
+			.saturating_add(Weight::from_parts(0, 3514))
+			// Standard Error: 45_583
+			.saturating_add(Weight::from_parts(11_091_665, 0).saturating_mul(m.into()))
+			.saturating_add(T::DbWeight::get().reads(1))
+			.saturating_add(T::DbWeight::get().reads((1_u64).saturating_mul(m.into())))
+			.saturating_add(T::DbWeight::get().writes((1_u64).saturating_mul(m.into())))
+			.saturating_add(Weight::from_parts(0, 3688).saturating_mul(m.into()))
 	}
 }
