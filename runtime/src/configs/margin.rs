@@ -203,7 +203,7 @@ pub fn benchmark_positions(
 }
 
 /// Benchmarks of band proofs: give `account` the largest book a band proof covers — a
-/// position of one unit in each of `MaxPositions` perpetuals on `underlying` (order-book
+/// position of one unit in each of the perpetuals `underlying` may have (order-book
 /// markets whose level index is full, so each mark reads the most), every one with resting
 /// orders on both sides at prices that lose (the resting-loss path runs) — with `underlying`
 /// priced at `price`.
@@ -217,7 +217,11 @@ pub fn benchmark_band_book(
 	use pallet_clearinghouse_margin::{Accounts, EntriesOf, PositionEntry};
 	use sp_runtime::FixedU128;
 	crate::Oracle::set_price_for_benchmarks(underlying, FixedU128::from_u32(price));
-	let count: u32 = <Runtime as pallet_clearinghouse_margin::Config>::MaxPositions::get();
+	// A band covers perpetuals and futures on one underlying, and the margin engine lists at
+	// most `MaxLinearMarketsPerUnderlying` of those.
+	let count: u32 = <Runtime as pallet_clearinghouse_margin::Config>::MaxPositions::get().min(
+		<Runtime as pallet_clearinghouse_margin::Config>::MaxLinearMarketsPerUnderlying::get(),
+	);
 	let mut entries: alloc::vec::Vec<PositionEntry> = (0..count)
 		.map(|_| {
 			let market = pallet_clearinghouse_orderbook::bench_support::market_with_full_index::<
