@@ -219,9 +219,14 @@ pub fn benchmark_band_book(
 	crate::Oracle::set_price_for_benchmarks(underlying, FixedU128::from_u32(price));
 	// A band covers perpetuals and futures on one underlying, and the margin engine lists at
 	// most `MaxLinearMarketsPerUnderlying` of those.
-	let count: u32 = <Runtime as pallet_clearinghouse_margin::Config>::MaxPositions::get().min(
-		<Runtime as pallet_clearinghouse_margin::Config>::MaxLinearMarketsPerUnderlying::get(),
-	);
+	type Margin = Runtime;
+	let positions: u32 =
+		<<Margin as pallet_clearinghouse_margin::Config>::MaxPositions as Get<u32>>::get();
+	let linear: u32 =
+		<<Margin as pallet_clearinghouse_margin::Config>::MaxLinearMarketsPerUnderlying as Get<
+			u32,
+		>>::get();
+	let count = positions.min(linear);
 	let mut entries: alloc::vec::Vec<PositionEntry> = (0..count)
 		.map(|_| {
 			let market = pallet_clearinghouse_orderbook::bench_support::market_with_full_index::<
