@@ -646,8 +646,8 @@ impl<T: Config> Pallet<T> {
 		}
 		let cursor = LiquidationCursor::<T>::get();
 		let mut iter = match cursor {
-			Some(ref raw) => Accounts::<T>::iter_keys_from(raw.to_vec()),
-			None => Accounts::<T>::iter_keys(),
+			Some(ref raw) => Accounts::<T>::iter_from(raw.to_vec()),
+			None => Accounts::<T>::iter(),
 		};
 		let mut liquidated = 0u32;
 		let mut last: Option<alloc::vec::Vec<u8>> = None;
@@ -656,13 +656,19 @@ impl<T: Config> Pallet<T> {
 		while !used.saturating_add(check).saturating_add(step).any_gt(limit)
 			&& liquidated < T::MaxLiquidationsPerBlock::get()
 		{
-			let Some(account) = iter.next() else {
+			let Some((account, record)) = iter.next() else {
 				finished = true;
 				break;
 			};
 			last = Some(Accounts::<T>::hashed_key_for(&account));
 			// The pallet's own accounts are the backstop, not subjects of liquidation.
 			if account.owner == Self::account_id() {
+				continue;
+			}
+			// A record holding only the portfolio flag or a floor has nothing to liquidate: it
+			// costs its read, not a valuation (anyone can opt sub-accounts in to make them).
+			if record.entries.is_empty() {
+				used = used.saturating_add(db.reads(1));
 				continue;
 			}
 			used = used.saturating_add(check);

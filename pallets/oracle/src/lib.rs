@@ -231,6 +231,12 @@ pub mod pallet {
 	impl<T: Config> Hooks<BlockNumberFor<T>> for Pallet<T> {
 		fn integrity_test() {
 			assert!(T::MaxFeeders::get() >= 1 && T::MaxFeeders::get() <= 255, "1..=255 feeders");
+			// One price segment per feeder: a consumer's copy of a key's reads holds at most
+			// `MAX_PRICE_SEGMENTS` (more would be cut off).
+			assert!(
+				T::MaxFeeders::get() <= clearinghouse_primitives::oracle::MAX_PRICE_SEGMENTS,
+				"MaxFeeders above MAX_PRICE_SEGMENTS"
+			);
 			assert!(T::MaxFeedBatch::get() >= 1, "a feed must carry at least one value");
 			assert!(!T::MaxPrice::get().is_zero(), "MaxPrice must be positive");
 		}

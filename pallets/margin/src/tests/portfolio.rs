@@ -379,3 +379,25 @@ fn one_valuation_gives_the_initial_requirement_with_and_without_the_order() {
 		check();
 	});
 }
+
+/// Records that hold only the portfolio flag (anyone can make them, one per sub-account) cost
+/// the liquidation sweep a read each, not a valuation: they have nothing to liquidate, and
+/// opting sub-accounts in cannot crowd real accounts out of a block's sweep.
+#[test]
+fn flag_only_records_cost_the_sweep_a_read_not_a_valuation() {
+	use polkadot_sdk::frame_support::{traits::Get, weights::Weight};
+	build_and_execute(|| {
+		assert_ok!(Margin::set_portfolio_params(RuntimeOrigin::root(), params()));
+		for sub in 0..4u8 {
+			assert_ok!(Margin::set_portfolio_margin(RuntimeOrigin::signed(ALICE), sub, true));
+		}
+		assert_eq!(Accounts::<Test>::iter().filter(|(_, r)| r.entries.is_empty()).count(), 4);
+		let db = <<Test as polkadot_sdk::frame_system::Config>::DbWeight as Get<
+			polkadot_sdk::frame_support::weights::RuntimeDbWeight,
+		>>::get();
+		let used = Margin::sweep_liquidations(Weight::MAX);
+		// The cursor's read and write, and a read per record: no valuation was charged.
+		assert_eq!(used, db.reads_writes(1, 1).saturating_add(db.reads(4)));
+		assert_eq!(LiquidationCursor::<Test>::get(), None);
+	});
+}
