@@ -323,6 +323,19 @@ impl<T: Config> Pallet<T> {
 		Self::store_record(account, record);
 	}
 
+	/// How many entries `account` holds: the compact length that begins its stored record (the
+	/// entries encode first), read without decoding the record — what a call's weight needs
+	/// before its check decodes the record once.
+	pub(crate) fn held(account: &AccountOf<T>) -> u32 {
+		use codec::Decode;
+		let key = Accounts::<T>::hashed_key_for(account);
+		let mut prefix = [0u8; 5];
+		match polkadot_sdk::sp_io::storage::read(&key, &mut prefix, 0) {
+			Some(_) => codec::Compact::<u32>::decode(&mut &prefix[..]).map_or(0, |c| c.0),
+			None => 0,
+		}
+	}
+
 	/// Write `account`'s record, or remove it when it holds nothing.
 	pub(crate) fn store_record(account: &AccountOf<T>, record: RecordOf<T>) {
 		if record.is_empty() {
@@ -1221,7 +1234,7 @@ impl<T: Config> Pallet<T> {
 		account: &AccountOf<T>,
 		pending: PendingOrder,
 	) -> Result<Weight, DispatchError> {
-		let held = Accounts::<T>::get(account).len() as u32;
+		let held = Self::held(account);
 		// The order's market may be one more position valued.
 		let valued = held.saturating_add(1);
 		let (with, initial_without, kind) = match Self::order_health(account, pending) {
@@ -1412,7 +1425,7 @@ impl<T: Config> Pallet<T> {
 	/// Withdrawals (and sub-account transfers out) must leave equity ≥ initial. Returns the
 	/// surcharge of the kind of account valued (see [`Self::kind_surcharge`]).
 	pub(crate) fn check_withdrawal(account: &AccountOf<T>) -> Result<Weight, DispatchError> {
-		let held = Accounts::<T>::get(account).len() as u32;
+		let held = Self::held(account);
 		if held == 0 {
 			return Ok(Weight::zero());
 		}

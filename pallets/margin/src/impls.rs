@@ -169,7 +169,7 @@ impl<T: Config> Pallet<T> {
 /// [`Pallet::check_weight_surcharge`]).
 impl<T: Config> CheckWeight<T::AccountId> for Pallet<T> {
 	fn positions(account: &AccountOf<T>) -> u32 {
-		Accounts::<T>::get(account).len() as u32
+		Self::held(account)
 	}
 
 	fn max_positions() -> u32 {

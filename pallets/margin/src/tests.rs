@@ -2953,3 +2953,19 @@ fn an_underlying_lists_at_most_its_bound_of_perpetuals_and_futures() {
 		assert_eq!(LinearMarkets::<Test>::get(btc).len() as u32, bound);
 	});
 }
+
+/// The entry count a call's weight reads from the first bytes of the account's record is the
+/// record's (no record: none; a record holding only a flag: none).
+#[test]
+fn the_entry_count_is_read_from_the_records_first_bytes() {
+	build_and_execute(|| {
+		assert_eq!(Margin::held(&acct(CHARLIE, 0)), 0);
+		open_trade();
+		deposit(CHARLIE, 10_000, 0);
+		assert_ok!(place(CHARLIE, 0, order(Side::Buy, 49_900, 1)));
+		for (account, record) in Accounts::<Test>::iter() {
+			assert_eq!(Margin::held(&account), record.entries.len() as u32);
+		}
+		assert_eq!(Margin::held(&acct(CHARLIE, 0)), 1);
+	});
+}
