@@ -239,6 +239,12 @@ impl_runtime_apis! {
 		) -> Vec<pallet_clearinghouse_orderbook::OpenOrderView> {
 			Orderbook::open_orders(market, &account)
 		}
+
+		fn conditional_orders(
+			owner: AccountId,
+		) -> Vec<pallet_clearinghouse_orderbook::ConditionalView> {
+			Orderbook::conditional_orders(&owner)
+		}
 	}
 
 	impl cumulus_primitives_core::GetParachainInfo<Block> for Runtime {

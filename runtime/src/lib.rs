@@ -112,6 +112,7 @@ type Migrations = (
 	pallet_clearinghouse_vaults::migrations::v1::MigrateV0ToV1<Runtime>,
 	// The book's first: the margin engine's reads the books' mids.
 	pallet_clearinghouse_orderbook::migrations::v1::MigrateV0ToV1<Runtime>,
+	pallet_clearinghouse_orderbook::migrations::v2::MigrateV1ToV2<Runtime>,
 	pallet_clearinghouse_margin::migrations::v1::MigrateV0ToV1<Runtime>,
 	pallet_clearinghouse_margin::migrations::v2::MigrateV1ToV2<Runtime>,
 	pallet_clearinghouse_margin::migrations::v3::MigrateV2ToV3<Runtime>,

@@ -206,7 +206,7 @@ impl<T: Config> Pallet<T> {
 	/// [`Self::mark_price`] for a caller that has read the market's record already (the margin
 	/// check, per position: the record is not decoded twice), `quote` its copy of the index
 	/// reads at now.
-	fn mark_with_state(
+	pub(crate) fn mark_with_state(
 		params: &RiskParams,
 		state: &MarketState,
 		quote: Option<Quote>,

@@ -3,7 +3,10 @@
 use alloc::vec::Vec;
 use clearinghouse_primitives::{
 	collateral::{BandValuation, CheckWeight, FundBooks, WithdrawalGuard},
-	trading::{FillHandler, OrderIntent, OrderMarginCheck, RestingTotals, TradeFill, TradeSide},
+	trading::{
+		FillHandler, OrderIntent, OrderMarginCheck, RestingTotals, TradeFill, TradeSide,
+		TriggerPrices,
+	},
 };
 use clearinghouse_risk::units;
 use frame_support::{ensure, pallet_prelude::*};
@@ -103,6 +106,21 @@ impl<T: Config> OrderMarginCheck<T::AccountId> for Pallet<T> {
 
 	fn revaluation_weight(positions: u32) -> Weight {
 		Self::margin_check_weight(positions)
+	}
+
+	/// The mark as a margin check takes it; the index from the record's copy of the oracle's
+	/// reads (a perpetual or future) or from the oracle (an option's underlying).
+	fn trigger_prices(market: MarketId) -> TriggerPrices {
+		let Some(record) = Markets::<T>::get(market) else { return TriggerPrices::default() };
+		let quote = record.prices.quote(<T::Time as frame_support::traits::Time>::now());
+		let index = match record.state.instrument {
+			Instrument::Option { .. } => {
+				T::Prices::price(&record.risk.underlying).map(|(price, _)| price)
+			},
+			_ => quote.map(|q| q.price),
+		};
+		let mark = Self::mark_with_state(&record.risk, &record.state, quote);
+		TriggerPrices { mark, index }
 	}
 
 	fn position(account: &AccountOf<T>, market: MarketId) -> i128 {

@@ -166,6 +166,8 @@ impl orderbook::Config for Test {
 	type MaxBulk = ConstU32<8>;
 	type MaxSubAccounts = ConstU8<4>;
 	type MaxMarkets = ConstU32<16>;
+	type MaxConditionals = ConstU32<8>;
+	type MaxTriggersPerBlock = ConstU32<4>;
 	type WeightInfo = ();
 	#[cfg(feature = "runtime-benchmarks")]
 	type BenchmarkHelper = ();

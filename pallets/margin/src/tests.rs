@@ -242,6 +242,40 @@ fn quotes_placed_in_a_block_do_not_move_the_mark_that_blocks_checks_see() {
 	});
 }
 
+/// What conditional orders watch is what a margin check sees: the mark (the previous block's
+/// mid once it stood) and the index from the market's copy of the oracle's reads; nothing for
+/// an unknown market or an index without quorum.
+#[test]
+fn trigger_prices_are_the_checks_mark_and_the_oracles_index() {
+	use clearinghouse_primitives::trading::{OrderMarginCheck, TriggerPrices};
+	build_and_execute(|| {
+		open_trade();
+		let usd = |p: u32| Some(FixedU128::from_u32(p));
+		assert_eq!(
+			Margin::trigger_prices(BTC_PERP),
+			TriggerPrices { mark: usd(50_000), index: usd(50_000) }
+		);
+		// Quotes that stood through a block's end move the mark, not the index.
+		deposit(CHARLIE, 10_000, 0);
+		assert_ok!(place(CHARLIE, 0, order(Side::Buy, 49_000, 1)));
+		assert_ok!(place(CHARLIE, 0, order(Side::Sell, 49_020, 1)));
+		TestPrices::set_ema("BTC", 49_000);
+		next_block();
+		let risk = Margin::risk(BTC_PERP).unwrap();
+		let prices = Margin::trigger_prices(BTC_PERP);
+		assert_eq!(prices.mark, Margin::mark_price(BTC_PERP, &risk));
+		assert_ne!(prices.mark, usd(50_000));
+		assert_eq!(prices.index, usd(50_000));
+		TestPrices::set("BTC", Some(51_000));
+		assert_eq!(Margin::trigger_prices(BTC_PERP).index, usd(51_000));
+		TestPrices::set("BTC", None);
+		assert_eq!(Margin::trigger_prices(BTC_PERP), TriggerPrices { mark: None, index: None });
+		assert_eq!(Margin::trigger_prices(99), TriggerPrices::default());
+		TestPrices::set("BTC", Some(50_000));
+		check();
+	});
+}
+
 #[test]
 fn funding_accrues_through_the_index_and_settles_on_touch() {
 	build_and_execute(|| {

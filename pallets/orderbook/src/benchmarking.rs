@@ -10,7 +10,7 @@ use alloc::vec::Vec;
 use polkadot_sdk::{
 	frame_benchmarking::v2::*,
 	frame_support::{
-		traits::{EnsureOrigin, Get},
+		traits::{EnsureOrigin, Get, Time},
 		BoundedVec,
 	},
 	frame_system::{self, RawOrigin},
@@ -106,6 +106,85 @@ fn asks<T: Config>(market: MarketId, n: u32) {
 fn next_block<T: Config>() {
 	let now = frame_system::Pallet::<T>::block_number();
 	frame_system::Pallet::<T>::set_block_number(now + 1u32.into());
+}
+
+/// A conditional order of one lot at market for sub-account 0: fires when `source` crosses
+/// `trigger` the way a stop of `side` does.
+fn stop(side: Side, source: TriggerSource, trigger: u32) -> ConditionalSpec {
+	let protection = if side == Side::Buy { 1_000_000 } else { 1 };
+	ConditionalSpec {
+		sub: 0,
+		kind: ConditionalKind::Stop,
+		source,
+		trigger_price: FixedU128::from_u32(trigger),
+		order: OrderRequest {
+			order_type: OrderType::Market { protection_price: FixedU128::from_u32(protection) },
+			time_in_force: TimeInForce::Ioc,
+			client_id: None,
+			..order(side, 1, 1)
+		},
+		expires_at: None,
+	}
+}
+
+/// Record `owner`'s conditional order `seq` as placing would (index entry, record, owner list
+/// entry), without the placement's checks; `fired` puts it in the queue instead of the index.
+fn record<T: Config>(
+	owner: &T::AccountId,
+	seq: u64,
+	market: MarketId,
+	spec: ConditionalSpec,
+	oco: Option<u64>,
+	fired: bool,
+) {
+	let order = Conditional { market, spec, placed: [0; 8], oco, fired };
+	if fired {
+		let (head, tail) = FiredBounds::<T>::get();
+		FiredQueue::<T>::insert(tail, (owner.clone(), seq));
+		FiredBounds::<T>::put((head, tail + 1));
+	} else {
+		Triggers::<T>::insert(Pallet::<T>::index_key(owner, seq, &order), ());
+	}
+	Conditionals::<T>::insert(owner, seq, order);
+	ConditionalOwners::<T>::mutate(owner, |e| {
+		e.live.try_push((seq, market, spec.expires_at)).expect("room in the list");
+		e.next = e.next.max(seq + 1);
+	});
+	ArmedMarkets::<T>::mutate(|armed| {
+		if let Err(i) = armed.binary_search(&market) {
+			armed.try_insert(i, market).expect("room in the armed list");
+		}
+	});
+}
+
+/// Fill `owner`'s list up to the cap with entries of no order (what the list decodes and
+/// encodes; nothing else reads them).
+fn fill_list<T: Config>(owner: &T::AccountId, market: MarketId) {
+	ConditionalOwners::<T>::mutate(owner, |e| {
+		while !e.live.is_full() {
+			let seq = e.next;
+			e.live.try_push((seq, market + 1, None)).expect("not full");
+			e.next += 1;
+		}
+	});
+}
+
+/// Every market there can be but `market` is armed (the list the scan and a placement decode).
+fn arm_others<T: Config>(market: MarketId) {
+	let others =
+		(0..T::MaxMarkets::get()).map(|i| market + 1 + i).take(T::MaxMarkets::get() as usize - 1);
+	let mut armed: Vec<MarketId> = ArmedMarkets::<T>::get().into_iter().chain(others).collect();
+	armed.sort();
+	armed.dedup();
+	armed.truncate(T::MaxMarkets::get() as usize - 1);
+	ArmedMarkets::<T>::put(BoundedVec::truncate_from(armed));
+}
+
+/// A market priced at 1,000 (mark and index) that has traded at 1,000.
+fn watched_market<T: Config>() -> MarketId {
+	let m = market::<T>();
+	Markets::<T>::mutate(m, |x| x.as_mut().expect("listed").last_trade = Some(1_000));
+	m
 }
 
 #[benchmarks]
@@ -399,6 +478,107 @@ mod benchmarks {
 			Pallet::<T>::report_mids();
 		}
 		assert!(ChangedBooks::<T>::get().is_empty());
+	}
+
+	/// A conditional order, or (`o` = 1) an OCO pair, into a full list whose two oldest
+	/// orders have expired (both leave to make room: their records and index entries go), on a
+	/// market not yet armed while every other market is.
+	#[benchmark]
+	fn place_conditional(o: Linear<0, 1>) {
+		let m = watched_market::<T>();
+		let other = watched_market::<T>();
+		let owner = caller_of::<T>(0, 1);
+		let now = T::Time::now();
+		for seq in 0..2 {
+			let mut lapsed = stop(Side::Sell, TriggerSource::Mark, 900 - seq as u32);
+			lapsed.expires_at = Some(now);
+			record::<T>(&owner, seq, other, lapsed, None, false);
+		}
+		fill_list::<T>(&owner, other);
+		ArmedMarkets::<T>::kill();
+		arm_others::<T>(m);
+		let spec = stop(Side::Sell, TriggerSource::Mark, 900);
+		let mut take = stop(Side::Sell, TriggerSource::Mark, 1_100);
+		take.kind = ConditionalKind::TakeProfit;
+		let oco = (o == 1).then_some(take);
+		#[extrinsic_call]
+		place_conditional(RawOrigin::Signed(owner.clone()), m, spec, oco);
+		assert!(ArmedMarkets::<T>::get().contains(&m));
+		// An expired order left for each new one.
+		assert_eq!(Triggers::<T>::iter_prefix((other,)).count(), 1 - o as usize);
+		let live = ConditionalOwners::<T>::get(&owner).live;
+		assert_eq!(live.iter().filter(|(_, market, _)| *market == m).count(), 1 + o as usize);
+	}
+
+	/// Cancelling one order of an OCO pair in a full list (its partner is unpaired).
+	#[benchmark]
+	fn cancel_conditional() {
+		let m = watched_market::<T>();
+		let owner = caller_of::<T>(0, 1);
+		let mut take = stop(Side::Sell, TriggerSource::Mark, 1_100);
+		take.kind = ConditionalKind::TakeProfit;
+		record::<T>(&owner, 0, m, stop(Side::Sell, TriggerSource::Mark, 900), Some(1), false);
+		record::<T>(&owner, 1, m, take, Some(0), false);
+		fill_list::<T>(&owner, m);
+		#[extrinsic_call]
+		cancel_conditional(RawOrigin::Signed(owner.clone()), 0);
+		assert!(Conditionals::<T>::get(&owner, 0).is_none());
+		assert_eq!(Conditionals::<T>::get(&owner, 1).expect("partner stays").oco, None);
+	}
+
+	/// A scan of an armed market whose six lanes each hold an order far from its trigger,
+	/// firing `n` crossed orders, each of an owner with a full list and an OCO partner to
+	/// cancel (the most a fired order does).
+	#[benchmark]
+	fn scan_market(n: Linear<0, { T::MaxTriggersPerBlock::get() }>) {
+		let m = watched_market::<T>();
+		let far: T::AccountId = account("far", 0, 0);
+		let lanes = [
+			(Side::Buy, TriggerSource::Mark, 1_500),
+			(Side::Sell, TriggerSource::Mark, 500),
+			(Side::Buy, TriggerSource::Index, 1_500),
+			(Side::Sell, TriggerSource::Index, 500),
+			(Side::Buy, TriggerSource::LastTrade, 1_500),
+			(Side::Sell, TriggerSource::LastTrade, 500),
+		];
+		for (i, (side, source, trigger)) in lanes.into_iter().enumerate() {
+			record::<T>(&far, i as u64, m, stop(side, source, trigger), None, false);
+		}
+		for i in 0..n {
+			let owner: T::AccountId = account("crossed", i, 0);
+			// A sell stop above the mark has crossed; its take-profit partner has not.
+			let mut take = stop(Side::Sell, TriggerSource::Mark, 1_400);
+			take.kind = ConditionalKind::TakeProfit;
+			record::<T>(&owner, 0, m, stop(Side::Sell, TriggerSource::Mark, 1_100), Some(1), false);
+			record::<T>(&owner, 1, m, take, Some(0), false);
+			fill_list::<T>(&owner, m);
+		}
+		let fired;
+		#[block]
+		{
+			fired = Pallet::<T>::scan(m, n);
+		}
+		assert_eq!(fired, (n, false));
+		assert_eq!(FiredBounds::<T>::get().1, u64::from(n));
+	}
+
+	/// The fired order at the queue's head placed: a one-lot bid that rests, by an owner whose
+	/// list is full and who holds no position.
+	#[benchmark]
+	fn execute_conditional() {
+		let m = watched_market::<T>();
+		let owner = caller_of::<T>(0, 1);
+		let mut bid = stop(Side::Buy, TriggerSource::Mark, 1_100);
+		bid.order = order(Side::Buy, 500, 1);
+		record::<T>(&owner, 0, m, bid, None, true);
+		fill_list::<T>(&owner, m);
+		next_block::<T>();
+		#[block]
+		{
+			Pallet::<T>::execute_head(0);
+		}
+		assert!(Conditionals::<T>::get(&owner, 0).is_none());
+		assert_eq!(AccountOrders::<T>::get(m, MarginAccount::new(owner, 0)).open.len(), 1);
 	}
 
 	impl_benchmark_test_suite!(Pallet, crate::mock::new_test_ext(), crate::mock::Test);

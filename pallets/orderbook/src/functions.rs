@@ -356,6 +356,7 @@ impl<T: Config> Pallet<T> {
 				bids: Default::default(),
 				asks: Default::default(),
 				changed_in: 0,
+				last_trade: None,
 			},
 		);
 		Self::deposit_event(Event::MarketCreated { market, config });
@@ -440,7 +441,10 @@ impl<T: Config> Pallet<T> {
 	}
 
 	/// `price` in ticks: positive, on the tick, within `u64`.
-	fn to_ticks(config: &MarketConfig, price: FixedU128) -> Result<Price, DispatchError> {
+	pub(crate) fn to_ticks(
+		config: &MarketConfig,
+		price: FixedU128,
+	) -> Result<Price, DispatchError> {
 		ensure!(!price.is_zero(), Error::<T>::ZeroPrice);
 		let tick = config.tick_size.into_inner();
 		ensure!(price.into_inner().is_multiple_of(tick), Error::<T>::PriceOffTick);
@@ -448,7 +452,7 @@ impl<T: Config> Pallet<T> {
 	}
 
 	/// The price of `ticks` (cannot overflow: it came from a valid price).
-	fn from_ticks(config: &MarketConfig, ticks: Price) -> FixedU128 {
+	pub(crate) fn from_ticks(config: &MarketConfig, ticks: Price) -> FixedU128 {
 		FixedU128::from_inner(config.tick_size.into_inner().saturating_mul(u128::from(ticks)))
 	}
 
@@ -689,6 +693,9 @@ impl<T: Config> Pallet<T> {
 		}
 		let taker = Taker { account, order_id, request: &request, ticks };
 		let Session { book, indexes, .. } = session;
+		if let Some(last) = outcome.fills.last() {
+			book.market.last_trade = Some(last.price);
+		}
 		Self::book_outcome(market_id, &config, &taker, &outcome, indexes)?;
 		Self::settle_remainder(market_id, &config, &taker, outcome.remainder, indexes)?;
 
@@ -763,7 +770,7 @@ impl<T: Config> Pallet<T> {
 
 	/// `request` against the market: open for it, a market order only immediate, its price on
 	/// the tick and its quantity on the lot. Returns the price, and both in ticks and lots.
-	fn checked_request(
+	pub(crate) fn checked_request(
 		config: &MarketConfig,
 		request: &OrderRequest,
 	) -> Result<(FixedU128, Price, Qty), DispatchError> {
@@ -1398,6 +1405,7 @@ impl<T: Config> Pallet<T> {
 	/// same price, side and size and tagged with its owner, and nothing else recorded.
 	#[cfg(any(feature = "try-runtime", feature = "std"))]
 	pub fn do_try_state() -> Result<(), sp_runtime::TryRuntimeError> {
+		Self::conditional_try_state()?;
 		// The option chains index exactly the option markets, each as listed.
 		let mut indexed = 0usize;
 		for (underlying, expiry, chain) in OptionChains::<T>::iter() {

@@ -72,6 +72,7 @@ pub mod bench_support;
 #[cfg(feature = "runtime-benchmarks")]
 mod benchmarking;
 mod book;
+pub mod conditional;
 mod functions;
 pub mod migrations;
 #[cfg(test)]
@@ -79,6 +80,8 @@ mod mock;
 pub mod runtime_api;
 #[cfg(test)]
 mod tests;
+#[cfg(test)]
+mod tests_conditional;
 mod types;
 pub mod weights;
 
@@ -139,7 +142,7 @@ pub mod pallet {
 	use frame_system::pallet_prelude::*;
 
 	/// The in-code storage version.
-	const STORAGE_VERSION: StorageVersion = StorageVersion::new(1);
+	const STORAGE_VERSION: StorageVersion = StorageVersion::new(2);
 
 	#[pallet::pallet]
 	#[pallet::storage_version(STORAGE_VERSION)]
@@ -154,6 +157,8 @@ pub mod pallet {
 	/// One account's orders in one market.
 	pub type AccountOrdersOf<T> =
 		types::OrdersOfAccount<<T as Config>::MaxOpenOrders, <T as Config>::MaxRecentClientIds>;
+	/// One owner's conditional orders.
+	pub type OwnerConditionalsOf<T> = types::OwnerConditionals<<T as Config>::MaxConditionals>;
 
 	#[pallet::config]
 	pub trait Config: polkadot_sdk::frame_system::Config {
@@ -214,6 +219,15 @@ pub mod pallet {
 		/// Markets there can be.
 		#[pallet::constant]
 		type MaxMarkets: Get<u32>;
+
+		/// Conditional orders one owner may have waiting (all sub-accounts and markets).
+		#[pallet::constant]
+		type MaxConditionals: Get<u32>;
+
+		/// Fired conditional orders placed per block by `on_idle` (the rest wait in the queue
+		/// for the next block, in firing order), and the most one `execute_triggered` places.
+		#[pallet::constant]
+		type MaxTriggersPerBlock: Get<u32>;
 
 		/// Weights of this pallet's calls.
 		type WeightInfo: WeightInfo;
@@ -288,6 +302,49 @@ pub mod pallet {
 	pub type ChangedBooks<T: Config> =
 		StorageValue<_, BoundedVec<MarketId, T::MaxMarkets>, ValueQuery>;
 
+	/// Conditional orders by owner and the owner's sequence number (see [`conditional`]).
+	#[pallet::storage]
+	pub type Conditionals<T: Config> =
+		StorageDoubleMap<_, Blake2_128Concat, T::AccountId, Twox64Concat, u64, Conditional>;
+
+	/// Each owner's next conditional sequence number and live conditional orders.
+	#[pallet::storage]
+	pub type ConditionalOwners<T: Config> =
+		StorageMap<_, Blake2_128Concat, T::AccountId, OwnerConditionalsOf<T>, ValueQuery>;
+
+	/// The trigger index: (market, lane, trigger sort key, placing block and extrinsic, owner,
+	/// sequence), in firing order within a lane (see [`conditional`]).
+	#[pallet::storage]
+	pub type Triggers<T: Config> = StorageNMap<
+		_,
+		(
+			NMapKey<Twox64Concat, MarketId>,
+			NMapKey<Twox64Concat, conditional::Lane>,
+			NMapKey<Identity, [u8; 16]>,
+			NMapKey<Identity, [u8; 8]>,
+			NMapKey<Blake2_128Concat, T::AccountId>,
+			NMapKey<Twox64Concat, u64>,
+		),
+		(),
+	>;
+
+	/// The markets that may hold triggers, ascending (the scan drops one whose lanes are empty).
+	#[pallet::storage]
+	pub type ArmedMarkets<T: Config> =
+		StorageValue<_, BoundedVec<MarketId, T::MaxMarkets>, ValueQuery>;
+
+	/// Where the next trigger scan starts in [`ArmedMarkets`].
+	#[pallet::storage]
+	pub type TriggerCursor<T: Config> = StorageValue<_, u32, ValueQuery>;
+
+	/// Fired conditional orders waiting to be placed, by queue position.
+	#[pallet::storage]
+	pub type FiredQueue<T: Config> = StorageMap<_, Twox64Concat, u64, (T::AccountId, u64)>;
+
+	/// The fired queue's head (next to place) and tail (next free position).
+	#[pallet::storage]
+	pub type FiredBounds<T: Config> = StorageValue<_, (u64, u64), ValueQuery>;
+
 	#[pallet::event]
 	#[pallet::generate_deposit(pub(super) fn deposit_event)]
 	pub enum Event<T: Config> {
@@ -341,6 +398,29 @@ pub mod pallet {
 		MarketUpdated { market: MarketId, params: MarketParams },
 		/// A market's status changed.
 		MarketStatusChanged { market: MarketId, status: MarketStatus },
+		/// A conditional order waits for its trigger; `oco` names the other order of its
+		/// one-cancels-other pair.
+		ConditionalPlaced {
+			account: AccountOf<T>,
+			market: MarketId,
+			id: u64,
+			spec: ConditionalSpec,
+			oco: Option<u64>,
+		},
+		/// A conditional order's trigger was crossed (the watched price was `price`): it waits
+		/// in the queue for its placement.
+		ConditionalFired { account: AccountOf<T>, market: MarketId, id: u64, price: FixedU128 },
+		/// A fired conditional order was placed as order `order_id` (its own events follow).
+		ConditionalExecuted { account: AccountOf<T>, market: MarketId, id: u64, order_id: OrderId },
+		/// A conditional order left without being placed: why, and the placement's error when
+		/// it was refused.
+		ConditionalEnded {
+			account: AccountOf<T>,
+			market: MarketId,
+			id: u64,
+			end: ConditionalEnd,
+			error: Option<DispatchError>,
+		},
 	}
 
 	#[pallet::error]
@@ -416,6 +496,22 @@ pub mod pallet {
 		TooManyExpiries,
 		/// `bulk` with more than `MaxBulk` operations.
 		TooManyOperations,
+		/// A conditional order's trigger price of zero.
+		ZeroTriggerPrice,
+		/// The watched price is already at or beyond the trigger: the order would fire at once
+		/// (a stop below the price for a buy, above it for a sell; a take-profit the other way).
+		TriggerOnWrongSide,
+		/// The watched price is unavailable (no quorum, a tripped breaker, no trade yet): a
+		/// trigger cannot be placed against it.
+		TriggerPriceUnavailable,
+		/// The owner has `MaxConditionals` conditional orders waiting (none expired).
+		TooManyConditionals,
+		/// The owner has no conditional order with this id.
+		ConditionalNotFound,
+		/// The two orders of a one-cancels-other pair are for different sub-accounts.
+		OcoAccountMismatch,
+		/// `execute_triggered` asked for more than `MaxTriggersPerBlock` placements, or none.
+		InvalidTriggerCount,
 	}
 
 	#[pallet::hooks]
@@ -427,14 +523,19 @@ pub mod pallet {
 			Self::report_mids()
 		}
 
+		/// Places fired conditional orders and fires crossed ones (at most
+		/// `MaxTriggersPerBlock`), then sweeps expired resting orders, within `remaining`.
 		fn on_idle(_n: BlockNumberFor<T>, remaining: Weight) -> Weight {
-			Self::sweep_expired(remaining)
+			let triggers = Self::run_triggers(remaining, T::MaxTriggersPerBlock::get()).weight;
+			triggers.saturating_add(Self::sweep_expired(remaining.saturating_sub(triggers)))
 		}
 
 		fn integrity_test() {
 			assert!(T::MaxMakersPerOrder::get() >= 1, "a taker must be able to meet one maker");
 			assert!(T::MaxOpenOrders::get() >= 1, "an account must be able to rest one order");
 			assert!(T::MaxSubAccounts::get() >= 1, "sub-account 0 must exist");
+			assert!(T::MaxConditionals::get() >= 2, "an owner must be able to hold an OCO pair");
+			assert!(T::MaxTriggersPerBlock::get() >= 1, "a block must be able to place a trigger");
 		}
 
 		#[cfg(feature = "try-runtime")]
@@ -662,6 +763,76 @@ pub mod pallet {
 		) -> DispatchResult {
 			T::MarketAdminOrigin::ensure_origin(origin)?;
 			Self::do_list_option_chain(underlying, expiry, &strikes, template).map(|_| ())
+		}
+
+		/// Place a conditional order in `market`: when the price `spec.source` watches crosses
+		/// `spec.trigger_price` (a sell stop or a buy take-profit when it falls to it, a buy stop
+		/// or a sell take-profit when it rises to it), `spec.order` is placed for the signer's
+		/// sub-account `spec.sub` through the same checks and margin check as any order. With
+		/// `oco`, a second order for the same sub-account is placed with it as a
+		/// one-cancels-other pair: when one fires, the other is cancelled.
+		///
+		/// * Who: any signed account, for its own sub-account.
+		/// * Changes: the order(s), their trigger index entries, the signer's list (the oldest
+		///   expired order of a full list leaves to make room). Nothing is reserved: the
+		///   margin check is made when the order is placed.
+		/// * Events: [`Event::ConditionalPlaced`] per order (and [`Event::ConditionalEnded`]
+		///   for an expired one that made room).
+		/// * Errors: [`Error::UnknownMarket`], [`Error::ZeroTriggerPrice`],
+		///   [`Error::PriceOffTick`] (the trigger), [`Error::TriggerPriceUnavailable`],
+		///   [`Error::TriggerOnWrongSide`], [`Error::AlreadyExpired`] (the expiry),
+		///   [`Error::TooManyConditionals`], [`Error::OcoAccountMismatch`],
+		///   [`Error::SubAccountOutOfRange`], [`Error::TooManyMarkets`] (the armed list), and
+		///   every error of the order's own validation that does not depend on the book
+		///   ([`Error::MarketNotTrading`], [`Error::InvalidTimeInForce`], [`Error::ZeroSize`],
+		///   ...). Nothing changes.
+		#[pallet::call_index(8)]
+		#[pallet::weight(T::WeightInfo::place_conditional(u32::from(oco.is_some())))]
+		pub fn place_conditional(
+			origin: OriginFor<T>,
+			market: MarketId,
+			spec: ConditionalSpec,
+			oco: Option<ConditionalSpec>,
+		) -> DispatchResult {
+			let who = ensure_signed(origin)?;
+			Self::do_place_conditional(&who, market, spec, oco).map(|_| ())
+		}
+
+		/// Cancel one of the signer's conditional orders (waiting, or fired and not yet
+		/// placed). The other order of its OCO pair stays, unpaired.
+		///
+		/// * Who: the order's owner.
+		/// * Events: [`Event::ConditionalEnded`] (`Cancelled`).
+		/// * Errors: [`Error::ConditionalNotFound`]. Nothing changes.
+		#[pallet::call_index(9)]
+		#[pallet::weight(T::WeightInfo::cancel_conditional())]
+		pub fn cancel_conditional(origin: OriginFor<T>, id: u64) -> DispatchResult {
+			let who = ensure_signed(origin)?;
+			Self::do_cancel_conditional(&who, id)
+		}
+
+		/// Place fired conditional orders and fire crossed ones, at most `max` placements (the
+		/// work `on_idle` does when a block leaves room): for keepers under full blocks, as
+		/// `deleverage` is. Permissionless; the caller pays for the work.
+		///
+		/// * Who: any signed account.
+		/// * Weight: `max` fired orders at the costliest placement and a scan of every armed
+		///   market, declared; what was not used is refunded.
+		/// * Events: as `on_idle`: [`Event::ConditionalFired`], [`Event::ConditionalExecuted`]
+		///   or [`Event::ConditionalEnded`], and each placed order's own events.
+		/// * Errors: [`Error::InvalidTriggerCount`] (`max` of zero or above
+		///   `MaxTriggersPerBlock`). Nothing changes.
+		#[pallet::call_index(10)]
+		#[pallet::weight(Pallet::<T>::execute_triggered_weight(*max))]
+		pub fn execute_triggered(origin: OriginFor<T>, max: u32) -> DispatchResultWithPostInfo {
+			ensure_signed(origin)?;
+			ensure!(
+				max >= 1 && max <= T::MaxTriggersPerBlock::get(),
+				Error::<T>::InvalidTriggerCount
+			);
+			let limit = Self::execute_triggered_weight(max);
+			let run = Self::run_triggers(limit, max);
+			Ok(Some(run.weight).into())
 		}
 	}
 }

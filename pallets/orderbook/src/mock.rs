@@ -14,7 +14,7 @@ use polkadot_sdk::{
 use std::collections::BTreeMap;
 
 use clearinghouse_primitives::collateral::CheckWeight;
-use clearinghouse_primitives::trading::RestingTotals;
+use clearinghouse_primitives::trading::{RestingTotals, TriggerPrices};
 use pallet_orderbook::{
 	FillHandler, MarginAccount, MarketConfig, MarketKind, MarketParams, MarketStatus, OracleKey,
 	OrderIntent, OrderMarginCheck, TradeFill,
@@ -50,6 +50,7 @@ thread_local! {
 	static REVALUATION: RefCell<Weight> = const { RefCell::new(Weight::zero()) };
 	/// Each reported mid, in order.
 	static MIDS: RefCell<Vec<(u32, Option<FixedU128>)>> = const { RefCell::new(Vec::new()) };
+	static TRIGGER_PRICES: RefCell<BTreeMap<u32, TriggerPrices>> = const { RefCell::new(BTreeMap::new()) };
 }
 
 /// The margin engine stand-in.
@@ -83,6 +84,10 @@ impl TestMargin {
 		REVALUATION.with(|r| *r.borrow_mut() = weight);
 	}
 	/// The mids the book reported so far, in order.
+	/// Set `market`'s mark and index (what conditional orders watch).
+	pub fn set_prices(market: u32, mark: Option<FixedU128>, index: Option<FixedU128>) {
+		TRIGGER_PRICES.with(|p| p.borrow_mut().insert(market, TriggerPrices { mark, index }));
+	}
 	pub fn mids() -> Vec<(u32, Option<FixedU128>)> {
 		MIDS.with(|m| m.borrow().clone())
 	}
@@ -112,6 +117,7 @@ impl TestMargin {
 		FILLS.with(|f| f.borrow_mut().clear());
 		CHECKS.with(|c| *c.borrow_mut() = (0, 0, 0));
 		MIDS.with(|m| m.borrow_mut().clear());
+		TRIGGER_PRICES.with(|p| p.borrow_mut().clear());
 		Self::revalue(Weight::zero());
 		Self::refuse_orders(false);
 		Self::refuse_fills(false);
@@ -213,6 +219,9 @@ impl OrderMarginCheck<AccountId> for TestMargin {
 	fn on_mid(market: u32, mid: Option<FixedU128>) {
 		MIDS.with(|m| m.borrow_mut().push((market, mid)));
 	}
+	fn trigger_prices(market: u32) -> TriggerPrices {
+		TRIGGER_PRICES.with(|p| p.borrow().get(&market).copied().unwrap_or_default())
+	}
 }
 impl FillHandler<AccountId> for TestMargin {
 	fn on_fill(fill: &TradeFill<AccountId>) -> Result<(), DispatchError> {
@@ -240,9 +249,25 @@ impl pallet_orderbook::Config for Test {
 	type MaxBulk = ConstU32<6>;
 	type MaxSubAccounts = polkadot_sdk::frame_support::traits::ConstU8<4>;
 	type MaxMarkets = ConstU32<12>;
+	type MaxConditionals = ConstU32<8>;
+	type MaxTriggersPerBlock = ConstU32<4>;
 	type WeightInfo = ();
 	#[cfg(feature = "runtime-benchmarks")]
-	type BenchmarkHelper = ();
+	type BenchmarkHelper = MockBenchmarkHelper;
+}
+
+/// Prices every market the benchmarks list (conditional orders watch them); nothing else.
+#[cfg(feature = "runtime-benchmarks")]
+pub struct MockBenchmarkHelper;
+
+#[cfg(feature = "runtime-benchmarks")]
+impl pallet_orderbook::BenchmarkHelper<AccountId> for MockBenchmarkHelper {
+	fn prepare_market(market: u32, _: OracleKey, price: FixedU128) {
+		TestMargin::set_prices(market, Some(price), Some(price));
+	}
+	fn fund(_: &MarginAccount<AccountId>) {}
+	fn enlarge(_: &MarginAccount<AccountId>, _: u32, _: u32) {}
+	fn prepare_options(_: OracleKey) {}
 }
 
 pub const ALICE: AccountId = 1;

@@ -1517,10 +1517,10 @@ fn a_book_already_listed_in_the_block_refunds_the_listing() {
 	});
 }
 
-/// A chain from before `changed_in` gets it (0) on every market in the upgrade, once; the book
-/// is otherwise as it was.
+/// A chain from before `changed_in` gets it (0) on every market in the upgrade, once, and then
+/// `last_trade` (none); the book is otherwise as it was.
 #[test]
-fn the_v1_migration_adds_changed_in_to_every_market() {
+fn the_v1_and_v2_migrations_add_changed_in_and_last_trade_to_every_market() {
 	use polkadot_sdk::frame_support::{
 		storage::unhashed,
 		traits::{GetStorageVersion, OnRuntimeUpgrade, StorageVersion},
@@ -1529,6 +1529,7 @@ fn the_v1_migration_adds_changed_in_to_every_market() {
 		place(ALICE, limit(Side::Buy, 99, 20)).unwrap();
 		place(BOB, limit(Side::Sell, 101, 20)).unwrap();
 		let now = Markets::<Test>::get(M).unwrap();
+		assert_eq!(now.last_trade, None);
 		// As version 0 stored it.
 		let old = crate::migrations::v1::OldMarket::<<Test as Config>::MaxLevels> {
 			config: now.config,
@@ -1538,7 +1539,7 @@ fn the_v1_migration_adds_changed_in_to_every_market() {
 		};
 		unhashed::put(&Markets::<Test>::hashed_key_for(M), &old);
 		StorageVersion::new(0).put::<Orderbook>();
-		// With `--features try-runtime`, its own checks around it too.
+		// With `--features try-runtime`, their own checks around them too.
 		#[cfg(feature = "try-runtime")]
 		let checked = {
 			use polkadot_sdk::frame_support::traits::UncheckedOnRuntimeUpgrade;
@@ -1551,10 +1552,26 @@ fn the_v1_migration_adds_changed_in_to_every_market() {
 			crate::migrations::v1::AddChangedIn::<Test>::post_upgrade(checked).unwrap();
 		}
 		assert_eq!(Orderbook::on_chain_storage_version(), StorageVersion::new(1));
+		let v1 = crate::migrations::v1::Markets::<Test>::get(M).unwrap();
+		assert_eq!((v1.changed_in, v1.next_sequence), (0, now.next_sequence));
+		assert_eq!((v1.bids, v1.asks), (now.bids.clone(), now.asks.clone()));
+		#[cfg(feature = "try-runtime")]
+		let checked = {
+			use polkadot_sdk::frame_support::traits::UncheckedOnRuntimeUpgrade;
+			crate::migrations::v2::AddLastTrade::<Test>::pre_upgrade().unwrap()
+		};
+		crate::migrations::v2::MigrateV1ToV2::<Test>::on_runtime_upgrade();
+		#[cfg(feature = "try-runtime")]
+		{
+			use polkadot_sdk::frame_support::traits::UncheckedOnRuntimeUpgrade;
+			crate::migrations::v2::AddLastTrade::<Test>::post_upgrade(checked).unwrap();
+		}
+		assert_eq!(Orderbook::on_chain_storage_version(), StorageVersion::new(2));
 		assert_eq!(Markets::<Test>::get(M), Some(Market { changed_in: 0, ..now.clone() }));
 		assert_eq!(Markets::<Test>::count(), 1);
-		// Run again, it changes nothing.
+		// Run again, they change nothing.
 		crate::migrations::v1::MigrateV0ToV1::<Test>::on_runtime_upgrade();
+		crate::migrations::v2::MigrateV1ToV2::<Test>::on_runtime_upgrade();
 		assert_eq!(Markets::<Test>::get(M), Some(Market { changed_in: 0, ..now.clone() }));
 		// As the block had it (so the changed list agrees).
 		Markets::<Test>::insert(M, now);

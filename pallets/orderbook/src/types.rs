@@ -200,6 +200,10 @@ pub struct Market<MaxLevels: Get<u32>> {
 	/// in a block lists the market in [`crate::ChangedBooks`], so the next block reports its
 	/// mid to the margin engine.
 	pub changed_in: u32,
+	/// The price of the market's last trade, in ticks (`None` before the first): what a
+	/// conditional order on [`TriggerSource::LastTrade`] compares with. Kept here because
+	/// every placement that trades writes the market anyway.
+	pub last_trade: Option<Price>,
 }
 
 /// How an order is priced.
@@ -386,4 +390,178 @@ pub struct OpenOrderView {
 	pub reduce_only: bool,
 	/// When it expires.
 	pub expires_at: Option<Moment>,
+}
+
+/// The price a conditional order watches.
+#[derive(
+	Clone,
+	Copy,
+	PartialEq,
+	Eq,
+	Debug,
+	Encode,
+	Decode,
+	DecodeWithMemTracking,
+	MaxEncodedLen,
+	TypeInfo,
+)]
+pub enum TriggerSource {
+	/// The margin engine's mark (what positions are valued and liquidated at): the default
+	/// of every venue, the hardest to push with one trade.
+	Mark,
+	/// The oracle's median for the underlying.
+	Index,
+	/// The book's last trade.
+	LastTrade,
+}
+
+/// What a conditional order is for, which fixes the side of the price its trigger lies on.
+#[derive(
+	Clone,
+	Copy,
+	PartialEq,
+	Eq,
+	Debug,
+	Encode,
+	Decode,
+	DecodeWithMemTracking,
+	MaxEncodedLen,
+	TypeInfo,
+)]
+pub enum ConditionalKind {
+	/// Fires when the price moves against the order's side being already open: a sell stop
+	/// when the price falls to the trigger, a buy stop when it rises to it.
+	Stop,
+	/// Fires when the price moves in favour: a sell when it rises to the trigger, a buy when
+	/// it falls to it.
+	TakeProfit,
+}
+
+/// Which way the watched price must cross the trigger.
+#[derive(
+	Clone,
+	Copy,
+	PartialEq,
+	Eq,
+	Debug,
+	Encode,
+	Decode,
+	DecodeWithMemTracking,
+	MaxEncodedLen,
+	TypeInfo,
+)]
+pub enum Crossing {
+	/// Fires when the price is at or above the trigger.
+	Rises,
+	/// Fires when the price is at or below the trigger.
+	Falls,
+}
+
+impl ConditionalKind {
+	/// The crossing an order of `side` fires on.
+	pub fn crossing(self, side: Side) -> Crossing {
+		match (self, side) {
+			(ConditionalKind::Stop, Side::Buy) | (ConditionalKind::TakeProfit, Side::Sell) => {
+				Crossing::Rises
+			},
+			(ConditionalKind::Stop, Side::Sell) | (ConditionalKind::TakeProfit, Side::Buy) => {
+				Crossing::Falls
+			},
+		}
+	}
+}
+
+/// A conditional order as a trader submits it: when `source` crosses `trigger_price` (the
+/// way `kind` and the order's side say), `order` is placed like any order of the account.
+#[derive(
+	Clone,
+	Copy,
+	PartialEq,
+	Eq,
+	Debug,
+	Encode,
+	Decode,
+	DecodeWithMemTracking,
+	MaxEncodedLen,
+	TypeInfo,
+)]
+pub struct ConditionalSpec {
+	/// The sub-account whose order it is.
+	pub sub: crate::SubAccountIndex,
+	/// Stop or take-profit.
+	pub kind: ConditionalKind,
+	/// The price watched.
+	pub source: TriggerSource,
+	/// The trigger (a multiple of the market's tick size).
+	pub trigger_price: FixedU128,
+	/// The order placed when it fires (a market order with its protection price, or a limit
+	/// order; optionally reduce-only).
+	pub order: OrderRequest,
+	/// When it lapses unfired (ms; `None`: never).
+	pub expires_at: Option<Moment>,
+}
+
+/// A conditional order waiting for its trigger (or, once fired, for its turn).
+#[derive(Clone, PartialEq, Eq, Debug, Encode, Decode, MaxEncodedLen, TypeInfo)]
+pub struct Conditional {
+	/// Its market.
+	pub market: crate::MarketId,
+	/// What the trader asked for.
+	pub spec: ConditionalSpec,
+	/// Where it sits in the trigger index: the block and extrinsic that placed it, big-endian
+	/// (orders at one trigger price fire in the order they were placed).
+	pub placed: [u8; 8],
+	/// The other order of its one-cancels-other pair (same owner), by sequence number.
+	pub oco: Option<u64>,
+	/// Fired: in the queue of orders to place (no longer in the trigger index).
+	pub fired: bool,
+}
+
+/// One owner's conditional orders: the next sequence number and, per live order, its
+/// sequence number (what calls name it by).
+#[derive(
+	CloneNoBound,
+	PartialEqNoBound,
+	EqNoBound,
+	DebugNoBound,
+	DefaultNoBound,
+	Encode,
+	Decode,
+	MaxEncodedLen,
+	TypeInfo,
+)]
+#[scale_info(skip_type_params(Max))]
+pub struct OwnerConditionals<Max: Get<u32>> {
+	/// The sequence number the next order gets.
+	pub next: u64,
+	/// The live orders' sequence numbers with their markets and expiries, oldest first.
+	pub live: BoundedVec<(u64, crate::MarketId, Option<Moment>), Max>,
+}
+
+/// A conditional order as the runtime API reports it.
+#[derive(Clone, PartialEq, Eq, Debug, Encode, Decode, TypeInfo)]
+pub struct ConditionalView {
+	/// Its sequence number (what `cancel_conditional` names).
+	pub id: u64,
+	/// Its market.
+	pub market: crate::MarketId,
+	/// What the trader asked for.
+	pub spec: ConditionalSpec,
+	/// The other order of its pair.
+	pub oco: Option<u64>,
+	/// Fired and waiting for its turn to be placed.
+	pub fired: bool,
+}
+
+/// Why a conditional order left without its order being placed.
+#[derive(Clone, Copy, PartialEq, Eq, Debug, Encode, Decode, DecodeWithMemTracking, TypeInfo)]
+pub enum ConditionalEnd {
+	/// Its owner cancelled it.
+	Cancelled,
+	/// Its expiry passed before it fired.
+	Expired,
+	/// The other order of its pair fired.
+	OcoFired,
+	/// It fired, and its order was refused (the error is in the event).
+	Refused,
 }

@@ -43,6 +43,16 @@ pub trait WeightInfo {
 	fn place_evicting(n: u32) -> Weight;
 	/// The block hook reporting the mids of `n` books the previous block changed.
 	fn report_mids(n: u32) -> Weight;
+	/// `place_conditional`: one order, or (`o` = 1) an OCO pair.
+	fn place_conditional(o: u32) -> Weight;
+	/// `cancel_conditional` of an order of an OCO pair.
+	fn cancel_conditional() -> Weight;
+	/// Looking at an armed market (its prices, its six lanes) and firing `n` crossed orders
+	/// into the queue (each with an OCO partner to cancel, each owner's list full).
+	fn scan_market(n: u32) -> Weight;
+	/// Taking a fired order from the queue and placing it (a resting placement by an account
+	/// without positions; the placement's own weight is replaced by what it cost).
+	fn execute_conditional() -> Weight;
 }
 
 /// Proof bytes: a market with its level index (2 × 128 prices), a full level (64 orders of
@@ -159,6 +169,32 @@ impl<T: polkadot_sdk::frame_system::Config> WeightInfo for SubstrateWeight<T> {
 			.saturating_add(T::DbWeight::get().reads(1 + 2 * n))
 			.saturating_add(T::DbWeight::get().writes(1 + n))
 	}
+	// Reads the market, the margin engine's record, the owner's list, the armed list; writes
+	// per order the order and its index entry, then the list (and the armed list).
+	fn place_conditional(o: u32) -> Weight {
+		let o = u64::from(o);
+		Weight::from_parts(40_000_000 + 15_000_000 * o, MARKET_PROOF + 8_000)
+			.saturating_add(T::DbWeight::get().reads(5))
+			.saturating_add(T::DbWeight::get().writes(4 + 2 * o))
+	}
+	fn cancel_conditional() -> Weight {
+		Weight::from_parts(30_000_000, 4_000)
+			.saturating_add(T::DbWeight::get().reads(3))
+			.saturating_add(T::DbWeight::get().writes(4))
+	}
+	fn scan_market(n: u32) -> Weight {
+		let n = u64::from(n);
+		Weight::from_parts(40_000_000, MARKET_PROOF + 6_000)
+			.saturating_add(Weight::from_parts(30_000_000, 6_000).saturating_mul(n))
+			.saturating_add(T::DbWeight::get().reads(8 + 6 * n))
+			.saturating_add(T::DbWeight::get().writes(7 * n))
+	}
+	fn execute_conditional() -> Weight {
+		Self::place_positions(0)
+			.saturating_add(Weight::from_parts(20_000_000, 4_000))
+			.saturating_add(T::DbWeight::get().reads(4))
+			.saturating_add(T::DbWeight::get().writes(4))
+	}
 }
 
 /// For tests.
@@ -206,5 +242,17 @@ impl WeightInfo for () {
 	}
 	fn report_mids(n: u32) -> Weight {
 		Weight::from_parts(3_000_000 + 8_000_000 * u64::from(n), 0)
+	}
+	fn place_conditional(o: u32) -> Weight {
+		Weight::from_parts(40_000_000 + 15_000_000 * u64::from(o), 0)
+	}
+	fn cancel_conditional() -> Weight {
+		Weight::from_parts(30_000_000, 0)
+	}
+	fn scan_market(n: u32) -> Weight {
+		Weight::from_parts(40_000_000 + 30_000_000 * u64::from(n), 0)
+	}
+	fn execute_conditional() -> Weight {
+		Weight::from_parts(20_000_000, 0).saturating_add(Self::place_positions(0))
 	}
 }

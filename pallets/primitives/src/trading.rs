@@ -154,6 +154,23 @@ pub trait OrderMarginCheck<AccountId>: crate::collateral::CheckWeight<AccountId>
 	/// Reported when a block begins, for every book the previous block changed; the margin
 	/// engine marks at it until the next report.
 	fn on_mid(_market: MarketId, _mid: Option<FixedU128>) {}
+
+	/// `market`'s mark price and its underlying's index (oracle median) at this instant, as a
+	/// margin check would read them (`None` where there is none: no quorum, a tripped
+	/// breaker, an unknown market). What conditional orders trigger on. One read of the
+	/// market's record.
+	fn trigger_prices(_market: MarketId) -> TriggerPrices {
+		TriggerPrices::default()
+	}
+}
+
+/// The prices a conditional order may trigger on, besides the book's own last trade.
+#[derive(Clone, Copy, PartialEq, Eq, Debug, Default)]
+pub struct TriggerPrices {
+	/// The mark: what positions are valued at.
+	pub mark: Option<FixedU128>,
+	/// The index: the oracle's median for the underlying.
+	pub index: Option<FixedU128>,
 }
 
 /// No margin engine: every order passes and nobody holds a position (so reduce-only orders

@@ -23,6 +23,8 @@ impl pallet_clearinghouse_orderbook::Config for Runtime {
 	type MaxBulk = ConstU32<64>;
 	type MaxSubAccounts = super::MaxSubAccounts;
 	type MaxMarkets = ConstU32<256>;
+	type MaxConditionals = ConstU32<32>;
+	type MaxTriggersPerBlock = ConstU32<16>;
 	type WeightInfo = crate::weights::pallet_clearinghouse_orderbook::WeightInfo<Runtime>;
 	#[cfg(feature = "runtime-benchmarks")]
 	type BenchmarkHelper = OrderbookBenchmarkHelper;

@@ -423,4 +423,17 @@ impl<T: frame_system::Config> pallet_clearinghouse_orderbook::WeightInfo for Wei
 			.saturating_add(T::DbWeight::get().writes((1_u64).saturating_mul(n.into())))
 			.saturating_add(Weight::from_parts(0, 4646).saturating_mul(n.into()))
 	}
+	// Until measured: the pallet's estimates.
+	fn place_conditional(o: u32) -> Weight {
+		pallet_clearinghouse_orderbook::weights::SubstrateWeight::<T>::place_conditional(o)
+	}
+	fn cancel_conditional() -> Weight {
+		pallet_clearinghouse_orderbook::weights::SubstrateWeight::<T>::cancel_conditional()
+	}
+	fn scan_market(n: u32) -> Weight {
+		pallet_clearinghouse_orderbook::weights::SubstrateWeight::<T>::scan_market(n)
+	}
+	fn execute_conditional() -> Weight {
+		pallet_clearinghouse_orderbook::weights::SubstrateWeight::<T>::execute_conditional()
+	}
 }

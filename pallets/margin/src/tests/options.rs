@@ -207,6 +207,21 @@ fn an_option_trade_moves_exactly_the_premium_and_the_fees() {
 	});
 }
 
+/// An option's conditional orders watch its model mark and its underlying's index.
+#[test]
+fn an_options_trigger_prices_are_its_model_mark_and_the_underlyings_index() {
+	use clearinghouse_primitives::trading::OrderMarginCheck;
+	build_and_execute(|| {
+		let left = 30 * DAY;
+		let option = call(50_000, T0 + left);
+		let prices = Margin::trigger_prices(option);
+		let mark = model_mark(clearinghouse_pricing::Right::Call, 50_000, 50_000, left);
+		assert_eq!(prices.mark, Some(mark));
+		assert_eq!(prices.index, Some(FixedU128::from_u32(50_000)));
+		check();
+	});
+}
+
 #[test]
 fn marks_long_values_and_a_naked_short_call_get_the_documented_numbers() {
 	build_and_execute(|| {
