@@ -245,6 +245,10 @@ impl_runtime_apis! {
 		) -> Vec<pallet_clearinghouse_orderbook::ConditionalView> {
 			Orderbook::conditional_orders(&owner)
 		}
+
+		fn twap_orders(owner: AccountId) -> Vec<pallet_clearinghouse_orderbook::TwapView> {
+			Orderbook::twap_orders(&owner)
+		}
 	}
 
 	impl cumulus_primitives_core::GetParachainInfo<Block> for Runtime {

@@ -1738,3 +1738,145 @@ fn out_of_its_band_a_new_proof_within_grace_keeps_a_confidential_account_open() 
 		pallet_clearinghouse_margin::Pallet::<Runtime>::do_try_state().unwrap();
 	});
 }
+
+/// A stop-loss on the real engine: Bob is long 3 DOT; his reduce-only stop on the index at
+/// 7.000 waits while DOT trades at 7.250, and the first block after the oracle prints 6.950
+/// places it, closing his long into Charlie's bid through the book and the margin engine.
+#[test]
+fn a_stop_loss_on_the_index_closes_a_long_through_the_book_in_the_block_the_oracle_crosses() {
+	use clearinghouse_runtime::{Margin, Oracle, Orderbook};
+	use pallet_clearinghouse_orderbook::{
+		Call as OrderbookCall, ConditionalKind, ConditionalSpec, Event as BookEvent, MarketKind,
+		OrderRequest, OrderType, SelfTradePrevention, Side, TimeInForce, TriggerSource,
+	};
+	use polkadot_sdk::{pallet_timestamp, sp_runtime::FixedU128};
+
+	dev_ext().execute_with(|| {
+		pallet_timestamp::Now::<Runtime>::put(1_700_000_000_000u64);
+		let (alice, bob, charlie) = (
+			account(Sr25519Keyring::Alice),
+			account(Sr25519Keyring::Bob),
+			account(Sr25519Keyring::Charlie),
+		);
+		assert_ok!(Orderbook::create_market(
+			TrackOrigin::MarketAdmin.into(),
+			dot_market(MarketKind::Perpetual)
+		));
+		let feeder = configure_dot_market(0);
+		let dot = clearinghouse_primitives::OracleKey::from_symbol("DOT").unwrap();
+		let feed = |milli: u128| {
+			assert_ok!(Oracle::feed(
+				RuntimeOrigin::signed(feeder.clone()),
+				vec![pallet_clearinghouse_oracle::FeedValue {
+					key: dot,
+					price: FixedU128::from_rational(milli, 1000),
+					vol: None
+				}]
+				.try_into()
+				.unwrap(),
+			));
+		};
+		feed(7_250);
+		for who in [&alice, &bob, &charlie] {
+			deposit_usd(who, 1_000);
+		}
+		let limit = |side, milli: u128, size| OrderRequest {
+			side,
+			order_type: OrderType::Limit { price: FixedU128::from_rational(milli, 1000) },
+			quantity: size,
+			time_in_force: TimeInForce::Gtc,
+			reduce_only: false,
+			client_id: None,
+			self_trade: SelfTradePrevention::CancelResting,
+		};
+		let place = |who: &AccountId, order| {
+			assert_ok!(dispatch_signed(
+				who,
+				OrderbookCall::<Runtime>::place_order { market: 0, sub: 0, order }
+			));
+		};
+		place(&alice, limit(Side::Sell, 7_250, 3_000));
+		place(&bob, limit(Side::Buy, 7_250, 3_000));
+		let bob_account = pallet_clearinghouse_margin::MarginAccount::new(bob.clone(), 0);
+		assert_eq!(Margin::account_health(&bob_account).unwrap().positions[0].quantity, 3_000);
+		// Bob's stop: sell his 3 DOT at market (no worse than 6.000) when the index falls to 7.
+		let stop = ConditionalSpec {
+			sub: 0,
+			kind: ConditionalKind::Stop,
+			source: TriggerSource::Index,
+			trigger_price: FixedU128::from_u32(7),
+			order: OrderRequest {
+				order_type: OrderType::Market { protection_price: FixedU128::from_u32(6) },
+				time_in_force: TimeInForce::Ioc,
+				reduce_only: true,
+				..limit(Side::Sell, 6_000, 3_000)
+			},
+			expires_at: None,
+		};
+		// A stop above the index would fire at once: refused.
+		let mut wrong = stop;
+		wrong.trigger_price = FixedU128::from_rational(7_300, 1000);
+		assert_eq!(
+			dispatch_signed(
+				&bob,
+				OrderbookCall::<Runtime>::place_conditional { market: 0, spec: wrong, oco: None }
+			),
+			Err(pallet_clearinghouse_orderbook::Error::<Runtime>::TriggerOnWrongSide.into())
+		);
+		assert_ok!(dispatch_signed(
+			&bob,
+			OrderbookCall::<Runtime>::place_conditional { market: 0, spec: stop, oco: None }
+		));
+		place(&charlie, limit(Side::Buy, 6_900, 3_000));
+		let idle = || {
+			let n = System::block_number() + 1;
+			run_to_block(n);
+			Orderbook::on_idle(n, Weight::MAX);
+		};
+		idle();
+		assert_eq!(Orderbook::conditional_orders(&bob).len(), 1);
+		// The oracle prints 6.950: the next block's idle fires and places the stop.
+		feed(6_950);
+		System::reset_events();
+		idle();
+		let book_events: Vec<BookEvent<Runtime>> = events()
+			.into_iter()
+			.filter_map(|e| match e {
+				RuntimeEvent::Orderbook(e) => Some(e),
+				_ => None,
+			})
+			.collect();
+		assert!(book_events
+			.iter()
+			.any(|e| matches!(e, BookEvent::ConditionalExecuted { id: 0, .. })));
+		assert!(book_events.iter().any(|e| matches!(
+			e,
+			BookEvent::Traded { quantity: 3_000, taker, maker, .. }
+				if taker.owner == bob && maker.owner == charlie
+		)));
+		assert!(Margin::account_health(&bob_account).unwrap().positions.is_empty());
+		assert!(Orderbook::conditional_orders(&bob).is_empty());
+	});
+}
+
+#[test]
+fn a_keeper_trigger_call_of_the_most_placements_is_a_valid_transaction() {
+	use frame_support::dispatch::DispatchClass;
+	dev_ext().execute_with(|| {
+		let max = <Runtime as frame_system::Config>::BlockWeights::get()
+			.get(DispatchClass::Normal)
+			.max_extrinsic
+			.expect("normal extrinsics are limited");
+		let most: u32 =
+			<Runtime as pallet_clearinghouse_orderbook::Config>::MaxTriggersPerCall::get();
+		let call =
+			RuntimeCall::Orderbook(pallet_clearinghouse_orderbook::Call::execute_triggered {
+				market: 0,
+				max: most,
+			});
+		let info = call.get_dispatch_info();
+		println!("execute_triggered of {most} declares {:?} of {max:?}", info.total_weight());
+		assert!(info.total_weight().all_lte(max), "{:?} > {max:?}", info.total_weight());
+		assert_eq!(info.pays_fee, frame_support::dispatch::Pays::Yes);
+	});
+}

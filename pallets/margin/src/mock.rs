@@ -168,6 +168,8 @@ impl orderbook::Config for Test {
 	type MaxMarkets = ConstU32<16>;
 	type MaxConditionals = ConstU32<8>;
 	type MaxTriggersPerBlock = ConstU32<4>;
+	type MaxTriggersPerCall = ConstU32<2>;
+	type MinTwapInterval = polkadot_sdk::frame_support::traits::ConstU64<1_000>;
 	type WeightInfo = ();
 	#[cfg(feature = "runtime-benchmarks")]
 	type BenchmarkHelper = ();

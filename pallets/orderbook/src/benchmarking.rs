@@ -180,6 +180,20 @@ fn arm_others<T: Config>(market: MarketId) {
 	ArmedMarkets::<T>::put(BoundedVec::truncate_from(armed));
 }
 
+/// A TWAP buying four lots in four slices, paying up to 2,000.
+fn twap<T: Config>() -> TwapSpec {
+	let interval = T::MinTwapInterval::get();
+	TwapSpec {
+		sub: 0,
+		side: Side::Buy,
+		quantity: 4 * LOT,
+		duration: 4 * interval,
+		interval,
+		limit_price: FixedU128::from_u32(2_000),
+		reduce_only: false,
+	}
+}
+
 /// A market priced at 1,000 (mark and index) that has traded at 1,000.
 fn watched_market<T: Config>() -> MarketId {
 	let m = market::<T>();
@@ -579,6 +593,44 @@ mod benchmarks {
 		}
 		assert!(Conditionals::<T>::get(&owner, 0).is_none());
 		assert_eq!(AccountOrders::<T>::get(m, MarginAccount::new(owner, 0)).open.len(), 1);
+	}
+
+	/// A TWAP order into a full list whose oldest conditional order expired (it leaves to
+	/// make room: its record and index entry go).
+	#[benchmark]
+	fn place_twap() {
+		let m = watched_market::<T>();
+		let owner = caller_of::<T>(0, 1);
+		let mut lapsed = stop(Side::Sell, TriggerSource::Mark, 900);
+		lapsed.expires_at = Some(T::Time::now());
+		record::<T>(&owner, 0, m, lapsed, None, false);
+		fill_list::<T>(&owner, m);
+		let spec = twap::<T>();
+		#[extrinsic_call]
+		place_twap(RawOrigin::Signed(owner.clone()), m, spec);
+		assert!(Conditionals::<T>::get(&owner, 0).is_none());
+		assert_eq!(Pallet::<T>::twap_orders(&owner).len(), 1);
+	}
+
+	/// A due slice of a TWAP of an owner with a full list: an IOC buy filling one resting ask
+	/// (of an account as large as an account can be), the TWAP rescheduled.
+	#[benchmark]
+	fn twap_slice() {
+		let m = watched_market::<T>();
+		asks::<T>(m, 1);
+		let owner = caller_of::<T>(0, 1);
+		let id = Pallet::<T>::do_place_twap(&owner, m, twap::<T>()).expect("valid TWAP");
+		fill_list::<T>(&owner, m);
+		let due = Twaps::<T>::get(&owner, id).expect("placed").next_at;
+		TwapDue::<T>::remove((due.to_be_bytes(), owner.clone(), id));
+		next_block::<T>();
+		#[block]
+		{
+			Pallet::<T>::place_slice(&owner, id, due);
+		}
+		let left = Twaps::<T>::get(&owner, id).expect("slices left");
+		assert_eq!(left.slices_left, 3);
+		assert!(left.remaining < twap::<T>().quantity);
 	}
 
 	impl_benchmark_test_suite!(Pallet, crate::mock::new_test_ext(), crate::mock::Test);

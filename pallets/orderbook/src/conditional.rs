@@ -192,7 +192,7 @@ impl<T: Config> Pallet<T> {
 
 	/// Room for `wanted` more orders in `entry`: the oldest expired ones leave (at most
 	/// `wanted`), so lapsed orders never hold an owner at the cap.
-	fn make_conditional_room(
+	pub(crate) fn make_conditional_room(
 		owner: &T::AccountId,
 		entry: &mut OwnerConditionalsOf<T>,
 		wanted: u32,
@@ -256,7 +256,9 @@ impl<T: Config> Pallet<T> {
 	/// `cancel_conditional`'s work: `owner`'s order `seq` (and nothing else: its OCO partner
 	/// stays, unpaired) leaves.
 	pub fn do_cancel_conditional(owner: &T::AccountId, seq: u64) -> DispatchResult {
-		let order = Conditionals::<T>::take(owner, seq).ok_or(Error::<T>::ConditionalNotFound)?;
+		let Some(order) = Conditionals::<T>::take(owner, seq) else {
+			return Self::cancel_twap(owner, seq);
+		};
 		let mut entry = ConditionalOwners::<T>::get(owner);
 		if let Some(partner) = order.oco {
 			Conditionals::<T>::mutate(owner, partner, |p| {
@@ -270,7 +272,7 @@ impl<T: Config> Pallet<T> {
 		Ok(())
 	}
 
-	fn store_owner(owner: &T::AccountId, entry: OwnerConditionalsOf<T>) {
+	pub(crate) fn store_owner(owner: &T::AccountId, entry: OwnerConditionalsOf<T>) {
 		if entry.live.is_empty() {
 			// The sequence must not restart (a stale id would name a new order): the entry
 			// stays with its next number.
@@ -281,8 +283,9 @@ impl<T: Config> Pallet<T> {
 	}
 
 	/// Fire and place triggered orders within `limit` and at most `max` placements: the queue
-	/// first, then the armed markets from the cursor. What an `on_idle` and a keeper's call run.
-	pub fn run_triggers(limit: Weight, max: u32) -> TriggerRun {
+	/// first, then the armed markets from the cursor (`on_idle`), or only market `only` (a
+	/// keeper's call names the market whose price crossed).
+	pub fn run_triggers(limit: Weight, max: u32, only: Option<MarketId>) -> TriggerRun {
 		let mut run = TriggerRun::default();
 		let execute = Self::execute_weight();
 		let mut armed = ArmedMarkets::<T>::get();
@@ -290,7 +293,8 @@ impl<T: Config> Pallet<T> {
 		let mut cursor = TriggerCursor::<T>::get();
 		let mut scanned = 0u32;
 		let mut armed_changed = false;
-		run.weight = T::DbWeight::get().reads(3);
+		// The armed list, cursor and queue bounds read; the cursor and the list written.
+		run.weight = T::DbWeight::get().reads_writes(3, 2);
 		while run.executed < max {
 			let (head, tail) = FiredBounds::<T>::get();
 			if head < tail {
@@ -312,44 +316,52 @@ impl<T: Config> Pallet<T> {
 			if run.weight.saturating_add(need).saturating_add(execute).any_gt(limit) {
 				break;
 			}
-			let at = (cursor as usize) % armed.len();
+			let at = match only {
+				None => (cursor as usize) % armed.len(),
+				Some(m) => match armed.binary_search(&m) {
+					Ok(at) => at,
+					Err(_) => break,
+				},
+			};
 			let Some(market) = armed.get(at).copied() else { break };
 			let (fired, empty) = Self::scan(market, room);
-			scanned = scanned.saturating_add(1);
+			// A named market is scanned once; the cursor is the idle scan's.
+			scanned = if only.is_some() { armed_len } else { scanned.saturating_add(1) };
 			run.fired = run.fired.saturating_add(fired);
 			run.weight = run.weight.saturating_add(T::WeightInfo::scan_market(fired));
 			if empty {
 				armed.remove(at);
 				armed_changed = true;
-				cursor = at as u32;
-			} else {
-				cursor = (at as u32).saturating_add(1);
+			}
+			if only.is_none() {
+				cursor = if empty { at as u32 } else { (at as u32).saturating_add(1) };
 			}
 		}
 		if armed_changed {
 			ArmedMarkets::<T>::put(armed);
 		}
 		TriggerCursor::<T>::put(cursor);
-		run.weight = run.weight.saturating_add(T::DbWeight::get().writes(2));
 		run
 	}
 
-	/// What `execute_triggered(max)` declares: a scan of every market that can be armed, the
-	/// scans firing `max` orders between them, and `max` placements at their costliest.
+	/// What `execute_triggered(_, max)` declares: one market scanned, firing `max` orders,
+	/// and `max` placements at their costliest.
 	pub(crate) fn execute_triggered_weight(max: u32) -> Weight {
-		let scans = T::WeightInfo::scan_market(0).saturating_mul(u64::from(T::MaxMarkets::get()));
-		let firing = T::WeightInfo::scan_market(max).saturating_sub(T::WeightInfo::scan_market(0));
 		T::DbWeight::get()
 			.reads_writes(3, 2)
-			.saturating_add(scans)
-			.saturating_add(firing)
+			.saturating_add(T::WeightInfo::scan_market(max))
 			.saturating_add(Self::execute_weight().saturating_mul(u64::from(max)))
 	}
 
-	/// What placing one fired order may cost at most: its bookkeeping and the costliest
-	/// placement (`place_order`'s declared weight).
+	/// What placing one fired order or TWAP slice may cost at most: its bookkeeping and the
+	/// costliest placement (`place_order`'s declared weight).
 	pub(crate) fn execute_weight() -> Weight {
-		Self::execute_bookkeeping().saturating_add(Self::place_order_weight())
+		Self::placement_bookkeeping().saturating_add(Self::place_order_weight())
+	}
+
+	/// What placing one fired order or TWAP slice may cost at most beside the placement.
+	fn placement_bookkeeping() -> Weight {
+		Self::execute_bookkeeping().max(Self::slice_bookkeeping())
 	}
 
 	/// What taking a fired order from the queue costs beside its placement: the benchmark
@@ -519,8 +531,9 @@ impl<T: Config> Pallet<T> {
 				);
 			}
 		}
+		let twaps = Self::twap_try_state()?;
 		let listed: usize = ConditionalOwners::<T>::iter_values().map(|e| e.live.len()).sum();
-		ensure!(listed == orders, "an owner lists a conditional order that does not exist");
+		ensure!(listed == orders + twaps, "an owner lists an order that does not exist");
 		let armed: BTreeSet<MarketId> = ArmedMarkets::<T>::get().into_iter().collect();
 		let mut indexed = 0usize;
 		for ((market, _, _, _, owner, seq), ()) in Triggers::<T>::iter() {

@@ -81,6 +81,8 @@ pub struct Placed {
 	pub fresh_level: bool,
 	/// Resting orders touched while matching.
 	pub touched: u32,
+	/// What it traded on arrival, in size units.
+	pub filled: u128,
 	/// Orders evicted with the farthest level to make room for the rest (see
 	/// [`Pallet::make_room`]).
 	pub evicted: u32,
@@ -713,11 +715,14 @@ impl<T: Config> Pallet<T> {
 		}
 		let evicted = Self::make_room(book, market_id, &config, request.side, indexes, eviction)?;
 		let fresh_level = fresh && matches!(outcome.remainder, Remainder::Rested(_));
+		let filled =
+			outcome.fills.iter().fold(0u128, |sum, f| sum.saturating_add(u128::from(f.qty)));
 		Ok(Placed {
 			order_id,
 			price,
 			fresh_level,
 			touched: outcome.touched,
+			filled: filled.saturating_mul(config.lot_size),
 			evicted,
 			check_cost,
 			listed: book.listed,

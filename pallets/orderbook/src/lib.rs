@@ -82,6 +82,9 @@ pub mod runtime_api;
 mod tests;
 #[cfg(test)]
 mod tests_conditional;
+#[cfg(test)]
+mod tests_twap;
+mod twap;
 mod types;
 pub mod weights;
 
@@ -225,9 +228,18 @@ pub mod pallet {
 		type MaxConditionals: Get<u32>;
 
 		/// Fired conditional orders placed per block by `on_idle` (the rest wait in the queue
-		/// for the next block, in firing order), and the most one `execute_triggered` places.
+		/// for the next block, in firing order).
 		#[pallet::constant]
 		type MaxTriggersPerBlock: Get<u32>;
+
+		/// The shortest interval between a TWAP order's slices (ms).
+		#[pallet::constant]
+		type MinTwapInterval: Get<Moment>;
+
+		/// The most fired conditional orders one `execute_triggered` places: each is declared
+		/// at the costliest placement, and the call must fit one transaction.
+		#[pallet::constant]
+		type MaxTriggersPerCall: Get<u32>;
 
 		/// Weights of this pallet's calls.
 		type WeightInfo: WeightInfo;
@@ -345,6 +357,24 @@ pub mod pallet {
 	#[pallet::storage]
 	pub type FiredBounds<T: Config> = StorageValue<_, (u64, u64), ValueQuery>;
 
+	/// Running TWAP orders by owner and the owner's sequence number (see [`twap`]).
+	#[pallet::storage]
+	pub type Twaps<T: Config> =
+		StorageDoubleMap<_, Blake2_128Concat, T::AccountId, Twox64Concat, u64, Twap>;
+
+	/// The TWAP slices by due time (big-endian ms), owner and sequence: in the order they fall
+	/// due.
+	#[pallet::storage]
+	pub type TwapDue<T: Config> = StorageNMap<
+		_,
+		(
+			NMapKey<Identity, [u8; 8]>,
+			NMapKey<Blake2_128Concat, T::AccountId>,
+			NMapKey<Twox64Concat, u64>,
+		),
+		(),
+	>;
+
 	#[pallet::event]
 	#[pallet::generate_deposit(pub(super) fn deposit_event)]
 	pub enum Event<T: Config> {
@@ -412,6 +442,28 @@ pub mod pallet {
 		ConditionalFired { account: AccountOf<T>, market: MarketId, id: u64, price: FixedU128 },
 		/// A fired conditional order was placed as order `order_id` (its own events follow).
 		ConditionalExecuted { account: AccountOf<T>, market: MarketId, id: u64, order_id: OrderId },
+		/// A TWAP order runs: `slices` slices, the first in the next block that has room.
+		TwapPlaced { account: AccountOf<T>, market: MarketId, id: u64, spec: TwapSpec, slices: u32 },
+		/// A slice of a TWAP order was placed: its size, what it filled, and its error if it
+		/// was refused.
+		TwapSliced {
+			account: AccountOf<T>,
+			market: MarketId,
+			id: u64,
+			quantity: u128,
+			filled: u128,
+			error: Option<DispatchError>,
+		},
+		/// A TWAP order ended (its last slice, all filled, or cancelled): what it filled in all
+		/// and what it left.
+		TwapEnded {
+			account: AccountOf<T>,
+			market: MarketId,
+			id: u64,
+			filled: u128,
+			remaining: u128,
+			cancelled: bool,
+		},
 		/// A conditional order left without being placed: why, and the placement's error when
 		/// it was refused.
 		ConditionalEnded {
@@ -510,8 +562,14 @@ pub mod pallet {
 		ConditionalNotFound,
 		/// The two orders of a one-cancels-other pair are for different sub-accounts.
 		OcoAccountMismatch,
-		/// `execute_triggered` asked for more than `MaxTriggersPerBlock` placements, or none.
+		/// `execute_triggered` asked for more than `MaxTriggersPerCall` placements, or none.
 		InvalidTriggerCount,
+		/// A TWAP order of no slice: an interval of zero or longer than its duration.
+		ZeroSlices,
+		/// A TWAP order's interval is below `MinTwapInterval`.
+		TwapIntervalTooShort,
+		/// A TWAP order's slice would be below the market's minimum size.
+		TwapSliceTooSmall,
 	}
 
 	#[pallet::hooks]
@@ -523,11 +581,18 @@ pub mod pallet {
 			Self::report_mids()
 		}
 
-		/// Places fired conditional orders and fires crossed ones (at most
-		/// `MaxTriggersPerBlock`), then sweeps expired resting orders, within `remaining`.
+		/// Places fired conditional orders and fires crossed ones, then due TWAP slices (at
+		/// most `MaxTriggersPerBlock` placements in all), then sweeps expired resting orders,
+		/// within `remaining`.
 		fn on_idle(_n: BlockNumberFor<T>, remaining: Weight) -> Weight {
-			let triggers = Self::run_triggers(remaining, T::MaxTriggersPerBlock::get()).weight;
-			triggers.saturating_add(Self::sweep_expired(remaining.saturating_sub(triggers)))
+			let max = T::MaxTriggersPerBlock::get();
+			let run = Self::run_triggers(remaining, max, None);
+			let (_, twaps) = Self::run_twaps(
+				remaining.saturating_sub(run.weight),
+				max.saturating_sub(run.executed),
+			);
+			let used = run.weight.saturating_add(twaps);
+			used.saturating_add(Self::sweep_expired(remaining.saturating_sub(used)))
 		}
 
 		fn integrity_test() {
@@ -536,6 +601,7 @@ pub mod pallet {
 			assert!(T::MaxSubAccounts::get() >= 1, "sub-account 0 must exist");
 			assert!(T::MaxConditionals::get() >= 2, "an owner must be able to hold an OCO pair");
 			assert!(T::MaxTriggersPerBlock::get() >= 1, "a block must be able to place a trigger");
+			assert!(T::MaxTriggersPerCall::get() >= 1, "a keeper must be able to place a trigger");
 		}
 
 		#[cfg(feature = "try-runtime")]
@@ -799,10 +865,12 @@ pub mod pallet {
 		}
 
 		/// Cancel one of the signer's conditional orders (waiting, or fired and not yet
-		/// placed). The other order of its OCO pair stays, unpaired.
+		/// placed; the other order of its OCO pair stays, unpaired) or TWAP orders (what its
+		/// slices filled stays).
 		///
 		/// * Who: the order's owner.
-		/// * Events: [`Event::ConditionalEnded`] (`Cancelled`).
+		/// * Events: [`Event::ConditionalEnded`] (`Cancelled`), or [`Event::TwapEnded`]
+		///   (`cancelled`).
 		/// * Errors: [`Error::ConditionalNotFound`]. Nothing changes.
 		#[pallet::call_index(9)]
 		#[pallet::weight(T::WeightInfo::cancel_conditional())]
@@ -811,28 +879,62 @@ pub mod pallet {
 			Self::do_cancel_conditional(&who, id)
 		}
 
-		/// Place fired conditional orders and fire crossed ones, at most `max` placements (the
-		/// work `on_idle` does when a block leaves room): for keepers under full blocks, as
-		/// `deleverage` is. Permissionless; the caller pays for the work.
+		/// Place fired conditional orders (oldest first), then fire crossed ones in `market`,
+		/// then place due TWAP slices (any market), at most `max` placements in all (the work
+		/// `on_idle` does when a block leaves room):
+		/// for keepers under full blocks, as `deleverage` is. Permissionless; the caller pays
+		/// for the work.
 		///
 		/// * Who: any signed account.
-		/// * Weight: `max` fired orders at the costliest placement and a scan of every armed
-		///   market, declared; what was not used is refunded.
+		/// * Weight: a scan of `market` and `max` fired orders at the costliest placement,
+		///   declared; what was not used is refunded.
 		/// * Events: as `on_idle`: [`Event::ConditionalFired`], [`Event::ConditionalExecuted`]
 		///   or [`Event::ConditionalEnded`], and each placed order's own events.
 		/// * Errors: [`Error::InvalidTriggerCount`] (`max` of zero or above
-		///   `MaxTriggersPerBlock`). Nothing changes.
+		///   `MaxTriggersPerCall`). Nothing changes.
 		#[pallet::call_index(10)]
 		#[pallet::weight(Pallet::<T>::execute_triggered_weight(*max))]
-		pub fn execute_triggered(origin: OriginFor<T>, max: u32) -> DispatchResultWithPostInfo {
+		pub fn execute_triggered(
+			origin: OriginFor<T>,
+			market: MarketId,
+			max: u32,
+		) -> DispatchResultWithPostInfo {
 			ensure_signed(origin)?;
 			ensure!(
-				max >= 1 && max <= T::MaxTriggersPerBlock::get(),
+				max >= 1 && max <= T::MaxTriggersPerCall::get(),
 				Error::<T>::InvalidTriggerCount
 			);
 			let limit = Self::execute_triggered_weight(max);
-			let run = Self::run_triggers(limit, max);
-			Ok(Some(run.weight).into())
+			let run = Self::run_triggers(limit, max, Some(market));
+			let (_, twaps) =
+				Self::run_twaps(limit.saturating_sub(run.weight), max.saturating_sub(run.executed));
+			Ok(Some(run.weight.saturating_add(twaps)).into())
+		}
+
+		/// Start a TWAP order in `market`: `spec.quantity` traded in `duration / interval`
+		/// slices, the first in the next block with room and one every `interval` after, each
+		/// an immediate-or-cancel limit order at `spec.limit_price` for the signer's
+		/// sub-account `spec.sub`, through the same checks and margin check as any order.
+		///
+		/// * Who: any signed account, for its own sub-account.
+		/// * Changes: the order, its due entry, the signer's list (shared with conditional
+		///   orders and their cap).
+		/// * Events: [`Event::TwapPlaced`]; later [`Event::TwapSliced`] per slice and
+		///   [`Event::TwapEnded`].
+		/// * Errors: [`Error::UnknownMarket`], [`Error::ZeroSlices`],
+		///   [`Error::TwapIntervalTooShort`], [`Error::TwapSliceTooSmall`],
+		///   [`Error::TooManyConditionals`], [`Error::SubAccountOutOfRange`], and the order's
+		///   own validation ([`Error::PriceOffTick`], [`Error::SizeOffLot`],
+		///   [`Error::MarketNotTrading`], ...). Nothing changes.
+		#[pallet::call_index(11)]
+		#[pallet::weight(T::WeightInfo::place_twap())]
+		pub fn place_twap(
+			origin: OriginFor<T>,
+			market: MarketId,
+			spec: TwapSpec,
+		) -> DispatchResult {
+			let who = ensure_signed(origin)?;
+			Self::do_place_twap(&who, market, spec).map(|_| ())
 		}
 	}
 }

@@ -251,6 +251,8 @@ impl pallet_orderbook::Config for Test {
 	type MaxMarkets = ConstU32<12>;
 	type MaxConditionals = ConstU32<8>;
 	type MaxTriggersPerBlock = ConstU32<4>;
+	type MaxTriggersPerCall = ConstU32<3>;
+	type MinTwapInterval = polkadot_sdk::frame_support::traits::ConstU64<1_000>;
 	type WeightInfo = ();
 	#[cfg(feature = "runtime-benchmarks")]
 	type BenchmarkHelper = MockBenchmarkHelper;

@@ -7,7 +7,7 @@
 use alloc::vec::Vec;
 use codec::Codec;
 
-use crate::{BookDepth, ConditionalView, MarginAccount, MarketId, OpenOrderView};
+use crate::{BookDepth, ConditionalView, MarginAccount, MarketId, OpenOrderView, TwapView};
 
 polkadot_sdk::sp_api::decl_runtime_apis! {
 	/// Read-only views of the order books. Version 2 adds conditional orders.
@@ -23,5 +23,9 @@ polkadot_sdk::sp_api::decl_runtime_apis! {
 		/// its placement.
 		#[api_version(2)]
 		fn conditional_orders(owner: AccountId) -> Vec<ConditionalView>;
+		/// `owner`'s running TWAP orders, oldest first: what is left to trade, the slices left
+		/// and when the next is due.
+		#[api_version(2)]
+		fn twap_orders(owner: AccountId) -> Vec<TwapView>;
 	}
 }

@@ -290,7 +290,7 @@ fn a_fired_order_waits_in_the_queue_and_is_placed_even_if_the_price_turns_back()
 			.reads_writes(3, 2)
 			.saturating_add(<() as WeightInfo>::scan_market(4))
 			.saturating_add(Orderbook::execute_weight());
-		let run = Orderbook::run_triggers(limit, 4);
+		let run = Orderbook::run_triggers(limit, 4, None);
 		assert_eq!((run.fired, run.executed), (3, 1));
 		assert!(run.weight.all_lte(limit));
 		assert_eq!(FiredBounds::<Test>::get(), (1, 3));
@@ -425,7 +425,7 @@ fn cancelling_removes_a_waiting_or_a_fired_order_and_unpairs_its_partner() {
 			.reads_writes(3, 2)
 			.saturating_add(<() as WeightInfo>::scan_market(4))
 			.saturating_add(Orderbook::execute_weight());
-		let run = Orderbook::run_triggers(one_placement, 4);
+		let run = Orderbook::run_triggers(one_placement, 4, None);
 		assert_eq!((run.fired, run.executed), (2, 1));
 		assert_eq!(executed(), vec![(CHARLIE, 0)]);
 		let views = Orderbook::conditional_orders(&ALICE);
@@ -434,7 +434,7 @@ fn cancelling_removes_a_waiting_or_a_fired_order_and_unpairs_its_partner() {
 			vec![(1, false), (2, true)]
 		);
 		assert_ok!(Orderbook::cancel_conditional(RuntimeOrigin::signed(ALICE), 2));
-		let run = Orderbook::run_triggers(Weight::MAX, 4);
+		let run = Orderbook::run_triggers(Weight::MAX, 4, None);
 		assert_eq!((run.fired, run.executed), (0, 1));
 		assert_eq!(executed(), vec![(CHARLIE, 0)]);
 		assert_eq!(FiredQueue::<Test>::iter().count(), 0);
@@ -454,18 +454,18 @@ fn a_keeper_places_fired_orders_under_full_blocks_and_is_refunded() {
 		}
 		mark(95);
 		// No on_idle ran (full blocks): a keeper does the work, two at a time.
-		let call = RuntimeCall::Orderbook(crate::Call::execute_triggered { max: 2 });
+		let call = RuntimeCall::Orderbook(crate::Call::execute_triggered { market: M, max: 2 });
 		let declared = call.get_dispatch_info().call_weight;
-		let post = Orderbook::execute_triggered(RuntimeOrigin::signed(CHARLIE), 2).unwrap();
+		let post = Orderbook::execute_triggered(RuntimeOrigin::signed(CHARLIE), M, 2).unwrap();
 		let used = post.actual_weight.unwrap();
 		assert!(used.all_lte(declared) && used.ref_time() < declared.ref_time());
 		assert_eq!(post.pays_fee, Pays::Yes);
 		assert_eq!(executed(), vec![(ALICE, 0), (BOB, 0)]);
-		assert_ok!(Orderbook::execute_triggered(RuntimeOrigin::signed(CHARLIE), 2));
+		assert_ok!(Orderbook::execute_triggered(RuntimeOrigin::signed(CHARLIE), M, 2));
 		assert_eq!(executed().len(), 3);
-		for max in [0, <<Test as Config>::MaxTriggersPerBlock as Get<u32>>::get() + 1] {
+		for max in [0, <<Test as Config>::MaxTriggersPerCall as Get<u32>>::get() + 1] {
 			assert_noop!(
-				Orderbook::execute_triggered(RuntimeOrigin::signed(CHARLIE), max),
+				Orderbook::execute_triggered(RuntimeOrigin::signed(CHARLIE), M, max),
 				Error::<Test>::InvalidTriggerCount
 			);
 		}

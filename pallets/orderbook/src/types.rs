@@ -565,3 +565,68 @@ pub enum ConditionalEnd {
 	/// It fired, and its order was refused (the error is in the event).
 	Refused,
 }
+
+/// A TWAP order as a trader submits it: `quantity` bought or sold in equal slices, one every
+/// `interval` over `duration`, each an immediate-or-cancel limit order at `limit_price` (the
+/// most a buy pays, the least a sell takes). What a slice does not fill is spread over the
+/// slices after it; what the last leaves is reported.
+#[derive(
+	Clone,
+	Copy,
+	PartialEq,
+	Eq,
+	Debug,
+	Encode,
+	Decode,
+	DecodeWithMemTracking,
+	MaxEncodedLen,
+	TypeInfo,
+)]
+pub struct TwapSpec {
+	/// The sub-account whose order it is.
+	pub sub: crate::SubAccountIndex,
+	/// Buy or sell.
+	pub side: Side,
+	/// The whole size, in size units (a multiple of the lot size).
+	pub quantity: u128,
+	/// How long it runs (ms): `duration / interval` slices, the first at once.
+	pub duration: Moment,
+	/// The time between slices (ms), at least `MinTwapInterval`.
+	pub interval: Moment,
+	/// The worst price of every slice (on the tick).
+	pub limit_price: FixedU128,
+	/// Every slice only reduces the position.
+	pub reduce_only: bool,
+}
+
+/// A running TWAP order.
+#[derive(Clone, PartialEq, Eq, Debug, Encode, Decode, MaxEncodedLen, TypeInfo)]
+pub struct Twap {
+	/// Its market.
+	pub market: crate::MarketId,
+	/// What the trader asked for.
+	pub spec: TwapSpec,
+	/// What is still to trade (size units).
+	pub remaining: u128,
+	/// Slices still to place.
+	pub slices_left: u32,
+	/// When the next slice is due (ms).
+	pub next_at: Moment,
+}
+
+/// A TWAP order as the runtime API reports it.
+#[derive(Clone, PartialEq, Eq, Debug, Encode, Decode, TypeInfo)]
+pub struct TwapView {
+	/// Its id (what `cancel_conditional` names).
+	pub id: u64,
+	/// Its market.
+	pub market: crate::MarketId,
+	/// What the trader asked for.
+	pub spec: TwapSpec,
+	/// What is still to trade.
+	pub remaining: u128,
+	/// Slices still to place.
+	pub slices_left: u32,
+	/// When the next slice is due (ms).
+	pub next_at: Moment,
+}

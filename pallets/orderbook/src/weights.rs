@@ -53,6 +53,11 @@ pub trait WeightInfo {
 	/// Taking a fired order from the queue and placing it (a resting placement by an account
 	/// without positions; the placement's own weight is replaced by what it cost).
 	fn execute_conditional() -> Weight;
+	/// `place_twap` into a full list whose oldest order expired.
+	fn place_twap() -> Weight;
+	/// A due TWAP slice placed (an IOC filling one resting order; the placement's own weight
+	/// is replaced by what it cost), rescheduled.
+	fn twap_slice() -> Weight;
 }
 
 /// Proof bytes: a market with its level index (2 × 128 prices), a full level (64 orders of
@@ -195,6 +200,17 @@ impl<T: polkadot_sdk::frame_system::Config> WeightInfo for SubstrateWeight<T> {
 			.saturating_add(T::DbWeight::get().reads(4))
 			.saturating_add(T::DbWeight::get().writes(4))
 	}
+	fn place_twap() -> Weight {
+		Weight::from_parts(40_000_000, MARKET_PROOF + 6_000)
+			.saturating_add(T::DbWeight::get().reads(5))
+			.saturating_add(T::DbWeight::get().writes(6))
+	}
+	fn twap_slice() -> Weight {
+		Self::place_order(1)
+			.saturating_add(Weight::from_parts(20_000_000, 4_000))
+			.saturating_add(T::DbWeight::get().reads(4))
+			.saturating_add(T::DbWeight::get().writes(4))
+	}
 }
 
 /// For tests.
@@ -254,5 +270,11 @@ impl WeightInfo for () {
 	}
 	fn execute_conditional() -> Weight {
 		Weight::from_parts(20_000_000, 0).saturating_add(Self::place_positions(0))
+	}
+	fn place_twap() -> Weight {
+		Weight::from_parts(40_000_000, 0)
+	}
+	fn twap_slice() -> Weight {
+		Weight::from_parts(20_000_000, 0).saturating_add(Self::place_order(1))
 	}
 }

@@ -2,7 +2,7 @@
 
 use polkadot_sdk::*;
 
-use frame_support::traits::ConstU32;
+use frame_support::traits::{ConstU32, ConstU64};
 
 use crate::{governance::MarketAdminOrigin, Margin, Runtime, Timestamp};
 
@@ -25,6 +25,11 @@ impl pallet_clearinghouse_orderbook::Config for Runtime {
 	type MaxMarkets = ConstU32<256>;
 	type MaxConditionals = ConstU32<32>;
 	type MaxTriggersPerBlock = ConstU32<16>;
+	// Each fired order is declared at the costliest placement (2.3 MB of proof at most): three
+	// fit one transaction (runtime test `a_keeper_trigger_call_of_the_most_placements_...`).
+	type MaxTriggersPerCall = ConstU32<3>;
+	// Five blocks: a slice a block would be a stream of IOCs, not a TWAP.
+	type MinTwapInterval = ConstU64<10_000>;
 	type WeightInfo = crate::weights::pallet_clearinghouse_orderbook::WeightInfo<Runtime>;
 	#[cfg(feature = "runtime-benchmarks")]
 	type BenchmarkHelper = OrderbookBenchmarkHelper;

@@ -436,4 +436,10 @@ impl<T: frame_system::Config> pallet_clearinghouse_orderbook::WeightInfo for Wei
 	fn execute_conditional() -> Weight {
 		pallet_clearinghouse_orderbook::weights::SubstrateWeight::<T>::execute_conditional()
 	}
+	fn place_twap() -> Weight {
+		pallet_clearinghouse_orderbook::weights::SubstrateWeight::<T>::place_twap()
+	}
+	fn twap_slice() -> Weight {
+		pallet_clearinghouse_orderbook::weights::SubstrateWeight::<T>::twap_slice()
+	}
 }
