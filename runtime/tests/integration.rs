@@ -1739,44 +1739,54 @@ fn out_of_its_band_a_new_proof_within_grace_keeps_a_confidential_account_open() 
 	});
 }
 
+/// The DOT perpetual listed as market 0 by the market_admin track, configured by the
+/// risk_admin track, the oracle feeding DOT at 7.250. Returns a feed of DOT's price (in
+/// thousandths) by its feeder.
+fn dot_perpetual_fed_at_7_250() -> impl Fn(u128) {
+	use clearinghouse_runtime::{Oracle, Orderbook};
+	use polkadot_sdk::{pallet_timestamp, sp_runtime::FixedU128};
+	pallet_timestamp::Now::<Runtime>::put(1_700_000_000_000u64);
+	assert_ok!(Orderbook::create_market(
+		TrackOrigin::MarketAdmin.into(),
+		dot_market(pallet_clearinghouse_orderbook::MarketKind::Perpetual)
+	));
+	let feeder = configure_dot_market(0);
+	let dot = clearinghouse_primitives::OracleKey::from_symbol("DOT").unwrap();
+	let feed = move |milli: u128| {
+		assert_ok!(Oracle::feed(
+			RuntimeOrigin::signed(feeder.clone()),
+			vec![pallet_clearinghouse_oracle::FeedValue {
+				key: dot,
+				price: FixedU128::from_rational(milli, 1000),
+				vol: None
+			}]
+			.try_into()
+			.unwrap(),
+		));
+	};
+	feed(7_250);
+	feed
+}
+
 /// A stop-loss on the real engine: Bob is long 3 DOT; his reduce-only stop on the index at
 /// 7.000 waits while DOT trades at 7.250, and the first block after the oracle prints 6.950
 /// places it, closing his long into Charlie's bid through the book and the margin engine.
 #[test]
 fn a_stop_loss_on_the_index_closes_a_long_through_the_book_in_the_block_the_oracle_crosses() {
-	use clearinghouse_runtime::{Margin, Oracle, Orderbook};
+	use clearinghouse_runtime::{Margin, Orderbook};
 	use pallet_clearinghouse_orderbook::{
-		Call as OrderbookCall, ConditionalKind, ConditionalSpec, Event as BookEvent, MarketKind,
-		OrderRequest, OrderType, SelfTradePrevention, Side, TimeInForce, TriggerSource,
+		Call as OrderbookCall, ConditionalKind, ConditionalSpec, Event as BookEvent, OrderRequest,
+		OrderType, SelfTradePrevention, Side, TimeInForce, TriggerSource,
 	};
-	use polkadot_sdk::{pallet_timestamp, sp_runtime::FixedU128};
+	use polkadot_sdk::sp_runtime::FixedU128;
 
 	dev_ext().execute_with(|| {
-		pallet_timestamp::Now::<Runtime>::put(1_700_000_000_000u64);
+		let feed = dot_perpetual_fed_at_7_250();
 		let (alice, bob, charlie) = (
 			account(Sr25519Keyring::Alice),
 			account(Sr25519Keyring::Bob),
 			account(Sr25519Keyring::Charlie),
 		);
-		assert_ok!(Orderbook::create_market(
-			TrackOrigin::MarketAdmin.into(),
-			dot_market(MarketKind::Perpetual)
-		));
-		let feeder = configure_dot_market(0);
-		let dot = clearinghouse_primitives::OracleKey::from_symbol("DOT").unwrap();
-		let feed = |milli: u128| {
-			assert_ok!(Oracle::feed(
-				RuntimeOrigin::signed(feeder.clone()),
-				vec![pallet_clearinghouse_oracle::FeedValue {
-					key: dot,
-					price: FixedU128::from_rational(milli, 1000),
-					vol: None
-				}]
-				.try_into()
-				.unwrap(),
-			));
-		};
-		feed(7_250);
 		for who in [&alice, &bob, &charlie] {
 			deposit_usd(who, 1_000);
 		}
@@ -1855,6 +1865,106 @@ fn a_stop_loss_on_the_index_closes_a_long_through_the_book_in_the_block_the_orac
 				if taker.owner == bob && maker.owner == charlie
 		)));
 		assert!(Margin::account_health(&bob_account).unwrap().positions.is_empty());
+		assert!(Orderbook::conditional_orders(&bob).is_empty());
+	});
+}
+
+/// The per-block cap on the real runtime: twenty of Bob's stops on the index fire together; the
+/// first block's idle time places `MaxTriggersPerBlock` of them (each selling one DOT into
+/// Charlie's bid), the next block the rest, in the order they were placed. Prints the weight the
+/// idle hook used for them.
+#[test]
+fn twenty_stops_at_one_price_are_placed_at_the_cap_per_block_in_order() {
+	use clearinghouse_runtime::Orderbook;
+	use frame_support::dispatch::DispatchClass;
+	use pallet_clearinghouse_orderbook::{
+		Call as OrderbookCall, ConditionalKind, ConditionalSpec, Event as BookEvent, OrderRequest,
+		OrderType, SelfTradePrevention, Side, TimeInForce, TriggerSource,
+	};
+	use polkadot_sdk::sp_runtime::FixedU128;
+
+	dev_ext().execute_with(|| {
+		let feed = dot_perpetual_fed_at_7_250();
+		let (bob, charlie) = (account(Sr25519Keyring::Bob), account(Sr25519Keyring::Charlie));
+		deposit_usd(&bob, 1_000);
+		deposit_usd(&charlie, 1_000);
+		let order = OrderRequest {
+			side: Side::Sell,
+			order_type: OrderType::Market { protection_price: FixedU128::from_u32(6) },
+			quantity: 1_000,
+			time_in_force: TimeInForce::Ioc,
+			reduce_only: false,
+			client_id: None,
+			self_trade: SelfTradePrevention::CancelResting,
+		};
+		let stop = ConditionalSpec {
+			sub: 0,
+			kind: ConditionalKind::Stop,
+			source: TriggerSource::Index,
+			trigger_price: FixedU128::from_u32(7),
+			order,
+			expires_at: None,
+		};
+		let next = || {
+			let n = System::block_number() + 1;
+			run_to_block(n);
+			n
+		};
+		for _ in 0..20 {
+			assert_ok!(dispatch_signed(
+				&bob,
+				OrderbookCall::<Runtime>::place_conditional { market: 0, spec: stop, oco: None }
+			));
+			next();
+		}
+		assert_ok!(dispatch_signed(
+			&charlie,
+			OrderbookCall::<Runtime>::place_order {
+				market: 0,
+				sub: 0,
+				order: OrderRequest {
+					side: Side::Buy,
+					order_type: OrderType::Limit { price: FixedU128::from_rational(6_900, 1000) },
+					time_in_force: TimeInForce::Gtc,
+					quantity: 20_000,
+					..order
+				}
+			}
+		));
+		feed(6_950);
+		let block = <Runtime as frame_system::Config>::BlockWeights::get();
+		let idle_room = block.max_block;
+		let cap: u32 =
+			<Runtime as pallet_clearinghouse_orderbook::Config>::MaxTriggersPerBlock::get();
+		let executed = || -> Vec<u64> {
+			events()
+				.into_iter()
+				.filter_map(|e| match e {
+					RuntimeEvent::Orderbook(BookEvent::ConditionalExecuted { id, .. }) => Some(id),
+					_ => None,
+				})
+				.collect()
+		};
+		let mut order_seen = Vec::new();
+		for expected in [cap, 20 - cap] {
+			System::reset_events();
+			let n = next();
+			// What `on_idle` runs first, with a whole block's room.
+			let run = Orderbook::run_triggers(idle_room, cap, None);
+			let ids = executed();
+			println!(
+				"block {n}: {} fired, {} placed, using {:?} of the block's {:?} (normal class {:?})",
+				run.fired,
+				ids.len(),
+				run.weight,
+				idle_room,
+				block.get(DispatchClass::Normal).max_total
+			);
+			assert_eq!(run.executed as usize, ids.len());
+			assert_eq!(ids.len() as u32, expected);
+			order_seen.extend(ids);
+		}
+		assert_eq!(order_seen, (0..20).collect::<Vec<u64>>());
 		assert!(Orderbook::conditional_orders(&bob).is_empty());
 	});
 }

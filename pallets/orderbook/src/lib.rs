@@ -442,7 +442,7 @@ pub mod pallet {
 		ConditionalFired { account: AccountOf<T>, market: MarketId, id: u64, price: FixedU128 },
 		/// A fired conditional order was placed as order `order_id` (its own events follow).
 		ConditionalExecuted { account: AccountOf<T>, market: MarketId, id: u64, order_id: OrderId },
-		/// A TWAP order runs: `slices` slices, the first in the next block that has room.
+		/// A TWAP order runs: `slices` slices, the first at once.
 		TwapPlaced { account: AccountOf<T>, market: MarketId, id: u64, spec: TwapSpec, slices: u32 },
 		/// A slice of a TWAP order was placed: its size, what it filled, and its error if it
 		/// was refused.
@@ -912,7 +912,8 @@ pub mod pallet {
 		}
 
 		/// Start a TWAP order in `market`: `spec.quantity` traded in `duration / interval`
-		/// slices, the first in the next block with room and one every `interval` after, each
+		/// slices, the first at once (in this block's idle time, or the next block's with
+		/// room) and one every `interval` after, each
 		/// an immediate-or-cancel limit order at `spec.limit_price` for the signer's
 		/// sub-account `spec.sub`, through the same checks and margin check as any order.
 		///

@@ -1,5 +1,22 @@
 //! Storage migrations of the order-book pallet.
 
+/// After a translation of the markets: as many decode (`decoded`) and are counted (`count`) as
+/// there were before (`state`, the count `pre_upgrade` encoded).
+#[cfg(feature = "try-runtime")]
+fn none_lost(
+	state: &[u8],
+	decoded: usize,
+	count: u32,
+) -> Result<(), polkadot_sdk::sp_runtime::TryRuntimeError> {
+	let before = <u32 as codec::Decode>::decode(&mut &state[..])
+		.map_err(|_| "the pre-upgrade state does not decode")?;
+	polkadot_sdk::frame_support::ensure!(
+		decoded == before as usize && count == before,
+		"a market was lost or does not decode"
+	);
+	Ok(())
+}
+
 /// Version 1: a market records the last block its book changed in
 /// ([`crate::Market::changed_in`], for the mid reported to the margin engine).
 pub mod v1 {
@@ -71,14 +88,7 @@ pub mod v1 {
 		fn post_upgrade(
 			state: alloc::vec::Vec<u8>,
 		) -> Result<(), polkadot_sdk::sp_runtime::TryRuntimeError> {
-			let before = u32::decode(&mut &state[..])
-				.map_err(|_| "the pre-upgrade state does not decode")?;
-			let decoded = Markets::<T>::iter_values().count();
-			polkadot_sdk::frame_support::ensure!(
-				decoded == before as usize && Markets::<T>::count() == before,
-				"a market was lost or does not decode"
-			);
-			Ok(())
+			super::none_lost(&state, Markets::<T>::iter_values().count(), Markets::<T>::count())
 		}
 	}
 
@@ -98,7 +108,7 @@ pub mod v1 {
 pub mod v2 {
 	use crate::{Config, Market, Markets, Pallet};
 	#[cfg(feature = "try-runtime")]
-	use codec::{Decode, Encode};
+	use codec::Encode;
 	use polkadot_sdk::frame_support::{
 		migrations::VersionedMigration, pallet_prelude::Get, traits::UncheckedOnRuntimeUpgrade,
 		weights::Weight,
@@ -136,14 +146,7 @@ pub mod v2 {
 		fn post_upgrade(
 			state: alloc::vec::Vec<u8>,
 		) -> Result<(), polkadot_sdk::sp_runtime::TryRuntimeError> {
-			let before = u32::decode(&mut &state[..])
-				.map_err(|_| "the pre-upgrade state does not decode")?;
-			let decoded = Markets::<T>::iter_values().count();
-			polkadot_sdk::frame_support::ensure!(
-				decoded == before as usize && Markets::<T>::count() == before,
-				"a market was lost or does not decode"
-			);
-			Ok(())
+			super::none_lost(&state, Markets::<T>::iter_values().count(), Markets::<T>::count())
 		}
 	}
 

@@ -145,6 +145,26 @@ fn waiting(who: AccountId) -> Vec<u64> {
 	Orderbook::conditional_orders(&who).into_iter().map(|v| v.id).collect()
 }
 
+/// Room for a run's reads and writes, a scan firing what the cap allows, and one placement.
+fn one_placement() -> Weight {
+	<Test as frame_system::Config>::DbWeight::get()
+		.reads_writes(3, 2)
+		.saturating_add(<() as WeightInfo>::scan_market(4))
+		.saturating_add(Orderbook::execute_weight())
+}
+
+/// At a mark of 100, Alice, Bob and Charlie each place a stop selling 20 at market when it
+/// falls to 95 (not reduce-only: it sells into whatever bid there is), one block apart.
+fn three_stops_at_95() {
+	mark(100);
+	for who in [ALICE, BOB, CHARLIE] {
+		let mut s = stop_loss(95, 20);
+		s.order.reduce_only = false;
+		assert_ok!(conditional(who, s, None));
+		advance();
+	}
+}
+
 /// Alice is long 20 at a mark of 100; Bob bids 20 at 94 (what her stop will sell into).
 fn long_alice() {
 	mark(100);
@@ -277,19 +297,10 @@ fn a_thousand_triggers_at_one_price_spread_over_blocks_within_the_cap_in_trigger
 #[test]
 fn a_fired_order_waits_in_the_queue_and_is_placed_even_if_the_price_turns_back() {
 	build_and_execute(|| {
-		mark(100);
-		for who in [ALICE, BOB, CHARLIE] {
-			let mut s = stop_loss(95, 20);
-			s.order.reduce_only = false;
-			assert_ok!(conditional(who, s, None));
-			advance();
-		}
+		three_stops_at_95();
 		mark(94);
 		// Room for the scan, firing what the cap allows, and one placement.
-		let limit = <Test as frame_system::Config>::DbWeight::get()
-			.reads_writes(3, 2)
-			.saturating_add(<() as WeightInfo>::scan_market(4))
-			.saturating_add(Orderbook::execute_weight());
+		let limit = one_placement();
 		let run = Orderbook::run_triggers(limit, 4, None);
 		assert_eq!((run.fired, run.executed), (3, 1));
 		assert!(run.weight.all_lte(limit));
@@ -421,10 +432,7 @@ fn cancelling_removes_a_waiting_or_a_fired_order_and_unpairs_its_partner() {
 		// A fired order cancelled before its turn: its queue slot is skipped.
 		assert_ok!(conditional(ALICE, stop_loss(95, 20), None));
 		mark(94);
-		let one_placement = <Test as frame_system::Config>::DbWeight::get()
-			.reads_writes(3, 2)
-			.saturating_add(<() as WeightInfo>::scan_market(4))
-			.saturating_add(Orderbook::execute_weight());
+		let one_placement = one_placement();
 		let run = Orderbook::run_triggers(one_placement, 4, None);
 		assert_eq!((run.fired, run.executed), (2, 1));
 		assert_eq!(executed(), vec![(CHARLIE, 0)]);
@@ -445,13 +453,7 @@ fn cancelling_removes_a_waiting_or_a_fired_order_and_unpairs_its_partner() {
 #[test]
 fn a_keeper_places_fired_orders_under_full_blocks_and_is_refunded() {
 	build_and_execute(|| {
-		mark(100);
-		for who in [ALICE, BOB, CHARLIE] {
-			let mut s = stop_loss(95, 20);
-			s.order.reduce_only = false;
-			assert_ok!(conditional(who, s, None));
-			advance();
-		}
+		three_stops_at_95();
 		mark(95);
 		// No on_idle ran (full blocks): a keeper does the work, two at a time.
 		let call = RuntimeCall::Orderbook(crate::Call::execute_triggered { market: M, max: 2 });
