@@ -1990,3 +1990,34 @@ fn a_keeper_trigger_call_of_the_most_placements_is_a_valid_transaction() {
 		assert_eq!(info.pays_fee, frame_support::dispatch::Pays::Yes);
 	});
 }
+
+/// Adding a feeder re-reads every key and tells the margin engine: declared at 128 keys of 8
+/// markets it was 4.7 MB of proof and two could not be added in one call (the feeder tool's
+/// set-up of three feeders was refused). Bounded by the markets there can be, a governance call
+/// adding several fits one transaction.
+#[test]
+fn adding_three_feeders_in_one_call_is_a_valid_transaction() {
+	use frame_support::dispatch::DispatchClass;
+	dev_ext().execute_with(|| {
+		let max = <Runtime as frame_system::Config>::BlockWeights::get()
+			.get(DispatchClass::Normal)
+			.max_extrinsic
+			.expect("normal extrinsics are limited");
+		let add = |k: Sr25519Keyring| {
+			RuntimeCall::Oracle(pallet_clearinghouse_oracle::Call::add_feeder {
+				feeder: account(k),
+			})
+		};
+		let one = add(Sr25519Keyring::Dave).get_dispatch_info().total_weight();
+		let call = RuntimeCall::Utility(polkadot_sdk::pallet_utility::Call::batch_all {
+			calls: vec![
+				add(Sr25519Keyring::Dave),
+				add(Sr25519Keyring::Eve),
+				add(Sr25519Keyring::Ferdie),
+			],
+		});
+		let declared = call.get_dispatch_info().total_weight();
+		println!("add_feeder declares {one:?}; three in a batch {declared:?} of {max:?}");
+		assert!(declared.all_lte(max), "{declared:?} > {max:?}");
+	});
+}

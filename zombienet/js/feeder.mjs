@@ -108,13 +108,19 @@ async function main() {
   const alice = keyring.addFromUri('//Alice');
 
   if (opts.authorise || opts.configure) {
-    const calls = [];
+    // One sudo transaction per feeder: adding a feeder re-reads every key and declares it
+    // (about 1.4 MB of proof on this runtime), so many in one call would not fit a transaction.
     if (opts.authorise) {
       for (const f of feeders) {
-        calls.push(api.tx.oracle.addFeeder(f.address));
-        calls.push(api.tx.balances.forceSetBalance(f.address, 1000n * 10n ** 12n));
+        const add = api.tx.utility.batchAll([
+          api.tx.oracle.addFeeder(f.address),
+          api.tx.balances.forceSetBalance(f.address, 1000n * 10n ** 12n),
+        ]);
+        const { events } = await sendAndWait(api, api.tx.sudo.sudo(add), alice);
+        sudoResult(api, events);
       }
     }
+    const calls = [];
     if (opts.configure) {
       for (const k of keys) {
         const hasVol = rounds.some(([, rows]) => rows.some((r) => r.key === k && r.vol !== null));
@@ -124,8 +130,10 @@ async function main() {
         }));
       }
     }
-    const { events } = await sendAndWait(api, api.tx.sudo.sudo(api.tx.utility.batchAll(calls)), alice);
-    sudoResult(api, events);
+    if (calls.length) {
+      const { events } = await sendAndWait(api, api.tx.sudo.sudo(api.tx.utility.batchAll(calls)), alice);
+      sudoResult(api, events);
+    }
     console.log(`set up ${opts.authorise ? n + ' feeders' : ''} ${opts.configure ? keys.length + ' keys' : ''}`);
   }
 

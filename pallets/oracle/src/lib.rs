@@ -378,7 +378,7 @@ pub mod pallet {
 		/// is refunded where the call can).
 		pub fn listener_weight(keys: u32) -> Weight {
 			use clearinghouse_primitives::oracle::QuotesListener;
-			T::QuotesListener::max_weight().saturating_mul(u64::from(keys))
+			T::QuotesListener::max_weight(keys)
 		}
 
 		/// Records the batch; returns what telling the listener cost.

@@ -635,7 +635,7 @@ fn every_change_of_a_keys_reads_is_told_to_the_listener() {
 		assert_eq!(t[0].1, Oracle::schedule(&BTC));
 		assert_eq!(
 			post.actual_weight,
-			Some(<() as crate::WeightInfo>::feed(2) + RecordingListener::max_weight() * 2)
+			Some(<() as crate::WeightInfo>::feed(2) + RecordingListener::max_weight(2))
 		);
 		next_block(1_000);
 		feed_all(BTC, &[100, 101, 102]);

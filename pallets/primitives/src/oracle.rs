@@ -179,9 +179,11 @@ pub trait QuotesListener<Key> {
 		schedule: Option<&PriceSchedule>,
 	) -> polkadot_sdk::sp_runtime::Weight;
 
-	/// The most [`Self::quotes_changed`] may use for one key (declared by the calls that
-	/// change keys; the unused part is refunded).
-	fn max_weight() -> polkadot_sdk::sp_runtime::Weight;
+	/// The most [`Self::quotes_changed`] may use, told of `keys` keys in one call (declared by
+	/// the calls that change keys; the unused part is refunded). Not necessarily `keys` times
+	/// the most for one key: the listener may bound what all keys together can cost (the
+	/// margin engine copies into at most `MaxMarkets` markets, whatever the number of keys).
+	fn max_weight(keys: u32) -> polkadot_sdk::sp_runtime::Weight;
 }
 
 /// No listener.
@@ -189,7 +191,7 @@ impl<Key> QuotesListener<Key> for () {
 	fn quotes_changed(_: &Key, _: Option<&PriceSchedule>) -> polkadot_sdk::sp_runtime::Weight {
 		Default::default()
 	}
-	fn max_weight() -> polkadot_sdk::sp_runtime::Weight {
+	fn max_weight(_: u32) -> polkadot_sdk::sp_runtime::Weight {
 		Default::default()
 	}
 }
