@@ -194,9 +194,26 @@ fn twap<T: Config>() -> TwapSpec {
 	}
 }
 
-/// A market priced at 1,000 (mark and index) that has traded at 1,000.
-fn watched_market<T: Config>() -> MarketId {
+/// A perpetual priced at 1,000 (mark and index) that has traded at 1,000.
+fn traded_market<T: Config>() -> MarketId {
 	let m = market::<T>();
+	Markets::<T>::mutate(m, |x| x.as_mut().expect("listed").last_trade = Some(1_000));
+	m
+}
+
+/// The market whose watched prices cost the most to read: a call struck at 1,000, 30 days
+/// out, on an underlying of its own priced at 1,000 with a vol (its mark runs the option
+/// model, about 57 here; its index is the oracle's price), that has traded at 1,000.
+fn watched_market<T: Config>() -> MarketId {
+	let mut config = config::<T>();
+	let k = Markets::<T>::count();
+	config.underlying.0[5] = b'A' + (k % 26) as u8;
+	config.underlying.0[6] = b'A' + (k / 26 % 26) as u8;
+	T::BenchmarkHelper::prepare_options(config.underlying);
+	let expiry = T::Time::now().saturating_add(30 * 86_400_000);
+	config.kind =
+		MarketKind::Option { right: OptionRight::Call, strike: FixedU128::from_u32(1_000), expiry };
+	let m = Pallet::<T>::do_create_market(config).expect("room for an option");
 	Markets::<T>::mutate(m, |x| x.as_mut().expect("listed").last_trade = Some(1_000));
 	m
 }
@@ -504,15 +521,15 @@ mod benchmarks {
 		let owner = caller_of::<T>(0, 1);
 		let now = T::Time::now();
 		for seq in 0..2 {
-			let mut lapsed = stop(Side::Sell, TriggerSource::Mark, 900 - seq as u32);
+			let mut lapsed = stop(Side::Sell, TriggerSource::Mark, 10 - seq as u32);
 			lapsed.expires_at = Some(now);
 			record::<T>(&owner, seq, other, lapsed, None, false);
 		}
 		fill_list::<T>(&owner, other);
 		ArmedMarkets::<T>::kill();
 		arm_others::<T>(m);
-		let spec = stop(Side::Sell, TriggerSource::Mark, 900);
-		let mut take = stop(Side::Sell, TriggerSource::Mark, 1_100);
+		let spec = stop(Side::Sell, TriggerSource::Mark, 10);
+		let mut take = stop(Side::Sell, TriggerSource::Mark, 2_000);
 		take.kind = ConditionalKind::TakeProfit;
 		let oco = (o == 1).then_some(take);
 		#[extrinsic_call]
@@ -540,20 +557,20 @@ mod benchmarks {
 		assert_eq!(Conditionals::<T>::get(&owner, 1).expect("partner stays").oco, None);
 	}
 
-	/// A scan of an armed market whose six lanes each hold an order far from its trigger,
-	/// firing `n` crossed orders, each of an owner with a full list and an OCO partner to
-	/// cancel (the most a fired order does).
+	/// A scan of an armed option market (its mark is the model's) whose six lanes each hold an
+	/// order far from its trigger, firing `n` crossed orders, each of an owner with a full list
+	/// and an OCO partner to cancel (the most a fired order does).
 	#[benchmark]
 	fn scan_market(n: Linear<0, { T::MaxTriggersPerBlock::get() }>) {
 		let m = watched_market::<T>();
 		let far: T::AccountId = account("far", 0, 0);
 		let lanes = [
-			(Side::Buy, TriggerSource::Mark, 1_500),
-			(Side::Sell, TriggerSource::Mark, 500),
-			(Side::Buy, TriggerSource::Index, 1_500),
-			(Side::Sell, TriggerSource::Index, 500),
-			(Side::Buy, TriggerSource::LastTrade, 1_500),
-			(Side::Sell, TriggerSource::LastTrade, 500),
+			(Side::Buy, TriggerSource::Mark, 2_000),
+			(Side::Sell, TriggerSource::Mark, 1),
+			(Side::Buy, TriggerSource::Index, 2_000),
+			(Side::Sell, TriggerSource::Index, 1),
+			(Side::Buy, TriggerSource::LastTrade, 2_000),
+			(Side::Sell, TriggerSource::LastTrade, 1),
 		];
 		for (i, (side, source, trigger)) in lanes.into_iter().enumerate() {
 			record::<T>(&far, i as u64, m, stop(side, source, trigger), None, false);
@@ -561,7 +578,7 @@ mod benchmarks {
 		for i in 0..n {
 			let owner: T::AccountId = account("crossed", i, 0);
 			// A sell stop above the mark has crossed; its take-profit partner has not.
-			let mut take = stop(Side::Sell, TriggerSource::Mark, 1_400);
+			let mut take = stop(Side::Sell, TriggerSource::Mark, 1_900);
 			take.kind = ConditionalKind::TakeProfit;
 			record::<T>(&owner, 0, m, stop(Side::Sell, TriggerSource::Mark, 1_100), Some(1), false);
 			record::<T>(&owner, 1, m, take, Some(0), false);
@@ -580,7 +597,7 @@ mod benchmarks {
 	/// list is full and who holds no position.
 	#[benchmark]
 	fn execute_conditional() {
-		let m = watched_market::<T>();
+		let m = traded_market::<T>();
 		let owner = caller_of::<T>(0, 1);
 		let mut bid = stop(Side::Buy, TriggerSource::Mark, 1_100);
 		bid.order = order(Side::Buy, 500, 1);
@@ -599,7 +616,7 @@ mod benchmarks {
 	/// make room: its record and index entry go).
 	#[benchmark]
 	fn place_twap() {
-		let m = watched_market::<T>();
+		let m = traded_market::<T>();
 		let owner = caller_of::<T>(0, 1);
 		let mut lapsed = stop(Side::Sell, TriggerSource::Mark, 900);
 		lapsed.expires_at = Some(T::Time::now());
@@ -612,22 +629,23 @@ mod benchmarks {
 		assert_eq!(Pallet::<T>::twap_orders(&owner).len(), 1);
 	}
 
-	/// A due slice of a TWAP of an owner with a full list: an IOC buy filling one resting ask
-	/// (of an account as large as an account can be), the TWAP rescheduled.
+	/// A due slice of a TWAP of an owner with a full list, taken from the due index: an IOC
+	/// buy filling one resting ask (of an account as large as an account can be), the TWAP
+	/// rescheduled.
 	#[benchmark]
 	fn twap_slice() {
-		let m = watched_market::<T>();
+		let m = traded_market::<T>();
 		asks::<T>(m, 1);
 		let owner = caller_of::<T>(0, 1);
 		let id = Pallet::<T>::do_place_twap(&owner, m, twap::<T>()).expect("valid TWAP");
 		fill_list::<T>(&owner, m);
-		let due = Twaps::<T>::get(&owner, id).expect("placed").next_at;
-		TwapDue::<T>::remove((due.to_be_bytes(), owner.clone(), id));
 		next_block::<T>();
+		let placed;
 		#[block]
 		{
-			Pallet::<T>::place_slice(&owner, id, due);
+			placed = Pallet::<T>::run_twaps(polkadot_sdk::frame_support::weights::Weight::MAX, 1).0;
 		}
+		assert_eq!(placed, 1);
 		let left = Twaps::<T>::get(&owner, id).expect("slices left");
 		assert_eq!(left.slices_left, 3);
 		assert!(left.remaining < twap::<T>().quantity);

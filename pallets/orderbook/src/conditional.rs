@@ -230,9 +230,9 @@ impl<T: Config> Pallet<T> {
 		)
 	}
 
-	/// `owner`'s order `seq` (already taken from [`Conditionals`] and from `entry`) ends as
-	/// `end` without being placed: out of the index (unless it fired: its queue slot is then
-	/// skipped), its event.
+	/// `owner`'s order `seq` (already taken from [`Conditionals`]) ends as `end` without being
+	/// placed: out of `entry` and the index (unless it fired: its queue slot is then skipped),
+	/// its OCO partner unpaired (unless the partner's firing ended it), its event.
 	fn unlink(
 		owner: &T::AccountId,
 		seq: u64,
@@ -243,6 +243,13 @@ impl<T: Config> Pallet<T> {
 		entry.live.retain(|(s, _, _)| *s != seq);
 		if !order.fired {
 			Triggers::<T>::remove(Self::index_key(owner, seq, order));
+		}
+		if let Some(partner) = order.oco.filter(|_| end != ConditionalEnd::OcoFired) {
+			Conditionals::<T>::mutate(owner, partner, |p| {
+				if let Some(p) = p {
+					p.oco = None;
+				}
+			});
 		}
 		Self::deposit_event(Event::ConditionalEnded {
 			account: MarginAccount::new(owner.clone(), order.spec.sub),
@@ -260,13 +267,6 @@ impl<T: Config> Pallet<T> {
 			return Self::cancel_twap(owner, seq);
 		};
 		let mut entry = ConditionalOwners::<T>::get(owner);
-		if let Some(partner) = order.oco {
-			Conditionals::<T>::mutate(owner, partner, |p| {
-				if let Some(p) = p {
-					p.oco = None;
-				}
-			});
-		}
 		Self::unlink(owner, seq, &order, &mut entry, ConditionalEnd::Cancelled);
 		Self::store_owner(owner, entry);
 		Ok(())
@@ -288,13 +288,18 @@ impl<T: Config> Pallet<T> {
 	pub fn run_triggers(limit: Weight, max: u32, only: Option<MarketId>) -> TriggerRun {
 		let mut run = TriggerRun::default();
 		let execute = Self::execute_weight();
+		// The armed list, cursor and queue bounds read; the cursor and the list written.
+		let base = T::DbWeight::get().reads_writes(3, 2);
+		if base.saturating_add(execute).any_gt(limit) {
+			return run;
+		}
 		let mut armed = ArmedMarkets::<T>::get();
 		let armed_len = armed.len() as u32;
-		let mut cursor = TriggerCursor::<T>::get();
+		let start = TriggerCursor::<T>::get();
+		let mut cursor = start;
 		let mut scanned = 0u32;
 		let mut armed_changed = false;
-		// The armed list, cursor and queue bounds read; the cursor and the list written.
-		run.weight = T::DbWeight::get().reads_writes(3, 2);
+		run.weight = base;
 		while run.executed < max {
 			let (head, tail) = FiredBounds::<T>::get();
 			if head < tail {
@@ -340,7 +345,9 @@ impl<T: Config> Pallet<T> {
 		if armed_changed {
 			ArmedMarkets::<T>::put(armed);
 		}
-		TriggerCursor::<T>::put(cursor);
+		if cursor != start {
+			TriggerCursor::<T>::put(cursor);
+		}
 		run
 	}
 
@@ -383,7 +390,7 @@ impl<T: Config> Pallet<T> {
 			let mut entries = Triggers::<T>::iter_prefix((market, lane));
 			let price = watched.of(source);
 			loop {
-				let Some(((key, _, owner, seq), ())) = entries.next() else { break };
+				let Some(((key, placed, owner, seq), ())) = entries.next() else { break };
 				empty = false;
 				let Some(price) = price else { break };
 				let trigger = match crossing {
@@ -394,20 +401,27 @@ impl<T: Config> Pallet<T> {
 					break;
 				}
 				// The iterator has read this key: removing it does not disturb the walk.
-				Self::fire(&owner, seq, market, now, price);
-				fired = fired.saturating_add(1);
+				if Self::fire(&owner, seq, market, now, price) {
+					fired = fired.saturating_add(1);
+				} else {
+					// No order behind the entry (try_state forbids it): the index is repaired.
+					Triggers::<T>::remove((market, lane, key, placed, owner, seq));
+				}
 			}
 		}
 		(fired, empty)
 	}
 
 	/// `owner`'s order `seq` has crossed at `price`: out of the index into the queue, its OCO
-	/// partner cancelled. An expired order ends instead.
-	fn fire(owner: &T::AccountId, seq: u64, market: MarketId, now: Moment, price: FixedU128) {
-		let Some(mut order) = Conditionals::<T>::get(owner, seq) else {
-			// No order behind an index entry: the index is repaired (try_state forbids it).
-			return;
-		};
+	/// partner cancelled. An expired order ends instead. `false`: there is no such order.
+	fn fire(
+		owner: &T::AccountId,
+		seq: u64,
+		market: MarketId,
+		now: Moment,
+		price: FixedU128,
+	) -> bool {
+		let Some(mut order) = Conditionals::<T>::get(owner, seq) else { return false };
 		Triggers::<T>::remove(Self::index_key(owner, seq, &order));
 		let mut entry = ConditionalOwners::<T>::get(owner);
 		if order.spec.expires_at.is_some_and(|at| at <= now) {
@@ -415,7 +429,7 @@ impl<T: Config> Pallet<T> {
 			order.fired = true;
 			Self::unlink(owner, seq, &order, &mut entry, ConditionalEnd::Expired);
 			Self::store_owner(owner, entry);
-			return;
+			return true;
 		}
 		if let Some(partner) = order.oco.take() {
 			if let Some(p) = Conditionals::<T>::take(owner, partner) {
@@ -424,6 +438,11 @@ impl<T: Config> Pallet<T> {
 		}
 		order.fired = true;
 		Conditionals::<T>::insert(owner, seq, order.clone());
+		// A fired order no longer expires: it is placed in its turn (its list entry says so,
+		// and no placement drops it to make room).
+		if let Some(listed) = entry.live.iter_mut().find(|(s, _, _)| *s == seq) {
+			listed.2 = None;
+		}
 		Self::store_owner(owner, entry);
 		let (head, tail) = FiredBounds::<T>::get();
 		FiredQueue::<T>::insert(tail, (owner.clone(), seq));
@@ -434,6 +453,7 @@ impl<T: Config> Pallet<T> {
 			id: seq,
 			price,
 		});
+		true
 	}
 
 	/// Place the fired order at the queue's `head` (the caller advances the head). Returns
@@ -505,10 +525,13 @@ impl<T: Config> Pallet<T> {
 		for (owner, seq, order) in Conditionals::<T>::iter() {
 			orders += 1;
 			let entry = ConditionalOwners::<T>::get(&owner);
+			// A fired order is listed without its expiry (it no longer lapses).
+			let expiry = if order.fired { None } else { order.spec.expires_at };
 			ensure!(
-				entry.live.iter().any(|(s, m, at)| *s == seq
-					&& *m == order.market
-					&& *at == order.spec.expires_at),
+				entry
+					.live
+					.iter()
+					.any(|(s, m, at)| *s == seq && *m == order.market && *at == expiry),
 				"a conditional order is missing from its owner's list"
 			);
 			ensure!(seq < entry.next, "a conditional order's id is not below its owner's next");

@@ -236,6 +236,10 @@ pub mod pallet {
 		#[pallet::constant]
 		type MinTwapInterval: Get<Moment>;
 
+		/// The most slices one TWAP order may have.
+		#[pallet::constant]
+		type MaxTwapSlices: Get<u32>;
+
 		/// The most fired conditional orders one `execute_triggered` places: each is declared
 		/// at the costliest placement, and the call must fit one transaction.
 		#[pallet::constant]
@@ -568,6 +572,8 @@ pub mod pallet {
 		ZeroSlices,
 		/// A TWAP order's interval is below `MinTwapInterval`.
 		TwapIntervalTooShort,
+		/// A TWAP order of more than `MaxTwapSlices` slices.
+		TooManySlices,
 		/// A TWAP order's slice would be below the market's minimum size.
 		TwapSliceTooSmall,
 	}
@@ -922,7 +928,7 @@ pub mod pallet {
 		///   orders and their cap).
 		/// * Events: [`Event::TwapPlaced`]; later [`Event::TwapSliced`] per slice and
 		///   [`Event::TwapEnded`].
-		/// * Errors: [`Error::UnknownMarket`], [`Error::ZeroSlices`],
+		/// * Errors: [`Error::UnknownMarket`], [`Error::ZeroSlices`], [`Error::TooManySlices`],
 		///   [`Error::TwapIntervalTooShort`], [`Error::TwapSliceTooSmall`],
 		///   [`Error::TooManyConditionals`], [`Error::SubAccountOutOfRange`], and the order's
 		///   own validation ([`Error::PriceOffTick`], [`Error::SizeOffLot`],

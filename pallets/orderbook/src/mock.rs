@@ -220,7 +220,10 @@ impl OrderMarginCheck<AccountId> for TestMargin {
 		MIDS.with(|m| m.borrow_mut().push((market, mid)));
 	}
 	fn trigger_prices(market: u32) -> TriggerPrices {
-		TRIGGER_PRICES.with(|p| p.borrow().get(&market).copied().unwrap_or_default())
+		TRIGGER_PRICES.with(|p| {
+			let p = p.borrow();
+			p.get(&market).or_else(|| p.get(&u32::MAX)).copied().unwrap_or_default()
+		})
 	}
 }
 impl FillHandler<AccountId> for TestMargin {
@@ -253,6 +256,7 @@ impl pallet_orderbook::Config for Test {
 	type MaxTriggersPerBlock = ConstU32<4>;
 	type MaxTriggersPerCall = ConstU32<3>;
 	type MinTwapInterval = polkadot_sdk::frame_support::traits::ConstU64<1_000>;
+	type MaxTwapSlices = ConstU32<100>;
 	type WeightInfo = ();
 	#[cfg(feature = "runtime-benchmarks")]
 	type BenchmarkHelper = MockBenchmarkHelper;
@@ -269,7 +273,15 @@ impl pallet_orderbook::BenchmarkHelper<AccountId> for MockBenchmarkHelper {
 	}
 	fn fund(_: &MarginAccount<AccountId>) {}
 	fn enlarge(_: &MarginAccount<AccountId>, _: u32, _: u32) {}
-	fn prepare_options(_: OracleKey) {}
+	/// Every market without prices of its own is priced at 1,000 (the options the benchmarks
+	/// list).
+	fn prepare_options(_: OracleKey) {
+		TestMargin::set_prices(
+			u32::MAX,
+			Some(FixedU128::from_u32(1_000)),
+			Some(FixedU128::from_u32(1_000)),
+		);
+	}
 }
 
 pub const ALICE: AccountId = 1;

@@ -542,3 +542,89 @@ fn bad_conditional_orders_are_refused_and_change_nothing() {
 		);
 	});
 }
+
+/// A pair whose stop lapses (crossed after its expiry, or dropped to make room) leaves its
+/// take-profit waiting alone, not pointing at an order that is gone (found in review: the
+/// partner kept its link and `try_state` failed).
+#[test]
+fn a_lapsed_leg_unpairs_its_partner() {
+	build_and_execute(|| {
+		long_alice();
+		let mut stop = stop_loss(95, 20);
+		stop.expires_at = Some(T0 + 1_000);
+		assert_ok!(conditional(ALICE, stop, Some(take_profit(110, 20))));
+		pallet_timestamp::Now::<Test>::put(T0 + 1_000);
+		mark(94);
+		next_block();
+		assert_eq!(ended(), vec![(ALICE, 0, ConditionalEnd::Expired, None)]);
+		let views = Orderbook::conditional_orders(&ALICE);
+		assert_eq!(views.iter().map(|v| (v.id, v.oco)).collect::<Vec<_>>(), vec![(1, None)]);
+		// The same when the lapsed leg is dropped to make room for a new order.
+		mark(100);
+		let mut stop = stop_loss(90, 20);
+		stop.expires_at = Some(T0 + 2_000);
+		assert_ok!(conditional(ALICE, stop, Some(take_profit(120, 20))));
+		let cap = <<Test as Config>::MaxConditionals as Get<u32>>::get() as usize;
+		while waiting(ALICE).len() < cap {
+			assert_ok!(conditional(ALICE, take_profit(130, 20), None));
+		}
+		pallet_timestamp::Now::<Test>::put(T0 + 2_000);
+		assert_ok!(conditional(ALICE, take_profit(140, 20), None));
+		let partner = Orderbook::conditional_orders(&ALICE).into_iter().find(|v| v.id == 3);
+		assert_eq!(partner.map(|v| v.oco), Some(None));
+	});
+}
+
+/// A fired order waits for its turn past its expiry without being dropped to make room: it
+/// fired before it lapsed, so it is placed (found in review).
+#[test]
+fn a_fired_order_is_not_dropped_to_make_room_after_its_expiry() {
+	build_and_execute(|| {
+		mark(100);
+		for who in [BOB, CHARLIE] {
+			let mut s = stop_loss(95, 20);
+			s.order.reduce_only = false;
+			assert_ok!(conditional(who, s, None));
+			advance();
+		}
+		let mut s = stop_loss(95, 20);
+		s.order.reduce_only = false;
+		s.expires_at = Some(T0 + 1_000);
+		assert_ok!(conditional(ALICE, s, None));
+		mark(94);
+		// One placement's room: Bob's is placed, Charlie's and Alice's wait in the queue.
+		let run = Orderbook::run_triggers(one_placement(), 4, None);
+		assert_eq!((run.fired, run.executed), (3, 1));
+		pallet_timestamp::Now::<Test>::put(T0 + 5_000);
+		let cap = <<Test as Config>::MaxConditionals as Get<u32>>::get();
+		for i in 0..cap - 1 {
+			assert_ok!(conditional(ALICE, take_profit(120 + i, 20), None));
+		}
+		assert_noop!(
+			conditional(ALICE, take_profit(150, 20), None),
+			Error::<Test>::TooManyConditionals
+		);
+		next_block();
+		assert_eq!(executed(), vec![(BOB, 0), (CHARLIE, 0), (ALICE, 0)]);
+	});
+}
+
+/// The hook does nothing, and says so, when the block leaves less than its fixed reads and
+/// one placement (found in review: it reported its reads and wrote the cursor regardless).
+#[test]
+fn the_trigger_run_fits_the_weight_it_is_given() {
+	build_and_execute(|| {
+		three_stops_at_95();
+		mark(94);
+		let too_little = one_placement()
+			.saturating_sub(Weight::from_parts(1, 0))
+			.saturating_sub(<() as WeightInfo>::scan_market(4));
+		let run = Orderbook::run_triggers(too_little, 4, None);
+		assert_eq!(run, conditional::TriggerRun::default());
+		assert!(fired().is_empty());
+		for limit in [one_placement(), one_placement().saturating_mul(2), Weight::MAX] {
+			let run = Orderbook::run_triggers(limit, 4, None);
+			assert!(run.weight.all_lte(limit), "{:?} > {limit:?}", run.weight);
+		}
+	});
+}

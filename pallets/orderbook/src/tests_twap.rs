@@ -246,3 +246,31 @@ fn bad_twaps_are_refused_and_change_nothing() {
 		assert_noop!(bad(&|_| {}), Error::<Test>::TooManyConditionals);
 	});
 }
+
+#[test]
+fn a_twap_of_refused_slices_ends_and_a_late_one_catches_up_a_slice_a_block() {
+	build_and_execute(|| {
+		// Three refusals in a row end a TWAP of ten slices.
+		TestMargin::refuse_orders(true);
+		assert_ok!(twap(ALICE, twap_buy(200, 10, 101)));
+		for _ in 0..4 {
+			later(1_000);
+		}
+		assert_eq!(slices().len(), 3);
+		assert_eq!(ends(), vec![(ALICE, 0, 200, false)]);
+		TestMargin::refuse_orders(false);
+		// Five slices due at once after full blocks: one a block, not five against one book.
+		ask(BOB, 100, 400);
+		assert_ok!(twap(CHARLIE, twap_buy(100, 5, 101)));
+		pallet_timestamp::Now::<Test>::mutate(|t| *t += 10_000);
+		later(0);
+		assert_eq!(slices().iter().filter(|s| s.0 == CHARLIE).count(), 1);
+		// The next block (a moment later) takes the next one.
+		later(1);
+		assert_eq!(slices().iter().filter(|s| s.0 == CHARLIE).count(), 2);
+		// More slices than the bound.
+		let mut long = twap_buy(20_000, 1, 101);
+		long.duration = 101 * long.interval;
+		assert_noop!(twap(ALICE, long), Error::<Test>::TooManySlices);
+	});
+}

@@ -12,12 +12,18 @@
 //! lot; the whole rest when that is below the minimum size), so what one slice did not fill is
 //! spread over the ones after it; after the last, what is left is reported
 //! ([`Event::TwapEnded`]). A slice refused (the margin check, a reduce-only slice with no
-//! position left, a halted market) is reported with its error and counts as placed.
+//! position left, a halted market) is reported with its error and counts as placed; after
+//! [`MAX_REFUSED_SLICES`] refusals in a row the TWAP ends. At most `MaxTwapSlices` slices. A
+//! slice is an order like any of the owner's: its self-trade prevention cancels the owner's own
+//! resting orders it meets.
 
 use crate::{pallet::*, *};
 use alloc::vec::Vec;
 use frame_support::{ensure, pallet_prelude::*, traits::Time};
 use polkadot_sdk::sp_runtime::DispatchError;
+
+/// Consecutive refused slices after which a TWAP ends (reported as any end, with what it left).
+pub const MAX_REFUSED_SLICES: u8 = 3;
 
 impl<T: Config> Pallet<T> {
 	/// The slices of `spec`: `duration / interval`, none when the interval is zero.
@@ -62,10 +68,17 @@ impl<T: Config> Pallet<T> {
 		ensure!(spec.sub < T::MaxSubAccounts::get(), Error::<T>::SubAccountOutOfRange);
 		let slices = Self::twap_slices(&spec);
 		ensure!(slices >= 1, Error::<T>::ZeroSlices);
+		ensure!(slices <= T::MaxTwapSlices::get(), Error::<T>::TooManySlices);
 		ensure!(spec.interval >= T::MinTwapInterval::get(), Error::<T>::TwapIntervalTooShort);
 		let now = T::Time::now();
-		let twap =
-			Twap { market, spec, remaining: spec.quantity, slices_left: slices, next_at: now };
+		let twap = Twap {
+			market,
+			spec,
+			remaining: spec.quantity,
+			slices_left: slices,
+			next_at: now,
+			refused: 0,
+		};
 		// The first slice as the market would take it now (tick, lot, size, status); every
 		// slice but the last is that size at least.
 		Self::checked_request(&m.config, &Self::slice_order(&spec, spec.quantity))?;
@@ -98,6 +111,9 @@ impl<T: Config> Pallet<T> {
 		let now = T::Time::now();
 		let execute = Self::execute_weight();
 		let mut used = T::DbWeight::get().reads(1);
+		if used.saturating_add(execute).any_gt(limit) {
+			return (0, Weight::zero());
+		}
 		let mut placed = 0u32;
 		while placed < max && !used.saturating_add(execute).any_gt(limit) {
 			let Some(((due, owner, seq), ())) = TwapDue::<T>::iter().next() else { break };
@@ -132,6 +148,7 @@ impl<T: Config> Pallet<T> {
 			};
 		twap.remaining = twap.remaining.saturating_sub(filled);
 		twap.slices_left = twap.slices_left.saturating_sub(1);
+		twap.refused = if error.is_some() { twap.refused.saturating_add(1) } else { 0 };
 		Self::deposit_event(Event::TwapSliced {
 			account: account.clone(),
 			market: twap.market,
@@ -140,7 +157,9 @@ impl<T: Config> Pallet<T> {
 			filled,
 			error,
 		});
-		if twap.slices_left == 0 || twap.remaining == 0 {
+		// Refused slice after refused slice (no margin, no position to reduce, a halted market):
+		// the chain stops placing them.
+		if twap.slices_left == 0 || twap.remaining == 0 || twap.refused >= MAX_REFUSED_SLICES {
 			Twaps::<T>::remove(owner, seq);
 			let mut entry = ConditionalOwners::<T>::get(owner);
 			entry.live.retain(|(s, _, _)| *s != seq);
@@ -155,8 +174,10 @@ impl<T: Config> Pallet<T> {
 			});
 		} else {
 			// Due an interval after the last due time (a slice late under full blocks does not
-			// push the ones after it later), but not before now.
-			twap.next_at = twap.next_at.saturating_add(twap.spec.interval).max(now);
+			// push the ones after it later), but not in this block again: a late TWAP catches
+			// up a slice a block, never several against one book.
+			twap.next_at =
+				twap.next_at.saturating_add(twap.spec.interval).max(now.saturating_add(1));
 			TwapDue::<T>::insert((twap.next_at.to_be_bytes(), owner.clone(), seq), ());
 			Twaps::<T>::insert(owner, seq, twap);
 		}

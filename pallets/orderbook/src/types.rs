@@ -612,6 +612,8 @@ pub struct Twap {
 	pub slices_left: u32,
 	/// When the next slice is due (ms).
 	pub next_at: Moment,
+	/// Slices refused in a row (see `twap::MAX_REFUSED_SLICES`).
+	pub refused: u8,
 }
 
 /// A TWAP order as the runtime API reports it.

@@ -30,6 +30,8 @@ impl pallet_clearinghouse_orderbook::Config for Runtime {
 	type MaxTriggersPerCall = ConstU32<3>;
 	// Five blocks: a slice a block would be a stream of IOCs, not a TWAP.
 	type MinTwapInterval = ConstU64<10_000>;
+	// A day of slices at the shortest interval.
+	type MaxTwapSlices = ConstU32<8_640>;
 	type WeightInfo = crate::weights::pallet_clearinghouse_orderbook::WeightInfo<Runtime>;
 	#[cfg(feature = "runtime-benchmarks")]
 	type BenchmarkHelper = OrderbookBenchmarkHelper;
@@ -55,6 +57,12 @@ impl pallet_clearinghouse_orderbook::BenchmarkHelper<crate::AccountId>
 				maintenance_floor: sp_runtime::Permill::from_percent(5),
 				long_haircut: sp_runtime::Permill::from_percent(10),
 			},
+		);
+		// Priced at 1,000 with a 50% vol: an option on it is marked by the model.
+		crate::Oracle::set_vol_for_benchmarks(
+			underlying,
+			sp_runtime::FixedU128::from_u32(1_000),
+			sp_runtime::FixedU128::from_rational(1, 2),
 		);
 	}
 	fn prepare_market(
