@@ -2021,3 +2021,63 @@ fn adding_three_feeders_in_one_call_is_a_valid_transaction() {
 		assert!(declared.all_lte(max), "{declared:?} > {max:?}");
 	});
 }
+
+/// A conditional order holds a deposit of its owner's native balance while it waits (what
+/// keeps the chain's trigger queue from being filled for free), released when it ends.
+#[test]
+fn a_conditional_order_holds_its_deposit_until_it_ends() {
+	use clearinghouse_runtime::{Balances, Orderbook, RuntimeHoldReason};
+	use frame_support::traits::fungible::InspectHold;
+	use pallet_clearinghouse_orderbook::{
+		Call as OrderbookCall, ConditionalKind, ConditionalSpec, OrderRequest, OrderType,
+		SelfTradePrevention, Side, TimeInForce, TriggerSource,
+	};
+	use polkadot_sdk::sp_runtime::FixedU128;
+
+	dev_ext().execute_with(|| {
+		let _feed = dot_perpetual_fed_at_7_250();
+		let eve = account(Sr25519Keyring::Eve);
+		let reason = RuntimeHoldReason::Orderbook(
+			pallet_clearinghouse_orderbook::HoldReason::ConditionalOrders,
+		);
+		let held = || Balances::balance_on_hold(&reason, &eve);
+		let spec = |trigger: u32| ConditionalSpec {
+			sub: 0,
+			kind: ConditionalKind::Stop,
+			source: TriggerSource::Index,
+			trigger_price: FixedU128::from_u32(trigger),
+			order: OrderRequest {
+				side: Side::Sell,
+				order_type: OrderType::Market { protection_price: FixedU128::from_u32(1) },
+				quantity: 1_000,
+				time_in_force: TimeInForce::Ioc,
+				reduce_only: true,
+				client_id: None,
+				self_trade: SelfTradePrevention::CancelResting,
+			},
+			expires_at: None,
+		};
+		let deposit = |n: usize| {
+			let f = Orderbook::deposit_footprint(n);
+			clearinghouse_runtime::UNIT / 10
+				+ clearinghouse_runtime::UNIT / 1_000 * u128::from(f.count * f.size)
+		};
+		assert_eq!(held(), 0);
+		for (i, trigger) in [7u32, 6].into_iter().enumerate() {
+			assert_ok!(dispatch_signed(
+				&eve,
+				OrderbookCall::<Runtime>::place_conditional {
+					market: 0,
+					spec: spec(trigger),
+					oco: None
+				}
+			));
+			assert_eq!(held(), deposit(i + 1), "order {i}");
+		}
+		println!("deposit: {} for one order, {} for two", deposit(1), deposit(2));
+		assert_ok!(dispatch_signed(&eve, OrderbookCall::<Runtime>::cancel_conditional { id: 0 }));
+		assert_eq!(held(), deposit(1));
+		assert_ok!(dispatch_signed(&eve, OrderbookCall::<Runtime>::cancel_conditional { id: 1 }));
+		assert_eq!(held(), 0);
+	});
+}

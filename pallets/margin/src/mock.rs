@@ -171,6 +171,7 @@ impl orderbook::Config for Test {
 	type MaxTriggersPerCall = ConstU32<2>;
 	type MinTwapInterval = polkadot_sdk::frame_support::traits::ConstU64<1_000>;
 	type MaxTwapSlices = ConstU32<100>;
+	type Deposit = ();
 	type WeightInfo = ();
 	#[cfg(feature = "runtime-benchmarks")]
 	type BenchmarkHelper = ();

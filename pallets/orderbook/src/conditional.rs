@@ -158,7 +158,7 @@ impl<T: Config> Pallet<T> {
 				oco: partner,
 			});
 		}
-		ConditionalOwners::<T>::insert(owner, entry);
+		Self::store_owner(owner, entry)?;
 		ArmedMarkets::<T>::try_mutate(|armed| -> DispatchResult {
 			if let Err(i) = armed.binary_search(&market) {
 				armed.try_insert(i, market).map_err(|_| Error::<T>::TooManyMarkets)?;
@@ -268,18 +268,55 @@ impl<T: Config> Pallet<T> {
 		};
 		let mut entry = ConditionalOwners::<T>::get(owner);
 		Self::unlink(owner, seq, &order, &mut entry, ConditionalEnd::Cancelled);
-		Self::store_owner(owner, entry);
-		Ok(())
+		Self::store_owner(owner, entry)
 	}
 
-	pub(crate) fn store_owner(owner: &T::AccountId, entry: OwnerConditionalsOf<T>) {
-		if entry.live.is_empty() {
-			// The sequence must not restart (a stale id would name a new order): the entry
-			// stays with its next number.
-			ConditionalOwners::<T>::insert(owner, OwnerConditionals { next: entry.next, ..entry });
-		} else {
-			ConditionalOwners::<T>::insert(owner, entry);
+	/// Write `owner`'s entry, its deposit brought to what its live orders hold (taken when it
+	/// has its first, released with its last). The entry stays when it lists nothing: the
+	/// sequence must not restart (a stale id would name a new order). A deposit that cannot be
+	/// taken is the error (a call's storage layer undoes the rest); the entry is written
+	/// whatever happens, so the hooks, which only lower deposits, never lose an order.
+	pub(crate) fn store_owner(
+		owner: &T::AccountId,
+		mut entry: OwnerConditionalsOf<T>,
+	) -> DispatchResult {
+		use frame_support::traits::Consideration;
+		let count = entry.live.len();
+		let footprint = Self::deposit_footprint(count);
+		let (deposit, result) = match (entry.deposit.take(), count) {
+			(None, 0) => (None, Ok(())),
+			(Some(ticket), 0) => (None, ticket.drop(owner)),
+			(None, _) => match T::Deposit::new(owner, footprint) {
+				Ok(ticket) => (Some(ticket), Ok(())),
+				Err(e) => (None, Err(e)),
+			},
+			(Some(ticket), _) => match ticket.update(owner, footprint) {
+				Ok(ticket) => (Some(ticket), Ok(())),
+				Err(e) => (None, Err(e)),
+			},
+		};
+		entry.deposit = deposit;
+		ConditionalOwners::<T>::insert(owner, entry);
+		result
+	}
+
+	/// [`Self::store_owner`] where the deposit can only fall (the hooks: orders fired, placed,
+	/// lapsed). Releasing a hold does not fail; if it ever did, the owner's orders are still
+	/// recorded right and only the deposit's record is lost.
+	pub(crate) fn release(owner: &T::AccountId, entry: OwnerConditionalsOf<T>) {
+		if let Err(e) = Self::store_owner(owner, entry) {
+			log::warn!(target: "runtime::orderbook", "a conditional-order deposit was not released: {e:?}");
 		}
+	}
+
+	/// What `count` waiting orders occupy (`count` items of the size of one): each its record (the larger of a conditional order
+	/// and a TWAP), its index or due entry and its place in the owner's list.
+	pub fn deposit_footprint(count: usize) -> frame_support::traits::Footprint {
+		let per_order = Conditional::max_encoded_len()
+			.max(Twap::max_encoded_len())
+			.saturating_add(T::AccountId::max_encoded_len())
+			.saturating_add(64);
+		frame_support::traits::Footprint::from_parts(count, per_order)
 	}
 
 	/// Fire and place triggered orders within `limit` and at most `max` placements: the queue
@@ -428,7 +465,7 @@ impl<T: Config> Pallet<T> {
 			Conditionals::<T>::remove(owner, seq);
 			order.fired = true;
 			Self::unlink(owner, seq, &order, &mut entry, ConditionalEnd::Expired);
-			Self::store_owner(owner, entry);
+			Self::release(owner, entry);
 			return true;
 		}
 		if let Some(partner) = order.oco.take() {
@@ -443,7 +480,7 @@ impl<T: Config> Pallet<T> {
 		if let Some(listed) = entry.live.iter_mut().find(|(s, _, _)| *s == seq) {
 			listed.2 = None;
 		}
-		Self::store_owner(owner, entry);
+		Self::release(owner, entry);
 		let (head, tail) = FiredBounds::<T>::get();
 		FiredQueue::<T>::insert(tail, (owner.clone(), seq));
 		FiredBounds::<T>::put((head, tail.saturating_add(1)));
@@ -467,7 +504,7 @@ impl<T: Config> Pallet<T> {
 		};
 		let mut entry = ConditionalOwners::<T>::get(&owner);
 		entry.live.retain(|(s, _, _)| *s != seq);
-		Self::store_owner(&owner, entry);
+		Self::release(&owner, entry);
 		let account = MarginAccount::new(owner.clone(), order.spec.sub);
 		match Self::do_place(&account, order.market, order.spec.order) {
 			Ok(placed) => {
@@ -553,6 +590,12 @@ impl<T: Config> Pallet<T> {
 					"an OCO pair does not point both ways"
 				);
 			}
+		}
+		for entry in ConditionalOwners::<T>::iter_values() {
+			ensure!(
+				entry.deposit.is_some() != entry.live.is_empty(),
+				"an owner's deposit does not match its orders"
+			);
 		}
 		let twaps = Self::twap_try_state()?;
 		let listed: usize = ConditionalOwners::<T>::iter_values().map(|e| e.live.len()).sum();

@@ -161,7 +161,8 @@ pub mod pallet {
 	pub type AccountOrdersOf<T> =
 		types::OrdersOfAccount<<T as Config>::MaxOpenOrders, <T as Config>::MaxRecentClientIds>;
 	/// One owner's conditional orders.
-	pub type OwnerConditionalsOf<T> = types::OwnerConditionals<<T as Config>::MaxConditionals>;
+	pub type OwnerConditionalsOf<T> =
+		types::OwnerConditionals<<T as Config>::MaxConditionals, <T as Config>::Deposit>;
 
 	#[pallet::config]
 	pub trait Config: polkadot_sdk::frame_system::Config {
@@ -239,6 +240,15 @@ pub mod pallet {
 		/// The most slices one TWAP order may have.
 		#[pallet::constant]
 		type MaxTwapSlices: Get<u32>;
+
+		/// What an owner's waiting conditional and TWAP orders hold of its balance, by their
+		/// number and size (runtime: a hold of the native token, `HoldConsideration`; `()`
+		/// holds nothing). The chain does the work of firing and placing them; the deposit is
+		/// what makes filling its queue with orders cost something.
+		type Deposit: frame_support::traits::Consideration<
+			Self::AccountId,
+			frame_support::traits::Footprint,
+		>;
 
 		/// The most fired conditional orders one `execute_triggered` places: each is declared
 		/// at the costliest placement, and the call must fit one transaction.
@@ -378,6 +388,14 @@ pub mod pallet {
 		),
 		(),
 	>;
+
+	/// Why this pallet holds balance.
+	#[pallet::composite_enum]
+	pub enum HoldReason {
+		/// The deposit of an owner's waiting conditional and TWAP orders.
+		#[codec(index = 0)]
+		ConditionalOrders,
+	}
 
 	#[pallet::event]
 	#[pallet::generate_deposit(pub(super) fn deposit_event)]

@@ -257,6 +257,7 @@ impl pallet_orderbook::Config for Test {
 	type MaxTriggersPerCall = ConstU32<3>;
 	type MinTwapInterval = polkadot_sdk::frame_support::traits::ConstU64<1_000>;
 	type MaxTwapSlices = ConstU32<100>;
+	type Deposit = ();
 	type WeightInfo = ();
 	#[cfg(feature = "runtime-benchmarks")]
 	type BenchmarkHelper = MockBenchmarkHelper;

@@ -92,7 +92,7 @@ impl<T: Config> Pallet<T> {
 		let seq = entry.next;
 		entry.next = seq.saturating_add(1);
 		entry.live.try_push((seq, market, None)).map_err(|_| Error::<T>::TooManyConditionals)?;
-		ConditionalOwners::<T>::insert(owner, entry);
+		Self::store_owner(owner, entry)?;
 		TwapDue::<T>::insert((now.to_be_bytes(), owner.clone(), seq), ());
 		Twaps::<T>::insert(owner, seq, twap);
 		Self::deposit_event(Event::TwapPlaced {
@@ -163,7 +163,7 @@ impl<T: Config> Pallet<T> {
 			Twaps::<T>::remove(owner, seq);
 			let mut entry = ConditionalOwners::<T>::get(owner);
 			entry.live.retain(|(s, _, _)| *s != seq);
-			Self::store_owner(owner, entry);
+			Self::release(owner, entry);
 			Self::deposit_event(Event::TwapEnded {
 				account,
 				market: twap.market,
@@ -196,7 +196,7 @@ impl<T: Config> Pallet<T> {
 		TwapDue::<T>::remove((twap.next_at.to_be_bytes(), owner.clone(), seq));
 		let mut entry = ConditionalOwners::<T>::get(owner);
 		entry.live.retain(|(s, _, _)| *s != seq);
-		Self::store_owner(owner, entry);
+		Self::store_owner(owner, entry)?;
 		Self::deposit_event(Event::TwapEnded {
 			account: MarginAccount::new(owner.clone(), twap.spec.sub),
 			market: twap.market,

@@ -518,7 +518,7 @@ pub struct Conditional {
 }
 
 /// One owner's conditional orders: the next sequence number and, per live order, its
-/// sequence number (what calls name it by).
+/// sequence number (what calls name it by), and the deposit they hold.
 #[derive(
 	CloneNoBound,
 	PartialEqNoBound,
@@ -531,11 +531,13 @@ pub struct Conditional {
 	TypeInfo,
 )]
 #[scale_info(skip_type_params(Max))]
-pub struct OwnerConditionals<Max: Get<u32>> {
+pub struct OwnerConditionals<Max: Get<u32>, Ticket: Clone + PartialEq + Eq + core::fmt::Debug> {
 	/// The sequence number the next order gets.
 	pub next: u64,
 	/// The live orders' sequence numbers with their markets and expiries, oldest first.
 	pub live: BoundedVec<(u64, crate::MarketId, Option<Moment>), Max>,
+	/// What the live orders hold of the owner's balance (`Config::Deposit`), none without.
+	pub deposit: Option<Ticket>,
 }
 
 /// A conditional order as the runtime API reports it.

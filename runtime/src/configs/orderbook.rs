@@ -2,9 +2,15 @@
 
 use polkadot_sdk::*;
 
-use frame_support::traits::{ConstU32, ConstU64};
+use frame_support::{
+	parameter_types,
+	traits::{fungible::HoldConsideration, ConstU32, ConstU64, LinearStoragePrice},
+};
 
-use crate::{governance::MarketAdminOrigin, Margin, Runtime, Timestamp};
+use crate::{
+	governance::MarketAdminOrigin, AccountId, Balance, Balances, Margin, Runtime,
+	RuntimeHoldReason, Timestamp, UNIT,
+};
 
 impl pallet_clearinghouse_orderbook::Config for Runtime {
 	type Time = Timestamp;
@@ -32,9 +38,26 @@ impl pallet_clearinghouse_orderbook::Config for Runtime {
 	type MinTwapInterval = ConstU64<10_000>;
 	// A day of slices at the shortest interval.
 	type MaxTwapSlices = ConstU32<8_640>;
+	type Deposit = HoldConsideration<
+		AccountId,
+		Balances,
+		ConditionalHoldReason,
+		LinearStoragePrice<ConditionalBaseDeposit, ConditionalByteDeposit, Balance>,
+	>;
 	type WeightInfo = crate::weights::pallet_clearinghouse_orderbook::WeightInfo<Runtime>;
 	#[cfg(feature = "runtime-benchmarks")]
 	type BenchmarkHelper = OrderbookBenchmarkHelper;
+}
+
+parameter_types! {
+	/// Why conditional and TWAP orders hold native balance.
+	pub const ConditionalHoldReason: RuntimeHoldReason =
+		RuntimeHoldReason::Orderbook(pallet_clearinghouse_orderbook::HoldReason::ConditionalOrders);
+	/// An owner with conditional orders holds a tenth of a CLR, and a thousandth a byte they
+	/// occupy (0.2 CLR an order: 0.3 CLR for one): what keeps the trigger queue from being
+	/// filled for free.
+	pub const ConditionalBaseDeposit: Balance = UNIT / 10;
+	pub const ConditionalByteDeposit: Balance = UNIT / 1_000;
 }
 
 /// Benchmark markets get margin parameters and an oracle price; benchmark accounts get a
@@ -80,6 +103,9 @@ impl pallet_clearinghouse_orderbook::BenchmarkHelper<crate::AccountId>
 
 	fn fund(account: &clearinghouse_primitives::MarginAccount<crate::AccountId>) {
 		crate::configs::vaults::benchmark_fund_margin(account, 1_000_000 * 1_000_000);
+		// And native balance, for the deposits of conditional orders.
+		use frame_support::traits::fungible::Mutate;
+		Balances::set_balance(&account.owner, 1_000_000 * UNIT);
 	}
 
 	fn enlarge(
