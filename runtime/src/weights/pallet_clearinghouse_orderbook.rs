@@ -68,12 +68,12 @@ impl<T: frame_system::Config> pallet_clearinghouse_orderbook::WeightInfo for Wei
 	fn place_order(m: u32, ) -> Weight {
 		// Proof Size summary in bytes:
 		//  Measured:  `2841 + m * (8204 ±0)`
-		//  Estimated: `10957 + m * (9967 ±29)`
-		// Minimum execution time: 158_235_000 picoseconds.
-		Weight::from_parts(174_342_523, 0)
+		//  Estimated: `10957 + m * (9967 ±0)`
+		// Minimum execution time: 154_750_000 picoseconds.
+		Weight::from_parts(180_912_059, 0)
 			.saturating_add(Weight::from_parts(0, 10957))
-			// Standard Error: 441_201
-			.saturating_add(Weight::from_parts(158_633_596, 0).saturating_mul(m.into()))
+			// Standard Error: 296_772
+			.saturating_add(Weight::from_parts(155_458_362, 0).saturating_mul(m.into()))
 			.saturating_add(T::DbWeight::get().reads(11))
 			.saturating_add(T::DbWeight::get().reads((4_u64).saturating_mul(m.into())))
 			.saturating_add(T::DbWeight::get().writes(8))
@@ -101,11 +101,11 @@ impl<T: frame_system::Config> pallet_clearinghouse_orderbook::WeightInfo for Wei
 		// Proof Size summary in bytes:
 		//  Measured:  `2959 + n * (262 ±0)`
 		//  Estimated: `10957 + n * (3688 ±0)`
-		// Minimum execution time: 149_332_000 picoseconds.
-		Weight::from_parts(176_167_025, 0)
+		// Minimum execution time: 144_995_000 picoseconds.
+		Weight::from_parts(159_792_387, 0)
 			.saturating_add(Weight::from_parts(0, 10957))
-			// Standard Error: 42_091
-			.saturating_add(Weight::from_parts(7_319_119, 0).saturating_mul(n.into()))
+			// Standard Error: 29_590
+			.saturating_add(Weight::from_parts(7_060_788, 0).saturating_mul(n.into()))
 			.saturating_add(T::DbWeight::get().reads(8))
 			.saturating_add(T::DbWeight::get().reads((1_u64).saturating_mul(n.into())))
 			.saturating_add(T::DbWeight::get().writes(5))
@@ -136,11 +136,11 @@ impl<T: frame_system::Config> pallet_clearinghouse_orderbook::WeightInfo for Wei
 		// Proof Size summary in bytes:
 		//  Measured:  `3487 + k * (191 ±0)`
 		//  Estimated: `14016 + k * (3566 ±31)`
-		// Minimum execution time: 146_708_000 picoseconds.
-		Weight::from_parts(161_129_061, 0)
+		// Minimum execution time: 143_433_000 picoseconds.
+		Weight::from_parts(152_667_847, 0)
 			.saturating_add(Weight::from_parts(0, 14016))
-			// Standard Error: 64_687
-			.saturating_add(Weight::from_parts(11_408_964, 0).saturating_mul(k.into()))
+			// Standard Error: 47_228
+			.saturating_add(Weight::from_parts(11_332_927, 0).saturating_mul(k.into()))
 			.saturating_add(T::DbWeight::get().reads(6))
 			.saturating_add(T::DbWeight::get().reads((2_u64).saturating_mul(k.into())))
 			.saturating_add(T::DbWeight::get().writes(5))
@@ -160,8 +160,8 @@ impl<T: frame_system::Config> pallet_clearinghouse_orderbook::WeightInfo for Wei
 		// Proof Size summary in bytes:
 		//  Measured:  `9442`
 		//  Estimated: `10957`
-		// Minimum execution time: 128_280_000 picoseconds.
-		Weight::from_parts(140_990_000, 0)
+		// Minimum execution time: 119_568_000 picoseconds.
+		Weight::from_parts(123_553_000, 0)
 			.saturating_add(Weight::from_parts(0, 10957))
 			.saturating_add(T::DbWeight::get().reads(5))
 			.saturating_add(T::DbWeight::get().writes(5))
@@ -181,11 +181,11 @@ impl<T: frame_system::Config> pallet_clearinghouse_orderbook::WeightInfo for Wei
 		// Proof Size summary in bytes:
 		//  Measured:  `8633 + n * (122 ±0)`
 		//  Estimated: `10957 + n * (6290 ±0)`
-		// Minimum execution time: 111_916_000 picoseconds.
-		Weight::from_parts(100_207_386, 0)
+		// Minimum execution time: 105_437_000 picoseconds.
+		Weight::from_parts(93_722_593, 0)
 			.saturating_add(Weight::from_parts(0, 10957))
-			// Standard Error: 73_059
-			.saturating_add(Weight::from_parts(18_653_481, 0).saturating_mul(n.into()))
+			// Standard Error: 31_369
+			.saturating_add(Weight::from_parts(17_630_882, 0).saturating_mul(n.into()))
 			.saturating_add(T::DbWeight::get().reads(4))
 			.saturating_add(T::DbWeight::get().reads((1_u64).saturating_mul(n.into())))
 			.saturating_add(T::DbWeight::get().writes(4))
@@ -212,15 +212,15 @@ impl<T: frame_system::Config> pallet_clearinghouse_orderbook::WeightInfo for Wei
 	/// The range of component `p` is `[1, 32]`.
 	fn bulk(c: u32, p: u32, ) -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `2288 + c * (127 ±0)`
+		//  Measured:  `2289 + c * (127 ±0)`
 		//  Estimated: `10957 + c * (6290 ±0) + p * (6290 ±0)`
-		// Minimum execution time: 761_751_000 picoseconds.
-		Weight::from_parts(151_596_430, 0)
+		// Minimum execution time: 745_287_000 picoseconds.
+		Weight::from_parts(127_537_688, 0)
 			.saturating_add(Weight::from_parts(0, 10957))
-			// Standard Error: 105_501
-			.saturating_add(Weight::from_parts(19_364_325, 0).saturating_mul(c.into()))
-			// Standard Error: 108_415
-			.saturating_add(Weight::from_parts(21_485_718, 0).saturating_mul(p.into()))
+			// Standard Error: 115_375
+			.saturating_add(Weight::from_parts(18_963_130, 0).saturating_mul(c.into()))
+			// Standard Error: 118_562
+			.saturating_add(Weight::from_parts(21_578_769, 0).saturating_mul(p.into()))
 			.saturating_add(T::DbWeight::get().reads(7))
 			.saturating_add(T::DbWeight::get().reads((1_u64).saturating_mul(c.into())))
 			.saturating_add(T::DbWeight::get().reads((1_u64).saturating_mul(p.into())))
@@ -251,11 +251,11 @@ impl<T: frame_system::Config> pallet_clearinghouse_orderbook::WeightInfo for Wei
 		// Proof Size summary in bytes:
 		//  Measured:  `2360`
 		//  Estimated: `10957`
-		// Minimum execution time: 157_755_000 picoseconds.
-		Weight::from_parts(165_125_467, 0)
+		// Minimum execution time: 151_916_000 picoseconds.
+		Weight::from_parts(149_967_267, 0)
 			.saturating_add(Weight::from_parts(0, 10957))
-			// Standard Error: 31_005
-			.saturating_add(Weight::from_parts(7_792_978, 0).saturating_mul(p.into()))
+			// Standard Error: 24_875
+			.saturating_add(Weight::from_parts(7_799_631, 0).saturating_mul(p.into()))
 			.saturating_add(T::DbWeight::get().reads(8))
 			.saturating_add(T::DbWeight::get().writes(5))
 	}
@@ -265,8 +265,8 @@ impl<T: frame_system::Config> pallet_clearinghouse_orderbook::WeightInfo for Wei
 		// Proof Size summary in bytes:
 		//  Measured:  `153`
 		//  Estimated: `5645`
-		// Minimum execution time: 16_535_000 picoseconds.
-		Weight::from_parts(18_647_000, 0)
+		// Minimum execution time: 16_405_000 picoseconds.
+		Weight::from_parts(18_398_000, 0)
 			.saturating_add(Weight::from_parts(0, 5645))
 			.saturating_add(T::DbWeight::get().reads(1))
 			.saturating_add(T::DbWeight::get().writes(1))
@@ -283,8 +283,8 @@ impl<T: frame_system::Config> pallet_clearinghouse_orderbook::WeightInfo for Wei
 		// Proof Size summary in bytes:
 		//  Measured:  `9`
 		//  Estimated: `5645`
-		// Minimum execution time: 21_662_000 picoseconds.
-		Weight::from_parts(24_046_000, 0)
+		// Minimum execution time: 21_863_000 picoseconds.
+		Weight::from_parts(24_316_000, 0)
 			.saturating_add(Weight::from_parts(0, 5645))
 			.saturating_add(T::DbWeight::get().reads(4))
 			.saturating_add(T::DbWeight::get().writes(2))
@@ -312,11 +312,11 @@ impl<T: frame_system::Config> pallet_clearinghouse_orderbook::WeightInfo for Wei
 		// Proof Size summary in bytes:
 		//  Measured:  `212`
 		//  Estimated: `4843 + s * (9310 ±0)`
-		// Minimum execution time: 118_215_000 picoseconds.
-		Weight::from_parts(23_031_519, 0)
+		// Minimum execution time: 120_208_000 picoseconds.
+		Weight::from_parts(21_713_216, 0)
 			.saturating_add(Weight::from_parts(0, 4843))
-			// Standard Error: 35_014
-			.saturating_add(Weight::from_parts(95_790_175, 0).saturating_mul(s.into()))
+			// Standard Error: 39_013
+			.saturating_add(Weight::from_parts(95_489_302, 0).saturating_mul(s.into()))
 			.saturating_add(T::DbWeight::get().reads(6))
 			.saturating_add(T::DbWeight::get().reads((6_u64).saturating_mul(s.into())))
 			.saturating_add(T::DbWeight::get().writes(5))
@@ -329,8 +329,8 @@ impl<T: frame_system::Config> pallet_clearinghouse_orderbook::WeightInfo for Wei
 		// Proof Size summary in bytes:
 		//  Measured:  `153`
 		//  Estimated: `5645`
-		// Minimum execution time: 16_435_000 picoseconds.
-		Weight::from_parts(18_597_000, 0)
+		// Minimum execution time: 16_194_000 picoseconds.
+		Weight::from_parts(18_287_000, 0)
 			.saturating_add(Weight::from_parts(0, 5645))
 			.saturating_add(T::DbWeight::get().reads(1))
 			.saturating_add(T::DbWeight::get().writes(1))
@@ -354,11 +354,11 @@ impl<T: frame_system::Config> pallet_clearinghouse_orderbook::WeightInfo for Wei
 		// Proof Size summary in bytes:
 		//  Measured:  `1067 + n * (7553 ±0)`
 		//  Estimated: `7280 + n * (9967 ±0)`
-		// Minimum execution time: 116_663_000 picoseconds.
-		Weight::from_parts(89_084_909, 0)
+		// Minimum execution time: 110_073_000 picoseconds.
+		Weight::from_parts(81_525_509, 0)
 			.saturating_add(Weight::from_parts(0, 7280))
-			// Standard Error: 144_994
-			.saturating_add(Weight::from_parts(39_289_718, 0).saturating_mul(n.into()))
+			// Standard Error: 117_548
+			.saturating_add(Weight::from_parts(38_676_008, 0).saturating_mul(n.into()))
 			.saturating_add(T::DbWeight::get().reads(5))
 			.saturating_add(T::DbWeight::get().reads((2_u64).saturating_mul(n.into())))
 			.saturating_add(T::DbWeight::get().writes(4))
@@ -390,11 +390,11 @@ impl<T: frame_system::Config> pallet_clearinghouse_orderbook::WeightInfo for Wei
 		// Proof Size summary in bytes:
 		//  Measured:  `27705 + n * (7544 ±0)`
 		//  Estimated: `237022 + n * (9967 ±0)`
-		// Minimum execution time: 1_028_407_000 picoseconds.
-		Weight::from_parts(1_008_049_073, 0)
+		// Minimum execution time: 1_003_520_000 picoseconds.
+		Weight::from_parts(983_003_032, 0)
 			.saturating_add(Weight::from_parts(0, 237022))
-			// Standard Error: 267_624
-			.saturating_add(Weight::from_parts(41_733_565, 0).saturating_mul(n.into()))
+			// Standard Error: 194_137
+			.saturating_add(Weight::from_parts(40_985_964, 0).saturating_mul(n.into()))
 			.saturating_add(T::DbWeight::get().reads(134))
 			.saturating_add(T::DbWeight::get().reads((2_u64).saturating_mul(n.into())))
 			.saturating_add(T::DbWeight::get().writes(6))
@@ -412,11 +412,11 @@ impl<T: frame_system::Config> pallet_clearinghouse_orderbook::WeightInfo for Wei
 		// Proof Size summary in bytes:
 		//  Measured:  `152 + n * (2310 ±0)`
 		//  Estimated: `2511 + n * (4655 ±0)`
-		// Minimum execution time: 26_449_000 picoseconds.
-		Weight::from_parts(4_521_375, 0)
+		// Minimum execution time: 26_079_000 picoseconds.
+		Weight::from_parts(6_123_035, 0)
 			.saturating_add(Weight::from_parts(0, 2511))
-			// Standard Error: 13_738
-			.saturating_add(Weight::from_parts(16_433_131, 0).saturating_mul(n.into()))
+			// Standard Error: 14_859
+			.saturating_add(Weight::from_parts(16_271_792, 0).saturating_mul(n.into()))
 			.saturating_add(T::DbWeight::get().reads(1))
 			.saturating_add(T::DbWeight::get().reads((2_u64).saturating_mul(n.into())))
 			.saturating_add(T::DbWeight::get().writes(1))
@@ -427,10 +427,16 @@ impl<T: frame_system::Config> pallet_clearinghouse_orderbook::WeightInfo for Wei
 	/// Proof: `Orderbook::Markets` (`max_values`: None, `max_size`: Some(2180), added: 4655, mode: `MaxEncodedLen`)
 	/// Storage: `Margin::Markets` (r:1 w:0)
 	/// Proof: `Margin::Markets` (`max_values`: None, `max_size`: Some(1213), added: 3688, mode: `MaxEncodedLen`)
+	/// Storage: `Oracle::KeyQuotes` (r:1 w:0)
+	/// Proof: `Oracle::KeyQuotes` (`max_values`: None, `max_size`: Some(1867), added: 4342, mode: `MaxEncodedLen`)
+	/// Storage: `Margin::OptionRisks` (r:1 w:0)
+	/// Proof: `Margin::OptionRisks` (`max_values`: None, `max_size`: Some(45), added: 2520, mode: `MaxEncodedLen`)
 	/// Storage: `Orderbook::ConditionalOwners` (r:1 w:1)
-	/// Proof: `Orderbook::ConditionalOwners` (`max_values`: None, `max_size`: Some(729), added: 3204, mode: `MaxEncodedLen`)
+	/// Proof: `Orderbook::ConditionalOwners` (`max_values`: None, `max_size`: Some(746), added: 3221, mode: `MaxEncodedLen`)
 	/// Storage: `Orderbook::Conditionals` (r:2 w:4)
 	/// Proof: `Orderbook::Conditionals` (`max_values`: None, `max_size`: Some(168), added: 2643, mode: `MaxEncodedLen`)
+	/// Storage: `Balances::Holds` (r:1 w:1)
+	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(175), added: 2650, mode: `MaxEncodedLen`)
 	/// Storage: `Orderbook::ArmedMarkets` (r:1 w:1)
 	/// Proof: `Orderbook::ArmedMarkets` (`max_values`: Some(1), `max_size`: Some(1026), added: 1521, mode: `MaxEncodedLen`)
 	/// Storage: `Orderbook::Triggers` (r:0 w:4)
@@ -438,45 +444,53 @@ impl<T: frame_system::Config> pallet_clearinghouse_orderbook::WeightInfo for Wei
 	/// The range of component `o` is `[0, 1]`.
 	fn place_conditional(o: u32, ) -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `3573 + o * (70 ±0)`
+		//  Measured:  `4780 + o * (70 ±0)`
 		//  Estimated: `5645 + o * (2643 ±0)`
-		// Minimum execution time: 110_865_000 picoseconds.
-		Weight::from_parts(121_725_146, 0)
+		// Minimum execution time: 204_153_000 picoseconds.
+		Weight::from_parts(212_527_931, 0)
 			.saturating_add(Weight::from_parts(0, 5645))
-			// Standard Error: 552_091
-			.saturating_add(Weight::from_parts(35_435_762, 0).saturating_mul(o.into()))
-			.saturating_add(T::DbWeight::get().reads(5))
+			// Standard Error: 545_543
+			.saturating_add(Weight::from_parts(36_443_825, 0).saturating_mul(o.into()))
+			.saturating_add(T::DbWeight::get().reads(8))
 			.saturating_add(T::DbWeight::get().reads((1_u64).saturating_mul(o.into())))
-			.saturating_add(T::DbWeight::get().writes(6))
+			.saturating_add(T::DbWeight::get().writes(7))
 			.saturating_add(T::DbWeight::get().writes((4_u64).saturating_mul(o.into())))
 			.saturating_add(Weight::from_parts(0, 2643).saturating_mul(o.into()))
 	}
 	/// Storage: `Orderbook::Conditionals` (r:2 w:2)
 	/// Proof: `Orderbook::Conditionals` (`max_values`: None, `max_size`: Some(168), added: 2643, mode: `MaxEncodedLen`)
 	/// Storage: `Orderbook::ConditionalOwners` (r:1 w:1)
-	/// Proof: `Orderbook::ConditionalOwners` (`max_values`: None, `max_size`: Some(729), added: 3204, mode: `MaxEncodedLen`)
+	/// Proof: `Orderbook::ConditionalOwners` (`max_values`: None, `max_size`: Some(746), added: 3221, mode: `MaxEncodedLen`)
+	/// Storage: `Balances::Holds` (r:1 w:1)
+	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(175), added: 2650, mode: `MaxEncodedLen`)
 	/// Storage: `Orderbook::Triggers` (r:0 w:1)
 	/// Proof: `Orderbook::Triggers` (`max_values`: None, `max_size`: Some(110), added: 2585, mode: `MaxEncodedLen`)
 	fn cancel_conditional() -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `879`
+		//  Measured:  `902`
 		//  Estimated: `6276`
-		// Minimum execution time: 61_031_000 picoseconds.
-		Weight::from_parts(68_322_000, 0)
+		// Minimum execution time: 121_150_000 picoseconds.
+		Weight::from_parts(127_069_000, 0)
 			.saturating_add(Weight::from_parts(0, 6276))
-			.saturating_add(T::DbWeight::get().reads(3))
-			.saturating_add(T::DbWeight::get().writes(4))
+			.saturating_add(T::DbWeight::get().reads(4))
+			.saturating_add(T::DbWeight::get().writes(5))
 	}
 	/// Storage: `Orderbook::Markets` (r:1 w:0)
 	/// Proof: `Orderbook::Markets` (`max_values`: None, `max_size`: Some(2180), added: 4655, mode: `MaxEncodedLen`)
 	/// Storage: `Margin::Markets` (r:1 w:0)
 	/// Proof: `Margin::Markets` (`max_values`: None, `max_size`: Some(1213), added: 3688, mode: `MaxEncodedLen`)
+	/// Storage: `Oracle::KeyQuotes` (r:1 w:0)
+	/// Proof: `Oracle::KeyQuotes` (`max_values`: None, `max_size`: Some(1867), added: 4342, mode: `MaxEncodedLen`)
+	/// Storage: `Margin::OptionRisks` (r:1 w:0)
+	/// Proof: `Margin::OptionRisks` (`max_values`: None, `max_size`: Some(45), added: 2520, mode: `MaxEncodedLen`)
 	/// Storage: `Orderbook::Triggers` (r:28 w:32)
 	/// Proof: `Orderbook::Triggers` (`max_values`: None, `max_size`: Some(110), added: 2585, mode: `MaxEncodedLen`)
 	/// Storage: `Orderbook::Conditionals` (r:32 w:32)
 	/// Proof: `Orderbook::Conditionals` (`max_values`: None, `max_size`: Some(168), added: 2643, mode: `MaxEncodedLen`)
 	/// Storage: `Orderbook::ConditionalOwners` (r:16 w:16)
-	/// Proof: `Orderbook::ConditionalOwners` (`max_values`: None, `max_size`: Some(729), added: 3204, mode: `MaxEncodedLen`)
+	/// Proof: `Orderbook::ConditionalOwners` (`max_values`: None, `max_size`: Some(746), added: 3221, mode: `MaxEncodedLen`)
+	/// Storage: `System::Account` (r:16 w:0)
+	/// Proof: `System::Account` (`max_values`: None, `max_size`: Some(128), added: 2603, mode: `MaxEncodedLen`)
 	/// Storage: `Orderbook::FiredBounds` (r:1 w:1)
 	/// Proof: `Orderbook::FiredBounds` (`max_values`: Some(1), `max_size`: Some(16), added: 511, mode: `MaxEncodedLen`)
 	/// Storage: `Orderbook::FiredQueue` (r:0 w:16)
@@ -484,15 +498,15 @@ impl<T: frame_system::Config> pallet_clearinghouse_orderbook::WeightInfo for Wei
 	/// The range of component `n` is `[0, 16]`.
 	fn scan_market(n: u32, ) -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `1242 + n * (837 ±0)`
+		//  Measured:  `1740 + n * (863 ±0)`
 		//  Estimated: `32010 + n * (5286 ±0)`
-		// Minimum execution time: 93_759_000 picoseconds.
-		Weight::from_parts(107_484_133, 0)
+		// Minimum execution time: 119_157_000 picoseconds.
+		Weight::from_parts(139_287_683, 0)
 			.saturating_add(Weight::from_parts(0, 32010))
-			// Standard Error: 38_352
-			.saturating_add(Weight::from_parts(57_549_715, 0).saturating_mul(n.into()))
-			.saturating_add(T::DbWeight::get().reads(15))
-			.saturating_add(T::DbWeight::get().reads((4_u64).saturating_mul(n.into())))
+			// Standard Error: 62_827
+			.saturating_add(Weight::from_parts(65_520_127, 0).saturating_mul(n.into()))
+			.saturating_add(T::DbWeight::get().reads(17))
+			.saturating_add(T::DbWeight::get().reads((5_u64).saturating_mul(n.into())))
 			.saturating_add(T::DbWeight::get().writes(1))
 			.saturating_add(T::DbWeight::get().writes((6_u64).saturating_mul(n.into())))
 			.saturating_add(Weight::from_parts(0, 5286).saturating_mul(n.into()))
@@ -502,7 +516,9 @@ impl<T: frame_system::Config> pallet_clearinghouse_orderbook::WeightInfo for Wei
 	/// Storage: `Orderbook::Conditionals` (r:1 w:1)
 	/// Proof: `Orderbook::Conditionals` (`max_values`: None, `max_size`: Some(168), added: 2643, mode: `MaxEncodedLen`)
 	/// Storage: `Orderbook::ConditionalOwners` (r:1 w:1)
-	/// Proof: `Orderbook::ConditionalOwners` (`max_values`: None, `max_size`: Some(729), added: 3204, mode: `MaxEncodedLen`)
+	/// Proof: `Orderbook::ConditionalOwners` (`max_values`: None, `max_size`: Some(746), added: 3221, mode: `MaxEncodedLen`)
+	/// Storage: `Balances::Holds` (r:1 w:1)
+	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(175), added: 2650, mode: `MaxEncodedLen`)
 	/// Storage: `Orderbook::Markets` (r:1 w:1)
 	/// Proof: `Orderbook::Markets` (`max_values`: None, `max_size`: Some(2180), added: 4655, mode: `MaxEncodedLen`)
 	/// Storage: `Orderbook::ChangedBooks` (r:1 w:1)
@@ -521,38 +537,42 @@ impl<T: frame_system::Config> pallet_clearinghouse_orderbook::WeightInfo for Wei
 	/// Proof: `Orderbook::Levels` (`max_values`: None, `max_size`: Some(3815), added: 6290, mode: `MaxEncodedLen`)
 	fn execute_conditional() -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `2865`
+		//  Measured:  `2866`
 		//  Estimated: `10957`
-		// Minimum execution time: 170_843_000 picoseconds.
-		Weight::from_parts(189_481_000, 0)
+		// Minimum execution time: 228_850_000 picoseconds.
+		Weight::from_parts(237_102_000, 0)
 			.saturating_add(Weight::from_parts(0, 10957))
-			.saturating_add(T::DbWeight::get().reads(11))
-			.saturating_add(T::DbWeight::get().writes(8))
+			.saturating_add(T::DbWeight::get().reads(12))
+			.saturating_add(T::DbWeight::get().writes(9))
 	}
 	/// Storage: `Orderbook::Markets` (r:1 w:0)
 	/// Proof: `Orderbook::Markets` (`max_values`: None, `max_size`: Some(2180), added: 4655, mode: `MaxEncodedLen`)
 	/// Storage: `Orderbook::ConditionalOwners` (r:1 w:1)
-	/// Proof: `Orderbook::ConditionalOwners` (`max_values`: None, `max_size`: Some(729), added: 3204, mode: `MaxEncodedLen`)
+	/// Proof: `Orderbook::ConditionalOwners` (`max_values`: None, `max_size`: Some(746), added: 3221, mode: `MaxEncodedLen`)
 	/// Storage: `Orderbook::Conditionals` (r:1 w:1)
 	/// Proof: `Orderbook::Conditionals` (`max_values`: None, `max_size`: Some(168), added: 2643, mode: `MaxEncodedLen`)
+	/// Storage: `Balances::Holds` (r:1 w:1)
+	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(175), added: 2650, mode: `MaxEncodedLen`)
 	/// Storage: `Orderbook::Twaps` (r:0 w:1)
-	/// Proof: `Orderbook::Twaps` (`max_values`: None, `max_size`: Some(147), added: 2622, mode: `MaxEncodedLen`)
+	/// Proof: `Orderbook::Twaps` (`max_values`: None, `max_size`: Some(148), added: 2623, mode: `MaxEncodedLen`)
 	/// Storage: `Orderbook::TwapDue` (r:0 w:1)
 	/// Proof: `Orderbook::TwapDue` (`max_values`: None, `max_size`: Some(72), added: 2547, mode: `MaxEncodedLen`)
 	/// Storage: `Orderbook::Triggers` (r:0 w:1)
 	/// Proof: `Orderbook::Triggers` (`max_values`: None, `max_size`: Some(110), added: 2585, mode: `MaxEncodedLen`)
 	fn place_twap() -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `1543`
+		//  Measured:  `1544`
 		//  Estimated: `5645`
-		// Minimum execution time: 78_267_000 picoseconds.
-		Weight::from_parts(89_113_000, 0)
+		// Minimum execution time: 137_524_000 picoseconds.
+		Weight::from_parts(144_715_000, 0)
 			.saturating_add(Weight::from_parts(0, 5645))
-			.saturating_add(T::DbWeight::get().reads(3))
-			.saturating_add(T::DbWeight::get().writes(5))
+			.saturating_add(T::DbWeight::get().reads(4))
+			.saturating_add(T::DbWeight::get().writes(6))
 	}
+	/// Storage: `Orderbook::TwapDue` (r:2 w:2)
+	/// Proof: `Orderbook::TwapDue` (`max_values`: None, `max_size`: Some(72), added: 2547, mode: `MaxEncodedLen`)
 	/// Storage: `Orderbook::Twaps` (r:1 w:1)
-	/// Proof: `Orderbook::Twaps` (`max_values`: None, `max_size`: Some(147), added: 2622, mode: `MaxEncodedLen`)
+	/// Proof: `Orderbook::Twaps` (`max_values`: None, `max_size`: Some(148), added: 2623, mode: `MaxEncodedLen`)
 	/// Storage: `Orderbook::Markets` (r:1 w:1)
 	/// Proof: `Orderbook::Markets` (`max_values`: None, `max_size`: Some(2180), added: 4655, mode: `MaxEncodedLen`)
 	/// Storage: `Orderbook::ChangedBooks` (r:1 w:1)
@@ -573,18 +593,16 @@ impl<T: frame_system::Config> pallet_clearinghouse_orderbook::WeightInfo for Wei
 	/// Proof: `Parameters::Parameters` (`max_values`: None, `max_size`: Some(24), added: 2499, mode: `MaxEncodedLen`)
 	/// Storage: `Vaults::Collaterals` (r:1 w:0)
 	/// Proof: `Vaults::Collaterals` (`max_values`: None, `max_size`: Some(72), added: 2547, mode: `MaxEncodedLen`)
-	/// Storage: `Orderbook::TwapDue` (r:0 w:1)
-	/// Proof: `Orderbook::TwapDue` (`max_values`: None, `max_size`: Some(72), added: 2547, mode: `MaxEncodedLen`)
 	/// Storage: `Margin::Holders` (r:0 w:2)
 	/// Proof: `Margin::Holders` (`max_values`: None, `max_size`: Some(62), added: 2537, mode: `MaxEncodedLen`)
 	fn twap_slice() -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `11050`
+		//  Measured:  `11145`
 		//  Estimated: `20924`
-		// Minimum execution time: 320_135_000 picoseconds.
-		Weight::from_parts(329_640_000, 0)
+		// Minimum execution time: 343_990_000 picoseconds.
+		Weight::from_parts(352_944_000, 0)
 			.saturating_add(Weight::from_parts(0, 20924))
-			.saturating_add(T::DbWeight::get().reads(16))
-			.saturating_add(T::DbWeight::get().writes(16))
+			.saturating_add(T::DbWeight::get().reads(18))
+			.saturating_add(T::DbWeight::get().writes(17))
 	}
 }
